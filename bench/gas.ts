@@ -63,7 +63,10 @@ async function measure(m: number, n: number) {
 
   const domain = { destChainId: chainId, destGateway: gateway };
   let nonce = 0n;
-  const recipients = Array.from({ length: 100 }, (_, i) => `0x${(0xabc000 + i).toString(16).padStart(40, "0")}` as Address);
+  const recipients = Array.from(
+    { length: 100 },
+    (_, i) => `0x${(0xabc000 + i).toString(16).padStart(40, "0")}` as Address,
+  );
   const message = (recipient: Address): Message => ({
     version: MESSAGE_VERSION,
     nonce: nonce++,
@@ -109,7 +112,9 @@ if (json) {
   console.log("guardians   single deliver+execute   batch of 100 (per transfer)");
   for (const [m, n] of SETS) {
     const k = `${m}of${n}`;
-    console.log(`${k.padEnd(11)} ${String(result.single[k]).padStart(22)}   ${String(result.batch100[k]).padStart(27)}`);
+    console.log(
+      `${k.padEnd(11)} ${String(result.single[k]).padStart(22)}   ${String(result.batch100[k]).padStart(27)}`,
+    );
   }
   console.log("targets: single 5of7 <= 90000, batch100 5of7 <= 15000 per transfer");
 }

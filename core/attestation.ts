@@ -2,15 +2,7 @@
  * Guardian attestations: the EIP-712 digest a guardian signs (bound to the destination gateway,
  * its chain, and the guardian-set index) and the packing `BridgeGateway.deliver` expects.
  */
-import {
-  concat,
-  getAddress,
-  hashTypedData,
-  recoverAddress,
-  type Address,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { concat, getAddress, hashTypedData, recoverAddress, type Address, type Hex, type LocalAccount } from "viem";
 
 /** Name and version of the gateway's EIP-712 domain (`EIP712("Portcullis", "1")`). */
 export const DOMAIN_NAME = "Portcullis";

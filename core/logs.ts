@@ -1,5 +1,5 @@
 /** Decoding of gateway events into the shared `Message` type. */
-import { decodeEventLog, type Hex, type Log } from "viem";
+import { decodeEventLog, encodeEventTopics, isAddressEqual, type Address, type Hex, type Log } from "viem";
 import { bridgeGatewayAbi } from "./generated/abis.js";
 import { messageId, type Message } from "./message.js";
 
@@ -25,4 +25,20 @@ export function decodeMessageSent(log: Pick<Log, "data" | "topics">): SentMessag
     throw new Error(`MessageSent log id ${decoded.args.msgId} does not match its message (${msgId})`);
   }
   return { msgId, message };
+}
+
+const MESSAGE_SENT_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent" })[0];
+
+/**
+ * Every `MessageSent` among `logs` (a receipt's, or a `getLogs` page), in log order. With
+ * `gateway`, logs emitted by any other contract are ignored, so a look-alike event is never read.
+ */
+export function decodeMessagesSent(
+  logs: readonly Pick<Log, "address" | "data" | "topics">[],
+  gateway?: Address,
+): SentMessage[] {
+  return logs
+    .filter((log) => log.topics[0] === MESSAGE_SENT_TOPIC)
+    .filter((log) => gateway === undefined || isAddressEqual(log.address, gateway))
+    .map(decodeMessageSent);
 }

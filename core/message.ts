@@ -3,13 +3,7 @@
  * `contracts/interfaces/IBridgeMessage.sol`; `test/ts/core/message.test.ts` proves the ids and
  * digests computed here equal the contract's for fuzzed messages.
  */
-import {
-  decodeAbiParameters,
-  encodeAbiParameters,
-  hashStruct,
-  type Address,
-  type Hex,
-} from "viem";
+import { decodeAbiParameters, encodeAbiParameters, hashStruct, isAddress, type Address, type Hex } from "viem";
 
 export const MESSAGE_VERSION = 1;
 
@@ -84,35 +78,40 @@ export function messageToJson(message: Message): MessageJson {
   };
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const UINT = /^[0-9]+$/;
 
 export function messageFromJson(json: unknown): Message {
-  if (typeof json !== "object" || json === null) throw new Error("message: expected an object");
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new Error("message: expected an object");
+  }
   const j = json as Record<string, unknown>;
   const address = (key: string): Address => {
     const v = j[key];
-    if (typeof v !== "string" || !ADDRESS.test(v)) throw new Error(`message.${key}: expected an address`);
-    return v as Address;
+    // Strict: mixed case must be a valid EIP-55 checksum, so a mistyped address is refused.
+    if (typeof v !== "string" || !isAddress(v)) throw new Error(`message.${key}: expected an address`);
+    return v;
   };
-  const uint = (key: string): bigint => {
+  // Range-checked here, not at encoding time, so an out-of-range field is refused where it enters.
+  const uint = (key: string, bits: 64 | 256): bigint => {
     const v = j[key];
     if (typeof v !== "string" || !UINT.test(v)) throw new Error(`message.${key}: expected a decimal string`);
-    return BigInt(v);
+    const value = BigInt(v);
+    if (value >> BigInt(bits) !== 0n) throw new Error(`message.${key}: ${v} does not fit in uint${bits}`);
+    return value;
   };
   if (j.version !== MESSAGE_VERSION) throw new Error(`message.version: expected ${MESSAGE_VERSION}`);
   return {
     version: MESSAGE_VERSION,
-    nonce: uint("nonce"),
-    sourceChainId: uint("sourceChainId"),
-    destChainId: uint("destChainId"),
+    nonce: uint("nonce", 64),
+    sourceChainId: uint("sourceChainId", 64),
+    destChainId: uint("destChainId", 64),
     sourceGateway: address("sourceGateway"),
     destGateway: address("destGateway"),
     sender: address("sender"),
     recipient: address("recipient"),
     token: address("token"),
-    amount: uint("amount"),
-    deadline: uint("deadline"),
+    amount: uint("amount", 256),
+    deadline: uint("deadline", 64),
   };
 }
 

@@ -85,9 +85,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     /// @param guardians Initial guardian set (index 0), strictly ascending.
     /// @param threshold Signatures required from that set.
     /// @param delay Delay of large or rate-limited transfers, in seconds.
-    constructor(address governor, address[] memory guardians, uint8 threshold, uint32 delay)
-        EIP712("Portcullis", "1")
-    {
+    constructor(address governor, address[] memory guardians, uint8 threshold, uint32 delay) EIP712("Portcullis", "1") {
         // GOVERNOR administers every role; DEFAULT_ADMIN_ROLE is never granted to anyone.
         _setRoleAdmin(GOVERNOR_ROLE, GOVERNOR_ROLE);
         _setRoleAdmin(PAUSER_ROLE, GOVERNOR_ROLE);
@@ -105,11 +103,13 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     // ------------------------------------------------------------------------------------------
 
     /// @inheritdoc IBridgeGateway
-    function send(address token, uint64 destChainId, address recipient, uint256 amount, uint64 deadline)
-        external
-        nonReentrant
-        returns (bytes32 msgId)
-    {
+    function send(
+        address token,
+        uint64 destChainId,
+        address recipient,
+        uint256 amount,
+        uint64 deadline
+    ) external nonReentrant returns (bytes32 msgId) {
         require(!_config.paused, BridgePaused());
         require(recipient != address(0) && amount != 0, BridgeInvalidTransfer());
         Route memory destRoute = _routes[destChainId];
@@ -186,7 +186,8 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     struct BatchCache {
         address homeToken;
         address local;
-        uint96 fastLimit;
+        uint88 fastLimit;
+        bool isHome;
         uint256 bitmapWord;
         uint256 bits;
     }
@@ -209,7 +210,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
 
         // Effects first (every check, nonce, bucket and queue entry), interactions after: a
         // token called during payout can never observe a half-applied batch.
-        BatchCache memory cache = BatchCache(address(0), address(0), 0, NO_WORD, 0);
+        BatchCache memory cache = BatchCache(address(0), address(0), 0, false, NO_WORD, 0);
         RateLimitLib.Bucket memory bucket;
         uint64 sourceChainId = header.sourceChainId;
         if (n == 1) {
@@ -218,7 +219,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
             bucket = _accept(sourceChainId, t, ids[0], cache, bucket);
             bool fast = _decide(sourceChainId, t, ids[0], config.largeDelay, cache, bucket);
             _flush(sourceChainId, cache, bucket);
-            if (fast) _payOut(cache.local, cache.local == cache.homeToken, t.recipient, t.amount);
+            if (fast) _payOut(cache.local, cache.isHome, t.recipient, t.amount);
             return;
         }
         Payouts memory payouts = Payouts(new address[](n), new bool[](n), new address[](n), new uint256[](n), 0);
@@ -228,7 +229,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
             if (_decide(sourceChainId, t, ids[i], config.largeDelay, cache, bucket)) {
                 uint256 k = payouts.count++;
                 payouts.locals[k] = cache.local;
-                payouts.isHome[k] = cache.local == cache.homeToken;
+                payouts.isHome[k] = cache.isHome;
                 payouts.recipients[k] = t.recipient;
                 payouts.amounts[k] = t.amount;
             }
@@ -293,6 +294,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
             cache.homeToken = homeToken;
             cache.local = token.local;
             cache.fastLimit = token.fastLimit;
+            cache.isHome = token.isHome;
             bucket = _inboundBuckets[homeToken];
         }
         _consumeNonce(sourceChainId, t.nonce, id, cache);
@@ -310,7 +312,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ) private returns (bool fast) {
         uint256 amount = t.amount;
         if (amount <= cache.fastLimit && RateLimitLib.consume(bucket, amount)) {
-            if (cache.local == cache.homeToken) _locked[cache.homeToken] -= amount;
+            if (cache.isHome) _locked[cache.homeToken] -= amount;
             emit MessageExecuted(id);
             return true;
         }
@@ -390,7 +392,8 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
                 }
             } else {
                 IBridgedToken(local).mintBatch(
-                    _slice(payouts.recipients, start, end), _slice(payouts.amounts, start, end)
+                    _slice(payouts.recipients, start, end),
+                    _slice(payouts.amounts, start, end)
                 );
             }
             start = end;
@@ -469,10 +472,11 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     }
 
     /// @inheritdoc IBridgeGateway
-    function setGuardianSet(address[] calldata guardians, uint8 threshold, uint64 previousSetGrace)
-        external
-        onlyRole(GOVERNOR_ROLE)
-    {
+    function setGuardianSet(
+        address[] calldata guardians,
+        uint8 threshold,
+        uint64 previousSetGrace
+    ) external onlyRole(GOVERNOR_ROLE) {
         uint32 previous = _config.guardianSetIndex;
         uint64 expiresAt = uint64(block.timestamp) + previousSetGrace;
         _guardianSets[previous].expiresAt = expiresAt;
@@ -509,43 +513,55 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     /// @inheritdoc IBridgeGateway
     function registerToken(address homeToken, address local) external onlyRole(GOVERNOR_ROLE) {
         require(homeToken != address(0) && local.code.length != 0, BridgeInvalidTokenRegistration(homeToken, local));
-        bool isHome = local == homeToken;
-        if (!isHome) {
-            // A bridged copy must be minted by this gateway alone and name this identity.
-            IBridgedToken bridged = IBridgedToken(local);
-            require(
-                bridged.GATEWAY() == address(this) && bridged.HOME_TOKEN() == homeToken,
-                BridgeInvalidTokenRegistration(homeToken, local)
-            );
-        }
-        address existing = _inboundTokens[homeToken].local;
-        require(existing == address(0) || existing == local, BridgeInvalidTokenRegistration(homeToken, local));
+        bool isHome = !_isOwnBridgedToken(local, homeToken);
+        // Not our bridged copy: then it must be the home token itself.
+        require(!isHome || local == homeToken, BridgeInvalidTokenRegistration(homeToken, local));
+        InboundToken memory existing = _inboundTokens[homeToken];
+        require(
+            existing.local == address(0) || (existing.local == local && existing.isHome == isHome),
+            BridgeInvalidTokenRegistration(homeToken, local)
+        );
         LocalToken memory known = _localTokens[local];
         require(
             known.homeToken == address(0) || known.homeToken == homeToken,
             BridgeInvalidTokenRegistration(homeToken, local)
         );
         _localTokens[local] = LocalToken({homeToken: homeToken, isHome: isHome});
-        _inboundTokens[homeToken].local = local;
+        _inboundTokens[homeToken] = InboundToken({local: local, fastLimit: existing.fastLimit, isHome: isHome});
         emit TokenRegistered(homeToken, local, isHome);
+    }
+
+    /// @dev True when `local` is a BridgedToken minted by this gateway for `homeToken`. Any
+    ///      revert or malformed return (a plain ERC-20 has no GATEWAY()) means no.
+    function _isOwnBridgedToken(address local, address homeToken) private view returns (bool) {
+        (bool ok, bytes memory data) = local.staticcall(abi.encodeCall(IBridgedToken.GATEWAY, ()));
+        if (!ok || data.length != 32 || abi.decode(data, (address)) != address(this)) return false;
+        (ok, data) = local.staticcall(abi.encodeCall(IBridgedToken.HOME_TOKEN, ()));
+        return ok && data.length == 32 && abi.decode(data, (address)) == homeToken;
     }
 
     /// @inheritdoc IBridgeGateway
     function setFastLimit(address homeToken, uint96 fastLimit) external onlyRole(GOVERNOR_ROLE) {
         require(_inboundTokens[homeToken].local != address(0), BridgeUnknownToken(homeToken));
-        _inboundTokens[homeToken].fastLimit = fastLimit;
-        emit FastLimitSet(homeToken, fastLimit);
+        uint88 stored = fastLimit >= type(uint88).max ? type(uint88).max : uint88(fastLimit);
+        _inboundTokens[homeToken].fastLimit = stored;
+        emit FastLimitSet(homeToken, stored);
     }
 
     /// @inheritdoc IBridgeGateway
-    function setRateLimit(address homeToken, Direction direction, uint96 capacity, uint96 refillPerSecond)
-        external
-        onlyRole(GOVERNOR_ROLE)
-    {
+    function setRateLimit(
+        address homeToken,
+        Direction direction,
+        uint96 capacity,
+        uint96 refillPerSecond
+    ) external onlyRole(GOVERNOR_ROLE) {
         require(_inboundTokens[homeToken].local != address(0), BridgeUnknownToken(homeToken));
         require(RateLimitLib.isValid(capacity, refillPerSecond), BridgeInvalidParameter());
-        RateLimitLib.Bucket memory bucket =
-            RateLimitLib.Bucket({capacity: capacity, refillPerSecond: refillPerSecond, fullAt: 0});
+        RateLimitLib.Bucket memory bucket = RateLimitLib.Bucket({
+            capacity: capacity,
+            refillPerSecond: refillPerSecond,
+            fullAt: 0
+        });
         if (direction == Direction.Inbound) _inboundBuckets[homeToken] = bucket;
         else _outboundBuckets[homeToken] = bucket;
         emit RateLimitSet(homeToken, direction, capacity, refillPerSecond);
@@ -558,10 +574,11 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     }
 
     /// @inheritdoc IBridgeGateway
-    function setDeadlineWindows(uint32 minWindow, uint32 defaultWindow, uint32 maxWindow)
-        external
-        onlyRole(GOVERNOR_ROLE)
-    {
+    function setDeadlineWindows(
+        uint32 minWindow,
+        uint32 defaultWindow,
+        uint32 maxWindow
+    ) external onlyRole(GOVERNOR_ROLE) {
         _setDeadlineWindows(minWindow, defaultWindow, maxWindow);
     }
 
@@ -626,11 +643,9 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     }
 
     /// @notice A guardian set's members, threshold and expiry (0 while current).
-    function guardianSet(uint32 index)
-        external
-        view
-        returns (address[] memory guardians, uint8 threshold, uint64 expiresAt)
-    {
+    function guardianSet(
+        uint32 index
+    ) external view returns (address[] memory guardians, uint8 threshold, uint64 expiresAt) {
         GuardianSetInfo memory set = _guardianSets[index];
         return (_guardianLists[index], set.threshold, set.expiresAt);
     }

@@ -39,7 +39,12 @@ interface IBridgeGateway {
         /// @dev The local token paid out: the home token itself, or its `BridgedToken` here.
         address local;
         /// @dev Largest amount that may execute without delay (still subject to the bucket).
-        uint96 fastLimit;
+        ///      88 bits (3.09e26 base units) so the flag below shares the slot.
+        uint88 fastLimit;
+        /// @dev True on the token's home chain (unlock), false for a bridged copy (mint). Stored,
+        ///      not inferred from addresses: a bridged copy can sit at the same address as the
+        ///      home token on another chain (same deployer, same nonce).
+        bool isHome;
     }
 
     /// @notice A queued message: what `execute` pays out after the delay.
@@ -82,7 +87,7 @@ interface IBridgeGateway {
     /// @notice A token was registered (or re-registered) on this gateway.
     event TokenRegistered(address indexed homeToken, address indexed local, bool isHome);
     /// @notice A token's largest fast (undelayed) amount changed.
-    event FastLimitSet(address indexed homeToken, uint96 fastLimit);
+    event FastLimitSet(address indexed homeToken, uint88 fastLimit);
     /// @notice A token's rate-limit bucket changed; its level is reset to full.
     event RateLimitSet(address indexed homeToken, Direction indexed direction, uint96 capacity, uint96 refillPerSecond);
     /// @notice The delay of large or rate-limited transfers changed.
@@ -164,9 +169,13 @@ interface IBridgeGateway {
     ///      bridged token, consumes the outbound bucket, assigns the next nonce and stores the
     ///      message id. `deadline` 0 means now + the default window.
     /// @return msgId The id of the emitted message.
-    function send(address token, uint64 destChainId, address recipient, uint256 amount, uint64 deadline)
-        external
-        returns (bytes32 msgId);
+    function send(
+        address token,
+        uint64 destChainId,
+        address recipient,
+        uint256 amount,
+        uint64 deadline
+    ) external returns (bytes32 msgId);
 
     /// @notice Delivers guardian-attested messages of one route addressed to this gateway.
     /// @dev The batch is `header` (the route, shared) plus one `Transfer` per message; message
@@ -212,11 +221,13 @@ interface IBridgeGateway {
     /// @notice Adds, changes or disables the route to and from the gateway on `chainId`.
     function setRoute(uint64 chainId, address gateway, bool enabled) external;
 
-    /// @notice Registers a token. For a home token `local == homeToken`; otherwise `local` must be
-    ///         a `BridgedToken` minted only by this gateway, at an address other than `homeToken`.
+    /// @notice Registers a token. `local` is either a `BridgedToken` whose GATEWAY is this gateway
+    ///         and HOME_TOKEN is `homeToken` (mint/burn here), or else the home token itself
+    ///         (`local == homeToken`, lock/unlock here).
     function registerToken(address homeToken, address local) external;
 
-    /// @notice Sets the largest amount of `homeToken` that may execute without delay.
+    /// @notice Sets the largest amount of `homeToken` that may execute without delay. Values at or
+    ///         above 2^88 - 1 are stored as 2^88 - 1: no fast limit beyond the rate-limit bucket.
     function setFastLimit(address homeToken, uint96 fastLimit) external;
 
     /// @notice Sets a token bucket. Capacity `type(uint96).max` means unlimited. The bucket starts full.

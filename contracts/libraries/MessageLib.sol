@@ -26,11 +26,10 @@ library MessageLib {
     ///      struct order. Dirty high bits cannot smuggle a different message through: the id
     ///      would differ from the one guardians signed, and the gateway reads (and so validates)
     ///      every other field before acting on it.
-    function hashBatch(MessageHeader calldata header, Transfer[] calldata transfers)
-        internal
-        pure
-        returns (bytes32[] memory ids)
-    {
+    function hashBatch(
+        MessageHeader calldata header,
+        Transfer[] calldata transfers
+    ) internal pure returns (bytes32[] memory ids) {
         uint256 n = transfers.length;
         ids = new bytes32[](n);
         bytes32 typehash = MESSAGE_TYPEHASH;
@@ -50,7 +49,11 @@ library MessageLib {
             mstore(add(buf, 0x80), destChainId)
             mstore(add(buf, 0xa0), sourceGateway)
             mstore(add(buf, 0xc0), destGateway)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
                 let t := add(transfers.offset, mul(i, 0xc0))
                 mstore(add(buf, 0x40), calldataload(t))
                 calldatacopy(add(buf, 0xe0), add(t, 0x20), 0xa0)

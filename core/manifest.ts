@@ -1,0 +1,151 @@
+/**
+ * The deployment manifest: written by `deploy/`, read by every service and the CLI. It is the
+ * one description of a deployment (chains, contracts, guardians, tokens, roles), validated with
+ * zod on load so a stale or hand-edited file fails with a readable message, not a crash later.
+ */
+import { readFileSync } from "node:fs";
+import { getAddress, isAddress, type Address } from "viem";
+import { z } from "zod";
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: false }), { message: "not an address" })
+  .transform((v) => getAddress(v));
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex private key");
+
+export const chainSchema = z.object({
+  /** Short name used on the command line: "l1", "l2a", ... */
+  name: z.string().min(1),
+  chainId: z.number().int().positive(),
+  rpcUrl: z.string().url(),
+  kind: z.enum(["l1", "l2"]),
+  /** Blocks a guardian or relayer waits before trusting a log. */
+  confirmations: z.number().int().nonnegative(),
+  /** The chain's BridgeGateway (L2s only). */
+  gateway: address.optional(),
+  /** Block the gateway was deployed in: where log scans start. */
+  deployBlock: z.number().int().nonnegative().optional(),
+});
+
+export const tokenSchema = z.object({
+  symbol: z.string().min(1),
+  name: z.string().min(1),
+  decimals: z.number().int().min(0).max(36),
+  homeChainId: z.number().int().positive(),
+  /** The token identity in messages: its address on the home chain. */
+  homeToken: address,
+  /** Local token address per chain id (the home token itself on its home chain). */
+  addresses: z.record(z.string(), address),
+});
+
+export const guardianSchema = z.object({
+  address,
+  /** Where the guardian serves signatures. */
+  url: z.string().url(),
+});
+
+export const manifestSchema = z.object({
+  version: z.literal(1),
+  /** "devnet" manifests may carry private keys for local use; production ones never do. */
+  network: z.string().min(1),
+  chains: z.array(chainSchema).min(1),
+  guardianSet: z.object({
+    index: z.number().int().nonnegative(),
+    threshold: z.number().int().positive(),
+    guardians: z.array(guardianSchema).min(1),
+  }),
+  tokens: z.array(tokenSchema),
+  params: z.object({
+    largeDelaySeconds: z.number().int().nonnegative(),
+  }),
+  roles: z.object({
+    governor: address,
+    pausers: z.array(address),
+    vetoers: z.array(address),
+  }),
+  /** Devnet only: well-known local keys so tools can act without a wallet. Never in production. */
+  devKeys: z
+    .object({
+      deployer: privateKey,
+      monitor: privateKey,
+      guardians: z.array(privateKey),
+      relayers: z.array(privateKey),
+      users: z.array(privateKey),
+    })
+    .optional(),
+});
+
+export type ChainInfo = z.infer<typeof chainSchema>;
+export type TokenInfo = z.infer<typeof tokenSchema>;
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+export function parseManifest(json: unknown, source = "manifest"): Manifest {
+  const result = manifestSchema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new ManifestError(`${source} is invalid:\n  ${issues.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+export function loadManifest(path: string): Manifest {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new ManifestError(`no deployment manifest at ${path} (start the devnet with \`npm run devnet\` or set MANIFEST)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ManifestError(`${path} is not JSON: ${(e as Error).message}`);
+  }
+  return parseManifest(json, path);
+}
+
+/** The L2s: every chain with a gateway. */
+export function gatewayChains(manifest: Manifest): (ChainInfo & { gateway: Address })[] {
+  return manifest.chains.filter((c): c is ChainInfo & { gateway: Address } => c.gateway !== undefined);
+}
+
+/** Finds a chain by name or decimal chain id. */
+export function findChain(manifest: Manifest, nameOrId: string | number): ChainInfo {
+  const key = String(nameOrId).toLowerCase();
+  const chain = manifest.chains.find((c) => c.name.toLowerCase() === key || String(c.chainId) === key);
+  if (!chain) {
+    const known = manifest.chains.map((c) => `${c.name} (${c.chainId})`).join(", ");
+    throw new ManifestError(`unknown chain "${nameOrId}"; known chains: ${known}`);
+  }
+  return chain;
+}
+
+export function chainById(manifest: Manifest, chainId: number | bigint): ChainInfo {
+  const chain = manifest.chains.find((c) => c.chainId === Number(chainId));
+  if (!chain) throw new ManifestError(`chain ${chainId} is not in the manifest`);
+  return chain;
+}
+
+/** Finds a token by symbol, home identity, or any of its local addresses. */
+export function findToken(manifest: Manifest, symbolOrAddress: string): TokenInfo {
+  const key = symbolOrAddress.toLowerCase();
+  const token = manifest.tokens.find(
+    (t) =>
+      t.symbol.toLowerCase() === key ||
+      t.homeToken.toLowerCase() === key ||
+      Object.values(t.addresses).some((a) => a.toLowerCase() === key),
+  );
+  if (!token) {
+    const known = manifest.tokens.map((t) => t.symbol).join(", ");
+    throw new ManifestError(`unknown token "${symbolOrAddress}"; known tokens: ${known}`);
+  }
+  return token;
+}
+
+export function tokenByHome(manifest: Manifest, homeToken: Address): TokenInfo | undefined {
+  return manifest.tokens.find((t) => t.homeToken.toLowerCase() === homeToken.toLowerCase());
+}

@@ -1,0 +1,209 @@
+/**
+ * Starts a complete devnet: one L1 and two or more L2s (anvil), Redis, the deployed bridge, and
+ * the off-chain services as separate processes (guardians, relayers, monitor). `npm run devnet`
+ * and every integration test start it through `startDevnet`, so the tests exercise what a
+ * newcomer runs.
+ *
+ * Service processes and their environment (each documented in its own index.ts):
+ *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
+ *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
+ *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { mnemonicToAccount } from "viem/accounts";
+import { bytesToHex, type Hex } from "viem";
+import type { Manifest } from "../core/manifest.js";
+import { deployBridge } from "../deploy/bridge.js";
+import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
+import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "./processes.js";
+
+/** anvil's well-known development mnemonic: every key derived from it is public. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+export function devKey(index: number): Hex {
+  const key = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index }).getHdKey().privateKey;
+  if (!key) throw new Error(`cannot derive dev key ${index}`);
+  return bytesToHex(key);
+}
+
+/** Dev account layout (anvil funds the first `accounts` of them on every chain). */
+const KEYS = { deployer: 0, monitor: 1, guardians: 2, relayers: 8, users: 12 } as const;
+
+export interface DevnetOptions {
+  /** Where the manifest, logs and service data go. Wiped at start. */
+  dir: string;
+  l2Count: number;
+  guardians: number;
+  threshold: number;
+  relayers: number;
+  blockTimeSeconds: number;
+  confirmations: number;
+  largeDelaySeconds: number;
+  /** Transfers above this many whole tokens wait for each guardian operator's approval. */
+  approvalAbove: string;
+  /** Use this Redis instead of starting one. */
+  redisUrl?: string;
+  /** Start guardians, relayers and monitor (false: chains, Redis and contracts only). */
+  services: boolean;
+}
+
+export const DEFAULT_DEVNET: DevnetOptions = {
+  dir: ".devnet",
+  l2Count: 2,
+  guardians: 3,
+  threshold: 2,
+  relayers: 2,
+  blockTimeSeconds: 1,
+  confirmations: 1,
+  largeDelaySeconds: 20,
+  approvalAbove: "1000000",
+  services: true,
+};
+
+const L2_NAMES = ["l2a", "l2b", "l2c", "l2d"];
+const L1_CHAIN_ID = 900;
+
+export class Devnet {
+  readonly guardians: ManagedProcess[] = [];
+  readonly relayers: ManagedProcess[] = [];
+  monitor?: ManagedProcess;
+
+  constructor(
+    readonly options: DevnetOptions,
+    readonly group: ProcessGroup,
+    readonly chains: ChainProcess[],
+    readonly redisUrl: string,
+    readonly redis: RedisProcess | undefined,
+    readonly manifest: Manifest,
+    readonly manifestPath: string,
+    readonly ports: { guardians: number[]; relayers: number[]; monitor: number },
+    readonly operatorToken: string,
+  ) {}
+
+  /** The process running `relayer/index.ts` number `i` (restartable). */
+  relayer(i: number): ManagedProcess {
+    const p = this.relayers[i];
+    if (!p) throw new Error(`no relayer ${i}`);
+    return p;
+  }
+
+  guardianUrl(i: number): string {
+    return `http://127.0.0.1:${this.ports.guardians[i]}`;
+  }
+
+  async stop(): Promise<void> {
+    await this.group.stopAll();
+  }
+}
+
+export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise<Devnet> {
+  const options = { ...DEFAULT_DEVNET, ...partial };
+  if (options.l2Count < 2 || options.l2Count > L2_NAMES.length) throw new Error("l2Count must be 2..4");
+  const dir = resolve(options.dir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const group = new ProcessGroup(join(dir, "logs"));
+  try {
+    const chainSpecs = [
+      { name: "l1", chainId: L1_CHAIN_ID, kind: "l1" as const },
+      ...L2_NAMES.slice(0, options.l2Count).map((name, i) => ({ name, chainId: L1_CHAIN_ID + 1 + i, kind: "l2" as const })),
+    ];
+    const chains = await Promise.all(
+      chainSpecs.map((c) =>
+        startAnvil(group, { name: c.name, chainId: c.chainId, accounts: 30 }),
+      ),
+    );
+    const redis = options.redisUrl ? undefined : await startRedis(group);
+    const redisUrl = options.redisUrl ?? redis!.url;
+
+    const ports = {
+      guardians: await Promise.all(Array.from({ length: options.guardians }, () => freePort())),
+      relayers: await Promise.all(Array.from({ length: options.relayers }, () => freePort())),
+      monitor: await freePort(),
+    };
+    const guardianKeys = Array.from({ length: options.guardians }, (_, i) => devKey(KEYS.guardians + i));
+    const relayerKeys = Array.from({ length: options.relayers }, (_, i) => devKey(KEYS.relayers + i));
+    const manifest = await deployBridge({
+      network: "devnet",
+      chains: chainSpecs.map((c, i) => ({ ...c, rpcUrl: chains[i]!.rpcUrl, confirmations: options.confirmations })),
+      deployerKey: devKey(KEYS.deployer),
+      monitorKey: devKey(KEYS.monitor),
+      guardianKeys,
+      guardianUrls: ports.guardians.map((p) => `http://127.0.0.1:${p}`),
+      threshold: options.threshold,
+      relayerKeys,
+      userKeys: Array.from({ length: 8 }, (_, i) => devKey(KEYS.users + i)),
+      tokens: [
+        { symbol: "ALPHA", name: "Alpha Token", decimals: 18, home: "l2a", faucetPerUser: "1000000" },
+        { symbol: "BETA", name: "Beta Token", decimals: 6, home: "l2b", faucetPerUser: "1000000" },
+      ],
+      largeDelaySeconds: options.largeDelaySeconds,
+      limits: {
+        fast: "10000",
+        inboundCapacity: "100000",
+        inboundPerSecond: "100",
+        outboundCapacity: "1000000000",
+        outboundPerSecond: "1000000",
+      },
+      includeDevKeys: true,
+    });
+    await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
+    const manifestPath = join(dir, "manifest.json");
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+
+    const operatorToken = `devnet-operator-${Math.random().toString(36).slice(2)}`;
+    const devnet = new Devnet(options, group, chains, redisUrl, redis, manifest, manifestPath, ports, operatorToken);
+    if (options.services) await startServices(devnet, guardianKeys, relayerKeys);
+    return devnet;
+  } catch (e) {
+    await group.stopAll();
+    throw e;
+  }
+}
+
+/** `node --import tsx <entry>`: services run from TypeScript sources, no build step. */
+export function serviceCommand(entry: string) {
+  return { command: process.execPath, args: ["--import", "tsx", resolve(entry)] };
+}
+
+async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: Hex[]) {
+  const { group, manifestPath, options, ports } = devnet;
+  const common = { MANIFEST: manifestPath, LOG_LEVEL: "info" };
+  guardianKeys.forEach((key, i) => {
+    devnet.guardians.push(
+      group.start({
+        name: `guardian-${i}`,
+        ...serviceCommand("guardian/index.ts"),
+        env: {
+          ...common,
+          GUARDIAN_KEY: key,
+          PORT: String(ports.guardians[i]),
+          OPERATOR_TOKEN: devnet.operatorToken,
+          APPROVAL_ABOVE: options.approvalAbove,
+          DATA_DIR: join(resolve(options.dir), `guardian-${i}`),
+        },
+      }),
+    );
+  });
+  relayerKeys.forEach((key, i) => {
+    devnet.relayers.push(
+      group.start({
+        name: `relayer-${i}`,
+        ...serviceCommand("relayer/index.ts"),
+        env: { ...common, RELAYER_KEY: key, REDIS_URL: devnet.redisUrl, PORT: String(ports.relayers[i]), RELAYER_ID: `relayer-${i}` },
+      }),
+    );
+  });
+  devnet.monitor = group.start({
+    name: "monitor",
+    ...serviceCommand("monitor/index.ts"),
+    env: { ...common, MONITOR_KEY: devnet.manifest.devKeys!.monitor, PORT: String(ports.monitor) },
+  });
+  const urls = [
+    ...ports.guardians.map((p) => `http://127.0.0.1:${p}/healthz`),
+    ...ports.relayers.map((p) => `http://127.0.0.1:${p}/healthz`),
+    `http://127.0.0.1:${ports.monitor}/healthz`,
+  ];
+  await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), 60_000, 250)));
+}
