@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BridgeFixture, Guardians} from "../utils/BridgeFixture.sol";
+import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
+import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
+import {GuardianSignatures} from "../../../contracts/libraries/GuardianSignatures.sol";
+import {MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+
+/// @notice Every way `deliver` rejects an attestation, each with its specific error.
+contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
+    uint256 internal constant AMOUNT = 10e18;
+
+    MessageHeader internal header;
+    Transfer internal transfer;
+    bytes32 internal id;
+    bytes32 internal digest;
+
+    function setUp() public override {
+        super.setUp();
+        header = _header();
+        transfer = _transfer(remoteHomeToken, AMOUNT);
+        id = _id(header, transfer);
+        digest = gateway.attestationDigest(id, 0);
+    }
+
+    function _deliverWith(Attestation memory att) internal {
+        gateway.deliver(header, _one(transfer), _noProofs(), att);
+    }
+
+    function _expectRejected(Attestation memory att, bytes memory err) internal {
+        Transfer[] memory ts = _one(transfer);
+        bytes32[][] memory proofs = _noProofs();
+        vm.expectRevert(err);
+        gateway.deliver(header, ts, proofs, att);
+    }
+
+    function _keys(uint256 a, uint256 b) internal pure returns (uint256[] memory keys) {
+        keys = new uint256[](2);
+        (keys[0], keys[1]) = (a, b);
+    }
+
+    function _delivered() internal view returns (bool) {
+        return bridgedToken.balanceOf(bob) == AMOUNT;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Valid attestations
+    // ------------------------------------------------------------------------------------------
+
+    function test_verifyAttestation_exactlyThreshold_succeeds() public {
+        _deliverWith(Attestation(0, guardians, _signatures(_keys(guardianKeys[0], guardianKeys[2]), digest)));
+        assertTrue(_delivered(), "delivered");
+    }
+
+    function test_verifyAttestation_allGuardians_succeeds() public {
+        _deliverWith(Attestation(0, guardians, _signatures(guardianKeys, digest)));
+        assertTrue(_delivered(), "delivered");
+    }
+
+    function test_verifyAttestation_digestIsEip712_succeeds() public view {
+        // EIP-712 digest in the gateway's "Portcullis" v1 domain over Attestation(root, index).
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("Portcullis"),
+                keccak256("1"),
+                block.chainid,
+                address(gateway)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256("Attestation(bytes32 root,uint32 guardianSetIndex)"), id, 0)
+        );
+        assertEq(digest, keccak256(abi.encodePacked("\x19\x01", domain, structHash)), "digest");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Signature bytes
+    // ------------------------------------------------------------------------------------------
+
+    function test_verifyAttestation_thresholdNotMet_reverts() public {
+        uint256[] memory one = new uint256[](1);
+        one[0] = guardianKeys[1];
+        _expectRejected(
+            Attestation(0, guardians, _signatures(one, digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeThresholdNotMet.selector, 1, THRESHOLD)
+        );
+    }
+
+    function test_verifyAttestation_noSignatures_reverts() public {
+        _expectRejected(
+            Attestation(0, guardians, ""),
+            abi.encodeWithSelector(IBridgeGateway.BridgeThresholdNotMet.selector, 0, THRESHOLD)
+        );
+    }
+
+    function test_verifyAttestation_truncatedSignature_reverts() public {
+        bytes memory sigs = _signatures(_prefix(guardianKeys, 2), digest);
+        assembly {
+            mstore(sigs, 129) // two signatures (130 bytes) cut one byte short
+        }
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeMalformedSignatures.selector, 129)
+        );
+    }
+
+    function test_verifyAttestation_ecrecoverZero_reverts() public {
+        // r = 0 is no valid signature: the precompile returns nothing, read as address(0).
+        bytes memory sigs = bytes.concat(
+            _signature(guardianKeys[0], digest),
+            abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(27))
+        );
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeInvalidSignature.selector, 1)
+        );
+    }
+
+    function test_verifyAttestation_highS_reverts() public {
+        // The malleable twin: s' = n - s with v flipped recovers the same signer.
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(guardianKeys[1], digest);
+        bytes32 highS = bytes32(SECP256K1_N - uint256(s));
+        uint8 flippedV = v == 27 ? 28 : 27;
+        assertEq(ecrecover(digest, flippedV, r, highS), guardians[1], "twin recovers the same guardian");
+
+        bytes memory sigs = bytes.concat(_signature(guardianKeys[0], digest), abi.encodePacked(r, highS, flippedV));
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeMalleableSignature.selector, 1)
+        );
+    }
+
+    function test_verifyAttestation_vNot27Or28_reverts() public {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(guardianKeys[0], digest);
+        uint8[4] memory bad = [v - 27, v + 2, 0, 255];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            bytes memory sigs = bytes.concat(abi.encodePacked(r, s, bad[i]), _signature(guardianKeys[1], digest));
+            _expectRejected(
+                Attestation(0, guardians, sigs),
+                abi.encodeWithSelector(IBridgeGateway.BridgeMalleableSignature.selector, 0)
+            );
+        }
+    }
+
+    function test_verifyAttestation_duplicateSigner_reverts() public {
+        _expectRejected(
+            Attestation(0, guardians, _signatures(_keys(guardianKeys[1], guardianKeys[1]), digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeSignersNotAscending.selector, 1, guardians[1])
+        );
+    }
+
+    function test_verifyAttestation_unsortedSigners_reverts() public {
+        _expectRejected(
+            Attestation(0, guardians, _signatures(_keys(guardianKeys[2], guardianKeys[0]), digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeSignersNotAscending.selector, 1, guardians[0])
+        );
+    }
+
+    function test_verifyAttestation_extraInvalidSignature_reverts() public {
+        // Enough valid signatures do not excuse a bad extra one: nothing is skipped.
+        bytes memory sigs = bytes.concat(
+            _signatures(_keys(guardianKeys[0], guardianKeys[1]), digest),
+            abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(28))
+        );
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeInvalidSignature.selector, 2)
+        );
+    }
+
+    function test_verifyAttestation_unknownSigner_reverts() public {
+        uint256 outsiderKey = makeKey("outsider");
+        address outsider = vm.addr(outsiderKey);
+        uint256[] memory keys = _sortKeys(_keys(guardianKeys[0], outsiderKey));
+        uint256 outsiderIndex = keys[0] == outsiderKey ? 0 : 1;
+        _expectRejected(
+            Attestation(0, guardians, _signatures(keys, digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, outsiderIndex, outsider)
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Guardian list and domain
+    // ------------------------------------------------------------------------------------------
+
+    function test_verifyAttestation_guardianListMissingMember_reverts() public {
+        address[] memory truncated = new address[](2);
+        (truncated[0], truncated[1]) = (guardians[0], guardians[1]);
+        _expectRejected(
+            Attestation(0, truncated, _signatures(_prefix(guardianKeys, 2), digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetMismatch.selector, 0)
+        );
+    }
+
+    function test_verifyAttestation_guardianListWithImpostor_reverts() public {
+        // Swapping a member for one's own key does not let its signature count.
+        address[] memory forged = new address[](3);
+        (forged[0], forged[1], forged[2]) = (guardians[0], guardians[1], makeAddr("impostor"));
+        _expectRejected(
+            Attestation(0, forged, _signatures(_prefix(guardianKeys, 2), digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetMismatch.selector, 0)
+        );
+    }
+
+    function test_verifyAttestation_guardianListReordered_reverts() public {
+        address[] memory reordered = new address[](3);
+        (reordered[0], reordered[1], reordered[2]) = (guardians[1], guardians[0], guardians[2]);
+        _expectRejected(
+            Attestation(0, reordered, _signatures(_prefix(guardianKeys, 2), digest)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetMismatch.selector, 0)
+        );
+    }
+
+    function test_verifyAttestation_otherChainId_reverts() public {
+        // The same guardians sign the same root, but in the domain of chain 999.
+        vm.chainId(999);
+        bytes32 otherDigest = gateway.attestationDigest(id, 0);
+        vm.chainId(localChain);
+        assertNotEq(otherDigest, digest, "domain binds the chain id");
+
+        bytes memory sigs = _signatures(_prefix(guardianKeys, 2), otherDigest);
+        address recovered = _recover(sigs, 0, digest);
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, 0, recovered)
+        );
+    }
+
+    function test_verifyAttestation_otherGateway_reverts() public {
+        // A twin gateway with the same guardians: its attestations are worthless here.
+        BridgeGateway twin = new BridgeGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
+        bytes32 twinDigest = twin.attestationDigest(id, 0);
+        assertNotEq(twinDigest, digest, "domain binds the gateway");
+
+        bytes memory sigs = _signatures(_prefix(guardianKeys, 2), twinDigest);
+        address recovered = _recover(sigs, 0, digest);
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, 0, recovered)
+        );
+    }
+
+    function test_verifyAttestation_otherRoot_reverts() public {
+        bytes memory sigs = _signatures(_prefix(guardianKeys, 2), gateway.attestationDigest(keccak256("x"), 0));
+        address recovered = _recover(sigs, 0, digest);
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, 0, recovered)
+        );
+    }
+
+    /// @dev What signature `i` of `sigs` recovers to over `d` (a random-looking address when the
+    ///      signature was made over another digest).
+    function _recover(bytes memory sigs, uint256 i, bytes32 d) internal pure returns (address) {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly {
+            let p := add(add(sigs, 0x20), mul(i, 65))
+            r := mload(p)
+            s := mload(add(p, 0x20))
+            v := byte(0, mload(add(p, 0x40)))
+        }
+        return ecrecover(d, v, r, s);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Guardian set index and rotation
+    // ------------------------------------------------------------------------------------------
+
+    function test_verifyAttestation_unknownSetIndex_reverts() public {
+        _expectRejected(
+            _attest(gateway, id, 1, guardians, _prefix(guardianKeys, 2)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardianSet.selector, 1)
+        );
+    }
+
+    function _rotate(uint64 grace) internal returns (uint256[] memory newKeys, address[] memory newSet) {
+        (newKeys, newSet) = _makeGuardians("newGuardian", 4);
+        vm.prank(governor);
+        gateway.setGuardianSet(newSet, 3, grace);
+    }
+
+    function test_verifyAttestation_newSetAfterRotation_succeeds() public {
+        (uint256[] memory newKeys, address[] memory newSet) = _rotate(1 days);
+        _deliverWith(_attest(gateway, id, 1, newSet, _prefix(newKeys, 3)));
+        assertTrue(_delivered(), "delivered under set 1");
+    }
+
+    function test_verifyAttestation_newSetBelowItsThreshold_reverts() public {
+        (uint256[] memory newKeys, address[] memory newSet) = _rotate(1 days);
+        _expectRejected(
+            _attest(gateway, id, 1, newSet, _prefix(newKeys, 2)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeThresholdNotMet.selector, 2, 3)
+        );
+    }
+
+    function test_verifyAttestation_previousSetDuringGrace_succeeds() public {
+        _rotate(1 days);
+        vm.warp(_now() + 1 days - 1);
+        _deliverWith(_attest(gateway, id, 0, guardians, _prefix(guardianKeys, 2)));
+        assertTrue(_delivered(), "old set still valid in its grace period");
+    }
+
+    function test_verifyAttestation_previousSetAfterGrace_reverts() public {
+        _rotate(1 days);
+        uint64 expiresAt = uint64(_now() + 1 days);
+        transfer.deadline = uint64(_now() + 2 days);
+        id = _id(header, transfer);
+        vm.warp(expiresAt);
+        _expectRejected(
+            _attest(gateway, id, 0, guardians, _prefix(guardianKeys, 2)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetExpired.selector, 0, expiresAt)
+        );
+    }
+
+    function test_verifyAttestation_previousSetZeroGrace_reverts() public {
+        _rotate(0);
+        _expectRejected(
+            _attest(gateway, id, 0, guardians, _prefix(guardianKeys, 2)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetExpired.selector, 0, uint64(_now()))
+        );
+    }
+
+    function test_verifyAttestation_oldSetUnderNewIndex_reverts() public {
+        _rotate(1 days);
+        _expectRejected(
+            _attest(gateway, id, 1, guardians, _prefix(guardianKeys, 2)),
+            abi.encodeWithSelector(IBridgeGateway.BridgeGuardianSetMismatch.selector, 1)
+        );
+    }
+
+    function test_verifyAttestation_indexIsSigned_reverts() public {
+        // Re-install the same members as set 1: signatures made for index 0 still do not
+        // verify when relabelled as index 1, because the index is part of the signed digest.
+        vm.prank(governor);
+        gateway.setGuardianSet(guardians, THRESHOLD, 1 days);
+        Attestation memory att = _attest(gateway, id, 0, guardians, _prefix(guardianKeys, 2));
+        att.guardianSetIndex = 1;
+        address recovered = _recover(att.signatures, 0, gateway.attestationDigest(id, 1));
+        _expectRejected(att, abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, 0, recovered));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Fuzz: random guardian sets through the gateway
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice For a random guardian set and threshold, exactly `threshold` valid signatures
+    ///         (from a random subset, in ascending order) deliver, and one fewer does not.
+    /// forge-config: default.fuzz.runs = 48
+    function testFuzz_verifyAttestation_randomSetAndThreshold_succeeds(
+        uint256 seed,
+        uint8 size,
+        uint8 threshold
+    ) public {
+        size = uint8(bound(size, 1, 12));
+        threshold = uint8(bound(threshold, 1, size));
+        (uint256[] memory keys, address[] memory set) = _randomSet(seed, size);
+        vm.prank(governor);
+        gateway.setGuardianSet(set, threshold, 0);
+        uint256[] memory signers = _randomSubset(keys, threshold, seed);
+
+        bytes32 d = gateway.attestationDigest(id, 1);
+        if (threshold > 1) {
+            uint256[] memory fewer = _prefix(signers, threshold - 1);
+            _expectRejected(
+                Attestation(1, set, _signatures(fewer, d)),
+                abi.encodeWithSelector(IBridgeGateway.BridgeThresholdNotMet.selector, threshold - 1, threshold)
+            );
+        }
+        _deliverWith(Attestation(1, set, _signatures(signers, d)));
+        assertTrue(_delivered(), "delivered");
+    }
+
+    function _randomSet(uint256 seed, uint256 size) internal pure returns (uint256[] memory keys, address[] memory) {
+        keys = new uint256[](size);
+        for (uint256 i = 0; i < size; ++i) {
+            keys[i] = (uint256(keccak256(abi.encode(seed, i))) % (SECP256K1_N - 1)) + 1;
+        }
+        keys = _sortKeys(keys);
+        return (keys, _addrs(keys));
+    }
+
+    /// @dev `count` of `keys` chosen by `seed`, keeping their (ascending) order.
+    function _randomSubset(
+        uint256[] memory keys,
+        uint256 count,
+        uint256 seed
+    ) internal pure returns (uint256[] memory out) {
+        out = new uint256[](count);
+        uint256 taken = 0;
+        uint256 bits = uint256(keccak256(abi.encode(seed, "subset")));
+        for (uint256 i = 0; i < keys.length && taken < count; ++i) {
+            // Take key i if the coin says so, or if every remaining key is needed.
+            bool needed = keys.length - i == count - taken;
+            if (needed || (bits >> i) & 1 == 1) out[taken++] = keys[i];
+        }
+    }
+}
+
+/// @dev Exposes the library with calldata arguments, as the gateway calls it.
+contract GuardianSignaturesHarness {
+    function verify(
+        bytes32 digest,
+        address[] calldata guardians,
+        bytes calldata signatures,
+        uint8 threshold
+    ) external view {
+        GuardianSignatures.verify(digest, guardians, signatures, threshold);
+    }
+}
+
+contract GuardianSignatures_verify_Test is Guardians {
+    GuardianSignaturesHarness internal harness;
+
+    function setUp() public {
+        harness = new GuardianSignaturesHarness();
+    }
+
+    function _set(uint256 seed, uint256 size) internal pure returns (uint256[] memory keys) {
+        keys = new uint256[](size);
+        for (uint256 i = 0; i < size; ++i) {
+            keys[i] = (uint256(keccak256(abi.encode(seed, i))) % (SECP256K1_N - 1)) + 1;
+        }
+        keys = _sortKeys(keys);
+    }
+
+    /// @notice Any `threshold` distinct guardians' signatures in ascending order verify, for
+    ///         random keys, set sizes, thresholds and digests; `threshold - 1` of them do not.
+    function testFuzz_verify_exactlyThreshold_succeeds(
+        uint256 seed,
+        bytes32 digest,
+        uint8 size,
+        uint8 threshold,
+        uint256 skip
+    ) public view {
+        size = uint8(bound(size, 1, 16));
+        threshold = uint8(bound(threshold, 1, size));
+        uint256[] memory keys = _set(seed, size);
+        // A contiguous window of `threshold` signers starting at a random offset.
+        skip = bound(skip, 0, size - threshold);
+        uint256[] memory signers = new uint256[](threshold);
+        for (uint256 i = 0; i < threshold; ++i) signers[i] = keys[skip + i];
+        harness.verify(digest, _addrs(keys), _signatures(signers, digest), threshold);
+    }
+
+    function testFuzz_verify_belowThreshold_reverts(uint256 seed, bytes32 digest, uint8 size, uint8 threshold) public {
+        size = uint8(bound(size, 2, 16));
+        threshold = uint8(bound(threshold, 2, size));
+        uint256[] memory keys = _set(seed, size);
+        bytes memory sigs = _signatures(_prefix(keys, threshold - 1), digest);
+        address[] memory set = _addrs(keys);
+        vm.expectRevert(
+            abi.encodeWithSelector(IBridgeGateway.BridgeThresholdNotMet.selector, threshold - 1, threshold)
+        );
+        harness.verify(digest, set, sigs, threshold);
+    }
+
+    /// @notice A signature by a key outside the set never counts, wherever it sorts.
+    function testFuzz_verify_outsiderSigner_reverts(uint256 seed, uint256 outsiderKey, bytes32 digest) public {
+        uint256[] memory keys = _set(seed, 3);
+        outsiderKey = bound(outsiderKey, 1, SECP256K1_N - 1);
+        address outsider = vm.addr(outsiderKey);
+        address[] memory set = _addrs(keys);
+        vm.assume(outsider != set[0] && outsider != set[1] && outsider != set[2]);
+        uint256[] memory signers = new uint256[](2);
+        (signers[0], signers[1]) = (keys[1], outsiderKey);
+        signers = _sortKeys(signers);
+        uint256 index = signers[0] == outsiderKey ? 0 : 1;
+        bytes memory sigs = _signatures(signers, digest);
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownGuardian.selector, index, outsider));
+        harness.verify(digest, set, sigs, 2);
+    }
+
+    /// @notice Every high-s twin of a valid signature is refused, whichever guardian made it.
+    function testFuzz_verify_highS_reverts(uint256 seed, bytes32 digest) public {
+        uint256[] memory keys = _set(seed, 1);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[0], digest);
+        bytes memory twin = abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
+        address[] memory set = _addrs(keys);
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeMalleableSignature.selector, 0));
+        harness.verify(digest, set, twin, 1);
+    }
+}

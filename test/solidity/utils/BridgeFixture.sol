@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "./Test.sol";
+import {MerkleTree} from "./MerkleTree.sol";
+import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
+import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
+import {TestToken} from "../../../contracts/mocks/TestToken.sol";
+import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
+import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+
+/// @title Guardians
+/// @notice Guardian keys sorted by address, and the signing rules of an attestation.
+abstract contract Guardians is Test {
+    /// @dev `count` deterministic keys named `<prefix><i>`, sorted ascending by address.
+    function _makeGuardians(
+        string memory prefix,
+        uint256 count
+    ) internal returns (uint256[] memory keys, address[] memory addrs) {
+        keys = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) keys[i] = makeKey(string.concat(prefix, vm.toString(i)));
+        keys = _sortKeys(keys);
+        addrs = _addrs(keys);
+        for (uint256 i = 0; i < count; ++i) vm.label(addrs[i], string.concat(prefix, vm.toString(i)));
+    }
+
+    /// @dev Keys sorted ascending by their address (insertion sort: lists are short).
+    function _sortKeys(uint256[] memory keys) internal pure returns (uint256[] memory sorted) {
+        sorted = new uint256[](keys.length);
+        for (uint256 i = 0; i < keys.length; ++i) {
+            uint256 key = keys[i];
+            address a = vm.addr(key);
+            uint256 j = i;
+            while (j > 0 && vm.addr(sorted[j - 1]) > a) {
+                sorted[j] = sorted[j - 1];
+                --j;
+            }
+            sorted[j] = key;
+        }
+    }
+
+    function _addrs(uint256[] memory keys) internal pure returns (address[] memory addrs) {
+        addrs = new address[](keys.length);
+        for (uint256 i = 0; i < keys.length; ++i) addrs[i] = vm.addr(keys[i]);
+    }
+
+    /// @dev `keys[0..count)` as a new array.
+    function _prefix(uint256[] memory keys, uint256 count) internal pure returns (uint256[] memory out) {
+        out = new uint256[](count);
+        for (uint256 i = 0; i < count; ++i) out[i] = keys[i];
+    }
+
+    /// @dev One 65-byte `r ‖ s ‖ v` signature.
+    function _signature(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev Signatures of `keys` (in the order given) over `digest`, concatenated.
+    function _signatures(uint256[] memory keys, bytes32 digest) internal pure returns (bytes memory sigs) {
+        for (uint256 i = 0; i < keys.length; ++i) sigs = bytes.concat(sigs, _signature(keys[i], digest));
+    }
+
+    /// @dev A complete attestation of `root` for `gw` under set `setIndex`, signed by `keys`
+    ///      (which must already be ascending by address for a valid one).
+    function _attest(
+        BridgeGateway gw,
+        bytes32 root,
+        uint32 setIndex,
+        address[] memory guardianList,
+        uint256[] memory keys
+    ) internal view returns (Attestation memory) {
+        return Attestation(setIndex, guardianList, _signatures(keys, gw.attestationDigest(root, setIndex)));
+    }
+}
+
+/// @title BridgeFixture
+/// @notice One gateway on this chain with its governance roles, a 2-of-3 guardian set, a route
+///         to a (fake) remote gateway on chain `REMOTE_CHAIN`, and two registered tokens:
+///         `homeToken` (home here: lock / unlock) and `bridgedToken` (the copy of the remote
+///         chain's `remoteHomeToken`: mint / burn). Limits start permissive (unlimited buckets,
+///         `FAST_LIMIT` fast limit); tests tighten what they exercise.
+abstract contract BridgeFixture is Guardians {
+    uint64 internal constant REMOTE_CHAIN = 901;
+    uint32 internal constant LARGE_DELAY = 1 hours;
+    uint96 internal constant FAST_LIMIT = 1_000e18;
+    uint96 internal constant UNLIMITED = type(uint96).max;
+    uint8 internal constant THRESHOLD = 2;
+    uint256 internal constant GUARDIAN_COUNT = 3;
+    uint256 internal constant START_TIME = 1_700_000_000;
+
+    BridgeGateway internal gateway;
+    TestToken internal homeToken;
+    BridgedToken internal bridgedToken;
+
+    uint64 internal localChain;
+    address internal remoteGateway;
+    address internal remoteHomeToken;
+    address internal remoteSender;
+
+    address internal governor;
+    address internal pauser;
+    address internal vetoer;
+    address internal alice;
+    address internal bob;
+
+    uint256[] internal guardianKeys;
+    address[] internal guardians;
+
+    /// @dev Next nonce the fake remote gateway will use in `_transfer`.
+    uint64 internal remoteNonce;
+
+    function setUp() public virtual {
+        vm.warp(START_TIME);
+        localChain = uint64(block.chainid);
+        governor = makeAddr("governor");
+        pauser = makeAddr("pauser");
+        vetoer = makeAddr("vetoer");
+        alice = makeAddr("alice");
+        bob = makeAddr("bob");
+        remoteGateway = makeAddr("remoteGateway");
+        remoteHomeToken = makeAddr("remoteHomeToken");
+        remoteSender = makeAddr("remoteSender");
+        (guardianKeys, guardians) = _makeGuardians("guardian", GUARDIAN_COUNT);
+
+        gateway = new BridgeGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
+        vm.label(address(gateway), "gateway");
+        homeToken = new TestToken("Home", "HOME", 18);
+        vm.label(address(homeToken), "homeToken");
+        bridgedToken = new BridgedToken("Bridged Remote", "bREM", 18, address(gateway), remoteHomeToken, REMOTE_CHAIN);
+        vm.label(address(bridgedToken), "bridgedToken");
+
+        vm.startPrank(governor);
+        gateway.grantRole(gateway.PAUSER_ROLE(), pauser);
+        gateway.grantRole(gateway.VETO_ROLE(), vetoer);
+        gateway.setRoute(REMOTE_CHAIN, remoteGateway, true);
+        _configureToken(address(homeToken), address(homeToken));
+        _configureToken(remoteHomeToken, address(bridgedToken));
+        vm.stopPrank();
+    }
+
+    /// @dev Registers a token with the permissive defaults (caller must be the governor).
+    function _configureToken(address home, address local) internal {
+        gateway.registerToken(home, local);
+        gateway.setFastLimit(home, FAST_LIMIT);
+        gateway.setRateLimit(home, IBridgeGateway.Direction.Inbound, UNLIMITED, 0);
+        gateway.setRateLimit(home, IBridgeGateway.Direction.Outbound, UNLIMITED, 0);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Messages
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev The route header of a message from the remote gateway to `gateway`.
+    function _header() internal view returns (MessageHeader memory) {
+        return MessageHeader(1, REMOTE_CHAIN, localChain, remoteGateway, address(gateway));
+    }
+
+    /// @dev A transfer to bob with the next remote nonce and a one-day deadline.
+    function _transfer(address token, uint256 amount) internal returns (Transfer memory) {
+        return Transfer(remoteNonce++, remoteSender, bob, token, amount, uint64(_now() + 1 days));
+    }
+
+    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory) {
+        return
+            Message({
+                version: h.version,
+                nonce: t.nonce,
+                sourceChainId: h.sourceChainId,
+                destChainId: h.destChainId,
+                sourceGateway: h.sourceGateway,
+                destGateway: h.destGateway,
+                sender: t.sender,
+                recipient: t.recipient,
+                token: t.token,
+                amount: t.amount,
+                deadline: t.deadline
+            });
+    }
+
+    function _id(MessageHeader memory h, Transfer memory t) internal view returns (bytes32) {
+        return gateway.messageId(_message(h, t));
+    }
+
+    function _ids(MessageHeader memory h, Transfer[] memory ts) internal view returns (bytes32[] memory ids) {
+        ids = new bytes32[](ts.length);
+        for (uint256 i = 0; i < ts.length; ++i) ids[i] = _id(h, ts[i]);
+    }
+
+    function _one(Transfer memory t) internal pure returns (Transfer[] memory ts) {
+        ts = new Transfer[](1);
+        ts[0] = t;
+    }
+
+    function _noProofs() internal pure returns (bytes32[][] memory) {
+        return new bytes32[][](0);
+    }
+
+    /// @dev A valid attestation of `root` by the first THRESHOLD guardians of set 0.
+    function _attestation(bytes32 root) internal view returns (Attestation memory) {
+        return _attest(gateway, root, 0, guardians, _prefix(guardianKeys, THRESHOLD));
+    }
+
+    /// @dev Delivers `t` alone, validly attested. Returns its id.
+    function _deliver(Transfer memory t) internal returns (bytes32 id) {
+        MessageHeader memory h = _header();
+        id = _id(h, t);
+        gateway.deliver(h, _one(t), _noProofs(), _attestation(id));
+    }
+
+    /// @dev Delivers `ts` as one full batch (empty proofs, root over all ids).
+    function _deliverBatch(Transfer[] memory ts) internal returns (bytes32[] memory ids) {
+        MessageHeader memory h = _header();
+        ids = _ids(h, ts);
+        gateway.deliver(h, ts, _noProofs(), _attestation(MerkleTree.root(ids)));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Balances
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev Alice locks `amount` of the home token (so deliveries can unlock it). Returns the id.
+    function _lockHome(uint256 amount) internal returns (bytes32 id) {
+        homeToken.mint(alice, amount);
+        vm.startPrank(alice);
+        homeToken.approve(address(gateway), amount);
+        id = gateway.send(address(homeToken), REMOTE_CHAIN, bob, amount, 0);
+        vm.stopPrank();
+    }
+
+    /// @dev Mints `amount` bridged tokens to `to` through a fast delivery.
+    function _mintBridged(address to, uint256 amount) internal {
+        Transfer memory t = _transfer(remoteHomeToken, amount);
+        t.recipient = to;
+        _deliver(t);
+    }
+}
