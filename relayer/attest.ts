@@ -1,0 +1,117 @@
+/**
+ * Collecting a guardian attestation for one batch: every guardian of the set is asked in
+ * parallel, each answer is checked (right guardian, set index, root and signature — a bad
+ * signature would only make the delivery revert), and collection stops as soon as `threshold`
+ * valid signatures are in.
+ */
+import { isAddressEqual, type Address, type Hex } from "viem";
+import {
+  attestationSigner,
+  packSignatures,
+  sortGuardians,
+  type AttestationArg,
+  type AttestationDomain,
+} from "../core/attestation.js";
+import {
+  GuardianRefusedError,
+  type AttestRefusal,
+  type AttestRequest,
+  type AttestResponse,
+} from "../core/guardian-api.js";
+import { merkleRoot } from "../core/merkle.js";
+
+/** `core/guardian-api.ts` requestAttestation, injectable for tests. */
+export type RequestAttestation = (url: string, request: AttestRequest, timeoutMs: number) => Promise<AttestResponse>;
+
+export interface GuardianEndpoint {
+  address: Address;
+  url: string;
+}
+
+export interface GuardianSetView {
+  index: number;
+  threshold: number;
+  guardians: readonly GuardianEndpoint[];
+}
+
+export interface AttestationRound {
+  /** Set when `threshold` guardians signed. */
+  attestation?: AttestationArg;
+  /** Guardians that signed (in arrival order). */
+  signers: Address[];
+  /** 409 answers, with the messages each guardian would not sign. */
+  refusals: AttestRefusal[];
+  /** Guardians that did not answer usefully (down, timed out, invalid answer). */
+  errors: { guardian: Address; error: string }[];
+}
+
+export async function collectAttestation(o: {
+  set: GuardianSetView;
+  domain: AttestationDomain;
+  msgIds: readonly Hex[];
+  request: RequestAttestation;
+  timeoutMs: number;
+}): Promise<AttestationRound> {
+  const { set, domain, msgIds } = o;
+  const root = merkleRoot(msgIds);
+  const body: AttestRequest = {
+    destChainId: Number(domain.destChainId),
+    destGateway: domain.destGateway,
+    msgIds: [...msgIds],
+  };
+  const signed = new Map<Address, Hex>();
+  const round: AttestationRound = { signers: [], refusals: [], errors: [] };
+
+  await new Promise<void>((resolve) => {
+    let settled = 0;
+    const done = () => {
+      settled += 1;
+      if (signed.size >= set.threshold || settled === set.guardians.length) resolve();
+    };
+    for (const guardian of set.guardians) {
+      o.request(guardian.url, body, o.timeoutMs)
+        .then(async (res) => {
+          const problem = await checkResponse(res, guardian.address, set.index, domain, root);
+          if (problem) round.errors.push({ guardian: guardian.address, error: problem });
+          else if (signed.size < set.threshold) {
+            signed.set(guardian.address, res.signature as Hex);
+            round.signers.push(guardian.address);
+          }
+        })
+        .catch((e: unknown) => {
+          if (e instanceof GuardianRefusedError) round.refusals.push(e.refusal);
+          else round.errors.push({ guardian: guardian.address, error: (e as Error).message ?? String(e) });
+        })
+        .finally(done);
+    }
+  });
+
+  if (signed.size >= set.threshold) {
+    round.attestation = {
+      guardianSetIndex: set.index,
+      guardians: sortGuardians(set.guardians.map((g) => g.address)),
+      signatures: packSignatures(signed),
+    };
+  }
+  return round;
+}
+
+/** Why an answer is unusable, or undefined when it is a valid signature of `root`. */
+async function checkResponse(
+  res: AttestResponse,
+  expected: Address,
+  index: number,
+  domain: AttestationDomain,
+  root: Hex,
+): Promise<string | undefined> {
+  if (!isAddressEqual(res.guardian, expected)) return `answered as ${res.guardian}, expected ${expected}`;
+  if (res.guardianSetIndex !== index) return `signed under guardian set ${res.guardianSetIndex}, expected ${index}`;
+  if (res.root.toLowerCase() !== root.toLowerCase()) return `signed root ${res.root}, expected ${root}`;
+  try {
+    const signer = await attestationSigner(domain, root, index, res.signature as Hex);
+    if (!isAddressEqual(signer, expected)) return `signature recovers to ${signer}, not ${expected}`;
+  } catch (e) {
+    return `unreadable signature: ${(e as Error).message}`;
+  }
+  return undefined;
+}

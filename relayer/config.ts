@@ -1,0 +1,64 @@
+/**
+ * Relayer configuration: environment variables validated once at start-up (see index.ts for the
+ * list). Every value has a unit in its name or a documented default.
+ */
+import { hostname } from "node:os";
+import { z } from "zod";
+import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
+import { envFields, parseConfig } from "../core/service/config.js";
+
+const positiveInt = z.coerce.number().int().positive();
+const flag = z
+  .enum(["true", "false", "1", "0", ""])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+
+/**
+ * A BullMQ key prefix. On Redis Cluster every key of a queue must hash to one slot, so the prefix
+ * must be a `{hash-tag}` (BullMQ's own recommendation); elsewhere any simple name works.
+ */
+const queuePrefix = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/, "must be a name like portcullis or a hash tag like {portcullis}");
+
+export const relayerConfigSchema = z
+  .object({
+    MANIFEST: envFields.manifestPath,
+    RELAYER_KEY: envFields.privateKey,
+    REDIS_URL: envFields.redisUrl,
+    REDIS_CLUSTER: flag,
+    PORT: envFields.port.default(9400),
+    RELAYER_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
+    LOG_LEVEL: envFields.logLevel,
+    QUEUE_PREFIX: queuePrefix.default("portcullis"),
+    BATCH_SIZE: positiveInt.max(MAX_ATTEST_BATCH).default(100),
+    POLL_INTERVAL_MS: positiveInt.min(50).default(1_000),
+    TX_TIMEOUT_MS: positiveInt.min(1_000).default(60_000),
+    LOCK_TTL_MS: positiveInt.min(1_000).default(30_000),
+    GUARDIAN_TIMEOUT_MS: positiveInt.default(5_000),
+    RETRY_BASE_MS: positiveInt.default(1_000),
+    RETRY_MAX_MS: positiveInt.default(60_000),
+    MAX_BLOCK_RANGE: positiveInt.default(2_000),
+    MAX_FEE_BUMPS: z.coerce.number().int().min(0).max(20).default(8),
+  })
+  .superRefine((c, ctx) => {
+    if (c.REDIS_CLUSTER && !c.QUEUE_PREFIX.startsWith("{")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["QUEUE_PREFIX"],
+        message: `on Redis Cluster the prefix must be a hash tag, e.g. {${c.QUEUE_PREFIX}}`,
+      });
+    }
+    if (c.RETRY_MAX_MS < c.RETRY_BASE_MS) {
+      ctx.addIssue({ code: "custom", path: ["RETRY_MAX_MS"], message: "must be at least RETRY_BASE_MS" });
+    }
+  });
+
+export type RelayerConfig = Readonly<z.infer<typeof relayerConfigSchema>>;
+
+/** Parses the relayer's environment; throws ConfigError with one line per problem. */
+export function loadRelayerConfig(env: Record<string, string | undefined>): RelayerConfig {
+  return parseConfig(relayerConfigSchema, env, "relayer");
+}

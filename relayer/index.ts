@@ -1,0 +1,49 @@
+/**
+ * Portcullis relayer: carries messages between L2 gateways (observe → attest → deliver →
+ * execute) on a BullMQ pipeline in Redis shared by any number of relayer processes. See
+ * docs/relayer.md.
+ *
+ * Environment (validated at start-up; a bad value exits with code 2 and one line per problem):
+ *   MANIFEST             deployment manifest path (default .devnet/manifest.json)
+ *   RELAYER_KEY          0x-prefixed private key paying for deliver/execute; one key per process
+ *   REDIS_URL            redis://[user:pass@]host:port[/db], or rediss:// for TLS; with
+ *                        REDIS_CLUSTER=true, one or more comma-separated seed node URLs
+ *   REDIS_CLUSTER        "true" to connect to a Redis Cluster (needs a {hash-tag} QUEUE_PREFIX)
+ *   PORT                 HTTP port of /healthz and /metrics on 127.0.0.1 (default 9400; 0 = any)
+ *   RELAYER_ID           name of this process in leases, logs and dead letters (default host-pid)
+ *   LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)
+ *   QUEUE_PREFIX         BullMQ and relayer key prefix (default portcullis); every relayer of
+ *                        one deployment uses the same; {portcullis} on Redis Cluster
+ *   BATCH_SIZE           most messages per deliver transaction (default 100, at most 256)
+ *   POLL_INTERVAL_MS     source-chain polling and lease retry interval (default 1000)
+ *   TX_TIMEOUT_MS        a transaction not mined after this long is replaced with the same
+ *                        nonce and bumped fees (default 60000)
+ *   MAX_FEE_BUMPS        replacements before a send is given up and retried later (default 8)
+ *   LOCK_TTL_MS          route/observer lease and job lock lifetime: how long a crashed
+ *                        relayer's work stays claimed before another takes it (default 30000)
+ *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
+ *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...
+ *   RETRY_MAX_MS         ...up to this (default 60000)
+ *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)
+ */
+import { loadManifest } from "../core/manifest.js";
+import { HttpService } from "../core/service/http.js";
+import { runService } from "../core/service/lifecycle.js";
+import { createLogger } from "../core/service/logger.js";
+import { loadRelayerConfig } from "./config.js";
+import { createRelayer } from "./wiring.js";
+
+runService("relayer", async (signal) => {
+  const config = loadRelayerConfig(process.env);
+  const manifest = loadManifest(config.MANIFEST);
+  const logger = createLogger("relayer", config.LOG_LEVEL).child({ relayerId: config.RELAYER_ID });
+  const { relayer, registry } = createRelayer(config, manifest, logger);
+  const http = new HttpService(registry, () => relayer.health());
+  const port = await http.listen(config.PORT);
+  logger.info({ port }, "http listening (/healthz, /metrics)");
+  try {
+    await relayer.run(signal);
+  } finally {
+    await http.close();
+  }
+});

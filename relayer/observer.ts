@@ -1,0 +1,195 @@
+/**
+ * Stage 1, observe: follows one source L2's gateway and turns every `MessageSent` at
+ * confirmation depth into a delivery job (jobId = msgId).
+ *
+ * The cursor (last scanned block and its hash) lives in Redis, shared by every relayer; one
+ * relayer at a time scans a chain (a lease), and cursor writes are compare-and-set, so even two
+ * scanners after a lease expiry only rescan, never skip. Before resuming, the stored hash is
+ * checked against the chain: after a reorg the scan resumes from the newest checkpoint still on
+ * the canonical chain. With no cursor (first start, or Redis wiped) the scan starts at the
+ * gateway's deployBlock; messages already processed on their destination are not re-enqueued
+ * (a queued one gets its execute job back).
+ */
+import { getAbiItem, type Hex } from "viem";
+import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { decodeMessagesSent } from "../core/logs.js";
+import type { Logger } from "../core/service/logger.js";
+import { isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
+import type { JobScheduler, ObservedMessage } from "./jobs.js";
+import type { RelayerMetrics } from "./metrics.js";
+import { advanceCursor, type Cursor, type RelayerStore } from "./store.js";
+
+const MESSAGE_SENT = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageSent" });
+
+/** Destination reads per message run this many at a time. */
+const READ_CONCURRENCY = 16;
+
+export interface ResumePoint {
+  /** First block to scan. */
+  from: number;
+  /** The cursor to build on (undefined: scanning from deployBlock). */
+  base: Cursor | undefined;
+  /** The stored cursor was no longer on the canonical chain. */
+  reorged: boolean;
+}
+
+/**
+ * Where to resume scanning given the stored cursor: right after it if its block hash is still
+ * canonical, else after the newest canonical checkpoint, else (a reorg deeper than the history,
+ * or a chain reset) from deployBlock.
+ */
+export async function resumePoint(
+  cursor: Cursor | undefined,
+  deployBlock: number,
+  hashAt: (block: number) => Promise<Hex | undefined>,
+): Promise<ResumePoint> {
+  if (!cursor) return { from: deployBlock, base: undefined, reorged: false };
+  if ((await hashAt(cursor.block)) === cursor.hash) return { from: cursor.block + 1, base: cursor, reorged: false };
+  for (let i = 0; i < cursor.history.length; i++) {
+    const [block, hash] = cursor.history[i]!;
+    if (block >= cursor.block && hash === cursor.hash) continue;
+    if ((await hashAt(block)) === hash) {
+      const history = cursor.history.slice(i);
+      return { from: block + 1, base: { block, hash, history }, reorged: true };
+    }
+  }
+  return { from: deployBlock, base: undefined, reorged: true };
+}
+
+export interface ObserverOptions {
+  relayerId: string;
+  leaseMs: number;
+  maxBlockRange: number;
+}
+
+export class ChainObserver {
+  private readonly log: Logger;
+  private readonly leaseName: string;
+
+  constructor(
+    private readonly source: RelayerChain,
+    private readonly destinations: ReadonlyMap<number, RelayerChain>,
+    private readonly store: RelayerStore,
+    private readonly jobs: JobScheduler,
+    private readonly metrics: RelayerMetrics,
+    logger: Logger,
+    private readonly o: ObserverOptions,
+  ) {
+    this.log = logger.child({ component: "observer", chainId: source.chainId });
+    this.leaseName = `observe:${source.chainId}`;
+  }
+
+  /** One observation pass: catches up to head - confirmations, if this relayer holds the lease. */
+  async tick(signal?: AbortSignal): Promise<void> {
+    if (!(await this.store.acquireLease(this.leaseName, this.o.relayerId, this.o.leaseMs))) return;
+    const { publicClient } = this.source;
+    const head = Number(await publicClient.getBlockNumber());
+    this.metrics.headBlock.set({ chain: this.source.chainId }, head);
+    const target = head - this.source.info.confirmations;
+    if (target < this.source.deployBlock) return;
+
+    let stored = await this.store.getCursor(this.source.chainId);
+    const resume = await resumePoint(stored, this.source.deployBlock, (b) => this.hashAt(b));
+    if (resume.reorged) {
+      this.log.warn(
+        { storedBlock: stored?.block, resumeFrom: resume.from },
+        "cursor is not on the canonical chain: rescanning",
+      );
+    } else if (!stored) {
+      this.log.info({ from: resume.from }, "no cursor: scanning from the gateway's deploy block");
+    }
+    let base = resume.base;
+    let from = resume.from;
+    while (from <= target && !signal?.aborted) {
+      const to = Math.min(target, from + this.o.maxBlockRange - 1);
+      const scanned = await this.scan(from, to);
+      if (!scanned) return; // the chain moved under us; the next tick re-checks the cursor
+      await this.enqueue(scanned.messages);
+      const next = advanceCursor(base, to, scanned.hash);
+      if (!(await this.store.compareAndSetCursor(this.source.chainId, stored, next))) {
+        this.log.info({ to }, "cursor moved by another relayer; yielding this pass");
+        return;
+      }
+      this.metrics.observedBlock.set({ chain: this.source.chainId }, to);
+      stored = next;
+      base = next;
+      from = to + 1;
+      // Renew the lease between pages of a long catch-up.
+      if (!(await this.store.acquireLease(this.leaseName, this.o.relayerId, this.o.leaseMs))) return;
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.store.releaseLease(this.leaseName, this.o.relayerId).catch(() => undefined);
+  }
+
+  private async hashAt(block: number): Promise<Hex | undefined> {
+    try {
+      return (await this.source.publicClient.getBlock({ blockNumber: BigInt(block) })).hash ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Logs of [from, to], or undefined if block `to` changed during the read (a reorg). */
+  private async scan(from: number, to: number) {
+    const before = await this.hashAt(to);
+    const logs = await this.source.publicClient.getLogs({
+      address: this.source.gateway,
+      event: MESSAGE_SENT,
+      fromBlock: BigInt(from),
+      toBlock: BigInt(to),
+    });
+    const after = await this.hashAt(to);
+    if (!before || before !== after) return undefined;
+    const messages: ObservedMessage[] = [];
+    for (const log of logs) {
+      try {
+        for (const sent of decodeMessagesSent([log], this.source.gateway)) {
+          messages.push({ ...sent, sourceBlock: log.blockNumber ?? BigInt(to) });
+        }
+      } catch (e) {
+        this.metrics.failures.inc({ stage: "observe", reason: "undecodable_log" });
+        this.log.error(
+          { err: (e as Error).message, tx: log.transactionHash },
+          "skipping an undecodable MessageSent log",
+        );
+      }
+    }
+    return { messages, hash: after };
+  }
+
+  /** Enqueues what still needs delivery; restores execute jobs of messages queued on arrival. */
+  private async enqueue(messages: readonly ObservedMessage[]): Promise<void> {
+    const toDeliver: ObservedMessage[] = [];
+    for (let i = 0; i < messages.length; i += READ_CONCURRENCY) {
+      const chunk = messages.slice(i, i + READ_CONCURRENCY);
+      const verdicts = await Promise.all(chunk.map((m) => this.triage(m)));
+      chunk.forEach((m, j) => {
+        if (verdicts[j] === "deliver") toDeliver.push(m);
+      });
+    }
+    if (toDeliver.length > 0) {
+      await this.jobs.addDeliveries(toDeliver);
+      this.log.info(
+        { count: toDeliver.length, msgIds: toDeliver.map((m) => m.msgId) },
+        "messages enqueued for delivery",
+      );
+    }
+  }
+
+  private async triage(m: ObservedMessage): Promise<"deliver" | "skip"> {
+    const route = `${m.message.sourceChainId}-${m.message.destChainId}`;
+    const dest = this.destinations.get(Number(m.message.destChainId));
+    if (!dest || dest.gateway.toLowerCase() !== m.message.destGateway.toLowerCase()) {
+      this.metrics.failures.inc({ stage: "observe", reason: "unknown_destination" });
+      this.log.warn({ msgId: m.msgId, route }, "message to a gateway not in the manifest: not relayed");
+      return "skip";
+    }
+    this.metrics.messagesObserved.inc({ route });
+    if (!(await isProcessed(dest, m.message.sourceChainId, m.message.nonce))) return "deliver";
+    const queued = await queuedMessage(dest, m.msgId);
+    if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
+    return "skip";
+  }
+}

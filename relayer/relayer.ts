@@ -1,0 +1,232 @@
+/**
+ * The relayer: observers (one per source L2), deliverers (one per route) and the executor, all
+ * sharing one Redis with every other relayer process. Everything stateful is passed in (see
+ * wiring.ts for production); `run(signal)` works until the signal aborts, then stops the loops,
+ * closes the workers and queues, and quits Redis, in that order, in `finally`.
+ */
+import { Worker, type Job, type WorkerOptions } from "bullmq";
+import type { Registry } from "prom-client";
+import type { LocalAccount } from "viem";
+import type { Manifest } from "../core/manifest.js";
+import { sleep, untilAborted } from "../core/service/lifecycle.js";
+import type { Logger } from "../core/service/logger.js";
+import type { GuardianSetView, RequestAttestation } from "./attest.js";
+import type { RelayerChain } from "./chains.js";
+import type { RelayerConfig } from "./config.js";
+import { RouteDeliverer } from "./deliverer.js";
+import { Executor } from "./executor.js";
+import { JobScheduler } from "./jobs.js";
+import type { RelayerMetrics } from "./metrics.js";
+import { ChainObserver } from "./observer.js";
+import {
+  BACKOFF_TYPE,
+  EXECUTE_QUEUE,
+  retryDelay,
+  type DeliverJobData,
+  type ExecuteJobData,
+  type RelayerQueues,
+} from "./queues.js";
+import type { RedisConnection } from "./redis.js";
+import type { RelayerStore } from "./store.js";
+
+/** Executions in flight per relayer (sends are serialised per chain anyway). */
+const EXECUTE_CONCURRENCY = 4;
+/** Interval of the wallet-balance refresh. */
+const BALANCE_REFRESH_MS = 15_000;
+
+export interface RelayerDeps {
+  config: RelayerConfig;
+  manifest: Manifest;
+  /** Every L2 of the manifest, by chain id. */
+  chains: ReadonlyMap<number, RelayerChain>;
+  account: LocalAccount;
+  redis: RedisConnection;
+  queues: RelayerQueues;
+  store: RelayerStore;
+  registry: Registry;
+  metrics: RelayerMetrics;
+  logger: Logger;
+  requestAttestation: RequestAttestation;
+}
+
+export interface RelayerHealth extends Record<string, unknown> {
+  ok: boolean;
+  relayerId: string;
+  account: string;
+  redis: "ok" | string;
+  chains: Record<string, { ok: boolean; head?: string; error?: string }>;
+}
+
+export class Relayer {
+  private readonly log: Logger;
+  private readonly jobs: JobScheduler;
+
+  constructor(private readonly d: RelayerDeps) {
+    this.log = d.logger.child({ component: "relayer" });
+    this.jobs = new JobScheduler(d.queues, d.metrics, d.logger, d.config.RELAYER_ID);
+  }
+
+  get guardianSet(): GuardianSetView {
+    const g = this.d.manifest.guardianSet;
+    return { index: g.index, threshold: g.threshold, guardians: g.guardians };
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { config, chains, queues, redis, metrics } = this.d;
+    const workerOptions = (): WorkerOptions => ({
+      connection: redis,
+      prefix: config.QUEUE_PREFIX,
+      autorun: false,
+      lockDuration: config.LOCK_TTL_MS,
+      stalledInterval: Math.max(1_000, Math.floor(config.LOCK_TTL_MS / 2)),
+      // A stalled job is one whose relayer died: harmless to retry, so never fail it for that.
+      maxStalledCount: 1_000_000,
+      drainDelay: 2,
+      settings: {
+        backoffStrategy: (attempts: number, type?: string) =>
+          type === BACKOFF_TYPE ? retryDelay(attempts, config.RETRY_BASE_MS, config.RETRY_MAX_MS) : 0,
+      },
+    });
+    const workers: Worker[] = [];
+    const observers: ChainObserver[] = [];
+    const loops: Promise<void>[] = [];
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) stop.abort();
+    try {
+      const options = { relayerId: config.RELAYER_ID, leaseMs: config.LOCK_TTL_MS };
+      for (const source of chains.values()) {
+        const observer = new ChainObserver(source, chains, this.d.store, this.jobs, metrics, this.d.logger, {
+          ...options,
+          maxBlockRange: config.MAX_BLOCK_RANGE,
+        });
+        observers.push(observer);
+        loops.push(
+          this.every(config.POLL_INTERVAL_MS, stop.signal, `observe ${source.chainId}`, () =>
+            observer.tick(stop.signal),
+          ),
+        );
+        for (const dest of chains.values()) {
+          if (dest.chainId === source.chainId) continue;
+          const queue = queues.deliverQueue(source.chainId, dest.chainId);
+          const worker = this.track(new Worker<DeliverJobData>(queue.name, null, workerOptions()), workers);
+          void worker
+            .startStalledCheckTimer()
+            .catch((e: unknown) => this.log.warn({ err: String(e) }, "stalled checker"));
+          const deliverer = new RouteDeliverer(
+            source,
+            dest,
+            worker,
+            this.d.store,
+            this.jobs,
+            this.guardianSet,
+            this.d.requestAttestation,
+            metrics,
+            this.d.logger,
+            {
+              ...options,
+              batchSize: config.BATCH_SIZE,
+              pollMs: config.POLL_INTERVAL_MS,
+              guardianTimeoutMs: config.GUARDIAN_TIMEOUT_MS,
+            },
+          );
+          loops.push(deliverer.run(stop.signal));
+        }
+      }
+      const executor = new Executor(chains, this.jobs, metrics, this.d.logger, stop.signal);
+      const executeWorker = this.track(
+        new Worker<ExecuteJobData>(
+          EXECUTE_QUEUE,
+          (job: Job<ExecuteJobData>, token?: string) => executor.process(job, token),
+          {
+            ...workerOptions(),
+            concurrency: EXECUTE_CONCURRENCY,
+          },
+        ),
+        workers,
+      );
+      void executeWorker.run().catch((e: unknown) => this.log.error({ err: String(e) }, "execute worker stopped"));
+      loops.push(this.every(BALANCE_REFRESH_MS, stop.signal, "balances", () => this.refreshBalances()));
+
+      this.log.info(
+        {
+          relayerId: config.RELAYER_ID,
+          account: this.d.account.address,
+          chains: [...chains.keys()],
+          routes: queues.deliver.size,
+          prefix: config.QUEUE_PREFIX,
+        },
+        "relayer started",
+      );
+      await untilAborted(stop.signal);
+      this.log.info("shutting down");
+    } finally {
+      stop.abort();
+      signal.removeEventListener("abort", onAbort);
+      // Loops first (a deliverer settles its batch's jobs), then workers, queues, Redis.
+      await Promise.allSettled(loops);
+      await Promise.allSettled(observers.map((o) => o.release()));
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await queues.close();
+      await this.d.redis.quit().catch(() => this.d.redis.disconnect());
+      this.log.info("relayer stopped");
+    }
+  }
+
+  /** Ok when Redis answers and every chain returns its head block. */
+  async health(): Promise<RelayerHealth> {
+    const timeout = <T>(p: Promise<T>) =>
+      Promise.race([p, sleep(3_000).then(() => Promise.reject(new Error("timed out")))]) as Promise<T>;
+    const redis = await timeout(this.d.redis.ping())
+      .then(() => "ok")
+      .catch((e: unknown) => `error: ${(e as Error).message}`);
+    const chains: RelayerHealth["chains"] = {};
+    await Promise.all(
+      [...this.d.chains.values()].map(async (c) => {
+        try {
+          chains[c.chainId] = { ok: true, head: String(await timeout(c.publicClient.getBlockNumber())) };
+        } catch (e) {
+          chains[c.chainId] = { ok: false, error: (e as Error).message.split("\n")[0] };
+        }
+      }),
+    );
+    return {
+      ok: redis === "ok" && Object.values(chains).every((c) => c.ok),
+      relayerId: this.d.config.RELAYER_ID,
+      account: this.d.account.address,
+      redis,
+      chains,
+    };
+  }
+
+  private track<T extends Worker>(worker: T, workers: Worker[]): T {
+    // BullMQ reports connection loss as 'error' events; ioredis reconnects on its own.
+    worker.on("error", (e) => this.log.warn({ queue: worker.name, err: e.message }, "queue worker error"));
+    workers.push(worker);
+    return worker;
+  }
+
+  private async refreshBalances(): Promise<void> {
+    await Promise.all(
+      [...this.d.chains.values()].map(async (c) => {
+        const balance = await c.publicClient.getBalance({ address: this.d.account.address });
+        this.d.metrics.walletBalanceWei.set({ chain: c.chainId }, Number(balance));
+      }),
+    );
+  }
+
+  /** Runs `fn` every `ms` until `signal` aborts; failures are logged and retried next time. */
+  private async every(ms: number, signal: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await fn();
+      } catch (e) {
+        if (signal.aborted) break;
+        if (what.startsWith("observe")) this.d.metrics.failures.inc({ stage: "observe", reason: "error" });
+        this.log.warn({ task: what, err: (e as Error).message.split("\n")[0] }, "periodic task failed");
+      }
+      await sleep(ms, signal);
+    }
+  }
+}

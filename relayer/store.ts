@@ -1,0 +1,146 @@
+/**
+ * The relayer's own Redis keys (BullMQ keeps the queues): observation cursors and leases. Every
+ * key lives under the QUEUE_PREFIX, and every script touches a single key, so the store works
+ * unchanged on Redis Cluster.
+ *
+ *   <prefix>:relayer:cursor:<chainId>              JSON Cursor: last scanned block, hash, history
+ *   <prefix>:relayer:lock:observe:<chainId>        RELAYER_ID of the relayer scanning that chain
+ *   <prefix>:relayer:lock:deliver:<src>-<dst>      RELAYER_ID of the relayer delivering that route
+ *
+ * Losing every key (a Redis wipe) is safe: observation restarts at each gateway's deployBlock
+ * and re-enqueues everything not yet processed on its destination.
+ */
+import type { Hex } from "viem";
+import type { RedisConnection } from "./redis.js";
+
+/** How far observation got on one source chain. */
+export interface Cursor {
+  /** Last block whose logs were all enqueued. */
+  block: number;
+  hash: Hex;
+  /** Earlier checkpoints, newest first (including this one): where to resume after a reorg. */
+  history: [number, Hex][];
+}
+
+/** Checkpoints kept per chain: a reorg deeper than this many scan steps rescans from deployBlock. */
+export const CURSOR_HISTORY = 64;
+
+export interface RelayerStore {
+  getCursor(chainId: number): Promise<Cursor | undefined>;
+  /** Writes `next` only if the stored cursor is still `expected`; false if someone moved it. */
+  compareAndSetCursor(chainId: number, expected: Cursor | undefined, next: Cursor): Promise<boolean>;
+  /** Takes or renews a lease for `ttlMs`; false while another holder has it. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+}
+
+const CAS = `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+elseif holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+export class RedisStore implements RelayerStore {
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+  ) {}
+
+  cursorKey(chainId: number): string {
+    return `${this.prefix}:relayer:cursor:${chainId}`;
+  }
+
+  leaseKey(name: string): string {
+    return `${this.prefix}:relayer:lock:${name}`;
+  }
+
+  async getCursor(chainId: number): Promise<Cursor | undefined> {
+    const raw = await this.redis.get(this.cursorKey(chainId));
+    return raw === null ? undefined : parseCursor(raw);
+  }
+
+  async compareAndSetCursor(chainId: number, expected: Cursor | undefined, next: Cursor): Promise<boolean> {
+    const result = await this.redis.eval(
+      CAS,
+      1,
+      this.cursorKey(chainId),
+      expected ? JSON.stringify(expected) : "",
+      JSON.stringify(next),
+    );
+    return result === 1;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(ACQUIRE, 1, this.leaseKey(name), holder, String(ttlMs))) === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, this.leaseKey(name), holder);
+  }
+}
+
+/** Parses a stored cursor; a corrupted one is treated as absent (a rescan is always safe). */
+export function parseCursor(raw: string): Cursor | undefined {
+  try {
+    const c = JSON.parse(raw) as Cursor;
+    if (!Number.isInteger(c.block) || typeof c.hash !== "string" || !Array.isArray(c.history)) return undefined;
+    return c;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cursor after scanning up to `block` (whose hash is `hash`). */
+export function advanceCursor(previous: Cursor | undefined, block: number, hash: Hex): Cursor {
+  const entry: [number, Hex] = [block, hash];
+  const history = [entry, ...(previous?.history ?? [])].slice(0, CURSOR_HISTORY);
+  return { block, hash, history };
+}
+
+/** An in-memory store with the same semantics, for tests and single-process tools. */
+export class MemoryStore implements RelayerStore {
+  private readonly cursors = new Map<number, string>();
+  private readonly leases = new Map<string, { holder: string; until: number }>();
+
+  async getCursor(chainId: number) {
+    const raw = this.cursors.get(chainId);
+    return raw === undefined ? undefined : parseCursor(raw);
+  }
+
+  async compareAndSetCursor(chainId: number, expected: Cursor | undefined, next: Cursor) {
+    const current = this.cursors.get(chainId);
+    if ((current ?? "") !== (expected ? JSON.stringify(expected) : "")) return false;
+    this.cursors.set(chainId, JSON.stringify(next));
+    return true;
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number) {
+    const lease = this.leases.get(name);
+    if (lease && lease.holder !== holder && lease.until > Date.now()) return false;
+    this.leases.set(name, { holder, until: Date.now() + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, holder: string) {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
+  }
+}

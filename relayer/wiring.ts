@@ -1,0 +1,101 @@
+/**
+ * Builds a production Relayer from its configuration and the deployment manifest: viem clients
+ * per L2, the relayer account, the Redis connection, the queues, metrics and the guardian client.
+ * The one place that constructs dependencies; the Relayer itself only receives them.
+ */
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { privateKeyToAccount } from "viem/accounts";
+import { publicClientFor, walletClientFor } from "../core/chains.js";
+import { requestAttestation } from "../core/guardian-api.js";
+import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
+import type { Logger } from "../core/service/logger.js";
+import { viemTxChain, type RelayerChain } from "./chains.js";
+import type { RelayerConfig } from "./config.js";
+import { JOB_STATES, RelayerMetrics, type QueueCount } from "./metrics.js";
+import { RelayerQueues } from "./queues.js";
+import { connectRedis, redactRedisUrl } from "./redis.js";
+import { Relayer } from "./relayer.js";
+import { RedisStore } from "./store.js";
+import { TxSender } from "./tx.js";
+
+/** Receipt polling interval of the transaction sender. */
+const RECEIPT_POLL_MS = 250;
+
+export function createRelayer(
+  config: RelayerConfig,
+  manifest: Manifest,
+  logger: Logger,
+): { relayer: Relayer; registry: Registry } {
+  const account = privateKeyToAccount(config.RELAYER_KEY as `0x${string}`);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "bridge_relayer_" });
+
+  const l2s = gatewayChains(manifest);
+  if (l2s.length < 2) throw new ManifestError("the manifest needs at least two L2s with a gateway to relay between");
+  let queues: RelayerQueues | undefined;
+  const metrics = new RelayerMetrics(registry, () => queueCounts(queues));
+
+  const chains = new Map<number, RelayerChain>();
+  for (const info of l2s) {
+    if (info.deployBlock === undefined) throw new ManifestError(`chain ${info.name} has a gateway but no deployBlock`);
+    const publicClient = publicClientFor(info);
+    const wallet = walletClientFor(info, account);
+    const sender = new TxSender(viemTxChain(publicClient, wallet), {
+      chainId: info.chainId,
+      account: account.address,
+      timeoutMs: config.TX_TIMEOUT_MS,
+      maxBumps: config.MAX_FEE_BUMPS,
+      pollMs: RECEIPT_POLL_MS,
+      logger: logger.child({ component: "tx" }),
+      onReplacement: () => metrics.txReplacements.inc({ chain: info.chainId }),
+    });
+    chains.set(info.chainId, {
+      info,
+      chainId: info.chainId,
+      gateway: info.gateway,
+      deployBlock: info.deployBlock,
+      publicClient,
+      wallet,
+      sender,
+    });
+  }
+
+  const redis = connectRedis({
+    url: config.REDIS_URL,
+    cluster: config.REDIS_CLUSTER,
+    connectionName: `relayer:${config.RELAYER_ID}`,
+  });
+  redis.on("error", (e: Error) => logger.warn({ component: "redis", err: e.message }, "redis connection error"));
+  logger.info({ redis: redactRedisUrl(config.REDIS_URL), cluster: config.REDIS_CLUSTER }, "connecting to redis");
+  const routes = l2s.flatMap((s) =>
+    l2s.filter((d) => d.chainId !== s.chainId).map((d) => ({ sourceChainId: s.chainId, destChainId: d.chainId })),
+  );
+  queues = new RelayerQueues(redis, config.QUEUE_PREFIX, routes);
+
+  const relayer = new Relayer({
+    config,
+    manifest,
+    chains,
+    account,
+    redis,
+    queues,
+    store: new RedisStore(redis, config.QUEUE_PREFIX),
+    registry,
+    metrics,
+    logger,
+    requestAttestation,
+  });
+  return { relayer, registry };
+}
+
+async function queueCounts(queues: RelayerQueues | undefined): Promise<QueueCount[]> {
+  if (!queues) return [];
+  const out: QueueCount[] = [];
+  await Promise.all(
+    queues.all().map(async (q) => {
+      const counts = await q.getJobCounts(...JOB_STATES);
+      for (const state of JOB_STATES) out.push({ queue: q.name, state, count: counts[state] ?? 0 });
+    }),
+  );
+  return out;
+}
