@@ -1,0 +1,97 @@
+/**
+ * The guardian's HTTP surface: exactly the routes of `core/guardian-api.ts`, on the shared
+ * `HttpService` (which adds /healthz and /metrics). Bodies are validated with the contract's
+ * zod schemas; guardian errors map to the statuses the contract names.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Registry } from "prom-client";
+import type { Hex } from "viem";
+import { attestRequestSchema } from "../core/guardian-api.js";
+import { HttpError, HttpService, type Handler, type Request } from "../core/service/http.js";
+import {
+  ApprovalRefusedError,
+  AttestRefusedError,
+  InvalidRequestError,
+  MessageNotFoundError,
+  type Guardian,
+} from "./guardian.js";
+
+const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
+
+export function guardianHttp(registry: Registry, guardian: Guardian, operatorToken: string): HttpService {
+  const operator = operatorOnly(operatorToken);
+  const http = new HttpService(registry, async () => ({ ...guardian.health() }));
+  return http
+    .route(
+      "POST",
+      "/v1/attest",
+      mapped(async (req) => {
+        const parsed = attestRequestSchema.safeParse(req.body);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
+          throw new HttpError(400, `invalid attest request: ${issues.join("; ")}`);
+        }
+        const started = performance.now();
+        let outcome = "error";
+        try {
+          const response = await guardian.attest(parsed.data);
+          outcome = "signed";
+          return response;
+        } catch (e) {
+          if (e instanceof AttestRefusedError) outcome = "refused";
+          throw e;
+        } finally {
+          guardian.metrics.attestDuration.observe({ outcome }, (performance.now() - started) / 1000);
+        }
+      }),
+    )
+    .route(
+      "GET",
+      "/v1/messages/:msgId",
+      mapped((req) => guardian.message(msgIdParam(req))),
+    )
+    .route("GET", "/v1/pending", operator(mapped(async () => ({ pending: await guardian.pending() }))))
+    .route("POST", "/v1/approve/:msgId", operator(mapped((req) => guardian.approve(msgIdParam(req)))));
+}
+
+function msgIdParam(req: Request): Hex {
+  const id = req.params.msgId ?? "";
+  if (!MSG_ID.test(id)) throw new HttpError(400, `"${id.slice(0, 80)}" is not a message id (0x and 64 hex digits)`);
+  return id.toLowerCase() as Hex;
+}
+
+/** Guardian errors as the HTTP statuses of the API contract. */
+function mapped(handler: Handler): Handler {
+  return async (req) => {
+    try {
+      return await handler(req);
+    } catch (e) {
+      if (e instanceof AttestRefusedError) throw new HttpError(409, e.refusal.error, { ...e.refusal });
+      if (e instanceof MessageNotFoundError) throw new HttpError(404, e.message);
+      if (e instanceof ApprovalRefusedError) throw new HttpError(409, e.message);
+      if (e instanceof InvalidRequestError) throw new HttpError(400, e.message);
+      throw e;
+    }
+  };
+}
+
+/**
+ * Requires `authorization: Bearer <token>`. Both sides are hashed before a constant-time
+ * compare, so neither the token's content nor its length leaks through timing.
+ */
+export function operatorOnly(token: string): (handler: Handler) => Handler {
+  const expected = digest(token);
+  return (handler) => (req) => {
+    const header = req.headers.authorization;
+    const match = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const given = digest(match?.[1] ?? "");
+    if (!match || !timingSafeEqual(given, expected)) {
+      throw new HttpError(401, "operator route: send `authorization: Bearer <OPERATOR_TOKEN>`");
+    }
+    return handler(req);
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value, "utf8").digest();
+}

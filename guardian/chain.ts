@@ -1,0 +1,153 @@
+/**
+ * What the guardian reads from a gateway's chain, behind one small interface: the follower and
+ * the signing path depend on `GatewayReader`, production wires `ViemGatewayReader` (a viem
+ * public client per chain), unit tests an in-memory chain.
+ */
+import {
+  BlockNotFoundError,
+  encodeEventTopics,
+  hexToBigInt,
+  hexToNumber,
+  numberToHex,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { decodeMessageSent } from "../core/logs.js";
+import type { Message } from "../core/message.js";
+
+export interface BlockRef {
+  number: bigint;
+  hash: Hex;
+  /** Unix seconds. */
+  timestamp: bigint;
+}
+
+/** A `MessageSent` log of the gateway, decoded and with its id re-derived from its fields. */
+export interface ObservedMessage {
+  msgId: Hex;
+  message: Message;
+  blockNumber: bigint;
+  blockHash: Hex;
+  logIndex: number;
+}
+
+export interface GatewayReader {
+  latestBlock(): Promise<BlockRef>;
+  /** The canonical block at `number`, or undefined when the chain is shorter. */
+  blockAt(number: bigint): Promise<BlockRef | undefined>;
+  /** The gateway's `MessageSent` logs in `[fromBlock, toBlock]`, in chain order. */
+  messagesSent(fromBlock: bigint, toBlock: bigint): Promise<ObservedMessage[]>;
+  /** `sentMessageId(nonce)` as of `blockNumber`. */
+  sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex>;
+  guardianSetIndex(): Promise<number>;
+  /** Members of guardian set `index` (a set never changes once installed). */
+  guardianSet(index: number): Promise<readonly Address[]>;
+}
+
+/** A log whose content contradicts the chain: the RPC or the chain view cannot be trusted. */
+export class ChainInconsistencyError extends Error {
+  override name = "ChainInconsistencyError";
+}
+
+const MESSAGE_SENT_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent" })[0];
+
+interface RpcLog {
+  address: Address;
+  topics: Hex[];
+  data: Hex;
+  blockNumber: Hex | null;
+  blockHash: Hex | null;
+  logIndex: Hex | null;
+  removed?: boolean;
+}
+
+export class ViemGatewayReader implements GatewayReader {
+  constructor(
+    private readonly client: PublicClient,
+    readonly gateway: Address,
+  ) {}
+
+  async latestBlock(): Promise<BlockRef> {
+    return blockRef(await this.client.getBlock({ blockTag: "latest" }));
+  }
+
+  async blockAt(number: bigint): Promise<BlockRef | undefined> {
+    try {
+      return blockRef(await this.client.getBlock({ blockNumber: number }));
+    } catch (e) {
+      if (e instanceof BlockNotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  async messagesSent(fromBlock: bigint, toBlock: bigint): Promise<ObservedMessage[]> {
+    // Raw eth_getLogs, decoded by core: viem's event decoding would silently drop a log it
+    // cannot decode, and a gateway log that does not decode must stop the guardian, not vanish.
+    const logs = (await this.client.request({
+      method: "eth_getLogs",
+      params: [
+        {
+          address: this.gateway,
+          topics: [MESSAGE_SENT_TOPIC],
+          fromBlock: numberToHex(fromBlock),
+          toBlock: numberToHex(toBlock),
+        },
+      ],
+    })) as RpcLog[];
+    return logs.filter((log) => !log.removed).map((log) => observed(log));
+  }
+
+  async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
+    const id = await this.client.readContract({
+      address: this.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "sentMessageId",
+      args: [nonce],
+      blockNumber,
+    });
+    return id.toLowerCase() as Hex;
+  }
+
+  async guardianSetIndex(): Promise<number> {
+    return this.client.readContract({ address: this.gateway, abi: bridgeGatewayAbi, functionName: "guardianSetIndex" });
+  }
+
+  async guardianSet(index: number): Promise<readonly Address[]> {
+    const [guardians] = await this.client.readContract({
+      address: this.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "guardianSet",
+      args: [index],
+    });
+    return guardians;
+  }
+}
+
+function blockRef(block: { number: bigint | null; hash: Hex | null; timestamp: bigint }): BlockRef {
+  if (block.number === null || block.hash === null)
+    throw new ChainInconsistencyError("the RPC returned a pending block");
+  return { number: block.number, hash: block.hash.toLowerCase() as Hex, timestamp: block.timestamp };
+}
+
+function observed(log: RpcLog): ObservedMessage {
+  if (log.blockNumber === null || log.blockHash === null || log.logIndex === null) {
+    throw new ChainInconsistencyError("eth_getLogs returned a pending log for a mined block range");
+  }
+  let decoded;
+  try {
+    decoded = decodeMessageSent({ data: log.data, topics: log.topics as [Hex, ...Hex[]] });
+  } catch (e) {
+    throw new ChainInconsistencyError(
+      `undecodable MessageSent log in block ${hexToBigInt(log.blockNumber)}: ${(e as Error).message}`,
+    );
+  }
+  return {
+    msgId: decoded.msgId.toLowerCase() as Hex,
+    message: decoded.message,
+    blockNumber: hexToBigInt(log.blockNumber),
+    blockHash: log.blockHash.toLowerCase() as Hex,
+    logIndex: hexToNumber(log.logIndex),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * Follows one source gateway: scans `MessageSent` logs from its deploy block up to the chain's
+ * confirmation depth in bounded block ranges, checks each against the gateway's own record
+ * (`sentMessageId(nonce)` at the confirmed block), and keeps the unconfirmed tail above that
+ * depth so clients can see a message before it is signable.
+ *
+ * Reorg handling: the hash of the newest scanned block is re-checked every poll; when it changed
+ * (a reorg deeper than the confirmation depth) the follower steps back `REORG_REWIND_BLOCKS`,
+ * forgets what it saw there and rescans. The signing path re-checks each message's block hash
+ * too and rewinds through `rewind` when it finds one reorged out.
+ */
+import type { Logger } from "pino";
+import type { Hex } from "viem";
+import { describeMessage, type MessageBook } from "./book.js";
+import { ChainInconsistencyError, type BlockRef, type GatewayReader, type ObservedMessage } from "./chain.js";
+import type { GuardianMetrics } from "./metrics.js";
+import type { GatewayChain, MessagePolicy } from "./policy.js";
+
+/** How far back a detected deep reorg rescans when its exact depth is unknown. */
+export const REORG_REWIND_BLOCKS = 128n;
+
+export interface ChainView {
+  headBlock: bigint;
+  headTimestamp: bigint;
+  scannedBlock: bigint;
+  scannedTimestamp: bigint;
+  /** Wall-clock ms of the last successful poll. */
+  polledAt: number;
+}
+
+export interface FollowerOptions {
+  maxBlockRange: number;
+  /** Wall clock in ms. */
+  now: () => number;
+}
+
+export class ChainFollower {
+  /** Last block scanned at the confirmation depth. */
+  private cursor: bigint;
+  /** Its hash when scanned, to notice it being reorged out. */
+  private cursorHash?: Hex;
+  /** Bumped by every rewind so a poll that raced one discards its results. */
+  private epoch = 0;
+  private lastView?: ChainView;
+  private readonly startBlock: bigint;
+  private readonly chainLabel: { chain_id: string };
+
+  constructor(
+    readonly chain: GatewayChain,
+    private readonly reader: GatewayReader,
+    private readonly book: MessageBook,
+    private readonly policy: MessagePolicy,
+    private readonly metrics: GuardianMetrics,
+    private readonly logger: Logger,
+    private readonly options: FollowerOptions,
+  ) {
+    // Block 0 holds no transactions, so the scan starts at 1 at the earliest.
+    this.startBlock = BigInt(Math.max(chain.deployBlock ?? 1, 1));
+    this.cursor = this.startBlock - 1n;
+    this.chainLabel = { chain_id: String(chain.chainId) };
+  }
+
+  get chainId(): number {
+    return this.chain.chainId;
+  }
+
+  get view(): ChainView | undefined {
+    return this.lastView;
+  }
+
+  /**
+   * One round: checks the cursor is still canonical, scans the next range at depth, then (once
+   * caught up) the unconfirmed tail. Returns true when caught up with the confirmed head.
+   */
+  async poll(): Promise<boolean> {
+    const epoch = this.epoch;
+    const head = await this.reader.latestBlock();
+    const cursorBlock = await this.reader.blockAt(this.cursor);
+    if (epoch !== this.epoch) return false;
+    if (!cursorBlock || (this.cursorHash !== undefined && cursorBlock.hash !== this.cursorHash)) {
+      this.metrics.reorgs.inc(this.chainLabel);
+      this.logger.warn({ block: this.cursor.toString() }, "scanned block was reorged out; rescanning");
+      this.rewind(this.cursor - REORG_REWIND_BLOCKS + 1n);
+      return false;
+    }
+
+    const confirmedHead = head.number - BigInt(this.chain.confirmations);
+    let scanned: BlockRef = cursorBlock;
+    const from = this.cursor + 1n;
+    const to = min(confirmedHead, from + BigInt(this.options.maxBlockRange) - 1n);
+    if (to >= from) {
+      // The range end's hash is read before its logs: a reorg in between then shows up as a
+      // cursor mismatch on the next poll instead of going unnoticed.
+      const toBlock = await this.reader.blockAt(to);
+      if (!toBlock) throw new ChainInconsistencyError(`block ${to} below the head ${head.number} is missing`);
+      const logs = await this.reader.messagesSent(from, to);
+      await this.checkAgainstGateway(logs, confirmedHead);
+      if (epoch !== this.epoch) return false;
+      for (const observed of logs) this.recordConfirmed(observed);
+      this.cursor = to;
+      this.cursorHash = toBlock.hash;
+      scanned = toBlock;
+    } else {
+      this.cursorHash = cursorBlock.hash;
+    }
+
+    const caughtUp = this.cursor >= confirmedHead;
+    if (caughtUp) {
+      const tail = head.number > this.cursor ? await this.reader.messagesSent(this.cursor + 1n, head.number) : [];
+      if (epoch !== this.epoch) return false;
+      this.recordTail(tail);
+    }
+    this.updateView(head, scanned);
+    return caughtUp;
+  }
+
+  /**
+   * Steps the cursor back so blocks `>= fromBlock` are rescanned and forgets the messages seen in
+   * them (canonical ones are found again; the store keeps claims and approvals regardless).
+   */
+  rewind(fromBlock: bigint): void {
+    const target = max(fromBlock, this.startBlock) - 1n;
+    this.epoch++;
+    if (target < this.cursor) {
+      this.cursor = target;
+      this.cursorHash = undefined;
+    }
+    const dropped = this.book.dropFrom(this.chain.chainId, target + 1n);
+    this.logger.info({ fromBlock: (target + 1n).toString(), dropped }, "rewound chain view");
+  }
+
+  /** Every log must be the message the gateway itself stored for that nonce. */
+  private async checkAgainstGateway(logs: readonly ObservedMessage[], confirmedHead: bigint) {
+    for (const log of logs) {
+      const stored = await this.reader.sentMessageId(log.message.nonce, confirmedHead);
+      if (stored !== log.msgId) {
+        throw new ChainInconsistencyError(
+          `MessageSent ${log.msgId} (nonce ${log.message.nonce}, block ${log.blockNumber}) is not the gateway's ` +
+            `message for that nonce at block ${confirmedHead} (${stored})`,
+        );
+      }
+    }
+  }
+
+  private recordConfirmed(observed: ObservedMessage) {
+    const rejection = this.policy.check(this.chain, observed.message);
+    if (this.book.confirm(this.chain.chainId, observed, rejection)) this.countObserved(observed, rejection);
+    this.logger.debug({ msgId: observed.msgId, block: observed.blockNumber.toString() }, "message confirmed");
+  }
+
+  private recordTail(tail: readonly ObservedMessage[]) {
+    const entries = tail.map((observed) => ({ observed, rejection: this.policy.check(this.chain, observed.message) }));
+    const added = new Set(this.book.setTail(this.chain.chainId, entries));
+    for (const { observed, rejection } of entries) {
+      if (added.has(observed.msgId)) this.countObserved(observed, rejection);
+    }
+  }
+
+  private countObserved(observed: ObservedMessage, rejection: string | undefined) {
+    this.metrics.messagesObserved.inc({ source_chain_id: String(this.chain.chainId) });
+    const fields = {
+      msgId: observed.msgId,
+      block: observed.blockNumber.toString(),
+      ...describeMessage(observed.message),
+    };
+    if (rejection) this.logger.warn({ ...fields, reason: rejection }, "message observed and rejected");
+    else this.logger.info(fields, "message observed");
+  }
+
+  private updateView(head: BlockRef, scanned: BlockRef) {
+    this.lastView = {
+      headBlock: head.number,
+      headTimestamp: head.timestamp,
+      scannedBlock: scanned.number,
+      scannedTimestamp: scanned.timestamp,
+      polledAt: this.options.now(),
+    };
+    this.metrics.scannedBlock.set(this.chainLabel, Number(scanned.number));
+    this.metrics.headBlock.set(this.chainLabel, Number(head.number));
+  }
+}
+
+/**
+ * How far the view trails reality: the scanned block's age relative to the head (in chain time,
+ * so it is immune to a chain clock that was moved), plus the time since the view was refreshed.
+ */
+export function lagSeconds(view: ChainView, nowMs: number): number {
+  const behind = Number(view.headTimestamp - view.scannedTimestamp);
+  const sincePoll = Math.max(0, nowMs - view.polledAt) / 1000;
+  return Math.max(0, behind) + sincePoll;
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}

@@ -1,0 +1,411 @@
+/**
+ * The guardian service: follows every source gateway of the deployment, decides what is
+ * signable, signs attestations for relayers, and lets its operator approve large transfers.
+ * Everything stateful (chain readers over viem public clients, the signing account, the store,
+ * the metrics registry, the logger) is passed in; `main.ts` wires the real ones.
+ *
+ * A message is signable when it is confirmed at its chain's depth and matched the gateway's own
+ * `sentMessageId`, its route and token are valid (policy.ts), no other message holds its
+ * (source chain, nonce) in the store, and, above the approval threshold, the operator approved
+ * it. Signing additionally re-checks that each message's block is still canonical, that this
+ * guardian is in the destination's current guardian set, and commits the nonce durably first.
+ */
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { isAddressEqual, type Address, type Hex, type LocalAccount } from "viem";
+import { signAttestation, type AttestationDomain } from "../core/attestation.js";
+import type {
+  AttestRefusal,
+  AttestRequest,
+  AttestResponse,
+  GuardianHealth,
+  MessageState,
+  MessageView,
+} from "../core/guardian-api.js";
+import { gatewayChains, type Manifest } from "../core/manifest.js";
+import { merkleRoot } from "../core/merkle.js";
+import { messageToJson } from "../core/message.js";
+import { sleep } from "../core/service/lifecycle.js";
+import { MessageBook, type MessageRecord } from "./book.js";
+import type { GatewayReader } from "./chain.js";
+import { ChainFollower, lagSeconds } from "./follower.js";
+import { GuardianMetrics, reasonLabel } from "./metrics.js";
+import type { MessagePolicy, RejectReason } from "./policy.js";
+import type { GuardianStore } from "./store.js";
+
+export interface GuardianOptions {
+  pollIntervalMs: number;
+  maxBlockRange: number;
+  /** A chain view older than this makes /healthz fail. */
+  staleAfterSeconds: number;
+  /** How long the destination's current guardian-set index is cached. */
+  guardianSetCacheSeconds: number;
+}
+
+export interface GuardianDeps {
+  manifest: Manifest;
+  policy: MessagePolicy;
+  /** The guardian's signing key. */
+  account: LocalAccount;
+  store: GuardianStore;
+  /** A reader for every L2 of the manifest, by chain id. */
+  readers: ReadonlyMap<number, GatewayReader>;
+  registry: Registry;
+  logger: Logger;
+  options: GuardianOptions;
+  /** Wall clock in ms (tests pin it). */
+  now?: () => number;
+}
+
+/** Expired messages are kept this long after their deadline, then forgotten. */
+const EXPIRED_RETENTION_SECONDS = 86_400n;
+const PRUNE_EVERY_MS = 60_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** The request cannot be signed; the body says which ids and why (HTTP 409). */
+export class AttestRefusedError extends Error {
+  override name = "AttestRefusedError";
+  constructor(readonly refusal: AttestRefusal) {
+    super(refusal.error);
+  }
+}
+
+export class MessageNotFoundError extends Error {
+  override name = "MessageNotFoundError";
+  constructor(readonly msgId: Hex) {
+    super(`message ${msgId} has not been seen by this guardian`);
+  }
+}
+
+/** The operator asked for something the message's state does not allow (HTTP 409). */
+export class ApprovalRefusedError extends Error {
+  override name = "ApprovalRefusedError";
+}
+
+export class InvalidRequestError extends Error {
+  override name = "InvalidRequestError";
+}
+
+interface Verdict {
+  state: MessageState;
+  reason?: RejectReason;
+}
+
+export class Guardian {
+  readonly metrics: GuardianMetrics;
+  private readonly book = new MessageBook();
+  private readonly followers = new Map<number, ChainFollower>();
+  private readonly setIndexCache = new Map<number, { index: number; at: number }>();
+  private readonly setMembersCache = new Map<string, readonly Address[]>();
+  private readonly now: () => number;
+  private lastSignedAt: number | null = null;
+  private lastPruneAt = 0;
+
+  constructor(private readonly deps: GuardianDeps) {
+    this.now = deps.now ?? Date.now;
+    this.metrics = new GuardianMetrics(deps.registry);
+    this.metrics.pendingApprovalsSource = async () => (await this.pending()).length;
+    this.metrics.headLagSource = () => this.lags();
+    for (const chain of gatewayChains(deps.manifest)) {
+      const reader = deps.readers.get(chain.chainId);
+      if (!reader) throw new Error(`no chain reader for ${chain.name} (${chain.chainId})`);
+      const logger = deps.logger.child({ component: "follower", chain: chain.name, chainId: chain.chainId });
+      this.followers.set(
+        chain.chainId,
+        new ChainFollower(chain, reader, this.book, deps.policy, this.metrics, logger, {
+          maxBlockRange: deps.options.maxBlockRange,
+          now: this.now,
+        }),
+      );
+    }
+  }
+
+  get address(): Address {
+    return this.deps.account.address;
+  }
+
+  /** Follows every chain until `signal` aborts; resolves once every poll loop has stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([...this.followers.values()].map((f) => this.follow(f, signal)));
+  }
+
+  /** One poll of every chain (tests, and tools that want a snapshot without the loop). */
+  async pollOnce(): Promise<void> {
+    await Promise.all([...this.followers.values()].map((f) => f.poll()));
+  }
+
+  async attest(request: AttestRequest): Promise<AttestResponse> {
+    const ids = request.msgIds.map((id) => id.toLowerCase() as Hex);
+    if (new Set(ids).size !== ids.length) throw new InvalidRequestError("msgIds lists a message more than once");
+    const domain: AttestationDomain = { destChainId: BigInt(request.destChainId), destGateway: request.destGateway };
+    const refusal = new Refusal(this.metrics);
+
+    const records: MessageRecord[] = [];
+    for (const id of ids) {
+      const record = this.book.get(id);
+      if (!record) refusal.add(id, "unknown");
+      else if (!addressedTo(record, domain)) refusal.reject(id, "wrong destination");
+      else {
+        const verdict = await this.verdict(record);
+        if (verdict.state === "signable") records.push(record);
+        else refusal.add(id, verdict.state, verdict.reason);
+      }
+    }
+    refusal.throwIfAny(ids.length);
+
+    const guardianSetIndex = await this.currentGuardianSet(request.destChainId, refusal);
+    refusal.throwIfAny(ids.length);
+    await this.checkStillCanonical(records, refusal);
+    refusal.throwIfAny(ids.length);
+
+    // The commitment is durable before the signature exists: a crash after this line can only
+    // leave a claim that was never used, never a signature the journal does not know about.
+    for (const record of records) {
+      const holder = await this.deps.store.claim(BigInt(record.sourceChainId), record.message.nonce, record.msgId);
+      if (holder !== record.msgId) {
+        this.deps.logger.error({ msgId: record.msgId, holder }, "refusing to sign a second message for a nonce");
+        refusal.reject(record.msgId, "conflicting nonce");
+      }
+    }
+    refusal.throwIfAny(ids.length);
+
+    const root = merkleRoot(ids);
+    const signature = await signAttestation(this.deps.account, domain, root, guardianSetIndex);
+    this.lastSignedAt = Math.floor(this.now() / 1000);
+    this.metrics.signatures.inc({ dest_chain_id: String(request.destChainId) });
+    this.metrics.lastSignedTimestamp.set(this.lastSignedAt);
+    this.deps.logger.info(
+      { destChainId: request.destChainId, root, guardianSetIndex, msgIds: ids.length },
+      "signed attestation",
+    );
+    return { guardian: this.address, guardianSetIndex, root, signature };
+  }
+
+  async message(msgId: Hex): Promise<MessageView> {
+    const record = this.book.get(msgId);
+    if (!record) throw new MessageNotFoundError(msgId);
+    return this.view(record);
+  }
+
+  /** Messages waiting for the operator, oldest first per chain. */
+  async pending(): Promise<MessageView[]> {
+    const views = await Promise.all(this.book.all().map((r) => this.view(r)));
+    return views
+      .filter((v) => v.state === "awaiting-approval")
+      .sort((a, b) =>
+        a.message.sourceChainId !== b.message.sourceChainId
+          ? Number(a.message.sourceChainId) - Number(b.message.sourceChainId)
+          : Number(BigInt(a.message.nonce) - BigInt(b.message.nonce)),
+      );
+  }
+
+  /**
+   * The operator's approval of a transfer above the threshold. Idempotent; approving a message
+   * that needs no approval changes nothing; a rejected message cannot be approved.
+   */
+  async approve(msgId: Hex): Promise<MessageView> {
+    const record = this.book.get(msgId);
+    if (!record) throw new MessageNotFoundError(msgId);
+    const verdict = await this.verdict(record);
+    if (verdict.state === "rejected") {
+      throw new ApprovalRefusedError(`message ${record.msgId} is rejected (${verdict.reason}) and cannot be approved`);
+    }
+    if (this.deps.policy.requiresApproval(record.message) && !(await this.deps.store.isApproved(record.msgId))) {
+      await this.deps.store.approve(record.msgId, Math.floor(this.now() / 1000));
+      this.metrics.approvals.inc();
+      this.deps.logger.info(
+        { msgId: record.msgId, amount: record.message.amount.toString() },
+        "operator approved message",
+      );
+    }
+    return this.view(record);
+  }
+
+  health(): GuardianHealth {
+    const now = this.now();
+    const chains: GuardianHealth["chains"] = {};
+    let ok = true;
+    for (const follower of this.followers.values()) {
+      const view = follower.view;
+      if (!view) {
+        ok = false;
+        chains[String(follower.chainId)] = { scannedBlock: "0", headBlock: "0", lagSeconds: -1 };
+        continue;
+      }
+      const lag = lagSeconds(view, now);
+      if (lag > this.deps.options.staleAfterSeconds) ok = false;
+      chains[String(follower.chainId)] = {
+        scannedBlock: view.scannedBlock.toString(),
+        headBlock: view.headBlock.toString(),
+        lagSeconds: Math.round(lag * 10) / 10,
+      };
+    }
+    return { ok, guardian: this.address, chains, lastSignedAt: this.lastSignedAt };
+  }
+
+  private async follow(follower: ChainFollower, signal: AbortSignal): Promise<void> {
+    const logger = this.deps.logger.child({ component: "follower", chainId: follower.chainId });
+    let failures = 0;
+    while (!signal.aborted) {
+      let caughtUp = true;
+      try {
+        caughtUp = await follower.poll();
+        if (failures > 0) logger.info({ failures }, "chain view recovered");
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.metrics.pollErrors.inc({ chain_id: String(follower.chainId) });
+        logger.warn({ err, failures }, "poll failed");
+      }
+      this.pruneExpired();
+      if (!caughtUp) continue;
+      const backoff = Math.min(this.deps.options.pollIntervalMs * 2 ** Math.min(failures, 8), MAX_BACKOFF_MS);
+      await sleep(failures > 0 ? backoff : this.deps.options.pollIntervalMs, signal);
+    }
+  }
+
+  private pruneExpired() {
+    const now = this.now();
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    const pruned = this.book.pruneExpired(BigInt(Math.floor(now / 1000)) - EXPIRED_RETENTION_SECONDS);
+    if (pruned > 0) this.deps.logger.info({ pruned }, "forgot expired messages");
+  }
+
+  private async verdict(record: MessageRecord): Promise<Verdict> {
+    if (record.rejection) return { state: "rejected", reason: record.rejection };
+    const holder = await this.deps.store.claimOf(BigInt(record.sourceChainId), record.message.nonce);
+    if (holder !== undefined && holder !== record.msgId) return { state: "rejected", reason: "conflicting nonce" };
+    if (!record.confirmed) return { state: "unconfirmed" };
+    if (this.deps.policy.requiresApproval(record.message) && !(await this.deps.store.isApproved(record.msgId))) {
+      return { state: "awaiting-approval" };
+    }
+    return { state: "signable" };
+  }
+
+  private async view(record: MessageRecord): Promise<MessageView> {
+    const verdict = await this.verdict(record);
+    return {
+      msgId: record.msgId,
+      state: verdict.state,
+      message: messageToJson(record.message),
+      blockNumber: record.blockNumber.toString(),
+      ...(verdict.reason ? { reason: verdict.reason } : {}),
+    };
+  }
+
+  /**
+   * The destination's current guardian-set index, if this guardian is a member: a rotation that
+   * removes it takes effect within the cache time, without a restart.
+   */
+  private async currentGuardianSet(destChainId: number, refusal: Refusal): Promise<number> {
+    const reader = this.deps.readers.get(destChainId);
+    if (!reader) throw new Error(`no chain reader for destination ${destChainId}`);
+    const now = this.now();
+    let cached = this.setIndexCache.get(destChainId);
+    if (!cached || now - cached.at >= this.deps.options.guardianSetCacheSeconds * 1000) {
+      cached = { index: await reader.guardianSetIndex(), at: now };
+      this.setIndexCache.set(destChainId, cached);
+    }
+    const key = `${destChainId}:${cached.index}`;
+    let members = this.setMembersCache.get(key);
+    if (!members) {
+      members = await reader.guardianSet(cached.index);
+      this.setMembersCache.set(key, members);
+    }
+    if (!members.some((m) => isAddressEqual(m, this.address))) {
+      refusal.guardianNotInSet(
+        `guardian ${this.address} is not in the current guardian set (index ${cached.index}) of chain ${destChainId}`,
+      );
+    }
+    return cached.index;
+  }
+
+  /** Re-reads each message's block: one reorged out makes the message unknown again. */
+  private async checkStillCanonical(records: readonly MessageRecord[], refusal: Refusal) {
+    const blocks = new Map<string, Promise<Hex | undefined>>();
+    for (const record of records) {
+      const key = `${record.sourceChainId}:${record.blockNumber}`;
+      if (!blocks.has(key)) {
+        const reader = this.deps.readers.get(record.sourceChainId)!;
+        blocks.set(
+          key,
+          reader.blockAt(record.blockNumber).then((b) => b?.hash),
+        );
+      }
+    }
+    for (const record of records) {
+      const hash = await blocks.get(`${record.sourceChainId}:${record.blockNumber}`)!;
+      if (hash === record.blockHash) continue;
+      this.deps.logger.warn(
+        { msgId: record.msgId, block: record.blockNumber.toString(), was: record.blockHash, now: hash ?? null },
+        "message's block was reorged out; it is unknown again",
+      );
+      this.metrics.reorgs.inc({ chain_id: String(record.sourceChainId) });
+      this.followers.get(record.sourceChainId)?.rewind(record.blockNumber);
+      refusal.add(record.msgId, "unknown");
+    }
+  }
+
+  private lags(): Map<number, number> {
+    const now = this.now();
+    const out = new Map<number, number>();
+    for (const f of this.followers.values()) if (f.view) out.set(f.chainId, lagSeconds(f.view, now));
+    return out;
+  }
+}
+
+function addressedTo(record: MessageRecord, domain: AttestationDomain): boolean {
+  return (
+    record.message.destChainId === domain.destChainId && isAddressEqual(record.message.destGateway, domain.destGateway)
+  );
+}
+
+/** Collects why ids of one request cannot be signed and turns that into the 409 body. */
+class Refusal {
+  private readonly body: AttestRefusal = {
+    error: "",
+    unknown: [],
+    awaitingApproval: [],
+    unconfirmed: [],
+    rejected: [],
+  };
+  private guardianError?: string;
+
+  constructor(private readonly metrics: GuardianMetrics) {}
+
+  add(msgId: Hex, state: MessageState | "unknown", reason?: RejectReason) {
+    if (state === "rejected") return this.reject(msgId, reason ?? "invalid route");
+    if (state === "unknown") this.body.unknown.push(msgId);
+    else if (state === "unconfirmed") this.body.unconfirmed.push(msgId);
+    else if (state === "awaiting-approval") this.body.awaitingApproval.push(msgId);
+    this.metrics.refusals.inc({ reason: reasonLabel(state) });
+  }
+
+  reject(msgId: Hex, reason: RejectReason) {
+    this.body.rejected.push({ msgId, reason });
+    this.metrics.refusals.inc({ reason: reasonLabel(reason) });
+  }
+
+  guardianNotInSet(error: string) {
+    this.guardianError = error;
+    this.metrics.refusals.inc({ reason: "not_in_guardian_set" });
+  }
+
+  throwIfAny(total: number) {
+    if (this.guardianError) throw new AttestRefusedError({ ...this.body, error: this.guardianError });
+    const parts = [
+      [this.body.unknown.length, "unknown"],
+      [this.body.unconfirmed.length, "unconfirmed"],
+      [this.body.awaitingApproval.length, "awaiting approval"],
+      [this.body.rejected.length, "rejected"],
+    ] as const;
+    const refused = parts.reduce((n, [count]) => n + count, 0);
+    if (refused === 0) return;
+    const detail = parts
+      .filter(([count]) => count > 0)
+      .map(([count, what]) => `${count} ${what}`)
+      .join(", ");
+    throw new AttestRefusedError({ ...this.body, error: `${refused} of ${total} messages not signable: ${detail}` });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Guardian service entry: `node --import tsx guardian/index.ts` (the devnet starts one per
+ * guardian key). One guardian follows every L2 gateway of the deployment, checks each
+ * `MessageSent` against its chain, and serves EIP-712 attestations over HTTP (core/guardian-api.ts).
+ *
+ * Environment (parsed once by config.ts; a bad value exits with code 2 and one line per problem):
+ *   MANIFEST                    deployment manifest path (default .devnet/manifest.json)
+ *   GUARDIAN_KEY                required; 0x-prefixed 32-byte private key the guardian signs with
+ *   PORT                        required; HTTP port (0 picks a free one)
+ *   HOST                        interface to bind (default 127.0.0.1)
+ *   OPERATOR_TOKEN              required; bearer secret (>= 16 chars) for GET /v1/pending and
+ *                               POST /v1/approve/:msgId
+ *   APPROVAL_ABOVE              required; transfers above this many whole tokens (scaled by each
+ *                               token's decimals, e.g. 1000 or 2.5) wait for operator approval
+ *   DATA_DIR                    required; directory of the signing journal (nonce commitments and
+ *                               approvals, fsync'd). Losing it loses the no-equivocation record:
+ *                               back it up, and never share it between two guardians
+ *   LOG_LEVEL                   fatal|error|warn|info|debug|trace|silent (default info)
+ *   POLL_INTERVAL_MS            how often each chain is polled once caught up (default 1000)
+ *   MAX_BLOCK_RANGE             most blocks per eth_getLogs request (default 2000)
+ *   STALE_AFTER_SECONDS         /healthz fails when a chain view lags more than this (default 60)
+ *   GUARDIAN_SET_CACHE_SECONDS  how long a destination's guardian-set index is cached (default 5)
+ *
+ * SIGINT/SIGTERM stop polling, close the HTTP server and the journal, and exit 0.
+ */
+import { runService } from "../core/service/lifecycle.js";
+import { main } from "./main.js";
+
+runService("guardian", (signal) => main(process.env, signal));

@@ -1,0 +1,127 @@
+/**
+ * Every guardian metric, its name and labels in one place. Registered on the `Registry` passed
+ * in (never prom-client's global one), so tests and several guardians in one process stay apart.
+ *
+ *   bridge_guardian_messages_observed_total{source_chain_id}   MessageSent logs seen
+ *   bridge_guardian_signatures_total{dest_chain_id}            attestations signed and served
+ *   bridge_guardian_refusals_total{reason}                     message ids refused, by reason
+ *   bridge_guardian_approvals_total                            operator approvals recorded
+ *   bridge_guardian_last_signed_timestamp_seconds              unix time of the last signature
+ *   bridge_guardian_scanned_block{chain_id}                    newest block scanned at depth
+ *   bridge_guardian_head_block{chain_id}                       chain head seen
+ *   bridge_guardian_head_lag_seconds{chain_id}                 how far the view trails the head
+ *   bridge_guardian_pending_approvals                          messages awaiting approval
+ *   bridge_guardian_poll_errors_total{chain_id}                failed polls of a chain
+ *   bridge_guardian_reorgs_total{chain_id}                     reorgs detected (rescans)
+ *   bridge_guardian_attest_duration_seconds{outcome}           POST /v1/attest handling time
+ */
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export const METRIC_PREFIX = "bridge_guardian_";
+
+/** Refusal reasons as metric label values: the API's reasons with spaces as underscores. */
+export function reasonLabel(reason: string): string {
+  return reason.replace(/[^a-z0-9]+/gi, "_").toLowerCase();
+}
+
+export class GuardianMetrics {
+  readonly messagesObserved: Counter<"source_chain_id">;
+  readonly signatures: Counter<"dest_chain_id">;
+  readonly refusals: Counter<"reason">;
+  readonly approvals: Counter;
+  readonly lastSignedTimestamp: Gauge;
+  readonly scannedBlock: Gauge<"chain_id">;
+  readonly headBlock: Gauge<"chain_id">;
+  readonly headLag: Gauge<"chain_id">;
+  readonly pendingApprovals: Gauge;
+  readonly pollErrors: Counter<"chain_id">;
+  readonly reorgs: Counter<"chain_id">;
+  readonly attestDuration: Histogram<"outcome">;
+
+  /** Counts messages awaiting approval when scraped; set by the guardian. */
+  pendingApprovalsSource: () => Promise<number> = async () => 0;
+  /** Each chain's lag in seconds when scraped (it grows while polls fail); set by the guardian. */
+  headLagSource: () => ReadonlyMap<number, number> = () => new Map();
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const p = METRIC_PREFIX;
+    this.messagesObserved = new Counter({
+      name: `${p}messages_observed_total`,
+      help: "MessageSent logs observed on a source gateway",
+      labelNames: ["source_chain_id"],
+      registers,
+    });
+    this.signatures = new Counter({
+      name: `${p}signatures_total`,
+      help: "Attestations signed and served",
+      labelNames: ["dest_chain_id"],
+      registers,
+    });
+    this.refusals = new Counter({
+      name: `${p}refusals_total`,
+      help: "Message ids an attestation request was refused for, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.approvals = new Counter({
+      name: `${p}approvals_total`,
+      help: "Operator approvals recorded",
+      registers,
+    });
+    this.lastSignedTimestamp = new Gauge({
+      name: `${p}last_signed_timestamp_seconds`,
+      help: "Unix time of the last signature (0: none since start)",
+      registers,
+    });
+    this.scannedBlock = new Gauge({
+      name: `${p}scanned_block`,
+      help: "Newest block scanned at the chain's confirmation depth",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    this.headBlock = new Gauge({
+      name: `${p}head_block`,
+      help: "Chain head seen by the guardian",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    const metrics = this;
+    this.headLag = new Gauge({
+      name: `${p}head_lag_seconds`,
+      help: "Seconds the scanned block trails the chain head, plus the age of the last poll",
+      labelNames: ["chain_id"],
+      registers,
+      collect() {
+        for (const [chainId, lag] of metrics.headLagSource()) this.set({ chain_id: String(chainId) }, lag);
+      },
+    });
+    this.pendingApprovals = new Gauge({
+      name: `${p}pending_approvals`,
+      help: "Confirmed messages waiting for the operator's approval",
+      registers,
+      async collect() {
+        this.set(await metrics.pendingApprovalsSource());
+      },
+    });
+    this.pollErrors = new Counter({
+      name: `${p}poll_errors_total`,
+      help: "Failed polls of a source chain",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    this.reorgs = new Counter({
+      name: `${p}reorgs_total`,
+      help: "Reorgs detected below the confirmation depth (the chain is rescanned)",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    this.attestDuration = new Histogram({
+      name: `${p}attest_duration_seconds`,
+      help: "Time to answer POST /v1/attest",
+      labelNames: ["outcome"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+  }
+}
