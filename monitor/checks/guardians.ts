@@ -1,0 +1,80 @@
+/**
+ * Check 4, guardian liveness: every guardian in the manifest is polled at GET /healthz
+ * (`GuardianHealth`, core/guardian-api.ts). A guardian that fails `DOWN_AFTER_FAILURES` polls
+ * in a row is reported down; fewer healthy guardians than the threshold means no message can
+ * be attested at all, which is reported as a critical alert of its own.
+ */
+import { getAddress, isAddress, type Address } from "viem";
+import { z } from "zod";
+import type { GuardianHealth } from "../../core/guardian-api.js";
+
+/** Consecutive failed polls before a guardian is reported down (one blip is not an outage). */
+export const DOWN_AFTER_FAILURES = 3;
+
+const healthSchema = z.object({
+  ok: z.boolean(),
+  guardian: z.string().refine((v) => isAddress(v, { strict: false }), "expected an address"),
+  chains: z.record(z.string(), z.object({ scannedBlock: z.string(), headBlock: z.string(), lagSeconds: z.number() })),
+  lastSignedAt: z.number().nullable(),
+});
+
+export type Probe = { ok: true; health: GuardianHealth } | { ok: false; error: string; health?: GuardianHealth };
+
+/**
+ * GET `<url>/healthz`. A guardian answers 503 with its health body when a chain view is stale,
+ * so the body is read whatever the status; `ok` needs both a 2xx and `ok: true`.
+ */
+export async function probeGuardian(
+  url: string,
+  expected: Address,
+  timeoutMs: number,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Probe> {
+  let res: Response;
+  try {
+    res = await fetchImpl(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    return { ok: false, error: `unreachable: ${(e as Error).message}` };
+  }
+  const parsed = healthSchema.safeParse(await res.json().catch(() => undefined));
+  if (!parsed.success) return { ok: false, error: `HTTP ${res.status} without a valid health body` };
+  const health: GuardianHealth = { ...parsed.data, guardian: getAddress(parsed.data.guardian) };
+  if (health.guardian !== expected) {
+    return { ok: false, error: `answers as ${health.guardian}, expected ${expected}`, health };
+  }
+  if (!res.ok || !health.ok) {
+    const lagging = Object.entries(health.chains)
+      .map(([chain, c]) => `${chain}: ${c.lagSeconds}s behind`)
+      .join(", ");
+    return { ok: false, error: `unhealthy (HTTP ${res.status})${lagging ? `: ${lagging}` : ""}`, health };
+  }
+  return { ok: true, health };
+}
+
+export interface GuardianState {
+  address: Address;
+  url: string;
+  consecutiveFailures: number;
+  lastError?: string;
+  lastSignedAt: number | null;
+}
+
+/** Folds one probe into a guardian's state. */
+export function applyProbe(state: GuardianState, probe: Probe): GuardianState {
+  return {
+    ...state,
+    consecutiveFailures: probe.ok ? 0 : state.consecutiveFailures + 1,
+    lastError: probe.ok ? undefined : probe.error,
+    lastSignedAt: probe.health?.lastSignedAt ?? state.lastSignedAt,
+  };
+}
+
+export function isDown(state: GuardianState): boolean {
+  return state.consecutiveFailures >= DOWN_AFTER_FAILURES;
+}
+
+/** Guardians counted up for the quorum check: not (yet) reported down. */
+export function quorumShortfall(states: readonly GuardianState[], threshold: number): number {
+  const up = states.filter((s) => !isDown(s)).length;
+  return Math.max(0, threshold - up);
+}
