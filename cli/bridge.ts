@@ -1,0 +1,228 @@
+/**
+ * `bridge`: the Portcullis user CLI.
+ *
+ *   bridge transfer --from <chain> --to <chain> --token <symbol|address> --amount <decimal>
+ *                   [--recipient <address>] [--key <hex>] [--no-follow] [--timeout <seconds>]
+ *   bridge status <msgId|txHash> [--follow] [--json]
+ *   bridge balances [--address <address>] [--json]
+ *
+ * Environment: MANIFEST (deployment manifest, default .devnet/manifest.json), BRIDGE_KEY (signing
+ * key; on a devnet manifest the first funded dev user is the default).
+ *
+ * Bad input gets one sentence on stderr and exit code 1, and nothing is sent: every check runs
+ * before the first transaction. A transfer that ends vetoed or cancelled exits 3; one still in
+ * flight when --timeout passes exits 4; Ctrl-C while following exits 130 (the transfer goes on).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, Option } from "commander";
+import type { Address, Hex } from "viem";
+import { loadManifest, ManifestError, type Manifest } from "../core/manifest.js";
+import { BridgeInputError } from "./errors.js";
+import { parseAddress, resolveKey } from "./input.js";
+
+const EXIT = { inputError: 1, notExecuted: 3, timedOut: 4, interrupted: 130 } as const;
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const manifestOption = () =>
+  new Option("--manifest <path>", "deployment manifest").env("MANIFEST").default(".devnet/manifest.json");
+const keyOption = () =>
+  new Option("--key <hex>", "private key that signs (default: BRIDGE_KEY, or the first dev user on a devnet)");
+
+const program = new Command("bridge")
+  .description("Portcullis cross-rollup token bridge: move tokens between L2s and follow them.")
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command("transfer")
+  .description("send tokens to another chain and follow the transfer until it executes")
+  .requiredOption("--from <chain>", "source chain (name or chain id)")
+  .requiredOption("--to <chain>", "destination chain (name or chain id)")
+  .requiredOption("--token <token>", "token symbol or address")
+  .requiredOption("--amount <decimal>", "amount in whole tokens, e.g. 1.5")
+  .option("--recipient <address>", "who receives the tokens on the destination (default: the sender)")
+  .addOption(keyOption())
+  .addOption(manifestOption())
+  .option("--no-follow", "print the message id once sent and exit")
+  .option("--timeout <seconds>", "stop following after this many seconds (exit 4)")
+  .action((opts) => run(() => transfer(opts)));
+
+program
+  .command("status")
+  .description("show where a transfer is, by message id or by the hash of its send transaction")
+  .argument("<msgIdOrTxHash>", "message id or transaction hash (0x + 64 hex digits)")
+  .option("--follow", "keep following until the transfer executes")
+  .option("--json", "print machine-readable JSON")
+  .addOption(manifestOption())
+  .action((id: string, opts) => run(() => status(id, opts)));
+
+program
+  .command("balances")
+  .description("balances of every bridged token on every chain, plus locked and minted supply")
+  .option("--address <address>", "whose balances (default: the signing key's address)")
+  .addOption(keyOption())
+  .option("--json", "print machine-readable JSON")
+  .addOption(manifestOption())
+  .action((opts) => run(() => balances(opts)));
+
+// -----------------------------------------------------------------------------------------------
+
+interface TransferOptions {
+  from: string;
+  to: string;
+  token: string;
+  amount: string;
+  recipient?: string;
+  key?: string;
+  manifest: string;
+  follow: boolean;
+  timeout?: string;
+}
+
+async function transfer(opts: TransferOptions) {
+  const startedAt = Date.now();
+  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const { manifest, sdk } = await load(opts.manifest);
+  const { privateKeyToAccount } = await import("viem/accounts");
+  const { ProgressPrinter } = await import("./progress.js");
+  const { formatTokens } = await import("./amount.js");
+  const key = resolveKey(manifest, opts.key, process.env);
+  const sender = privateKeyToAccount(key).address;
+  const prepared = await sdk.prepareTransfer(sender, opts);
+
+  const out = process.stdout;
+  const tokens = formatTokens(prepared.amount, prepared.token.decimals, prepared.token.symbol);
+  out.write(
+    `sending ${tokens} from ${sender} on ${prepared.from.name} to ${prepared.recipient} on ${prepared.to.name}\n`,
+  );
+  for (const notice of prepared.notices) out.write(`note: ${notice}\n`);
+  const printer = new ProgressPrinter(out, startedAt);
+  const sent = await sdk.sendTransfer(sdk.wallet(prepared.from, key), prepared, {
+    onApproval: (hash) => printer.note(`approving the ${prepared.from.name} gateway to take ${tokens} (tx ${hash})`),
+  });
+  if (!opts.follow) {
+    out.write(`sent: msg ${sent.msgId} (tx ${sent.txHash})\nfollow it with: bridge status ${sent.msgId} --follow\n`);
+    return;
+  }
+  await followToEnd(sdk, sent, printer, timeoutMs);
+}
+
+async function followToEnd(
+  sdk: import("./sdk.js").BridgeSdk,
+  sent: import("./sdk.js").SentRecord,
+  printer: import("./progress.js").ProgressPrinter,
+  timeoutMs?: number,
+) {
+  const { FINAL_STAGES } = await import("./sdk.js");
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    const state = await sdk.follow(sent, {
+      onUpdate: (s) => printer.update(s),
+      signal: controller.signal,
+      intervalMs: process.stdout.isTTY ? 250 : 500,
+      timeoutMs,
+    });
+    if (!FINAL_STAGES.includes(state.stage)) {
+      printer.stop();
+      const why = controller.signal.aborted ? "interrupted" : "timed out";
+      process.stdout.write(
+        `${why} while the transfer is ${state.stage}; it goes on without this command: bridge status ${sent.msgId} --follow\n`,
+      );
+      process.exitCode = controller.signal.aborted ? EXIT.interrupted : EXIT.timedOut;
+      return;
+    }
+    printer.finish(state);
+    if (state.stage !== "executed") process.exitCode = EXIT.notExecuted;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+  }
+}
+
+async function status(id: string, opts: { follow?: boolean; json?: boolean; manifest: string }) {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(id.trim())) {
+    throw new BridgeInputError(`"${id}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
+  }
+  const { sdk } = await load(opts.manifest);
+  const records = await sdk.findMessages(id.trim() as Hex);
+  if (records.length === 0) {
+    const chains = sdk.gatewayChains.map((c) => c.name).join(", ");
+    throw new BridgeInputError(`no message or transaction ${id} was found on ${chains}.`);
+  }
+  const { describeStatus, statusJson } = await import("./report.js");
+  const states = await Promise.all(records.map((r) => sdk.track(r).poll()));
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(states.map(statusJson), null, 2)}\n`);
+  } else {
+    process.stdout.write(states.map((s) => describeStatus(s)).join("\n\n") + "\n");
+  }
+  if (!opts.follow) return;
+  const { FINAL_STAGES } = await import("./sdk.js");
+  const { ProgressPrinter } = await import("./progress.js");
+  for (const state of states) {
+    if (FINAL_STAGES.includes(state.stage)) continue;
+    process.stdout.write(`\nfollowing ${state.sent.msgId}\n`);
+    await followToEnd(sdk, state.sent, new ProgressPrinter(process.stdout));
+  }
+}
+
+async function balances(opts: { address?: string; key?: string; json?: boolean; manifest: string }) {
+  const { manifest, sdk } = await load(opts.manifest);
+  let address: Address;
+  if (opts.address !== undefined) {
+    address = parseAddress(opts.address, "--address");
+  } else {
+    const { privateKeyToAccount } = await import("viem/accounts");
+    address = privateKeyToAccount(resolveKey(manifest, opts.key, process.env)).address;
+  }
+  const report = await sdk.balances(address);
+  const { balancesJson, describeBalances } = await import("./report.js");
+  process.stdout.write(opts.json ? `${JSON.stringify(balancesJson(report), null, 2)}\n` : describeBalances(report));
+}
+
+// -----------------------------------------------------------------------------------------------
+
+function parseTimeout(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
+  return value * 1000;
+}
+
+/**
+ * Loads the manifest and the SDK. The SDK needs the generated ABIs (`npm run build`); on a fresh
+ * clone they do not exist yet, so the first command builds them once instead of crashing.
+ */
+async function load(manifestPath: string): Promise<{ manifest: Manifest; sdk: import("./sdk.js").BridgeSdk }> {
+  const manifest = loadManifest(manifestPath);
+  if (!existsSync(resolve(ROOT, "core/generated/abis.ts"))) {
+    process.stderr.write("first run: compiling the contracts and generating ABIs (npm run build)…\n");
+    const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
+    if (build.status !== 0)
+      throw new BridgeInputError("building the ABIs failed; run `npm run build` and fix what it reports.");
+  }
+  const { BridgeSdk } = await import("./sdk.js");
+  return { manifest, sdk: new BridgeSdk(manifest) };
+}
+
+async function run(action: () => Promise<void>) {
+  try {
+    await action();
+  } catch (e) {
+    process.exitCode = EXIT.inputError;
+    if (e instanceof BridgeInputError || e instanceof ManifestError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return;
+    }
+    const err = e as Error & { shortMessage?: string };
+    process.stderr.write(`error: ${err.shortMessage ?? err.message}\n`);
+    if (process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
+  }
+}
+
+await program.parseAsync(process.argv);
