@@ -147,6 +147,7 @@ export class RouteDeliverer {
 
   private async deliverJobs(jobs: Job<DeliverJobData>[], token: string, lease: Lease, signal: AbortSignal) {
     const attempt = new Attempt(lease);
+    this.log.info({ size: jobs.length }, "batch taken");
     const extend = setInterval(
       () => void Promise.allSettled(jobs.map((j) => j.extendLock(token, this.o.leaseMs))),
       Math.max(100, Math.floor(this.o.leaseMs / 3)),

@@ -1,0 +1,326 @@
+/**
+ * The relayer end to end: real anvil chains (three L2s, 1 s blocks) with the bridge deployed, a
+ * real redis-server, guardians serving the HTTP attestation API, and relayer processes started
+ * exactly as the devnet starts them (`node --import tsx relayer/index.ts`). Each test sends real
+ * transfers and checks the destination gateways' events: every message executed exactly once.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createPublicClient,
+  createWalletClient,
+  erc20Abi,
+  getAbiItem,
+  http,
+  maxUint256,
+  parseUnits,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { viemChain } from "../../core/chains.js";
+import { bridgeGatewayAbi } from "../../core/generated/abis.js";
+import { decodeMessagesSent } from "../../core/logs.js";
+import { findChain, findToken, type Manifest } from "../../core/manifest.js";
+import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { startTestGuardians, type TestGuardian } from "./support/guardian.js";
+
+const LARGE_DELAY_SECONDS = 4;
+const MESSAGE_EXECUTED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageExecuted" });
+const MESSAGE_QUEUED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageQueued" });
+
+let dir: string;
+let devnet: Devnet;
+let manifest: Manifest;
+let guardians: TestGuardian[] = [];
+const relayers: ManagedProcess[] = [];
+const clients = new Map<string, PublicClient>();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "portcullis-relayer-"));
+  devnet = await startDevnet({ services: false, dir, l2Count: 3, largeDelaySeconds: LARGE_DELAY_SECONDS });
+  manifest = devnet.manifest;
+  for (const c of manifest.chains) clients.set(c.name, publicClient(c.name));
+  guardians = await startTestGuardians(manifest);
+  for (let i = 0; i < 2; i++) relayers.push(await startRelayer(i));
+  await Promise.all(relayers.map((r) => waitForHealthy(r)));
+});
+
+afterAll(async () => {
+  await Promise.allSettled(guardians.map((g) => g.close()));
+  await devnet?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("relayer", () => {
+  it("delivers and executes transfers on every route exactly once while two relayers race", async () => {
+    const sent = await Promise.all([
+      sendMany(0, "l2a", "l2b", "ALPHA", ["10", "20", "30"]),
+      sendMany(1, "l2a", "l2c", "ALPHA", ["5", "6"]),
+      sendMany(2, "l2b", "l2a", "BETA", ["7", "8"]),
+      sendMany(3, "l2b", "l2c", "BETA", ["9"]),
+    ]);
+    const byDest = groupByDest(sent.flat());
+    for (const [dest, ids] of byDest) await waitForExecutedOnce(dest, ids);
+
+    const bob = recipient(0);
+    expect(await balanceOf("l2b", "ALPHA", bob)).toBe(parseUnits("60", 18));
+    expect(await balanceOf("l2c", "BETA", recipient(3))).toBe(parseUnits("9", 6));
+  });
+
+  it("queues a transfer above the fast limit and executes it after the large delay", async () => {
+    const [large] = await sendMany(4, "l2a", "l2b", "ALPHA", ["15000"]);
+    await waitForExecutedOnce("l2b", [large!.msgId]);
+    const dest = clients.get("l2b")!;
+    const gateway = findChain(manifest, "l2b").gateway!;
+    const [queued] = await dest.getLogs({
+      address: gateway,
+      event: MESSAGE_QUEUED,
+      args: { msgId: large!.msgId },
+      fromBlock: 0n,
+    });
+    expect(queued, "the large transfer was queued, not executed at once").toBeDefined();
+    const [executed] = await dest.getLogs({
+      address: gateway,
+      event: MESSAGE_EXECUTED,
+      args: { msgId: large!.msgId },
+      fromBlock: 0n,
+    });
+    const executedAt = (await dest.getBlock({ blockNumber: executed!.blockNumber })).timestamp;
+    expect(executedAt).toBeGreaterThanOrEqual(queued!.args.executableAt!);
+    expect(await balanceOf("l2b", "ALPHA", recipient(4))).toBe(parseUnits("15000", 18));
+  });
+
+  it("loses nothing when a relayer is killed mid-batch and restarted", async () => {
+    // One relayer only, so the killed one is the one holding the batch.
+    await relayers[1]!.stop();
+    const warmup = await sendMany(5, "l2a", "l2b", "ALPHA", ["1"]);
+    await waitForExecutedOnce(
+      "l2b",
+      warmup.map((s) => s.msgId),
+    );
+
+    const log = relayerLog(0);
+    const takenBefore = count(log(), "batch taken");
+    const burst = (
+      await Promise.all([0, 1, 2, 3].map((u) => sendMany(u, "l2a", "l2b", "ALPHA", ["1", "2", "3"])))
+    ).flat();
+    // Kill as soon as the relayer starts on the burst: attesting, simulating or sending.
+    await waitFor(
+      "the relayer to pick up the burst",
+      async () => count(log(), "batch taken") > takenBefore,
+      30_000,
+      50,
+    );
+    await relayers[0]!.kill();
+    relayers[0]!.start();
+    await waitForHealthy(relayers[0]!);
+    await waitForExecutedOnce(
+      "l2b",
+      burst.map((s) => s.msgId),
+    );
+
+    relayers[1]!.start();
+    await waitForHealthy(relayers[1]!);
+  });
+
+  it("loses nothing when Redis restarts empty mid-run", async () => {
+    const [large] = await sendMany(6, "l2a", "l2c", "ALPHA", ["20000"]);
+    const gateway = findChain(manifest, "l2c").gateway!;
+    // Wait until it is queued on the destination, so its execute job exists only in Redis.
+    await waitFor(
+      "the large transfer to be queued",
+      async () => {
+        const logs = await clients
+          .get("l2c")!
+          .getLogs({ address: gateway, event: MESSAGE_QUEUED, args: { msgId: large!.msgId }, fromBlock: 0n });
+        return logs.length > 0;
+      },
+      60_000,
+      250,
+    );
+    const burst = await sendMany(7, "l2b", "l2a", "BETA", ["1", "2", "3"]);
+
+    const redis = devnet.redis!.process;
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1_000));
+    redis.start();
+    await waitFor("redis to restart", () => redisPing(devnet.redis!.port), 10_000, 100);
+
+    await waitForExecutedOnce("l2c", [large!.msgId]);
+    await waitForExecutedOnce(
+      "l2a",
+      burst.map((s) => s.msgId),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+async function startRelayer(i: number): Promise<ManagedProcess> {
+  const port = await freePort();
+  return devnet.group.start({
+    name: `relayer-${i}`,
+    ...serviceCommand("relayer/index.ts"),
+    env: {
+      MANIFEST: devnet.manifestPath,
+      RELAYER_KEY: manifest.devKeys!.relayers[i]!,
+      REDIS_URL: devnet.redisUrl,
+      PORT: String(port),
+      RELAYER_ID: `relayer-${i}`,
+      LOG_LEVEL: "info",
+      POLL_INTERVAL_MS: "500",
+      LOCK_TTL_MS: "5000",
+      TX_TIMEOUT_MS: "15000",
+      RETRY_BASE_MS: "500",
+      RETRY_MAX_MS: "3000",
+    },
+  });
+}
+
+async function waitForHealthy(p: ManagedProcess): Promise<void> {
+  const port = p.spec.env!.PORT;
+  await waitFor(`${p.spec.name} /healthz`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 60_000, 200);
+}
+
+function relayerLog(i: number) {
+  return () => readFileSync(relayers[i]!.logFile, "utf8");
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+function publicClient(name: string): PublicClient {
+  const info = findChain(manifest, name);
+  return createPublicClient({
+    chain: viemChain(info),
+    transport: http(info.rpcUrl),
+    pollingInterval: 200,
+  }) as PublicClient;
+}
+
+function user(i: number) {
+  return privateKeyToAccount(manifest.devKeys!.users[i]! as Hex);
+}
+
+/** Each sender pays a different recipient, so balances are checked per test. */
+function recipient(i: number): Address {
+  return `0x${(0xbeef00 + i).toString(16).padStart(40, "0")}` as Address;
+}
+
+interface Sent {
+  msgId: Hex;
+  dest: string;
+}
+
+/** Sends `amounts` (whole tokens) one after another from user `u`; returns the message ids. */
+async function sendMany(u: number, from: string, to: string, symbol: string, amounts: string[]): Promise<Sent[]> {
+  const source = findChain(manifest, from);
+  const dest = findChain(manifest, to);
+  const token = findToken(manifest, symbol);
+  const local = token.addresses[String(source.chainId)]!;
+  const account = user(u);
+  const wallet = createWalletClient({
+    chain: viemChain(source),
+    transport: http(source.rpcUrl),
+    account,
+    pollingInterval: 200,
+  });
+  const pub = clients.get(from)!;
+  const out: Sent[] = [];
+  if (token.homeChainId === source.chainId) {
+    const allowance = await pub.readContract({
+      address: local,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [account.address, source.gateway!],
+    });
+    if (allowance === 0n) {
+      const hash = await wallet.writeContract({
+        address: local,
+        abi: erc20Abi,
+        functionName: "approve",
+        args: [source.gateway!, maxUint256],
+      });
+      await pub.waitForTransactionReceipt({ hash });
+    }
+  }
+  for (const amount of amounts) {
+    const hash = await wallet.writeContract({
+      address: source.gateway!,
+      abi: bridgeGatewayAbi,
+      functionName: "send",
+      args: [local, BigInt(dest.chainId), recipient(u), parseUnits(amount, token.decimals), 0n],
+      // Estimates made while other users' sends are pending can come out short (cold vs warm
+      // storage): a fixed limit keeps concurrent senders from running out of gas.
+      gas: 400_000n,
+    });
+    const receipt = await pub.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe("success");
+    const [sent] = decodeMessagesSent(receipt.logs, source.gateway);
+    out.push({ msgId: sent!.msgId, dest: to });
+  }
+  return out;
+}
+
+function groupByDest(sent: Sent[]): Map<string, Hex[]> {
+  const out = new Map<string, Hex[]>();
+  for (const s of sent) out.set(s.dest, [...(out.get(s.dest) ?? []), s.msgId]);
+  return out;
+}
+
+/** Waits until each of `msgIds` has a MessageExecuted on `dest`, then asserts exactly one each. */
+async function waitForExecutedOnce(dest: string, msgIds: Hex[], timeoutMs = 120_000): Promise<void> {
+  const client = clients.get(dest)!;
+  const gateway = findChain(manifest, dest).gateway!;
+  const executions = async () => {
+    const logs = await client.getLogs({ address: gateway, event: MESSAGE_EXECUTED, fromBlock: 0n });
+    const counts = new Map<string, number>();
+    for (const l of logs) counts.set(l.args.msgId!.toLowerCase(), (counts.get(l.args.msgId!.toLowerCase()) ?? 0) + 1);
+    return counts;
+  };
+  await waitFor(
+    `${msgIds.length} messages executed on ${dest}`,
+    async () => {
+      const counts = await executions();
+      return msgIds.every((id) => counts.has(id.toLowerCase()));
+    },
+    timeoutMs,
+    250,
+  );
+  // One more block, so a duplicate execution racing in would be visible.
+  await new Promise((r) => setTimeout(r, 1_200));
+  const counts = await executions();
+  for (const id of msgIds) expect(counts.get(id.toLowerCase()), `MessageExecuted(${id}) on ${dest}`).toBe(1);
+}
+
+async function balanceOf(chain: string, symbol: string, holder: Address): Promise<bigint> {
+  const info = findChain(manifest, chain);
+  const token = findToken(manifest, symbol).addresses[String(info.chainId)]!;
+  return clients.get(chain)!.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
+}
+
+async function redisPing(port: number): Promise<boolean> {
+  const { Socket } = await import("node:net");
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(1_000);
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+    socket.once("data", (d) => {
+      socket.destroy();
+      resolve(d.toString().startsWith("+PONG"));
+    });
+  });
+}
