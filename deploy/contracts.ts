@@ -2,6 +2,7 @@
  * Contract deployment steps shared by the devnet, the tests and the benchmarks: every caller
  * deploys through these functions, so what is tested is what the devnet runs.
  */
+import { getAddress, keccak256, stringToHex } from "viem";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import {
   bridgeGatewayAbi,
@@ -25,7 +26,7 @@ export async function confirm(publicClient: PublicClient, hash: Hex) {
 async function deployed(publicClient: PublicClient, hash: Hex): Promise<Address> {
   const receipt = await confirm(publicClient, hash);
   if (!receipt.contractAddress) throw new Error(`deployment ${hash} created no contract`);
-  return receipt.contractAddress;
+  return getAddress(receipt.contractAddress);
 }
 
 export interface GatewayParams {
@@ -128,4 +129,161 @@ export async function setRoute(
       args: [remoteChainId, remoteGateway, true],
     }),
   );
+}
+
+/** Role ids of `BridgeGateway` (keccak256 of the role names, as the contract defines them). */
+export const GATEWAY_ROLES = {
+  governor: keccak256(stringToHex("GOVERNOR_ROLE")),
+  pauser: keccak256(stringToHex("PAUSER_ROLE")),
+  vetoer: keccak256(stringToHex("VETO_ROLE")),
+} as const;
+
+/** Grants `role` on a gateway to `account` (caller is the governor). */
+export async function grantRole(
+  wallet: Wallet,
+  publicClient: PublicClient,
+  gateway: Address,
+  role: Hex,
+  account: Address,
+) {
+  await confirm(
+    publicClient,
+    await wallet.writeContract({
+      address: gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "grantRole",
+      args: [role, account],
+    }),
+  );
+}
+
+/** One L2 of a bridge: the key that deploys there and governs during set-up, and its client. */
+export interface BridgeChainTarget {
+  name: string;
+  wallet: Wallet;
+  publicClient: PublicClient;
+}
+
+/** A bridged token: a `TestToken` on its home L2, a `BridgedToken` on every other one. */
+export interface BridgeTokenSpec {
+  symbol: string;
+  name: string;
+  decimals: number;
+  /** Name of the target where the token is canonical. */
+  home: string;
+  /** Limits set on every gateway. */
+  limits: TokenLimits;
+}
+
+export interface BridgeContractsParams {
+  guardians: readonly Address[];
+  threshold: number;
+  largeDelaySeconds: number;
+  tokens: readonly BridgeTokenSpec[];
+  /** Granted PAUSER_ROLE on every gateway (security council, monitor). */
+  pausers?: readonly Address[];
+  /** Granted VETO_ROLE on every gateway (security council, monitor). */
+  vetoers?: readonly Address[];
+}
+
+/** What `deployBridgeContracts` deployed; shaped like the manifest's `chains` and `tokens` fields. */
+export interface BridgeContracts {
+  gateways: Record<string, { chainId: number; address: Address; deployBlock: number }>;
+  tokens: {
+    symbol: string;
+    name: string;
+    decimals: number;
+    homeChainId: number;
+    homeToken: Address;
+    /** Local token address per chain id (as a decimal string); the home token on its home chain. */
+    addresses: Record<string, Address>;
+  }[];
+}
+
+/**
+ * Deploys a whole bridge through clients the caller built (in-process Hardhat chains in tests,
+ * JSON-RPC in the devnet): a gateway per L2, home and bridged tokens, routes between every
+ * pair, token registrations with limits, and the pauser and veto roles. Chains are set up in
+ * parallel; the deployer of each chain keeps GOVERNOR_ROLE.
+ */
+export async function deployBridgeContracts(
+  targets: readonly BridgeChainTarget[],
+  params: BridgeContractsParams,
+): Promise<BridgeContracts> {
+  const chainIds = await Promise.all(targets.map((t) => t.publicClient.getChainId()));
+  const byName = new Map(targets.map((t, i) => [t.name, { ...t, chainId: chainIds[i]! }]));
+  if (byName.size !== targets.length) throw new Error("deployBridgeContracts: chain names must be unique");
+  for (const spec of params.tokens) {
+    if (!byName.has(spec.home)) throw new Error(`token ${spec.symbol}: home "${spec.home}" is not a target`);
+  }
+  const chains = [...byName.values()];
+
+  const gateways: BridgeContracts["gateways"] = {};
+  await Promise.all(
+    chains.map(async (chain) => {
+      const deployBlock = Number(await chain.publicClient.getBlockNumber());
+      const address = await deployGateway(chain.wallet, chain.publicClient, {
+        governor: chain.wallet.account.address,
+        guardians: params.guardians,
+        threshold: params.threshold,
+        largeDelaySeconds: params.largeDelaySeconds,
+      });
+      gateways[chain.name] = { chainId: chain.chainId, address, deployBlock };
+    }),
+  );
+
+  const tokens: BridgeContracts["tokens"] = [];
+  for (const { symbol, name, decimals, home: homeName } of params.tokens) {
+    const home = byName.get(homeName)!;
+    const homeToken = await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
+    tokens.push({
+      symbol,
+      name,
+      decimals,
+      homeChainId: home.chainId,
+      homeToken,
+      addresses: { [home.chainId]: homeToken },
+    });
+  }
+  // With one deployer key everywhere a BridgedToken may land at its home token's address on
+  // another chain; the gateway tells them apart (it probes GATEWAY/HOME_TOKEN), so that is fine.
+  await Promise.all(
+    chains.map(async (chain) => {
+      for (const token of tokens.filter((t) => t.homeChainId !== chain.chainId)) {
+        token.addresses[chain.chainId] = await deployBridgedToken(chain.wallet, chain.publicClient, {
+          name: `${token.name} (Portcullis)`,
+          symbol: token.symbol,
+          decimals: token.decimals,
+          gateway: gateways[chain.name]!.address,
+          homeToken: token.homeToken,
+          homeChainId: BigInt(token.homeChainId),
+        });
+      }
+    }),
+  );
+
+  await Promise.all(
+    chains.map(async ({ name, wallet, publicClient, chainId }) => {
+      const gateway = gateways[name]!.address;
+      for (const other of chains.filter((c) => c.name !== name)) {
+        await setRoute(wallet, publicClient, gateway, BigInt(other.chainId), gateways[other.name]!.address);
+      }
+      for (const [i, token] of tokens.entries()) {
+        await registerToken(
+          wallet,
+          publicClient,
+          gateway,
+          token.homeToken,
+          token.addresses[chainId]!,
+          params.tokens[i]!.limits,
+        );
+      }
+      const grants = [
+        ...(params.pausers ?? []).map((account) => [GATEWAY_ROLES.pauser, account] as const),
+        ...(params.vetoers ?? []).map((account) => [GATEWAY_ROLES.vetoer, account] as const),
+      ];
+      for (const [role, account] of grants) await grantRole(wallet, publicClient, gateway, role, account);
+    }),
+  );
+  return { gateways, tokens };
 }
