@@ -14,9 +14,8 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { formatUnits } from "viem";
 import type { MessageView } from "../core/guardian-api.js";
-import { loadManifest, tokenByHome, type Manifest } from "../core/manifest.js";
+import type { Manifest } from "../core/manifest.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -91,28 +90,33 @@ function checkMsgId(msgId: string): string {
   return msgId.toLowerCase();
 }
 
-/** The manifest, only to print names and amounts; without one the raw values are shown. */
-function displayManifest(path: string | undefined): Manifest | undefined {
-  if (!path) return undefined;
-  try {
-    return loadManifest(path);
-  } catch {
-    return undefined;
+/**
+ * Renders a message for the operator. With a manifest, chain names and whole-token amounts; it
+ * (and viem, zod) is loaded only then, so the common path starts fast.
+ */
+async function describer(manifestPath: string | undefined): Promise<(view: MessageView) => string> {
+  let manifest: Manifest | undefined;
+  let format = (amount: bigint, _decimals: number) => amount.toString();
+  if (manifestPath) {
+    const [{ loadManifest }, { formatUnits }] = await Promise.all([import("../core/manifest.js"), import("viem")]);
+    try {
+      manifest = loadManifest(manifestPath);
+      format = formatUnits;
+    } catch {
+      // Display only: without a readable manifest the raw values are shown.
+    }
   }
-}
-
-function describe(view: MessageView, manifest: Manifest | undefined): string {
-  const m = view.message;
-  const chainName = (id: string) => manifest?.chains.find((c) => String(c.chainId) === id)?.name ?? id;
-  const token = manifest ? tokenByHome(manifest, m.token) : undefined;
-  const amount = token
-    ? `${formatUnits(BigInt(m.amount), token.decimals)} ${token.symbol}`
-    : `${m.amount} of ${m.token}`;
-  return [
-    view.msgId,
-    `  ${chainName(m.sourceChainId)} -> ${chainName(m.destChainId)}  nonce ${m.nonce}  block ${view.blockNumber}`,
-    `  ${amount}  from ${m.sender} to ${m.recipient}`,
-  ].join("\n");
+  return (view) => {
+    const m = view.message;
+    const chainName = (id: string) => manifest?.chains.find((c) => String(c.chainId) === id)?.name ?? id;
+    const token = manifest?.tokens.find((t) => t.homeToken.toLowerCase() === m.token.toLowerCase());
+    const amount = token ? `${format(BigInt(m.amount), token.decimals)} ${token.symbol}` : `${m.amount} of ${m.token}`;
+    return [
+      view.msgId,
+      `  ${chainName(m.sourceChainId)} -> ${chainName(m.destChainId)}  nonce ${m.nonce}  block ${view.blockNumber}`,
+      `  ${amount}  from ${m.sender} to ${m.recipient}`,
+    ].join("\n");
+  };
 }
 
 async function pending(opts: ConnectionOptions) {
@@ -120,9 +124,9 @@ async function pending(opts: ConnectionOptions) {
   const { pending: views } = (await call(conn, "GET", "/v1/pending")) as { pending: MessageView[] };
   if (opts.json) return print(JSON.stringify(views, null, 2));
   if (views.length === 0) return print("No transfers are waiting for approval.");
-  const manifest = displayManifest(opts.manifest);
+  const describe = await describer(opts.manifest);
   print(`${views.length} transfer(s) waiting for approval:\n`);
-  for (const view of views) print(`${describe(view, manifest)}\n`);
+  for (const view of views) print(`${describe(view)}\n`);
 }
 
 async function approve(msgId: string, opts: ConnectionOptions) {
@@ -131,8 +135,7 @@ async function approve(msgId: string, opts: ConnectionOptions) {
   const view = (await call(conn, "POST", `/v1/approve/${id}`)) as MessageView;
   if (opts.json) return print(JSON.stringify(view, null, 2));
   print(`Approved ${view.msgId}: now ${view.state}.`);
-  const manifest = displayManifest(opts.manifest);
-  print(describe(view, manifest));
+  print((await describer(opts.manifest))(view));
 }
 
 function print(line: string) {

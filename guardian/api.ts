@@ -4,8 +4,9 @@
  * zod schemas; guardian errors map to the statuses the contract names.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { Hex } from "viem";
+import { BaseError, type Hex } from "viem";
 import { attestRequestSchema } from "../core/guardian-api.js";
 import { HttpError, HttpService, type Handler, type Request } from "../core/service/http.js";
 import {
@@ -18,8 +19,14 @@ import {
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
 
-export function guardianHttp(registry: Registry, guardian: Guardian, operatorToken: string): HttpService {
+export function guardianHttp(
+  registry: Registry,
+  guardian: Guardian,
+  operatorToken: string,
+  logger: Logger,
+): HttpService {
   const operator = operatorOnly(operatorToken);
+  const mapped = mappedErrors(logger);
   const http = new HttpService(registry, async () => ({ ...guardian.health() }));
   return http
     .route(
@@ -60,17 +67,23 @@ function msgIdParam(req: Request): Hex {
   return id.toLowerCase() as Hex;
 }
 
-/** Guardian errors as the HTTP statuses of the API contract. */
-function mapped(handler: Handler): Handler {
-  return async (req) => {
+/**
+ * Guardian errors as the HTTP statuses of the API contract. A chain that cannot be read right
+ * now is a 503 (clients retry), anything else a logged 500.
+ */
+function mappedErrors(logger: Logger): (handler: Handler) => Handler {
+  return (handler) => async (req) => {
     try {
       return await handler(req);
     } catch (e) {
+      if (e instanceof HttpError) throw e;
       if (e instanceof AttestRefusedError) throw new HttpError(409, e.refusal.error, { ...e.refusal });
       if (e instanceof MessageNotFoundError) throw new HttpError(404, e.message);
       if (e instanceof ApprovalRefusedError) throw new HttpError(409, e.message);
       if (e instanceof InvalidRequestError) throw new HttpError(400, e.message);
-      throw e;
+      logger.error({ err: e, method: req.method, path: req.path }, "request failed");
+      if (e instanceof BaseError) throw new HttpError(503, `cannot read the chains right now: ${e.shortMessage}`);
+      throw new HttpError(500, "internal error (see the guardian's log)");
     }
   };
 }

@@ -42,6 +42,9 @@ export class ChainFollower {
   /** Bumped by every rewind so a poll that raced one discards its results. */
   private epoch = 0;
   private lastView?: ChainView;
+  /** Head of the last complete round, and whether that round reached the confirmed head. */
+  private lastHeadHash?: Hex;
+  private caughtUp = false;
   private readonly startBlock: bigint;
   private readonly chainLabel: { chain_id: string };
 
@@ -75,6 +78,11 @@ export class ChainFollower {
   async poll(): Promise<boolean> {
     const epoch = this.epoch;
     const head = await this.reader.latestBlock();
+    if (this.lastView && this.lastHeadHash === head.hash && this.caughtUp) {
+      // Nothing moved since the last full round: only the view's age is refreshed.
+      this.lastView = { ...this.lastView, polledAt: this.options.now() };
+      return true;
+    }
     const cursorBlock = await this.reader.blockAt(this.cursor);
     if (epoch !== this.epoch) return false;
     if (!cursorBlock || (this.cursorHash !== undefined && cursorBlock.hash !== this.cursorHash)) {
@@ -110,6 +118,8 @@ export class ChainFollower {
       if (epoch !== this.epoch) return false;
       this.recordTail(tail);
     }
+    this.caughtUp = caughtUp;
+    this.lastHeadHash = head.hash;
     this.updateView(head, scanned);
     return caughtUp;
   }
@@ -121,6 +131,7 @@ export class ChainFollower {
   rewind(fromBlock: bigint): void {
     const target = max(fromBlock, this.startBlock) - 1n;
     this.epoch++;
+    this.lastHeadHash = undefined;
     if (target < this.cursor) {
       this.cursor = target;
       this.cursorHash = undefined;

@@ -55,7 +55,7 @@ export async function main(env: Record<string, string | undefined>, signal: Abor
         guardianSetCacheSeconds: config.guardianSetCacheSeconds,
       },
     });
-    const http = guardianHttp(registry, guardian, config.operatorToken);
+    const http = guardianHttp(registry, guardian, config.operatorToken, logger.child({ component: "http" }));
     const port = await http.listen(config.port, config.host);
     logger.info(
       { guardian: account.address, host: config.host, port, chains: readers.size, claims: store.claimCount },

@@ -3,8 +3,9 @@
  * OS-chosen port: statuses and bodies of core/guardian-api.ts, operator authentication, input
  * validation, /healthz and /metrics.
  */
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseUnits, type Hex } from "viem";
+import { HttpRequestError, parseUnits, type Hex } from "viem";
 import { attestRefusalSchema, attestResponseSchema, type MessageView } from "../../../core/guardian-api.js";
 import { messageId } from "../../../core/message.js";
 import type { HttpService } from "../../../core/service/http.js";
@@ -21,7 +22,7 @@ let base: string;
 
 beforeEach(async () => {
   t = createTestGuardian({ approvalAbove: "1000" });
-  http = guardianHttp(t.registry, t.guardian, TOKEN);
+  http = guardianHttp(t.registry, t.guardian, TOKEN, pino({ level: "silent" }));
   base = `http://127.0.0.1:${await http.listen(0)}`;
 });
 afterEach(() => http.close());
@@ -65,6 +66,17 @@ describe("POST /v1/attest", () => {
       unconfirmed: [],
       rejected: [],
     });
+  });
+
+  it("test_attest_chainUnreadable_reverts: 503 when the destination cannot be read, so clients retry", async () => {
+    await confirmed(small);
+    t.l2b.failNext = new HttpRequestError({ url: "http://l2b.invalid", details: "connection refused" });
+    const res = await request("/v1/attest", { method: "POST", body: attestBody([messageId(small)]) });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^cannot read the chains right now: HTTP request failed/,
+    );
+    expect((await request("/v1/attest", { method: "POST", body: attestBody([messageId(small)]) })).status).toBe(200);
   });
 
   it("test_attest_malformedBody_reverts: 400 for bad JSON, bad fields, empty or duplicate ids", async () => {
