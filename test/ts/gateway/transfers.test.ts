@@ -165,6 +165,28 @@ describe("large transfers", () => {
   });
 });
 
+describe("forged messages", () => {
+  it("test_veto_forgedMessage_releasesNonce: once a forgery is vetoed, the genuine message with its nonce is delivered", async () => {
+    const { l2b } = bridge.chains;
+    const genuine = await bridge.send("l2a", "l2b", { amount: tokens(10), recipient: bob });
+    const { message } = only(bridge.sentIn(genuine));
+    // Compromised guardians attest a large payout to carol under the genuine message's nonce.
+    const forged = { ...message, recipient: carol, amount: tokens(50_000) };
+    const { msgId: forgedId } = only((await bridge.deliver([forged])).queued);
+    await expectRevert(bridge.relay(genuine), "BridgeMessageAlreadyProcessed", [messageId(message)]);
+
+    await l2b.mined(l2b.gatewayAs(l2b.accounts.council).write.veto([forgedId]));
+    expect((await bridge.relay(genuine)).executed).toEqual([messageId(message)]);
+    expect(await l2b.balanceOf(bob)).toBe(tokens(10));
+
+    // The released nonce is taken once: neither the forgery nor a third message can reuse it.
+    await expectRevert(bridge.deliver([forged]), "BridgeMessageAlreadyProcessed", [forgedId]);
+    const third = { ...message, amount: tokens(1) };
+    await expectRevert(bridge.deliver([third]), "BridgeMessageAlreadyProcessed", [messageId(third)]);
+    expect(await l2b.balanceOf(carol)).toBe(0n);
+  });
+});
+
 describe("rate limits", () => {
   it("test_deliver_inboundBucketExhausted_queues: a transfer within the fast limit queues when the bucket is empty", async () => {
     const { l2b } = bridge.chains;
