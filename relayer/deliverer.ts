@@ -103,8 +103,14 @@ export class RouteDeliverer {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const lease = new Lease(this.store, `deliver:${this.route}`, this.o.relayerId, this.o.leaseMs, this.log);
-        if (await lease.renew()) await this.lead(lease.start(), signal);
+        const lease = await Lease.acquire(
+          this.store,
+          `deliver:${this.route}`,
+          this.o.relayerId,
+          this.o.leaseMs,
+          this.log,
+        );
+        if (lease) await this.lead(lease, signal);
         else await sleep(this.o.pollMs, signal);
       } catch (e) {
         if (signal.aborted) break;

@@ -11,7 +11,7 @@ export class Lease {
   private timer?: NodeJS.Timeout;
   private lost = false;
 
-  constructor(
+  private constructor(
     private readonly store: RelayerStore,
     readonly name: string,
     private readonly holder: string,
@@ -19,11 +19,23 @@ export class Lease {
     private readonly logger: Logger,
   ) {}
 
+  /** Takes the lease if free (or already ours) and starts renewing it; undefined if taken. */
+  static async acquire(
+    store: RelayerStore,
+    name: string,
+    holder: string,
+    ttlMs: number,
+    logger: Logger,
+  ): Promise<Lease | undefined> {
+    if (!(await store.acquireLease(name, holder, ttlMs))) return undefined;
+    return new Lease(store, name, holder, ttlMs, logger).start();
+  }
+
   get held(): boolean {
     return !this.lost && Date.now() - this.lastRenewed < this.ttlMs;
   }
 
-  start(): this {
+  private start(): this {
     this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
     return this;

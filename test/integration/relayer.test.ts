@@ -53,7 +53,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(guardians.map((g) => g.close()));
   await devnet?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  // PORTCULLIS_KEEP_LOGS=1 keeps the devnet directory (relayer logs under logs/) for debugging.
+  if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("relayer", () => {

@@ -1,0 +1,78 @@
+/** Relayer configuration: defaults, and one readable line per bad variable. */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../../core/service/config.js";
+import { loadRelayerConfig } from "../../../relayer/config.js";
+
+const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const valid = { RELAYER_KEY: KEY, REDIS_URL: "redis://127.0.0.1:6379" };
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadRelayerConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("relayer config", () => {
+  it("test_config_defaults_succeeds", () => {
+    const c = loadRelayerConfig(valid);
+    expect(c).toMatchObject({
+      BATCH_SIZE: 100,
+      QUEUE_PREFIX: "portcullis",
+      POLL_INTERVAL_MS: 1_000,
+      TX_TIMEOUT_MS: 60_000,
+      REDIS_CLUSTER: false,
+      MANIFEST: ".devnet/manifest.json",
+      LOG_LEVEL: "info",
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("test_config_numbersFromStrings_succeeds", () => {
+    const c = loadRelayerConfig({ ...valid, BATCH_SIZE: "25", TX_TIMEOUT_MS: "5000", PORT: "0" });
+    expect([c.BATCH_SIZE, c.TX_TIMEOUT_MS, c.PORT]).toEqual([25, 5_000, 0]);
+  });
+
+  it("test_config_missingRequired_reverts: names every missing variable", () => {
+    const message = errorOf({});
+    expect(message).toContain("RELAYER_KEY: Required");
+    expect(message).toContain("REDIS_URL: Required");
+  });
+
+  it("test_config_badValues_reverts: one line per problem", () => {
+    const message = errorOf({
+      RELAYER_KEY: "0x1234",
+      REDIS_URL: "http://localhost:6379",
+      BATCH_SIZE: "1000",
+      POLL_INTERVAL_MS: "abc",
+      QUEUE_PREFIX: "bad prefix",
+    });
+    expect(message).toMatch(/RELAYER_KEY: must be a 0x-prefixed 32-byte hex private key/);
+    expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(message).toMatch(/BATCH_SIZE: .*256/);
+    expect(message).toMatch(/POLL_INTERVAL_MS:/);
+    expect(message).toMatch(/QUEUE_PREFIX:/);
+  });
+
+  it("test_config_clusterWithoutHashTag_reverts: BullMQ on Redis Cluster needs a {hash-tag} prefix", () => {
+    expect(errorOf({ ...valid, REDIS_CLUSTER: "true" })).toContain(
+      "QUEUE_PREFIX: on Redis Cluster the prefix must be a hash tag, e.g. {portcullis}",
+    );
+    const c = loadRelayerConfig({
+      ...valid,
+      REDIS_CLUSTER: "true",
+      QUEUE_PREFIX: "{portcullis}",
+      REDIS_URL: "rediss://u:p@a:6379,rediss://b:6379",
+    });
+    expect(c.REDIS_CLUSTER).toBe(true);
+  });
+
+  it("test_config_retryMaxBelowBase_reverts", () => {
+    expect(errorOf({ ...valid, RETRY_BASE_MS: "5000", RETRY_MAX_MS: "1000" })).toContain(
+      "RETRY_MAX_MS: must be at least RETRY_BASE_MS",
+    );
+  });
+});

@@ -1,0 +1,90 @@
+/** Reorg-aware resumption of a source chain scan, and the store's cursor/lease semantics. */
+import { describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { resumePoint } from "../../../relayer/observer.js";
+import { advanceCursor, CURSOR_HISTORY, MemoryStore, parseCursor } from "../../../relayer/store.js";
+
+const h = (n: number, fork = 0): Hex => `0x${(fork * 1_000_000 + n).toString(16).padStart(64, "0")}`;
+/** A chain whose blocks from `forkAt` on have fork-1 hashes. */
+const chain =
+  (forkAt = Infinity, head = 1_000) =>
+  async (b: number) =>
+    b > head ? undefined : h(b, b >= forkAt ? 1 : 0);
+
+describe("resumePoint", () => {
+  it("test_resume_noCursor_startsAtDeployBlock_succeeds", async () => {
+    expect(await resumePoint(undefined, 42, chain())).toEqual({ from: 42, base: undefined, reorged: false });
+  });
+
+  it("test_resume_canonicalCursor_continuesAfterIt_succeeds", async () => {
+    let c = advanceCursor(undefined, 100, h(100));
+    c = advanceCursor(c, 200, h(200));
+    const r = await resumePoint(c, 0, chain());
+    expect(r).toMatchObject({ from: 201, reorged: false });
+    expect(r.base).toEqual(c);
+  });
+
+  it("test_resume_reorgedCursor_rewindsToNewestCanonicalCheckpoint_succeeds", async () => {
+    let c = advanceCursor(undefined, 100, h(100));
+    c = advanceCursor(c, 150, h(150));
+    c = advanceCursor(c, 200, h(200));
+    const r = await resumePoint(c, 0, chain(160));
+    expect(r.reorged).toBe(true);
+    expect(r.from).toBe(151);
+    expect(r.base).toEqual({
+      block: 150,
+      hash: h(150),
+      history: [
+        [150, h(150)],
+        [100, h(100)],
+      ],
+    });
+  });
+
+  it("test_resume_reorgDeeperThanHistory_rescansFromDeployBlock_succeeds", async () => {
+    const c = advanceCursor(advanceCursor(undefined, 100, h(100)), 200, h(200));
+    expect(await resumePoint(c, 7, chain(50))).toEqual({ from: 7, base: undefined, reorged: true });
+  });
+
+  it("test_resume_chainReset_rescansFromDeployBlock_succeeds: the cursor is beyond the head", async () => {
+    const c = advanceCursor(undefined, 5_000, h(5_000));
+    expect(await resumePoint(c, 3, chain(Infinity, 100))).toEqual({ from: 3, base: undefined, reorged: true });
+  });
+});
+
+describe("cursor and lease store", () => {
+  it("test_advanceCursor_keepsBoundedHistory_succeeds", () => {
+    let c = advanceCursor(undefined, 0, h(0));
+    for (let b = 1; b < CURSOR_HISTORY * 2; b++) c = advanceCursor(c, b, h(b));
+    expect(c.history).toHaveLength(CURSOR_HISTORY);
+    expect(c.history[0]).toEqual([c.block, c.hash]);
+  });
+
+  it("test_parseCursor_corrupted_treatedAsAbsent_succeeds", () => {
+    expect(parseCursor("not json")).toBeUndefined();
+    expect(parseCursor('{"block":"x"}')).toBeUndefined();
+  });
+
+  it("test_compareAndSet_staleExpectation_reverts: a slower scanner cannot move the cursor back", async () => {
+    const store = new MemoryStore();
+    const first = advanceCursor(undefined, 10, h(10));
+    expect(await store.compareAndSetCursor(1, undefined, first)).toBe(true);
+    const ahead = advanceCursor(first, 20, h(20));
+    expect(await store.compareAndSetCursor(1, first, ahead)).toBe(true);
+    expect(await store.compareAndSetCursor(1, first, advanceCursor(first, 15, h(15)))).toBe(false);
+    expect(await store.getCursor(1)).toEqual(ahead);
+  });
+
+  it("test_lease_exclusiveUntilReleasedOrExpired_succeeds", async () => {
+    const store = new MemoryStore();
+    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
+    expect(await store.acquireLease("deliver:1-2", "b", 1_000)).toBe(false);
+    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
+    await store.releaseLease("deliver:1-2", "b");
+    expect(await store.acquireLease("deliver:1-2", "b", 1_000)).toBe(false);
+    await store.releaseLease("deliver:1-2", "a");
+    expect(await store.acquireLease("deliver:1-2", "b", 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
+  });
+});
