@@ -1,0 +1,155 @@
+/**
+ * `npm run devnet [-- --l2s <n>] [-- --no-demo] [-- --dir <path>]`: the whole bridge on this
+ * machine. Starts an L1 and `n` L2s (anvil), Redis (or uses REDIS_URL), deploys everything,
+ * starts guardians, relayers and the monitor, prints where everything is and what to try, runs a
+ * demo transfer L2-A → L2-B and back with each stage's timing, then runs until Ctrl-C and stops
+ * every process it started.
+ *
+ * Environment: REDIS_URL — use this Redis instead of starting redis-server.
+ */
+import { Command } from "commander";
+import { relative, resolve } from "node:path";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { BridgeSdk, FINAL_STAGES, type SentRecord } from "../cli/sdk.js";
+import { ProgressPrinter } from "../cli/progress.js";
+import { BridgeInputError } from "../cli/errors.js";
+import { anvilBinary, PrerequisiteError, redisBinary } from "../devnet/infra.js";
+import { DEFAULT_DEVNET, startDevnet, type Devnet } from "../devnet/start.js";
+
+const options = new Command("devnet")
+  .description("start a local Portcullis devnet with all services and run a demo transfer")
+  .option("--l2s <n>", "number of L2 chains (2 to 4)", String(DEFAULT_DEVNET.l2Count))
+  .option("--no-demo", "skip the demo transfer")
+  .option("--dir <path>", "where the manifest, logs and service data go (wiped at start)", DEFAULT_DEVNET.dir)
+  .parse()
+  .opts<{ l2s: string; demo: boolean; dir: string }>();
+
+const out = (line = "") => process.stdout.write(`${line}\n`);
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+const l2Count = Number(options.l2s);
+if (!Number.isInteger(l2Count) || l2Count < 2 || l2Count > 4)
+  fail(`--l2s must be a whole number from 2 to 4, got "${options.l2s}".`);
+const redisUrl = process.env.REDIS_URL || undefined;
+try {
+  anvilBinary();
+  if (!redisUrl) redisBinary();
+} catch (e) {
+  if (e instanceof PrerequisiteError) fail(e.message);
+  throw e;
+}
+
+// Signals are caught from the first moment: a Ctrl-C during start-up waits for the start to
+// finish (or fail) and then stops what was started, so no chain or service outlives this process.
+const stop = new AbortController();
+process.on("SIGINT", () => stop.abort());
+process.on("SIGTERM", () => stop.abort());
+
+const startedAt = Date.now();
+out(`starting the devnet: L1 + ${l2Count} L2s, ${redisUrl ? `Redis at ${redisUrl}` : "Redis"}, contracts, services…`);
+let devnet: Devnet | undefined;
+let exitCode = 0;
+try {
+  devnet = await startDevnet({ l2Count, dir: options.dir, redisUrl, services: true });
+  out(`devnet up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s\n`);
+  printInfo(devnet);
+  if (options.demo && !stop.signal.aborted) {
+    // A failed demo is reported, but the devnet stays up so its logs and state can be inspected.
+    await demo(devnet, stop.signal).catch((e: unknown) => {
+      exitCode = 1;
+      process.stderr.write(`demo failed: ${(e as Error).message}\nservice logs: ${devnet!.group.logDir}\n`);
+    });
+  }
+  if (!stop.signal.aborted) out("\nrunning; press Ctrl-C to stop every chain and service.");
+  await new Promise<void>((done) =>
+    stop.signal.aborted ? done() : stop.signal.addEventListener("abort", () => done(), { once: true }),
+  );
+} catch (e) {
+  exitCode = 1;
+  if (e instanceof PrerequisiteError || e instanceof BridgeInputError) process.stderr.write(`${e.message}\n`);
+  else process.stderr.write(`devnet failed: ${(e as Error).stack ?? String(e)}\n`);
+  if (devnet) process.stderr.write(`service logs: ${devnet.group.logDir}\n`);
+} finally {
+  if (devnet) {
+    out("\nstopping…");
+    await devnet.stop();
+    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.spec.name} (pid ${p.pid})`);
+    if (left.length > 0) {
+      process.stderr.write(`still running after stop: ${left.join(", ")}\n`);
+      exitCode = 1;
+    } else {
+      out(`stopped ${devnet.group.all.length} processes.`);
+    }
+  }
+}
+process.exit(exitCode);
+
+function printInfo(d: Devnet) {
+  const manifestPath = relative(process.cwd(), d.manifestPath) || d.manifestPath;
+  const isDefault = resolve(d.manifestPath) === resolve(DEFAULT_DEVNET.dir, "manifest.json");
+  out(`manifest   ${manifestPath}`);
+  out(`logs       ${relative(process.cwd(), d.group.logDir) || d.group.logDir}`);
+  out(`redis      ${d.redisUrl}`);
+  out("chains");
+  for (const c of d.manifest.chains) {
+    out(`  ${c.name.padEnd(4)} chain ${c.chainId}  ${c.rpcUrl}${c.gateway ? `  gateway ${c.gateway}` : ""}`);
+  }
+  out("tokens");
+  for (const t of d.manifest.tokens) {
+    const home = d.manifest.chains.find((c) => c.chainId === t.homeChainId)?.name;
+    out(`  ${t.symbol.padEnd(6)} ${t.decimals} decimals, home ${home} (${t.homeToken})`);
+  }
+  out(`services   (guardian set: ${d.manifest.guardianSet.threshold} of ${d.ports.guardians.length})`);
+  d.ports.guardians.forEach((p, i) =>
+    out(`  guardian-${i}  http://127.0.0.1:${p}  (/healthz, /metrics, /v1/messages/:msgId)`),
+  );
+  d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
+  out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  const env = isDefault ? "" : `MANIFEST=${manifestPath} `;
+  const [a, b] = d.manifest.chains.filter((c) => c.gateway);
+  out("\ntry (the first dev user signs by default; --key or BRIDGE_KEY for another key):");
+  out(`  ${env}npx bridge balances`);
+  out(`  ${env}npx bridge transfer --from ${a!.name} --to ${b!.name} --token ALPHA --amount 5`);
+  out(`  ${env}npx bridge transfer --from ${b!.name} --to ${a!.name} --token BETA --amount 2.5 --recipient <address>`);
+  out(
+    `  ${env}npx bridge transfer --from ${a!.name} --to ${b!.name} --token ALPHA --amount 20000   # above the fast limit: delayed`,
+  );
+  out(`  ${env}npx bridge status <msgId|txHash>`);
+}
+
+/** L2-A → L2-B and back, through the same SDK calls as `bridge transfer`. */
+async function demo(d: Devnet, signal: AbortSignal) {
+  const sdk = new BridgeSdk(d.manifest);
+  const key = d.manifest.devKeys!.users[0] as Hex;
+  const sender = privateKeyToAccount(key).address;
+  const [a, b] = d.manifest.chains.filter((c) => c.gateway);
+  const legs = [
+    { from: a!.name, to: b!.name },
+    { from: b!.name, to: a!.name },
+  ];
+  out(`\ndemo: 5 ALPHA ${a!.name} → ${b!.name} and back, sent by ${sender}`);
+  for (const leg of legs) {
+    if (signal.aborted) return;
+    const legStart = Date.now();
+    const prepared = await sdk.prepareTransfer(sender, { ...leg, token: "ALPHA", amount: "5" });
+    out(`\n${leg.from} → ${leg.to}`);
+    const printer = new ProgressPrinter({ write: (t: string) => process.stdout.write(t) }, legStart, "  ");
+    const sent: SentRecord = await sdk.sendTransfer(sdk.wallet(prepared.from, key), prepared, {
+      onApproval: (hash) => printer.note(`approve  ${hash}`),
+    });
+    const state = await sdk.follow(sent, { onUpdate: (s) => printer.update(s), signal, timeoutMs: 120_000 });
+    if (!FINAL_STAGES.includes(state.stage)) {
+      printer.stop();
+      out(
+        `  demo ${signal.aborted ? "interrupted" : "timed out"} at stage ${state.stage}: bridge status ${sent.msgId}`,
+      );
+      return;
+    }
+    printer.finish(state);
+  }
+}
