@@ -33,6 +33,8 @@ import type { RelayerStore } from "./store.js";
 const EXECUTE_CONCURRENCY = 4;
 /** Interval of the wallet-balance refresh. */
 const BALANCE_REFRESH_MS = 15_000;
+/** The same connection error from the same source is logged at most this often. */
+const ERROR_LOG_INTERVAL_MS = 30_000;
 
 export interface RelayerDeps {
   config: RelayerConfig;
@@ -60,6 +62,7 @@ export interface RelayerHealth extends Record<string, unknown> {
 export class Relayer {
   private readonly log: Logger;
   private readonly jobs: JobScheduler;
+  private readonly lastErrorLog = new Map<string, number>();
 
   constructor(private readonly d: RelayerDeps) {
     this.log = d.logger.child({ component: "relayer" });
@@ -94,6 +97,7 @@ export class Relayer {
     const onAbort = () => stop.abort();
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) stop.abort();
+    for (const q of queues.all()) q.on("error", (e: Error) => this.connectionError(`queue ${q.name}`, e));
     try {
       const options = { relayerId: config.RELAYER_ID, leaseMs: config.LOCK_TTL_MS };
       for (const source of chains.values()) {
@@ -201,10 +205,22 @@ export class Relayer {
   }
 
   private track<T extends Worker>(worker: T, workers: Worker[]): T {
-    // BullMQ reports connection loss as 'error' events; ioredis reconnects on its own.
-    worker.on("error", (e) => this.log.warn({ queue: worker.name, err: e.message }, "queue worker error"));
+    worker.on("error", (e) => this.connectionError(`worker ${worker.name}`, e));
     workers.push(worker);
     return worker;
+  }
+
+  /**
+   * BullMQ queues and workers report connection loss as 'error' events (several connections
+   * each, on every reconnect attempt); ioredis reconnects on its own. One line per source and
+   * error every 30 s keeps a Redis outage readable in the logs.
+   */
+  private connectionError(source: string, e: Error) {
+    const key = `${source}|${e.message}`;
+    const now = Date.now();
+    if (now - (this.lastErrorLog.get(key) ?? 0) < ERROR_LOG_INTERVAL_MS) return;
+    this.lastErrorLog.set(key, now);
+    this.log.warn({ source, err: e.message }, "redis error (reconnecting)");
   }
 
   private async refreshBalances(): Promise<void> {

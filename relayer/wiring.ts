@@ -65,7 +65,16 @@ export function createRelayer(
     cluster: config.REDIS_CLUSTER,
     connectionName: `relayer:${config.RELAYER_ID}`,
   });
-  redis.on("error", (e: Error) => logger.warn({ component: "redis", err: e.message }, "redis connection error"));
+  let lastRedisError = "";
+  redis.on("error", (e: Error) => {
+    // ioredis emits this on every reconnect attempt; log each distinct error once per outage.
+    if (e.message !== lastRedisError) logger.warn({ component: "redis", err: e.message }, "redis connection error");
+    lastRedisError = e.message;
+  });
+  redis.on("ready", () => {
+    if (lastRedisError) logger.info({ component: "redis" }, "redis connection restored");
+    lastRedisError = "";
+  });
   logger.info({ redis: redactRedisUrl(config.REDIS_URL), cluster: config.REDIS_CLUSTER }, "connecting to redis");
   const routes = l2s.flatMap((s) =>
     l2s.filter((d) => d.chainId !== s.chainId).map((d) => ({ sourceChainId: s.chainId, destChainId: d.chainId })),

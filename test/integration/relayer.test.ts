@@ -1,8 +1,9 @@
 /**
  * The relayer end to end: real anvil chains (three L2s, 1 s blocks) with the bridge deployed, a
- * real redis-server, guardians serving the HTTP attestation API, and relayer processes started
- * exactly as the devnet starts them (`node --import tsx relayer/index.ts`). Each test sends real
- * transfers and checks the destination gateways' events: every message executed exactly once.
+ * real redis-server, the real guardian services (three, threshold two) and relayer processes,
+ * all started exactly as the devnet starts them (`node --import tsx <service>/index.ts`). Each
+ * test sends real transfers and checks the destination gateways' events: every message executed
+ * exactly once, whatever was killed, wiped, paused or held for approval on the way.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,16 +28,17 @@ import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type Manifest } from "../../core/manifest.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
-import { startTestGuardians, type TestGuardian } from "./support/guardian.js";
 
 const LARGE_DELAY_SECONDS = 4;
+/** Guardians hold transfers above this many whole tokens for their operator's approval. */
+const APPROVAL_ABOVE = "50000";
 const MESSAGE_EXECUTED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageExecuted" });
 const MESSAGE_QUEUED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageQueued" });
 
 let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
-let guardians: TestGuardian[] = [];
+const guardians: ManagedProcess[] = [];
 const relayers: ManagedProcess[] = [];
 const clients = new Map<string, PublicClient>();
 
@@ -45,13 +47,12 @@ beforeAll(async () => {
   devnet = await startDevnet({ services: false, dir, l2Count: 3, largeDelaySeconds: LARGE_DELAY_SECONDS });
   manifest = devnet.manifest;
   for (const c of manifest.chains) clients.set(c.name, publicClient(c.name));
-  guardians = await startTestGuardians(manifest);
+  manifest.devKeys!.guardians.forEach((_, i) => guardians.push(startGuardian(i)));
   for (let i = 0; i < 2; i++) relayers.push(await startRelayer(i));
-  await Promise.all(relayers.map((r) => waitForHealthy(r)));
+  await Promise.all([...guardians, ...relayers].map((p) => waitForHealthy(p)));
 });
 
 afterAll(async () => {
-  await Promise.allSettled(guardians.map((g) => g.close()));
   await devnet?.stop();
   // PORTCULLIS_KEEP_LOGS=1 keeps the devnet directory (relayer logs under logs/) for debugging.
   if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
@@ -96,6 +97,99 @@ describe("relayer", () => {
     expect(await balanceOf("l2b", "ALPHA", recipient(4))).toBe(parseUnits("15000", 18));
   });
 
+  it("retries a transfer awaiting guardian approval and delivers it once approved", async () => {
+    const [held] = await sendMany(1, "l2a", "l2c", "ALPHA", ["60000"]);
+    await waitFor(
+      "the relayers to be refused for lack of approval",
+      async () => (await relayerMetric('bridge_relayer_failures_total{stage="attest",reason="awaiting_approval"}')) > 0,
+      30_000,
+      250,
+    );
+    expect(await isProcessedOn("l2c", held!)).toBe(false);
+
+    for (let i = 0; i < guardians.length; i++) {
+      const res = await fetch(`${devnet.guardianUrl(i)}/v1/approve/${held!.msgId}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${devnet.operatorToken}` },
+      });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    await waitForExecutedOnce("l2c", [held!.msgId]);
+  });
+
+  it("holds deliveries while the destination is paused and delivers after unpause", async () => {
+    await gatewayWrite("l2c", manifest.devKeys!.monitor, "pause");
+    try {
+      const sent = await sendMany(2, "l2b", "l2c", "BETA", ["11"]);
+      await waitFor(
+        "a delivery attempt to meet the pause",
+        async () => (await relayerMetric('bridge_relayer_failures_total{stage="simulate",reason="paused"}')) > 0,
+        30_000,
+        250,
+      );
+      expect(await isProcessedOn("l2c", sent[0]!)).toBe(false);
+      await gatewayWrite("l2c", manifest.devKeys!.deployer, "unpause");
+      await waitForExecutedOnce(
+        "l2c",
+        sent.map((x) => x.msgId),
+      );
+    } finally {
+      if (await gatewayRead("l2c", "paused")) await gatewayWrite("l2c", manifest.devKeys!.deployer, "unpause");
+    }
+  });
+
+  it("records a vetoed queued message and never executes it", async () => {
+    const [large] = await sendMany(3, "l2a", "l2b", "ALPHA", ["12000"]);
+    const gateway = findChain(manifest, "l2b").gateway!;
+    await waitFor(
+      "the large transfer to be queued",
+      async () =>
+        (
+          await clients
+            .get("l2b")!
+            .getLogs({ address: gateway, event: MESSAGE_QUEUED, args: { msgId: large!.msgId }, fromBlock: 0n })
+        ).length > 0,
+      60_000,
+      250,
+    );
+    await gatewayWrite("l2b", manifest.devKeys!.monitor, "veto", [large!.msgId]);
+    await waitFor(
+      "the execute stage to record the veto",
+      async () => (await relayerMetric('bridge_relayer_messages_executed_total{chain="902",result="vetoed"}')) >= 1,
+      60_000,
+      250,
+    );
+    const executed = await clients
+      .get("l2b")!
+      .getLogs({ address: gateway, event: MESSAGE_EXECUTED, args: { msgId: large!.msgId }, fromBlock: 0n });
+    expect(executed).toHaveLength(0);
+  });
+
+  it("exposes its metrics and health", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/metrics`)).text();
+    for (const name of [
+      "bridge_relayer_queue_jobs",
+      "bridge_relayer_messages_observed_total",
+      "bridge_relayer_messages_delivered_total",
+      "bridge_relayer_batches_delivered_total",
+      "bridge_relayer_failures_total",
+      "bridge_relayer_dead_letter_total",
+      "bridge_relayer_gas_spent_wei_total",
+      "bridge_relayer_wallet_balance_wei",
+      "bridge_relayer_observed_block",
+    ]) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+    expect(await relayerMetric('bridge_relayer_queue_jobs{queue="deliver.901-902",state="completed"}')).toBeGreaterThan(
+      0,
+    );
+    const health = (await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/healthz`)).json()) as {
+      ok: boolean;
+      redis: string;
+    };
+    expect(health).toMatchObject({ ok: true, redis: "ok" });
+  });
+
   it("loses nothing when a relayer is killed mid-batch and restarted", async () => {
     // One relayer only, so the killed one is the one holding the batch.
     await relayers[1]!.stop();
@@ -125,8 +219,8 @@ describe("relayer", () => {
       burst.map((s) => s.msgId),
     );
 
+    // Back to two relayers; it joins when up (startup is slow on a loaded machine, not awaited).
     relayers[1]!.start();
-    await waitForHealthy(relayers[1]!);
   });
 
   it("loses nothing when Redis restarts empty mid-run", async () => {
@@ -163,6 +257,23 @@ describe("relayer", () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+function startGuardian(i: number): ManagedProcess {
+  return devnet.group.start({
+    name: `guardian-${i}`,
+    ...serviceCommand("guardian/index.ts"),
+    env: {
+      MANIFEST: devnet.manifestPath,
+      GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
+      PORT: String(devnet.ports.guardians[i]),
+      OPERATOR_TOKEN: devnet.operatorToken,
+      APPROVAL_ABOVE,
+      DATA_DIR: join(dir, `guardian-${i}`),
+      LOG_LEVEL: "info",
+      POLL_INTERVAL_MS: "500",
+    },
+  });
+}
 
 async function startRelayer(i: number): Promise<ManagedProcess> {
   const port = await freePort();
@@ -306,6 +417,59 @@ async function balanceOf(chain: string, symbol: string, holder: Address): Promis
   const info = findChain(manifest, chain);
   const token = findToken(manifest, symbol).addresses[String(info.chainId)]!;
   return clients.get(chain)!.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [holder] });
+}
+
+/** Sum of one metric series (exact name and labels as exposed) over every running relayer. */
+async function relayerMetric(series: string): Promise<number> {
+  let total = 0;
+  for (const r of relayers.filter((p) => p.running)) {
+    const text = await fetch(`http://127.0.0.1:${r.spec.env!.PORT}/metrics`).then(
+      (res) => res.text(),
+      () => "",
+    );
+    for (const line of text.split("\n")) {
+      if (line.startsWith(`${series} `)) total += Number(line.slice(series.length + 1));
+    }
+  }
+  return total;
+}
+
+async function gatewayWrite(chain: string, key: string, functionName: "pause" | "unpause" | "veto", args: Hex[] = []) {
+  const info = findChain(manifest, chain);
+  const wallet = createWalletClient({
+    chain: viemChain(info),
+    transport: http(info.rpcUrl),
+    account: privateKeyToAccount(key as Hex),
+  });
+  const hash =
+    functionName === "veto"
+      ? await wallet.writeContract({ address: info.gateway!, abi: bridgeGatewayAbi, functionName, args: [args[0]!] })
+      : await wallet.writeContract({ address: info.gateway!, abi: bridgeGatewayAbi, functionName });
+  const receipt = await clients.get(chain)!.waitForTransactionReceipt({ hash });
+  expect(receipt.status, `${functionName} on ${chain}`).toBe("success");
+}
+
+function gatewayRead(chain: string, functionName: "paused"): Promise<boolean> {
+  const info = findChain(manifest, chain);
+  return clients.get(chain)!.readContract({ address: info.gateway!, abi: bridgeGatewayAbi, functionName });
+}
+
+async function isProcessedOn(chain: string, sent: Sent): Promise<boolean> {
+  const info = findChain(manifest, chain);
+  const client = clients.get(chain)!;
+  const queued = await client.readContract({
+    address: info.gateway!,
+    abi: bridgeGatewayAbi,
+    functionName: "queuedMessage",
+    args: [sent.msgId],
+  });
+  const executed = await client.getLogs({
+    address: info.gateway!,
+    event: MESSAGE_EXECUTED,
+    args: { msgId: sent.msgId },
+    fromBlock: 0n,
+  });
+  return queued.status !== 0 || executed.length > 0;
 }
 
 async function redisPing(port: number): Promise<boolean> {
