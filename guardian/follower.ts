@@ -18,6 +18,8 @@ import type { GatewayChain, MessagePolicy } from "./policy.js";
 
 /** How far back a detected deep reorg rescans when its exact depth is unknown. */
 export const REORG_REWIND_BLOCKS = 128n;
+/** Concurrent `sentMessageId` reads while checking a page of logs. */
+const GATEWAY_READS_IN_FLIGHT = 16;
 
 export interface ChainView {
   headBlock: bigint;
@@ -142,14 +144,16 @@ export class ChainFollower {
 
   /** Every log must be the message the gateway itself stored for that nonce. */
   private async checkAgainstGateway(logs: readonly ObservedMessage[], confirmedHead: bigint) {
-    for (const log of logs) {
-      const stored = await this.reader.sentMessageId(log.message.nonce, confirmedHead);
-      if (stored !== log.msgId) {
+    for (let i = 0; i < logs.length; i += GATEWAY_READS_IN_FLIGHT) {
+      const chunk = logs.slice(i, i + GATEWAY_READS_IN_FLIGHT);
+      const stored = await Promise.all(chunk.map((log) => this.reader.sentMessageId(log.message.nonce, confirmedHead)));
+      chunk.forEach((log, j) => {
+        if (stored[j] === log.msgId) return;
         throw new ChainInconsistencyError(
           `MessageSent ${log.msgId} (nonce ${log.message.nonce}, block ${log.blockNumber}) is not the gateway's ` +
-            `message for that nonce at block ${confirmedHead} (${stored})`,
+            `message for that nonce at block ${confirmedHead} (${stored[j]})`,
         );
-      }
+      });
     }
   }
 

@@ -16,7 +16,17 @@ import {
   type Guardian,
 } from "../../../guardian/guardian.js";
 import { ChainInconsistencyError } from "../../../guardian/chain.js";
-import { attestRequest, BETA, BOB, createTestGuardian, guardianAccounts, L2A, L2B, transfer } from "./fixture.js";
+import {
+  attestRequest,
+  BETA,
+  BOB,
+  createTestGuardian,
+  guardianAccounts,
+  L2A,
+  L2B,
+  TEST_OPTIONS,
+  transfer,
+} from "./fixture.js";
 
 const CONFIRMATIONS = 2;
 
@@ -253,6 +263,31 @@ describe("Guardian one message per (source chain, nonce)", () => {
     await sync();
     await expect(guardian.message(messageId(first))).rejects.toBeInstanceOf(MessageNotFoundError);
     expect(guardian.health().chains[String(L2A.chainId)]!.scannedBlock).toBe(String(l2a.head - BigInt(CONFIRMATIONS)));
+  });
+});
+
+describe("Guardian chain following", () => {
+  it("test_poll_catchUpInBoundedRanges_succeeds: logs are read at most maxBlockRange blocks at a time", async () => {
+    const { guardian, l2a, sync } = createTestGuardian();
+    const messages = Array.from({ length: 6 }, (_, i) => transfer({ nonce: BigInt(i) }));
+    for (const m of messages) {
+      l2a.mine(m);
+      l2a.mineEmpty(3);
+    }
+    const ranges: bigint[] = [];
+    const read = l2a.messagesSent.bind(l2a);
+    l2a.messagesSent = (from, to) => (ranges.push(to - from + 1n), read(from, to));
+    await sync();
+    expect(Math.max(...ranges.map(Number))).toBeLessThanOrEqual(TEST_OPTIONS.maxBlockRange);
+    for (const m of messages) expect((await guardian.message(messageId(m))).state).toBe("signable");
+  });
+
+  it("test_poll_unchangedHead_succeeds: an idle chain costs one head read per poll", async () => {
+    const { guardian, l2a, sync } = createTestGuardian();
+    await sync();
+    const before = l2a.calls;
+    await guardian.pollOnce();
+    expect(l2a.calls - before).toBe(1);
   });
 });
 
