@@ -92,13 +92,17 @@ export class AlertLog {
     this.logger.info({ alertId: alert.id, kind: alert.kind, key }, `resolved ${alert.kind}: ${alert.summary}`);
   }
 
-  /** Attaches (or updates, matched by action, chain and msgId) what was done about an alert. */
+  /**
+   * Attaches (or updates, matched by action, chain and msgId) what was done about an alert. A
+   * confirmed action stays on record as confirmed when a later poll finds nothing left to do.
+   */
   recordAction(alert: Alert, record: ActionRecord): void {
     const i = alert.actions.findIndex(
       (a) => a.action === record.action && a.chain === record.chain && a.msgId === record.msgId,
     );
-    if (i >= 0) alert.actions[i] = { ...record };
-    else alert.actions.push({ ...record });
+    if (i < 0) alert.actions.push({ ...record });
+    else if (!(alert.actions[i]!.status === "confirmed" && record.status === "skipped"))
+      alert.actions[i] = { ...record };
   }
 
   /** Every alert kept, oldest first. */

@@ -39,8 +39,12 @@ export interface GatewayControl {
 
 export type GatewayChainInfo = ChainInfo & { gateway: Address };
 
+/** How long a fee estimate is reused for the monitor's own transactions. */
+const FEE_ESTIMATE_TTL_MS = 2_000;
+
 export class ChainGateway implements GatewayControl {
   private readonly contract;
+  private fees?: { at: number; estimate: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> };
 
   constructor(
     readonly info: GatewayChainInfo,
@@ -99,12 +103,33 @@ export class ChainGateway implements GatewayControl {
     return this.client.getTransactionCount({ address: this.wallet.account.address, blockTag: "pending" });
   }
 
-  sendPause(nonce: number): Promise<Hex> {
-    return this.contract.write.pause({ nonce, gas: ACTION_GAS });
+  async sendPause(nonce: number): Promise<Hex> {
+    return this.contract.write.pause({ nonce, gas: ACTION_GAS, ...(await this.actionFees()) });
   }
 
-  sendVeto(msgId: Hex, nonce: number): Promise<Hex> {
-    return this.contract.write.veto([msgId], { nonce, gas: ACTION_GAS });
+  async sendVeto(msgId: Hex, nonce: number): Promise<Hex> {
+    return this.contract.write.veto([msgId], { nonce, gas: ACTION_GAS, ...(await this.actionFees()) });
+  }
+
+  /**
+   * Fees for the monitor's transactions: twice the current estimate, so an emergency pause is
+   * not outbid by ordinary traffic (or by the attacker's own transactions). Estimated once per
+   * response and shared by its transactions, so sending them adds no round trips.
+   */
+  private actionFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const now = Date.now();
+    if (!this.fees || now - this.fees.at > FEE_ESTIMATE_TTL_MS) {
+      const estimate = this.client.estimateFeesPerGas().then((f) => ({
+        maxFeePerGas: f.maxFeePerGas * 2n,
+        maxPriorityFeePerGas: f.maxPriorityFeePerGas * 2n,
+      }));
+      // A failed estimate is not cached: the next action asks again.
+      estimate.catch(() => {
+        if (this.fees?.estimate === estimate) this.fees = undefined;
+      });
+      this.fees = { at: now, estimate };
+    }
+    return this.fees.estimate;
   }
 
   async waitForOutcome(hash: Hex): Promise<TxOutcome> {

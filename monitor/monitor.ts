@@ -19,7 +19,7 @@ import type { Logger } from "../core/service/logger.js";
 import { sleep } from "../core/service/lifecycle.js";
 import { AlertLog, type Alert } from "./alerts.js";
 import { ChainWatcher, type ChainPoll } from "./chain-watcher.js";
-import { ChainGateway, type GatewayChainInfo } from "./gateway.js";
+import { ChainGateway, MessageStatus, type GatewayChainInfo } from "./gateway.js";
 import { MessageLedger } from "./ledger.js";
 import { MonitorMetrics } from "./metrics.js";
 import { Responder, type PlannedAction } from "./responder.js";
@@ -120,17 +120,19 @@ export class Monitor {
     const guardianLoop = this.guardianLoop(signal);
     while (!signal.aborted) {
       const started = this.now();
+      let progressed = false;
       try {
-        await this.tick();
+        progressed = (await this.tick()) > 0;
       } catch (e) {
         this.logger.error({ err: (e as Error).message }, "poll failed");
       }
-      const backfilling = this.watchers.some((w) => w.behind);
+      // A backfill that is making progress continues at once; anything else waits its turn.
+      const backfilling = progressed && this.watchers.some((w) => w.behind);
       if (!backfilling) await sleep(Math.max(0, this.settings.pollIntervalMs - (this.now() - started)), signal);
     }
     await guardianLoop;
     await Promise.race([this.responder.settled(), sleep(10_000)]);
-    this.logger.info({ pendingActions: this.responder.pending }, "monitor stopped");
+    this.logger.info({ outstandingActions: this.responder.outstanding }, "monitor stopped");
   }
 
   /** Ready when every chain answered within STALE_AFTER_SECONDS. */
@@ -189,8 +191,8 @@ export class Monitor {
   // The per-block checks
   // ------------------------------------------------------------------------------------------
 
-  /** One poll of every chain: read new blocks, apply them, run the checks, act. */
-  async tick(): Promise<void> {
+  /** One poll of every chain: read new blocks, apply them, run the checks, act. Returns how many chains had new blocks. */
+  async tick(): Promise<number> {
     const polls = (await Promise.all(this.watchers.map((w) => this.poll(w)))).filter((p) => p !== undefined);
     for (const p of polls) this.applyReorg(p);
     for (const p of polls) this.applySent(p);
@@ -206,6 +208,7 @@ export class Monitor {
     await this.checkBacklog();
     this.updateInFlight();
     await this.updateChainGauges();
+    return polls.length;
   }
 
   private async poll(w: ChainWatcher): Promise<ChainPoll | undefined> {
@@ -462,12 +465,18 @@ export class Monitor {
       (m) => !this.alerts.isOpen(`pending:${m.msgId}`),
     );
     for (const m of late.slice(0, OVERDUE_CONFIRMATIONS_PER_POLL)) {
-      const dest = this.gateways.get(Number(m.message.destChainId));
+      let nonceTaken = false;
       try {
-        // The ledger only knows what the monitor saw; the destination has the last word.
+        // The ledger only knows what the monitor saw; the destination has the last word. A
+        // processed nonce is not enough: a vetoed forgery may hold it, so the destination must
+        // also know this very message (a queue entry; fast ones the monitor never misses).
+        const dest = this.gateways.get(Number(m.message.destChainId));
         if (dest && (await dest.isProcessed(m.message.sourceChainId, m.message.nonce))) {
-          this.ledger.markQueued(m.msgId);
-          continue;
+          if ((await dest.queuedStatus(m.msgId)) !== MessageStatus.None) {
+            this.ledger.markQueued(m.msgId);
+            continue;
+          }
+          nonceTaken = true;
         }
       } catch (e) {
         this.logger.warn({ msgId: m.msgId, err: (e as Error).message.split("\n")[0] }, "cannot confirm a late message");
@@ -490,6 +499,7 @@ export class Monitor {
           ageSeconds: nowSeconds - m.sentAt,
           amount: m.message.amount.toString(),
           deadline: String(m.message.deadline),
+          ...(nonceTaken ? { note: "its nonce is processed on the destination by a different message" } : {}),
         },
       });
     }

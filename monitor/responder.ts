@@ -3,8 +3,9 @@
  *
  * Idempotent by construction: before sending, it reads the gateway (`paused()`, the queued
  * message's status) and skips what is already paused or no longer queued, and it never sends a
- * second transaction for an action whose first one is still unconfirmed. A failed or reverted
- * action is forgotten, so the next poll retries it if the condition still holds.
+ * second transaction for an action whose first one is still unconfirmed. An action stands until
+ * it is confirmed or found unnecessary: a failed send or a revert is retried on the next poll,
+ * up to `MAX_ATTEMPTS` times (a key that lost its role must not burn gas forever).
  *
  * Fast: every transaction of a response is signed with an explicit nonce and fixed gas and sent
  * without waiting for the previous one, so a chain's pause and veto land in the same block when
@@ -24,25 +25,22 @@ export interface PlannedAction {
   alerts: Alert[];
 }
 
-/** Merges actions for the same target (several alerts can ask to pause one gateway). */
-export function mergeActions(actions: readonly PlannedAction[]): PlannedAction[] {
-  const merged = new Map<string, PlannedAction>();
-  for (const a of actions) {
-    const key = actionKey(a);
-    const existing = merged.get(key);
-    if (existing) existing.alerts.push(...a.alerts.filter((al) => !existing.alerts.includes(al)));
-    else merged.set(key, { ...a, alerts: [...a.alerts] });
-  }
-  return [...merged.values()];
-}
-
 function actionKey(a: Pick<PlannedAction, "action" | "chainId" | "msgId">): string {
   return a.action === "pause" ? `pause:${a.chainId}` : `veto:${a.chainId}:${a.msgId?.toLowerCase()}`;
 }
 
+/** Failed attempts (send errors, reverts) after which an action is given up and left to humans. */
+export const MAX_ATTEMPTS = 5;
+
 export class Responder {
+  /**
+   * Actions asked for and not yet done: retried on every `execute` until confirmed, found
+   * unnecessary on chain, or failed `MAX_ATTEMPTS` times.
+   */
+  private readonly standing = new Map<string, PlannedAction>();
   /** Actions sent and not yet confirmed or failed, by action key. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly gateways: ReadonlyMap<number, GatewayControl>,
@@ -52,16 +50,31 @@ export class Responder {
   ) {}
 
   /**
-   * Sends what `actions` still need. Resolves once every transaction is sent (not mined);
-   * `settled()` waits for the outcomes.
+   * Adds `actions` to the standing ones and sends what each still needs. Resolves once every
+   * transaction is sent (not mined); `settled()` waits for the outcomes.
    */
-  async execute(actions: readonly PlannedAction[]): Promise<void> {
+  async execute(actions: readonly PlannedAction[] = []): Promise<void> {
+    for (const a of actions) this.stand(a);
     const byChain = new Map<number, PlannedAction[]>();
-    for (const a of mergeActions(actions)) {
-      if (this.inFlight.has(actionKey(a))) continue;
+    for (const [key, a] of this.standing) {
+      if (this.inFlight.has(key)) continue;
       byChain.set(a.chainId, [...(byChain.get(a.chainId) ?? []), a]);
     }
     await Promise.all([...byChain].map(([chainId, list]) => this.executeOnChain(chainId, list)));
+  }
+
+  /**
+   * Adds an action, or attaches its alerts to the same standing action (several alerts can ask
+   * to pause one gateway: one transaction answers them all). In place, so an action already in
+   * flight records its outcome on the new alerts too.
+   */
+  private stand(a: PlannedAction) {
+    const existing = this.standing.get(actionKey(a));
+    if (!existing) {
+      this.standing.set(actionKey(a), { ...a, alerts: [...a.alerts] });
+      return;
+    }
+    for (const alert of a.alerts) if (!existing.alerts.includes(alert)) existing.alerts.push(alert);
   }
 
   /** Waits for every sent action's outcome (used at shutdown and by tests). */
@@ -69,25 +82,26 @@ export class Responder {
     await Promise.all([...this.inFlight.values()]);
   }
 
-  get pending(): number {
-    return this.inFlight.size;
+  /** Actions not done yet: sent and unconfirmed, or waiting for a retry. */
+  get outstanding(): number {
+    return this.standing.size;
   }
 
   private async executeOnChain(chainId: number, actions: PlannedAction[]): Promise<void> {
     const gateway = this.gateways.get(chainId);
     if (!gateway) {
-      for (const a of actions) this.record(a, { status: "failed", reason: `no gateway for chain ${chainId}` }, "?");
+      for (const a of actions)
+        this.finish(a, { status: "failed", reason: `no gateway for chain ${chainId}` }, String(chainId));
       return;
     }
     let needed: PlannedAction[];
     let nonce: number;
     try {
-      needed = await this.stillNeeded(gateway, actions);
-      if (needed.length === 0) return;
-      nonce = await gateway.pendingNonce();
+      // The nonce is read alongside the checks (wasted only when nothing turns out needed).
+      [needed, nonce] = await Promise.all([this.stillNeeded(gateway, actions), gateway.pendingNonce()]);
     } catch (e) {
-      // The next poll retries: the violation is still there and nothing was sent.
-      this.logger.error({ chain: gateway.name, err: (e as Error).message }, "cannot prepare response; will retry");
+      // Nothing was sent; the standing actions are retried on the next poll.
+      this.logger.error({ chain: gateway.name, err: errorLine(e) }, "cannot prepare response; will retry");
       return;
     }
     needed.sort((a, b) => (a.action === b.action ? 0 : a.action === "pause" ? -1 : 1));
@@ -96,32 +110,25 @@ export class Responder {
 
   /** Drops what is already done on chain, recording why on the alerts. */
   private async stillNeeded(gateway: GatewayControl, actions: PlannedAction[]): Promise<PlannedAction[]> {
-    const needed: PlannedAction[] = [];
-    for (const a of actions) {
-      if (a.action === "pause") {
-        if (await gateway.paused()) this.record(a, { status: "skipped", reason: "already paused" }, gateway.name);
-        else needed.push(a);
-        continue;
-      }
-      const status = await gateway.queuedStatus(a.msgId!);
-      if (status === MessageStatus.Queued) needed.push(a);
-      else this.record(a, { status: "skipped", reason: `message is ${statusName(status)}` }, gateway.name);
-    }
-    return needed;
+    const done = await Promise.all(
+      actions.map(async (a): Promise<string | undefined> => {
+        if (a.action === "pause") return (await gateway.paused()) ? "already paused" : undefined;
+        const status = await gateway.queuedStatus(a.msgId!);
+        return status === MessageStatus.Queued ? undefined : `message is ${statusName(status)}`;
+      }),
+    );
+    actions.forEach((a, i) => {
+      if (done[i] !== undefined) this.finish(a, { status: "skipped", reason: done[i] }, gateway.name);
+    });
+    return actions.filter((_, i) => done[i] === undefined);
   }
 
   private async send(gateway: GatewayControl, a: PlannedAction, nonce: number): Promise<void> {
-    const key = actionKey(a);
     let hash: Hex;
     try {
       hash = a.action === "pause" ? await gateway.sendPause(nonce) : await gateway.sendVeto(a.msgId!, nonce);
     } catch (e) {
-      this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: "failed" });
-      this.record(a, { status: "failed", reason: (e as Error).message.split("\n")[0] }, gateway.name);
-      this.logger.error(
-        { chain: gateway.name, action: a.action, msgId: a.msgId, nonce, err: (e as Error).message },
-        `${a.action} not sent`,
-      );
+      this.failed(gateway, a, { reason: errorLine(e) });
       return;
     }
     this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: "sent" });
@@ -130,38 +137,63 @@ export class Responder {
       { chain: gateway.name, action: a.action, msgId: a.msgId, nonce, txHash: hash },
       `${a.action} sent`,
     );
-    const outcome = this.confirm(gateway, a, hash).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, outcome);
+    const key = actionKey(a);
+    this.inFlight.set(
+      key,
+      this.confirm(gateway, a, hash).finally(() => this.inFlight.delete(key)),
+    );
   }
 
   private async confirm(gateway: GatewayControl, a: PlannedAction, hash: Hex): Promise<void> {
+    let outcome;
     try {
-      const { status, blockNumber } = await gateway.waitForOutcome(hash);
-      const ok = status === "success";
-      this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: ok ? "confirmed" : "failed" });
-      this.record(
-        a,
-        {
-          status: ok ? "confirmed" : "failed",
-          txHash: hash,
-          blockNumber: blockNumber.toString(),
-          ...(ok ? {} : { reason: "reverted" }),
-        },
-        gateway.name,
-      );
-      const log = {
-        chain: gateway.name,
-        action: a.action,
-        msgId: a.msgId,
-        txHash: hash,
-        block: blockNumber.toString(),
-      };
-      if (ok) this.logger.warn(log, `${a.action} confirmed`);
-      else this.logger.error(log, `${a.action} reverted`);
+      outcome = await gateway.waitForOutcome(hash);
     } catch (e) {
-      this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: "failed" });
-      this.record(a, { status: "failed", txHash: hash, reason: (e as Error).message.split("\n")[0] }, gateway.name);
+      this.failed(gateway, a, { txHash: hash, reason: errorLine(e) });
+      return;
     }
+    const blockNumber = outcome.blockNumber.toString();
+    if (outcome.status !== "success") {
+      this.failed(gateway, a, { txHash: hash, blockNumber, reason: "reverted" });
+      return;
+    }
+    this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: "confirmed" });
+    this.finish(a, { status: "confirmed", txHash: hash, blockNumber }, gateway.name);
+    this.logger.warn(
+      { chain: gateway.name, action: a.action, msgId: a.msgId, txHash: hash, block: blockNumber },
+      `${a.action} confirmed`,
+    );
+  }
+
+  /** A failed attempt: retried on the next poll, up to `MAX_ATTEMPTS`. */
+  private failed(
+    gateway: GatewayControl,
+    a: PlannedAction,
+    outcome: Omit<ActionRecord, "action" | "chain" | "msgId" | "status">,
+  ) {
+    const key = actionKey(a);
+    const attempts = (this.failures.get(key) ?? 0) + 1;
+    this.metrics.actions.inc({ action: a.action, chain: gateway.name, result: "failed" });
+    const log = { chain: gateway.name, action: a.action, msgId: a.msgId, attempts, ...outcome };
+    if (attempts < MAX_ATTEMPTS) {
+      this.failures.set(key, attempts);
+      this.record(a, { status: "failed", ...outcome }, gateway.name);
+      this.logger.error(log, `${a.action} failed; will retry`);
+      return;
+    }
+    this.finish(
+      a,
+      { status: "failed", ...outcome, reason: `gave up after ${attempts} attempts: ${outcome.reason}` },
+      gateway.name,
+    );
+    this.logger.fatal(log, `${a.action} failed ${attempts} times; giving up — act by hand`);
+  }
+
+  /** The action is settled one way or another: it stops being retried. */
+  private finish(a: PlannedAction, outcome: Omit<ActionRecord, "action" | "chain" | "msgId">, chain: string) {
+    this.standing.delete(actionKey(a));
+    this.failures.delete(actionKey(a));
+    this.record(a, outcome, chain);
   }
 
   private record(a: PlannedAction, outcome: Omit<ActionRecord, "action" | "chain" | "msgId">, chain: string) {
@@ -169,6 +201,10 @@ export class Responder {
       this.alerts.recordAction(alert, { action: a.action, chain, ...(a.msgId ? { msgId: a.msgId } : {}), ...outcome });
     }
   }
+}
+
+function errorLine(e: unknown): string {
+  return ((e as Error).message ?? String(e)).split("\n")[0]!;
 }
 
 function statusName(status: number): string {

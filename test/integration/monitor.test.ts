@@ -480,6 +480,15 @@ describe("monitor", () => {
     // 5,000 minted on l2a against the 10 BETA locked on l2b by (d).
     expect(breach).toMatchObject({ token: "BETA", details: { locked: parseUnits("10", 6).toString() } });
     expect(breach.details.excess).toBe(parseUnits("4990", 6).toString());
+    // The breach paused l2b itself; l2a it found paused by the forged-message response (or
+    // joined that response while its pause was in flight).
+    await until("breach actions settled", async () => {
+      const b = (await alerts()).find((a) => a.kind === "supply_breach")!;
+      return b.actions.length === 2 && b.actions.every((x) => x.status !== "sent");
+    });
+    const breachActions = (await alerts()).find((a) => a.kind === "supply_breach")!.actions;
+    expect(breachActions.find((x) => x.chain === "l2b")).toMatchObject({ action: "pause", status: "confirmed" });
+    expect(["confirmed", "skipped"]).toContain(breachActions.find((x) => x.chain === "l2a")!.status);
 
     // One pause per gateway, never a second one, though two alerts asked for l2a.
     await new Promise((r) => setTimeout(r, 1_500));

@@ -16,7 +16,7 @@ import {
   type TxOutcome,
 } from "../../../monitor/gateway.js";
 import { MonitorMetrics } from "../../../monitor/metrics.js";
-import { Responder, mergeActions, type PlannedAction } from "../../../monitor/responder.js";
+import { MAX_ATTEMPTS, Responder, type PlannedAction } from "../../../monitor/responder.js";
 
 const logger = createLogger("test", "silent");
 const MSG = keccak256(toHex("forged"));
@@ -113,11 +113,16 @@ describe("AlertLog", () => {
     expect(await alertCount(registry, "guardian_down")).toBe(2);
   });
 
-  it("test_recordAction_sameTarget_replacesRecord", () => {
+  it("test_recordAction_sameTarget_replacesRecordButKeepsConfirmed", () => {
     const { alert } = alerts.raise(forgedInput);
     alerts.recordAction(alert, { action: "pause", chain: "l2b", status: "failed", reason: "nonce too low" });
     alerts.recordAction(alert, { action: "pause", chain: "l2b", status: "sent", txHash: MSG });
     expect(alert.actions).toEqual([{ action: "pause", chain: "l2b", status: "sent", txHash: MSG }]);
+    alerts.recordAction(alert, { action: "pause", chain: "l2b", status: "confirmed", txHash: MSG, blockNumber: "9" });
+    alerts.recordAction(alert, { action: "pause", chain: "l2b", status: "skipped", reason: "already paused" });
+    expect(alert.actions).toEqual([
+      { action: "pause", chain: "l2b", status: "confirmed", txHash: MSG, blockNumber: "9" },
+    ]);
   });
 });
 
@@ -170,15 +175,17 @@ describe("Responder", () => {
     await responder.settled();
     await responder.execute(plan());
     expect(gateway.sent).toHaveLength(2);
+    // What was done stays on record as done.
     expect(
       alerts
         .list()[0]!
-        .actions.map((a) => [a.action, a.status, a.reason])
+        .actions.map((a) => [a.action, a.status])
         .sort(),
     ).toEqual([
-      ["pause", "skipped", "already paused"],
-      ["veto", "skipped", "message is vetoed"],
+      ["pause", "confirmed"],
+      ["veto", "confirmed"],
     ]);
+    expect(responder.outstanding).toBe(0);
   });
 
   it("test_execute_alreadyPausedAndExecuted_sendsNothing", async () => {
@@ -186,30 +193,54 @@ describe("Responder", () => {
     gateway.statuses.set(MSG, MessageStatus.Executed);
     await responder.execute(plan());
     expect(gateway.sent).toEqual([]);
+    expect(
+      alerts
+        .list()[0]!
+        .actions.map((a) => [a.action, a.status, a.reason])
+        .sort(),
+    ).toEqual([
+      ["pause", "skipped", "already paused"],
+      ["veto", "skipped", "message is executed"],
+    ]);
   });
 
-  it("test_execute_sendFails_retriedOnNextPoll", async () => {
+  it("test_execute_sendFails_retriedOnNextPollWithoutBeingAskedAgain", async () => {
     gateway.failNextSend = true;
     await responder.execute([plan()[1]!]);
     expect(gateway.sent).toEqual([]);
     expect(alerts.list()[0]!.actions[0]).toMatchObject({ action: "pause", status: "failed", reason: "nonce too low" });
-    await responder.execute([plan()[1]!]);
+    expect(responder.outstanding).toBe(1);
+    await responder.execute();
     expect(gateway.sent).toEqual([{ kind: "pause", nonce: 7 }]);
     gateway.mine();
     await responder.settled();
+    expect(responder.outstanding).toBe(0);
+    expect(alerts.list()[0]!.actions[0]).toMatchObject({ action: "pause", status: "confirmed" });
   });
 
-  it("test_mergeActions_twoAlertsPauseOneGateway_onePause", () => {
-    const a = alerts.raise({ ...forgedInput, key: "a" }).alert;
-    const b = alerts.raise({ ...forgedInput, key: "b", kind: "supply_breach" }).alert;
-    const merged = mergeActions([
-      { action: "pause", chainId: 902, alerts: [a] },
-      { action: "pause", chainId: 902, alerts: [b] },
-      { action: "pause", chainId: 901, alerts: [b] },
-    ]);
-    expect(merged.map((m) => [m.chainId, m.alerts.map((al) => al.key)])).toEqual([
-      [902, ["a", "b"]],
-      [901, ["b"]],
-    ]);
+  it("test_execute_keepsFailing_givesUpAfterMaxAttempts", async () => {
+    for (let i = 0; i < MAX_ATTEMPTS + 2; i++) {
+      gateway.failNextSend = true;
+      await responder.execute(i === 0 ? [plan()[1]!] : []);
+    }
+    expect(gateway.sent).toEqual([]);
+    expect(responder.outstanding).toBe(0);
+    expect(alerts.list()[0]!.actions[0]!.reason).toMatch(/gave up after 5 attempts/);
+  });
+
+  it("test_execute_twoAlertsPauseOneGateway_oneTransactionRecordedOnBoth", async () => {
+    const forged = alerts.list()[0]!;
+    const breach = alerts.raise({ ...forgedInput, key: "supply:ALPHA", kind: "supply_breach" }).alert;
+    await responder.execute([{ action: "pause", chainId: gateway.chainId, alerts: [forged] }]);
+    // The breach asks while the first pause is still in flight.
+    await responder.execute([{ action: "pause", chainId: gateway.chainId, alerts: [breach] }]);
+    expect(gateway.sent).toEqual([{ kind: "pause", nonce: 7 }]);
+    gateway.mine();
+    await responder.settled();
+    for (const alert of [forged, breach]) {
+      expect(alert.actions).toEqual([
+        { action: "pause", chain: "l2b", status: "confirmed", txHash: expect.any(String), blockNumber: "42" },
+      ]);
+    }
   });
 });
