@@ -12,7 +12,7 @@
  * Run as `node --import tsx cli/guardian.ts ...`.
  */
 import { realpathSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { MessageView } from "../core/guardian-api.js";
 import type { Manifest } from "../core/manifest.js";
@@ -186,7 +186,21 @@ export async function runGuardianCli(argv: readonly string[]): Promise<number> {
   }
 }
 
-const entry = process.argv[1];
-if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
-  process.exitCode = await runGuardianCli(process.argv.slice(2));
+/**
+ * Runs when this file is the entry point (`node --import tsx cli/guardian.ts`) or is imported by
+ * the `guardian` bin (cli/bin/guardian.mjs, possibly through a node_modules/.bin symlink); stays
+ * inert when imported by tests.
+ */
+function invokedAsCli(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  let path: string;
+  try {
+    path = realpathSync(entry);
+  } catch {
+    return false;
+  }
+  return path === fileURLToPath(import.meta.url) || /[\\/]bin[\\/]guardian(\.[cm]?js)?$/.test(path);
 }
+
+if (invokedAsCli()) process.exitCode = await runGuardianCli(process.argv.slice(2));
