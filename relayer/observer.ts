@@ -107,7 +107,10 @@ export class ChainObserver {
       await this.enqueue(scanned.messages);
       const next = advanceCursor(base, to, scanned.hash);
       if (!(await this.store.compareAndSetCursor(this.source.chainId, stored, next))) {
-        this.log.info({ to }, "cursor moved by another relayer; yielding this pass");
+        this.log.info(
+          { to },
+          "cursor changed under this pass (another relayer, or Redis lost it); re-reading it next pass",
+        );
         return;
       }
       this.metrics.observedBlock.set({ chain: this.source.chainId }, to);

@@ -298,7 +298,9 @@ async function startRelayer(i: number): Promise<ManagedProcess> {
 
 async function waitForHealthy(p: ManagedProcess): Promise<void> {
   const port = p.spec.env!.PORT;
-  await waitFor(`${p.spec.name} /healthz`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 60_000, 200);
+  // Generous: five `node --import tsx` services starting at once on two shared cores can take
+  // over a minute to load.
+  await waitFor(`${p.spec.name} /healthz`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 240_000, 200);
 }
 
 function relayerLog(i: number) {
