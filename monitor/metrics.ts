@@ -31,6 +31,8 @@ export class MonitorMetrics {
   readonly paused: Gauge<"chain">;
   readonly guardianUp: Gauge<"guardian">;
   readonly guardianLastSigned: Gauge<"guardian">;
+  readonly guardianChainLag: Gauge<"guardian" | "chain">;
+  readonly guardianThreshold: Gauge;
   readonly alerts: Counter<"kind">;
   readonly actions: Counter<"action" | "chain" | "result">;
   readonly headBlock: Gauge<"chain">;
@@ -119,6 +121,17 @@ export class MonitorMetrics {
       name: "bridge_guardian_last_signed_timestamp_seconds",
       help: "Unix time of the guardian's last signature (as it reports), 0 if never",
       labelNames: ["guardian"],
+      registers,
+    });
+    this.guardianChainLag = new Gauge({
+      name: "bridge_guardian_chain_lag_seconds",
+      help: "How far behind the chain head each guardian's view of a source chain is (as it reports)",
+      labelNames: ["guardian", "chain"],
+      registers,
+    });
+    this.guardianThreshold = new Gauge({
+      name: "bridge_guardian_threshold",
+      help: "Signatures the current guardian set needs (compare with sum(bridge_guardian_up))",
       registers,
     });
     this.alerts = new Counter({

@@ -102,6 +102,7 @@ export class Monitor {
       this.metrics,
       deps.logger.child({ component: "responder" }),
     );
+    this.metrics.guardianThreshold.set(deps.manifest.guardianSet.threshold);
     this.guardians = deps.manifest.guardianSet.guardians.map((g) => ({
       address: g.address,
       url: g.url,
@@ -554,6 +555,12 @@ export class Monitor {
     for (const [i, g] of this.guardians.entries()) {
       this.metrics.guardianUp.set({ guardian: g.address }, probes[i]!.ok ? 1 : 0);
       this.metrics.guardianLastSigned.set({ guardian: g.address }, g.lastSignedAt ?? 0);
+      for (const [chainId, view] of Object.entries(probes[i]!.health?.chains ?? {})) {
+        this.metrics.guardianChainLag.set(
+          { guardian: g.address, chain: this.chainName(Number(chainId)) },
+          view.lagSeconds,
+        );
+      }
       const key = `guardian:${g.address}`;
       if (!isDown(g)) {
         this.alerts.resolve(key);
