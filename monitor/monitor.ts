@@ -307,6 +307,7 @@ export class Monitor {
     const sources: SourceGateways = {
       gatewayOf: (chainId) => this.gateways.get(Number(chainId)),
       gatewayAddressOf: (chainId) => this.gateways.get(chainId)?.address,
+      isFresh: (chainId) => this.isFresh(Number(chainId)),
     };
     const jobs = [...this.toVerify.values()];
     await mapLimit(jobs, VERIFY_CONCURRENCY, async (job) => {
@@ -605,6 +606,14 @@ export class Monitor {
   // ------------------------------------------------------------------------------------------
   // Helpers
   // ------------------------------------------------------------------------------------------
+
+  /** The chain answered within STALE_AFTER_SECONDS and its latest block is no older than that. */
+  private isFresh(chainId: number): boolean {
+    const w = this.watchers.find((x) => x.chainId === chainId);
+    if (!w?.head || w.lastOkAt === undefined) return false;
+    const stale = this.settings.staleAfterSeconds;
+    return this.now() - w.lastOkAt <= stale * 1000 && this.now() / 1000 - w.head.timestamp <= stale;
+  }
 
   private gatewayOf(chainId: number): ChainGateway {
     const g = this.gateways.get(chainId);

@@ -34,6 +34,8 @@ export type OriginVerdict =
 export interface SourceGateways {
   gatewayOf(chainId: bigint): { address: Address; sentMessageId(nonce: bigint): Promise<Hex> } | undefined;
   gatewayAddressOf(chainId: number): Address | undefined;
+  /** Whether the RPC view of the chain is current (its latest block is recent). */
+  isFresh(chainId: bigint): boolean;
 }
 
 export async function verifyOrigin(d: DeliveryToVerify, sources: SourceGateways): Promise<OriginVerdict> {
@@ -63,6 +65,11 @@ export async function verifyOrigin(d: DeliveryToVerify, sources: SourceGateways)
     };
   }
   if (sent.toLowerCase() === d.msgId.toLowerCase()) return { status: "genuine" };
+  // A lagging source node cannot have seen a send the guardians (at their confirmation depth)
+  // already attested: a verdict from it could pause the bridge over a genuine message.
+  if (!sources.isFresh(d.sourceChainId)) {
+    return { status: "unknown", reason: `the view of source chain ${d.sourceChainId} is stale` };
+  }
   return {
     status: "forged",
     reason:

@@ -175,7 +175,13 @@ async function deliver(dest: Chain, messages: readonly Message[], relayerKey: He
 }
 
 /** A user's `send` (approving the home token first when needed); returns the sent message. */
-async function send(from: Chain, to: Chain, symbol: string, amount: string, userKey: Hex): Promise<Message> {
+async function send(
+  from: Chain,
+  to: Chain,
+  symbol: string,
+  amount: string,
+  userKey: Hex,
+): Promise<{ message: Message; receipt: TransactionReceipt }> {
   const token = findToken(manifest, symbol);
   const local = token.addresses[String(from.info.chainId)]!;
   const value = parseUnits(amount, token.decimals);
@@ -196,7 +202,7 @@ async function send(from: Chain, to: Chain, symbol: string, amount: string, user
     }),
   );
   const [sent] = decodeMessagesSent(receipt.logs, from.info.gateway);
-  return sent!.message;
+  return { message: sent!.message, receipt };
 }
 
 /** A message no source gateway ever sent, as holders of `threshold` stolen guardian keys write it. */
@@ -310,7 +316,7 @@ describe("monitor", () => {
     const health = await getJson<{ ok: boolean; roleProblems: string[] }>("/healthz");
     expect(health).toMatchObject({ ok: true, roleProblems: [] });
 
-    const message = await send(l2a, l2b, "ALPHA", "100", keys().users[0]!);
+    const { message, receipt: sendReceipt } = await send(l2a, l2b, "ALPHA", "100", keys().users[0]!);
     const receipt = await deliver(l2b, [message], keys().relayers[0]!);
     const executed = parseEventLogs({ abi: bridgeGatewayAbi, logs: receipt.logs, eventName: "MessageExecuted" });
     expect(executed.map((e) => e.args.msgId)).toEqual([messageId(message)]);
@@ -323,7 +329,10 @@ describe("monitor", () => {
     expect(await metric("bridge_messages_sent_total", route)).toBe(1);
     expect(await metric("bridge_messages_delivered_total", { ...route, path: "fast" })).toBe(1);
     expect(await metric("bridge_message_latency_seconds_count", route)).toBe(1);
-    expect(await metric("bridge_message_latency_seconds_sum", route)).toBeGreaterThan(0);
+    // Block time to block time, at the chains' one-second resolution.
+    const sentAt = (await l2a.client.getBlock({ blockNumber: sendReceipt.blockNumber })).timestamp;
+    const executedAt = (await l2b.client.getBlock({ blockNumber: receipt.blockNumber })).timestamp;
+    expect(await metric("bridge_message_latency_seconds_sum", route)).toBe(Number(executedAt - sentAt));
     expect(await metric("bridge_messages_pending", route)).toBe(0);
     await until(
       "supply metrics",
@@ -339,7 +348,7 @@ describe("monitor", () => {
   });
 
   it("(d) a transfer nobody relays raises a pending-SLO alert for its route", async () => {
-    const message = await send(l2b, l2a, "BETA", "10", keys().users[1]!);
+    const { message } = await send(l2b, l2a, "BETA", "10", keys().users[1]!);
     const msgId = messageId(message);
     const route = { source: "l2b", dest: "l2a" };
     await until("pending metric", async () => (await metric("bridge_messages_pending", route)) === 1);

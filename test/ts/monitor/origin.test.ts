@@ -26,8 +26,9 @@ const message: Message = {
 };
 const id = messageId(message);
 
-function sources(sent: Record<string, Hex> | Error): SourceGateways {
+function sources(sent: Record<string, Hex> | Error, fresh = true): SourceGateways {
   return {
+    isFresh: () => fresh,
     gatewayOf: (chainId) =>
       chainId === 901n
         ? {
@@ -89,6 +90,12 @@ describe("verifyOrigin", () => {
         reason: /is not the manifest's/,
       },
     );
+  });
+
+  it("test_verifyOrigin_staleSourceView_unknownNotForged", async () => {
+    expect(await verifyOrigin(delivery(), sources({}, false))).toMatchObject({ status: "unknown", reason: /stale/ });
+    // What a stale node does know still proves a message genuine.
+    expect(await verifyOrigin(delivery(), sources({ 3: id }, false))).toEqual({ status: "genuine" });
   });
 
   it("test_verifyOrigin_sourceRpcDown_unknownNotForged", async () => {
