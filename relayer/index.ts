@@ -37,8 +37,8 @@ runService("relayer", async (signal) => {
   const config = loadRelayerConfig(process.env);
   const manifest = loadManifest(config.MANIFEST);
   const logger = createLogger("relayer", config.LOG_LEVEL).child({ relayerId: config.RELAYER_ID });
-  const { relayer, registry } = createRelayer(config, manifest, logger);
-  const http = new HttpService(registry, () => relayer.health());
+  const relayer = createRelayer(config, manifest, logger);
+  const http = new HttpService(relayer.registry, () => relayer.health());
   const port = await http.listen(config.PORT);
   logger.info({ port }, "http listening (/healthz, /metrics)");
   try {

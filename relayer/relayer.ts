@@ -69,6 +69,11 @@ export class Relayer {
     this.jobs = new JobScheduler(d.queues, d.metrics, d.logger, d.config.RELAYER_ID);
   }
 
+  /** The metrics registry `/metrics` serves. */
+  get registry(): Registry {
+    return this.d.registry;
+  }
+
   get guardianSet(): GuardianSetView {
     const g = this.d.manifest.guardianSet;
     return { index: g.index, threshold: g.threshold, guardians: g.guardians };

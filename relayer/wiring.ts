@@ -21,11 +21,7 @@ import { TxSender } from "./tx.js";
 /** Receipt polling interval of the transaction sender. */
 const RECEIPT_POLL_MS = 250;
 
-export function createRelayer(
-  config: RelayerConfig,
-  manifest: Manifest,
-  logger: Logger,
-): { relayer: Relayer; registry: Registry } {
+export function createRelayer(config: RelayerConfig, manifest: Manifest, logger: Logger): Relayer {
   const account = privateKeyToAccount(config.RELAYER_KEY as `0x${string}`);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "bridge_relayer_" });
@@ -81,7 +77,7 @@ export function createRelayer(
   );
   queues = new RelayerQueues(redis, config.QUEUE_PREFIX, routes);
 
-  const relayer = new Relayer({
+  return new Relayer({
     config,
     manifest,
     chains,
@@ -94,7 +90,6 @@ export function createRelayer(
     logger,
     requestAttestation,
   });
-  return { relayer, registry };
 }
 
 async function queueCounts(queues: RelayerQueues | undefined): Promise<QueueCount[]> {

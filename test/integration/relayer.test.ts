@@ -26,6 +26,7 @@ import { viemChain } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type Manifest } from "../../core/manifest.js";
+import { rpc } from "../../devnet/infra.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
 
@@ -190,6 +191,28 @@ describe("relayer", () => {
     expect(health).toMatchObject({ ok: true, redis: "ok" });
   });
 
+  it("replaces a delivery stuck in the mempool with the same nonce and higher fees", async () => {
+    const l2b = findChain(manifest, "l2b");
+    const before = await relayerMetric('bridge_relayer_tx_replacements_total{chain="902"}');
+    await rpc(l2b.rpcUrl, "evm_setIntervalMining", [0]);
+    try {
+      const sent = await sendMany(5, "l2a", "l2b", "ALPHA", ["4"]);
+      await waitFor(
+        "a stuck delivery to be replaced",
+        async () => (await relayerMetric('bridge_relayer_tx_replacements_total{chain="902"}')) > before,
+        60_000,
+        250,
+      );
+      await rpc(l2b.rpcUrl, "evm_setIntervalMining", [1]);
+      await waitForExecutedOnce(
+        "l2b",
+        sent.map((x) => x.msgId),
+      );
+    } finally {
+      await rpc(l2b.rpcUrl, "evm_setIntervalMining", [1]);
+    }
+  });
+
   it("loses nothing when a relayer is killed mid-batch and restarted", async () => {
     // One relayer only, so the killed one is the one holding the batch.
     await relayers[1]!.stop();
@@ -289,7 +312,7 @@ async function startRelayer(i: number): Promise<ManagedProcess> {
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "500",
       LOCK_TTL_MS: "5000",
-      TX_TIMEOUT_MS: "15000",
+      TX_TIMEOUT_MS: "8000",
       RETRY_BASE_MS: "500",
       RETRY_MAX_MS: "3000",
     },
