@@ -94,7 +94,12 @@ export function stageDetail(state: TransferState, stage: Stage): string {
     case "sent":
       return `${amountText(state)} ${sent.source.name} → ${sent.dest.name}, msg ${sent.msgId} (${sent.source.name} block ${sent.blockNumber}, tx ${shortHex(sent.txHash)})`;
     case "attested":
-      return state.attestations ? attestedCount(state.attestations) : "(seen delivered)";
+      // Delivery proves the threshold was met even if this client never saw the last signature.
+      return state.attestations && state.attestations.signable >= state.attestations.threshold
+        ? attestedCount(state.attestations)
+        : state.attestations
+          ? `${state.attestations.threshold}/${state.attestations.threshold} (seen on delivery)`
+          : "threshold met (seen on delivery)";
     case "delivered":
       return state.delivered
         ? `${sent.dest.name} block ${state.delivered.blockNumber}${state.queued ? ", queued" : ""}`

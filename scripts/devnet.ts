@@ -89,11 +89,17 @@ try {
 }
 process.exit(exitCode);
 
+/** A path as short as it can be said: relative below the working directory, else absolute. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : resolve(path);
+}
+
 function printInfo(d: Devnet) {
-  const manifestPath = relative(process.cwd(), d.manifestPath) || d.manifestPath;
+  const manifestPath = shortPath(d.manifestPath);
   const isDefault = resolve(d.manifestPath) === resolve(DEFAULT_DEVNET.dir, "manifest.json");
   out(`manifest   ${manifestPath}`);
-  out(`logs       ${relative(process.cwd(), d.group.logDir) || d.group.logDir}`);
+  out(`logs       ${shortPath(d.group.logDir)}`);
   out(`redis      ${d.redisUrl}`);
   out("chains");
   for (const c of d.manifest.chains) {
