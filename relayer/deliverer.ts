@@ -28,6 +28,7 @@ import { isPaused, isProcessed, queuedMessage, type RelayerChain } from "./chain
 import { classifyDeliverRevert, judgeRefusals, revertOf } from "./classify.js";
 import type { JobScheduler } from "./jobs.js";
 import { Lease } from "./lease.js";
+import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
 import type { RelayerStore } from "./store.js";
@@ -82,6 +83,7 @@ class Attempt {
 export class RouteDeliverer {
   readonly route: string;
   private readonly log: Logger;
+  private readonly repeats = new RepeatFilter();
 
   constructor(
     private readonly source: RelayerChain,
@@ -114,7 +116,9 @@ export class RouteDeliverer {
         else await sleep(this.o.pollMs, signal);
       } catch (e) {
         if (signal.aborted) break;
-        this.log.error({ err: (e as Error).message }, "delivery loop error; retrying");
+        const err = (e as Error).message.split("\n")[0] ?? String(e);
+        if (this.repeats.shouldLog("loop", err))
+          this.log.error({ err }, "delivery loop error; retrying (repeats muted for 30 s)");
         await sleep(this.o.pollMs, signal);
       }
     }
@@ -170,7 +174,10 @@ export class RouteDeliverer {
       await this.process(uniqueById(items), attempt, signal);
     } catch (e) {
       const reason = signal.aborted ? "shutdown" : errorReason(e);
-      if (!signal.aborted) this.log.warn({ stage: attempt.stage, err: (e as Error).message }, "batch attempt failed");
+      const err = (e as Error).message.split("\n")[0] ?? String(e);
+      if (!signal.aborted && this.repeats.shouldLog(attempt.stage, err)) {
+        this.log.warn({ stage: attempt.stage, err }, "batch attempt failed; its messages are retried");
+      }
       for (const item of items) attempt.set(item.msgId, { kind: "retry", stage: attempt.stage, reason });
     } finally {
       clearInterval(extend);

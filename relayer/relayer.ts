@@ -16,6 +16,7 @@ import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";
 import { Executor } from "./executor.js";
 import { JobScheduler } from "./jobs.js";
+import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { ChainObserver } from "./observer.js";
 import {
@@ -33,8 +34,6 @@ import type { RelayerStore } from "./store.js";
 const EXECUTE_CONCURRENCY = 4;
 /** Interval of the wallet-balance refresh. */
 const BALANCE_REFRESH_MS = 15_000;
-/** The same connection error from the same source is logged at most this often. */
-const ERROR_LOG_INTERVAL_MS = 30_000;
 
 export interface RelayerDeps {
   config: RelayerConfig;
@@ -62,7 +61,7 @@ export interface RelayerHealth extends Record<string, unknown> {
 export class Relayer {
   private readonly log: Logger;
   private readonly jobs: JobScheduler;
-  private readonly lastErrorLog = new Map<string, number>();
+  private readonly repeats = new RepeatFilter();
 
   constructor(private readonly d: RelayerDeps) {
     this.log = d.logger.child({ component: "relayer" });
@@ -221,11 +220,8 @@ export class Relayer {
    * error every 30 s keeps a Redis outage readable in the logs.
    */
   private connectionError(source: string, e: Error) {
-    const key = `${source}|${e.message}`;
-    const now = Date.now();
-    if (now - (this.lastErrorLog.get(key) ?? 0) < ERROR_LOG_INTERVAL_MS) return;
-    this.lastErrorLog.set(key, now);
-    this.log.warn({ source, err: e.message }, "redis error (reconnecting)");
+    if (this.repeats.shouldLog(source, e.message))
+      this.log.warn({ source, err: e.message }, "redis error (reconnecting)");
   }
 
   private async refreshBalances(): Promise<void> {
@@ -245,7 +241,9 @@ export class Relayer {
       } catch (e) {
         if (signal.aborted) break;
         if (what.startsWith("observe")) this.d.metrics.failures.inc({ stage: "observe", reason: "error" });
-        this.log.warn({ task: what, err: (e as Error).message.split("\n")[0] }, "periodic task failed");
+        const err = (e as Error).message.split("\n")[0] ?? String(e);
+        if (this.repeats.shouldLog(what, err))
+          this.log.warn({ task: what, err }, "periodic task failed (repeats muted for 30 s)");
       }
       await sleep(ms, signal);
     }

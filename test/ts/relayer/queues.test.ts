@@ -1,5 +1,6 @@
-/** Queue naming and the retry schedule. */
+/** Queue naming, the retry schedule, and the log repeat filter. */
 import { describe, expect, it } from "vitest";
+import { RepeatFilter } from "../../../relayer/log-filter.js";
 import { deliverJobOptions, deliverQueueName, executeJobOptions, retryDelay } from "../../../relayer/queues.js";
 
 describe("queues", () => {
@@ -21,5 +22,16 @@ describe("queues", () => {
     expect(retryDelay(1, 1_000, 60_000, () => 0)).toBe(750);
     expect(retryDelay(1, 1_000, 60_000, () => 1)).toBe(1_250);
     expect(retryDelay(10_000, 1_000, 60_000, mid)).toBe(60_000);
+  });
+});
+
+describe("RepeatFilter", () => {
+  it("test_repeatFilter_mutesRepeatsWithinInterval_succeeds", () => {
+    const f = new RepeatFilter(1_000);
+    expect(f.shouldLog("observe 901", "fetch failed", 0)).toBe(true);
+    expect(f.shouldLog("observe 901", "fetch failed", 500)).toBe(false);
+    expect(f.shouldLog("observe 902", "fetch failed", 500)).toBe(true);
+    expect(f.shouldLog("observe 901", "other", 500)).toBe(true);
+    expect(f.shouldLog("observe 901", "fetch failed", 1_000)).toBe(true);
   });
 });
