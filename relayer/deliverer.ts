@@ -35,6 +35,8 @@ import type { RelayerStore } from "./store.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
 const MAX_ROUNDS = 12;
+/** Destination reads in flight at once (RPC providers rate-limit bursts). */
+const READ_CONCURRENCY = 16;
 /** Gas headroom over the estimate: batches touch storage whose cost can shift between blocks. */
 const GAS_HEADROOM_PERCENT = 120n;
 
@@ -215,8 +217,8 @@ export class RouteDeliverer {
       this.log.warn("destination gateway is paused; retrying later");
       return;
     }
-    const processed = await Promise.all(
-      live.map((i) => isProcessed(this.dest, i.message.sourceChainId, i.message.nonce)),
+    const processed = await mapLimit(live, READ_CONCURRENCY, (i) =>
+      isProcessed(this.dest, i.message.sourceChainId, i.message.nonce),
     );
     for (const [i, item] of live.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
     live = live.filter((i) => !attempt.decided(i.msgId));
@@ -429,6 +431,20 @@ export class RouteDeliverer {
     }
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
+}
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }
 
 function errorReason(e: unknown): string {

@@ -26,7 +26,7 @@ import { messageId, messageToJson, type Message, type MessageHeader, type Transf
 import { merkleRoot } from "../../../core/merkle.js";
 import type { GuardianSetView, RequestAttestation } from "../../../relayer/attest.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
-import { RouteDeliverer } from "../../../relayer/deliverer.js";
+import { mapLimit, RouteDeliverer } from "../../../relayer/deliverer.js";
 import type { JobScheduler } from "../../../relayer/jobs.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import type { DeliverJobData } from "../../../relayer/queues.js";
@@ -313,5 +313,21 @@ describe("RouteDeliverer", () => {
     const h = await deliver(jobs, () => undefined);
     expect(verdicts(jobs)[0]).toMatch(/^dead: observe: invalid job/);
     expect(h.gateway.delivered).toEqual([[2n]]);
+  });
+});
+
+describe("mapLimit", () => {
+  it("test_mapLimit_boundsConcurrencyKeepsOrder_succeeds", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const out = await mapLimit([5, 1, 4, 2, 3, 0], 2, async (n) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, n));
+      inFlight -= 1;
+      return n * 10;
+    });
+    expect(out).toEqual([50, 10, 40, 20, 30, 0]);
+    expect(peak).toBe(2);
   });
 });
