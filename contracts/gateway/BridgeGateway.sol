@@ -287,7 +287,9 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ) private returns (RateLimitLib.Bucket memory) {
         require(block.timestamp <= t.deadline, BridgeMessageExpired(id, t.deadline));
         address homeToken = t.token;
-        if (homeToken != cache.homeToken) {
+        // `cache.local` is zero until a token is loaded, so the first message always looks its
+        // token up — including one naming address(0), which must fail as unknown.
+        if (homeToken != cache.homeToken || cache.local == address(0)) {
             _flushBucket(cache, bucket);
             InboundToken memory token = _inboundTokens[homeToken];
             require(token.local != address(0), BridgeUnknownToken(homeToken));
@@ -392,18 +394,24 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
                 }
             } else {
                 IBridgedToken(local).mintBatch(
-                    _slice(payouts.recipients, start, end),
-                    _slice(payouts.amounts, start, end)
+                    _slice(payouts.recipients, start, end, count),
+                    _slice(payouts.amounts, start, end, count)
                 );
             }
             start = end;
         }
     }
 
-    /// @dev `array[start:end]`. A prefix (the usual single-token batch) is returned in place
-    ///      with its length cut to `end`; anything else is copied.
-    function _slice(address[] memory array, uint256 start, uint256 end) private pure returns (address[] memory out) {
-        if (start == 0) {
+    /// @dev `array[start:end]` of an array whose first `count` entries are used. The whole used
+    ///      range (the usual single-token batch) is returned in place with its length cut to
+    ///      `count`; any other range is copied, so later runs still read the full array.
+    function _slice(
+        address[] memory array,
+        uint256 start,
+        uint256 end,
+        uint256 count
+    ) private pure returns (address[] memory out) {
+        if (start == 0 && end == count) {
             // Shrinking a memory array's length in place is safe: the tail is simply unused.
             assembly ("memory-safe") {
                 mstore(array, end)
@@ -414,8 +422,13 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         for (uint256 i = start; i < end; ++i) out[i - start] = array[i];
     }
 
-    function _slice(uint256[] memory array, uint256 start, uint256 end) private pure returns (uint256[] memory out) {
-        if (start == 0) {
+    function _slice(
+        uint256[] memory array,
+        uint256 start,
+        uint256 end,
+        uint256 count
+    ) private pure returns (uint256[] memory out) {
+        if (start == 0 && end == count) {
             assembly ("memory-safe") {
                 mstore(array, end)
             }

@@ -251,26 +251,23 @@ describe("batches", () => {
     expect(await l2b.balanceOf(bob)).toBe(tokens(300));
   });
 
-  // Contract bug, see the skip reason. Remove `.skip` once BridgeGateway._payOutAll is fixed.
-  it.skip(
-    "test_deliver_twoBridgedTokensInOneBatch_succeeds — SKIPPED, BridgeGateway bug: _payOutAll's _slice(…, 0, end) " +
-      "shrinks payouts.recipients/amounts in place, so the next run (index >= end) reverts with Panic(0x32)",
-    async () => {
-      await bridge.close();
-      bridge = await createBridge({ symbols: ["PCT", "USD"] });
-      const { l2b } = bridge.chains;
-      await bridge.fund(alice, tokens(100), "PCT");
-      await bridge.fund(alice, tokens(100), "USD");
-      const receipts = [
-        await bridge.send("l2a", "l2b", { amount: tokens(5), recipient: bob, symbol: "PCT" }),
-        await bridge.send("l2a", "l2b", { amount: tokens(7), recipient: carol, symbol: "USD" }),
-      ];
-      const delivery = await bridge.relay(receipts);
-      expect(delivery.executed).toHaveLength(2);
-      expect(await l2b.balanceOf(bob, "PCT")).toBe(tokens(5));
-      expect(await l2b.balanceOf(carol, "USD")).toBe(tokens(7));
-    },
-  );
+  // Regression: _payOutAll once shrank the payout arrays in place for the first run of a batch,
+  // so a second token's run read past the new length and reverted with Panic(0x32).
+  it("test_deliver_twoBridgedTokensInOneBatch_succeeds", async () => {
+    await bridge.close();
+    bridge = await createBridge({ symbols: ["PCT", "USD"] });
+    const { l2b } = bridge.chains;
+    await bridge.fund(alice, tokens(100), "PCT");
+    await bridge.fund(alice, tokens(100), "USD");
+    const receipts = [
+      await bridge.send("l2a", "l2b", { amount: tokens(5), recipient: bob, symbol: "PCT" }),
+      await bridge.send("l2a", "l2b", { amount: tokens(7), recipient: carol, symbol: "USD" }),
+    ];
+    const delivery = await bridge.relay(receipts);
+    expect(delivery.executed).toHaveLength(2);
+    expect(await l2b.balanceOf(bob, "PCT")).toBe(tokens(5));
+    expect(await l2b.balanceOf(carol, "USD")).toBe(tokens(7));
+  });
 
   it("test_deliver_wrongIdForMessage_reverts: ids are recomputed on-chain, so a message edited after signing is refused", async () => {
     const sent = await bridge.send("l2a", "l2b", { amount: tokens(10), recipient: bob });
@@ -300,14 +297,10 @@ describe("delivery checks", () => {
     await expectRevert(bridge.deliver([{ ...message, token: stranger }]), "BridgeUnknownToken", [stranger]);
   });
 
-  // Contract bug, see the skip reason. Remove `.skip` once BridgeGateway._accept is fixed.
-  it.skip(
-    "test_deliver_zeroToken_reverts — SKIPPED, BridgeGateway bug: _accept's batch cache starts at homeToken = " +
-      "address(0), so token address(0) skips the registration check and is queued (localToken 0) instead of " +
-      "reverting BridgeUnknownToken(0) as IBridgeGateway documents",
-    async () => {
-      const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
-      await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownToken", [zeroAddress]);
-    },
-  );
+  // Regression: the batch cache once started at homeToken = address(0), so a message naming
+  // token address(0) skipped the registration lookup and was queued instead of refused.
+  it("test_deliver_zeroToken_reverts", async () => {
+    const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
+    await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownToken", [zeroAddress]);
+  });
 });
