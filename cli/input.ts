@@ -4,7 +4,7 @@
  * needs the chains (balances, pause, routes, limits) is checked in `sdk.ts` before sending.
  */
 import { getAddress, isAddress, zeroAddress, type Address, type Hex } from "viem";
-import type { ChainInfo, Manifest, TokenInfo } from "../core/manifest.js";
+import { findToken, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
 import { parseAmount } from "./amount.js";
 import { BridgeInputError } from "./errors.js";
 
@@ -45,18 +45,12 @@ export function resolveChain(manifest: Manifest, nameOrId: string, flag: string)
 }
 
 export function resolveToken(manifest: Manifest, symbolOrAddress: string): TokenInfo {
-  const key = symbolOrAddress.trim().toLowerCase();
-  const token = manifest.tokens.find(
-    (t) =>
-      t.symbol.toLowerCase() === key ||
-      t.homeToken.toLowerCase() === key ||
-      Object.values(t.addresses).some((a) => a.toLowerCase() === key),
-  );
-  if (!token) {
+  try {
+    return findToken(manifest, symbolOrAddress.trim());
+  } catch {
     const known = manifest.tokens.map((t) => t.symbol).join(", ");
     throw new BridgeInputError(`unknown token "${symbolOrAddress}"; this deployment bridges ${known}.`);
   }
-  return token;
 }
 
 /** A non-zero address; mixed case must be a valid EIP-55 checksum, so a typo is refused. */

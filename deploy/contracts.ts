@@ -232,35 +232,41 @@ export async function deployBridgeContracts(
     }),
   );
 
+  // Token by token: its home copy, then a BridgedToken on every other chain. With one deployer
+  // key on every chain, each chain's nonce then advances in lockstep (one deployment per token
+  // per chain), so two home tokens can never share an address: the token identity in messages
+  // is the home-chain address alone, and gateways refuse a second token with the same identity.
+  // (A BridgedToken may still land at its own home token's address elsewhere; that is fine.)
   const tokens: BridgeContracts["tokens"] = [];
   for (const { symbol, name, decimals, home: homeName } of params.tokens) {
     const home = byName.get(homeName)!;
     const homeToken = await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
-    tokens.push({
+    const clash = tokens.find((t) => t.homeToken === homeToken);
+    if (clash) throw new Error(`token ${symbol}: home address ${homeToken} is already ${clash.symbol}'s identity`);
+    const token = {
       symbol,
       name,
       decimals,
       homeChainId: home.chainId,
       homeToken,
       addresses: { [home.chainId]: homeToken },
-    });
+    };
+    await Promise.all(
+      chains
+        .filter((chain) => chain.chainId !== home.chainId)
+        .map(async (chain) => {
+          token.addresses[chain.chainId] = await deployBridgedToken(chain.wallet, chain.publicClient, {
+            name: `${name} (Portcullis)`,
+            symbol,
+            decimals,
+            gateway: gateways[chain.name]!.address,
+            homeToken,
+            homeChainId: BigInt(home.chainId),
+          });
+        }),
+    );
+    tokens.push(token);
   }
-  // With one deployer key everywhere a BridgedToken may land at its home token's address on
-  // another chain; the gateway tells them apart (it probes GATEWAY/HOME_TOKEN), so that is fine.
-  await Promise.all(
-    chains.map(async (chain) => {
-      for (const token of tokens.filter((t) => t.homeChainId !== chain.chainId)) {
-        token.addresses[chain.chainId] = await deployBridgedToken(chain.wallet, chain.publicClient, {
-          name: `${token.name} (Portcullis)`,
-          symbol: token.symbol,
-          decimals: token.decimals,
-          gateway: gateways[chain.name]!.address,
-          homeToken: token.homeToken,
-          homeChainId: BigInt(token.homeChainId),
-        });
-      }
-    }),
-  );
 
   await Promise.all(
     chains.map(async ({ name, wallet, publicClient, chainId }) => {

@@ -105,7 +105,8 @@ export async function startRedis(group: ProcessGroup, port?: number, persistDir?
   return { url, port: p, process };
 }
 
-async function redisPing(port: number): Promise<boolean> {
+/** True when a Redis server answers PING on 127.0.0.1:`port`. */
+export async function redisPing(port: number): Promise<boolean> {
   const { Socket } = await import("node:net");
   return new Promise((resolve) => {
     const socket = new Socket();

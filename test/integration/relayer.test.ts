@@ -26,7 +26,7 @@ import { viemChain } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type Manifest } from "../../core/manifest.js";
-import { rpc } from "../../devnet/infra.js";
+import { redisPing, rpc } from "../../devnet/infra.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
 
@@ -495,22 +495,4 @@ async function isProcessedOn(chain: string, sent: Sent): Promise<boolean> {
     fromBlock: 0n,
   });
   return queued.status !== 0 || executed.length > 0;
-}
-
-async function redisPing(port: number): Promise<boolean> {
-  const { Socket } = await import("node:net");
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(1_000);
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => {
-      socket.destroy();
-      resolve(d.toString().startsWith("+PONG"));
-    });
-  });
 }
