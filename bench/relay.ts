@@ -38,6 +38,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { BridgeSdk, Direction, type SentRecord } from "../cli/sdk.js";
 import { waitingText } from "../cli/progress.js";
 import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
+import { onLauncherExit } from "../core/service/launcher.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Manifest, TokenInfo } from "../core/manifest.js";
 import type { GatewayChain } from "../cli/input.js";
@@ -518,6 +519,7 @@ function printTable(r: RelayBenchResult, notes: string[], diagnostics: string[],
 const controller = new AbortController();
 process.on("SIGINT", () => controller.abort());
 process.on("SIGTERM", () => controller.abort());
+onLauncherExit(() => controller.abort());
 const dir = mkdtempSync(join(tmpdir(), "portcullis-bench-relay-"));
 let devnet: Devnet | undefined;
 let exitCode = 0;

@@ -14,6 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { BridgeSdk, FINAL_STAGES, type SentRecord } from "../cli/sdk.js";
 import { ProgressPrinter } from "../cli/progress.js";
 import { BridgeInputError } from "../cli/errors.js";
+import { onLauncherExit } from "../core/service/launcher.js";
 import { anvilBinary, PrerequisiteError, redisBinary } from "../devnet/infra.js";
 import { DEFAULT_DEVNET, startDevnet, type Devnet } from "../devnet/start.js";
 
@@ -49,6 +50,10 @@ try {
 const stop = new AbortController();
 process.on("SIGINT", () => stop.abort());
 process.on("SIGTERM", () => stop.abort());
+onLauncherExit(() => {
+  out("npm exited; stopping the devnet.");
+  stop.abort();
+});
 
 const startedAt = Date.now();
 out(`starting the devnet: L1 + ${l2Count} L2s, ${redisUrl ? `Redis at ${redisUrl}` : "Redis"}, contracts, services…`);
