@@ -230,7 +230,7 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
 
     function test_verifyAttestation_otherGateway_reverts() public {
         // A twin gateway with the same guardians: its attestations are worthless here.
-        BridgeGateway twin = new BridgeGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
+        BridgeGateway twin = _deployGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
         bytes32 twinDigest = twin.attestationDigest(id, 0);
         assertNotEq(twinDigest, digest, "domain binds the gateway");
 

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
@@ -324,24 +325,17 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         gateway.deliver(h, ts, proofs, att);
     }
 
-    /// @dev BUG (reported): a message whose token identity is address(0) is not rejected with
-    ///      `BridgeUnknownToken(0)` when it is the first (or only) message of a batch. `_accept`
-    ///      starts with `cache.homeToken == address(0)`, so token 0 "matches the cache" and its
-    ///      (empty) registration is never looked up: the message takes its nonce and is queued
-    ///      with `localToken == address(0)`, and `execute` can never pay it (it calls
-    ///      `mint` on address(0)). The nonce of the (source, nonce) pair is burnt. This test
-    ///      pins the current behaviour; once fixed it must become an expectRevert of
-    ///      `BridgeUnknownToken(address(0))` (the batch variant above already behaves so).
-    function test_deliver_zeroTokenFirstInBatch_isQueuedNotRejected_succeeds() public {
+    /// @dev Regression (reported bug): the first message of a batch naming token address(0)
+    ///      used to "match" the empty token cache, skip the registration lookup and be queued
+    ///      for no token, burning its nonce. It must fail as unknown like any other token.
+    function test_deliver_zeroTokenFirstInBatch_reverts() public {
         Transfer memory t = _transfer(address(0), AMOUNT);
-        bytes32 id = _deliver(t);
-        IBridgeGateway.QueuedMessage memory q = gateway.queuedMessage(id);
-        assertEq(uint256(q.status), uint256(IBridgeGateway.MessageStatus.Queued), "BUG: accepted and queued");
-        assertEq(q.localToken, address(0), "BUG: queued for no token");
-        assertTrue(gateway.isProcessed(REMOTE_CHAIN, t.nonce), "BUG: nonce consumed");
-        vm.warp(_now() + LARGE_DELAY);
-        vm.expectRevert();
-        gateway.execute(id);
+        _expectDeliverRevert(
+            _header(),
+            t,
+            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(0))
+        );
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, t.nonce), "nonce not burnt");
     }
 
     function test_deliver_paused_reverts() public {
@@ -525,23 +519,41 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         assertEq(bridgedToken.balanceOf(bob), AMOUNT, "bridged minted");
     }
 
-    /// @dev BUG (reported): a batch whose fast payouts start with a run of a bridged token
-    ///      followed by any other payout reverts with Panic(0x32). `_payOutAll` passes the first
-    ///      run to `_slice`, which for `start == 0` shrinks `payouts.recipients` and
-    ///      `payouts.amounts` in place to the run's length; the next run then indexes past the
-    ///      new length. Relayers that group a mixed batch by token (bridged first) can never
-    ///      deliver it. This test pins the current behaviour; once fixed it must deliver and pay
-    ///      both recipients.
-    function test_deliver_batchBridgedThenHome_panics_reverts() public {
+    /// @dev Regression (reported bug): a batch whose fast payouts start with a run of a bridged
+    ///      token followed by any other payout reverted with Panic(0x32): `_payOutAll` shrank the
+    ///      payout arrays in place for the first run and the next run indexed past the new
+    ///      length. Mixed batches must pay everyone, in every order.
+    function test_deliver_batchBridgedThenHome_succeeds() public {
         _lockHome(AMOUNT);
         Transfer[] memory ts = new Transfer[](2);
         ts[0] = _transfer(remoteHomeToken, AMOUNT);
         ts[1] = _transfer(address(homeToken), AMOUNT);
-        MessageHeader memory h = _header();
-        Attestation memory att = _attestation(MerkleTree.root(_ids(h, ts)));
-        bytes32[][] memory proofs = _noProofs();
-        vm.expectRevert(abi.encodeWithSignature("Panic(uint256)", 0x32));
-        gateway.deliver(h, ts, proofs, att);
+        _deliverBatch(ts);
+        assertEq(bridgedToken.balanceOf(bob), AMOUNT, "bridged minted");
+        assertEq(homeToken.balanceOf(bob), AMOUNT, "home unlocked");
+    }
+
+    function test_deliver_batchAlternatingTokens_succeeds() public {
+        // Runs: bridged x2, home, bridged (a later run of the first token), home.
+        _lockHome(3 * AMOUNT);
+        address[5] memory tokens = [
+            remoteHomeToken,
+            remoteHomeToken,
+            address(homeToken),
+            remoteHomeToken,
+            address(homeToken)
+        ];
+        Transfer[] memory ts = new Transfer[](5);
+        for (uint256 i = 0; i < 5; ++i) {
+            ts[i] = _transfer(tokens[i], AMOUNT + i);
+            ts[i].recipient = address(uint160(0xCAFE + i));
+        }
+        _deliverBatch(ts);
+        for (uint256 i = 0; i < 5; ++i) {
+            address local = tokens[i] == remoteHomeToken ? address(bridgedToken) : address(homeToken);
+            assertEq(IERC20(local).balanceOf(ts[i].recipient), AMOUNT + i, "each recipient paid once, in full");
+        }
+        assertEq(gateway.lockedBalance(address(homeToken)), 3 * AMOUNT - (2 * AMOUNT + 6), "unlocked");
     }
 
     function test_deliver_batchFastRunsOfSameBridgedToken_succeeds() public {

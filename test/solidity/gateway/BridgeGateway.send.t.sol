@@ -66,7 +66,7 @@ contract BridgeGateway_send_Test is BridgeFixture {
     }
 
     function test_send_feeOnTransferToken_reverts() public {
-        FeeOnTransferToken fot = new FeeOnTransferToken();
+        FeeOnTransferToken fot = _deployFeeToken();
         vm.startPrank(governor);
         _configureToken(address(fot), address(fot));
         vm.stopPrank();
@@ -82,7 +82,7 @@ contract BridgeGateway_send_Test is BridgeFixture {
     }
 
     function test_send_unregisteredToken_reverts() public {
-        TestToken other = new TestToken("Other", "OTH", 18);
+        TestToken other = _deployTestToken("Other", "OTH", 18);
         vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(other)));
         _send(address(other), AMOUNT, 0);
     }

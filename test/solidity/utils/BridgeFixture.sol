@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Test} from "./Test.sol";
+import {Deployers} from "./Deployers.sol";
 import {MerkleTree} from "./MerkleTree.sol";
 import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
@@ -11,7 +11,7 @@ import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/
 
 /// @title Guardians
 /// @notice Guardian keys sorted by address, and the signing rules of an attestation.
-abstract contract Guardians is Test {
+abstract contract Guardians is Deployers {
     /// @dev `count` deterministic keys named `<prefix><i>`, sorted ascending by address.
     function _makeGuardians(
         string memory prefix,
@@ -123,11 +123,18 @@ abstract contract BridgeFixture is Guardians {
         remoteSender = makeAddr("remoteSender");
         (guardianKeys, guardians) = _makeGuardians("guardian", GUARDIAN_COUNT);
 
-        gateway = new BridgeGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
+        gateway = _deployGateway(governor, guardians, THRESHOLD, LARGE_DELAY);
         vm.label(address(gateway), "gateway");
-        homeToken = new TestToken("Home", "HOME", 18);
+        homeToken = _deployTestToken("Home", "HOME", 18);
         vm.label(address(homeToken), "homeToken");
-        bridgedToken = new BridgedToken("Bridged Remote", "bREM", 18, address(gateway), remoteHomeToken, REMOTE_CHAIN);
+        bridgedToken = _deployBridgedToken(
+            "Bridged Remote",
+            "bREM",
+            18,
+            address(gateway),
+            remoteHomeToken,
+            REMOTE_CHAIN
+        );
         vm.label(address(bridgedToken), "bridgedToken");
 
         vm.startPrank(governor);
@@ -157,25 +164,29 @@ abstract contract BridgeFixture is Guardians {
     }
 
     /// @dev A transfer to bob with the next remote nonce and a one-day deadline.
-    function _transfer(address token, uint256 amount) internal returns (Transfer memory) {
-        return Transfer(remoteNonce++, remoteSender, bob, token, amount, uint64(_now() + 1 days));
+    function _transfer(address token, uint256 amount) internal returns (Transfer memory t) {
+        // Field by field rather than one struct literal: keeps the stack shallow under viaIR.
+        t.nonce = remoteNonce++;
+        t.sender = remoteSender;
+        t.recipient = bob;
+        t.token = token;
+        t.amount = amount;
+        t.deadline = uint64(_now() + 1 days);
     }
 
-    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory) {
-        return
-            Message({
-                version: h.version,
-                nonce: t.nonce,
-                sourceChainId: h.sourceChainId,
-                destChainId: h.destChainId,
-                sourceGateway: h.sourceGateway,
-                destGateway: h.destGateway,
-                sender: t.sender,
-                recipient: t.recipient,
-                token: t.token,
-                amount: t.amount,
-                deadline: t.deadline
-            });
+    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory m) {
+        // Field by field rather than one struct literal: keeps the stack shallow under viaIR.
+        m.version = h.version;
+        m.nonce = t.nonce;
+        m.sourceChainId = h.sourceChainId;
+        m.destChainId = h.destChainId;
+        m.sourceGateway = h.sourceGateway;
+        m.destGateway = h.destGateway;
+        m.sender = t.sender;
+        m.recipient = t.recipient;
+        m.token = t.token;
+        m.amount = t.amount;
+        m.deadline = t.deadline;
     }
 
     function _id(MessageHeader memory h, Transfer memory t) internal view returns (bytes32) {

@@ -32,6 +32,45 @@ abstract contract Test {
         return (uint256(keccak256(bytes(name))) % (SECP256K1_N - 1)) + 1;
     }
 
+    /// @dev Deploys the compiled artifact `path` with ABI-encoded constructor `args`, bubbling
+    ///      up a constructor revert. Tests use this instead of `new` for the bridge contracts:
+    ///      under viaIR every test contract that says `new X` embeds and re-optimizes all of X's
+    ///      IR, which multiplies compile time by the number of test contracts. (Hardhat's EDR
+    ///      serves `getCode` but not the `deployCode` cheatcode.)
+    function deployCode(string memory path, bytes memory args) internal returns (address deployed) {
+        bytes memory revertData;
+        (deployed, revertData) = tryDeployCode(path, args);
+        if (deployed == address(0)) {
+            assembly ("memory-safe") {
+                revert(add(revertData, 0x20), mload(revertData))
+            }
+        }
+    }
+
+    /// @dev `deployCode` that returns the constructor's revert data instead of reverting.
+    function tryDeployCode(
+        string memory path,
+        bytes memory args
+    ) internal returns (address deployed, bytes memory revertData) {
+        bytes memory initCode = bytes.concat(vm.getCode(path), args);
+        assembly ("memory-safe") {
+            deployed := create(0, add(initCode, 0x20), mload(initCode))
+        }
+        if (deployed == address(0)) {
+            // After a failed CREATE the return data buffer holds the constructor's revert data.
+            revertData = new bytes(_returnDataSize());
+            assembly ("memory-safe") {
+                returndatacopy(add(revertData, 0x20), 0, mload(revertData))
+            }
+        }
+    }
+
+    function _returnDataSize() private pure returns (uint256 size) {
+        assembly ("memory-safe") {
+            size := returndatasize()
+        }
+    }
+
     /// @dev `block.timestamp`, safe to use after `vm.warp` (see `Vm.getBlockTimestamp`).
     function _now() internal view returns (uint256) {
         return vm.getBlockTimestamp();

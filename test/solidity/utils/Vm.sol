@@ -23,6 +23,9 @@ interface Vm {
     ///      TIMESTAMP / CHAINID as constant within a call and may move a read across a `warp`.
     function getBlockTimestamp() external view returns (uint256 timestamp);
     function getNonce(address account) external view returns (uint64 nonce);
+    /// @dev Creation bytecode of a compiled artifact, e.g.
+    ///      "contracts/gateway/BridgeGateway.sol:BridgeGateway" (see `Test.deployCode`).
+    function getCode(string calldata artifactPath) external view returns (bytes memory creationBytecode);
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function chainId(uint256 newChainId) external;
     function label(address account, string calldata newLabel) external;

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test} from "./Test.sol";
+import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
+import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
+import {TestToken} from "../../../contracts/mocks/TestToken.sol";
+import {FeeOnTransferToken} from "../../../contracts/mocks/FeeOnTransferToken.sol";
+
+/// @title Deployers
+/// @notice Deploys the project's contracts from their compiled artifacts (see `Test.deployCode`
+///         for why not `new`). The contract types are imported for their ABI only.
+abstract contract Deployers is Test {
+    string internal constant GATEWAY_ARTIFACT = "contracts/gateway/BridgeGateway.sol:BridgeGateway";
+    string internal constant BRIDGED_TOKEN_ARTIFACT = "contracts/token/BridgedToken.sol:BridgedToken";
+    string internal constant TEST_TOKEN_ARTIFACT = "contracts/mocks/TestToken.sol:TestToken";
+    string internal constant FEE_TOKEN_ARTIFACT = "contracts/mocks/FeeOnTransferToken.sol:FeeOnTransferToken";
+
+    function _gatewayArgs(
+        address governor,
+        address[] memory guardians,
+        uint8 threshold,
+        uint32 delay
+    ) internal pure returns (bytes memory) {
+        return abi.encode(governor, guardians, threshold, delay);
+    }
+
+    function _deployGateway(
+        address governor,
+        address[] memory guardians,
+        uint8 threshold,
+        uint32 delay
+    ) internal returns (BridgeGateway) {
+        return BridgeGateway(deployCode(GATEWAY_ARTIFACT, _gatewayArgs(governor, guardians, threshold, delay)));
+    }
+
+    function _deployBridgedToken(
+        string memory name,
+        string memory symbol,
+        uint8 decimals,
+        address gateway,
+        address homeToken,
+        uint64 homeChainId
+    ) internal returns (BridgedToken) {
+        bytes memory args = abi.encode(name, symbol, decimals, gateway, homeToken, homeChainId);
+        return BridgedToken(deployCode(BRIDGED_TOKEN_ARTIFACT, args));
+    }
+
+    function _deployTestToken(string memory name, string memory symbol, uint8 decimals) internal returns (TestToken) {
+        return TestToken(deployCode(TEST_TOKEN_ARTIFACT, abi.encode(name, symbol, decimals)));
+    }
+
+    function _deployFeeToken() internal returns (FeeOnTransferToken) {
+        return FeeOnTransferToken(deployCode(FEE_TOKEN_ARTIFACT, ""));
+    }
+}
