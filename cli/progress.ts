@@ -194,7 +194,8 @@ export class ProgressPrinter {
     const spinner = SPINNER[this.frame++ % SPINNER.length];
     const elapsed = seconds(Date.now() - this.startedAt);
     const waiting = state.waiting ? ` · ${waitingText(state.waiting, Date.now() / 1000, tokensOf(state))}` : "";
-    const line = `${this.indent}${spinner} ${amountText(state)} ${state.sent.source.name} → ${state.sent.dest.name} · ${stageText(state)}${waiting} · ${elapsed}`;
+    // Elapsed time first: a narrow terminal cuts the end of the line, never the clock.
+    const line = `${this.indent}${spinner} ${elapsed} · ${amountText(state)} ${state.sent.source.name} → ${state.sent.dest.name} · ${stageText(state)}${waiting}`;
     const width = (this.out as { columns?: number }).columns ?? 160;
     this.out.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
   }
