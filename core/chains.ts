@@ -21,10 +21,15 @@ export function viemChain(info: ChainInfo): Chain {
   });
 }
 
+/**
+ * Reads go out as JSON-RPC batches: concurrent calls made in the same tick share one HTTP
+ * request (the guardian checks every message of a block against the gateway; one round trip per
+ * message would dominate its latency).
+ */
 export function publicClientFor(info: ChainInfo, pollingIntervalMs = 250): PublicClient {
   return createPublicClient({
     chain: viemChain(info),
-    transport: http(info.rpcUrl, { retryCount: 2, timeout: 10_000 }),
+    transport: http(info.rpcUrl, { retryCount: 2, timeout: 10_000, batch: { batchSize: 256, wait: 0 } }),
     pollingInterval: pollingIntervalMs,
   }) as PublicClient;
 }

@@ -8,6 +8,7 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ * plus DEVNET_SERVICE_ENV below (polling and retry tuned for 1-second blocks).
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -46,6 +47,10 @@ export interface DevnetOptions {
   redisUrl?: string;
   /** Start guardians, relayers and monitor (false: chains, Redis and contracts only). */
   services: boolean;
+  /** How long to wait for every service's /healthz (slow on a loaded machine). */
+  serviceStartTimeoutMs: number;
+  /** Extra environment for every service process (e.g. BATCH_SIZE for the relayers). */
+  serviceEnv?: Record<string, string>;
 }
 
 export const DEFAULT_DEVNET: DevnetOptions = {
@@ -59,6 +64,20 @@ export const DEFAULT_DEVNET: DevnetOptions = {
   largeDelaySeconds: 20,
   approvalAbove: "1000000",
   services: true,
+  serviceStartTimeoutMs: 180_000,
+};
+
+/**
+ * Service settings for a devnet with 1-second blocks. The services' own defaults suit real
+ * chains (poll every second, back off from 1 s to 60 s); on the devnet a message is confirmed
+ * about a second after it is sent, so polling every 250 ms and retrying an attestation the
+ * guardians have not seen yet after 250 ms (up to 5 s) keeps latency near the block time.
+ */
+const DEVNET_SERVICE_ENV: Record<string, string> = {
+  POLL_INTERVAL_MS: "250",
+  RETRY_BASE_MS: "250",
+  RETRY_MAX_MS: "5000",
+  BATCH_SIZE: "256",
 };
 
 const L2_NAMES = ["l2a", "l2b", "l2c", "l2d"];
@@ -107,12 +126,14 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
   try {
     const chainSpecs = [
       { name: "l1", chainId: L1_CHAIN_ID, kind: "l1" as const },
-      ...L2_NAMES.slice(0, options.l2Count).map((name, i) => ({ name, chainId: L1_CHAIN_ID + 1 + i, kind: "l2" as const })),
+      ...L2_NAMES.slice(0, options.l2Count).map((name, i) => ({
+        name,
+        chainId: L1_CHAIN_ID + 1 + i,
+        kind: "l2" as const,
+      })),
     ];
     const chains = await Promise.all(
-      chainSpecs.map((c) =>
-        startAnvil(group, { name: c.name, chainId: c.chainId, accounts: 30 }),
-      ),
+      chainSpecs.map((c) => startAnvil(group, { name: c.name, chainId: c.chainId, accounts: 30 })),
     );
     const redis = options.redisUrl ? undefined : await startRedis(group);
     const redisUrl = options.redisUrl ?? redis!.url;
@@ -169,7 +190,7 @@ export function serviceCommand(entry: string) {
 
 async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: Hex[]) {
   const { group, manifestPath, options, ports } = devnet;
-  const common = { MANIFEST: manifestPath, LOG_LEVEL: "info" };
+  const common = { MANIFEST: manifestPath, LOG_LEVEL: "info", ...DEVNET_SERVICE_ENV, ...options.serviceEnv };
   guardianKeys.forEach((key, i) => {
     devnet.guardians.push(
       group.start({
@@ -191,7 +212,13 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
       group.start({
         name: `relayer-${i}`,
         ...serviceCommand("relayer/index.ts"),
-        env: { ...common, RELAYER_KEY: key, REDIS_URL: devnet.redisUrl, PORT: String(ports.relayers[i]), RELAYER_ID: `relayer-${i}` },
+        env: {
+          ...common,
+          RELAYER_KEY: key,
+          REDIS_URL: devnet.redisUrl,
+          PORT: String(ports.relayers[i]),
+          RELAYER_ID: `relayer-${i}`,
+        },
       }),
     );
   });
@@ -205,5 +232,5 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
     ...ports.relayers.map((p) => `http://127.0.0.1:${p}/healthz`),
     `http://127.0.0.1:${ports.monitor}/healthz`,
   ];
-  await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), 60_000, 250)));
+  await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), options.serviceStartTimeoutMs, 250)));
 }

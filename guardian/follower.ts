@@ -18,8 +18,8 @@ import type { GatewayChain, MessagePolicy } from "./policy.js";
 
 /** How far back a detected deep reorg rescans when its exact depth is unknown. */
 export const REORG_REWIND_BLOCKS = 128n;
-/** Concurrent `sentMessageId` reads while checking a page of logs. */
-const GATEWAY_READS_IN_FLIGHT = 16;
+/** Concurrent `sentMessageId` reads while checking a page of logs (sent as one JSON-RPC batch). */
+const GATEWAY_READS_IN_FLIGHT = 256;
 
 export interface ChainView {
   headBlock: bigint;
