@@ -97,7 +97,9 @@ export function loadManifest(path: string): Manifest {
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    throw new ManifestError(`no deployment manifest at ${path} (start the devnet with \`npm run devnet\` or set MANIFEST)`);
+    throw new ManifestError(
+      `no deployment manifest at ${path} (start the devnet with \`npm run devnet\` or set MANIFEST)`,
+    );
   }
   let json: unknown;
   try {

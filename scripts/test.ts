@@ -74,5 +74,7 @@ for (const c of [solCounts, tsCounts]) {
 console.log(
   `\nsolidity: ${solCounts.passed} passed, ${solCounts.failed} failed; typescript: ${tsCounts.passed} passed, ${tsCounts.failed} failed, ${tsCounts.skipped} skipped`,
 );
-console.log(`tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
+console.log(
+  `tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`,
+);
 process.exit(ok && total.passed > 0 ? 0 : 1);
