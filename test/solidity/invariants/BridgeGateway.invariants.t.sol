@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Guardians} from "../utils/BridgeFixture.sol";
 import {InvariantTest} from "../utils/Test.sol";
-import {BridgeHandler} from "./BridgeHandler.sol";
+import {MerkleTree} from "../utils/MerkleTree.sol";
+import {Vm} from "../utils/Vm.sol";
+import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
+import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
+import {TestToken} from "../../../contracts/mocks/TestToken.sol";
+import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
+import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+
+// The handler lives in this file on purpose: the invariant runner needs an artifact for every
+// target contract, and only the selected test files get one, so a handler in a separate file
+// breaks `hardhat test solidity <this file>` on a clean build.
 
 /// @title Bridge invariants
 /// @notice Random sequences of sends, attested deliveries (single, full batch, Merkle proofs,
@@ -99,5 +110,476 @@ contract BridgeGateway_Invariants is InvariantTest {
     /// @notice (f) Sent ids are the EIP-712 hash of exactly the message the handler expects.
     function invariant_sentIdsMatchMessages() public view {
         assertEq(handler.idMismatches(), 0, "sent id mismatch");
+    }
+}
+
+/// @title BridgeHandler
+/// @notice Drives a two-chain bridge on one EVM for the invariant runner and keeps the ghost
+///         books the invariants are checked against.
+/// @dev How two chains fit on one EVM. `block.chainid` is global, and a gateway both stamps it
+///      into what it sends (`sourceChainId`) and requires it on what it receives
+///      (`destChainId == block.chainid`, plus the EIP-712 domain of every attestation). So the
+///      handler deploys two gateways, `home` (chain HOME_CHAIN, where `token` lives and is
+///      locked) and `remote` (chain REMOTE_CHAIN, where `bridged` is minted), and switches
+///      `vm.chainId` to the acting gateway's chain before every call to it, and before computing
+///      the digest guardians sign for it. Each gateway therefore only ever runs under its own
+///      chain id, exactly as on two real chains; the only shared things are the token
+///      contracts' addresses, which is harmless: `remote` never touches `token` (its inbound
+///      registration maps the identity `token` to `bridged`) and `home` never touches `bridged`.
+///      Guardians are honest: they attest exactly the messages a gateway emitted, except in
+///      `forgeAndVeto`, which models a bad attestation that the monitor vetoes at once.
+contract BridgeHandler is Guardians {
+    uint64 public constant HOME_CHAIN = 900;
+    uint64 public constant REMOTE_CHAIN = 901;
+    uint96 public constant FAST_LIMIT = 100e18;
+    uint32 public constant LARGE_DELAY = 1 hours;
+    uint8 internal constant THRESHOLD = 2;
+
+    BridgeGateway public immutable home;
+    BridgeGateway public immutable remote;
+    TestToken public immutable token;
+    BridgedToken public immutable bridged;
+    address public immutable governor;
+    address public immutable pauser;
+    address public immutable vetoer;
+
+    uint256[] internal guardianKeys;
+    address[] internal guardianSet;
+    address[] internal actors;
+
+    /// @dev A message a gateway really sent, with what became of it at its destination.
+    struct Sent {
+        bool toRemote;
+        MessageHeader header;
+        Transfer transfer;
+        bool delivered;
+        bool executed;
+        bool vetoed;
+    }
+
+    Sent[] internal sent;
+    mapping(bytes32 id => uint256 indexPlusOne) internal sentIndex;
+    /// @dev Ids that were queued at a gateway (genuine or forged), for execute and veto.
+    bytes32[] internal queuedIds;
+    mapping(bytes32 id => BridgeGateway) internal queuedAt;
+    mapping(bytes32 id => bool) internal forged;
+
+    // ------------------------------------------------------------------------------------------
+    // Ghost books: what the invariants read
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice Sent home -> remote and not executed on remote (queued, vetoed or undelivered).
+    uint256 public pendingToRemote;
+    /// @notice Burned on remote for home and not executed on home.
+    uint256 public pendingToHome;
+    /// @notice `MessageExecuted` count per (gateway, id).
+    mapping(address gateway => mapping(bytes32 id => uint256)) public executions;
+    uint256 public doubleExecutions;
+    uint256 public vetoedExecutions;
+    uint256 public forgedExecutions;
+    uint256 public executedWhilePaused;
+    uint256 public sentWhilePaused;
+    /// @notice Calls after which home's token balance fell by other than the executed attested amounts.
+    uint256 public unexplainedOutflows;
+    /// @notice Genuine, never-delivered messages refused as "already processed".
+    uint256 public blockedGenuine;
+    /// @notice Sent message ids that differ from the handler's own reconstruction.
+    uint256 public idMismatches;
+
+    /// @notice How often each action got through (to see the campaign is not all reverts).
+    mapping(bytes32 action => uint256) public successes;
+
+    constructor() {
+        governor = makeAddr("governor");
+        pauser = makeAddr("pauser");
+        vetoer = makeAddr("vetoer");
+        for (uint256 i = 0; i < 4; ++i) actors.push(makeAddr(string.concat("actor", vm.toString(i))));
+        (guardianKeys, guardianSet) = _makeGuardians("guardian", 3);
+
+        token = _deployTestToken("Home", "HOME", 18);
+        vm.chainId(HOME_CHAIN);
+        home = _deployGateway(address(this), guardianSet, THRESHOLD, LARGE_DELAY);
+        vm.chainId(REMOTE_CHAIN);
+        remote = _deployGateway(address(this), guardianSet, THRESHOLD, LARGE_DELAY);
+        bridged = _deployBridgedToken("Bridged Home", "bHOME", 18, address(remote), address(token), HOME_CHAIN);
+
+        vm.chainId(HOME_CHAIN);
+        _configure(home, REMOTE_CHAIN, address(remote), address(token));
+        vm.chainId(REMOTE_CHAIN);
+        _configure(remote, HOME_CHAIN, address(home), address(bridged));
+        // Outbound limit on home only, so sends are sometimes refused.
+        vm.chainId(HOME_CHAIN);
+        home.setRateLimit(address(token), IBridgeGateway.Direction.Outbound, 1_000e18, 1e18);
+    }
+
+    function _configure(BridgeGateway gw, uint64 peerChain, address peer, address local) internal {
+        gw.grantRole(gw.PAUSER_ROLE(), pauser);
+        gw.grantRole(gw.VETO_ROLE(), vetoer);
+        gw.grantRole(gw.GOVERNOR_ROLE(), governor);
+        gw.setRoute(peerChain, peer, true);
+        gw.registerToken(address(token), local);
+        gw.setFastLimit(address(token), FAST_LIMIT);
+        gw.setRateLimit(address(token), IBridgeGateway.Direction.Inbound, 3 * FAST_LIMIT, 0.05e18);
+        gw.setRateLimit(address(token), IBridgeGateway.Direction.Outbound, type(uint96).max, 0);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Actions
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice A user locks home tokens for the remote chain.
+    function sendHome(uint256 actorSeed, uint256 recipientSeed, uint256 amount) external {
+        address actor = actors[actorSeed % actors.length];
+        // Half the sends are large (queued on arrival whatever the current fast limit is).
+        amount =
+            (actorSeed >> 8) & 1 == 1 ? _aboveFastLimit(remote, amount, FAST_LIMIT / 2) : bound(amount, 1, FAST_LIMIT);
+        token.mint(actor, amount);
+        vm.prank(actor);
+        token.approve(address(home), amount);
+        _send(home, address(token), actor, actors[recipientSeed % actors.length], amount);
+    }
+
+    /// @notice A user burns bridged tokens to get home tokens back.
+    function sendRemote(uint256 actorSeed, uint256 recipientSeed, uint256 amount) external {
+        address actor = actors[actorSeed % actors.length];
+        uint256 balance = bridged.balanceOf(actor);
+        if (balance == 0) return;
+        amount = bound(amount, 1, balance);
+        _send(remote, address(bridged), actor, actors[recipientSeed % actors.length], amount);
+    }
+
+    function _send(BridgeGateway gw, address local, address actor, address recipient, uint256 amount) internal {
+        bool toRemote = gw == home;
+        uint64 source = toRemote ? HOME_CHAIN : REMOTE_CHAIN;
+        vm.chainId(source);
+        bool paused = gw.paused();
+        uint64 nonce = gw.nextNonce();
+        uint256 homeBefore = token.balanceOf(address(home));
+        vm.prank(actor);
+        try gw.send(local, toRemote ? REMOTE_CHAIN : HOME_CHAIN, recipient, amount, 0) returns (bytes32 id) {
+            if (paused) ++sentWhilePaused;
+            MessageHeader memory h = MessageHeader(
+                1,
+                source,
+                toRemote ? REMOTE_CHAIN : HOME_CHAIN,
+                address(gw),
+                address(toRemote ? remote : home)
+            );
+            Transfer memory t = Transfer(nonce, actor, recipient, address(token), amount, uint64(_now() + 1 days));
+            if (id != gw.messageId(_message(h, t)) || id != gw.sentMessageId(nonce)) ++idMismatches;
+            _record(id, toRemote, h, t);
+            if (toRemote) pendingToRemote += amount;
+            else pendingToHome += amount;
+            ++successes["send"];
+        } catch {}
+        // Sending can only add to home's balance.
+        if (token.balanceOf(address(home)) < homeBefore) ++unexplainedOutflows;
+    }
+
+    function _record(bytes32 id, bool toRemote, MessageHeader memory h, Transfer memory t) internal {
+        Sent storage s = sent.push();
+        s.toRemote = toRemote;
+        s.header = h;
+        s.transfer = t;
+        sentIndex[id] = sent.length;
+    }
+
+    /// @notice A relayer delivers up to three sent messages of one direction as one attested
+    ///         batch (full-batch or Merkle-proof mode); sometimes it replays a delivered one.
+    function deliver(uint256 seed, uint256 count) external {
+        bool toRemote = seed & 1 == 1;
+        uint256[] memory picked = _pick(toRemote, bound(count, 1, 3), seed);
+        if (picked.length == 0) return;
+        BridgeGateway gw = toRemote ? remote : home;
+        MessageHeader memory h = sent[picked[0]].header;
+        Transfer[] memory ts = new Transfer[](picked.length);
+        bytes32[] memory ids = new bytes32[](picked.length);
+        for (uint256 i = 0; i < picked.length; ++i) {
+            ts[i] = sent[picked[i]].transfer;
+            ids[i] = gw.messageId(_message(h, ts[i]));
+        }
+        bool withProofs = (seed >> 1) & 1 == 1 && picked.length > 1;
+        bytes32[][] memory proofs = withProofs ? MerkleTree.proofs(ids) : new bytes32[][](0);
+        vm.chainId(h.destChainId);
+        Attestation memory att = _attest(gw, MerkleTree.root(ids), 0, guardianSet, _prefix(guardianKeys, THRESHOLD));
+        _observe(gw, abi.encodeCall(gw.deliver, (h, ts, proofs, att)), address(0));
+    }
+
+    /// @dev Up to `count` sent messages of one direction, starting at a random one. Mostly
+    ///      undelivered ones; with probability 1/8 also a delivered one (a replay attempt).
+    function _pick(bool toRemote, uint256 count, uint256 seed) internal view returns (uint256[] memory picked) {
+        uint256 n = sent.length;
+        uint256[] memory buf = new uint256[](count);
+        uint256 found = 0;
+        bool replay = (seed >> 2) % 8 == 0;
+        for (uint256 k = 0; k < n && found < count; ++k) {
+            uint256 i = (uint256(keccak256(abi.encode(seed))) + k) % n;
+            Sent storage s = sent[i];
+            if (s.toRemote != toRemote) continue;
+            if (!s.delivered || replay) buf[found++] = i;
+        }
+        picked = new uint256[](found);
+        for (uint256 i = 0; i < found; ++i) picked[i] = buf[i];
+    }
+
+    /// @notice Anyone executes a queued message, optionally after waiting for its delay.
+    function execute(uint256 seed, bool wait) external {
+        if (queuedIds.length == 0) return;
+        bytes32 id = _pickQueued(seed);
+        BridgeGateway gw = queuedAt[id];
+        vm.chainId(gw == home ? HOME_CHAIN : REMOTE_CHAIN);
+        uint64 executableAt = gw.queuedMessage(id).executableAt;
+        if (wait && executableAt > _now()) vm.warp(executableAt);
+        _observe(gw, abi.encodeCall(gw.execute, (id)), address(0));
+    }
+
+    /// @dev A queued id: three times in four one still waiting (if any), otherwise any id ever
+    ///      queued, to also retry executed and vetoed messages.
+    function _pickQueued(uint256 seed) internal view returns (bytes32 id) {
+        uint256 n = queuedIds.length;
+        id = queuedIds[seed % n];
+        if (seed % 4 == 0) return id;
+        for (uint256 k = 0; k < n; ++k) {
+            bytes32 candidate = queuedIds[(seed + k) % n];
+            if (queuedAt[candidate].queuedMessage(candidate).status == IBridgeGateway.MessageStatus.Queued) {
+                return candidate;
+            }
+        }
+    }
+
+    /// @notice The monitor vetoes a queued message (a false positive, for genuine ones).
+    function veto(uint256 seed) external {
+        if (queuedIds.length == 0) return;
+        bytes32 id = _pickQueued(seed);
+        BridgeGateway gw = queuedAt[id];
+        vm.chainId(gw == home ? HOME_CHAIN : REMOTE_CHAIN);
+        _observe(gw, abi.encodeCall(gw.veto, (id)), vetoer);
+    }
+
+    /// @notice A bad attestation slips through: the guardians sign a forged large message that
+    ///         takes the nonce of a pending genuine message (or the next one). It is queued
+    ///         (above the fast limit) and the monitor vetoes it at once, which must free the
+    ///         nonce for the genuine message.
+    function forgeAndVeto(uint256 seed, uint256 amount) external {
+        bool toRemote = seed & 1 == 1;
+        BridgeGateway gw = toRemote ? remote : home;
+        BridgeGateway source = toRemote ? home : remote;
+        uint64 nonce = source.nextNonce();
+        uint256[] memory pending = _pick(toRemote, 1, seed >> 3);
+        if (pending.length != 0 && !sent[pending[0]].delivered) nonce = sent[pending[0]].transfer.nonce;
+
+        MessageHeader memory h = MessageHeader(
+            1,
+            toRemote ? HOME_CHAIN : REMOTE_CHAIN,
+            toRemote ? REMOTE_CHAIN : HOME_CHAIN,
+            address(source),
+            address(gw)
+        );
+        Transfer memory t = Transfer(
+            nonce,
+            makeAddr("forger"),
+            makeAddr("forger"),
+            address(token),
+            _aboveFastLimit(gw, amount, 10 * uint256(FAST_LIMIT)),
+            uint64(_now() + 1 days)
+        );
+        bytes32 id = gw.messageId(_message(h, t));
+        forged[id] = true;
+        vm.chainId(h.destChainId);
+        Attestation memory att = _attest(gw, id, 0, guardianSet, _prefix(guardianKeys, THRESHOLD));
+        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+        if (queuedAt[id] == gw) _observe(gw, abi.encodeCall(gw.veto, (id)), vetoer);
+    }
+
+    /// @dev An amount the gateway will queue whatever governance set its fast limit to.
+    function _aboveFastLimit(BridgeGateway gw, uint256 amount, uint256 span) internal view returns (uint256) {
+        uint256 limit = gw.inboundToken(address(token)).fastLimit;
+        return bound(amount, limit + 1, limit + span);
+    }
+
+    /// @notice A stranger tries to deliver a message signed by keys that are not guardians.
+    function forgeUnattested(uint256 seed, uint256 amount) external {
+        bool toRemote = seed & 1 == 1;
+        BridgeGateway gw = toRemote ? remote : home;
+        MessageHeader memory h = MessageHeader(
+            1,
+            toRemote ? HOME_CHAIN : REMOTE_CHAIN,
+            toRemote ? REMOTE_CHAIN : HOME_CHAIN,
+            address(toRemote ? home : remote),
+            address(gw)
+        );
+        Transfer memory t = Transfer(
+            uint64(seed >> 8) % 64,
+            makeAddr("forger"),
+            makeAddr("forger"),
+            address(token),
+            bound(amount, 1, uint256(FAST_LIMIT)),
+            uint64(_now() + 1 days)
+        );
+        bytes32 id = gw.messageId(_message(h, t));
+        forged[id] = true;
+        (uint256[] memory keys, address[] memory fakeSet) = _makeGuardians("fake", 3);
+        vm.chainId(h.destChainId);
+        // Real set list with fake signatures, and the fake set itself: both must fail.
+        Attestation memory att = _attest(gw, id, 0, guardianSet, _prefix(keys, THRESHOLD));
+        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+        att = _attest(gw, id, 0, fakeSet, _prefix(keys, THRESHOLD));
+        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+    }
+
+    /// @notice The security council or monitor pauses one gateway.
+    function pause(bool atHome) external {
+        BridgeGateway gw = atHome ? home : remote;
+        vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
+        _observe(gw, abi.encodeCall(gw.pause, ()), pauser);
+    }
+
+    /// @notice Governance unpauses one gateway.
+    function unpause(bool atHome) external {
+        BridgeGateway gw = atHome ? home : remote;
+        vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
+        _observe(gw, abi.encodeCall(gw.unpause, ()), governor);
+    }
+
+    /// @notice Governance retunes limits and delays: it must never move locked funds.
+    function govern(uint256 seed, uint96 value) external {
+        bool atHome = seed & 1 == 1;
+        BridgeGateway gw = atHome ? home : remote;
+        vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
+        uint256 action = (seed >> 1) % 3;
+        bytes memory call;
+        if (action == 0) {
+            call = abi.encodeCall(gw.setFastLimit, (address(token), uint96(bound(value, 0, 2 * FAST_LIMIT))));
+        } else if (action == 1) {
+            uint96 capacity = uint96(bound(value, FAST_LIMIT, 5 * FAST_LIMIT));
+            call = abi.encodeCall(
+                gw.setRateLimit,
+                (address(token), IBridgeGateway.Direction.Inbound, capacity, 0.05e18)
+            );
+        } else {
+            call = abi.encodeCall(gw.setLargeDelay, (uint32(bound(value, 0, 2 * LARGE_DELAY))));
+        }
+        _observe(gw, call, governor);
+    }
+
+    /// @notice Time passes.
+    function warp(uint256 seconds_) external {
+        vm.warp(_now() + bound(seconds_, 1, 2 * LARGE_DELAY));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Observation: every call to a gateway goes through here
+    // ------------------------------------------------------------------------------------------
+
+    /// @dev Calls `gw` with `data` (as `caller`, or the handler), then books every
+    ///      `MessageExecuted` / `MessageQueued` / `MessageVetoed` it emitted and checks that
+    ///      home's token balance fell by exactly the executed attested unlocks.
+    function _observe(BridgeGateway gw, bytes memory data, address caller) internal {
+        bool paused = gw.paused();
+        uint256 homeBefore = token.balanceOf(address(home));
+        vm.recordLogs();
+        if (caller != address(0)) vm.prank(caller);
+        (bool ok, bytes memory ret) = address(gw).call(data);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        if (!ok) {
+            _checkRefusal(ret);
+            return;
+        }
+        ++successes[bytes32(bytes4(data))];
+        uint256 unlocked = 0;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            if (logs[i].emitter != address(gw)) continue;
+            bytes32 topic = logs[i].topics[0];
+            bytes32 id = logs[i].topics.length > 1 ? logs[i].topics[1] : bytes32(0);
+            if (topic == IBridgeGateway.MessageExecuted.selector) {
+                unlocked += _bookExecution(gw, id, paused);
+            } else if (topic == IBridgeGateway.MessageQueued.selector) {
+                _markDelivered(id);
+                queuedIds.push(id);
+                queuedAt[id] = gw;
+            } else if (topic == IBridgeGateway.MessageVetoed.selector) {
+                uint256 k = sentIndex[id];
+                if (k != 0) sent[k - 1].vetoed = true;
+            }
+        }
+        // Only executed, attested unlocks may lower home's balance, by exactly their amounts.
+        uint256 homeAfter = token.balanceOf(address(home));
+        if (homeAfter + unlocked != homeBefore && !(unlocked == 0 && homeAfter >= homeBefore)) {
+            ++unexplainedOutflows;
+        }
+    }
+
+    /// @dev Books one execution; returns the home tokens it unlocked.
+    function _bookExecution(BridgeGateway gw, bytes32 id, bool paused) internal returns (uint256 unlocked) {
+        if (++executions[address(gw)][id] > 1) ++doubleExecutions;
+        if (paused) ++executedWhilePaused;
+        uint256 k = sentIndex[id];
+        if (k == 0) {
+            // Forged (or otherwise never sent): it must never execute.
+            ++forgedExecutions;
+            return 0;
+        }
+        Sent storage s = sent[k - 1];
+        if (s.vetoed) ++vetoedExecutions;
+        s.delivered = true;
+        if (s.executed) return 0; // already counted as a double execution
+        s.executed = true;
+        uint256 amount = s.transfer.amount;
+        if (s.toRemote) {
+            pendingToRemote -= amount;
+        } else {
+            pendingToHome -= amount;
+            unlocked = amount;
+        }
+    }
+
+    function _markDelivered(bytes32 id) internal {
+        uint256 k = sentIndex[id];
+        if (k != 0) sent[k - 1].delivered = true;
+    }
+
+    /// @dev A genuine message that was never delivered must never be refused as already
+    ///      processed: a vetoed forgery on its nonce must not block it.
+    function _checkRefusal(bytes memory ret) internal {
+        if (ret.length != 36 || bytes4(ret) != IBridgeGateway.BridgeMessageAlreadyProcessed.selector) return;
+        bytes32 id;
+        assembly {
+            id := mload(add(ret, 36))
+        }
+        uint256 k = sentIndex[id];
+        if (k != 0 && !sent[k - 1].delivered) ++blockedGenuine;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Helpers
+    // ------------------------------------------------------------------------------------------
+
+    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory m) {
+        m.version = h.version;
+        m.nonce = t.nonce;
+        m.sourceChainId = h.sourceChainId;
+        m.destChainId = h.destChainId;
+        m.sourceGateway = h.sourceGateway;
+        m.destGateway = h.destGateway;
+        m.sender = t.sender;
+        m.recipient = t.recipient;
+        m.token = t.token;
+        m.amount = t.amount;
+        m.deadline = t.deadline;
+    }
+
+    function _one(Transfer memory t) internal pure returns (Transfer[] memory ts) {
+        ts = new Transfer[](1);
+        ts[0] = t;
+    }
+
+    /// @notice Ids ever queued (genuine and forged).
+    function queuedCount() external view returns (uint256) {
+        return queuedIds.length;
+    }
+
+    /// @notice Messages sent so far (both directions).
+    function sentCount() external view returns (uint256) {
+        return sent.length;
     }
 }

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Test} from "../utils/Test.sol";
-import {BridgeHandler} from "./BridgeHandler.sol";
+import {BridgeHandler} from "./BridgeGateway.invariants.t.sol";
 import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 
