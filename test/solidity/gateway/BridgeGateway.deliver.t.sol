@@ -5,7 +5,7 @@ import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
-import {MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
 contract BridgeGateway_deliver_Test is BridgeFixture {
     uint256 internal constant AMOUNT = 10e18;
@@ -579,5 +579,43 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         assertEq(bridgedToken.balanceOf(ts[1].recipient), 10e18, "second fits");
         assertEq(_status(ids[2]), uint256(IBridgeGateway.MessageStatus.Queued), "third exceeds the bucket");
         assertEq(gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound), 5e18, "left");
+    }
+}
+
+contract BridgeGateway_messageId_Test is BridgeFixture {
+    bytes32 internal constant MESSAGE_TYPEHASH = keccak256(
+        "Message(uint8 version,uint64 nonce,uint64 sourceChainId,uint64 destChainId,address sourceGateway,"
+        "address destGateway,address sender,address recipient,address token,uint256 amount,uint64 deadline)"
+    );
+
+    /// @notice The id is the EIP-712 struct hash of the message, field for field.
+    function testFuzz_messageId_isEip712StructHash_succeeds(Message memory m) public view {
+        bytes32 expected = keccak256(
+            bytes.concat(
+                abi.encode(MESSAGE_TYPEHASH, m.version, m.nonce, m.sourceChainId, m.destChainId, m.sourceGateway),
+                abi.encode(m.destGateway, m.sender, m.recipient, m.token, m.amount, m.deadline)
+            )
+        );
+        assertEq(gateway.messageId(m), expected, "struct hash");
+    }
+
+    /// @notice `deliver` computes ids from (header, transfer) in assembly; for any field values
+    ///         they equal `messageId` of the full message, so an attestation over the latter
+    ///         is accepted.
+    function testFuzz_messageId_matchesDeliveredBatchIds_succeeds(
+        uint64 nonce,
+        address sender,
+        address recipient,
+        uint256 amount,
+        uint64 deadline
+    ) public {
+        vm.assume(recipient != address(0));
+        amount = bound(amount, 1, FAST_LIMIT);
+        deadline = uint64(bound(deadline, _now(), type(uint64).max));
+        Transfer memory t = Transfer(nonce, sender, recipient, remoteHomeToken, amount, deadline);
+        uint256 before = bridgedToken.balanceOf(recipient);
+        _deliver(t);
+        assertEq(bridgedToken.balanceOf(recipient) - before, amount, "delivered under the messageId attestation");
+        assertTrue(gateway.isProcessed(REMOTE_CHAIN, nonce), "nonce");
     }
 }

@@ -108,7 +108,12 @@ contract MerkleLib_processProof_Test is MerkleFixture {
     }
 
     /// @notice A proof does not carry over to another leaf (unless its sibling is that leaf).
-    function testFuzz_processProof_otherLeaf_fails_succeeds(uint256 seed, uint8 n, uint256 i, uint256 j) public view {
+    function testFuzz_processProof_otherLeaf_missesRoot_succeeds(
+        uint256 seed,
+        uint8 n,
+        uint256 i,
+        uint256 j
+    ) public view {
         bytes32[] memory leaves = _leaves(seed, bound(n, 3, 40));
         i = bound(i, 0, leaves.length - 1);
         j = bound(j, 0, leaves.length - 1);
