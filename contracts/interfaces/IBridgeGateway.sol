@@ -226,8 +226,8 @@ interface IBridgeGateway {
     ///         (`local == homeToken`, lock/unlock here).
     function registerToken(address homeToken, address local) external;
 
-    /// @notice Sets the largest amount of `homeToken` that may execute without delay. Values at or
-    ///         above 2^88 - 1 are stored as 2^88 - 1: no fast limit beyond the rate-limit bucket.
+    /// @notice Sets the largest amount of `homeToken` that may execute without delay. Values above
+    ///         2^88 - 1 are stored as 2^88 - 1 (3.09e26 base units); larger transfers always wait.
     function setFastLimit(address homeToken, uint96 fastLimit) external;
 
     /// @notice Sets a token bucket. Capacity `type(uint96).max` means unlimited. The bucket starts full.
