@@ -102,6 +102,9 @@ describe("guardian service", () => {
       message: { nonce: sent.message.nonce.toString(), amount: parseUnits("100", 18).toString() },
     });
 
+    // Each guardian follows the chain on its own poll: wait for the second one too before
+    // asking both to sign (it may still be a poll behind the first).
+    await statesUntil(guardians[1]!, sent.msgId, "signable");
     const signatures = await attestAll(sent.msgId, sent.message);
     const before = await balanceOf("l2b", "ALPHA", recipient);
     await deliver(sent.message, signatures);
