@@ -169,3 +169,20 @@ export function toDeliveryBatch(messages: readonly Message[]): { header: Message
     })),
   };
 }
+
+/** The inverse of `toDeliveryBatch`: the full messages of a delivered batch (`Message` = header ∪ transfer). */
+export function fromDeliveryBatch(header: MessageHeader, transfers: readonly Transfer[]): Message[] {
+  return transfers.map((t) => ({
+    version: header.version,
+    nonce: t.nonce,
+    sourceChainId: header.sourceChainId,
+    destChainId: header.destChainId,
+    sourceGateway: header.sourceGateway,
+    destGateway: header.destGateway,
+    sender: t.sender,
+    recipient: t.recipient,
+    token: t.token,
+    amount: t.amount,
+    deadline: t.deadline,
+  }));
+}

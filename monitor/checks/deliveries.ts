@@ -14,7 +14,7 @@ import {
   type PublicClient,
 } from "viem";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
-import { messageId, type Message } from "../../core/message.js";
+import { fromDeliveryBatch, messageId, type Message } from "../../core/message.js";
 
 export interface DeliveredMessage {
   msgId: Hex;
@@ -40,22 +40,7 @@ export function messagesFromDeliverCalldata(input: Hex): DeliveredMessage[] | un
   }
   if (decoded.functionName !== "deliver") return undefined;
   const [header, transfers] = decoded.args;
-  return transfers.map((t) => {
-    const message: Message = {
-      version: header.version,
-      nonce: t.nonce,
-      sourceChainId: header.sourceChainId,
-      destChainId: header.destChainId,
-      sourceGateway: header.sourceGateway,
-      destGateway: header.destGateway,
-      sender: t.sender,
-      recipient: t.recipient,
-      token: t.token,
-      amount: t.amount,
-      deadline: t.deadline,
-    };
-    return { msgId: messageId(message), message };
-  });
+  return fromDeliveryBatch(header, transfers).map((message) => ({ msgId: messageId(message), message }));
 }
 
 /** A frame of geth's `callTracer` output (also served by anvil, reth and most providers). */
