@@ -3,7 +3,17 @@
  * deploys through these functions, so what is tested is what the devnet runs.
  */
 import { getAddress, keccak256, stringToHex } from "viem";
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import type {
+  Account,
+  Address,
+  Chain,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hex,
+  PublicClient,
+  Transport,
+  WalletClient,
+} from "viem";
 import {
   bridgeGatewayAbi,
   bridgeGatewayBytecode,
@@ -87,6 +97,21 @@ export interface TokenLimits {
 
 export const UNLIMITED = (1n << 96n) - 1n;
 
+type GatewayWrite = ContractFunctionName<typeof bridgeGatewayAbi, "nonpayable">;
+
+/** Calls a state-changing gateway function and waits for it; arguments are checked against the ABI. */
+async function writeGateway<F extends GatewayWrite>(
+  wallet: Wallet,
+  publicClient: PublicClient,
+  gateway: Address,
+  functionName: F,
+  args: ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", F>,
+) {
+  const request = { address: gateway, abi: bridgeGatewayAbi, functionName, args };
+  // viem cannot narrow its overloads for a generic function name; the signature above is typed.
+  return confirm(publicClient, await wallet.writeContract(request as Parameters<Wallet["writeContract"]>[0]));
+}
+
 /** Registers `local` for `homeToken` on a gateway and sets its limits (caller is the governor). */
 export async function registerToken(
   wallet: Wallet,
@@ -96,20 +121,21 @@ export async function registerToken(
   local: Address,
   limits: TokenLimits,
 ) {
-  const call = async (functionName: string, args: readonly unknown[]) =>
-    confirm(
-      publicClient,
-      await wallet.writeContract({
-        address: gateway,
-        abi: bridgeGatewayAbi,
-        functionName: functionName as "registerToken",
-        args: args as never,
-      }),
-    );
-  await call("registerToken", [homeToken, local]);
-  await call("setFastLimit", [homeToken, limits.fastLimit]);
-  await call("setRateLimit", [homeToken, 0, limits.inbound.capacity, limits.inbound.refillPerSecond]);
-  await call("setRateLimit", [homeToken, 1, limits.outbound.capacity, limits.outbound.refillPerSecond]);
+  await writeGateway(wallet, publicClient, gateway, "registerToken", [homeToken, local]);
+  await writeGateway(wallet, publicClient, gateway, "setFastLimit", [homeToken, limits.fastLimit]);
+  const { inbound, outbound } = limits;
+  await writeGateway(wallet, publicClient, gateway, "setRateLimit", [
+    homeToken,
+    0,
+    inbound.capacity,
+    inbound.refillPerSecond,
+  ]);
+  await writeGateway(wallet, publicClient, gateway, "setRateLimit", [
+    homeToken,
+    1,
+    outbound.capacity,
+    outbound.refillPerSecond,
+  ]);
 }
 
 /** Enables the route from `gateway` to the gateway on `remoteChainId` (caller is the governor). */
@@ -120,15 +146,7 @@ export async function setRoute(
   remoteChainId: bigint,
   remoteGateway: Address,
 ) {
-  await confirm(
-    publicClient,
-    await wallet.writeContract({
-      address: gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "setRoute",
-      args: [remoteChainId, remoteGateway, true],
-    }),
-  );
+  await writeGateway(wallet, publicClient, gateway, "setRoute", [remoteChainId, remoteGateway, true]);
 }
 
 /** Role ids of `BridgeGateway` (keccak256 of the role names, as the contract defines them). */
@@ -146,15 +164,7 @@ export async function grantRole(
   role: Hex,
   account: Address,
 ) {
-  await confirm(
-    publicClient,
-    await wallet.writeContract({
-      address: gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "grantRole",
-      args: [role, account],
-    }),
-  );
+  await writeGateway(wallet, publicClient, gateway, "grantRole", [role, account]);
 }
 
 /** One L2 of a bridge: the key that deploys there and governs during set-up, and its client. */
