@@ -119,7 +119,8 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         deadline = _checkedDeadline(deadline);
 
         RateLimitLib.Bucket storage bucket = _outboundBuckets[local.homeToken];
-        require(bucket.tryConsume(amount), BridgeRateLimited(local.homeToken, amount, bucket.available()));
+        // Explicit branch: the bucket's remaining room is only read to explain a refusal.
+        if (!bucket.tryConsume(amount)) revert BridgeRateLimited(local.homeToken, amount, bucket.available());
 
         if (local.isHome) {
             _lock(token, amount);
