@@ -17,6 +17,14 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/**
+ * Stages of an escape-hatch exit, the `stage` label of `bridge_escapes_total`: `cancelled` when
+ * the destination gateway cancels an undeliverable message, `refunded` when the source gateway
+ * pays the sender back.
+ */
+export const ESCAPE_STAGES = ["cancelled", "refunded"] as const;
+export type EscapeStage = (typeof ESCAPE_STAGES)[number];
+
 export class MonitorMetrics {
   readonly messagesSent: Counter<"source" | "dest">;
   readonly messagesDelivered: Counter<"source" | "dest" | "path">;
@@ -40,6 +48,9 @@ export class MonitorMetrics {
   readonly rpcErrors: Counter<"chain">;
   readonly unverifiedMessages: Gauge<"chain">;
   readonly monitorBalance: Gauge<"chain">;
+  readonly pendingSlo: Gauge;
+  /** Fed by the escape-hatch watcher: one increment per cancel (destination) or refund (source). */
+  readonly escapes: Counter<"chain" | "stage">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -176,6 +187,30 @@ export class MonitorMetrics {
       labelNames: ["chain"],
       registers,
     });
+    this.pendingSlo = new Gauge({
+      name: "bridge_pending_slo_seconds",
+      help: "The monitor's PENDING_SLO_SECONDS: an undelivered message older than this is late (compare with bridge_oldest_pending_age_seconds)",
+      registers,
+    });
+    this.escapes = new Counter({
+      name: "bridge_escapes_total",
+      help: "Escape-hatch exits seen, by chain and stage (cancelled on the destination, refunded on the source)",
+      labelNames: ["chain", "stage"],
+      registers,
+    });
     for (const kind of ALERT_KINDS) this.alerts.inc({ kind }, 0);
+  }
+
+  /**
+   * Creates every series a counter-based alert compares over time at 0, so the first event is an
+   * increase Prometheus can see (a series born at 1 has no earlier sample to differ from).
+   */
+  initChains(chains: readonly string[]): void {
+    for (const chain of chains) for (const stage of ESCAPE_STAGES) this.escapes.inc({ chain, stage }, 0);
+  }
+
+  /** Records one escape-hatch exit; called by the escape-hatch watcher. */
+  recordEscape(chain: string, stage: EscapeStage): void {
+    this.escapes.inc({ chain, stage });
   }
 }

@@ -103,6 +103,8 @@ export class Monitor {
       deps.logger.child({ component: "responder" }),
     );
     this.metrics.guardianThreshold.set(deps.manifest.guardianSet.threshold);
+    this.metrics.pendingSlo.set(deps.settings.pendingSloSeconds);
+    this.metrics.initChains(deps.chains.map((c) => c.info.name));
     this.guardians = deps.manifest.guardianSet.guardians.map((g) => ({
       address: g.address,
       url: g.url,
