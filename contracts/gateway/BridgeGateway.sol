@@ -14,6 +14,8 @@ import {MessageLib} from "../libraries/MessageLib.sol";
 import {MerkleLib} from "../libraries/MerkleLib.sol";
 import {GuardianSignatures} from "../libraries/GuardianSignatures.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
+import {IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "../interfaces/ICanonicalMessaging.sol";
+import {IEscapeHatch} from "../interfaces/IEscapeHatch.sol";
 
 /// @title BridgeGateway
 /// @notice The Portcullis gateway of one L2. Non-upgradeable: parameters change only through
@@ -80,6 +82,13 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ///      never-seen message may then take that nonce (the genuine one a forgery tried to block).
     mapping(uint64 sourceChainId => mapping(uint64 nonce => bool)) private _nonceReleased;
     mapping(bytes32 msgId => QueuedMessage) private _queued;
+
+    /// @dev Escape hatch wiring, set once by `initializeEscape` and never changed afterwards.
+    IL2CanonicalMessenger private _messenger;
+    address private _escapeHatch;
+    IL2CanonicalTokenBridge private _tokenBridge;
+    /// @dev Refunded sent messages, bit `nonce % 256` of word `nonce / 256` (like `_processed`).
+    mapping(uint256 word => uint256 bits) private _refunded;
 
     /// @param governor Receives GOVERNOR_ROLE (the deployer during set-up, then the timelock).
     /// @param guardians Initial guardian set (index 0), strictly ascending.
@@ -602,9 +611,123 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         emit DeadlineWindowsSet(minWindow, defaultWindow, maxWindow);
     }
 
+    /// @inheritdoc IBridgeGateway
+    function initializeEscape(
+        address messenger,
+        address escapeHatch,
+        address tokenBridge
+    ) external onlyRole(GOVERNOR_ROLE) {
+        require(address(_messenger) == address(0), BridgeEscapeAlreadyConfigured());
+        require(messenger.code.length != 0 && escapeHatch != address(0), BridgeInvalidParameter());
+        require(tokenBridge == address(0) || tokenBridge.code.length != 0, BridgeInvalidParameter());
+        _messenger = IL2CanonicalMessenger(messenger);
+        _escapeHatch = escapeHatch;
+        _tokenBridge = IL2CanonicalTokenBridge(tokenBridge);
+        emit EscapeInitialized(messenger, escapeHatch, tokenBridge);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Escape hatch
+    // ------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IBridgeGateway
+    /// @dev Mutual exclusion with delivery: `deliver` accepts a message only up to its deadline
+    ///      and this only after it, and both go through the (source chain, nonce) bit. A message
+    ///      whose bit is set and not released was delivered (perhaps paid out on the fast path,
+    ///      which records nothing else), so it cannot be cancelled; a queued one cannot either (it
+    ///      pays out or is vetoed). A vetoed one can: a veto must not strand a genuine sender's
+    ///      funds, and a forgery's refund is refused by the source, which never sent it.
+    ///      Cancelling takes the bit but leaves the nonce *released* (as a veto does): anyone can
+    ///      cancel a made-up expired message naming any nonce, and that must not block the
+    ///      genuine message with the same nonce. The cancelled id itself can never be delivered:
+    ///      taking a released nonce requires the id's status to be None.
+    ///      Deliberately not gated on `paused`: see the interface.
+    function cancelExpired(Message calldata message, bool refundOnL1) external nonReentrant returns (bytes32 msgId) {
+        IL2CanonicalMessenger messenger = _messenger;
+        require(address(messenger) != address(0), BridgeEscapeNotConfigured());
+        require(
+            message.destChainId == block.chainid && message.destGateway == address(this),
+            BridgeWrongDestination(message.destChainId, message.destGateway)
+        );
+        msgId = MessageLib.hash(message);
+        require(block.timestamp > message.deadline, BridgeMessageNotExpired(msgId, message.deadline));
+        require(!refundOnL1 || msg.sender == message.sender, BridgeOnlySenderChoosesL1(message.sender));
+
+        QueuedMessage storage entry = _queued[msgId];
+        MessageStatus status = entry.status;
+        if (status == MessageStatus.None) {
+            uint64 sourceChainId = message.sourceChainId;
+            uint64 nonce = message.nonce;
+            uint256 bit = 1 << (nonce & 0xff);
+            uint256 bits = _processed[sourceChainId][nonce >> 8];
+            if (bits & bit == 0) _processed[sourceChainId][nonce >> 8] = bits | bit;
+            else require(_nonceReleased[sourceChainId][nonce], BridgeMessageAlreadyProcessed(msgId));
+            _nonceReleased[sourceChainId][nonce] = true;
+        } else {
+            require(status == MessageStatus.Vetoed, BridgeInvalidMessageStatus(msgId, status));
+        }
+        entry.status = MessageStatus.Cancelled;
+        emit MessageCancelled(msgId, message.sourceChainId, message.nonce, refundOnL1);
+        messenger.sendToL1(_escapeHatch, abi.encodeCall(IEscapeHatch.onMessageCancelled, (message, refundOnL1)));
+    }
+
+    /// @inheritdoc IBridgeGateway
+    /// @dev The source's own record (`_sent`) is what makes a refund safe: the escape hatch only
+    ///      proves that the destination cancelled *some* message naming this gateway, and a
+    ///      cancelled forgery must not pay out here. Not gated on `paused` (see the interface).
+    function refund(Message calldata message, bool refundOnL1) external nonReentrant {
+        IL2CanonicalMessenger messenger = _messenger;
+        require(
+            address(messenger) != address(0) && msg.sender == address(messenger) &&
+                messenger.l1Sender() == _escapeHatch,
+            BridgeNotEscapeHatch(msg.sender)
+        );
+        bytes32 msgId = MessageLib.hash(message);
+        uint64 nonce = message.nonce;
+        require(
+            message.sourceChainId == block.chainid && message.sourceGateway == address(this) && _sent[nonce] == msgId,
+            BridgeUnknownMessage(msgId)
+        );
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = _refunded[nonce >> 8];
+        require(bits & bit == 0, BridgeAlreadyRefunded(msgId));
+        _refunded[nonce >> 8] = bits | bit;
+
+        InboundToken memory token = _inboundTokens[message.token];
+        address local = token.local;
+        uint256 amount = message.amount;
+        address to = message.sender;
+        // The outbound bucket is left as it is: it bounds how fast value leaves, and giving its
+        // room back on a refund would let cancelled messages be replayed as fresh capacity.
+        if (token.isHome) _locked[local] -= amount;
+        IL2CanonicalTokenBridge tokenBridge = _tokenBridge;
+        // L1 is possible only for a home token that is this rollup's canonical copy of an L1
+        // token; anything else (a bridged copy, a native L2 token) is refunded here instead, and
+        // the event says which happened.
+        bool onL1 = refundOnL1 && token.isHome && address(tokenBridge) != address(0) &&
+            tokenBridge.isCanonicalToken(local);
+        emit MessageRefunded(msgId, to, amount, onL1);
+        if (onL1) {
+            // The canonical bridge burns the gateway's tokens and withdraws them to `to` on L1.
+            tokenBridge.withdrawTo(local, to, amount);
+        } else {
+            _payOut(local, token.isHome, to, amount);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------
+
+    /// @notice True when the message this gateway sent with `nonce` was refunded by an escape.
+    function isRefunded(uint64 nonce) external view returns (bool) {
+        return _refunded[nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    /// @notice The escape hatch wiring (all zero until `initializeEscape`).
+    function escapeConfig() external view returns (address messenger, address escapeHatch, address tokenBridge) {
+        return (address(_messenger), _escapeHatch, address(_tokenBridge));
+    }
 
     /// @inheritdoc IBridgeGateway
     function messageId(Message calldata message) external pure returns (bytes32) {

@@ -98,6 +98,14 @@ interface IBridgeGateway {
     event Paused(address indexed by);
     /// @notice The gateway was unpaused (governance only).
     event Unpaused(address indexed by);
+    /// @notice The escape hatch was connected (once, see `initializeEscape`).
+    event EscapeInitialized(address messenger, address escapeHatch, address tokenBridge);
+    /// @notice A message addressed here expired undelivered (or was vetoed) and was cancelled;
+    ///         its refund is on its way to the source through L1.
+    event MessageCancelled(bytes32 indexed msgId, uint64 indexed sourceChainId, uint64 nonce, bool refundOnL1);
+    /// @notice A message sent from here was refunded to `to` (on this chain, or on L1 when
+    ///         `onL1`: the canonical withdrawal was started).
+    event MessageRefunded(bytes32 indexed msgId, address indexed to, uint256 amount, bool onL1);
 
     // ------------------------------------------------------------------------------------------
     // Errors
@@ -159,6 +167,19 @@ interface IBridgeGateway {
     error BridgeInvalidGuardianSet();
     /// @notice A rate limit or delay parameter is out of range.
     error BridgeInvalidParameter();
+    /// @notice The escape hatch is not configured on this gateway yet, or is already.
+    error BridgeEscapeNotConfigured();
+    error BridgeEscapeAlreadyConfigured();
+    /// @notice `cancelExpired` before the message's deadline.
+    error BridgeMessageNotExpired(bytes32 msgId, uint64 deadline);
+    /// @notice Only the message's sender may ask for the refund on L1.
+    error BridgeOnlySenderChoosesL1(address sender);
+    /// @notice `refund` did not come from the L1 escape hatch through the canonical messenger.
+    error BridgeNotEscapeHatch(address caller);
+    /// @notice `refund` names a message this gateway never sent.
+    error BridgeUnknownMessage(bytes32 msgId);
+    /// @notice The message was refunded already.
+    error BridgeAlreadyRefunded(bytes32 msgId);
 
     // ------------------------------------------------------------------------------------------
     // User and relayer functions
@@ -238,6 +259,34 @@ interface IBridgeGateway {
 
     /// @notice Sets the bounds and the default for how long a sent message stays deliverable.
     function setDeadlineWindows(uint32 minWindow, uint32 defaultWindow, uint32 maxWindow) external;
+
+    /// @notice Connects the gateway to its rollup's canonical messaging and the L1 escape hatch.
+    ///         Callable once: afterwards nobody, governance included, can re-point where refunds
+    ///         come from (that would let a role mint or unlock without an L1-proven escape).
+    /// @param messenger This L2's canonical messenger adapter (`IL2CanonicalMessenger`).
+    /// @param escapeHatch The `EscapeHatch` contract on L1.
+    /// @param tokenBridge This L2's canonical token bridge adapter, used for refunds to L1
+    ///        (`IL2CanonicalTokenBridge`); zero when the rollup has none (refunds stay on L2).
+    function initializeEscape(address messenger, address escapeHatch, address tokenBridge) external;
+
+    // ------------------------------------------------------------------------------------------
+    // Escape hatch (no guardian, relayer or role involved)
+    // ------------------------------------------------------------------------------------------
+
+    /// @notice After `message.deadline`, cancels an undelivered message addressed to this
+    ///         gateway — or one the council vetoed — so it can never be delivered, and sends the
+    ///         cancellation to the L1 escape hatch over the rollup's canonical messaging. Anyone
+    ///         may call it; only the message's sender may set `refundOnL1`. Works while paused:
+    ///         a user's exit does not depend on whoever paused the bridge.
+    /// @return msgId The cancelled message's id.
+    function cancelExpired(Message calldata message, bool refundOnL1) external returns (bytes32 msgId);
+
+    /// @notice Refunds a message this gateway sent and its destination cancelled: unlocks or
+    ///         re-mints to the sender here, or (when `refundOnL1` and the token is the rollup's
+    ///         canonical representation of an L1 token) starts its withdrawal to the sender on L1.
+    ///         Only the L1 escape hatch can call it, through the canonical messenger. Works while
+    ///         paused, at most once per message.
+    function refund(Message calldata message, bool refundOnL1) external;
 
     // ------------------------------------------------------------------------------------------
     // Views
