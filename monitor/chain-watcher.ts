@@ -66,6 +66,10 @@ export interface ChainPoll {
   queued: QueuedEvent[];
   executed: ExecutedEvent[];
   vetoed: (At & { msgId: Hex })[];
+  /** Escape hatch: messages addressed here cancelled after their deadline. */
+  cancelled: (At & { msgId: Hex; sourceChainId: bigint })[];
+  /** Escape hatch: messages sent from here refunded through L1. */
+  refunded: (At & { msgId: Hex })[];
   unpaused: At[];
 }
 
@@ -156,6 +160,8 @@ export class ChainWatcher {
       queued: [],
       executed: [],
       vetoed: [],
+      cancelled: [],
+      refunded: [],
       unpaused: [],
     };
     const queuedHere = new Set<Hex>();
@@ -191,6 +197,12 @@ export class ChainWatcher {
         }
         case "MessageVetoed":
           out.vetoed.push({ ...at, msgId: e.args.msgId });
+          break;
+        case "MessageCancelled":
+          out.cancelled.push({ ...at, msgId: e.args.msgId, sourceChainId: e.args.sourceChainId });
+          break;
+        case "MessageRefunded":
+          out.refunded.push({ ...at, msgId: e.args.msgId });
           break;
         case "Unpaused":
           out.unpaused.push(at);

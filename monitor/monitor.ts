@@ -297,6 +297,31 @@ export class Monitor {
       this.queuedRoutes.delete(v.msgId);
       this.ledger.complete(v.msgId);
     }
+    this.applyEscapes(p);
+  }
+
+  /**
+   * Escape hatch. A cancelled message will never be delivered, so it leaves the ledger (no
+   * longer pending, no latency); its value is back on the source once refunded. Solvency needs
+   * nothing extra: a refund unlocks at home what was never minted, or re-mints a copy that was
+   * burnt and never unlocked (see checks/supply.ts), so locked ≥ minted holds throughout.
+   * A cancelled made-up message (anyone can cancel one) is counted too: its refund fails on
+   * the source, which never sent it, so it never reaches the `refunded` stage.
+   */
+  private applyEscapes(p: ChainPoll) {
+    const chain = this.chainName(p.chainId);
+    for (const c of p.cancelled) {
+      this.metrics.recordEscape(chain, "cancelled");
+      this.queuedRoutes.delete(c.msgId);
+      this.alerts.resolve(`pending:${c.msgId}`);
+      this.ledger.complete(c.msgId);
+      this.logger.warn({ chain, msgId: c.msgId, txHash: c.txHash }, "message cancelled through the escape hatch");
+    }
+    for (const r of p.refunded) {
+      this.metrics.recordEscape(chain, "refunded");
+      this.ledger.complete(r.msgId);
+      this.logger.warn({ chain, msgId: r.msgId, txHash: r.txHash }, "message refunded through the escape hatch");
+    }
   }
 
   private queuedSource(msgId: Hex, fallback?: bigint): bigint | undefined {
@@ -476,7 +501,12 @@ export class Monitor {
         // also know this very message (a queue entry; fast ones the monitor never misses).
         const dest = this.gateways.get(Number(m.message.destChainId));
         if (dest && (await dest.isProcessed(m.message.sourceChainId, m.message.nonce))) {
-          if ((await dest.queuedStatus(m.msgId)) !== MessageStatus.None) {
+          const status = await dest.queuedStatus(m.msgId);
+          if (status === MessageStatus.Cancelled) {
+            this.ledger.complete(m.msgId);
+            continue;
+          }
+          if (status !== MessageStatus.None) {
             this.ledger.markQueued(m.msgId);
             continue;
           }
