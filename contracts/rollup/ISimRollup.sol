@@ -51,6 +51,9 @@ interface ISimL2Messenger is IL2CanonicalMessenger {
     error MessengerNotRelaying();
     /// @notice A relay was started from inside another relay.
     error MessengerReentrantRelay();
+    /// @notice The deposit ran out of gas with less than `DEPOSIT_GAS` available: the sequencer
+    ///         must send the relay again with more gas (it is not recorded as failed).
+    error MessengerInsufficientGas(uint256 available, uint256 required);
     /// @notice `retryDeposit` of a deposit that is not waiting for a retry.
     error MessengerDepositNotFailed(bytes32 depositHash);
     /// @notice A retried deposit reverted again (its revert data attached); it stays retryable.
@@ -58,6 +61,9 @@ interface ISimL2Messenger is IL2CanonicalMessenger {
 
     /// @notice The only account that may call `relayFromL1` (immutable).
     function SEQUENCER() external view returns (address);
+
+    /// @notice Gas a deposit is guaranteed before running out of gas counts as its own failure.
+    function DEPOSIT_GAS() external view returns (uint256);
 
     /// @notice Relays L1 deposit `depositNonce` (must be the next one): calls `target` with
     ///         `data` while `l1Sender()` reports `l1Sender`. A reverting target does not revert

@@ -16,6 +16,14 @@ contract SimL2Messenger is ISimL2Messenger {
     /// @inheritdoc ISimL2Messenger
     address public immutable SEQUENCER;
 
+    /// @inheritdoc ISimL2Messenger
+    /// @dev Deposits carry no gas limit (the adapter interface has none), so the sequencer could
+    ///      starve a target into failing. A failure that used up the forwarded gas while less than
+    ///      this was available reverts the relay instead (gas estimation then finds the right
+    ///      amount); with at least this much, a gas-burning target is recorded as failed, so it
+    ///      cannot stall the deposits behind it either.
+    uint256 public constant DEPOSIT_GAS = 5_000_000;
+
     bytes32[] private _withdrawals;
 
     /// @inheritdoc ISimL2Messenger
@@ -63,9 +71,13 @@ contract SimL2Messenger is ISimL2Messenger {
         require(depositNonce == nextDepositNonce, MessengerDepositOutOfOrder(nextDepositNonce, depositNonce));
         nextDepositNonce = depositNonce + 1;
         bytes32 hash = depositHash(depositNonce, l1Sender_, target, data);
+        uint256 available = gasleft();
         if (_relay(l1Sender_, target, data)) {
             emit DepositRelayed(depositNonce, hash);
         } else {
+            // Out of gas leaves the caller ~1/64 of what was available (EIP-150).
+            bool exhausted = gasleft() <= available / 63;
+            require(!exhausted || available >= DEPOSIT_GAS, MessengerInsufficientGas(available, DEPOSIT_GAS));
             failedDeposits[hash] = true;
             emit DepositFailed(depositNonce, hash);
         }

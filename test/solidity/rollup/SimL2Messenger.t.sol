@@ -5,6 +5,15 @@ import {RollupFixture, RecordingTarget} from "./RollupFixture.sol";
 import {SimL2Messenger} from "../../../contracts/rollup/SimL2Messenger.sol";
 import {ISimL2Messenger} from "../../../contracts/rollup/ISimRollup.sol";
 
+/// @notice A deposit target that burns all the gas it is given.
+contract GasBurner {
+    uint256 public counter;
+
+    function burn() external {
+        while (true) ++counter;
+    }
+}
+
 abstract contract MessengerFixture is RollupFixture {
     SimL2Messenger internal messenger;
     RecordingTarget internal target;
@@ -97,6 +106,29 @@ contract SimL2Messenger_relayFromL1_Test is MessengerFixture {
         assertTrue(messenger.failedDeposits(hash), "kept for a retry");
         assertEq(messenger.nextDepositNonce(), 1, "the sequencer is not stuck");
         assertEq(target.calls(), 0, "not executed");
+    }
+
+    function test_relayFromL1_starvedTarget_reverts() public {
+        GasBurner burner = new GasBurner();
+        bytes memory data = abi.encodeCall(GasBurner.burn, ());
+        vm.prank(sequencer);
+        (bool ok, bytes memory reason) = address(messenger).call{gas: 300_000}(
+            abi.encodeCall(messenger.relayFromL1, (0, l1Sender, address(burner), data))
+        );
+        assertFalse(ok, "the relay reverts");
+        // The exact `available` figure depends on the call overhead; only the error is checked.
+        assertEq(bytes32(bytes4(reason)), bytes32(ISimL2Messenger.MessengerInsufficientGas.selector), "error");
+        assertEq(messenger.nextDepositNonce(), 0, "not consumed: the sequencer retries with more gas");
+    }
+
+    function test_relayFromL1_gasBurnerWithFullBudget_recordedAsFailed_succeeds() public {
+        GasBurner burner = new GasBurner();
+        bytes memory data = abi.encodeCall(GasBurner.burn, ());
+        uint256 budget = messenger.DEPOSIT_GAS() + 200_000;
+        vm.prank(sequencer);
+        messenger.relayFromL1{gas: budget}(0, l1Sender, address(burner), data);
+        assertTrue(messenger.failedDeposits(messenger.depositHash(0, l1Sender, address(burner), data)), "failed");
+        assertEq(messenger.nextDepositNonce(), 1, "the deposits behind it are not stalled");
     }
 
     function test_l1Sender_outsideRelay_reverts() public {
