@@ -282,12 +282,13 @@ export class BridgeSdk {
   }
 
   /** The `send` call of a prepared transfer (benchmarks sign it themselves). */
-  sendCall(t: Pick<PreparedTransfer, "from" | "to" | "sourceToken" | "recipient" | "amount">) {
+  /** The `send` call of a transfer; `deadline` 0 lets the gateway apply its default window. */
+  sendCall(t: Pick<PreparedTransfer, "from" | "to" | "sourceToken" | "recipient" | "amount">, deadline = 0n) {
     return {
       address: t.from.gateway,
       abi: bridgeGatewayAbi,
       functionName: "send" as const,
-      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient, t.amount, 0n] as const,
+      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient, t.amount, deadline] as const,
     };
   }
 
@@ -299,7 +300,12 @@ export class BridgeSdk {
   async sendTransfer(
     wallet: ChainWallet,
     t: PreparedTransfer,
-    hooks: { onApproval?: (hash: Hex) => void; onSubmitted?: (hash: Hex) => void } = {},
+    hooks: {
+      onApproval?: (hash: Hex) => void;
+      onSubmitted?: (hash: Hex) => void;
+      /** Unix seconds after which the message can no longer be delivered (and can be escaped). */
+      deadline?: bigint;
+    } = {},
   ): Promise<SentRecord> {
     const client = this.client(t.from);
     if (t.sourceIsHome && t.allowance < t.amount) {
@@ -315,7 +321,7 @@ export class BridgeSdk {
     }
     let request;
     try {
-      ({ request } = await client.simulateContract({ account: wallet.account, ...this.sendCall(t) }));
+      ({ request } = await client.simulateContract({ account: wallet.account, ...this.sendCall(t, hooks.deadline) }));
     } catch (e) {
       throw explainRevert(e, t.from.name) ?? e;
     }
@@ -718,7 +724,8 @@ export function explainRevert(e: unknown, chain: string): BridgeInputError | und
   return new BridgeInputError(sentence ?? `the ${chain} gateway refused the transfer: ${revert.shortMessage}`);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
