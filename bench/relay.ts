@@ -6,7 +6,7 @@
  * N transfers of ALPHA (home l2a) go l2a → l2b from many generated senders (funded with
  * anvil_setBalance, tokens from the TestToken faucet), each amount under the fast limit and
  * all of them within the inbound bucket, so every transfer takes the fast path; if the deployed
- * limits were too small, the governor key raises them and the output says so. The sends are
+ * limits were too small, governance (council Safe + timelock) raises them and the output says so. The sends are
  * signed in advance and submitted as JSON-RPC batches, so the source chain, not this script,
  * sets the pace.
  *
@@ -42,6 +42,8 @@ import { onLauncherExit } from "../core/service/launcher.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Manifest, TokenInfo } from "../core/manifest.js";
 import type { GatewayChain } from "../cli/input.js";
+import { Council } from "../cli/council/council.js";
+import { CouncilStore } from "../cli/council/store.js";
 import { startDevnet, type Devnet } from "../devnet/start.js";
 
 const args = new Command("bench:relay")
@@ -133,13 +135,12 @@ interface Setup {
 
 /**
  * Makes sure the bench measures the fast path: every amount under the fast limit and the total
- * within both buckets. Raises the limits with the governor (the devnet deployer) if not.
+ * within both buckets. Raises the limits through governance (council Safe + timelock) if not.
  */
 async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, s: Setup): Promise<string[]> {
   const notes: string[] = [];
   const total = s.amounts.reduce((a, b) => a + b, 0n);
   const largest = s.amounts.reduce((a, b) => (b > a ? b : a), 0n);
-  const governor = privateKeyToAccount(devnet.manifest.devKeys!.deployer as Hex);
   const home = s.token.homeToken;
   const fmt = (v: bigint) => `${v / 10n ** BigInt(s.token.decimals)} ${s.token.symbol}`;
   const read = <T>(chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) =>
@@ -149,22 +150,17 @@ async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, s: Setup): Promise<s
       functionName,
       args: fnArgs,
     } as never) as Promise<T>;
+  // No key governs: limits change through the council Safe and the devnet's short timelock.
+  const council = new Council(devnet.manifest, new CouncilStore(join(devnet.options.dir, "council", "pending.json")));
   const write = async (chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) => {
-    const wallet = sdk.wallet(chain, devnet.manifest.devKeys!.deployer as Hex);
-    const hash = await wallet.writeContract({
-      address: chain.gateway,
-      abi: bridgeGatewayAbi,
-      functionName,
-      args: fnArgs,
-      account: governor,
-    } as never);
-    const receipt = await sdk.client(chain).waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${functionName} on ${chain.name} reverted`);
+    const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args: fnArgs } as never);
+    const keys = devnet.manifest.devKeys!.council as Hex[];
+    await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description: functionName }], keys);
   };
   const inbound = await read<{ fastLimit: bigint }>(s.dst, "inboundToken", [home]);
   if (largest > inbound.fastLimit) {
     await write(s.dst, "setFastLimit", [home, largest]);
-    notes.push(`raised the ${s.dst.name} fast limit of ${s.token.symbol} to ${fmt(largest)} (governor key)`);
+    notes.push(`raised the ${s.dst.name} fast limit of ${s.token.symbol} to ${fmt(largest)} (governance)`);
   }
   for (const [chain, direction, name] of [
     [s.dst, Direction.Inbound, "inbound"],
@@ -174,7 +170,7 @@ async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, s: Setup): Promise<s
     if (room < total) {
       const bucket = await read<{ refillPerSecond: bigint }>(chain, "rateLimit", [home, direction]);
       await write(chain, "setRateLimit", [home, direction, total * 2n, bucket.refillPerSecond]);
-      notes.push(`raised the ${chain.name} ${name} bucket of ${s.token.symbol} to ${fmt(total * 2n)} (governor key)`);
+      notes.push(`raised the ${chain.name} ${name} bucket of ${s.token.symbol} to ${fmt(total * 2n)} (governance)`);
     }
   }
   return notes;

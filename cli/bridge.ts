@@ -5,6 +5,7 @@
  *                   [--recipient <address>] [--key <hex>] [--no-follow] [--timeout <seconds>]
  *   bridge status <msgId|txHash> [--follow] [--json]
  *   bridge balances [--address <address>] [--json]
+ *   bridge council pause|veto|propose|cancel|sign|pending|execute …   (cli/council.ts)
  *
  * Environment: MANIFEST (deployment manifest, default .devnet/manifest.json), BRIDGE_KEY (signing
  * key; on a devnet manifest the first funded dev user is the default).
@@ -20,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import type { Address, Hex } from "viem";
 import { loadManifest, ManifestError, type Manifest } from "../core/manifest.js";
+import { registerCouncilCommands } from "./council.js";
 import { BridgeInputError } from "./errors.js";
 import { parseAddress, resolveKey } from "./input.js";
 
@@ -66,6 +68,8 @@ program
   .option("--json", "print machine-readable JSON")
   .addOption(manifestOption())
   .action((opts) => run(() => balances(opts)));
+
+registerCouncilCommands(program, { run, load: async (path) => (await load(path)).manifest });
 
 // -----------------------------------------------------------------------------------------------
 

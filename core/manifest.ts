@@ -13,6 +13,32 @@ const address = z
   .transform((v) => getAddress(v));
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "not a 32-byte hex private key");
 
+/**
+ * Who governs a chain: the security council Safe (owners, threshold), the TimelockController
+ * holding GOVERNOR_ROLE on the gateway, and the Safe contracts protocol-kit is pointed at.
+ */
+export const governanceSchema = z.object({
+  safe: address,
+  owners: z.array(address).min(1),
+  threshold: z.number().int().positive(),
+  timelock: address,
+  /** The timelock's minimum delay at deployment. */
+  delaySeconds: z.number().int().nonnegative(),
+  /** First block of the governance contracts: scans for timelock operations start here. */
+  deployBlock: z.number().int().nonnegative(),
+  /** protocol-kit `contractNetworks` entry for this chain. */
+  safeContracts: z.object({
+    safeSingletonAddress: address,
+    safeProxyFactoryAddress: address,
+    fallbackHandlerAddress: address,
+    multiSendAddress: address,
+    multiSendCallOnlyAddress: address,
+    signMessageLibAddress: address,
+    createCallAddress: address,
+    simulateTxAccessorAddress: address,
+  }),
+});
+
 export const chainSchema = z.object({
   /** Short name used on the command line: "l1", "l2a", ... */
   name: z.string().min(1),
@@ -25,6 +51,8 @@ export const chainSchema = z.object({
   gateway: address.optional(),
   /** Block the gateway was deployed in: where log scans start. */
   deployBlock: z.number().int().nonnegative().optional(),
+  /** Council Safe and timelock of this chain. */
+  governance: governanceSchema.optional(),
 });
 
 export const tokenSchema = z.object({
@@ -54,21 +82,37 @@ export const manifestSchema = z.object({
     threshold: z.number().int().positive(),
     guardians: z.array(guardianSchema).min(1),
   }),
+  /**
+   * Every guardian endpoint operators run, current or standby: after a rotation the gateways
+   * name the new members, and relayers find their URLs here (members absent from it cannot be
+   * asked to sign). Defaults to the initial set.
+   */
+  guardianDirectory: z.array(guardianSchema).optional(),
   tokens: z.array(tokenSchema),
   params: z.object({
     largeDelaySeconds: z.number().int().nonnegative(),
   }),
-  roles: z.object({
-    governor: address,
-    pausers: z.array(address),
-    vetoers: z.array(address),
-  }),
+  /** Role holders per chain name (what deployment granted; the chains are the truth). */
+  roles: z.record(
+    z.string(),
+    z.object({
+      /** GOVERNOR_ROLE: the chain's TimelockController, nothing else. */
+      governor: address,
+      /** PAUSER_ROLE and VETO_ROLE: the council Safe and the monitor's key. */
+      pausers: z.array(address),
+      vetoers: z.array(address),
+    }),
+  ),
   /** Devnet only: well-known local keys so tools can act without a wallet. Never in production. */
   devKeys: z
     .object({
       deployer: privateKey,
       monitor: privateKey,
+      /** The council Safe's owners (local use only). */
+      council: z.array(privateKey).default([]),
       guardians: z.array(privateKey),
+      /** Guardians running on standby, outside the initial set (rotation targets). */
+      standbyGuardians: z.array(privateKey).default([]),
       relayers: z.array(privateKey),
       users: z.array(privateKey),
     })
@@ -108,6 +152,11 @@ export function loadManifest(path: string): Manifest {
     throw new ManifestError(`${path} is not JSON: ${(e as Error).message}`);
   }
   return parseManifest(json, path);
+}
+
+/** Every guardian endpoint known: the directory, or the initial set when there is none. */
+export function guardianDirectory(manifest: Manifest): z.infer<typeof guardianSchema>[] {
+  return manifest.guardianDirectory ?? manifest.guardianSet.guardians;
 }
 
 /** The L2s: every chain with a gateway. */

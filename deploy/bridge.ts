@@ -1,8 +1,9 @@
 /**
  * Deploys a whole bridge over JSON-RPC — a gateway per L2, home and bridged tokens, routes
- * between every pair of L2s, limits, the monitor's PAUSER/VETO roles — and returns the
- * deployment manifest every service and the CLI read. The devnet and the integration tests both
- * deploy through this function.
+ * between every pair of L2s, limits, the monitor's PAUSER/VETO roles, then governance on every
+ * chain (council Safe + timelock, `deploy/governance.ts`), which takes GOVERNOR_ROLE from the
+ * deployer — and returns the deployment manifest every service and the CLI read. The devnet and
+ * the integration tests both deploy through this function.
  */
 import { privateKeyToAccount } from "viem/accounts";
 import { parseUnits, type Hex } from "viem";
@@ -11,6 +12,7 @@ import { publicClientFor, walletClientFor } from "../core/chains.js";
 import { parseManifest, type Manifest } from "../core/manifest.js";
 import { sortGuardians } from "../core/attestation.js";
 import { confirm, deployBridgeContracts, type TokenLimits } from "./contracts.js";
+import { DEFAULT_ESCAPE_TIMING, deployGovernance, escapeDurationSeconds } from "./governance.js";
 
 export interface ChainInput {
   name: string;
@@ -38,6 +40,18 @@ export interface BridgeDeployInput {
   guardianKeys: Hex[];
   guardianUrls: string[];
   threshold: number;
+  /** Guardians operators run on standby (not in the initial set): listed in the guardian directory. */
+  standbyGuardianKeys?: Hex[];
+  standbyGuardianUrls?: string[];
+  /** Owners of the council Safe on every chain, and how many must sign. */
+  councilKeys: Hex[];
+  councilThreshold: number;
+  /** The timelock's delay; default (and floor): `escapeDurationSeconds`. */
+  governanceDelaySeconds?: number;
+  /** Lets a delay below the escape duration through, with a loud warning (devnet only). */
+  allowShortGovernanceDelay?: boolean;
+  /** The rollups' L2→L1 finalization window (default 7 days); part of the escape duration. */
+  finalizationWindowSeconds?: number;
   relayerKeys: Hex[];
   userKeys: Hex[];
   tokens: TokenInput[];
@@ -91,30 +105,61 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
     }
   }
 
+  const escape = { ...DEFAULT_ESCAPE_TIMING, finalizationWindow: input.finalizationWindowSeconds ?? 7 * 86_400 };
+  const governance = await deployGovernance(
+    input.chains.map((c) => ({
+      ...c,
+      wallet: walletClientFor({ ...c }, deployer),
+      publicClient: publicClientFor({ ...c }),
+      gateway: deployed.gateways[c.name]?.address,
+    })),
+    {
+      deployerKey: input.deployerKey,
+      councilOwners: input.councilKeys.map((k) => privateKeyToAccount(k).address),
+      councilThreshold: input.councilThreshold,
+      delaySeconds: input.governanceDelaySeconds ?? escapeDurationSeconds(escape),
+      escape,
+      allowShortGovernanceDelay: input.allowShortGovernanceDelay,
+      pausersAndVetoers: [monitor.address],
+    },
+  );
+  const initialSet = sortGuardians(guardianAddresses).map((address) => ({
+    address,
+    url: input.guardianUrls[guardianAddresses.indexOf(address)]!,
+  }));
+
   return parseManifest({
     version: 1,
     network: input.network,
     chains: input.chains.map((c) => {
       const gateway = deployed.gateways[c.name];
-      return gateway ? { ...c, gateway: gateway.address, deployBlock: gateway.deployBlock } : c;
+      const chain = { ...c, governance: governance[c.name] };
+      return gateway ? { ...chain, gateway: gateway.address, deployBlock: gateway.deployBlock } : chain;
     }),
-    guardianSet: {
-      index: 0,
-      threshold: input.threshold,
-      guardians: sortGuardians(guardianAddresses).map((address) => ({
-        address,
-        url: input.guardianUrls[guardianAddresses.indexOf(address)]!,
+    guardianSet: { index: 0, threshold: input.threshold, guardians: initialSet },
+    guardianDirectory: [
+      ...initialSet,
+      ...(input.standbyGuardianKeys ?? []).map((k, i) => ({
+        address: privateKeyToAccount(k).address,
+        url: input.standbyGuardianUrls![i]!,
       })),
-    },
+    ],
     tokens: deployed.tokens,
     params: { largeDelaySeconds: input.largeDelaySeconds },
-    roles: { governor: deployer.address, pausers: [monitor.address], vetoers: [monitor.address] },
+    roles: Object.fromEntries(
+      l2s.map((c) => {
+        const { timelock, safe } = governance[c.name]!;
+        return [c.name, { governor: timelock, pausers: [safe, monitor.address], vetoers: [safe, monitor.address] }];
+      }),
+    ),
     ...(input.includeDevKeys
       ? {
           devKeys: {
             deployer: input.deployerKey,
             monitor: input.monitorKey,
+            council: input.councilKeys,
             guardians: input.guardianKeys,
+            standbyGuardians: input.standbyGuardianKeys ?? [],
             relayers: input.relayerKeys,
             users: input.userKeys,
           },

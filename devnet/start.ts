@@ -28,8 +28,11 @@ export function devKey(index: number): Hex {
   return bytesToHex(key);
 }
 
-/** Dev account layout (anvil funds the first `accounts` of them on every chain). */
-const KEYS = { deployer: 0, monitor: 1, guardians: 2, relayers: 8, users: 12 } as const;
+/**
+ * Dev account layout (anvil funds the first `accounts` of them on every chain). Guardians use
+ * 2..7: the initial set first, then the standby guardians.
+ */
+const KEYS = { deployer: 0, monitor: 1, guardians: 2, relayers: 8, users: 12, council: 20 } as const;
 
 export interface DevnetOptions {
   /** Where the manifest, logs and service data go. Wiped at start. */
@@ -43,6 +46,13 @@ export interface DevnetOptions {
   largeDelaySeconds: number;
   /** Transfers above this many whole tokens wait for each guardian operator's approval. */
   approvalAbove: string;
+  /** Guardians started outside the initial set, so a rotation has somewhere to go. */
+  standbyGuardians: number;
+  /**
+   * The timelock's delay. The devnet's is far below the escape duration (so a test can wait it
+   * out); deployment allows it only because the devnet passes `allowShortGovernanceDelay`.
+   */
+  governanceDelaySeconds: number;
   /** Use this Redis instead of starting one. */
   redisUrl?: string;
   /** Start guardians, relayers and monitor (false: chains, Redis and contracts only). */
@@ -63,6 +73,8 @@ export const DEFAULT_DEVNET: DevnetOptions = {
   confirmations: 1,
   largeDelaySeconds: 20,
   approvalAbove: "1000000",
+  standbyGuardians: 1,
+  governanceDelaySeconds: 8,
   services: true,
   serviceStartTimeoutMs: 180_000,
 };
@@ -78,6 +90,9 @@ const DEVNET_SERVICE_ENV: Record<string, string> = {
   RETRY_BASE_MS: "250",
   RETRY_MAX_MS: "5000",
   BATCH_SIZE: "256",
+  // A guardian-set rotation reaches guardians and relayers within a second.
+  GUARDIAN_SET_CACHE_SECONDS: "1",
+  GUARDIAN_SET_TTL_MS: "1000",
 };
 
 const L2_NAMES = ["l2a", "l2b", "l2c", "l2d"];
@@ -119,6 +134,9 @@ export class Devnet {
 export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise<Devnet> {
   const options = { ...DEFAULT_DEVNET, ...partial };
   if (options.l2Count < 2 || options.l2Count > L2_NAMES.length) throw new Error("l2Count must be 2..4");
+  if (options.guardians + options.standbyGuardians > KEYS.relayers - KEYS.guardians) {
+    throw new Error(`at most ${KEYS.relayers - KEYS.guardians} guardians, standby included`);
+  }
   const dir = resolve(options.dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -139,11 +157,17 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
     const redisUrl = options.redisUrl ?? redis!.url;
 
     const ports = {
-      guardians: await Promise.all(Array.from({ length: options.guardians }, () => freePort())),
+      guardians: await Promise.all(
+        Array.from({ length: options.guardians + options.standbyGuardians }, () => freePort()),
+      ),
       relayers: await Promise.all(Array.from({ length: options.relayers }, () => freePort())),
       monitor: await freePort(),
     };
-    const guardianKeys = Array.from({ length: options.guardians }, (_, i) => devKey(KEYS.guardians + i));
+    const allGuardianKeys = Array.from({ length: options.guardians + options.standbyGuardians }, (_, i) =>
+      devKey(KEYS.guardians + i),
+    );
+    const guardianKeys = allGuardianKeys.slice(0, options.guardians);
+    const guardianUrls = ports.guardians.map((p) => `http://127.0.0.1:${p}`);
     const relayerKeys = Array.from({ length: options.relayers }, (_, i) => devKey(KEYS.relayers + i));
     const manifest = await deployBridge({
       network: "devnet",
@@ -151,8 +175,14 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       deployerKey: devKey(KEYS.deployer),
       monitorKey: devKey(KEYS.monitor),
       guardianKeys,
-      guardianUrls: ports.guardians.map((p) => `http://127.0.0.1:${p}`),
+      guardianUrls: guardianUrls.slice(0, options.guardians),
+      standbyGuardianKeys: allGuardianKeys.slice(options.guardians),
+      standbyGuardianUrls: guardianUrls.slice(options.guardians),
       threshold: options.threshold,
+      councilKeys: [0, 1, 2].map((i) => devKey(KEYS.council + i)),
+      councilThreshold: 2,
+      governanceDelaySeconds: options.governanceDelaySeconds,
+      allowShortGovernanceDelay: true,
       relayerKeys,
       userKeys: Array.from({ length: 8 }, (_, i) => devKey(KEYS.users + i)),
       tokens: [
@@ -175,7 +205,7 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
 
     const operatorToken = `devnet-operator-${Math.random().toString(36).slice(2)}`;
     const devnet = new Devnet(options, group, chains, redisUrl, redis, manifest, manifestPath, ports, operatorToken);
-    if (options.services) await startServices(devnet, guardianKeys, relayerKeys);
+    if (options.services) await startServices(devnet, allGuardianKeys, relayerKeys);
     return devnet;
   } catch (e) {
     await group.stopAll();

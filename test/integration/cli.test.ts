@@ -14,6 +14,7 @@ import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
+import { govern } from "./helpers/governance.js";
 
 const BIN = resolve("node_modules/.bin/bridge");
 
@@ -141,18 +142,19 @@ describe("bridge CLI on a devnet", () => {
 
     const l2a = chain("l2a");
     const l2b = chain("l2b");
-    const { deployer, monitor } = devnet.manifest.devKeys!;
+    const { monitor } = devnet.manifest.devKeys!;
+    // Unpause and routes are governance: through the council Safe and the timelock.
     await admin(l2b, monitor, "pause");
     try {
       expectOneSentence(await transfer({}), /the l2b gateway is paused/);
     } finally {
-      await admin(l2b, deployer, "unpause");
+      await govern(devnet.manifest, "l2b", "unpause");
     }
-    await admin(l2a, deployer, "setRoute", [BigInt(l2b.chainId), l2b.gateway, false]);
+    await govern(devnet.manifest, "l2a", "setRoute", [BigInt(l2b.chainId), l2b.gateway!, false]);
     try {
       expectOneSentence(await transfer({}), /the route l2a → l2b is disabled on l2a/);
     } finally {
-      await admin(l2a, deployer, "setRoute", [BigInt(l2b.chainId), l2b.gateway, true]);
+      await govern(devnet.manifest, "l2a", "setRoute", [BigInt(l2b.chainId), l2b.gateway!, true]);
     }
 
     expect(await nonces(sender)).toEqual(before.nonces);

@@ -40,6 +40,7 @@ import { messageId, toDeliveryBatch, type Message } from "../../core/message.js"
 import { rpc } from "../../devnet/infra.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { govern } from "./helpers/governance.js";
 import { MessageStatus } from "../../monitor/gateway.js";
 
 const PENDING_SLO_SECONDS = 8;
@@ -309,7 +310,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("monitor", () => {
-  type DevKeys = { deployer: Hex; monitor: Hex; guardians: Hex[]; relayers: Hex[]; users: Hex[] };
+  type DevKeys = { monitor: Hex; guardians: Hex[]; relayers: Hex[]; users: Hex[] };
   const keys = () => manifest.devKeys as DevKeys;
 
   it("(b) a legitimate transfer raises no alert and shows in sent, executed and latency metrics", async () => {
@@ -433,14 +434,7 @@ describe("monitor", () => {
 
     // Governance reviews the incident and unpauses. The monitor does not fight it — not while
     // running, and not after a restart that rescans the forged delivery from history.
-    await mined(
-      l2b,
-      wallet(l2b, keys().deployer).writeContract({
-        address: l2b.info.gateway,
-        abi: bridgeGatewayAbi,
-        functionName: "unpause",
-      }),
-    );
+    await govern(manifest, "l2b", "unpause");
     await monitor.stop();
     expect(await monitor.waitForExit()).toBe(0); // SIGTERM: a clean shutdown
     await startMonitor();

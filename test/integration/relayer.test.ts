@@ -29,6 +29,7 @@ import { findChain, findToken, type Manifest } from "../../core/manifest.js";
 import { redisPing, rpc } from "../../devnet/infra.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { govern } from "./helpers/governance.js";
 
 const LARGE_DELAY_SECONDS = 4;
 /** Guardians hold transfers above this many whole tokens for their operator's approval. */
@@ -129,13 +130,13 @@ describe("relayer", () => {
         250,
       );
       expect(await isProcessedOn("l2c", sent[0]!)).toBe(false);
-      await gatewayWrite("l2c", manifest.devKeys!.deployer, "unpause");
+      await govern(manifest, "l2c", "unpause");
       await waitForExecutedOnce(
         "l2c",
         sent.map((x) => x.msgId),
       );
     } finally {
-      if (await gatewayRead("l2c", "paused")) await gatewayWrite("l2c", manifest.devKeys!.deployer, "unpause");
+      if (await gatewayRead("l2c", "paused")) await govern(manifest, "l2c", "unpause");
     }
   });
 

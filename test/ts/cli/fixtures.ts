@@ -73,9 +73,11 @@ export function testManifest(overrides: Partial<{ network: string; devKeys: bool
     ],
     params: { largeDelaySeconds: 20 },
     roles: {
-      governor: "0x00000000000000000000000000000000000000a0",
-      pausers: ["0x00000000000000000000000000000000000000a1"],
-      vetoers: ["0x00000000000000000000000000000000000000a1"],
+      l2a: {
+        governor: "0x00000000000000000000000000000000000000a0",
+        pausers: ["0x00000000000000000000000000000000000000a1"],
+        vetoers: ["0x00000000000000000000000000000000000000a1"],
+      },
     },
     ...(overrides.devKeys === false
       ? {}

@@ -78,7 +78,7 @@ export function testManifest(): Manifest {
       },
     ],
     params: { largeDelaySeconds: 20 },
-    roles: { governor: addr("governor"), pausers: [], vetoers: [] },
+    roles: { l2a: { governor: addr("governor"), pausers: [], vetoers: [] } },
   });
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Governance the way the deployment grants it: every gateway parameter change and every unpause
+ * goes propose (council Safe, threshold signatures) → wait out the timelock delay (the devnet's
+ * short one) → execute. Integration tests use this instead of a governor key, because no key
+ * holds GOVERNOR_ROLE.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeFunctionData, type ContractFunctionArgs, type ContractFunctionName, type Hex } from "viem";
+import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
+import type { Manifest } from "../../../core/manifest.js";
+import { Council } from "../../../cli/council/council.js";
+import { CouncilStore } from "../../../cli/council/store.js";
+
+type GatewayWrite = ContractFunctionName<typeof bridgeGatewayAbi, "nonpayable">;
+
+/** A Council over `manifest` with a throwaway signature store. */
+export function devCouncil(manifest: Manifest): Council {
+  const dir = mkdtempSync(join(tmpdir(), "portcullis-council-"));
+  return new Council(manifest, new CouncilStore(join(dir, "pending.json")));
+}
+
+/** The dev council keys that reach the Safe threshold. */
+export function councilKeys(manifest: Manifest): Hex[] {
+  const keys = (manifest.devKeys?.council ?? []) as Hex[];
+  if (keys.length === 0) throw new Error("the manifest has no dev council keys");
+  return keys;
+}
+
+/** Calls `functionName(args)` on the gateway of `chainName` through the Safe and the timelock. */
+export async function govern<F extends GatewayWrite>(
+  manifest: Manifest,
+  chainName: string,
+  functionName: F,
+  args?: ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", F>,
+): Promise<Hex> {
+  const council = devCouncil(manifest);
+  const chain = council.chain(chainName);
+  const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args } as Parameters<
+    typeof encodeFunctionData
+  >[0]);
+  return council.enact(
+    chain,
+    [{ target: chain.gateway!, data, description: `${chainName}: ${functionName}` }],
+    councilKeys(manifest),
+  );
+}
