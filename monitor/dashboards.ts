@@ -144,7 +144,7 @@ export const DASHBOARD_SPECS: readonly DashboardSpec[] = [
         description: "Guardians up minus the threshold. At 0 one more failure stops every delivery.",
         kind: "stat",
         unit: "short",
-        targets: [q("sum(bridge_guardian_up) - max(bridge_guardian_threshold)", "headroom")],
+        targets: [q("sum(max by (guardian) (bridge_guardian_up)) - max(bridge_guardian_threshold)", "headroom")],
         redAtOrBelow: 0,
       },
       {

@@ -202,11 +202,22 @@ export class MonitorMetrics {
   }
 
   /**
-   * Creates every series a counter-based alert compares over time at 0, so the first event is an
-   * increase Prometheus can see (a series born at 1 has no earlier sample to differ from).
+   * Creates every per-chain and per-route series at 0, so the first event is an increase
+   * Prometheus can see: a series born at 1 has no earlier sample to differ from, and rate(),
+   * increase() and latency quantiles over it would miss that first message or escape.
    */
-  initChains(chains: readonly string[]): void {
+  initSeries(chains: readonly string[]): void {
     for (const chain of chains) for (const stage of ESCAPE_STAGES) this.escapes.inc({ chain, stage }, 0);
+    for (const source of chains) {
+      for (const dest of chains.filter((c) => c !== source)) {
+        const route = { source, dest };
+        this.messagesSent.inc(route, 0);
+        for (const path of ["fast", "queued"]) this.messagesDelivered.inc({ ...route, path }, 0);
+        this.messagesExecuted.inc(route, 0);
+        this.messagesVetoed.inc(route, 0);
+        this.latency.zero(route);
+      }
+    }
   }
 
   /** Records one escape-hatch exit; called by the escape-hatch watcher. */

@@ -104,7 +104,7 @@ export class Monitor {
     );
     this.metrics.guardianThreshold.set(deps.manifest.guardianSet.threshold);
     this.metrics.pendingSlo.set(deps.settings.pendingSloSeconds);
-    this.metrics.initChains(deps.chains.map((c) => c.info.name));
+    this.metrics.initSeries(deps.chains.map((c) => c.info.name));
     this.guardians = deps.manifest.guardianSet.guardians.map((g) => ({
       address: g.address,
       url: g.url,

@@ -4,8 +4,8 @@
  * dashboards and alerts speak `l2a` whatever service a series came from.
  *
  * Inputs:
- *   - the deployment manifest (`core/manifest.ts`): chains, and the guardians with the URL each
- *     serves on (its /metrics is on the same origin);
+ *   - the deployment manifest (`core/manifest.ts`): chains, and the guardians (current set and
+ *     directory) with the URL each serves on (its /metrics is on the same origin);
  *   - a services file: where the relayers and monitors run, which only their operator knows
  *     (the manifest describes what is on chain and who signs, not the operator's hosts):
  *
@@ -17,7 +17,9 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ManifestError, manifestSchema, type Manifest } from "../core/manifest.js";
+import { guardianSchema, ManifestError, manifestSchema } from "../core/manifest.js";
+
+type Guardian = z.infer<typeof guardianSchema>;
 
 export const JOBS = {
   guardian: "portcullis-guardian",
@@ -38,9 +40,20 @@ export const servicesSchema = z.object({
 });
 export type Services = z.infer<typeof servicesSchema>;
 
-/** The part of a manifest the configuration depends on: its name, chains and guardians. */
-export type MonitoredDeployment = Pick<Manifest, "network" | "chains" | "guardianSet">;
-const deploymentSchema = manifestSchema.pick({ network: true, chains: true, guardianSet: true });
+/**
+ * The part of a manifest the configuration depends on: its name, chains and guardians, current
+ * (`guardianSet`) and standby (`guardianDirectory`, every guardian endpoint operators run).
+ */
+const deploymentSchema = manifestSchema
+  .pick({ network: true, chains: true, guardianSet: true })
+  .extend({ guardianDirectory: z.array(guardianSchema).optional() });
+export type MonitoredDeployment = z.infer<typeof deploymentSchema>;
+
+/** Every guardian to scrape: the current set, then the directory's others (standby, rotated in). */
+export function scrapedGuardians(deployment: MonitoredDeployment): Guardian[] {
+  const all = [...deployment.guardianSet.guardians, ...(deployment.guardianDirectory ?? [])];
+  return all.filter((g, i) => all.findIndex((o) => o.address === g.address) === i);
+}
 
 /** Reads only what the configuration needs, so other manifest fields may change freely. */
 export function loadDeployment(path: string): MonitoredDeployment {
@@ -118,7 +131,7 @@ export function prometheusConfig(
   const jobs = [
     scrapeJob(
       JOBS.guardian,
-      manifest.guardianSet.guardians.map((g) => ({ url: g.url, labels: { guardian: g.address } })),
+      scrapedGuardians(manifest).map((g) => ({ url: g.url, labels: { guardian: g.address } })),
       // Guardian metrics carry chain ids: add the chain's name beside each.
       [
         ...chainNames(manifest, "chain_id", "chain"),

@@ -101,6 +101,8 @@ export class RouteDeliverer {
   ) {
     this.route = `${source.chainId}-${dest.chainId}`;
     this.log = logger.child({ component: "deliverer", route: this.route });
+    // At 0 from the start, so the route's first delivery shows in latency quantiles over rate().
+    metrics.deliveryLatency.zero({ route: this.route });
   }
 
   /** Competes for the route's lease until `signal` aborts; delivers while holding it. */

@@ -1,9 +1,10 @@
 /**
- * `npm run devnet [-- --l2s <n>] [-- --no-demo] [-- --dir <path>]`: the whole bridge on this
+ * `npm run devnet [-- --l2s <n>] [-- --no-demo] [-- --dir <path>] [-- --prometheus]`: the whole bridge on this
  * machine. Starts an L1 and `n` L2s (anvil), Redis (or uses REDIS_URL), deploys everything,
  * starts guardians, relayers and the monitor, prints where everything is and what to try, runs a
  * demo transfer L2-A → L2-B and back with each stage's timing, then runs until Ctrl-C and stops
- * every process it started.
+ * every process it started. With `--prometheus` it also starts a real Prometheus (Debian package
+ * `prometheus`) scraping every service with the alert rules of `monitor/alerts.yml`.
  *
  * Environment: REDIS_URL — use this Redis instead of starting redis-server.
  */
@@ -16,6 +17,7 @@ import { ProgressPrinter } from "../cli/progress.js";
 import { BridgeInputError } from "../cli/errors.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { anvilBinary, PrerequisiteError, redisBinary } from "../devnet/infra.js";
+import { prometheusBinary, startPrometheus } from "../devnet/prometheus.js";
 import { DEFAULT_DEVNET, startDevnet, type Devnet } from "../devnet/start.js";
 
 const options = new Command("devnet")
@@ -23,8 +25,9 @@ const options = new Command("devnet")
   .option("--l2s <n>", "number of L2 chains (2 to 4)", String(DEFAULT_DEVNET.l2Count))
   .option("--no-demo", "skip the demo transfer")
   .option("--dir <path>", "where the manifest, logs and service data go (wiped at start)", DEFAULT_DEVNET.dir)
+  .option("--prometheus", "also start Prometheus scraping the devnet, with the alert rules")
   .parse()
-  .opts<{ l2s: string; demo: boolean; dir: string }>();
+  .opts<{ l2s: string; demo: boolean; dir: string; prometheus?: boolean }>();
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 
@@ -40,6 +43,7 @@ const redisUrl = process.env.REDIS_URL || undefined;
 try {
   anvilBinary();
   if (!redisUrl) redisBinary();
+  if (options.prometheus) prometheusBinary();
 } catch (e) {
   if (e instanceof PrerequisiteError) fail(e.message);
   throw e;
@@ -61,8 +65,13 @@ let devnet: Devnet | undefined;
 let exitCode = 0;
 try {
   devnet = await startDevnet({ l2Count, dir: options.dir, redisUrl, services: true });
+  const prometheus = options.prometheus ? await startPrometheus(devnet) : undefined;
   out(`devnet up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s\n`);
   printInfo(devnet);
+  if (prometheus) {
+    out(`prometheus ${prometheus.url}  (/targets, /alerts; config ${shortPath(prometheus.configPath)})`);
+    out(`           Grafana: add it as a Prometheus data source, import monitor/dashboards/*.json`);
+  }
   if (options.demo && !stop.signal.aborted) {
     // A failed demo is reported, but the devnet stays up so its logs and state can be inspected.
     await demo(devnet, stop.signal).catch((e: unknown) => {

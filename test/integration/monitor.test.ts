@@ -20,37 +20,31 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  erc20Abi,
-  parseEventLogs,
-  parseUnits,
-  type Address,
-  type Hex,
-  type PublicClient,
-  type TransactionReceipt,
-} from "viem";
+import { erc20Abi, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { attestWith } from "../../core/attestation.js";
-import { publicClientFor, walletClientFor, type ChainWallet } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import type { GuardianHealth } from "../../core/guardian-api.js";
-import { decodeMessagesSent } from "../../core/logs.js";
-import { findChain, findToken, type ChainInfo, type Manifest } from "../../core/manifest.js";
-import { messageId, toDeliveryBatch, type Message } from "../../core/message.js";
+import { findToken, type Manifest } from "../../core/manifest.js";
+import { messageId, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
 import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 import { MessageStatus } from "../../monitor/gateway.js";
+import {
+  chainOf,
+  deliverSigned,
+  forgeMessage,
+  isPaused,
+  mined,
+  sendTransfer,
+  walletOn,
+  type Chain,
+} from "./helpers/actors.js";
 
 const PENDING_SLO_SECONDS = 8;
 const GUARDIAN_POLL_MS = 300;
 const LARGE_DELAY_SECONDS = 30;
-
-interface Chain {
-  info: ChainInfo & { gateway: Address };
-  client: PublicClient;
-}
 
 let dir: string;
 let devnet: Devnet;
@@ -65,20 +59,8 @@ let l2b: Chain;
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-function chain(name: string): Chain {
-  const info = findChain(manifest, name) as ChainInfo & { gateway: Address };
-  return { info, client: publicClientFor(info, 100) };
-}
-
-function wallet(c: Chain, key: Hex): ChainWallet {
-  return walletClientFor(c.info, privateKeyToAccount(key), 100);
-}
-
-async function mined(c: Chain, hash: Hex | Promise<Hex>): Promise<TransactionReceipt> {
-  const receipt = await c.client.waitForTransactionReceipt({ hash: await hash });
-  expect(receipt.status).toBe("success");
-  return receipt;
-}
+const chain = (name: string): Chain => chainOf(manifest, name);
+const wallet = walletOn;
 
 /** Stand-ins for the guardian services: only their /healthz, as the monitor polls it. */
 async function startGuardianStubs(): Promise<Server[]> {
@@ -143,98 +125,12 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20
   await waitFor(what, check, timeoutMs, 200);
 }
 
-/** Guardian keys 0 and 1 of the devnet's 3 (threshold 2) sign `messages` for their destination. */
-async function attest(messages: readonly Message[]) {
-  const [first] = messages;
-  const signers = manifest
-    .devKeys!.guardians.slice(0, manifest.guardianSet.threshold)
-    .map((k) => privateKeyToAccount(k as Hex));
-  // A batch of one: the attested root is the message id itself.
-  expect(messages).toHaveLength(1);
-  return attestWith(
-    signers,
-    manifest.guardianSet.guardians.map((g) => g.address),
-    { destChainId: first!.destChainId, destGateway: first!.destGateway },
-    messageId(first!),
-    manifest.guardianSet.index,
-  );
-}
-
-/** Delivers `messages` to their destination exactly as any relayer (honest or not) can. */
-async function deliver(dest: Chain, messages: readonly Message[], relayerKey: Hex): Promise<TransactionReceipt> {
-  const { header, transfers } = toDeliveryBatch(messages);
-  const attestation = await attest(messages);
-  return mined(
-    dest,
-    wallet(dest, relayerKey).writeContract({
-      address: dest.info.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "deliver",
-      args: [header, transfers, [], attestation],
-    }),
-  );
-}
-
-/** A user's `send` (approving the home token first when needed); returns the sent message. */
-async function send(
-  from: Chain,
-  to: Chain,
-  symbol: string,
-  amount: string,
-  userKey: Hex,
-): Promise<{ message: Message; receipt: TransactionReceipt }> {
-  const token = findToken(manifest, symbol);
-  const local = token.addresses[String(from.info.chainId)]!;
-  const value = parseUnits(amount, token.decimals);
-  const user = wallet(from, userKey);
-  if (token.homeChainId === from.info.chainId) {
-    await mined(
-      from,
-      user.writeContract({ address: local, abi: erc20Abi, functionName: "approve", args: [from.info.gateway, value] }),
-    );
-  }
-  const receipt = await mined(
-    from,
-    user.writeContract({
-      address: from.info.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "send",
-      args: [local, BigInt(to.info.chainId), user.account.address, value, 0n],
-    }),
-  );
-  const [sent] = decodeMessagesSent(receipt.logs, from.info.gateway);
-  return { message: sent!.message, receipt };
-}
-
-/** A message no source gateway ever sent, as holders of `threshold` stolen guardian keys write it. */
-async function forge(
-  from: Chain,
-  to: Chain,
-  symbol: string,
-  amount: string,
-  recipient: Address,
-  nonce: bigint,
-): Promise<Message> {
-  const token = findToken(manifest, symbol);
-  const now = (await to.client.getBlock()).timestamp;
-  return {
-    version: 1,
-    nonce,
-    sourceChainId: BigInt(from.info.chainId),
-    destChainId: BigInt(to.info.chainId),
-    sourceGateway: from.info.gateway,
-    destGateway: to.info.gateway,
-    sender: recipient,
-    recipient,
-    token: token.homeToken,
-    amount: parseUnits(amount, token.decimals),
-    deadline: now + 3_600n,
-  };
-}
-
-function isPaused(c: Chain): Promise<boolean> {
-  return c.client.readContract({ address: c.info.gateway, abi: bridgeGatewayAbi, functionName: "paused" });
-}
+const deliver = (dest: Chain, messages: readonly Message[], relayerKey: Hex) =>
+  deliverSigned(manifest, dest, messages, relayerKey);
+const send = (from: Chain, to: Chain, symbol: string, amount: string, userKey: Hex) =>
+  sendTransfer(manifest, from, to, symbol, amount, userKey);
+const forge = (from: Chain, to: Chain, symbol: string, amount: string, recipient: Address, nonce: bigint) =>
+  forgeMessage(manifest, from, to, symbol, amount, recipient, nonce);
 
 async function queuedStatus(c: Chain, msgId: Hex): Promise<number> {
   const q = await c.client.readContract({

@@ -18,6 +18,7 @@ import {
   parseServices,
   prometheusConfig,
   PRODUCTION_INTERVAL,
+  scrapedGuardians,
   ServicesError,
 } from "../../../monitor/prometheus-config.js";
 
@@ -122,6 +123,25 @@ describe("prometheus.yml generator (monitor/prometheus-config.ts)", () => {
     expect(text).toMatch(
       /source_labels: \["chain_id"\]\n\s+regex: "902"\n\s+target_label: "chain"\n\s+replacement: "l2b"/,
     );
+  });
+
+  it("also scrapes the directory's standby guardians, each guardian once", () => {
+    const deployment = loadDeployment(EXAMPLE_MANIFEST);
+    const standby = { address: "0x00000000000000000000000000000000000000F4" as const, url: "http://10.0.1.4:9200" };
+    const guardians = scrapedGuardians({
+      ...deployment,
+      guardianDirectory: [...deployment.guardianSet.guardians, standby],
+    });
+    expect(guardians.map((g) => g.address)).toEqual([
+      ...deployment.guardianSet.guardians.map((g) => g.address),
+      standby.address,
+    ]);
+    const text = prometheusConfig({ ...deployment, guardianDirectory: [standby] }, loadServices(EXAMPLE_SERVICES), {
+      interval: "15s",
+      ruleFiles: [],
+      generatedBy: "test",
+    });
+    expect(text).toContain('- targets: ["10.0.1.4:9200"]');
   });
 
   it("accepts a devnet-sized interval and absolute rule paths, and the result still checks", () => {
