@@ -122,6 +122,11 @@ const ATTESTATION_ERRORS = new Set([
   "BridgeMalformedSignatures",
 ]);
 
+/** True for reverts of the attestation itself (the guardian set moved on, or a bad signature). */
+export function isAttestationError(errorName: string): boolean {
+  return ATTESTATION_ERRORS.has(errorName);
+}
+
 /** What a `deliver` revert means for the batch it was simulated (or mined) with. */
 export function classifyDeliverRevert(revert: Revert, batch: readonly BatchItem[]): RevertAction {
   const { errorName, args } = revert;

@@ -38,6 +38,7 @@ export const relayerConfigSchema = z
     TX_TIMEOUT_MS: positiveInt.min(1_000).default(60_000),
     LOCK_TTL_MS: positiveInt.min(1_000).default(30_000),
     GUARDIAN_TIMEOUT_MS: positiveInt.default(5_000),
+    GUARDIAN_SET_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     RETRY_BASE_MS: positiveInt.default(1_000),
     RETRY_MAX_MS: positiveInt.default(60_000),
     MAX_BLOCK_RANGE: positiveInt.default(2_000),

@@ -23,9 +23,10 @@ import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../co
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "./attest.js";
+import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import { isPaused, isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
-import { classifyDeliverRevert, judgeRefusals, revertOf } from "./classify.js";
+import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
 import type { JobScheduler } from "./jobs.js";
 import { Lease } from "./lease.js";
 import { RepeatFilter } from "./log-filter.js";
@@ -86,6 +87,8 @@ export class RouteDeliverer {
   readonly route: string;
   private readonly log: Logger;
   private readonly repeats = new RepeatFilter();
+  /** The destination's current guardian set (read from its gateway; see guardian-sets.ts). */
+  private readonly guardianSets: GuardianSets;
 
   constructor(
     private readonly source: RelayerChain,
@@ -93,13 +96,14 @@ export class RouteDeliverer {
     private readonly worker: Worker<DeliverJobData>,
     private readonly store: RelayerStore,
     private readonly jobs: JobScheduler,
-    private readonly guardians: GuardianSetView,
+    guardians: GuardianSets | GuardianSetView,
     private readonly requestAttestation: RequestAttestation,
     private readonly metrics: RelayerMetrics,
     logger: Logger,
     private readonly o: DelivererOptions,
   ) {
     this.route = `${source.chainId}-${dest.chainId}`;
+    this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
     this.log = logger.child({ component: "deliverer", route: this.route });
     // At 0 from the start, so the route's first delivery shows in latency quantiles over rate().
     metrics.deliveryLatency.zero({ route: this.route });
@@ -244,15 +248,16 @@ export class RouteDeliverer {
 
       attempt.stage = "attest";
       const ids = batch.map((b) => b.msgId);
+      const set = await this.guardianSets.current();
       const round = await collectAttestation({
-        set: this.guardians,
+        set,
         domain: { destChainId: BigInt(this.dest.chainId), destGateway: this.dest.gateway },
         msgIds: ids,
         request: this.requestAttestation,
         timeoutMs: this.o.guardianTimeoutMs,
       });
       if (!round.attestation) {
-        const verdict = judgeRefusals(ids, round.refusals, this.guardians.guardians.length, this.guardians.threshold);
+        const verdict = judgeRefusals(ids, round.refusals, set.guardians.length, set.threshold);
         if (verdict.retry.size + verdict.dead.size === 0) {
           this.log.warn({ errors: round.errors, signers: round.signers.length }, "no guardian quorum for the batch");
           return retryAll("attest", "guardians_unavailable");
@@ -289,6 +294,8 @@ export class RouteDeliverer {
         const revert = revertOf(e);
         if (!revert) throw e;
         const action = classifyDeliverRevert(revert, batch);
+        // A rotation landed (or the old set's grace ended): re-read the set, re-attest on retry.
+        if (isAttestationError(revert.errorName)) this.guardianSets.invalidate();
         this.log.info(
           { revert: revert.errorName, action: action.kind, size: batch.length },
           "delivery simulation reverted",

@@ -22,6 +22,7 @@
  *   LOCK_TTL_MS          route/observer lease and job lock lifetime: how long a crashed
  *                        relayer's work stays claimed before another takes it (default 30000)
  *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
+ *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000)
  *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)

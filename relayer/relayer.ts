@@ -7,14 +7,15 @@
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import type { Registry } from "prom-client";
 import type { LocalAccount } from "viem";
-import type { Manifest } from "../core/manifest.js";
+import { guardianDirectory, type Manifest } from "../core/manifest.js";
 import { sleep, untilAborted } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { GuardianSetView, RequestAttestation } from "./attest.js";
+import type { RequestAttestation } from "./attest.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";
 import { Executor } from "./executor.js";
+import { ChainGuardianSets } from "./guardian-sets.js";
 import { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
@@ -73,9 +74,16 @@ export class Relayer {
     return this.d.registry;
   }
 
-  get guardianSet(): GuardianSetView {
-    const g = this.d.manifest.guardianSet;
-    return { index: g.index, threshold: g.threshold, guardians: g.guardians };
+  /** Per destination chain id: its gateway's current guardian set, re-read every GUARDIAN_SET_TTL_MS. */
+  private readonly guardianSets = new Map<number, ChainGuardianSets>();
+
+  private guardianSetsOf(dest: RelayerChain): ChainGuardianSets {
+    let sets = this.guardianSets.get(dest.chainId);
+    if (!sets) {
+      sets = new ChainGuardianSets(dest, guardianDirectory(this.d.manifest), this.d.config.GUARDIAN_SET_TTL_MS);
+      this.guardianSets.set(dest.chainId, sets);
+    }
+    return sets;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -128,7 +136,7 @@ export class Relayer {
             worker,
             this.d.store,
             this.jobs,
-            this.guardianSet,
+            this.guardianSetsOf(dest),
             this.d.requestAttestation,
             metrics,
             this.d.logger,

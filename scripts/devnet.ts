@@ -124,12 +124,25 @@ function printInfo(d: Devnet) {
     const home = d.manifest.chains.find((c) => c.chainId === t.homeChainId)?.name;
     out(`  ${t.symbol.padEnd(6)} ${t.decimals} decimals, home ${home} (${t.homeToken})`);
   }
-  out(`services   (guardian set: ${d.manifest.guardianSet.threshold} of ${d.ports.guardians.length})`);
+  const setSize = d.manifest.guardianSet.guardians.length;
+  out(`services   (guardian set: ${d.manifest.guardianSet.threshold} of ${setSize}, plus standby guardians)`);
   d.ports.guardians.forEach((p, i) =>
-    out(`  guardian-${i}  http://127.0.0.1:${p}  (/healthz, /metrics, /v1/messages/:msgId)`),
+    out(
+      `  guardian-${i}  http://127.0.0.1:${p}  (/healthz, /metrics, /v1/messages/:msgId)${i >= setSize ? "  standby" : ""}`,
+    ),
   );
   d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  const council = d.manifest.chains.find((c) => c.governance)?.governance;
+  out(
+    `governance (every chain: council Safe, ${council?.threshold} of ${council?.owners.length} dev owners; its TimelockController holds GOVERNOR)`,
+  );
+  out(
+    `  governance delay ${d.options.governanceDelaySeconds} s: far below the escape duration, allowed only on this devnet`,
+  );
+  for (const c of d.manifest.chains) {
+    if (c.governance) out(`  ${c.name.padEnd(4)} safe ${c.governance.safe}  timelock ${c.governance.timelock}`);
+  }
   const env = isDefault ? "" : `MANIFEST=${manifestPath} `;
   const [a, b] = d.manifest.chains.filter((c) => c.gateway);
   out("\ntry (the first dev user signs by default; --key or BRIDGE_KEY for another key):");
@@ -140,6 +153,9 @@ function printInfo(d: Devnet) {
     `  ${env}npx bridge transfer --from ${a!.name} --to ${b!.name} --token ALPHA --amount 20000   # above the fast limit: delayed`,
   );
   out(`  ${env}npx bridge status <msgId|txHash>`);
+  out(`  ${env}npx bridge council pause --chain ${a!.name} --signer 1   # then --signer 2: 2 of 3 owners`);
+  out(`  ${env}npx bridge council propose unpause --chain ${a!.name} --signer 1   # then --signer 2; timelocked`);
+  out(`  ${env}npx bridge council pending`);
 }
 
 /** L2-A → L2-B and back, through the same SDK calls as `bridge transfer`. */

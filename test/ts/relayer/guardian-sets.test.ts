@@ -1,0 +1,80 @@
+/**
+ * `relayer/guardian-sets.ts`: relayers follow the destination gateway's current guardian set —
+ * cached for the TTL, re-read after it or after `invalidate()` (a delivery refused for its
+ * attestation), with members' URLs from the manifest's guardian directory.
+ */
+import { describe, expect, it } from "vitest";
+import { getAddress, type Address, type PublicClient } from "viem";
+import { ChainGuardianSets, endpointsOf, fixedGuardianSets } from "../../../relayer/guardian-sets.js";
+
+const A = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+const directory = [
+  { address: A(1), url: "http://127.0.0.1:1" },
+  { address: A(2), url: "http://127.0.0.1:2" },
+  { address: A(3), url: "http://127.0.0.1:3" },
+  { address: A(4), url: "http://127.0.0.1:4" },
+];
+
+/** A gateway whose guardian set can be rotated; counts reads. */
+function fakeGateway() {
+  const sets: [Address[], number][] = [[[A(1), A(2), A(3)], 2]];
+  const state = { reads: 0, rotate: (members: Address[], threshold: number) => sets.push([members, threshold]) };
+  const publicClient = {
+    readContract: async ({ functionName, args }: { functionName: string; args?: readonly unknown[] }) => {
+      state.reads += 1;
+      if (functionName === "guardianSetIndex") return sets.length - 1;
+      const [members, threshold] = sets[Number(args![0])]!;
+      return [members, threshold, 0n];
+    },
+  } as unknown as PublicClient;
+  return { state, dest: { publicClient, gateway: A(0x9a7e) } };
+}
+
+describe("ChainGuardianSets", () => {
+  it("reads the current set and caches it for the TTL", async () => {
+    let now = 1_000;
+    const { state, dest } = fakeGateway();
+    const sets = new ChainGuardianSets(dest, directory, 5_000, () => now);
+    expect(await sets.current()).toEqual({ index: 0, threshold: 2, guardians: directory.slice(0, 3) });
+    const reads = state.reads;
+    state.rotate([A(2), A(3), A(4)], 2);
+    now += 4_999;
+    expect((await sets.current()).index).toBe(0);
+    expect(state.reads).toBe(reads);
+    now += 1;
+    expect(await sets.current()).toEqual({ index: 1, threshold: 2, guardians: directory.slice(1) });
+  });
+
+  it("re-reads at once after invalidate() (a delivery failed on its attestation)", async () => {
+    const { state, dest } = fakeGateway();
+    const sets = new ChainGuardianSets(dest, directory, 60_000, () => 0);
+    expect((await sets.current()).index).toBe(0);
+    state.rotate([A(1), A(2), A(4)], 3);
+    expect((await sets.current()).index).toBe(0);
+    sets.invalidate();
+    expect(await sets.current()).toMatchObject({ index: 1, threshold: 3 });
+  });
+
+  it("shares one read between concurrent callers", async () => {
+    const { state, dest } = fakeGateway();
+    const sets = new ChainGuardianSets(dest, directory, 60_000, () => 0);
+    await Promise.all([sets.current(), sets.current(), sets.current()]);
+    expect(state.reads).toBe(2); // index, then members
+  });
+});
+
+describe("endpointsOf", () => {
+  it("keeps every member, with an empty URL for one the directory does not list", () => {
+    expect(endpointsOf([A(4), A(7)], directory)).toEqual([
+      { address: A(4), url: "http://127.0.0.1:4" },
+      { address: A(7), url: "" },
+    ]);
+  });
+
+  it("a fixed set never changes", async () => {
+    const view = { index: 3, threshold: 1, guardians: directory.slice(0, 1) };
+    const sets = fixedGuardianSets(view);
+    sets.invalidate();
+    expect(await sets.current()).toBe(view);
+  });
+});
