@@ -189,6 +189,21 @@ export async function readWithdrawalHashes(
     abi: simL2MessengerAbi,
     functionName: "withdrawalCount",
   });
+  // The list is append-only, but the chain under it may have been replaced (a devnet restart):
+  // if the last known hash is no longer there, read everything again.
+  if (known.length > 0) {
+    const last = known.length - 1;
+    const current =
+      BigInt(last) < count
+        ? await client.readContract({
+            address: messenger,
+            abi: simL2MessengerAbi,
+            functionName: "withdrawalHash",
+            args: [BigInt(last)],
+          })
+        : undefined;
+    if (current !== known[last]) return readWithdrawalHashes(client, messenger);
+  }
   const fresh: Hex[] = [];
   const CHUNK = 256;
   for (let start = known.length; start < Number(count); start += CHUNK) {

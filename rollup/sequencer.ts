@@ -8,7 +8,7 @@
  */
 import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
 import type { ChainWallet } from "../core/chains.js";
-import { simL2MessengerAbi } from "../core/generated/abis.js";
+import { simL2MessengerAbi, simRollupPortalAbi } from "../core/generated/abis.js";
 import { fetchDepositsQueued, type QueuedDeposit } from "../core/rollup.js";
 
 export interface SequencerContext {
@@ -47,16 +47,23 @@ export async function relayPendingDeposits(
   options: { fromBlock?: bigint; rescanFromBlock?: bigint; onRelayed?: (d: RelayedDeposit) => void } = {},
 ): Promise<RelayRound> {
   const rescanFrom = options.rescanFromBlock ?? 0n;
+  const fromBlock = options.fromBlock ?? rescanFrom;
   const head = await ctx.l1Client.getBlockNumber();
-  let next = await ctx.l2Client.readContract({
-    address: ctx.messenger,
-    abi: simL2MessengerAbi,
-    functionName: "nextDepositNonce",
-  });
-  let pending = await pendingDeposits(ctx, options.fromBlock ?? rescanFrom, head, next);
-  if (pending.length > 0 && pending[0]!.nonce !== next && (options.fromBlock ?? rescanFrom) > rescanFrom) {
-    pending = await pendingDeposits(ctx, rescanFrom, head, next);
-  }
+  const [queued, nextNonce] = await Promise.all([
+    ctx.l1Client.readContract({
+      address: ctx.portal,
+      abi: simRollupPortalAbi,
+      functionName: "depositCount",
+      blockNumber: head,
+    }),
+    ctx.l2Client.readContract({ address: ctx.messenger, abi: simL2MessengerAbi, functionName: "nextDepositNonce" }),
+  ]);
+  let next = nextNonce;
+  let pending = await pendingDeposits(ctx, fromBlock, head, next);
+  // The portal's count is the truth: if deposit `next` exists but the scan did not start with
+  // it, the cursor is past it (a restart, a reorg): scan again from the beginning.
+  const missing = queued > next && (pending.length === 0 || pending[0]!.nonce !== next);
+  if (missing && fromBlock > rescanFrom) pending = await pendingDeposits(ctx, rescanFrom, head, next);
   const relayed: RelayedDeposit[] = [];
   for (const deposit of pending) {
     if (deposit.nonce !== next) {

@@ -126,8 +126,10 @@ describe(`core/rollup (FUZZ_SEED=${FUZZ_SEED})`, () => {
     expect(hashes).toEqual(sent.map(withdrawalHash));
     expect(sent.map((w) => w.nonce)).toEqual([0n, 1n, 2n, 3n, 4n]);
     expect(sent.every((w) => w.sender.toLowerCase() === rig.app.account.address.toLowerCase())).toBe(true);
-    // Incremental reads append only what is new.
+    // Incremental reads append only what is new; a known list that no longer matches is re-read.
     expect(await readWithdrawalHashes(rig.client, rig.messenger, hashes.slice(0, 2))).toEqual(hashes);
+    expect(await readWithdrawalHashes(rig.client, rig.messenger, [hashes[1]!])).toEqual(hashes);
+    expect(await readWithdrawalHashes(rig.client, rig.messenger, [...hashes, hashes[0]!])).toEqual(hashes);
     const [third] = await fetchMessagesPassed(rig.client, rig.messenger, { nonce: 2n });
     expect(third!.withdrawal).toEqual(sent[2]);
     expect(third!.withdrawalHash).toBe(hashes[2]);
@@ -274,6 +276,16 @@ describe(`core/rollup (FUZZ_SEED=${FUZZ_SEED})`, () => {
     const head = await rig.client.getBlockNumber();
     const late = await relayPendingDeposits(roles(rig), { fromBlock: head, rescanFromBlock: 0n });
     expect(late.relayed.map((d) => d.nonce)).toEqual([3n, 4n]);
+    // ...also when the scan finds nothing at all.
+    await rig.app.writeContract({
+      address: rig.portal,
+      abi: simRollupPortalAbi,
+      functionName: "sendToL2",
+      args: [target(), "0x"],
+    });
+    const beyond = (await rig.client.getBlockNumber()) + 1n;
+    const lost = await relayPendingDeposits(roles(rig), { fromBlock: beyond, rescanFromBlock: 0n });
+    expect(lost.relayed.map((d) => d.nonce)).toEqual([5n]);
   });
 });
 
