@@ -258,7 +258,11 @@ contract BridgeGateway_cancelExpired_Test is EscapeFixture {
         bytes32 id = _deliver(t);
         _expire(m);
         vm.expectRevert(
-            abi.encodeWithSelector(IBridgeGateway.BridgeInvalidMessageStatus.selector, id, IBridgeGateway.MessageStatus.Queued)
+            abi.encodeWithSelector(
+                IBridgeGateway.BridgeInvalidMessageStatus.selector,
+                id,
+                IBridgeGateway.MessageStatus.Queued
+            )
         );
         gateway.cancelExpired(m, false);
     }
@@ -429,9 +433,7 @@ contract BridgeGateway_refund_Test is EscapeFixture {
     function test_refund_twice_reverts() public {
         Message memory m = _sendHome(7e18);
         messenger.relay(escapeHatch, address(gateway), _refundCall(m, false));
-        vm.expectRevert(
-            abi.encodeWithSelector(IBridgeGateway.BridgeAlreadyRefunded.selector, gateway.messageId(m))
-        );
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeAlreadyRefunded.selector, gateway.messageId(m)));
         messenger.relay(escapeHatch, address(gateway), _refundCall(m, false));
     }
 

@@ -9,6 +9,7 @@ import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
+import {IL2CanonicalMessenger} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
 import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
 // The handler lives in this file on purpose: the invariant runner needs an artifact for every
@@ -17,7 +18,7 @@ import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/
 
 /// @title Bridge invariants
 /// @notice Random sequences of sends, attested deliveries (single, full batch, Merkle proofs,
-///         replays), executions, vetoes, forgeries, pauses, governance changes and time warps
+///         replays), executions, vetoes, forgeries, escapes, pauses, governance changes and time warps
 ///         across a home gateway and a remote gateway (see `BridgeHandler` for how two chains
 ///         share one EVM). After every call the properties below must hold. They are listed in
 ///         prose in PROPERTIES.md.
@@ -30,7 +31,7 @@ contract BridgeGateway_Invariants is InvariantTest {
         vm.warp(1_700_000_000);
         handler = new BridgeHandler();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = BridgeHandler.sendHome.selector;
         selectors[1] = BridgeHandler.sendRemote.selector;
         selectors[2] = BridgeHandler.deliver.selector;
@@ -42,6 +43,7 @@ contract BridgeGateway_Invariants is InvariantTest {
         selectors[8] = BridgeHandler.unpause.selector;
         selectors[9] = BridgeHandler.govern.selector;
         selectors[10] = BridgeHandler.warp.selector;
+        selectors[11] = BridgeHandler.escape.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -107,6 +109,16 @@ contract BridgeGateway_Invariants is InvariantTest {
         assertEq(handler.blockedGenuine(), 0, "genuine message blocked");
     }
 
+    /// @notice (g) Escape and delivery never both pay out the same message, whatever the order
+    ///         and timing of deliveries, executions, vetoes, cancellations and refunds: a
+    ///         delivered (not vetoed) message is never cancelled, a refunded message never
+    ///         executes, and no message is refunded twice or without having been sent.
+    function invariant_escapeAndDeliveryNeverBothPay() public view {
+        assertEq(handler.cancelledAfterDelivery(), 0, "a delivered message was cancelled");
+        assertEq(handler.doublePayouts(), 0, "a message was both executed and refunded");
+        assertEq(handler.badRefunds(), 0, "refunded twice or never sent");
+    }
+
     /// @notice (f) Sent ids are the EIP-712 hash of exactly the message the handler expects.
     function invariant_sentIdsMatchMessages() public view {
         assertEq(handler.idMismatches(), 0, "sent id mismatch");
@@ -155,6 +167,8 @@ contract BridgeHandler is Guardians {
         bool delivered;
         bool executed;
         bool vetoed;
+        bool cancelled;
+        bool refunded;
     }
 
     Sent[] internal sent;
@@ -185,6 +199,17 @@ contract BridgeHandler is Guardians {
     uint256 public blockedGenuine;
     /// @notice Sent message ids that differ from the handler's own reconstruction.
     uint256 public idMismatches;
+    /// @notice Escape hatch: genuine delivered (not vetoed) messages that were cancelled anyway.
+    uint256 public cancelledAfterDelivery;
+    /// @notice Escape hatch: messages both executed at their destination and refunded at their source.
+    uint256 public doublePayouts;
+    /// @notice Escape hatch: refunds of an unknown message, or a second refund of one.
+    uint256 public badRefunds;
+
+    /// @dev Each gateway's canonical messenger, looped back through this handler, which plays
+    ///      the L1 escape hatch (it forwards exactly what `EscapeHatch` would, minus the proofs).
+    LoopbackMessenger public immutable homeMessenger;
+    LoopbackMessenger public immutable remoteMessenger;
 
     /// @notice How often each action got through (to see the campaign is not all reverts).
     mapping(bytes32 action => uint256) public successes;
@@ -210,6 +235,12 @@ contract BridgeHandler is Guardians {
         // Outbound limit on home only, so sends are sometimes refused.
         vm.chainId(HOME_CHAIN);
         home.setRateLimit(address(token), IBridgeGateway.Direction.Outbound, 1_000e18, 1e18);
+
+        homeMessenger = new LoopbackMessenger();
+        remoteMessenger = new LoopbackMessenger();
+        home.initializeEscape(address(homeMessenger), address(this), address(0));
+        vm.chainId(REMOTE_CHAIN);
+        remote.initializeEscape(address(remoteMessenger), address(this), address(0));
     }
 
     function _configure(BridgeGateway gw, uint64 peerChain, address peer, address local) internal {
@@ -462,6 +493,59 @@ contract BridgeHandler is Guardians {
         _observe(gw, call, governor);
     }
 
+    /// @notice A user escapes a sent message through L1: optionally waits for its deadline, asks
+    ///         its destination to cancel it, and (if that worked) the L1 escape hatch relays the
+    ///         refund to its source. Picks undelivered messages mostly, any sent one (delivered,
+    ///         queued, executed, vetoed, already escaped) one time in four.
+    function escape(uint256 seed, bool wait) external {
+        uint256 n = sent.length;
+        if (n == 0) return;
+        uint256 index = seed % n;
+        if (seed % 4 != 0) {
+            for (uint256 k = 0; k < n; ++k) {
+                uint256 i = (seed + k) % n;
+                if (!sent[i].delivered && !sent[i].cancelled) {
+                    index = i;
+                    break;
+                }
+            }
+        }
+        Sent storage s = sent[index];
+        Message memory m = _message(s.header, s.transfer);
+        if (wait && _now() <= m.deadline) vm.warp(uint256(m.deadline) + 1);
+        BridgeGateway dest = s.toRemote ? remote : home;
+        LoopbackMessenger destMessenger = s.toRemote ? remoteMessenger : homeMessenger;
+        vm.chainId(m.destChainId);
+        uint256 sentBefore = destMessenger.sent();
+        _observe(dest, abi.encodeCall(dest.cancelExpired, (m, false)), address(0));
+        if (destMessenger.sent() == sentBefore) return;
+
+        // What L1 receives, forwarded as the escape hatch does, to the source's messenger.
+        bytes memory toL1 = destMessenger.lastData();
+        (Message memory cancelledMessage, bool refundOnL1) = abi.decode(_args(toL1), (Message, bool));
+        BridgeGateway source = s.toRemote ? home : remote;
+        vm.chainId(m.sourceChainId);
+        bytes memory refundCall = abi.encodeCall(IBridgeGateway.refund, (cancelledMessage, refundOnL1));
+        _observeRelay(source, s.toRemote ? homeMessenger : remoteMessenger, refundCall);
+    }
+
+    /// @dev `data` without its 4-byte selector.
+    function _args(bytes memory data) internal pure returns (bytes memory out) {
+        out = new bytes(data.length - 4);
+        for (uint256 i = 0; i < out.length; ++i) out[i] = data[i + 4];
+    }
+
+    /// @dev A refund relayed by `messenger` from the escape hatch (this handler), observed like
+    ///      any other gateway call.
+    function _observeRelay(BridgeGateway gw, LoopbackMessenger messenger, bytes memory refundCall) internal {
+        _observe(
+            gw,
+            abi.encodeCall(LoopbackMessenger.relay, (address(this), address(gw), refundCall)),
+            address(0),
+            address(messenger)
+        );
+    }
+
     /// @notice Time passes.
     function warp(uint256 seconds_) external {
         vm.warp(_now() + bound(seconds_, 1, 2 * LARGE_DELAY));
@@ -475,11 +559,16 @@ contract BridgeHandler is Guardians {
     ///      `MessageExecuted` / `MessageQueued` / `MessageVetoed` it emitted and checks that
     ///      home's token balance fell by exactly the executed attested unlocks.
     function _observe(BridgeGateway gw, bytes memory data, address caller) internal {
+        _observe(gw, data, caller, address(gw));
+    }
+
+    /// @dev `_observe` of a call made to `target` (the gateway, or a messenger relaying to it).
+    function _observe(BridgeGateway gw, bytes memory data, address caller, address target) internal {
         bool paused = gw.paused();
         uint256 homeBefore = token.balanceOf(address(home));
         vm.recordLogs();
         if (caller != address(0)) vm.prank(caller);
-        (bool ok, bytes memory ret) = address(gw).call(data);
+        (bool ok, bytes memory ret) = target.call(data);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         if (!ok) {
             _checkRefusal(ret);
@@ -500,6 +589,15 @@ contract BridgeHandler is Guardians {
             } else if (topic == IBridgeGateway.MessageVetoed.selector) {
                 uint256 k = sentIndex[id];
                 if (k != 0) sent[k - 1].vetoed = true;
+            } else if (topic == IBridgeGateway.MessageCancelled.selector) {
+                uint256 k = sentIndex[id];
+                if (k != 0) {
+                    Sent storage c = sent[k - 1];
+                    if (c.delivered && !c.vetoed) ++cancelledAfterDelivery;
+                    c.cancelled = true;
+                }
+            } else if (topic == IBridgeGateway.MessageRefunded.selector) {
+                unlocked += _bookRefund(gw, id);
             }
         }
         // Only executed, attested unlocks may lower home's balance, by exactly their amounts.
@@ -521,6 +619,7 @@ contract BridgeHandler is Guardians {
         }
         Sent storage s = sent[k - 1];
         if (s.vetoed) ++vetoedExecutions;
+        if (s.refunded) ++doublePayouts;
         s.delivered = true;
         if (s.executed) return 0; // already counted as a double execution
         s.executed = true;
@@ -530,6 +629,29 @@ contract BridgeHandler is Guardians {
         } else {
             pendingToHome -= amount;
             unlocked = amount;
+        }
+    }
+
+    /// @dev Books one refund at a source gateway; returns the home tokens it unlocked.
+    function _bookRefund(BridgeGateway gw, bytes32 id) internal returns (uint256 unlocked) {
+        uint256 k = sentIndex[id];
+        if (k == 0) {
+            ++badRefunds;
+            return 0;
+        }
+        Sent storage s = sent[k - 1];
+        if (s.refunded) {
+            ++badRefunds;
+            return 0;
+        }
+        s.refunded = true;
+        if (s.executed) ++doublePayouts;
+        uint256 amount = s.transfer.amount;
+        if (s.toRemote) {
+            pendingToRemote -= amount;
+            if (gw == home) unlocked = amount; // unlocked back to the sender at home
+        } else {
+            pendingToHome -= amount; // re-minted to the sender on remote
         }
     }
 
@@ -547,7 +669,8 @@ contract BridgeHandler is Guardians {
             id := mload(add(ret, 36))
         }
         uint256 k = sentIndex[id];
-        if (k != 0 && !sent[k - 1].delivered) ++blockedGenuine;
+        // A cancelled message is refused for good, by design: that is not a blocked one.
+        if (k != 0 && !sent[k - 1].delivered && !sent[k - 1].cancelled) ++blockedGenuine;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -581,5 +704,35 @@ contract BridgeHandler is Guardians {
     /// @notice Messages sent so far (both directions).
     function sentCount() external view returns (uint256) {
         return sent.length;
+    }
+}
+
+/// @notice A rollup's L2 messenger collapsed onto one EVM: records what a gateway sends to L1,
+///         and relays an L1 call to a gateway with a chosen L1 sender (what the real messenger
+///         does for a deposit).
+contract LoopbackMessenger is IL2CanonicalMessenger {
+    bytes public lastData;
+    uint256 public sent;
+    address private _relaying;
+
+    function sendToL1(address, bytes calldata data) external {
+        lastData = data;
+        ++sent;
+    }
+
+    function l1Sender() external view returns (address) {
+        require(_relaying != address(0), "not relaying");
+        return _relaying;
+    }
+
+    function relay(address from, address target, bytes calldata data) external {
+        _relaying = from;
+        (bool ok, bytes memory ret) = target.call(data);
+        _relaying = address(0);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
     }
 }

@@ -62,6 +62,26 @@ contract BridgeHandler_Test is Test {
         assertEq(handler.blockedGenuine(), 0, "not blocked");
     }
 
+    function test_handler_escapeRefundsAndBlocksDelivery_succeeds() public {
+        handler.sendHome(0, 1, 10e18); // home -> remote, never delivered
+        uint256 lockedBefore = handler.home().lockedBalance(address(handler.token()));
+        handler.escape(0, true); // waits for the deadline, cancels on remote, refunds at home
+        assertEq(_successes(BridgeGateway.cancelExpired.selector), 1, "cancelled");
+        assertEq(handler.pendingToRemote(), 0, "refunded");
+        assertEq(handler.home().lockedBalance(address(handler.token())), lockedBefore - 10e18, "unlocked");
+        handler.deliver(1, 1); // too late and cancelled: refused
+        assertEq(_successes(BridgeGateway.deliver.selector), 0, "never delivered");
+        handler.escape(0, true); // a second escape is refused
+        assertEq(_successes(BridgeGateway.cancelExpired.selector), 1, "cancelled once");
+    }
+
+    function test_handler_escapeOfDeliveredMessage_refused_succeeds() public {
+        handler.sendHome(0, 1, 10e18);
+        handler.deliver(1, 1);
+        handler.escape(0, true); // seed % 4 == 0 picks any message: the delivered one
+        assertEq(_successes(BridgeGateway.cancelExpired.selector), 0, "delivered: not cancellable");
+    }
+
     function test_handler_pauseBlocksThenUnpause_succeeds() public {
         handler.pause(true);
         handler.sendHome(0, 1, 10e18);
