@@ -5,6 +5,8 @@
  *                   [--recipient <address>] [--key <hex>] [--no-follow] [--timeout <seconds>]
  *   bridge status <msgId|txHash> [--follow] [--json]
  *   bridge balances [--address <address>] [--json]
+ *   bridge escape <msgId|txHash> [--to-l1] [--key <hex>] [--timeout <seconds>]
+ *   bridge council ...               (see cli/council.ts)
  *   bridge council pause|veto|propose|cancel|sign|pending|execute …   (cli/council.ts)
  *
  * Environment: MANIFEST (deployment manifest, default .devnet/manifest.json), BRIDGE_KEY (signing
@@ -22,6 +24,7 @@ import { Command, Option } from "commander";
 import type { Address, Hex } from "viem";
 import { loadManifest, ManifestError, type Manifest } from "../core/manifest.js";
 import { registerCouncilCommands } from "./council.js";
+import { registerEscapeCommand } from "./escape-command.js";
 import { BridgeInputError } from "./errors.js";
 import { parseAddress, resolveKey } from "./input.js";
 
@@ -70,6 +73,7 @@ program
   .action((opts) => run(() => balances(opts)));
 
 registerCouncilCommands(program, { run, load: async (path) => (await load(path)).manifest });
+registerEscapeCommand(program, { run, load });
 
 // -----------------------------------------------------------------------------------------------
 
@@ -160,10 +164,16 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
   }
   const { describeStatus, statusJson } = await import("./report.js");
   const states = await Promise.all(records.map((r) => sdk.track(r).poll()));
+  const escapes = await Promise.all(states.map((s) => escapeLine(sdk, s)));
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(states.map(statusJson), null, 2)}\n`);
+    const json = states.map((s, i) => {
+      const base = statusJson(s) as Record<string, unknown>;
+      return escapes[i] ? { ...base, escape: escapes[i] } : base;
+    });
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    process.stdout.write(states.map((s) => describeStatus(s)).join("\n\n") + "\n");
+    const text = states.map((s, i) => describeStatus(s) + (escapes[i] ? `\nescape: ${escapes[i]}` : ""));
+    process.stdout.write(text.join("\n\n") + "\n");
   }
   if (!opts.follow) return;
   const { FINAL_STAGES } = await import("./sdk.js");
@@ -173,6 +183,23 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
     process.stdout.write(`\nfollowing ${state.sent.msgId}\n`);
     await followToEnd(sdk, state.sent, new ProgressPrinter(process.stdout));
   }
+}
+
+/**
+ * Where the message's escape through L1 stands, when that is worth saying: it expired
+ * undelivered (or was vetoed) and can be escaped, or an escape is under way or done.
+ */
+async function escapeLine(
+  sdk: import("./sdk.js").BridgeSdk,
+  state: import("./sdk.js").TransferState,
+): Promise<string | undefined> {
+  if (!sdk.manifest.escape || state.stage === "executed") return undefined;
+  const { observeEscape, escapeStageText } = await import("./escape.js");
+  const escape = await observeEscape(sdk, state.sent);
+  const stage = escape.stage.stage;
+  if (stage === "not-escapable" || stage === "waiting-deadline") return undefined;
+  const text = escapeStageText(escape, Math.floor(Date.now() / 1000));
+  return stage === "cancellable" ? `${text} (bridge escape ${state.sent.msgId})` : text;
 }
 
 async function balances(opts: { address?: string; key?: string; json?: boolean; manifest: string }) {

@@ -39,6 +39,23 @@ export const governanceSchema = z.object({
   }),
 });
 
+/**
+ * An L2's canonical messaging and token bridge, on both layers: what the escape hatch rides on
+ * (docs/escape-hatch.md). On the devnet, the simulated rollup of `contracts/rollup/`.
+ */
+export const rollupSchema = z.object({
+  /** On the L2: the messenger (L2→L1 message passer, L1→L2 receiver). */
+  messenger: address,
+  /** On the L2: the canonical token bridge. */
+  tokenBridge: address,
+  /** On L1: this L2's portal (output roots, proven L2→L1 messages, deposits). */
+  portal: address,
+  /** On L1: the canonical token bridge's L1 side. */
+  l1TokenBridge: address,
+  /** L2→L1 messages are provable on L1 this long after their output root is posted. */
+  finalizationSeconds: z.number().int().nonnegative(),
+});
+
 export const chainSchema = z.object({
   /** Short name used on the command line: "l1", "l2a", ... */
   name: z.string().min(1),
@@ -53,6 +70,8 @@ export const chainSchema = z.object({
   deployBlock: z.number().int().nonnegative().optional(),
   /** Council Safe and timelock of this chain. */
   governance: governanceSchema.optional(),
+  /** Canonical messaging (L2s only): where escapes go through. */
+  rollup: rollupSchema.optional(),
 });
 
 export const tokenSchema = z.object({
@@ -64,6 +83,11 @@ export const tokenSchema = z.object({
   homeToken: address,
   /** Local token address per chain id (the home token itself on its home chain). */
   addresses: z.record(z.string(), address),
+  /**
+   * The L1 token the home token is the canonical rollup copy of, when it has one: escaped
+   * transfers of it can be refunded on L1 (`bridge escape --to-l1`).
+   */
+  l1Token: address.optional(),
 });
 
 export const guardianSchema = z.object({
@@ -92,6 +116,14 @@ export const manifestSchema = z.object({
   params: z.object({
     largeDelaySeconds: z.number().int().nonnegative(),
   }),
+  /** The L1 `EscapeHatch` (absent: the deployment has no escape hatch). */
+  escape: z
+    .object({
+      escapeHatch: address,
+      /** L1 block of the escape contracts' deployment: scans of their events start here. */
+      l1DeployBlock: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** Role holders per chain name (what deployment granted; the chains are the truth). */
   roles: z.record(
     z.string(),
@@ -115,6 +147,8 @@ export const manifestSchema = z.object({
       standbyGuardians: z.array(privateKey).default([]),
       relayers: z.array(privateKey),
       users: z.array(privateKey),
+      /** Per L2 name: its simulated rollup's proposer and sequencer keys. */
+      rollups: z.record(z.string(), z.object({ proposer: privateKey, sequencer: privateKey })).default({}),
     })
     .optional(),
 });

@@ -8,6 +8,9 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ *   rollup/index.ts    L1_RPC_URL, L2_RPC_URL, PORTAL, MESSENGER, PROPOSER_KEY, SEQUENCER_KEY, ...
+ *                      (one per L2: the simulated rollup's proposer and sequencer; not a
+ *                      Portcullis service — a real rollup runs its own)
  * plus DEVNET_SERVICE_ENV below (polling and retry tuned for 1-second blocks).
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -32,7 +35,18 @@ export function devKey(index: number): Hex {
  * Dev account layout (anvil funds the first `accounts` of them on every chain). Guardians use
  * 2..7: the initial set first, then the standby guardians.
  */
-const KEYS = { deployer: 0, monitor: 1, guardians: 2, relayers: 8, users: 12, council: 20 } as const;
+const KEYS = {
+  deployer: 0,
+  monitor: 1,
+  guardians: 2,
+  relayers: 8,
+  users: 12,
+  council: 20,
+  /** One proposer per L2 (each posts to L1, so each needs its own L1 nonce): 23..26. */
+  proposers: 23,
+  /** The simulated rollups' sequencer (one key: each L2 has its own nonce). */
+  sequencer: 27,
+} as const;
 
 export interface DevnetOptions {
   /** Where the manifest, logs and service data go. Wiped at start. */
@@ -53,9 +67,21 @@ export interface DevnetOptions {
    * out); deployment allows it only because the devnet passes `allowShortGovernanceDelay`.
    */
   governanceDelaySeconds: number;
+  /**
+   * The simulated rollups' L2→L1 finalization window (7 days on a real OP Stack chain). Short on
+   * the devnet so an escape through L1 takes seconds; it also sets how long the escape takes.
+   */
+  finalizationSeconds: number;
+  /** How often each rollup's proposer posts an output root when there are new L2→L1 messages. */
+  proposeIntervalMs: number;
+  /** Shortest deadline a sender may choose (the gateway's minimum window), in seconds. */
+  minDeadlineSeconds: number;
   /** Use this Redis instead of starting one. */
   redisUrl?: string;
-  /** Start guardians, relayers and monitor (false: chains, Redis and contracts only). */
+  /**
+   * Start guardians, relayers, monitor and the rollups' operators (false: chains, Redis and
+   * contracts only; deposits and L2→L1 messages then wait until someone relays them).
+   */
   services: boolean;
   /** How long to wait for every service's /healthz (slow on a loaded machine). */
   serviceStartTimeoutMs: number;
@@ -75,6 +101,9 @@ export const DEFAULT_DEVNET: DevnetOptions = {
   approvalAbove: "1000000",
   standbyGuardians: 1,
   governanceDelaySeconds: 8,
+  finalizationSeconds: 6,
+  proposeIntervalMs: 1_000,
+  minDeadlineSeconds: 5,
   services: true,
   serviceStartTimeoutMs: 180_000,
 };
@@ -101,6 +130,8 @@ const L1_CHAIN_ID = 900;
 export class Devnet {
   readonly guardians: ManagedProcess[] = [];
   readonly relayers: ManagedProcess[] = [];
+  /** One simulated-rollup operator (proposer + sequencer) per L2, in L2 order. */
+  readonly rollups: ManagedProcess[] = [];
   monitor?: ManagedProcess;
 
   constructor(
@@ -111,7 +142,7 @@ export class Devnet {
     readonly redis: RedisProcess | undefined,
     readonly manifest: Manifest,
     readonly manifestPath: string,
-    readonly ports: { guardians: number[]; relayers: number[]; monitor: number },
+    readonly ports: { guardians: number[]; relayers: number[]; monitor: number; rollups: number[] },
     readonly operatorToken: string,
   ) {}
 
@@ -162,6 +193,7 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       ),
       relayers: await Promise.all(Array.from({ length: options.relayers }, () => freePort())),
       monitor: await freePort(),
+      rollups: await Promise.all(Array.from({ length: options.l2Count }, () => freePort())),
     };
     const allGuardianKeys = Array.from({ length: options.guardians + options.standbyGuardians }, (_, i) =>
       devKey(KEYS.guardians + i),
@@ -183,10 +215,19 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       councilThreshold: 2,
       governanceDelaySeconds: options.governanceDelaySeconds,
       allowShortGovernanceDelay: true,
+      finalizationWindowSeconds: options.finalizationSeconds,
+      rollupKeys: Object.fromEntries(
+        chainSpecs
+          .filter((c) => c.kind === "l2")
+          .map((c, i) => [c.name, { proposer: devKey(KEYS.proposers + i), sequencer: devKey(KEYS.sequencer) }]),
+      ),
+      // Deadlines stay one day by default; a sender (or a test) may pick one as short as this.
+      deadlineWindows: { min: options.minDeadlineSeconds, default: 86_400, max: 30 * 86_400 },
       relayerKeys,
       userKeys: Array.from({ length: 8 }, (_, i) => devKey(KEYS.users + i)),
       tokens: [
-        { symbol: "ALPHA", name: "Alpha Token", decimals: 18, home: "l2a", faucetPerUser: "1000000" },
+        // ALPHA is the canonical l2a copy of an L1 token, so an escape can end in L1 tokens.
+        { symbol: "ALPHA", name: "Alpha Token", decimals: 18, home: "l2a", faucetPerUser: "1000000", l1Origin: true },
         { symbol: "BETA", name: "Beta Token", decimals: 6, home: "l2b", faucetPerUser: "1000000" },
       ],
       largeDelaySeconds: options.largeDelaySeconds,
@@ -257,10 +298,47 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
     ...serviceCommand("monitor/index.ts"),
     env: { ...common, MONITOR_KEY: devnet.manifest.devKeys!.monitor, PORT: String(ports.monitor) },
   });
+  startRollupOperators(devnet);
   const urls = [
+    ...ports.rollups.map((p) => `http://127.0.0.1:${p}/healthz`),
     ...ports.guardians.map((p) => `http://127.0.0.1:${p}/healthz`),
     ...ports.relayers.map((p) => `http://127.0.0.1:${p}/healthz`),
     `http://127.0.0.1:${ports.monitor}/healthz`,
   ];
   await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), options.serviceStartTimeoutMs, 250)));
+}
+
+/**
+ * One simulated-rollup operator per L2 (rollup/index.ts): posts output roots of the L2's L2→L1
+ * messages to its L1 portal and relays L1 deposits on the L2. A real rollup runs these itself;
+ * the escape hatch depends on them and on nothing of Portcullis'.
+ */
+function startRollupOperators(devnet: Devnet) {
+  const { manifest, options, ports, group } = devnet;
+  const l1 = manifest.chains.find((c) => c.kind === "l1")!;
+  const keys = manifest.devKeys!.rollups;
+  manifest.chains
+    .filter((c) => c.rollup !== undefined)
+    .forEach((c, i) => {
+      devnet.rollups.push(
+        group.start({
+          name: `rollup-${c.name}`,
+          ...serviceCommand("rollup/index.ts"),
+          env: {
+            LOG_LEVEL: "info",
+            L1_RPC_URL: l1.rpcUrl,
+            L2_RPC_URL: c.rpcUrl,
+            L2_CHAIN_ID: String(c.chainId),
+            PORTAL: c.rollup!.portal,
+            MESSENGER: c.rollup!.messenger,
+            PROPOSER_KEY: keys[c.name]!.proposer,
+            SEQUENCER_KEY: keys[c.name]!.sequencer,
+            PORTAL_DEPLOY_BLOCK: String(manifest.escape!.l1DeployBlock),
+            PROPOSE_INTERVAL_MS: String(options.proposeIntervalMs),
+            POLL_INTERVAL_MS: "250",
+            PORT: String(ports.rollups[i]),
+          },
+        }),
+      );
+    });
 }

@@ -122,7 +122,8 @@ function printInfo(d: Devnet) {
   out("tokens");
   for (const t of d.manifest.tokens) {
     const home = d.manifest.chains.find((c) => c.chainId === t.homeChainId)?.name;
-    out(`  ${t.symbol.padEnd(6)} ${t.decimals} decimals, home ${home} (${t.homeToken})`);
+    const origin = t.l1Token ? `, canonical copy of L1 token ${t.l1Token}` : "";
+    out(`  ${t.symbol.padEnd(6)} ${t.decimals} decimals, home ${home} (${t.homeToken})${origin}`);
   }
   const setSize = d.manifest.guardianSet.guardians.length;
   out(`services   (guardian set: ${d.manifest.guardianSet.threshold} of ${setSize}, plus standby guardians)`);
@@ -133,6 +134,16 @@ function printInfo(d: Devnet) {
   );
   d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  d.ports.rollups.forEach((p, i) =>
+    out(
+      `  rollup-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (simulated rollup operator: proposer + sequencer)`,
+    ),
+  );
+  if (d.manifest.escape) {
+    out(
+      `escape hatch ${d.manifest.escape.escapeHatch} on l1; finalization window ${d.options.finalizationSeconds} s (7 days on a real rollup): bridge escape <msgId>`,
+    );
+  }
   const council = d.manifest.chains.find((c) => c.governance)?.governance;
   out(
     `governance (every chain: council Safe, ${council?.threshold} of ${council?.owners.length} dev owners; its TimelockController holds GOVERNOR)`,
