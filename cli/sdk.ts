@@ -21,7 +21,7 @@ import { publicClientFor, walletClientFor, type ChainWallet } from "../core/chai
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import type { MessageState, MessageView } from "../core/guardian-api.js";
 import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
-import { tokenByHome, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
+import { guardianDirectory, tokenByHome, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
 import type { Message } from "../core/message.js";
 import { formatTokens } from "./amount.js";
 import { BridgeInputError, ChainUnreachableError } from "./errors.js";
@@ -405,9 +405,13 @@ export class BridgeSdk {
     };
   }
 
-  /** What each guardian says about a message (GET /v1/messages/:msgId), tallied. */
-  async attestations(msgId: Hex): Promise<Attestations> {
-    const { guardians, threshold } = this.manifest.guardianSet;
+  /**
+   * What each guardian says about a message (GET /v1/messages/:msgId), tallied. With `dest`, the
+   * guardians asked are the destination gateway's current set (so a rotation is followed), each
+   * at its URL in the manifest's guardian directory; without it, the manifest's initial set.
+   */
+  async attestations(msgId: Hex, dest?: GatewayChain): Promise<Attestations> {
+    const { guardians, threshold } = dest ? await this.currentGuardianSet(dest) : this.manifest.guardianSet;
     const states = await Promise.all(guardians.map((g) => this.guardianState(g.url, msgId)));
     const count = (s: MessageState | "unknown" | "unreachable") => states.filter((x) => x.state === s).length;
     return {
@@ -419,6 +423,32 @@ export class BridgeSdk {
       unknown: count("unknown"),
       unreachable: count("unreachable"),
       rejected: states.flatMap((s) => (s.state === "rejected" ? [s.reason ?? "rejected"] : [])),
+    };
+  }
+
+  /** The destination gateway's current guardian set, with directory URLs ("" when unlisted). */
+  async currentGuardianSet(
+    dest: GatewayChain,
+  ): Promise<{ guardians: { address: Address; url: string }[]; threshold: number }> {
+    const client = this.client(dest);
+    const index = await client.readContract({
+      address: dest.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "guardianSetIndex",
+    });
+    const [members, threshold] = await client.readContract({
+      address: dest.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "guardianSet",
+      args: [index],
+    });
+    const directory = guardianDirectory(this.manifest);
+    return {
+      threshold,
+      guardians: members.map((address) => ({
+        address,
+        url: directory.find((g) => isAddressEqual(g.address, address))?.url ?? "",
+      })),
     };
   }
 
@@ -612,7 +642,7 @@ export class MessageTracker {
   }
 
   private async pollAttestations() {
-    const attestations = await this.sdk.attestations(this.sent.msgId);
+    const attestations = await this.sdk.attestations(this.sent.msgId, this.dest);
     this.state.attestations = attestations;
     if (attestations.signable >= attestations.threshold) this.reach("attested");
   }
