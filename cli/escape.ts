@@ -16,11 +16,12 @@
  *   5. L1 tokens    (refund on L1 only) the withdrawal is proven on L1 like step 3 and the L1
  *                   token bridge releases the tokens to the sender's L1 address.
  */
-import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { parseEventLogs, type Address, type GetContractEventsReturnType, type Hex, type PublicClient } from "viem";
 import { bridgeGatewayAbi, simL2MessengerAbi } from "../core/generated/abis.js";
 import { findChain, type ChainInfo, type Manifest } from "../core/manifest.js";
 import { proveAndRelayWithdrawal, withdrawalStatus, type Withdrawal, type WithdrawalStatus } from "../core/rollup.js";
 import { BridgeInputError } from "./errors.js";
+import type { GatewayChain } from "./input.js";
 import { MessageStatus, onChain, type BridgeSdk, type SentRecord } from "./sdk.js";
 
 /** An L2→L1 message of the escape and where it stands on L1. */
@@ -81,26 +82,51 @@ async function withdrawalOf(client: PublicClient, messenger: Address, txHash: He
   return { nonce, sender, target, data };
 }
 
+/** The L2→L1 message sent in `txHash` on `chain` (the cancellation, or a withdrawal to L1) and its L1 status. */
+async function escapeWithdrawal(sdk: BridgeSdk, chain: GatewayChain, txHash: Hex): Promise<EscapeWithdrawal> {
+  const rollup = rollupOf(sdk.manifest, chain.chainId);
+  const l2Client = sdk.client(chain);
+  const withdrawal = await withdrawalOf(l2Client, rollup.messenger, txHash);
+  const status = await withdrawalStatus({
+    l1Client: sdk.client(l1Of(sdk.manifest)),
+    l2Client,
+    portal: rollup.portal,
+    messenger: rollup.messenger,
+    withdrawal,
+  });
+  return { chain: chain.name, withdrawal, status };
+}
+
+/** The first `eventName` log of `gateway` naming `msgId`, if any. */
+async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded">(
+  sdk: BridgeSdk,
+  chain: GatewayChain,
+  eventName: N,
+  msgId: Hex,
+) {
+  const client = sdk.client(chain);
+  const logs = await onChain(chain, () =>
+    client.getContractEvents({
+      address: chain.gateway,
+      abi: bridgeGatewayAbi,
+      eventName,
+      // Both events index `msgId` first; viem cannot narrow the filter for a generic name.
+      args: { msgId } as never,
+      fromBlock: BigInt(chain.deployBlock ?? 0),
+    }),
+  );
+  return logs[0] as GetContractEventsReturnType<typeof bridgeGatewayAbi, N>[number] | undefined;
+}
+
 /** Reads where the escape of `sent` stands, from the chains alone. */
 export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<EscapeState> {
-  const { manifest } = sdk;
   const { message, msgId } = sent;
   const dest = sent.dest;
   const destClient = sdk.client(dest);
-  const l1 = l1Of(manifest);
-  const l1Client = sdk.client(l1);
+  l1Of(sdk.manifest); // fails clearly on a manifest without L1
 
   // The destination's view: cancelled already, or why not yet.
-  const cancelled = await onChain(dest, () =>
-    destClient.getContractEvents({
-      address: dest.gateway,
-      abi: bridgeGatewayAbi,
-      eventName: "MessageCancelled",
-      args: { msgId },
-      fromBlock: BigInt(dest.deployBlock ?? 0),
-    }),
-  );
-  const cancelLog = cancelled[0];
+  const cancelLog = await gatewayEvent(sdk, dest, "MessageCancelled", msgId);
   if (!cancelLog) {
     const [queued, processed, head] = await onChain(dest, () =>
       Promise.all([
@@ -157,32 +183,11 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
 
   // The source's view: refunded yet?
   const source = sent.source;
-  const sourceClient = sdk.client(source);
-  const refunded = await onChain(source, () =>
-    sourceClient.getContractEvents({
-      address: source.gateway,
-      abi: bridgeGatewayAbi,
-      eventName: "MessageRefunded",
-      args: { msgId },
-      fromBlock: BigInt(source.deployBlock ?? 0),
-    }),
-  );
-  const refundLog = refunded[0];
+  const refundLog = await gatewayEvent(sdk, source, "MessageRefunded", msgId);
   if (!refundLog) {
-    const destRollup = rollupOf(manifest, dest.chainId);
-    const withdrawal = await withdrawalOf(destClient, destRollup.messenger, cancelTx);
-    const status = await withdrawalStatus({
-      l1Client,
-      l2Client: destClient,
-      portal: destRollup.portal,
-      messenger: destRollup.messenger,
-      withdrawal,
-    });
-    if (status.state !== "relayed") {
-      return {
-        ...base,
-        stage: { stage: "proving", leg: "cancel", withdrawal: { chain: dest.name, withdrawal, status } },
-      };
+    const cancellation = await escapeWithdrawal(sdk, dest, cancelTx);
+    if (cancellation.status.state !== "relayed") {
+      return { ...base, stage: { stage: "proving", leg: "cancel", withdrawal: cancellation } };
     }
     return {
       ...base,
@@ -198,20 +203,9 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   if (!onL1) return { ...base, stage: { stage: "done", onL1, refundTx } };
 
   // Refund on L1: the source gateway started a canonical withdrawal in the refund transaction.
-  const sourceRollup = rollupOf(manifest, source.chainId);
-  const withdrawal = await withdrawalOf(sourceClient, sourceRollup.messenger, refundTx);
-  const status = await withdrawalStatus({
-    l1Client,
-    l2Client: sourceClient,
-    portal: sourceRollup.portal,
-    messenger: sourceRollup.messenger,
-    withdrawal,
-  });
-  if (status.state === "relayed") return { ...base, stage: { stage: "done", onL1, refundTx } };
-  return {
-    ...base,
-    stage: { stage: "proving", leg: "l1-withdrawal", withdrawal: { chain: source.name, withdrawal, status } },
-  };
+  const toL1 = await escapeWithdrawal(sdk, source, refundTx);
+  if (toL1.status.state === "relayed") return { ...base, stage: { stage: "done", onL1, refundTx } };
+  return { ...base, stage: { stage: "proving", leg: "l1-withdrawal", withdrawal: toL1 } };
 }
 
 function notEscapable(sent: SentRecord, reason: string): EscapeState {

@@ -3,10 +3,9 @@
  * relayers, monitor — `startDevnet`, as `npm run devnet` starts it), and the CLI run as a child
  * process through its npm bin (`node_modules/.bin/bridge`, what `npx bridge` runs).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -14,9 +13,8 @@ import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
+import { runBridge, type CliRun } from "./helpers/cli.js";
 import { govern } from "./helpers/governance.js";
-
-const BIN = resolve("node_modules/.bin/bridge");
 
 let dir: string;
 let devnet: Devnet;
@@ -31,29 +29,8 @@ afterAll(async () => {
   if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bridge(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(BIN, args, {
-      env: { ...process.env, MANIFEST: devnet.manifestPath, BRIDGE_KEY: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    child.once("error", fail);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+function bridge(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runBridge(args, { manifestPath: devnet.manifestPath, env: { BRIDGE_KEY: "", ...env } });
 }
 
 const chain = (name: string) => findChain(devnet.manifest, name);
@@ -77,7 +54,7 @@ async function admin(on: ChainInfo, key: string, functionName: string, args: rea
 }
 
 /** One line on stderr, prefixed "error: ", ending in a full stop. */
-function expectOneSentence(run: Run, pattern: RegExp) {
+function expectOneSentence(run: CliRun, pattern: RegExp) {
   expect(run.code, run.stderr + run.stdout).not.toBe(0);
   const text = run.stderr.trim();
   expect(text.split("\n"), text).toHaveLength(1);

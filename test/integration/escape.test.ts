@@ -17,10 +17,9 @@
  *
  * One devnet for the file; tests run in order. PORTCULLIS_KEEP_LOGS=1 keeps the devnet directory.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BaseError,
@@ -47,8 +46,8 @@ import {
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { attestAsGuardians, chainOf, mined, walletOn, type Chain } from "./helpers/actors.js";
+import { runBridge, type CliRun } from "./helpers/cli.js";
 
-const BIN = resolve("node_modules/.bin/bridge");
 /** Short on the devnet so the suite runs in minutes; 7 days by default elsewhere. */
 const FINALIZATION_SECONDS = 6;
 /** Seconds a test transfer stays deliverable. */
@@ -83,29 +82,8 @@ afterAll(async () => {
   if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bridge(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(BIN, args, {
-      env: { ...process.env, MANIFEST: devnet.manifestPath, BRIDGE_KEY: userKey },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
-    child.once("error", fail);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+function bridge(args: string[]): Promise<CliRun> {
+  return runBridge(args, { manifestPath: devnet.manifestPath, env: { BRIDGE_KEY: userKey }, timeoutMs: TIMEOUT_MS });
 }
 
 /** A user's transfer with a short deadline, through the SDK `bridge transfer` uses. */
@@ -143,7 +121,7 @@ async function destStatus(sent: SentRecord): Promise<number> {
   return Number(q.status);
 }
 
-function expectEscaped(run: Run) {
+function expectEscaped(run: CliRun) {
   if (run.code !== 0) throw new Error(`bridge escape exited ${run.code}\n${run.stdout}\n${run.stderr}`);
 }
 

@@ -7,39 +7,9 @@ import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {Vm} from "../utils/Vm.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {IEscapeHatch} from "../../../contracts/interfaces/IEscapeHatch.sol";
-import {IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {IL2CanonicalTokenBridge} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {LoopbackMessenger} from "../utils/LoopbackMessenger.sol";
 import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
-
-/// @dev Stands in for a rollup's L2 messenger: records what the gateway sends to L1 and relays
-///      an L1 call with a chosen L1 sender (what the real messenger does after a deposit).
-contract RecordingMessenger is IL2CanonicalMessenger {
-    address public lastTarget;
-    bytes public lastData;
-    uint256 public sent;
-    address private _relaying;
-
-    function sendToL1(address target, bytes calldata data) external {
-        lastTarget = target;
-        lastData = data;
-        ++sent;
-    }
-
-    function l1Sender() external view returns (address) {
-        require(_relaying != address(0), "not relaying");
-        return _relaying;
-    }
-
-    function relay(address from, address target, bytes calldata data) external {
-        _relaying = from;
-        (bool ok, bytes memory ret) = target.call(data);
-        _relaying = address(0);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(ret, 32), mload(ret))
-            }
-        }
-    }
-}
 
 /// @dev A canonical L2 token whose bridge may burn from any holder (as OP's are).
 contract CanonicalToken is ERC20 {
@@ -82,13 +52,13 @@ contract RecordingTokenBridge is IL2CanonicalTokenBridge {
 
 /// @dev The gateway with its escape hatch wired to recording stand-ins.
 abstract contract EscapeFixture is BridgeFixture {
-    RecordingMessenger internal messenger;
+    LoopbackMessenger internal messenger;
     RecordingTokenBridge internal tokenBridge;
     address internal escapeHatch;
 
     function setUp() public virtual override {
         super.setUp();
-        messenger = new RecordingMessenger();
+        messenger = new LoopbackMessenger();
         tokenBridge = new RecordingTokenBridge();
         escapeHatch = makeAddr("escapeHatch");
         vm.prank(governor);
@@ -149,7 +119,7 @@ abstract contract EscapeFixture is BridgeFixture {
 
 contract BridgeGateway_initializeEscape_Test is BridgeFixture {
     function test_initializeEscape_notGovernor_reverts() public {
-        RecordingMessenger m = new RecordingMessenger();
+        LoopbackMessenger m = new LoopbackMessenger();
         vm.expectRevert(
             abi.encodeWithSelector(
                 IAccessControl.AccessControlUnauthorizedAccount.selector,
@@ -162,7 +132,7 @@ contract BridgeGateway_initializeEscape_Test is BridgeFixture {
     }
 
     function test_initializeEscape_once_reverts() public {
-        RecordingMessenger m = new RecordingMessenger();
+        LoopbackMessenger m = new LoopbackMessenger();
         vm.startPrank(governor);
         gateway.initializeEscape(address(m), makeAddr("hatch"), address(0));
         vm.expectRevert(IBridgeGateway.BridgeEscapeAlreadyConfigured.selector);

@@ -9,7 +9,7 @@ import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
-import {IL2CanonicalMessenger} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {LoopbackMessenger} from "../utils/LoopbackMessenger.sol";
 import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
 // The handler lives in this file on purpose: the invariant runner needs an artifact for every
@@ -704,35 +704,5 @@ contract BridgeHandler is Guardians {
     /// @notice Messages sent so far (both directions).
     function sentCount() external view returns (uint256) {
         return sent.length;
-    }
-}
-
-/// @notice A rollup's L2 messenger collapsed onto one EVM: records what a gateway sends to L1,
-///         and relays an L1 call to a gateway with a chosen L1 sender (what the real messenger
-///         does for a deposit).
-contract LoopbackMessenger is IL2CanonicalMessenger {
-    bytes public lastData;
-    uint256 public sent;
-    address private _relaying;
-
-    function sendToL1(address, bytes calldata data) external {
-        lastData = data;
-        ++sent;
-    }
-
-    function l1Sender() external view returns (address) {
-        require(_relaying != address(0), "not relaying");
-        return _relaying;
-    }
-
-    function relay(address from, address target, bytes calldata data) external {
-        _relaying = from;
-        (bool ok, bytes memory ret) = target.call(data);
-        _relaying = address(0);
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(ret, 32), mload(ret))
-            }
-        }
     }
 }
