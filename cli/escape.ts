@@ -98,7 +98,7 @@ async function escapeWithdrawal(sdk: BridgeSdk, chain: GatewayChain, txHash: Hex
 }
 
 /** The first `eventName` log of `gateway` naming `msgId`, if any. */
-async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded">(
+async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "MessageExecuted">(
   sdk: BridgeSdk,
   chain: GatewayChain,
   eventName: N,
@@ -110,7 +110,7 @@ async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded">(
       address: chain.gateway,
       abi: bridgeGatewayAbi,
       eventName,
-      // Both events index `msgId` first; viem cannot narrow the filter for a generic name.
+      // These events all index `msgId` first; viem cannot narrow the filter for a generic name.
       args: { msgId } as never,
       fromBlock: BigInt(chain.deployBlock ?? 0),
     }),
@@ -154,21 +154,11 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
     }
     if (status === MessageStatus.Executed) return notEscapable(sent, "it was delivered and executed.");
     if (status === MessageStatus.None && processed) {
-      // Taken nonce, no queue entry: either delivered on the fast path, or a vetoed or
-      // cancelled other message holds the nonce. Only the gateway can tell; a dry run asks it.
-      const delivered = await onChain(dest, () =>
-        destClient
-          .simulateContract({
-            address: dest.gateway,
-            abi: bridgeGatewayAbi,
-            functionName: "cancelExpired",
-            args: [message, false],
-            blockTag: "latest",
-          })
-          .then(() => false)
-          .catch((e: unknown) => String((e as Error).message).includes("BridgeMessageAlreadyProcessed")),
-      );
-      if (delivered) return notEscapable(sent, "it was delivered and paid out.");
+      // Taken nonce, no queue entry: delivered on the fast path (which emits only
+      // `MessageExecuted`), or a vetoed or cancelled other message holds the nonce.
+      if (await gatewayEvent(sdk, dest, "MessageExecuted", msgId)) {
+        return notEscapable(sent, "it was delivered and paid out.");
+      }
     }
     const now = Number(head.timestamp);
     if (now <= Number(message.deadline)) {

@@ -100,22 +100,17 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
   const monitor = privateKeyToAccount(input.monitorKey);
   const guardianAddresses = input.guardianKeys.map((k) => privateKeyToAccount(k).address);
   const l2s = input.chains.filter((c) => c.kind === "l2");
-  const targets = l2s.map((c) => ({
-    name: c.name,
-    wallet: walletClientFor({ ...c }, deployer),
-    publicClient: publicClientFor({ ...c }),
-  }));
-
-  // Canonical messaging first: a home token with an L1 origin is minted by its rollup's bridge.
-  const l1Input = input.chains.find((c) => c.kind === "l1");
   const deployTarget = (c: ChainInput): DeployTarget => ({
     name: c.name,
     chainId: c.chainId,
     wallet: walletClientFor({ ...c }, deployer),
     publicClient: publicClientFor({ ...c }),
   });
+  const targets = l2s.map(deployTarget);
+  const l1Input = input.chains.find((c) => c.kind === "l1");
   const l1 = l1Input ? deployTarget(l1Input) : undefined;
-  const l2Targets = l2s.map(deployTarget);
+
+  // Canonical messaging first: a home token with an L1 origin is minted by its rollup's bridge.
   let escapeParts: Pick<EscapeDeployment, "rollups" | "l1DeployBlock"> | undefined;
   if (input.rollupKeys) {
     if (!l1) throw new Error("deployBridge: the escape hatch needs an L1 chain");
@@ -125,7 +120,7 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
         { proposer: privateKeyToAccount(k.proposer).address, sequencer: privateKeyToAccount(k.sequencer).address },
       ]),
     );
-    escapeParts = await deployRollups(l1, l2Targets, roles, input.finalizationWindowSeconds ?? 7 * 86_400);
+    escapeParts = await deployRollups(l1, targets, roles, input.finalizationWindowSeconds ?? 7 * 86_400);
   }
   const l1Tokens: Record<string, Address> = {};
 
@@ -142,7 +137,7 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
               if (!l1 || !escapeParts) throw new Error(`token ${t.symbol}: an L1 origin needs rollupKeys`);
               const l1Token = await deployTestToken(l1.wallet, l1.publicClient, t.name, t.symbol, t.decimals);
               l1Tokens[t.symbol] = l1Token;
-              const home = l2Targets.find((x) => x.name === t.home)!;
+              const home = targets.find((x) => x.name === t.home)!;
               return deployCanonicalToken(home, escapeParts.rollups[t.home]!, l1Token, t);
             },
           }
@@ -154,7 +149,7 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
 
   let escapeHatch: Address | undefined;
   if (l1 && escapeParts) {
-    escapeHatch = await finishEscape(l1, l2Targets, escapeParts.rollups, deployed.gateways);
+    escapeHatch = await finishEscape(l1, targets, escapeParts.rollups, deployed.gateways);
   }
   if (input.deadlineWindows) {
     const w = input.deadlineWindows;

@@ -47,6 +47,7 @@ import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { attestAsGuardians, chainOf, mined, walletOn, type Chain } from "./helpers/actors.js";
 import { runBridge, type CliRun } from "./helpers/cli.js";
+import { govern } from "./helpers/governance.js";
 
 /** Short on the devnet so the suite runs in minutes; 7 days by default elsewhere. */
 const FINALIZATION_SECONDS = 6;
@@ -166,6 +167,10 @@ describe("escape hatch", () => {
       const l1Before = await balanceOf(l1, l1Token, user);
       const l2Before = await balanceOf(l2a, tokenOn("ALPHA", l2a), user);
 
+      // Interrupted (here: a timeout before the deadline), then resumed by running it again.
+      const cut = await bridge(["escape", sent.msgId, "--to-l1", "--timeout", "2"]);
+      expect(cut.code).toBe(4);
+      expect(cut.stdout).toContain("run `bridge escape");
       const run = await bridge(["escape", sent.msgId, "--to-l1"]);
       expectEscaped(run);
       expect(run.stdout).toContain("L1 withdrawal");
@@ -201,7 +206,7 @@ describe("escape hatch", () => {
   );
 
   it(
-    "with only M-1 guardians online, a stuck transfer escapes the same way",
+    "with only M-1 guardians online, a stuck transfer escapes the same way — even with both gateways paused",
     async () => {
       const online = manifest.guardianSet.threshold - 1;
       const stopped = devnet.guardians.slice(online);
@@ -210,6 +215,18 @@ describe("escape hatch", () => {
         const beta = tokenOn("BETA", l2b);
         const sent = await send("l2b", "l2a", "BETA", "2");
         const afterSend = await balanceOf(l2b, beta, user);
+        // The decision under test: a pause stops the bridge's own flow, never a user's exit.
+        const monitorKey = manifest.devKeys!.monitor as Hex;
+        for (const c of [l2a, l2b]) {
+          await mined(
+            c,
+            walletOn(c, monitorKey).writeContract({
+              address: c.info.gateway,
+              abi: bridgeGatewayAbi,
+              functionName: "pause",
+            }),
+          );
+        }
         const run = await bridge(["escape", sent.msgId]);
         expectEscaped(run);
         expect(await balanceOf(l2b, beta, user)).toBe(afterSend + parseUnits("2", 6));
@@ -217,6 +234,18 @@ describe("escape hatch", () => {
         cancelled.push(sent);
       } finally {
         for (const g of stopped) g.start();
+        // Unpausing is governance's: through the council Safe and the timelock (one per chain,
+        // so both proposals wait out their delays side by side).
+        await Promise.all(
+          [l2a, l2b].map(async (c) => {
+            const paused = await c.client.readContract({
+              address: c.info.gateway,
+              abi: bridgeGatewayAbi,
+              functionName: "paused",
+            });
+            if (paused) await govern(manifest, c.info.name, "unpause");
+          }),
+        );
       }
     },
     TIMEOUT_MS,
