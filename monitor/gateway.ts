@@ -86,6 +86,13 @@ export class ChainGateway implements GatewayControl {
     return (await this.queuedMessage(msgId)).status as MessageStatusValue;
   }
 
+  /** The guardian set this gateway accepts now: its index, members and threshold. */
+  async currentGuardianSet(): Promise<{ index: number; members: readonly Address[]; threshold: number }> {
+    const index = await this.contract.read.guardianSetIndex();
+    const [members, threshold] = await this.contract.read.guardianSet([index]);
+    return { index, members, threshold };
+  }
+
   lockedBalance(homeToken: Address, blockNumber?: bigint): Promise<bigint> {
     return this.contract.read.lockedBalance([homeToken], { blockNumber });
   }

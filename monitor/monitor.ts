@@ -14,7 +14,7 @@
 import { formatEther, formatUnits, type Address, type Hex, type PublicClient } from "viem";
 import type { Registry } from "prom-client";
 import type { ChainWallet } from "../core/chains.js";
-import { chainById, tokenByHome, type Manifest } from "../core/manifest.js";
+import { chainById, guardianDirectory, tokenByHome, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
 import { sleep } from "../core/service/lifecycle.js";
 import { AlertLog, type Alert } from "./alerts.js";
@@ -26,7 +26,14 @@ import { Responder, type PlannedAction } from "./responder.js";
 import { verifyOrigin, type DeliveryToVerify, type SourceGateways } from "./checks/origin.js";
 import { evaluateSupply, readSupply, type SupplyReading, type SupplySource } from "./checks/supply.js";
 import { backlogByRoute, overdue } from "./checks/pending.js";
-import { applyProbe, isDown, probeGuardian, quorumShortfall, type GuardianState } from "./checks/guardians.js";
+import {
+  applyProbe,
+  followGuardianSets,
+  isDown,
+  probeGuardian,
+  quorumShortfall,
+  type GuardianState,
+} from "./checks/guardians.js";
 
 export interface MonitoredChain {
   info: GatewayChainInfo;
@@ -79,6 +86,8 @@ export class Monitor {
   /** Latest block with an `Unpaused` event, per chain: governance has reviewed what came before. */
   private readonly lastUnpausedBlock = new Map<number, bigint>();
   private guardians: GuardianState[];
+  /** Signatures the current guardian set needs (the largest over the gateways). */
+  private guardianThreshold: number;
   private readonly roleProblems: string[] = [];
 
   constructor(deps: MonitorDeps) {
@@ -102,7 +111,8 @@ export class Monitor {
       this.metrics,
       deps.logger.child({ component: "responder" }),
     );
-    this.metrics.guardianThreshold.set(deps.manifest.guardianSet.threshold);
+    this.guardianThreshold = deps.manifest.guardianSet.threshold;
+    this.metrics.guardianThreshold.set(this.guardianThreshold);
     this.metrics.pendingSlo.set(deps.settings.pendingSloSeconds);
     this.metrics.initSeries(deps.chains.map((c) => c.info.name));
     this.guardians = deps.manifest.guardianSet.guardians.map((g) => ({
@@ -579,7 +589,35 @@ export class Monitor {
     }
   }
 
+  /**
+   * Follows the gateways' current guardian sets (a rotation takes effect here without a
+   * restart). A gateway that cannot be read keeps the previous view.
+   */
+  private async refreshGuardianSet() {
+    let sets;
+    try {
+      sets = await Promise.all([...this.gateways.values()].map((g) => g.currentGuardianSet()));
+    } catch (e) {
+      this.logger.warn(
+        { err: (e as Error).message.split("\n")[0] },
+        "cannot read the guardian set; keeping the last one",
+      );
+      return;
+    }
+    const next = followGuardianSets(this.guardians, sets, guardianDirectory(this.manifest));
+    for (const address of next.removed) {
+      this.metrics.guardianUp.remove({ guardian: address });
+      this.metrics.guardianLastSigned.remove({ guardian: address });
+      this.alerts.resolve(`guardian:${address}`);
+      this.logger.info({ guardian: address }, "guardian left the set; no longer watched");
+    }
+    this.guardians = next.guardians;
+    this.guardianThreshold = next.threshold;
+    this.metrics.guardianThreshold.set(next.threshold);
+  }
+
   async checkGuardians(): Promise<void> {
+    await this.refreshGuardianSet();
     const timeoutMs = Math.min(5_000, Math.max(500, this.settings.guardianPollMs));
     const probes = await Promise.all(
       this.guardians.map((g) => probeGuardian(g.url, g.address, timeoutMs, this.fetchImpl)),
@@ -607,7 +645,7 @@ export class Monitor {
         details: { guardian: g.address, url: g.url, error: g.lastError },
       });
     }
-    const { threshold, guardians } = this.manifest.guardianSet;
+    const threshold = this.guardianThreshold;
     const shortfall = quorumShortfall(this.guardians, threshold);
     if (shortfall === 0) {
       this.alerts.resolve("guardian-quorum");
@@ -617,7 +655,7 @@ export class Monitor {
       key: "guardian-quorum",
       kind: "guardian_down",
       severity: "critical",
-      summary: `only ${threshold - shortfall} of ${guardians.length} guardians are up; ${threshold} must sign: no message can be attested`,
+      summary: `only ${threshold - shortfall} of ${this.guardians.length} guardians are up; ${threshold} must sign: no message can be attested`,
       details: { threshold, down: this.guardians.filter(isDown).map((g) => g.address) },
     });
   }

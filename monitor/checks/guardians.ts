@@ -1,8 +1,10 @@
 /**
- * Check 4, guardian liveness: every guardian in the manifest is polled at GET /healthz
- * (`GuardianHealth`, core/guardian-api.ts). A guardian that fails `DOWN_AFTER_FAILURES` polls
- * in a row is reported down; fewer healthy guardians than the threshold means no message can
- * be attested at all, which is reported as a critical alert of its own.
+ * Check 4, guardian liveness: every guardian of the current guardian set (read from the
+ * gateways, so a rotation is followed without a restart; URLs from the manifest's guardian
+ * directory) is polled at GET /healthz (`GuardianHealth`, core/guardian-api.ts). A guardian that
+ * fails `DOWN_AFTER_FAILURES` polls in a row is reported down; fewer healthy guardians than the
+ * threshold means no message can be attested at all, which is reported as a critical alert of
+ * its own.
  */
 import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
@@ -77,4 +79,38 @@ export function isDown(state: GuardianState): boolean {
 export function quorumShortfall(states: readonly GuardianState[], threshold: number): number {
   const up = states.filter((s) => !isDown(s)).length;
   return Math.max(0, threshold - up);
+}
+
+/** One gateway's current guardian set. */
+export interface ChainGuardianSet {
+  members: readonly Address[];
+  threshold: number;
+}
+
+/**
+ * The guardians to watch when the gateways' current sets are `sets` (they differ only while a
+ * rotation is half-way through its chains): every member of any set, keeping the state of those
+ * already watched, with URLs from `directory` (a member without one cannot be probed and counts
+ * as failing). The threshold is the largest: the quorum the strictest chain needs.
+ */
+export function followGuardianSets(
+  watched: readonly GuardianState[],
+  sets: readonly ChainGuardianSet[],
+  directory: readonly { address: Address; url: string }[],
+): { guardians: GuardianState[]; threshold: number; removed: Address[] } {
+  const members: Address[] = [];
+  for (const set of sets)
+    for (const m of set.members) if (!members.includes(getAddress(m))) members.push(getAddress(m));
+  const guardians = members.map(
+    (address) =>
+      watched.find((g) => g.address === address) ?? {
+        address,
+        url: directory.find((d) => getAddress(d.address) === address)?.url ?? "",
+        consecutiveFailures: 0,
+        lastSignedAt: null,
+      },
+  );
+  const removed = watched.filter((g) => !members.includes(g.address)).map((g) => g.address);
+  const threshold = Math.max(0, ...sets.map((s) => s.threshold));
+  return { guardians, threshold, removed };
 }

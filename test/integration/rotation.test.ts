@@ -278,6 +278,19 @@ describe("guardian-set rotation", () => {
     expect(seen.guardians.map((g) => g.address)).toEqual(newSet);
     expect(seen.guardians.every((g) => g.url.startsWith("http://127.0.0.1:"))).toBe(true);
 
+    // So does the monitor: it watches the new set (the standby in, the removed guardian out),
+    // so guardian liveness and quorum headroom are judged against the set that signs now.
+    await waitFor(
+      "the monitor to watch the new guardian set",
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${devnet.ports.monitor}/metrics`)).text();
+        const watched = (key: string) => text.includes(`bridge_guardian_up{guardian="${address(key)}"}`);
+        return watched(standbyKey) && !watched(removedKey!) && keptKeys.every(watched);
+      },
+      60_000,
+      1_000,
+    );
+
     // The standby guardian signs for real: with one kept guardian stopped, the new set's
     // threshold (2 of 3) needs it, and a transfer each way still executes.
     const keptIndex = keys.guardians.indexOf(keptKeys[0]!);
