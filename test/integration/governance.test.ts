@@ -5,10 +5,9 @@
  * proposed, waited out and executed, early execution refused, a cancelled proposal dead for good,
  * and Safe transactions from a non-owner or below the threshold refused by the Safe itself.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BaseError,
@@ -36,9 +35,9 @@ import { GATEWAY_ROLES } from "../../deploy/contracts.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { Council, type GovernedChain } from "../../cli/council/council.js";
 import { CouncilStore } from "../../cli/council/store.js";
+import { runBridge, type CliRun } from "./helpers/cli.js";
 import { councilKeys } from "./helpers/governance.js";
 
-const BIN = resolve("node_modules/.bin/bridge");
 const DELAY_SECONDS = 8;
 
 const TIMELOCK_ROLES = {
@@ -66,28 +65,10 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Harness
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function bridge(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(BIN, args, {
-      env: { ...process.env, MANIFEST: devnet.manifestPath, COUNCIL_STORE: storePath, COUNCIL_KEY: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    child.once("error", fail);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
+function bridge(args: string[]): Promise<CliRun> {
+  return runBridge(args, {
+    manifestPath: devnet.manifestPath,
+    env: { COUNCIL_STORE: storePath, COUNCIL_KEY: "" },
   });
 }
 
