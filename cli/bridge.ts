@@ -48,6 +48,10 @@ program
   .requiredOption("--token <token>", "token symbol or address")
   .requiredOption("--amount <decimal>", "amount in whole tokens, e.g. 1.5")
   .option("--recipient <address>", "who receives the tokens on the destination (default: the sender)")
+  .option(
+    "--deadline <seconds>",
+    "how long the transfer stays deliverable; after that it can be escaped through L1 (default: the gateway's, 1 day)",
+  )
   .addOption(keyOption())
   .addOption(manifestOption())
   .option("--no-follow", "print the message id once sent and exit")
@@ -83,6 +87,7 @@ interface TransferOptions {
   token: string;
   amount: string;
   recipient?: string;
+  deadline?: string;
   key?: string;
   manifest: string;
   follow: boolean;
@@ -98,7 +103,12 @@ async function transfer(opts: TransferOptions) {
   const { formatTokens } = await import("./amount.js");
   const key = resolveKey(manifest, opts.key, process.env);
   const sender = privateKeyToAccount(key).address;
+  const deadlineIn = opts.deadline === undefined ? undefined : parseDeadline(opts.deadline);
   const prepared = await sdk.prepareTransfer(sender, opts);
+  const deadline =
+    deadlineIn === undefined
+      ? undefined
+      : (await sdk.client(prepared.from).getBlock({ blockTag: "latest" })).timestamp + BigInt(deadlineIn);
 
   const out = process.stdout;
   const tokens = formatTokens(prepared.amount, prepared.token.decimals, prepared.token.symbol);
@@ -108,6 +118,7 @@ async function transfer(opts: TransferOptions) {
   for (const notice of prepared.notices) out.write(`note: ${notice}\n`);
   const printer = new ProgressPrinter(out, startedAt);
   const sent = await sdk.sendTransfer(sdk.wallet(prepared.from, key), prepared, {
+    deadline,
     onApproval: (hash) => printer.note(`approving the ${prepared.from.name} gateway to take ${tokens} (tx ${hash})`),
   });
   if (!opts.follow) {
@@ -217,6 +228,13 @@ async function balances(opts: { address?: string; key?: string; json?: boolean; 
 }
 
 // -----------------------------------------------------------------------------------------------
+
+function parseDeadline(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new BridgeInputError(`--deadline "${text}" is not a positive whole number of seconds.`);
+  return value;
+}
 
 function parseTimeout(text: string): number {
   const value = Number(text);

@@ -747,6 +747,7 @@ export function explainRevert(e: unknown, chain: string): BridgeInputError | und
     BridgeRateLimited: `the ${chain} outbound rate limit has no room for this amount now; send less or wait for it to refill.`,
     BridgeInvalidTransfer: `the gateway refused the transfer (zero amount, zero recipient, or an amount too large for the limits).`,
     BridgeFeeOnTransfer: `the token charged a fee on transfer, which the bridge does not support.`,
+    BridgeInvalidDeadline: `the deadline is outside the ${chain} gateway's allowed window (see its deadlineWindows()).`,
     ERC20InsufficientBalance: `the amount exceeds the sender's balance on ${chain}.`,
     ERC20InsufficientAllowance: `the gateway's allowance is too small on ${chain}.`,
   };

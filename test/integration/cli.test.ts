@@ -109,6 +109,7 @@ describe("bridge CLI on a devnet", () => {
         /BETA has 6 decimals, but amount "0.1234567" has 7/,
       ],
       [{ amount: "5000000" }, /exceeds the balance of .* on l2a \(1000000 ALPHA\)/],
+      [{ deadline: "soon" }, /--deadline "soon" is not a positive whole number of seconds/],
     ];
     // Two at a time: each is a process of its own on a machine shared with the devnet.
     for (let i = 0; i < cases.length; i += 2) {
