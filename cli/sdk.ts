@@ -601,6 +601,11 @@ export class MessageTracker {
     const processed = await this.destRead<boolean>("isProcessed", [message.sourceChainId, message.nonce]);
     if (!processed) return;
     const queued = await this.destRead<{ status: number; executableAt: bigint }>("queuedMessage", [msgId]);
+    if (queued.status === MessageStatus.Cancelled) {
+      // Escaped: cancelled after its deadline without ever being delivered (see cli/escape.ts).
+      this.reach("cancelled");
+      return;
+    }
     if (queued.status === MessageStatus.None) {
       // Fast path: delivered and executed in one call, recorded only by the event.
       const executed = await this.eventRef("MessageExecuted");
@@ -688,6 +693,8 @@ export class MessageTracker {
   private reach(stage: Stage) {
     const order: Stage[] = ["sent", "attested", "delivered", "executed"];
     this.state.observedAt[stage] ??= Date.now();
+    // A final stage is never left (a cancelled message still has its guardians' signatures).
+    if (FINAL_STAGES.includes(this.state.stage)) return;
     if (FINAL_STAGES.includes(stage) || order.indexOf(stage) > order.indexOf(this.state.stage)) {
       this.state.stage = stage;
     }
