@@ -154,7 +154,8 @@ describe("escape hatch", () => {
       expect(await balanceOf(l2a, alpha, user)).toBe(afterSend + parseUnits("5", 18));
 
       const status = await bridge(["status", sent.msgId]);
-      expect(status.stdout).toContain("escape:");
+      expect(status.stdout).toMatch(/stage\s+cancelled/);
+      expect(status.stdout).toContain("escape: refunded to the sender on the source chain");
     },
     TIMEOUT_MS,
   );
