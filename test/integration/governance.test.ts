@@ -10,8 +10,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   encodeFunctionData,
   erc20Abi,
   getAddress,
@@ -37,6 +35,7 @@ import { Council, type GovernedChain } from "../../cli/council/council.js";
 import { CouncilStore } from "../../cli/council/store.js";
 import { runBridge, type CliRun } from "./helpers/cli.js";
 import { councilKeys } from "./helpers/governance.js";
+import { revertOf } from "./helpers/reverts.js";
 
 const DELAY_SECONDS = 8;
 
@@ -129,21 +128,6 @@ async function roleHolders(name: string, contract: Address): Promise<Map<Hex, Se
 }
 
 const sorted = (xs: Iterable<Address>) => [...xs].map((x) => getAddress(x)).sort();
-
-/** The custom error a call reverts with, or undefined when it would succeed. */
-async function revertOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    const revert = e instanceof BaseError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : undefined;
-    if (revert instanceof ContractFunctionRevertedError) {
-      const name = revert.data?.errorName;
-      return name && name !== "Error" ? name : (revert.reason ?? "reverted");
-    }
-    return (e as Error).message;
-  }
-}
 
 function simulateAs(name: string, key: string, functionName: string, args: readonly unknown[] = []) {
   return client(name).simulateContract({

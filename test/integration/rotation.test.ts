@@ -10,17 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeFunctionData,
-  erc20Abi,
-  maxUint256,
-  parseUnits,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
+import { decodeFunctionData, erc20Abi, maxUint256, parseUnits, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attestWith, sortGuardians } from "../../core/attestation.js";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
@@ -34,6 +24,7 @@ import { setGuardianSetCall } from "../../cli/council/actions.js";
 import { resolveChain } from "../../cli/input.js";
 import { BridgeSdk } from "../../cli/sdk.js";
 import { councilKeys, devCouncil } from "./helpers/governance.js";
+import { revertOf } from "./helpers/reverts.js";
 
 const GRACE_SECONDS = 30;
 
@@ -129,17 +120,6 @@ async function executedEvents(name: string) {
     eventName: "MessageExecuted",
     fromBlock: 0n,
   });
-}
-
-async function revertOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    const revert = e instanceof BaseError ? e.walk((x) => x instanceof ContractFunctionRevertedError) : undefined;
-    if (revert instanceof ContractFunctionRevertedError) return revert.data?.errorName ?? revert.reason ?? "reverted";
-    throw e;
-  }
 }
 
 /** A message l2a → l2b no gateway sent: only used in simulations of `deliver` (nothing is mined). */
