@@ -58,6 +58,13 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         uint32 maxWindow;
     }
 
+    /// @dev Where escapes go through: this rollup's canonical messaging and the L1 escape hatch.
+    struct EscapeWiring {
+        IL2CanonicalMessenger messenger;
+        address escapeHatch;
+        IL2CanonicalTokenBridge tokenBridge;
+    }
+
     /// @dev "No bitmap word loaded yet" in a batch cache.
     uint256 private constant NO_WORD = type(uint256).max;
 
@@ -84,9 +91,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     mapping(bytes32 msgId => QueuedMessage) private _queued;
 
     /// @dev Escape hatch wiring, set once by `initializeEscape` and never changed afterwards.
-    IL2CanonicalMessenger private _messenger;
-    address private _escapeHatch;
-    IL2CanonicalTokenBridge private _tokenBridge;
+    EscapeWiring private _escape;
     /// @dev Refunded sent messages, bit `nonce % 256` of word `nonce / 256` (like `_processed`).
     mapping(uint256 word => uint256 bits) private _refunded;
 
@@ -617,12 +622,14 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         address escapeHatch,
         address tokenBridge
     ) external onlyRole(GOVERNOR_ROLE) {
-        require(address(_messenger) == address(0), BridgeEscapeAlreadyConfigured());
+        require(address(_escape.messenger) == address(0), BridgeEscapeAlreadyConfigured());
         require(messenger.code.length != 0 && escapeHatch != address(0), BridgeInvalidParameter());
         require(tokenBridge == address(0) || tokenBridge.code.length != 0, BridgeInvalidParameter());
-        _messenger = IL2CanonicalMessenger(messenger);
-        _escapeHatch = escapeHatch;
-        _tokenBridge = IL2CanonicalTokenBridge(tokenBridge);
+        _escape = EscapeWiring({
+            messenger: IL2CanonicalMessenger(messenger),
+            escapeHatch: escapeHatch,
+            tokenBridge: IL2CanonicalTokenBridge(tokenBridge)
+        });
         emit EscapeInitialized(messenger, escapeHatch, tokenBridge);
     }
 
@@ -643,7 +650,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ///      taking a released nonce requires the id's status to be None.
     ///      Deliberately not gated on `paused`: see the interface.
     function cancelExpired(Message calldata message, bool refundOnL1) external nonReentrant returns (bytes32 msgId) {
-        IL2CanonicalMessenger messenger = _messenger;
+        IL2CanonicalMessenger messenger = _escape.messenger;
         require(address(messenger) != address(0), BridgeEscapeNotConfigured());
         require(
             message.destChainId == block.chainid && message.destGateway == address(this),
@@ -668,7 +675,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         }
         entry.status = MessageStatus.Cancelled;
         emit MessageCancelled(msgId, message.sourceChainId, message.nonce, refundOnL1);
-        messenger.sendToL1(_escapeHatch, abi.encodeCall(IEscapeHatch.onMessageCancelled, (message, refundOnL1)));
+        messenger.sendToL1(_escape.escapeHatch, abi.encodeCall(IEscapeHatch.onMessageCancelled, (message, refundOnL1)));
     }
 
     /// @inheritdoc IBridgeGateway
@@ -676,10 +683,11 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ///      proves that the destination cancelled *some* message naming this gateway, and a
     ///      cancelled forgery must not pay out here. Not gated on `paused` (see the interface).
     function refund(Message calldata message, bool refundOnL1) external nonReentrant {
-        IL2CanonicalMessenger messenger = _messenger;
+        IL2CanonicalMessenger messenger = _escape.messenger;
         require(
-            address(messenger) != address(0) && msg.sender == address(messenger) &&
-                messenger.l1Sender() == _escapeHatch,
+            address(messenger) != address(0) &&
+                msg.sender == address(messenger) &&
+                messenger.l1Sender() == _escape.escapeHatch,
             BridgeNotEscapeHatch(msg.sender)
         );
         bytes32 msgId = MessageLib.hash(message);
@@ -700,12 +708,12 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         // The outbound bucket is left as it is: it bounds how fast value leaves, and giving its
         // room back on a refund would let cancelled messages be replayed as fresh capacity.
         if (token.isHome) _locked[local] -= amount;
-        IL2CanonicalTokenBridge tokenBridge = _tokenBridge;
+        IL2CanonicalTokenBridge tokenBridge = _escape.tokenBridge;
         // L1 is possible only for a home token that is this rollup's canonical copy of an L1
         // token; anything else (a bridged copy, a native L2 token) is refunded here instead, and
         // the event says which happened.
-        bool onL1 = refundOnL1 && token.isHome && address(tokenBridge) != address(0) &&
-            tokenBridge.isCanonicalToken(local);
+        bool onL1 =
+            refundOnL1 && token.isHome && address(tokenBridge) != address(0) && tokenBridge.isCanonicalToken(local);
         emit MessageRefunded(msgId, to, amount, onL1);
         if (onL1) {
             // The canonical bridge burns the gateway's tokens and withdraws them to `to` on L1.
@@ -726,7 +734,8 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
 
     /// @notice The escape hatch wiring (all zero until `initializeEscape`).
     function escapeConfig() external view returns (address messenger, address escapeHatch, address tokenBridge) {
-        return (address(_messenger), _escapeHatch, address(_tokenBridge));
+        EscapeWiring memory w = _escape;
+        return (address(w.messenger), w.escapeHatch, address(w.tokenBridge));
     }
 
     /// @inheritdoc IBridgeGateway
