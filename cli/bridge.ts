@@ -21,12 +21,12 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
-import type { Address, Hex } from "viem";
+import type { Address } from "viem";
 import { loadManifest, ManifestError, type Manifest } from "../core/manifest.js";
 import { registerCouncilCommands } from "./council.js";
 import { registerEscapeCommand } from "./escape-command.js";
 import { BridgeInputError } from "./errors.js";
-import { parseAddress, resolveKey } from "./input.js";
+import { parseAddress, parseMessageRef, parseTimeoutMs, resolveKey } from "./input.js";
 
 const EXIT = { inputError: 1, notExecuted: 3, timedOut: 4, interrupted: 130 } as const;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -96,7 +96,7 @@ interface TransferOptions {
 
 async function transfer(opts: TransferOptions) {
   const startedAt = Date.now();
-  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
   const { manifest, sdk } = await load(opts.manifest);
   const { privateKeyToAccount } = await import("viem/accounts");
   const { ProgressPrinter } = await import("./progress.js");
@@ -164,15 +164,10 @@ async function followToEnd(
 }
 
 async function status(id: string, opts: { follow?: boolean; json?: boolean; manifest: string }) {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(id.trim())) {
-    throw new BridgeInputError(`"${id}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
-  }
+  const ref = parseMessageRef(id);
   const { sdk } = await load(opts.manifest);
-  const records = await sdk.findMessages(id.trim() as Hex);
-  if (records.length === 0) {
-    const chains = sdk.gatewayChains.map((c) => c.name).join(", ");
-    throw new BridgeInputError(`no message or transaction ${id} was found on ${chains}.`);
-  }
+  const { findSent } = await import("./escape-command.js");
+  const records = await findSent(sdk, ref);
   const { describeStatus, statusJson } = await import("./report.js");
   const states = await Promise.all(records.map((r) => sdk.track(r).poll()));
   const escapes = await Promise.all(states.map((s) => escapeLine(sdk, s)));
@@ -234,13 +229,6 @@ function parseDeadline(text: string): number {
   if (!Number.isInteger(value) || value <= 0)
     throw new BridgeInputError(`--deadline "${text}" is not a positive whole number of seconds.`);
   return value;
-}
-
-function parseTimeout(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
-  return value * 1000;
 }
 
 /**

@@ -10,7 +10,7 @@ import { Option } from "commander";
 import type { Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { BridgeInputError } from "./errors.js";
-import { resolveKey } from "./input.js";
+import { parseMessageRef, parseTimeoutMs, resolveKey } from "./input.js";
 import type { BridgeSdk, SentRecord } from "./sdk.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
@@ -41,30 +41,35 @@ interface EscapeOptions {
   timeout?: string;
 }
 
-/** The one message `id` names (a send transaction may carry several: refuse to guess). */
-export async function findOne(sdk: BridgeSdk, id: string): Promise<SentRecord> {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(id.trim())) {
-    throw new BridgeInputError(`"${id}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
-  }
-  const records = await sdk.findMessages(id.trim() as Hex);
+/** Every message `ref` names (a message id, or a send transaction's hash); refuses none. */
+export async function findSent(sdk: BridgeSdk, ref: Hex): Promise<SentRecord[]> {
+  const records = await sdk.findMessages(ref);
   if (records.length === 0) {
     const chains = sdk.gatewayChains.map((c) => c.name).join(", ");
-    throw new BridgeInputError(`no message or transaction ${id} was found on ${chains}.`);
+    throw new BridgeInputError(`no message or transaction ${ref} was found on ${chains}.`);
   }
+  return records;
+}
+
+/** The one message `id` names (a send transaction may carry several: refuse to guess). */
+export async function findOne(sdk: BridgeSdk, id: string): Promise<SentRecord> {
+  const ref = parseMessageRef(id);
+  const records = await findSent(sdk, ref);
   if (records.length > 1) {
     throw new BridgeInputError(
-      `transaction ${id} sent ${records.length} messages; escape one by its message id: ${records.map((r) => r.msgId).join(", ")}.`,
+      `transaction ${ref} sent ${records.length} messages; escape one by its message id: ${records.map((r) => r.msgId).join(", ")}.`,
     );
   }
   return records[0]!;
 }
 
 async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) {
-  const timeoutMs = opts.timeout === undefined ? Infinity : parseSeconds(opts.timeout) * 1000;
+  const timeoutMs = opts.timeout === undefined ? Infinity : parseTimeoutMs(opts.timeout);
   const { manifest, sdk } = await deps.load(opts.manifest);
   // Loaded lazily, like every command: they import the generated ABIs, which `load` builds first.
   const { observeEscape, advanceEscape, escapeStageText } = await import("./escape.js");
   const { sleep } = await import("./sdk.js");
+  const { seconds } = await import("./progress.js");
   const key = resolveKey(manifest, opts.key, process.env);
   const sent = await findOne(sdk, id);
   if (opts.toL1) {
@@ -131,17 +136,6 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   }
 }
 
-function parseSeconds(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
-  return value;
-}
-
 function iso(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString();
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(0)}s`;
 }

@@ -18,7 +18,7 @@
  */
 import { parseEventLogs, type Address, type GetContractEventsReturnType, type Hex, type PublicClient } from "viem";
 import { bridgeGatewayAbi, simL2MessengerAbi } from "../core/generated/abis.js";
-import { findChain, type ChainInfo, type Manifest } from "../core/manifest.js";
+import { findChain, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { proveAndRelayWithdrawal, withdrawalStatus, type Withdrawal, type WithdrawalStatus } from "../core/rollup.js";
 import { BridgeInputError } from "./errors.js";
 import type { GatewayChain } from "./input.js";
@@ -48,12 +48,7 @@ export interface EscapeState {
   refundOnL1?: boolean;
 }
 
-interface RollupInfo {
-  chain: ChainInfo;
-  messenger: Address;
-  portal: Address;
-}
-
+/** The chain's canonical messaging, from the manifest. */
 function rollupOf(manifest: Manifest, chainId: bigint | number): RollupInfo {
   const chain = manifest.chains.find((c) => c.chainId === Number(chainId));
   if (!chain?.rollup) {
@@ -61,7 +56,7 @@ function rollupOf(manifest: Manifest, chainId: bigint | number): RollupInfo {
       `chain ${chainId} has no canonical messaging in this manifest, so the escape hatch is not available there.`,
     );
   }
-  return { chain, messenger: chain.rollup.messenger, portal: chain.rollup.portal };
+  return chain.rollup;
 }
 
 function l1Of(manifest: Manifest): ChainInfo {
@@ -123,7 +118,6 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   const { message, msgId } = sent;
   const dest = sent.dest;
   const destClient = sdk.client(dest);
-  l1Of(sdk.manifest); // fails clearly on a manifest without L1
 
   // The destination's view: cancelled already, or why not yet.
   const cancelLog = await gatewayEvent(sdk, dest, "MessageCancelled", msgId);

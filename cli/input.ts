@@ -77,6 +77,24 @@ export function parsePrivateKey(text: string, source: string): Hex {
  * The signing key: `--key`, else `BRIDGE_KEY`, else (devnet manifests only) the first funded dev
  * user, so `npx bridge transfer ...` works on a fresh devnet with nothing else set.
  */
+/** `--timeout <seconds>` in milliseconds: a positive number of seconds. */
+export function parseTimeoutMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
+  }
+  return value * 1000;
+}
+
+/** A message id or transaction hash given on the command line: 0x + 64 hex digits. */
+export function parseMessageRef(text: string): Hex {
+  const trimmed = text.trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
+    throw new BridgeInputError(`"${text}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
+  }
+  return trimmed as Hex;
+}
+
 export function resolveKey(manifest: Manifest, flag: string | undefined, env: Record<string, string | undefined>): Hex {
   if (flag !== undefined) return parsePrivateKey(flag, "--key");
   const fromEnv = env.BRIDGE_KEY;

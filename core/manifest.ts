@@ -154,6 +154,7 @@ export const manifestSchema = z.object({
 });
 
 export type ChainInfo = z.infer<typeof chainSchema>;
+export type RollupInfo = z.infer<typeof rollupSchema>;
 export type TokenInfo = z.infer<typeof tokenSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 

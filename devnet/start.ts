@@ -335,7 +335,7 @@ function startRollupOperators(devnet: Devnet) {
             SEQUENCER_KEY: keys[c.name]!.sequencer,
             PORTAL_DEPLOY_BLOCK: String(manifest.escape!.l1DeployBlock),
             PROPOSE_INTERVAL_MS: String(options.proposeIntervalMs),
-            POLL_INTERVAL_MS: "250",
+            POLL_INTERVAL_MS: DEVNET_SERVICE_ENV.POLL_INTERVAL_MS!,
             PORT: String(ports.rollups[i]),
           },
         }),
