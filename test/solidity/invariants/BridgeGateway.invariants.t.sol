@@ -674,27 +674,8 @@ contract BridgeHandler is Guardians {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Helpers
+    // Views
     // ------------------------------------------------------------------------------------------
-
-    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory m) {
-        m.version = h.version;
-        m.nonce = t.nonce;
-        m.sourceChainId = h.sourceChainId;
-        m.destChainId = h.destChainId;
-        m.sourceGateway = h.sourceGateway;
-        m.destGateway = h.destGateway;
-        m.sender = t.sender;
-        m.recipient = t.recipient;
-        m.token = t.token;
-        m.amount = t.amount;
-        m.deadline = t.deadline;
-    }
-
-    function _one(Transfer memory t) internal pure returns (Transfer[] memory ts) {
-        ts = new Transfer[](1);
-        ts[0] = t;
-    }
 
     /// @notice Ids ever queued (genuine and forged).
     function queuedCount() external view returns (uint256) {

@@ -9,9 +9,34 @@ import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
+/// @title Messages
+/// @notice Builds full messages and batches from their parts (header ∪ transfer), as both the
+///         fixtures and the invariant handler need.
+abstract contract Messages is Deployers {
+    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory m) {
+        // Field by field rather than one struct literal: keeps the stack shallow under viaIR.
+        m.version = h.version;
+        m.nonce = t.nonce;
+        m.sourceChainId = h.sourceChainId;
+        m.destChainId = h.destChainId;
+        m.sourceGateway = h.sourceGateway;
+        m.destGateway = h.destGateway;
+        m.sender = t.sender;
+        m.recipient = t.recipient;
+        m.token = t.token;
+        m.amount = t.amount;
+        m.deadline = t.deadline;
+    }
+
+    function _one(Transfer memory t) internal pure returns (Transfer[] memory ts) {
+        ts = new Transfer[](1);
+        ts[0] = t;
+    }
+}
+
 /// @title Guardians
 /// @notice Guardian keys sorted by address, and the signing rules of an attestation.
-abstract contract Guardians is Deployers {
+abstract contract Guardians is Messages {
     /// @dev `count` deterministic keys named `<prefix><i>`, sorted ascending by address.
     function _makeGuardians(
         string memory prefix,
@@ -174,21 +199,6 @@ abstract contract BridgeFixture is Guardians {
         t.deadline = uint64(_now() + 1 days);
     }
 
-    function _message(MessageHeader memory h, Transfer memory t) internal pure returns (Message memory m) {
-        // Field by field rather than one struct literal: keeps the stack shallow under viaIR.
-        m.version = h.version;
-        m.nonce = t.nonce;
-        m.sourceChainId = h.sourceChainId;
-        m.destChainId = h.destChainId;
-        m.sourceGateway = h.sourceGateway;
-        m.destGateway = h.destGateway;
-        m.sender = t.sender;
-        m.recipient = t.recipient;
-        m.token = t.token;
-        m.amount = t.amount;
-        m.deadline = t.deadline;
-    }
-
     function _id(MessageHeader memory h, Transfer memory t) internal view returns (bytes32) {
         return gateway.messageId(_message(h, t));
     }
@@ -196,11 +206,6 @@ abstract contract BridgeFixture is Guardians {
     function _ids(MessageHeader memory h, Transfer[] memory ts) internal view returns (bytes32[] memory ids) {
         ids = new bytes32[](ts.length);
         for (uint256 i = 0; i < ts.length; ++i) ids[i] = _id(h, ts[i]);
-    }
-
-    function _one(Transfer memory t) internal pure returns (Transfer[] memory ts) {
-        ts = new Transfer[](1);
-        ts[0] = t;
     }
 
     function _noProofs() internal pure returns (bytes32[][] memory) {
