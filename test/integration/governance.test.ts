@@ -261,71 +261,25 @@ describe("governance", () => {
       ["council", "propose", "frobnicate", "--chain", "l2a", "--signer", "1"],
       /unknown action "frobnicate"/,
     );
-    await refused(
-      [
-        "council",
-        "propose",
-        "set-guardians",
-        "--chain",
-        "l2a",
-        "--guardians",
-        "0x1234,0xabc",
-        "--threshold",
-        "1",
-        "--signer",
-        "1",
-      ],
-      /is not a valid address/,
-    );
+    // `council propose set-guardians` on l2a, signed by owner 1.
+    const setGuardians = (guardians: string, threshold: string) => [
+      "council",
+      "propose",
+      "set-guardians",
+      "--chain",
+      "l2a",
+      "--guardians",
+      guardians,
+      "--threshold",
+      threshold,
+      "--signer",
+      "1",
+    ];
+    await refused(setGuardians("0x1234,0xabc", "1"), /is not a valid address/);
     const four = [...keys.guardians, ...keys.standbyGuardians].map(address).join(",");
-    await refused(
-      [
-        "council",
-        "propose",
-        "set-guardians",
-        "--chain",
-        "l2a",
-        "--guardians",
-        four,
-        "--threshold",
-        "0",
-        "--signer",
-        "1",
-      ],
-      /at least 1/,
-    );
-    await refused(
-      [
-        "council",
-        "propose",
-        "set-guardians",
-        "--chain",
-        "l2a",
-        "--guardians",
-        four,
-        "--threshold",
-        "5",
-        "--signer",
-        "1",
-      ],
-      /above the 4 guardians/,
-    );
-    await refused(
-      [
-        "council",
-        "propose",
-        "set-guardians",
-        "--chain",
-        "l2a",
-        "--guardians",
-        four,
-        "--threshold",
-        "2",
-        "--signer",
-        "1",
-      ],
-      /below the two-thirds minimum 3.*--allow-weak-threshold/,
-    );
+    await refused(setGuardians(four, "0"), /at least 1/);
+    await refused(setGuardians(four, "5"), /above the 4 guardians/);
+    await refused(setGuardians(four, "2"), /below the two-thirds minimum 3.*--allow-weak-threshold/);
     expect(storedCount()).toBe(0);
     expect(await safeNonce(l2b)).toBe(nonceBefore);
 
