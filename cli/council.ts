@@ -26,6 +26,7 @@ import type { Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { BridgeInputError } from "./errors.js";
 import { parsePrivateKey, resolveChain } from "./input.js";
+import { isoTime } from "./progress.js";
 
 export interface CouncilCliDeps {
   run: (action: () => Promise<void>) => Promise<void>;
@@ -113,7 +114,7 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
         if (result.executedTx && result.operationId) {
           const op = await council.operation(chain, result.operationId);
           process.stdout.write(
-            `operation ${op.id} ready at ${iso(op.readyAt)}; then anyone runs: bridge council execute ${op.id} --chain ${chain.name}\n`,
+            `operation ${op.id} ready at ${isoTime(op.readyAt)}; then anyone runs: bridge council execute ${op.id} --chain ${chain.name}\n`,
           );
         }
       }),
@@ -182,7 +183,9 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
         if (shown.length === 0) process.stdout.write("no pending timelock operations\n");
         for (const op of shown) {
           const when =
-            op.state === "waiting" ? `ready at ${iso(op.readyAt)} (in ${Math.max(0, op.readyAt - now)} s)` : op.state;
+            op.state === "waiting"
+              ? `ready at ${isoTime(op.readyAt)} (in ${Math.max(0, op.readyAt - now)} s)`
+              : op.state;
           process.stdout.write(`${op.chain}  ${op.id}  ${when}\n`);
           for (const c of op.calls) process.stdout.write(`    ${c.target}  ${c.description}\n`);
         }
@@ -312,8 +315,4 @@ function report(r: import("./council/council.js").SubmitResult, done: string) {
       `another owner signs with the same command and --signer, or: bridge council sign ${r.safeTxHash} --signer <key>\n`,
     );
   }
-}
-
-function iso(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString();
 }

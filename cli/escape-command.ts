@@ -11,6 +11,7 @@ import type { Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { BridgeInputError } from "./errors.js";
 import { parseMessageRef, parseTimeoutMs, resolveKey } from "./input.js";
+import { isoTime } from "./progress.js";
 import type { BridgeSdk, SentRecord } from "./sdk.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
@@ -84,7 +85,7 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   }
   const out = process.stdout;
   out.write(
-    `escaping ${sent.msgId} (${sent.source.name} → ${sent.dest.name}, deadline ${iso(Number(sent.message.deadline))})\n`,
+    `escaping ${sent.msgId} (${sent.source.name} → ${sent.dest.name}, deadline ${isoTime(Number(sent.message.deadline))})\n`,
   );
 
   const controller = new AbortController();
@@ -134,8 +135,4 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
   }
-}
-
-function iso(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString();
 }

@@ -12,6 +12,11 @@ export interface ProgressOutput {
 }
 
 /** "1.2s", "63.0s". */
+/** A unix time as ISO 8601 UTC, the one way the CLI prints times. */
+export function isoTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString();
+}
+
 export function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
 }
@@ -75,7 +80,7 @@ export function waitingText(w: Waiting, nowSeconds: number, tokens: (v: bigint) 
     case "paused":
       return `destination paused: the ${w.chain} gateway is paused; the transfer resumes when it is unpaused`;
     case "expired":
-      return `deadline passed at ${new Date(w.deadline * 1000).toISOString()}: it can no longer be delivered; use the escape hatch`;
+      return `deadline passed at ${isoTime(w.deadline)}: it can no longer be delivered; use the escape hatch`;
     case "unreachable":
       return w.what;
   }

@@ -1,10 +1,10 @@
 /** Text and JSON renderings of `bridge status` and `bridge balances`. */
 import { formatAmount } from "./amount.js";
-import { amountText, stageText, tokensOf, waitingText } from "./progress.js";
+import { amountText, isoTime, stageText, tokensOf, waitingText } from "./progress.js";
 import type { Balances, EventRef, TransferState } from "./sdk.js";
 
 function when(ref: Pick<EventRef, "timestamp">): string {
-  return new Date(ref.timestamp * 1000).toISOString();
+  return isoTime(ref.timestamp);
 }
 
 /** A block-by-block account of one message. */
@@ -23,7 +23,7 @@ export function describeStatus(state: TransferState, nowSeconds = Date.now() / 1
   ];
   if (state.delivered) {
     const queued = state.queued
-      ? `, queued for the ${state.queued.reason} delay until ${new Date(state.queued.executableAt * 1000).toISOString()}`
+      ? `, queued for the ${state.queued.reason} delay until ${isoTime(state.queued.executableAt)}`
       : "";
     rows.push([
       "delivered",
@@ -38,7 +38,7 @@ export function describeStatus(state: TransferState, nowSeconds = Date.now() / 1
   }
   if (state.vetoed)
     rows.push(["vetoed", `${when(state.vetoed)} (${sent.dest.name} block ${state.vetoed.blockNumber})`]);
-  if (!state.delivered) rows.push(["deadline", new Date(Number(m.deadline) * 1000).toISOString()]);
+  if (!state.delivered) rows.push(["deadline", isoTime(Number(m.deadline))]);
   if (state.waiting) rows.push(["waiting", waitingText(state.waiting, nowSeconds, tokensOf(state))]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");

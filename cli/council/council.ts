@@ -33,6 +33,7 @@ import { EthSafeSignature, EthSafeTransaction, Safe } from "../../core/safe-kit.
 import { BridgeInputError } from "../errors.js";
 import type { GovernanceCall } from "./actions.js";
 import type { CouncilStore, StoredTransaction } from "./store.js";
+import { isoTime } from "../progress.js";
 
 export type Governance = NonNullable<ChainInfo["governance"]>;
 export type GovernedChain = ChainInfo & { governance: Governance };
@@ -359,7 +360,7 @@ export class Council {
       const block = await this.client(chain).getBlock();
       const wait = op.readyAt - Number(block.timestamp);
       throw new BridgeInputError(
-        `operation ${id} is ready at ${new Date(op.readyAt * 1000).toISOString()} (in ${Math.max(wait, 1)} s); the timelock would refuse it now.`,
+        `operation ${id} is ready at ${isoTime(op.readyAt)} (in ${Math.max(wait, 1)} s); the timelock would refuse it now.`,
       );
     }
     return this.sendExecute(chain, op, key);
