@@ -92,12 +92,17 @@ async function escapeWithdrawal(sdk: BridgeSdk, chain: GatewayChain, txHash: Hex
   return { chain: chain.name, withdrawal, status };
 }
 
-/** The first `eventName` log of `gateway` naming `msgId`, if any. */
+/**
+ * The first `eventName` log of `chain`'s gateway naming `msgId`, if any, scanning from
+ * `fromBlock` (default: the gateway's deploy block; a refund on the source can only follow the
+ * send, so that scan starts at the send's block).
+ */
 async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "MessageExecuted">(
   sdk: BridgeSdk,
   chain: GatewayChain,
   eventName: N,
   msgId: Hex,
+  fromBlock = BigInt(chain.deployBlock ?? 0),
 ) {
   const client = sdk.client(chain);
   const logs = await onChain(chain, () =>
@@ -107,7 +112,7 @@ async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "
       eventName,
       // These events all index `msgId` first; viem cannot narrow the filter for a generic name.
       args: { msgId } as never,
-      fromBlock: BigInt(chain.deployBlock ?? 0),
+      fromBlock,
     }),
   );
   return logs[0] as GetContractEventsReturnType<typeof bridgeGatewayAbi, N>[number] | undefined;
@@ -167,7 +172,7 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
 
   // The source's view: refunded yet?
   const source = sent.source;
-  const refundLog = await gatewayEvent(sdk, source, "MessageRefunded", msgId);
+  const refundLog = await gatewayEvent(sdk, source, "MessageRefunded", msgId, sent.blockNumber);
   if (!refundLog) {
     const cancellation = await escapeWithdrawal(sdk, dest, cancelTx);
     if (cancellation.status.state !== "relayed") {
