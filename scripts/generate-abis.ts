@@ -21,6 +21,7 @@ const CONTRACTS: Record<string, string> = {
   "rollup/L2TokenBridge.sol/L2TokenBridge": "l2TokenBridge",
   "rollup/CanonicalL2Token.sol/CanonicalL2Token": "canonicalL2Token",
   "escape/EscapeHatch.sol/EscapeHatch": "escapeHatch",
+  "deploy/DeploymentFactory.sol/DeploymentFactory": "deploymentFactory",
 };
 
 /** Prebuilt artifacts of dependencies (resolved from node_modules): package path → export prefix. */
