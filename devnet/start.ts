@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { mnemonicToAccount } from "viem/accounts";
 import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
-import { deployBridge } from "../deploy/bridge.js";
+import { deployDevnet } from "./deploy.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
 import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "./processes.js";
 
@@ -201,8 +201,8 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
     const guardianKeys = allGuardianKeys.slice(0, options.guardians);
     const guardianUrls = ports.guardians.map((p) => `http://127.0.0.1:${p}`);
     const relayerKeys = Array.from({ length: options.relayers }, (_, i) => devKey(KEYS.relayers + i));
-    const manifest = await deployBridge({
-      network: "devnet",
+    const manifest = await deployDevnet({
+      dir,
       chains: chainSpecs.map((c, i) => ({ ...c, rpcUrl: chains[i]!.rpcUrl, confirmations: options.confirmations })),
       deployerKey: devKey(KEYS.deployer),
       monitorKey: devKey(KEYS.monitor),
@@ -214,8 +214,7 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       councilKeys: [0, 1, 2].map((i) => devKey(KEYS.council + i)),
       councilThreshold: 2,
       governanceDelaySeconds: options.governanceDelaySeconds,
-      allowShortGovernanceDelay: true,
-      finalizationWindowSeconds: options.finalizationSeconds,
+      finalizationSeconds: options.finalizationSeconds,
       rollupKeys: Object.fromEntries(
         chainSpecs
           .filter((c) => c.kind === "l2")
@@ -233,12 +232,9 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       largeDelaySeconds: options.largeDelaySeconds,
       limits: {
         fast: "10000",
-        inboundCapacity: "100000",
-        inboundPerSecond: "100",
-        outboundCapacity: "1000000000",
-        outboundPerSecond: "1000000",
+        inbound: { capacity: "100000", perSecond: "100" },
+        outbound: { capacity: "1000000000", perSecond: "1000000" },
       },
-      includeDevKeys: true,
     });
     await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
     const manifestPath = join(dir, "manifest.json");
