@@ -32,7 +32,7 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, MessageStatus, type SentRecord } from "../../cli/sdk.js";
+import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo, type Manifest } from "../../core/manifest.js";
 import { httpOk, waitFor } from "../../devnet/processes.js";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeFunctionData, getAddress, parseUnits, type Address } from "viem";
-import { BridgeInputError } from "../../../cli/errors.js";
+import { BridgeInputError } from "../../../sdk/errors.js";
 import {
   buildProposal,
   checkGuardianThreshold,
@@ -16,9 +16,9 @@ import {
   type ChainView,
   type ProposalAction,
   type ProposalOptions,
-} from "../../../cli/council/actions.js";
+} from "../../../sdk/council/actions.js";
 import { signerKey } from "../../../cli/council.js";
-import { resolveChain } from "../../../cli/input.js";
+import { resolveChain } from "../../../sdk/input.js";
 import { bridgeGatewayAbi, timelockControllerAbi } from "../../../core/generated/abis.js";
 import {
   checkGovernanceDelay,
