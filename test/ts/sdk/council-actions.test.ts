@@ -1,5 +1,5 @@
 /**
- * `cli/council/actions.ts`: every check of `bridge council …` input, refused with one sentence
+ * `sdk/council/actions.ts`: every check of `bridge council …` input, refused with one sentence
  * before anything is signed; the calls each proposal encodes; and the governance delay floor of
  * `deploy/governance.ts`.
  */

@@ -1,5 +1,5 @@
 /**
- * `cli/input.ts`: every offline check of `bridge transfer` input, with the exact sentence the
+ * `sdk/input.ts`: every offline check of `bridge transfer` input, with the exact sentence the
  * user gets. (Checks against the chains — balance, pause, routes — run in the integration test.)
  */
 import { describe, expect, it } from "vitest";

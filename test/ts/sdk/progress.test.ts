@@ -1,4 +1,4 @@
-/** `cli/progress.ts`: what a user reads while a transfer moves, on a terminal and in a log. */
+/** `sdk/progress.ts`: what a user reads while a transfer moves, on a terminal and in a log. */
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import type { GatewayChain } from "../../../sdk/input.js";
