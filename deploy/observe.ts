@@ -5,6 +5,7 @@
  * (AccessControl is not enumerable), from the block each contract was created in.
  */
 import { getAddress, zeroAddress, type AbiEvent, type Address, type Hex, type PublicClient } from "viem";
+import { Gateway } from "../core/gateway.js";
 import { bridgedTokenAbi, bridgeGatewayAbi, escapeHatchAbi, timelockControllerAbi } from "../core/generated/abis.js";
 import { DeployConfigError, type DeployConfig } from "./config.js";
 import { CREATE2_DEPLOYER, CREATE2_DEPLOYER_SIGNER } from "./create2.js";
@@ -212,59 +213,48 @@ async function observeGateway(
     if (log.eventName === "RouteSet") routeIds.add(Number(log.args.chainId));
     if (log.eventName === "TokenRegistered") homeTokens.add(getAddress(log.args.homeToken as Address));
   }
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    client.readContract({ address, abi: bridgeGatewayAbi, functionName, args } as never) as Promise<T>;
-
-  const [index, largeDelay, windows, paused, escape] = await Promise.all([
-    read<number>("guardianSetIndex"),
-    read<number>("largeDelay"),
-    read<{ minWindow: number; defaultWindow: number; maxWindow: number }>("deadlineWindows"),
-    read<boolean>("paused"),
-    read<readonly [Address, Address, Address]>("escapeConfig"),
-  ]);
-  const [[guardians, threshold], routes, tokens] = await Promise.all([
-    read<readonly [readonly Address[], number, bigint]>("guardianSet", [index]),
-    Promise.all(
-      [...routeIds].map(async (id) => {
-        const [gateway, enabled] = await read<readonly [Address, boolean]>("route", [BigInt(id)]);
-        return [id, { gateway: getAddress(gateway), enabled }] as const;
-      }),
-    ),
-    Promise.all(
-      [...homeTokens].map(async (home) => {
-        const [inbound, inBucket, outBucket] = await Promise.all([
-          read<{ local: Address; fastLimit: bigint; isHome: boolean }>("inboundToken", [home]),
-          read<Bucket>("rateLimit", [home, 0]),
-          read<Bucket>("rateLimit", [home, 1]),
-        ]);
-        if (inbound.local === zeroAddress) return undefined;
-        const token: GatewayToken = {
-          local: getAddress(inbound.local),
-          isHome: inbound.isHome,
-          fastLimit: BigInt(inbound.fastLimit),
-          inbound: { capacity: inBucket.capacity, refillPerSecond: inBucket.refillPerSecond },
-          outbound: { capacity: outBucket.capacity, refillPerSecond: outBucket.refillPerSecond },
-        };
-        return [home, token] as const;
-      }),
-    ),
+  const gw = new Gateway(address, client);
+  const [set, largeDelay, windows, paused, escape, routes, tokens] = await Promise.all([
+    gw.currentGuardianSet(),
+    gw.largeDelay(),
+    gw.deadlineWindows(),
+    gw.paused(),
+    gw.escapeConfig(),
+    Promise.all([...routeIds].map(async (id) => [id, await gw.route(id)] as const)),
+    Promise.all([...homeTokens].map(async (home) => [home, await observeGatewayToken(gw, home)] as const)),
   ]);
   return {
     deployBlock,
-    guardianSetIndex: index,
-    guardians: guardians.map((g) => getAddress(g)),
-    threshold,
+    guardianSetIndex: set.index,
+    guardians: set.guardians.map((g) => getAddress(g)),
+    threshold: set.threshold,
     largeDelay,
-    deadlineWindows: { min: windows.minWindow, default: windows.defaultWindow, max: windows.maxWindow },
+    deadlineWindows: { min: windows.minSeconds, default: windows.defaultSeconds, max: windows.maxSeconds },
     paused,
-    routes: new Map(routes),
-    tokens: new Map(tokens.filter((t) => t !== undefined)),
+    routes: new Map(routes.map(([id, r]) => [id, { gateway: getAddress(r.gateway), enabled: r.enabled }])),
+    tokens: new Map(tokens.filter((t): t is readonly [Address, GatewayToken] => t[1] !== undefined)),
     escape: {
-      messenger: getAddress(escape[0]),
-      escapeHatch: getAddress(escape[1]),
-      tokenBridge: getAddress(escape[2]),
+      messenger: getAddress(escape.messenger),
+      escapeHatch: getAddress(escape.escapeHatch),
+      tokenBridge: getAddress(escape.tokenBridge),
     },
     roles: replayRoles(logs),
+  };
+}
+
+async function observeGatewayToken(gw: Gateway, home: Address): Promise<GatewayToken | undefined> {
+  const [inbound, inBucket, outBucket] = await Promise.all([
+    gw.inboundToken(home),
+    gw.rateLimit(home, "inbound"),
+    gw.rateLimit(home, "outbound"),
+  ]);
+  if (!inbound.registered) return undefined;
+  return {
+    local: getAddress(inbound.local),
+    isHome: inbound.isHome,
+    fastLimit: inbound.fastLimit,
+    inbound: { capacity: inBucket.capacity, refillPerSecond: inBucket.refillPerSecond },
+    outbound: { capacity: outBucket.capacity, refillPerSecond: outBucket.refillPerSecond },
   };
 }
 

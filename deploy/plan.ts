@@ -85,7 +85,12 @@ export function unfixable(findings: readonly Finding[]): Finding[] {
 // ---------------------------------------------------------------------------------------------
 // Infrastructure: the CREATE2 deployer and the factory
 
-function reconcileInfra(chain: string, desired: Desired, create2: Create2State, factory: boolean): Finding[] {
+/** The CREATE2 deployer and the DeploymentFactory on one chain: installed where missing. */
+export function infraFindings(
+  chain: string,
+  factoryAt: Address,
+  { create2, factory }: { create2: Create2State; factory: boolean },
+): Finding[] {
   const out: Finding[] = [];
   if (!create2.deployed) {
     if (create2.signerNonce > 0) {
@@ -125,14 +130,14 @@ function reconcileInfra(chain: string, desired: Desired, create2: Create2State, 
   if (!factory) {
     out.push({
       chain,
-      text: `the DeploymentFactory ${desired.factory} is missing`,
+      text: `the DeploymentFactory ${factoryAt} is missing`,
       fix: [
         {
           chain,
-          title: `create the DeploymentFactory at ${desired.factory} (CREATE2 deployer, salt 0)`,
+          title: `create the DeploymentFactory at ${factoryAt} (CREATE2 deployer, salt 0)`,
           to: CREATE2_DEPLOYER,
           data: create2Calldata(FACTORY_SALT, FACTORY_INIT_CODE),
-          creates: desired.factory,
+          creates: factoryAt,
         },
       ],
     });
@@ -193,7 +198,7 @@ function reconcileL1(desired: Desired, s: L1State): Finding[] {
   const hatch = desired.escapeHatch;
   if (!hatch) return [];
   const chain = desired.config.l1.name;
-  const out = reconcileInfra(chain, desired, s.create2, s.factory);
+  const out = infraFindings(chain, desired.factory, s);
   if (!s.escapeHatch) {
     out.push({
       chain,
@@ -240,7 +245,7 @@ function freshGateway(desired: Desired): GatewayState {
 
 function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
   const chain = l2.name;
-  const out = reconcileInfra(chain, desired, s.create2, s.factory);
+  const out = infraFindings(chain, desired.factory, s);
   const add = (text: string, fix: Step[] = [], remedy?: string) => out.push({ chain, text, fix, remedy });
 
   // The Safe contracts (protocol-kit's contractNetworks) and the council Safe.
