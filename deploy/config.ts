@@ -77,12 +77,30 @@ const opStackL1Contracts = z
 
 const SEVEN_DAYS = 7 * 86_400;
 
+/** OP Stack L2 predeploys: the same on every OP Stack chain. */
+export const OP_STACK_PREDEPLOYS = {
+  l2CrossDomainMessenger: getAddress("0x4200000000000000000000000000000000000007"),
+  l2StandardBridge: getAddress("0x4200000000000000000000000000000000000010"),
+  l2ToL1MessagePasser: getAddress("0x4200000000000000000000000000000000000016"),
+} as const;
+
+/** The L2 side of an OP Stack chain: its predeploys unless the chain moved them. */
+const opStackL2Contracts = z
+  .object({
+    l2CrossDomainMessenger: address.default(OP_STACK_PREDEPLOYS.l2CrossDomainMessenger),
+    l2StandardBridge: address.default(OP_STACK_PREDEPLOYS.l2StandardBridge),
+    l2ToL1MessagePasser: address.default(OP_STACK_PREDEPLOYS.l2ToL1MessagePasser),
+  })
+  .strict()
+  .default({});
+
 /** An OP Stack L2: its predeploys are at their canonical addresses; its L1 contracts are named. */
 const opStackChain = z
   .object({
     ...chainBase,
     kind: z.literal("op-stack"),
     l1Contracts: opStackL1Contracts,
+    l2Contracts: opStackL2Contracts,
     /** The chain's withdrawal finalization window (7 days on OP Mainnet and Base). */
     finalizationSeconds: z.number().int().positive().default(SEVEN_DAYS),
   })

@@ -1,6 +1,9 @@
 /**
- * Contract deployment steps shared by the devnet, the tests and the benchmarks: every caller
- * deploys through these functions, so what is tested is what the devnet runs.
+ * Low-level contract helpers: typed gateway writes, role ids and the token limits type the
+ * deployment engine (`deploy/engine.ts`) shares, and the direct (CREATE) deployment the
+ * in-process unit tests and the gas benchmark use, where each chain's deployer keeps
+ * GOVERNOR_ROLE. Real networks and the devnet deploy through the engine instead: same addresses
+ * on every chain, governance handed over (docs/deploy.md).
  */
 import { getAddress, keccak256, stringToHex } from "viem";
 import type {
@@ -218,8 +221,8 @@ export interface BridgeContracts {
 }
 
 /**
- * Deploys a whole bridge through clients the caller built (in-process Hardhat chains in tests,
- * JSON-RPC in the devnet): a gateway per L2, home and bridged tokens, routes between every
+ * Deploys a whole bridge through clients the caller built (in-process Hardhat chains in unit
+ * tests): a gateway per L2, home and bridged tokens, routes between every
  * pair, token registrations with limits, and the pauser and veto roles. Chains are set up in
  * parallel; the deployer of each chain keeps GOVERNOR_ROLE.
  */

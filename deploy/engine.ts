@@ -16,6 +16,7 @@ import { publicClientFor, walletClientFor } from "../core/chains.js";
 import { parseManifest, type ChainInfo, type Manifest } from "../core/manifest.js";
 import type { Signer } from "../core/signer.js";
 import type { DeployConfig } from "./config.js";
+import { CREATE2_DEPLOYER_SIGNER } from "./create2.js";
 import { desiredDeployment, type Desired } from "./desired.js";
 import { executeSteps, settlePending, type ChainSender } from "./execute.js";
 import { safeContractAddresses } from "./governance.js";
@@ -131,7 +132,15 @@ export async function apply(config: DeployConfig, signer: Signer, options: Apply
     ]),
   );
   await checkChainIds(config, clients);
-  await Promise.all(infos.map((c) => settlePending(c.name, senders[c.name]!.publicClient, config.deployer, log)));
+  // A killed run may have left transactions in flight: the deployer's, and the keyless
+  // CREATE2-deployer transaction it broadcast.
+  await Promise.all(
+    infos.flatMap((c) =>
+      [config.deployer, CREATE2_DEPLOYER_SIGNER].map((a) =>
+        settlePending(c.name, senders[c.name]!.publicClient, a, log),
+      ),
+    ),
+  );
   const before = await inspect(config, { ...options, clients });
   const steps = stepsOf(before.findings);
   log(

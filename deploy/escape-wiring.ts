@@ -5,17 +5,10 @@
  * construction). Everything chain-specific about the escape comes from the config here, so a new
  * rollup kind is one more case in `escapeWiringOf`.
  */
-import { encodeDeployData, getAddress, type Address, type Hex } from "viem";
+import { encodeDeployData, type Address, type Hex } from "viem";
 import type { RollupInfo } from "../core/manifest.js";
 import { escapeHatchAbi, escapeHatchBytecode } from "../core/generated/abis.js";
 import { DeployConfigError, type L2Config } from "./config.js";
-
-/** OP Stack L2 predeploys (the same on every OP Stack chain). */
-export const OP_STACK_PREDEPLOYS = {
-  l2CrossDomainMessenger: getAddress("0x4200000000000000000000000000000000000007"),
-  l2StandardBridge: getAddress("0x4200000000000000000000000000000000000010"),
-  l2ToL1MessagePasser: getAddress("0x4200000000000000000000000000000000000016"),
-} as const;
 
 /** What a gateway is wired to on its own L2. */
 export interface EscapeWiring {

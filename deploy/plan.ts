@@ -127,6 +127,17 @@ export function infraFindings(
       });
     }
   }
+  if (out.some((f) => f.fix.length === 0)) {
+    // Without the CREATE2 deployer nothing else can be placed on this chain.
+    if (!factory)
+      out.push({
+        chain,
+        text: `the DeploymentFactory ${factoryAt} is missing`,
+        fix: [],
+        remedy: "needs the CREATE2 deployer",
+      });
+    return out;
+  }
   if (!factory) {
     out.push({
       chain,
@@ -199,6 +210,7 @@ function reconcileL1(desired: Desired, s: L1State): Finding[] {
   if (!hatch) return [];
   const chain = desired.config.l1.name;
   const out = infraFindings(chain, desired.factory, s);
+  if (blocked(out)) return out;
   if (!s.escapeHatch) {
     out.push({
       chain,
@@ -246,6 +258,7 @@ function freshGateway(desired: Desired): GatewayState {
 function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
   const chain = l2.name;
   const out = infraFindings(chain, desired.factory, s);
+  if (blocked(out)) return out;
   const add = (text: string, fix: Step[] = [], remedy?: string) => out.push({ chain, text, fix, remedy });
 
   // The Safe contracts (protocol-kit's contractNetworks) and the council Safe.
@@ -568,6 +581,11 @@ function reconcileGatewayRoles(
     }
   }
   return out;
+}
+
+/** True when the chain's infrastructure cannot be installed: nothing can be planned there. */
+function blocked(infra: readonly Finding[]): boolean {
+  return infra.some((f) => f.fix.length === 0);
 }
 
 const zeroHashRole: Hex = `0x${"00".repeat(32)}`;

@@ -183,7 +183,7 @@ function devnetConfig(
 }
 
 /** A faucet TestToken through the CREATE2 deployer (salt: its symbol), so no two land together. */
-async function createTestToken(t: DeployTarget, token: DevnetToken): Promise<Address> {
+export async function createTestToken(t: DeployTarget, token: DevnetToken): Promise<Address> {
   const initCode = encodeDeployData({
     abi: testTokenAbi,
     bytecode: testTokenBytecode,

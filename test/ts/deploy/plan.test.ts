@@ -338,10 +338,13 @@ describe("reconcile", () => {
     expect(first("l2a")[1]).toMatchObject({ raw: expect.stringMatching(/^0xf8a5/), creates: CREATE2_DEPLOYER });
     // Already funded: only the broadcast.
     expect(first("l2b")[0]).toMatchObject({ raw: expect.any(String), creates: CREATE2_DEPLOYER });
-    // The signer's one nonce is spent: nobody can install it there any more.
+    // The signer's one nonce is spent: nobody can install it there any more, and nothing that
+    // goes through it is planned there (a call to an empty address would "succeed").
     expect(unfixable(findings)).toEqual([
       expect.objectContaining({ chain: "l1", remedy: expect.stringMatching(/^nobody/) }),
+      expect.objectContaining({ chain: "l1", remedy: "needs the CREATE2 deployer" }),
     ]);
+    expect(stepsOf(findings).filter((s) => s.chain === "l1")).toEqual([]);
   });
 
   it("test_reconcile_existingSafe_isUsedNotCreated", () => {
