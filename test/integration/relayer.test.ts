@@ -289,6 +289,7 @@ function startGuardian(i: number): ManagedProcess {
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
+      DEVNET: "true",
       PORT: String(devnet.ports.guardians[i]),
       OPERATOR_TOKEN: devnet.operatorToken,
       APPROVAL_ABOVE,
