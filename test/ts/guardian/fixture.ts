@@ -153,9 +153,9 @@ export class FakeChain implements GatewayReader {
     return number;
   }
 
-  /** Sets `lockedBalance(token)` / a token's `totalSupply` from the head block on. */
-  setState(kind: "locked" | "supply", token: Address, value: bigint) {
-    this.blocks[this.blocks.length - 1]!.state.set(`${kind}:${token.toLowerCase()}`, value);
+  /** Sets `lockedBalance(token)` / a token's `totalSupply` from `atBlock` (default: the head) on. */
+  setState(kind: "locked" | "supply", token: Address, value: bigint, atBlock = this.head) {
+    this.blocks[Number(atBlock)]!.state.set(`${kind}:${token.toLowerCase()}`, value);
   }
 
   private stateAt(key: string, block: bigint, fallback: bigint): bigint {
