@@ -308,6 +308,7 @@ async function startRelayer(i: number): Promise<ManagedProcess> {
     env: {
       MANIFEST: devnet.manifestPath,
       RELAYER_KEY: manifest.devKeys!.relayers[i]!,
+      DEVNET: "true",
       REDIS_URL: devnet.redisUrl,
       PORT: String(port),
       RELAYER_ID: `relayer-${i}`,
