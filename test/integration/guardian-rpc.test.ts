@@ -82,21 +82,18 @@ describe("a guardian reading every chain through several endpoints", () => {
     g0 = await startGuardian(0, { l2b: [l2b.info.rpcUrl, honest.get("l2b")!.url] });
     const users = devnet.manifest.devKeys!.users as Hex[];
 
-    const homeToRemote = await send(l2a, l2b, "ALPHA", "100", users[0]!);
-    await signedBy(g0, homeToRemote);
-    await deliverSigned(devnet.manifest, l2b, [homeToRemote], relayerKey());
-
-    const remoteToRemote = await send(l2b, l2c, "ALPHA", "40", users[0]!);
-    await signedBy(g0, remoteToRemote);
-    await deliverSigned(devnet.manifest, l2c, [remoteToRemote], relayerKey());
-
-    const remoteToHome = await send(l2c, l2a, "ALPHA", "10", users[0]!);
-    await signedBy(g0, remoteToHome);
-    await deliverSigned(devnet.manifest, l2a, [remoteToHome], relayerKey());
-
-    const otherToken = await send(l2b, l2a, "BETA", "5", users[1]!);
-    await signedBy(g0, otherToken);
-    await deliverSigned(devnet.manifest, l2a, [otherToken], relayerKey());
+    // Each: sent by a user, signed by g0, then delivered (with the dev guardians' signatures).
+    const traffic: [Chain, Chain, string, string, Hex][] = [
+      [l2a, l2b, "ALPHA", "100", users[0]!], // home → remote
+      [l2b, l2c, "ALPHA", "40", users[0]!], // remote → remote
+      [l2c, l2a, "ALPHA", "10", users[0]!], // remote → home
+      [l2b, l2a, "BETA", "5", users[1]!], // another token, home → remote
+    ];
+    for (const [from, to, symbol, amount, key] of traffic) {
+      const message = await send(from, to, symbol, amount, key);
+      await signedBy(g0, message);
+      await deliverSigned(devnet.manifest, to, [message], relayerKey());
+    }
     // Both honest endpoints were really asked.
     expect(honest.get("l2b")!.calls.get("eth_getLogs") ?? 0).toBeGreaterThan(0);
     expect(await metric(g0, "bridge_guardian_rpc_disagreements_total")).toBe(0);
