@@ -6,7 +6,8 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { endpointClientsFor, withRpcUrls } from "../core/chains.js";
-import { gatewayChains, loadManifest } from "../core/manifest.js";
+import { gatewayChains } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import { untilAborted } from "../core/service/lifecycle.js";
 import { createLogger, type Logger } from "../core/service/logger.js";
 import { loadSigner } from "../core/signer.js";

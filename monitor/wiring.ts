@@ -5,7 +5,8 @@
  */
 import { Registry } from "prom-client";
 import { publicClientFor, walletClientFor, withRpcUrls } from "../core/chains.js";
-import { gatewayChains, loadManifest, type Manifest } from "../core/manifest.js";
+import { gatewayChains, type Manifest } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import type { Logger } from "../core/service/logger.js";
 import type { Signer } from "../core/signer.js";
 import type { MonitorConfig } from "./config.js";
