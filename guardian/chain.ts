@@ -15,6 +15,7 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
+import { Gateway } from "../core/gateway.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Message } from "../core/message.js";
@@ -89,11 +90,19 @@ interface RpcLog {
   removed?: boolean;
 }
 
+/**
+ * One endpoint's view. Contract reads go through the typed gateway (core/gateway.ts); logs are
+ * read raw (see `messagesSent`).
+ */
 export class ViemGatewayReader implements GatewayReader {
+  private readonly typed: Gateway;
+
   constructor(
     private readonly client: PublicClient,
     readonly gateway: Address,
-  ) {}
+  ) {
+    this.typed = new Gateway(gateway, client);
+  }
 
   async latestBlock(): Promise<BlockRef> {
     return blockRef(await this.client.getBlock({ blockTag: "latest" }));
@@ -157,13 +166,7 @@ export class ViemGatewayReader implements GatewayReader {
   }
 
   lockedBalance(homeToken: Address, blockNumber: bigint): Promise<bigint> {
-    return this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "lockedBalance",
-      args: [homeToken],
-      blockNumber,
-    });
+    return this.typed.lockedBalance(homeToken, { blockNumber });
   }
 
   totalSupply(token: Address, blockNumber: bigint): Promise<bigint> {
@@ -171,33 +174,15 @@ export class ViemGatewayReader implements GatewayReader {
   }
 
   async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
-    const id = await this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "sentMessageId",
-      args: [nonce],
-      blockNumber,
-    });
-    return id.toLowerCase() as Hex;
+    return (await this.typed.sentMessageId(nonce, { blockNumber })).toLowerCase() as Hex;
   }
 
-  async guardianSetIndex(blockNumber?: bigint): Promise<number> {
-    return this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSetIndex",
-      blockNumber,
-    });
+  guardianSetIndex(blockNumber?: bigint): Promise<number> {
+    return this.typed.guardianSetIndex({ blockNumber });
   }
 
   async guardianSet(index: number): Promise<readonly Address[]> {
-    const [guardians] = await this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSet",
-      args: [index],
-    });
-    return guardians;
+    return (await this.typed.guardianSet(index)).guardians;
   }
 }
 
