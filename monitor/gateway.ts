@@ -37,6 +37,12 @@ export interface GatewayControl {
 
 export type GatewayChainInfo = ChainInfo & { gateway: Address };
 
+/** One RPC endpoint's view of the gateway (host:port label, see core/chains.ts). */
+export interface SourceEndpoint {
+  label: string;
+  gateway: Pick<Gateway, "sentMessageId">;
+}
+
 /** How long a fee estimate is reused for the monitor's own transactions. */
 const FEE_ESTIMATE_TTL_MS = 2_000;
 
@@ -46,10 +52,15 @@ export class ChainGateway implements GatewayControl {
   private readonly contract;
   private fees?: { at: number; estimate: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> };
 
+  /**
+   * @param endpoints every RPC endpoint of the chain when there are several (`RPC_URLS`): the
+   *        origin check's `sentMessageId` must get the same answer from each of them.
+   */
   constructor(
     readonly info: GatewayChainInfo,
     readonly client: PublicClient,
     readonly wallet: ChainWallet,
+    private readonly endpoints: readonly SourceEndpoint[] = [],
   ) {
     this.typed = new Gateway(info.gateway, client);
     this.contract = gatewayContract(info.gateway, client, wallet);
@@ -71,8 +82,28 @@ export class ChainGateway implements GatewayControl {
     return this.typed.paused({ blockNumber });
   }
 
-  sentMessageId(nonce: bigint): Promise<Hex> {
-    return this.typed.sentMessageId(nonce);
+  /**
+   * What the gateway sent with `nonce`, as every endpoint says it: the origin check must not clear
+   * a forged delivery because one lying endpoint vouched for it, nor condemn a genuine one on its
+   * word. A failed or disagreeing endpoint throws, which leaves the delivery unverified (retried,
+   * and `bridge_monitor_unverified_messages` alerts).
+   */
+  async sentMessageId(nonce: bigint): Promise<Hex> {
+    if (this.endpoints.length < 2) return this.typed.sentMessageId(nonce);
+    const answers = await Promise.all(
+      this.endpoints.map(async (e) => {
+        try {
+          return { label: e.label, id: (await e.gateway.sentMessageId(nonce)).toLowerCase() as Hex };
+        } catch (err) {
+          throw new Error(`${e.label}: ${(err as Error).message.split("\n")[0]}`);
+        }
+      }),
+    );
+    if (new Set(answers.map((a) => a.id)).size > 1) {
+      const said = answers.map((a) => `${a.label} says ${a.id}`).join("; ");
+      throw new Error(`RPC endpoints of ${this.name} disagree about sentMessageId(${nonce}): ${said}`);
+    }
+    return answers[0]!.id;
   }
 
   isProcessed(sourceChainId: bigint, nonce: bigint): Promise<boolean> {

@@ -28,7 +28,7 @@ import { OriginCheck } from "./checks/origin.js";
 import { DeliveryCheck } from "./checks/pending.js";
 import { SolvencyCheck } from "./checks/supply.js";
 import type { MonitorContext, MonitorSettings } from "./context.js";
-import { ChainGateway, type GatewayChainInfo } from "./gateway.js";
+import { ChainGateway, type GatewayChainInfo, type SourceEndpoint } from "./gateway.js";
 import { Ingestion } from "./ingestion.js";
 import { MonitorMetrics } from "./metrics.js";
 import { Responder, type PlannedAction } from "./responder.js";
@@ -40,6 +40,8 @@ export interface MonitoredChain {
   client: PublicClient;
   /** The monitor's key on this chain (PAUSER_ROLE and VETO_ROLE, nothing else). */
   wallet: ChainWallet;
+  /** Every endpoint of the chain when it has several: the origin check asks them all. */
+  endpoints?: readonly SourceEndpoint[];
 }
 
 export interface MonitorDeps {
@@ -86,7 +88,9 @@ export class Monitor {
       logger: this.logger,
       now,
     };
-    for (const c of deps.chains) this.gateways.set(c.info.chainId, new ChainGateway(c.info, c.client, c.wallet));
+    for (const c of deps.chains) {
+      this.gateways.set(c.info.chainId, new ChainGateway(c.info, c.client, c.wallet, c.endpoints));
+    }
     this.watchers = [...this.gateways.values()].map((g) => new ChainWatcher(g, BigInt(g.info.deployBlock ?? 0), now));
     this.responder = new Responder(
       this.gateways,

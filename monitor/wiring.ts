@@ -4,7 +4,8 @@
  * registry. Kept apart from `index.ts` so tests can wire a monitor in-process with the same code.
  */
 import { Registry } from "prom-client";
-import { publicClientFor, walletClientFor, withRpcUrls } from "../core/chains.js";
+import { endpointClientsFor, publicClientFor, rpcUrlsOf, walletClientFor, withRpcUrls } from "../core/chains.js";
+import { Gateway } from "../core/gateway.js";
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { loadManifest } from "../core/manifest-file.js";
 import type { Logger } from "../core/service/logger.js";
@@ -17,6 +18,14 @@ export function monitoredChains(manifest: Manifest, account: Signer, pollingInte
     info,
     client: publicClientFor(info, pollingIntervalMs),
     wallet: walletClientFor(info, account, pollingIntervalMs),
+    ...(rpcUrlsOf(info).length > 1
+      ? {
+          endpoints: endpointClientsFor(info, pollingIntervalMs).map((e) => ({
+            label: e.label,
+            gateway: new Gateway(info.gateway, e.client),
+          })),
+        }
+      : {}),
   }));
 }
 

@@ -20,7 +20,7 @@ import { OriginCheck, type DeliveryToVerify } from "../../../monitor/checks/orig
 import { DeliveryCheck } from "../../../monitor/checks/pending.js";
 import { SolvencyCheck, type SupplySource } from "../../../monitor/checks/supply.js";
 import type { MonitorContext } from "../../../monitor/context.js";
-import { MessageStatus, type MessageStatusValue } from "../../../monitor/gateway.js";
+import { ChainGateway, MessageStatus, type MessageStatusValue } from "../../../monitor/gateway.js";
 import { MessageLedger } from "../../../monitor/ledger.js";
 import { MonitorMetrics } from "../../../monitor/metrics.js";
 import type { PlannedAction } from "../../../monitor/responder.js";
@@ -241,5 +241,43 @@ describe("GuardianCheck", () => {
     await check.run();
     expect(check.watched.map((g) => g.address)).toEqual([a]);
     expect(ctx.alerts.list().every((x) => x.resolvedAt !== undefined)).toBe(true);
+  });
+});
+
+describe("ChainGateway.sentMessageId over several endpoints", () => {
+  const info = { ...testManifest().chains[1]!, gateway: L2A.gateway };
+  const endpoint = (label: string, answer: () => Promise<Hex>) => ({ label, gateway: { sentMessageId: answer } });
+  const gateway = (...endpoints: ReturnType<typeof endpoint>[]) =>
+    new ChainGateway(info, {} as never, {} as never, endpoints);
+  const id = `0x${"ab".repeat(32)}` as Hex;
+
+  it("test_sentMessageId_allAgree_succeeds", async () => {
+    await expect(
+      gateway(
+        endpoint("a:1", async () => id),
+        endpoint("b:2", async () => id),
+      ).sentMessageId(7n),
+    ).resolves.toBe(id);
+  });
+
+  it("test_sentMessageId_disagreeOrFail_reverts: the origin stays unverified", async () => {
+    const lying = gateway(
+      endpoint("a:1", async () => zeroHash),
+      endpoint("b:2", async () => id),
+    );
+    await expect(lying.sentMessageId(7n)).rejects.toThrow(
+      `RPC endpoints of l2a disagree about sentMessageId(7): a:1 says ${zeroHash}; b:2 says ${id}`,
+    );
+    const down = gateway(
+      endpoint("a:1", async () => id),
+      endpoint("b:2", () => Promise.reject(new Error("timeout"))),
+    );
+    await expect(down.sentMessageId(7n)).rejects.toThrow("b:2: timeout");
+    const { ctx } = context();
+    const check = originCheck(ctx, () => lying.sentMessageId(7n));
+    check.add(forgedQueued);
+    await check.run([]);
+    expect(check.waiting(L2B.chainId)).toBe(1);
+    expect(ctx.alerts.list()).toEqual([]);
   });
 });
