@@ -4,10 +4,10 @@
  * never keys). Nothing about a deployment is baked into the build.
  */
 import { publicConfigSchema, type PublicConfig } from "../../core/public-config.js";
-import type { ChainInfo, Manifest, TokenInfo } from "../../core/manifest.js";
+import type { GatewayChain, Manifest, TokenInfo } from "@portcullis/sdk";
 import type { Address } from "viem";
 
-export type GatewayChain = ChainInfo & { gateway: Address };
+export type { GatewayChain };
 
 export interface AppConfig extends PublicConfig {
   /** The L2s, each with a gateway: the chains a transfer goes between. */

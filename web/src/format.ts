@@ -1,13 +1,13 @@
-import { formatUnits } from "viem";
+import { formatAmount } from "@portcullis/sdk";
 
-/** 0x1234…abcd */
+/** 0x1234…abcd, keeping `keep` hex digits at each end. */
 export function shortHex(value: string, keep = 4): string {
   return value.length <= 2 + keep * 2 ? value : `${value.slice(0, 2 + keep)}…${value.slice(-keep)}`;
 }
 
-/** "1,234.5 ALPHA": exact (no floating point), thousands grouped. */
+/** "1,234.5 ALPHA": the SDK's exact decimal amount, with thousands grouped for reading. */
 export function formatTokens(value: bigint, decimals: number, symbol: string): string {
-  const [whole, fraction] = formatUnits(value, decimals).split(".");
+  const [whole, fraction] = formatAmount(value, decimals).split(".");
   const grouped = (whole ?? "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return `${grouped}${fraction ? `.${fraction}` : ""} ${symbol}`;
 }

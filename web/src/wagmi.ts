@@ -5,7 +5,7 @@
  */
 import { createConfig, http, injected, type Config } from "wagmi";
 import type { Chain } from "viem";
-import { viemChain } from "../../core/chains.js";
+import { viemChain } from "@portcullis/sdk";
 import type { GatewayChain } from "./config.js";
 
 export function wagmiConfigFor(l2s: GatewayChain[]): Config {

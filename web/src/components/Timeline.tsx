@@ -3,7 +3,7 @@
  * and time; the current one with the reason it waits and its ETA (ticking); later ones greyed.
  */
 import { useEffect, useState } from "react";
-import type { Manifest } from "../../../core/manifest.js";
+import type { Manifest } from "@portcullis/sdk";
 import { chainName } from "../config.js";
 import type { MessageView, StageView } from "../explorer.js";
 import { formatDuration, formatIn, formatTime, shortHex } from "../format.js";
