@@ -129,19 +129,22 @@ describe("web app on a devnet", () => {
     expect(await l2a.getTransactionCount({ address: wallet.address })).toBe(nonceBefore);
   });
 
-  it.skipIf(PENDING)("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
-    const before = await balanceOf("l2b", "ALPHA", wallet.address);
-    await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
-    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
-    await screenshot(page, "bridge-quote");
-    await sendFromForm();
-    // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
-    expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
-    await statusIs("executed");
-    await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
-    await screenshot(page, "executed");
-    expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
-  });
+  it.skipIf(PENDING)(
+    "bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed",
+    async () => {
+      const before = await balanceOf("l2b", "ALPHA", wallet.address);
+      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
+      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await screenshot(page, "bridge-quote");
+      await sendFromForm();
+      // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
+      expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
+      await statusIs("executed");
+      await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
+      await screenshot(page, "executed");
+      expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
+    },
+  );
 
   it.skipIf(PENDING)("a large transfer shows its delay and ETA, then executes", async () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });

@@ -39,24 +39,8 @@ export function BridgePage() {
       <h1>Bridge</h1>
       <form onSubmit={(e) => e.preventDefault()} noValidate>
         <div className="row">
-          <Field label="From" id="from">
-            <select id="from" value={form.from} onChange={(e) => set("from")(e.target.value)}>
-              {l2s.map((c) => (
-                <option key={c.chainId} value={c.name}>
-                  {c.name} ({c.chainId})
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label="To" id="to">
-            <select id="to" value={form.to} onChange={(e) => set("to")(e.target.value)}>
-              {l2s.map((c) => (
-                <option key={c.chainId} value={c.name}>
-                  {c.name} ({c.chainId})
-                </option>
-              ))}
-            </select>
-          </Field>
+          <ChainField label="From" id="from" value={form.from} chains={l2s} onChange={set("from")} />
+          <ChainField label="To" id="to" value={form.to} chains={l2s} onChange={set("to")} />
         </div>
         <div className="row">
           <Field label="Token" id="token">
@@ -113,6 +97,26 @@ function Field({ label, id, children }: { label: string; id: string; children: R
       <label htmlFor={id}>{label}</label>
       {children}
     </div>
+  );
+}
+
+function ChainField(props: {
+  label: string;
+  id: string;
+  value: string;
+  chains: { name: string; chainId: number }[];
+  onChange: (name: string) => void;
+}) {
+  return (
+    <Field label={props.label} id={props.id}>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.chains.map((c) => (
+          <option key={c.chainId} value={c.name}>
+            {c.name} ({c.chainId})
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
 
