@@ -61,6 +61,12 @@ export const chainSchema = z.object({
   name: z.string().min(1),
   chainId: z.number().int().positive(),
   rpcUrl: z.string().url(),
+  /**
+   * Every JSON-RPC endpoint services read this chain through (independent providers or own
+   * nodes; `rpcUrl` when absent). Guardians require them to agree (guardian/quorum.ts); each
+   * operator should override them with their own (`RPC_URLS`), so no two services share one.
+   */
+  rpcUrls: z.array(z.string().url()).min(1).optional(),
   kind: z.enum(["l1", "l2"]),
   /** Blocks a guardian or relayer waits before trusting a log. */
   confirmations: z.number().int().nonnegative(),

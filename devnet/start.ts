@@ -115,6 +115,9 @@ export const DEFAULT_DEVNET: DevnetOptions = {
  * guardians have not seen yet after 250 ms (up to 5 s) keeps latency near the block time.
  */
 const DEVNET_SERVICE_ENV: Record<string, string> = {
+  // A local devnet: services take their dev keys from the environment and read each chain
+  // through its one anvil (docs/keys.md, docs/guardian.md); never set outside a devnet.
+  DEVNET: "true",
   POLL_INTERVAL_MS: "250",
   RETRY_BASE_MS: "250",
   RETRY_MAX_MS: "5000",
