@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {
-    IL1CanonicalPortal,
-    IL2CanonicalMessenger,
-    IL2CanonicalTokenBridge
-} from "../interfaces/ICanonicalMessaging.sol";
+import {IL1CanonicalPortal, IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "./ISimCanonical.sol";
 
 /// @title The simulated rollup's interfaces (devnet and tests only)
 /// @notice A minimal model of an optimistic rollup's canonical messaging, shaped after OP Stack:

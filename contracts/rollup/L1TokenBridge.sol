@@ -3,7 +3,7 @@ pragma solidity 0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IL1CanonicalPortal} from "../interfaces/ICanonicalMessaging.sol";
+import {IL1CanonicalPortal} from "./ISimCanonical.sol";
 import {IL1TokenBridge, IL2TokenBridge, ITokenBridgeCommon} from "./ISimRollup.sol";
 
 /// @title L1TokenBridge (simulated rollup, L1 side; devnet and tests only)

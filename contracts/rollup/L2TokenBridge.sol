@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "../interfaces/ICanonicalMessaging.sol";
+import {IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "./ISimCanonical.sol";
 import {ICanonicalL2Token, IL1TokenBridge, IL2TokenBridge, ITokenBridgeCommon} from "./ISimRollup.sol";
 
 /// @title L2TokenBridge (simulated rollup, L2 side; devnet and tests only)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IL2CanonicalMessenger} from "../interfaces/ICanonicalMessaging.sol";
+import {IL2CanonicalMessenger} from "./ISimCanonical.sol";
 import {ISimL2Messenger} from "./ISimRollup.sol";
 
 /// @title SimL2Messenger (simulated rollup, L2 side; devnet and tests only)

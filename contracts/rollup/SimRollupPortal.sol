@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {MerkleLib} from "../libraries/MerkleLib.sol";
-import {IL1CanonicalPortal} from "../interfaces/ICanonicalMessaging.sol";
+import {IL1CanonicalPortal} from "./ISimCanonical.sol";
 import {ISimRollupPortal, Withdrawal} from "./ISimRollup.sol";
 
 /// @title SimRollupPortal (simulated rollup, L1 side; devnet and tests only)

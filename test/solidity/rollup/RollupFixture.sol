@@ -9,7 +9,7 @@ import {L1TokenBridge} from "../../../contracts/rollup/L1TokenBridge.sol";
 import {L2TokenBridge} from "../../../contracts/rollup/L2TokenBridge.sol";
 import {CanonicalL2Token} from "../../../contracts/rollup/CanonicalL2Token.sol";
 import {Withdrawal} from "../../../contracts/rollup/ISimRollup.sol";
-import {IL1CanonicalPortal, IL2CanonicalMessenger} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {IL1CanonicalPortal, IL2CanonicalMessenger} from "../../../contracts/rollup/ISimCanonical.sol";
 
 /// @notice A call target for relays: records what it received and who the messaging reported
 ///         as the cross-domain sender, and reverts on demand.
