@@ -204,7 +204,7 @@ async function escapeLine(
   const escape = await observeEscape(sdk, state.sent);
   const stage = escape.stage.stage;
   if (stage === "not-escapable" || stage === "waiting-deadline") return undefined;
-  const text = escapeStageText(escape, Math.floor(Date.now() / 1000));
+  const text = escapeStageText(escape);
   return stage === "cancellable" ? `${text} (bridge escape ${state.sent.msgId})` : text;
 }
 

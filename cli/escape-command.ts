@@ -97,9 +97,9 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   try {
     for (;;) {
       const state = await observeEscape(sdk, sent);
-      const text = escapeStageText(state, Math.floor(Date.now() / 1000));
+      const text = escapeStageText(state);
       // Countdowns change every second; print a line when the stage itself changes.
-      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status.state : ""}`;
+      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status : ""}`;
       if (stageKey !== last) {
         out.write(`[${seconds(Date.now() - startedAt)}] ${text}\n`);
         last = stageKey;
@@ -118,7 +118,7 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
       if (state.cancelTx === undefined && state.stage.stage === "cancellable" && opts.toL1) {
         out.write("asking for the refund on L1\n");
       }
-      const tx = await advanceEscape(sdk, state, key, { refundOnL1: opts.toL1 === true });
+      const tx = await advanceEscape(sdk, state, (chain) => sdk.wallet(chain, key), { refundOnL1: opts.toL1 === true });
       if (tx) {
         out.write(`[${seconds(Date.now() - startedAt)}] sent ${tx}\n`);
         continue;

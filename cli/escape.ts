@@ -1,35 +1,78 @@
 /**
- * The escape hatch, as a user drives it: a stuck transfer's way home through L1, with no
- * guardian or relayer involved. `observeEscape` reads where an escape stands from the chains
- * alone (so `bridge escape` resumes after any interruption and `bridge status` can show it);
- * `advanceEscape` performs the one action the current stage allows, if any.
+ * The escape hatch, as a user drives it: a stuck transfer's way home through L1 with OP Stack's
+ * own withdrawal flow, with no guardian or relayer involved. `observeEscape` reads where an
+ * escape stands from the chains alone (so `bridge escape` resumes after any interruption and
+ * `bridge status` can show it); `advanceEscape` performs the one action the current stage allows,
+ * if any, with the caller's viem wallet (never a raw key).
  *
  *   1. deadline     the message must be past its deadline on the destination (undelivered, or
  *                   vetoed); before that a relayer may still deliver it.
  *   2. cancel       `cancelExpired(message, refundOnL1)` on the destination gateway: the message
- *                   can never be delivered afterwards; an L2→L1 message goes to the EscapeHatch.
- *   3. L1 proof     once the destination rollup posts an output root covering that message and
- *                   the finalization window passes, it is proven on L1 (`relayMessage`), and the
- *                   EscapeHatch sends `refund` to the source gateway as an L1→L2 deposit.
- *   4. refund       the source rollup relays the deposit: the source gateway unlocks or re-mints
- *                   to the sender, or (refund on L1) starts the canonical withdrawal.
- *   5. L1 tokens    (refund on L1 only) the withdrawal is proven on L1 like step 3 and the L1
- *                   token bridge releases the tokens to the sender's L1 address.
+ *                   can never be delivered afterwards; the gateway sends an L2→L1 message to the
+ *                   EscapeHatch through the `L2CrossDomainMessenger`.
+ *   3. prove        once the destination's `L2OutputOracle` holds an output root covering that
+ *                   block, the withdrawal is proven on its `OptimismPortal` (viem/op-stack
+ *                   `buildProveWithdrawal` + `proveWithdrawal`: the same calls a user makes on
+ *                   OP Mainnet).
+ *   4. finalize     after the finalization window (7 days on OP Mainnet), `finalizeWithdrawal`:
+ *                   the `L1CrossDomainMessenger` calls the EscapeHatch, which sends `refund` to
+ *                   the source gateway as a deposit through the source's L1 messenger.
+ *   5. refund       the source L2 executes the deposit: the source gateway unlocks or re-mints to
+ *                   the sender, or (refund on L1) withdraws through the `L2StandardBridge`.
+ *   6. L1 tokens    (refund on L1 only) that withdrawal is proven and finalised like 3–4 and the
+ *                   `L1StandardBridge` releases the tokens to the sender's L1 address.
  */
-import { parseEventLogs, type Address, type GetContractEventsReturnType, type Hex, type PublicClient } from "viem";
-import { bridgeGatewayAbi, simL2MessengerAbi } from "../core/generated/abis.js";
+import {
+  createPublicClient,
+  http,
+  type Account,
+  type Chain,
+  type GetContractEventsReturnType,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import {
+  buildProveWithdrawal,
+  finalizeWithdrawal,
+  getL2Output,
+  getTimeToFinalize,
+  getTimeToProve,
+  getWithdrawalStatus,
+  getWithdrawals,
+  proveWithdrawal,
+  type GetWithdrawalStatusReturnType,
+} from "viem/op-stack";
+import { viemChain } from "../core/chains.js";
+import { bridgeGatewayAbi, l2OutputOracleAbi, optimismPortalAbi } from "../core/generated/abis.js";
 import { findChain, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
-import { proveAndRelayWithdrawal, withdrawalStatus, type Withdrawal, type WithdrawalStatus } from "../core/rollup.js";
+import { opStackL2Chain } from "../core/op-stack.js";
 import { BridgeInputError } from "./errors.js";
 import type { GatewayChain } from "./input.js";
 import { MessageStatus, onChain, type BridgeSdk, type SentRecord } from "./sdk.js";
+
+/** A wallet on one chain: what the escape's steps are signed with. */
+export type EscapeWallet = WalletClient<Transport, Chain, Account>;
+
+/** The caller's wallet for each chain an escape acts on (the destination L2, L1). */
+export type EscapeWallets = (chain: ChainInfo) => EscapeWallet;
+
+/** The withdrawal `viem/op-stack` reads from a receipt (`getWithdrawals`). */
+export type Withdrawal = ReturnType<typeof getWithdrawals>[number];
 
 /** An L2→L1 message of the escape and where it stands on L1. */
 export interface EscapeWithdrawal {
   /** The L2 it leaves from. */
   chain: string;
+  /** The L2 transaction that sent it. */
+  receipt: TransactionReceipt;
   withdrawal: Withdrawal;
-  status: WithdrawalStatus;
+  /** viem/op-stack's `getWithdrawalStatus`. */
+  status: GetWithdrawalStatusReturnType;
+  /** Seconds until the next step is possible, when the status waits for one (an estimate). */
+  waitSeconds?: number;
 }
 
 export type EscapeStage =
@@ -48,15 +91,17 @@ export interface EscapeState {
   refundOnL1?: boolean;
 }
 
-/** The chain's canonical messaging, from the manifest. */
-function rollupOf(manifest: Manifest, chainId: bigint | number): RollupInfo {
+type OpL2 = ChainInfo & { rollup: RollupInfo };
+
+/** The L2's OP Stack contracts, from the manifest. */
+function opL2Of(manifest: Manifest, chainId: bigint | number): OpL2 {
   const chain = manifest.chains.find((c) => c.chainId === Number(chainId));
   if (!chain?.rollup) {
     throw new BridgeInputError(
-      `chain ${chainId} has no canonical messaging in this manifest, so the escape hatch is not available there.`,
+      `chain ${chainId} has no OP Stack contracts in this manifest, so the escape hatch is not available there.`,
     );
   }
-  return chain.rollup;
+  return chain as OpL2;
 }
 
 function l1Of(manifest: Manifest): ChainInfo {
@@ -65,31 +110,91 @@ function l1Of(manifest: Manifest): ChainInfo {
   return l1;
 }
 
-/** The first L2→L1 message its messenger recorded in transaction `txHash`. */
-async function withdrawalOf(client: PublicClient, messenger: Address, txHash: Hex): Promise<Withdrawal> {
-  const receipt = await client.getTransactionReceipt({ hash: txHash });
-  const logs = parseEventLogs({ abi: simL2MessengerAbi, logs: receipt.logs, eventName: "MessagePassed" }).filter(
-    (l) => l.address.toLowerCase() === messenger.toLowerCase(),
-  );
-  const log = logs[0];
-  if (!log) throw new Error(`transaction ${txHash} sent no L2→L1 message through ${messenger}`);
-  const { nonce, sender, target, data } = log.args;
-  return { nonce, sender, target, data };
+/**
+ * Clients for the OP Stack actions: the L1 reads through deployless multicall (a chain without
+ * Multicall3, like the devnet's, still answers `getTimeToFinalize`), the L2 carries its L1
+ * contracts (`opStackL2Chain`) as `buildProveWithdrawal` expects.
+ */
+function opClients(manifest: Manifest, l2: OpL2) {
+  const l1 = l1Of(manifest);
+  const transport = (url: string) => http(url, { retryCount: 2, timeout: 10_000 });
+  const l2Chain = opStackL2Chain(l2, l1.chainId);
+  return {
+    l1,
+    l2Chain,
+    l1Client: createPublicClient({
+      chain: viemChain(l1),
+      transport: transport(l1.rpcUrl),
+      batch: { multicall: { deployless: true } },
+    }),
+    l2Client: createPublicClient({ chain: l2Chain, transport: transport(l2.rpcUrl) }),
+  };
 }
 
 /** The L2→L1 message sent in `txHash` on `chain` (the cancellation, or a withdrawal to L1) and its L1 status. */
 async function escapeWithdrawal(sdk: BridgeSdk, chain: GatewayChain, txHash: Hex): Promise<EscapeWithdrawal> {
-  const rollup = rollupOf(sdk.manifest, chain.chainId);
-  const l2Client = sdk.client(chain);
-  const withdrawal = await withdrawalOf(l2Client, rollup.messenger, txHash);
-  const status = await withdrawalStatus({
-    l1Client: sdk.client(l1Of(sdk.manifest)),
-    l2Client,
-    portal: rollup.portal,
-    messenger: rollup.messenger,
-    withdrawal,
-  });
-  return { chain: chain.name, withdrawal, status };
+  const l2 = opL2Of(sdk.manifest, chain.chainId);
+  const { l1Client, l2Chain } = opClients(sdk.manifest, l2);
+  const receipt = await onChain(chain, () => sdk.client(chain).getTransactionReceipt({ hash: txHash }));
+  const withdrawal = getWithdrawals(receipt)[0];
+  if (!withdrawal) throw new Error(`transaction ${txHash} on ${chain.name} sent no L2→L1 message`);
+  const l1 = l1Of(sdk.manifest);
+  let status = await onChain(l1, () => getWithdrawalStatus(l1Client, { receipt, targetChain: l2Chain }));
+  let waitSeconds: number | undefined;
+  if (status === "ready-to-finalize") {
+    // viem decides with this machine's clock; the portal decides with L1's. Ask the portal.
+    const wait = await finalizationWait(l1Client, l2, withdrawal);
+    if (wait > 0) {
+      status = "waiting-to-finalize";
+      waitSeconds = wait;
+    }
+  } else if (status === "waiting-to-prove") {
+    waitSeconds = (await onChain(l1, () => getTimeToProve(l1Client, { receipt, targetChain: l2Chain }))).seconds;
+  } else if (status === "waiting-to-finalize") {
+    const t = await onChain(l1, () =>
+      getTimeToFinalize(l1Client, { withdrawalHash: withdrawal.withdrawalHash, targetChain: l2Chain }),
+    );
+    waitSeconds = t.seconds;
+  }
+  return { chain: chain.name, receipt, withdrawal, status, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
+}
+
+/**
+ * Seconds until L1's clock lets the portal finalize `withdrawal` (0: it does now), judged by
+ * simulating the finalization: on L1 a block's timestamp, not this machine's clock, decides, and
+ * the two drift apart (a devnet's interval mining; a user's laptop clock).
+ */
+async function finalizationWait(
+  l1Client: ReturnType<typeof opClients>["l1Client"],
+  l2: OpL2,
+  withdrawal: Withdrawal,
+): Promise<number> {
+  try {
+    await l1Client.simulateContract({
+      address: l2.rollup.portal,
+      abi: optimismPortalAbi,
+      functionName: "finalizeWithdrawalTransaction",
+      args: [withdrawal],
+    });
+    return 0;
+  } catch (e) {
+    if (!/period has not elapsed/.test(String((e as Error).message))) return 0;
+    const [[, provenAt], period, head] = await Promise.all([
+      l1Client.readContract({
+        address: l2.rollup.portal,
+        abi: optimismPortalAbi,
+        functionName: "provenWithdrawals",
+        args: [withdrawal.withdrawalHash],
+      }),
+      l1Client.readContract({
+        address: l2.rollup.l2OutputOracle,
+        abi: l2OutputOracleAbi,
+        functionName: "FINALIZATION_PERIOD_SECONDS",
+      }),
+      l1Client.getBlock(),
+    ]);
+    return Math.max(1, Number(provenAt + period - head.timestamp));
+  }
 }
 
 /**
@@ -175,14 +280,14 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   const refundLog = await gatewayEvent(sdk, source, "MessageRefunded", msgId, sent.blockNumber);
   if (!refundLog) {
     const cancellation = await escapeWithdrawal(sdk, dest, cancelTx);
-    if (cancellation.status.state !== "relayed") {
+    if (cancellation.status !== "finalized") {
       return { ...base, stage: { stage: "proving", leg: "cancel", withdrawal: cancellation } };
     }
     return {
       ...base,
       stage: {
         stage: "awaiting-refund",
-        depositNote: `proven on L1; waiting for ${source.name}'s sequencer to relay the refund`,
+        depositNote: `finalized on L1; waiting for ${source.name} to execute the refund deposit`,
       },
     };
   }
@@ -191,9 +296,9 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   const onL1 = refundLog.args.onL1!;
   if (!onL1) return { ...base, stage: { stage: "done", onL1, refundTx } };
 
-  // Refund on L1: the source gateway started a canonical withdrawal in the refund transaction.
+  // Refund on L1: the source gateway started a standard-bridge withdrawal in the refund transaction.
   const toL1 = await escapeWithdrawal(sdk, source, refundTx);
-  if (toL1.status.state === "relayed") return { ...base, stage: { stage: "done", onL1, refundTx } };
+  if (toL1.status === "finalized") return { ...base, stage: { stage: "done", onL1, refundTx } };
   return { ...base, stage: { stage: "proving", leg: "l1-withdrawal", withdrawal: toL1 } };
 }
 
@@ -202,24 +307,24 @@ function notEscapable(sent: SentRecord, reason: string): EscapeState {
 }
 
 /**
- * Performs the action the stage allows now, if any: cancel on the destination, or prove a
- * finalized withdrawal on L1. Returns the transaction hash, or undefined when the stage can only
- * be waited for (deadline, output root, finalization window, the sequencer's relay).
+ * Performs the action the stage allows now, if any: cancel on the destination, or prove or
+ * finalize a withdrawal on L1, signed by the caller's wallets. Returns the transaction hash once
+ * mined, or undefined when the stage can only be waited for (deadline, output root, finalization
+ * window, the source's execution of the refund deposit).
  */
 export async function advanceEscape(
   sdk: BridgeSdk,
   state: EscapeState,
-  key: Hex,
+  wallets: EscapeWallets,
   options: { refundOnL1: boolean },
 ): Promise<Hex | undefined> {
   const { stage, sent } = state;
   if (stage.stage === "cancellable") {
     const dest = sent.dest;
-    const wallet = sdk.wallet(dest, key);
-    const client = sdk.client(dest);
+    const wallet = wallets(dest);
     if (options.refundOnL1 && wallet.account.address.toLowerCase() !== sent.message.sender.toLowerCase()) {
       throw new BridgeInputError(
-        `only the sender (${sent.message.sender}) can ask for the refund on L1; use the sender's key or drop --to-l1.`,
+        `only the sender (${sent.message.sender}) can ask for the refund on L1; use the sender's wallet or drop --to-l1.`,
       );
     }
     const hash = await wallet.writeContract({
@@ -228,28 +333,36 @@ export async function advanceEscape(
       functionName: "cancelExpired",
       args: [sent.message, options.refundOnL1],
     });
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`cancelExpired reverted on ${dest.name} (${hash})`);
-    return hash;
+    return mined(sdk.client(dest), hash, `cancelExpired on ${dest.name}`);
   }
-  if (stage.stage === "proving" && stage.withdrawal.status.state === "final") {
-    const l2 = findChain(sdk.manifest, stage.withdrawal.chain);
-    const rollup = rollupOf(sdk.manifest, l2.chainId);
-    const l1 = l1Of(sdk.manifest);
-    return proveAndRelayWithdrawal({
-      l1Wallet: sdk.wallet(l1, key),
-      l1Client: sdk.client(l1),
-      l2Client: sdk.client(l2),
-      portal: rollup.portal,
-      messenger: rollup.messenger,
-      withdrawal: stage.withdrawal.withdrawal,
-    });
+  if (stage.stage !== "proving") return undefined;
+  const { status, receipt, withdrawal } = stage.withdrawal;
+  if (status !== "ready-to-prove" && status !== "ready-to-finalize") return undefined;
+  const l2 = opL2Of(sdk.manifest, findChain(sdk.manifest, stage.withdrawal.chain).chainId);
+  const { l1, l1Client, l2Client, l2Chain } = opClients(sdk.manifest, l2);
+  const wallet = wallets(l1);
+  if (status === "ready-to-prove") {
+    const output = await getL2Output(l1Client, { l2BlockNumber: receipt.blockNumber, targetChain: l2Chain });
+    const args = await buildProveWithdrawal(l2Client, { withdrawal, output });
+    const hash = await proveWithdrawal(wallet, { ...args, account: wallet.account, targetChain: l2Chain } as never);
+    return mined(l1Client, hash, `proveWithdrawalTransaction on L1`);
   }
-  return undefined;
+  const hash = await finalizeWithdrawal(wallet, {
+    account: wallet.account,
+    targetChain: l2Chain,
+    withdrawal,
+  } as never);
+  return mined(l1Client, hash, `finalizeWithdrawalTransaction on L1`);
+}
+
+async function mined(client: PublicClient, hash: Hex, what: string): Promise<Hex> {
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${what} reverted (${hash})`);
+  return hash;
 }
 
 /** One line on what the escape waits for, and for how long when that is known. */
-export function escapeStageText(state: EscapeState, nowSeconds: number): string {
+export function escapeStageText(state: EscapeState): string {
   const s = state.stage;
   switch (s.stage) {
     case "not-escapable":
@@ -260,13 +373,21 @@ export function escapeStageText(state: EscapeState, nowSeconds: number): string 
       return "deadline passed: ready to cancel on the destination";
     case "proving": {
       const leg = s.leg === "cancel" ? "cancellation" : "L1 withdrawal";
-      const st = s.withdrawal.status;
-      if (st.state === "unproposed") return `${leg}: waiting for ${s.withdrawal.chain}'s next output root on L1`;
-      if (st.state === "proposed") {
-        return `${leg}: in finalization window, final in ${Math.max(0, st.finalAt - nowSeconds)}s`;
+      const w = s.withdrawal;
+      const wait = w.waitSeconds === undefined ? "" : ` (about ${Math.max(0, Math.round(w.waitSeconds))}s)`;
+      switch (w.status) {
+        case "waiting-to-prove":
+          return `${leg}: waiting for ${w.chain}'s next output root on L1${wait}`;
+        case "ready-to-prove":
+          return `${leg}: output root posted, ready to prove on L1`;
+        case "waiting-to-finalize":
+          return `${leg}: proven; in the finalization window${wait}`;
+        case "ready-to-finalize":
+          return `${leg}: final, ready to finalize on L1`;
+        case "finalized":
+          return `${leg}: finalized on L1`;
       }
-      if (st.state === "final") return `${leg}: final, ready to prove on L1`;
-      return `${leg}: proven on L1`;
+      return leg;
     }
     case "awaiting-refund":
       return s.depositNote;
