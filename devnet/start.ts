@@ -323,7 +323,8 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
       devnetDir: options.dir,
       ports: ports.rollups,
       proposeIntervalMs: options.proposeIntervalMs,
-      pollIntervalMs: Number(DEVNET_SERVICE_ENV.POLL_INTERVAL_MS),
+      // Deposits are polled at the proposer's pace (1 s): L1 mines a block a second anyway.
+      pollIntervalMs: options.proposeIntervalMs,
       command: serviceCommand,
     }),
   );

@@ -36,7 +36,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { buildProveWithdrawal, getL2Output, getWithdrawals, proveWithdrawal, finalizeWithdrawal } from "viem/op-stack";
-import { BridgeSdk, MessageStatus, type SentRecord } from "../../cli/sdk.js";
+import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import {
   bridgeGatewayAbi,
   escapeHatchAbi,

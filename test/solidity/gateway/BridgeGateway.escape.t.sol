@@ -389,6 +389,20 @@ contract BridgeGateway_cancelExpired_Test is EscapeFixture {
 }
 
 contract BridgeGateway_refund_Test is EscapeFixture {
+    /// @dev Registers `token` as a home token and has alice send 4 of it to the remote chain.
+    function _sendCanonical(CanonicalToken token) internal returns (Message memory) {
+        vm.startPrank(governor);
+        _configureToken(address(token), address(token));
+        vm.stopPrank();
+        token.mint(alice, 4e18);
+        vm.startPrank(alice);
+        token.approve(address(gateway), 4e18);
+        vm.recordLogs();
+        gateway.send(address(token), REMOTE_CHAIN, bob, 4e18, 0);
+        vm.stopPrank();
+        return _sentMessage();
+    }
+
     function test_refund_homeToken_unlocksToSender_succeeds() public {
         Message memory m = _sendHome(7e18);
         bytes32 id = gateway.messageId(m);
@@ -459,16 +473,7 @@ contract BridgeGateway_refund_Test is EscapeFixture {
 
     function test_refund_onL1_canonicalToken_withdrawsToL1_succeeds() public {
         CanonicalToken token = new CanonicalToken(address(tokenBridge));
-        vm.startPrank(governor);
-        _configureToken(address(token), address(token));
-        vm.stopPrank();
-        token.mint(alice, 4e18);
-        vm.startPrank(alice);
-        token.approve(address(gateway), 4e18);
-        vm.recordLogs();
-        gateway.send(address(token), REMOTE_CHAIN, bob, 4e18, 0);
-        vm.stopPrank();
-        Message memory m = _sentMessage();
+        Message memory m = _sendCanonical(token);
 
         vm.expectEmit(true, true, true, true, address(gateway));
         emit IBridgeGateway.MessageRefunded(gateway.messageId(m), alice, 4e18, true);
@@ -484,16 +489,7 @@ contract BridgeGateway_refund_Test is EscapeFixture {
     function test_refund_onL1_otherBridgesToken_refundsOnL2_succeeds() public {
         // An OptimismMintableERC20 that another bridge mints: the standard bridge could not burn it.
         CanonicalToken token = new CanonicalToken(makeAddr("otherBridge"));
-        vm.startPrank(governor);
-        _configureToken(address(token), address(token));
-        vm.stopPrank();
-        token.mint(alice, 4e18);
-        vm.startPrank(alice);
-        token.approve(address(gateway), 4e18);
-        vm.recordLogs();
-        gateway.send(address(token), REMOTE_CHAIN, bob, 4e18, 0);
-        vm.stopPrank();
-        Message memory m = _sentMessage();
+        Message memory m = _sendCanonical(token);
 
         vm.expectEmit(true, true, true, true, address(gateway));
         emit IBridgeGateway.MessageRefunded(gateway.messageId(m), alice, 4e18, false);

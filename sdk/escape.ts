@@ -1,5 +1,5 @@
 /**
- * The escape hatch, as a user drives it: a stuck transfer's way home through L1 with OP Stack's
+ * The escape hatch, as a user drives it (the engine behind `bridge escape`, and any front end's): a stuck transfer's way home through L1 with OP Stack's
  * own withdrawal flow, with no guardian or relayer involved. `observeEscape` reads where an
  * escape stands from the chains alone (so `bridge escape` resumes after any interruption and
  * `bridge status` can show it); `advanceEscape` performs the one action the current stage allows,
@@ -46,12 +46,12 @@ import {
   type GetWithdrawalStatusReturnType,
 } from "viem/op-stack";
 import { viemChain } from "../core/chains.js";
+import { MessageStatus } from "../core/gateway.js";
 import { bridgeGatewayAbi, l2OutputOracleAbi, optimismPortalAbi } from "../core/generated/abis.js";
-import { findChain, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
+import { findChain, type ChainInfo, type GatewayChain, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { opStackL2Chain } from "../core/op-stack.js";
+import { onChain, type BridgeSdk, type SentRecord } from "./bridge.js";
 import { BridgeInputError } from "./errors.js";
-import type { GatewayChain } from "./input.js";
-import { MessageStatus, onChain, type BridgeSdk, type SentRecord } from "./sdk.js";
 
 /** A wallet on one chain: what the escape's steps are signed with. */
 export type EscapeWallet = WalletClient<Transport, Chain, Account>;
