@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 import { rollupSchema } from "../core/manifest.js";
+import { OP_PREDEPLOYS } from "../core/op-stack.js";
 import { escapeDurationSeconds, type EscapeTiming } from "./governance.js";
 
 const address = z
@@ -67,6 +68,7 @@ const opStackL1Contracts = z
     l2OutputOracle: address.optional(),
     /** Fault-proof chains (`OptimismPortal2`). */
     disputeGameFactory: address.optional(),
+    systemConfig: address,
     l1CrossDomainMessenger: address,
     l1StandardBridge: address,
   })
@@ -77,19 +79,12 @@ const opStackL1Contracts = z
 
 const SEVEN_DAYS = 7 * 86_400;
 
-/** OP Stack L2 predeploys: the same on every OP Stack chain. */
-export const OP_STACK_PREDEPLOYS = {
-  l2CrossDomainMessenger: getAddress("0x4200000000000000000000000000000000000007"),
-  l2StandardBridge: getAddress("0x4200000000000000000000000000000000000010"),
-  l2ToL1MessagePasser: getAddress("0x4200000000000000000000000000000000000016"),
-} as const;
-
 /** The L2 side of an OP Stack chain: its predeploys unless the chain moved them. */
 const opStackL2Contracts = z
   .object({
-    l2CrossDomainMessenger: address.default(OP_STACK_PREDEPLOYS.l2CrossDomainMessenger),
-    l2StandardBridge: address.default(OP_STACK_PREDEPLOYS.l2StandardBridge),
-    l2ToL1MessagePasser: address.default(OP_STACK_PREDEPLOYS.l2ToL1MessagePasser),
+    l2CrossDomainMessenger: address.default(OP_PREDEPLOYS.l2CrossDomainMessenger),
+    l2StandardBridge: address.default(OP_PREDEPLOYS.l2StandardBridge),
+    l2ToL1MessagePasser: address.default(OP_PREDEPLOYS.l2ToL1MessagePasser),
   })
   .strict()
   .default({});
@@ -107,9 +102,10 @@ const opStackChain = z
   .strict();
 
 /**
- * A local devnet L2 (anvil). Its canonical messaging, when it has one, is named in full: the
- * devnet installs it itself (`devnet/`). A deployment whose L2s are all `devnet` may take the
- * deployer key from the environment and a governance delay below the escape duration.
+ * A local devnet L2 (anvil). Its OP Stack contracts on L1, when it has them, are named as the
+ * manifest's `rollup` section names them (`devnet/op-stack/install.ts` installs them; the L2 side
+ * is at the predeploy addresses). A deployment whose L2s are all `devnet` may take the deployer
+ * key from the environment and a governance delay below the escape duration.
  */
 const devnetChain = z
   .object({
@@ -370,10 +366,21 @@ export function loadDeployConfig(path: string): DeployConfig {
 
 /** What an operator must see before anything is sent (printed by `plan` and `apply`). */
 export function configWarnings(config: DeployConfig): string[] {
+  const out: string[] = [];
   const floor = escapeDurationSeconds(escapeTiming(config));
-  if (config.governance.delaySeconds >= floor) return [];
-  return [
-    `WARNING: governance delay ${config.governance.delaySeconds} s is shorter than an escape through L1 (${floor} s); ` +
-      "allowed only because this is a devnet (governance.allowShortDelay): users could NOT escape before a change lands.",
-  ];
+  if (config.governance.delaySeconds < floor) {
+    out.push(
+      `WARNING: governance delay ${config.governance.delaySeconds} s is shorter than an escape through L1 (${floor} s); ` +
+        "allowed only because this is a devnet (governance.allowShortDelay): users could NOT escape before a change lands.",
+    );
+  }
+  for (const c of config.chains) {
+    if (c.kind === "op-stack" && c.l1Contracts.disputeGameFactory) {
+      out.push(
+        `NOTE: ${c.name} proves withdrawals with dispute games: its escape wiring is deployed, but \`bridge escape\` ` +
+          "proves against an L2OutputOracle only (docs/escape-hatch.md), so the manifest gets no rollup section for it.",
+      );
+    }
+  }
+  return out;
 }

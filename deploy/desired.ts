@@ -16,7 +16,7 @@ import {
 import { DeployConfigError, hasEscape, type DeployConfig, type L2Config, type LimitsConfig } from "./config.js";
 import { contractSalt, factoryAddress, factoryDeployedAddress } from "./create2.js";
 import { UNLIMITED, type TokenLimits } from "./contracts.js";
-import { escapeHatchInitCode, escapeWiringOf, type EscapeWiring } from "./escape-wiring.js";
+import { escapeHatchInitCode, escapeWiringOf, type EscapeRegistration, type EscapeWiring } from "./escape.js";
 import { councilSafePlan, safeContractPlacements, timelockInitCode, type CouncilSafePlan } from "./governance.js";
 
 /** A contract the factory creates for the deployer: same address on every chain it is on. */
@@ -52,7 +52,7 @@ export interface DesiredL2 {
   config: L2Config;
   /** The gateway's canonical messaging (absent: no escape hatch). */
   escape?: EscapeWiring;
-  /** What the manifest records for the escape (messenger, bridges, portal, window). */
+  /** What the manifest records for `bridge escape` (the OP Stack L1 contracts, the window). */
   rollup?: RollupInfo;
 }
 
@@ -74,7 +74,7 @@ export interface Desired {
   tokens: DesiredToken[];
   l2s: DesiredL2[];
   /** The L1 EscapeHatch, when every L2 has canonical messaging. */
-  escapeHatch?: FactoryContract & { registry: { chainId: number; portal: Address; gateway: Address }[] };
+  escapeHatch?: FactoryContract & { registry: EscapeRegistration[] };
 }
 
 /** Stored fast limits are clamped to 88 bits (`BridgeGateway.setFastLimit`). */
@@ -136,7 +136,11 @@ export function desiredDeployment(config: DeployConfig, facts: Record<string, To
   });
   let escapeHatch: Desired["escapeHatch"];
   if (hasEscape(config)) {
-    const registry = l2s.map((c) => ({ chainId: c.chainId, portal: c.rollup!.portal, gateway: gateway.address }));
+    const registry = l2s.map((c) => ({
+      chainId: c.chainId,
+      messenger: c.escape!.l1Messenger,
+      gateway: gateway.address,
+    }));
     escapeHatch = { ...factoryContract("escape-hatch", escapeHatchInitCode(registry)), registry };
   }
 

@@ -13,7 +13,7 @@
  */
 import type { Address, PublicClient } from "viem";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { parseManifest, type ChainInfo, type Manifest } from "../core/manifest.js";
+import { parseManifest, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
 import type { Signer } from "../core/signer.js";
 import type { DeployConfig } from "./config.js";
 import { CREATE2_DEPLOYER_SIGNER } from "./create2.js";
@@ -182,7 +182,7 @@ export function buildManifest(desired: Desired, observed: Observed): Manifest {
       );
       return info;
     }
-    const rollup = desired.l2s.find((c) => c.name === info.name)!.rollup;
+    const rollup = rollupFor(desired.l2s.find((c) => c.name === info.name)!.rollup, observed);
     return {
       ...info,
       gateway: desired.gateway.address,
@@ -234,6 +234,12 @@ export function buildManifest(desired: Desired, observed: Observed): Manifest {
       ]),
     ),
   });
+}
+
+/** A production L2's `rollup` section starts its L1 scans at the EscapeHatch: no escape predates it. */
+function rollupFor(rollup: RollupInfo | undefined, observed: Observed): RollupInfo | undefined {
+  if (!rollup || rollup.l1DeployBlock !== 0) return rollup;
+  return { ...rollup, l1DeployBlock: observed.l1.escapeHatch?.deployBlock ?? 0 };
 }
 
 /** Creation blocks recorded in a previous manifest (spares `observe` its searches). */

@@ -80,7 +80,7 @@ export interface L2State {
 export interface L1State {
   create2: Create2State;
   factory: boolean;
-  escapeHatch?: { deployBlock: number; registry: Map<number, { portal: Address; gateway: Address }> };
+  escapeHatch?: { deployBlock: number; registry: Map<number, { messenger: Address; gateway: Address }> };
 }
 
 export interface Observed {
@@ -125,13 +125,13 @@ async function observeL1(desired: Desired, name: string, client: PublicClient, o
   if (!hatch || !(await hasCode(client, hatch.address))) return { create2, factory };
   const entries = await Promise.all(
     hatch.registry.map(async (e) => {
-      const [portal, gateway] = await client.readContract({
+      const [messenger, gateway] = await client.readContract({
         address: hatch.address,
         abi: escapeHatchAbi,
         functionName: "chain",
         args: [BigInt(e.chainId)],
       });
-      return [e.chainId, { portal: getAddress(portal), gateway: getAddress(gateway) }] as const;
+      return [e.chainId, { messenger: getAddress(messenger), gateway: getAddress(gateway) }] as const;
     }),
   );
   const deployBlock = await creationBlock(client, name, hatch.address, o);

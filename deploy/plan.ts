@@ -221,12 +221,12 @@ function reconcileL1(desired: Desired, s: L1State): Finding[] {
   }
   for (const e of hatch.registry) {
     const got = s.escapeHatch.registry.get(e.chainId);
-    if (got?.portal !== e.portal || got?.gateway !== e.gateway) {
+    if (got?.messenger !== e.messenger || got?.gateway !== e.gateway) {
       out.push({
         chain,
         text:
-          `EscapeHatch registry for chain ${e.chainId}: ${got ? `portal ${got.portal}, gateway ${got.gateway}` : "absent"} ` +
-          `(config: portal ${e.portal}, gateway ${e.gateway})`,
+          `EscapeHatch registry for chain ${e.chainId}: ${got ? `messenger ${got.messenger}, gateway ${got.gateway}` : "absent"} ` +
+          `(config: messenger ${e.messenger}, gateway ${e.gateway})`,
         fix: [],
         remedy: "nobody: the registry is fixed at construction (a new deployment salt makes a new EscapeHatch)",
       });

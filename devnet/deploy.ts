@@ -2,9 +2,10 @@
  * The devnet's deployment: the production path (`deploy/engine.ts`, the same `apply` an operator
  * runs) with a devnet config, wrapped in what only a devnet needs:
  *
- *   before  each L2's canonical messaging (the simulated rollup, `deploy/escape.ts`) and the
- *           tokens to bridge — they "already exist" when the bridge is deployed, as on a real
- *           network: BETA a plain TestToken on l2b, ALPHA the canonical l2a copy of an L1 token;
+ *   before  the tokens to bridge — they "already exist" when the bridge is deployed, as on a real
+ *           network: BETA a faucet TestToken on l2b, ALPHA the canonical l2a copy of an L1 token
+ *           (`devnet/tokens.ts`). The OP Stack contracts are installed before this runs
+ *           (`devnet/op-stack/`) and come in as `opStack`;
  *   apply   `deploy.json` written to the devnet directory (so `npx portcullis-deploy check
  *           --config .devnet/deploy.json` works) and applied with the dev deployer key;
  *   after   faucet balances for the dev users, and the dev keys in the manifest.
@@ -12,17 +13,16 @@
  * Nothing outside `devnet/` imports this file.
  */
 import { writeFileSync } from "node:fs";
-import { encodeDeployData, keccak256, parseUnits, stringToHex, type Address, type Hex } from "viem";
+import { join } from "node:path";
+import { parseUnits, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { l1TokenBridgeAbi, testTokenAbi, testTokenBytecode } from "../core/generated/abis.js";
-import { parseManifest, type ChainInfo, type Manifest } from "../core/manifest.js";
+import { testTokenAbi } from "../core/generated/abis.js";
+import { parseManifest, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { parseDeployConfig, type DeployConfig } from "../deploy/config.js";
 import { confirm } from "../deploy/contracts.js";
-import { CREATE2_DEPLOYER, create2Address, create2Calldata } from "../deploy/create2.js";
 import { apply } from "../deploy/engine.js";
-import { deployCanonicalToken, deployRollups, type DeployTarget, type RollupContracts } from "../deploy/escape.js";
-import { relayPendingDeposits } from "../rollup/sequencer.js";
+import { createTestToken, deployCanonicalToken, depositToL2, type DeployTarget } from "./tokens.js";
 
 export interface DevnetToken {
   symbol: string;
@@ -33,15 +33,12 @@ export interface DevnetToken {
   /** Whole tokens minted to each user on the home chain. */
   faucetPerUser: string;
   /**
-   * The home token is the canonical rollup copy of an L1 token (minted by the home rollup's
-   * token bridge), so an escape can be refunded in real L1 tokens. The faucet then mints on L1
-   * and deposits through the canonical bridge.
+   * The home token is the canonical L2 copy of an L1 token (an `OptimismMintableERC20`), so an
+   * escape can be refunded in real L1 tokens. The faucet then mints on L1 and deposits through
+   * the standard bridges.
    */
   l1Origin?: boolean;
 }
-
-/** The simulated rollups' operator keys, per L2 name. */
-export type RollupKeys = Record<string, { proposer: Hex; sequencer: Hex }>;
 
 export interface DevnetDeployInput {
   dir: string;
@@ -56,8 +53,12 @@ export interface DevnetDeployInput {
   councilKeys: Hex[];
   councilThreshold: number;
   governanceDelaySeconds: number;
-  finalizationSeconds: number;
-  rollupKeys: RollupKeys;
+  /** Each L2's OP Stack L1 contracts, as `devnet/op-stack/` installed them. */
+  opStack: Record<string, RollupInfo>;
+  /** Waits until the deposits made so far to L2 `name` are executed there (the faucet). */
+  awaitDeposits: (name: string) => Promise<void>;
+  /** Operator keys per L2 name, for the manifest's dev keys. */
+  rollupKeys: Record<string, { proposer: Hex }>;
   deadlineWindows: { min: number; default: number; max: number };
   relayerKeys: Hex[];
   userKeys: Hex[];
@@ -77,60 +78,49 @@ export async function deployDevnet(input: DevnetDeployInput): Promise<Manifest> 
     wallet: walletClientFor(c, deployer),
     publicClient: publicClientFor(c),
   });
-  const l1Info = input.chains.find((c) => c.kind === "l1")!;
-  const l2Infos = input.chains.filter((c) => c.kind === "l2");
-  const l1 = target(l1Info);
-  const l2s = l2Infos.map(target);
+  const l1 = target(input.chains.find((c) => c.kind === "l1")!);
+  const l2s = input.chains.filter((c) => c.kind === "l2").map(target);
 
-  // Before: what a real network already has — canonical messaging and the tokens.
-  const roles = Object.fromEntries(
-    Object.entries(input.rollupKeys).map(([name, k]) => [
-      name,
-      { proposer: address(k.proposer), sequencer: address(k.sequencer) },
-    ]),
-  );
-  const { rollups, l1DeployBlock } = await deployRollups(l1, l2s, roles, input.finalizationSeconds);
+  // Before: the tokens, as a real network has them.
   const homes: Record<string, Address> = {};
   const l1Tokens: Record<string, Address> = {};
   for (const t of input.tokens) {
     const home = l2s.find((x) => x.name === t.home)!;
     if (t.l1Origin) {
       l1Tokens[t.symbol] = await createTestToken(l1, t);
-      homes[t.symbol] = await deployCanonicalToken(home, rollups[t.home]!, l1Tokens[t.symbol]!, t);
+      homes[t.symbol] = await deployCanonicalToken(home, l1Tokens[t.symbol]!, t);
     } else {
       homes[t.symbol] = await createTestToken(home, t);
     }
   }
 
   // The deployment itself: the production path with the devnet's config.
-  const config = parseDeployConfig(devnetConfig(input, rollups, homes), "the devnet's deploy config");
-  writeFileSync(`${input.dir}/deploy.json`, JSON.stringify(config, null, 2));
+  const config = parseDeployConfig(devnetConfig(input, homes), "the devnet's deploy config");
+  writeFileSync(join(input.dir, "deploy.json"), `${JSON.stringify(config, null, 2)}\n`);
   const { manifest } = await apply(config, deployer, { log: input.log });
 
   // After: faucet balances of every home token for the dev users.
   const users = input.userKeys.map(address);
   for (const t of input.tokens) {
     const perUser = parseUnits(t.faucetPerUser, t.decimals);
-    const home = l2s.find((x) => x.name === t.home)!;
     const l1Token = l1Tokens[t.symbol];
     if (l1Token) {
-      const homeInfo = l2Infos.find((x) => x.name === t.home)!;
-      await fundThroughL1(l1, home, homeInfo, rollups[t.home]!, input.rollupKeys[t.home]!.sequencer, {
-        l1Token,
-        l2Token: homes[t.symbol]!,
-        users,
-        perUser,
-        rescanFromBlock: BigInt(l1DeployBlock),
-      });
+      await write(l1, l1Token, "mint", [deployer.address, perUser * BigInt(users.length)]);
+      for (const user of users) {
+        await depositToL2(l1, input.opStack[t.home]!, l1Token, homes[t.symbol]!, user, perUser);
+      }
+      await input.awaitDeposits(t.home);
     } else {
-      for (const user of users) await write(home, homes[t.symbol]!, testTokenAbi, "mint", [user, perUser]);
+      const home = l2s.find((x) => x.name === t.home)!;
+      for (const user of users) await write(home, homes[t.symbol]!, "mint", [user, perUser]);
     }
   }
 
+  const opStackFrom = Math.min(...Object.values(input.opStack).map((r) => r.l1DeployBlock));
   return parseManifest({
     ...manifest,
-    // The portals predate the EscapeHatch: scans of the escape's L1 events start at them.
-    ...(manifest.escape ? { escape: { ...manifest.escape, l1DeployBlock } } : {}),
+    // The OP contracts predate the EscapeHatch: scans of the escape's L1 events start at them.
+    ...(manifest.escape ? { escape: { ...manifest.escape, l1DeployBlock: opStackFrom } } : {}),
     tokens: manifest.tokens.map((t) => (l1Tokens[t.symbol] ? { ...t, l1Token: l1Tokens[t.symbol] } : t)),
     devKeys: {
       deployer: input.deployerKey,
@@ -146,11 +136,7 @@ export async function deployDevnet(input: DevnetDeployInput): Promise<Manifest> 
 }
 
 /** The devnet's `deploy.json`: addresses only, like any operator's. */
-function devnetConfig(
-  input: DevnetDeployInput,
-  rollups: Record<string, RollupContracts>,
-  homes: Record<string, Address>,
-) {
+function devnetConfig(input: DevnetDeployInput, homes: Record<string, Address>) {
   const l1 = input.chains.find((c) => c.kind === "l1")!;
   const chain = (c: ChainInfo) => ({
     name: c.name,
@@ -165,7 +151,7 @@ function devnetConfig(
     l1: chain(l1),
     chains: input.chains
       .filter((c) => c.kind === "l2")
-      .map((c) => ({ ...chain(c), kind: "devnet", rollup: rollups[c.name] })),
+      .map((c) => ({ ...chain(c), kind: "devnet", rollup: input.opStack[c.name] })),
     guardians: {
       threshold: input.threshold,
       members: input.guardianKeys.map((k, i) => guardian(k, i, input.guardianUrls)),
@@ -182,57 +168,10 @@ function devnetConfig(
   };
 }
 
-/** A faucet TestToken through the CREATE2 deployer (salt: its symbol), so no two land together. */
-export async function createTestToken(t: DeployTarget, token: DevnetToken): Promise<Address> {
-  const initCode = encodeDeployData({
-    abi: testTokenAbi,
-    bytecode: testTokenBytecode,
-    args: [token.name, token.symbol, token.decimals],
-  });
-  const salt = keccak256(stringToHex(`devnet/${token.symbol}`));
-  const at = create2Address(salt, initCode);
+/** A TestToken write by the deployer (the faucet), waited for. */
+async function write(t: DeployTarget, token: Address, functionName: "mint", args: readonly [Address, bigint]) {
   await confirm(
     t.publicClient,
-    await t.wallet.sendTransaction({ to: CREATE2_DEPLOYER, data: create2Calldata(salt, initCode) }),
+    await t.wallet.writeContract({ address: token, abi: testTokenAbi, functionName, args }),
   );
-  return at;
-}
-
-/** Mints on L1 and deposits to each user through the rollup's canonical bridge, then relays. */
-async function fundThroughL1(
-  l1: DeployTarget,
-  home: DeployTarget,
-  homeInfo: ChainInfo,
-  rollup: RollupContracts,
-  sequencerKey: Hex,
-  o: { l1Token: Address; l2Token: Address; users: Address[]; perUser: bigint; rescanFromBlock: bigint },
-) {
-  const total = o.perUser * BigInt(o.users.length);
-  await write(l1, o.l1Token, testTokenAbi, "mint", [l1.wallet.account.address, total]);
-  await write(l1, o.l1Token, testTokenAbi, "approve", [rollup.l1TokenBridge, total]);
-  for (const user of o.users) {
-    await write(l1, rollup.l1TokenBridge, l1TokenBridgeAbi, "depositTo", [o.l1Token, o.l2Token, user, o.perUser]);
-  }
-  await relayPendingDeposits(
-    {
-      l1Client: l1.publicClient,
-      l2Client: home.publicClient,
-      sequencerWallet: walletClientFor(homeInfo, privateKeyToAccount(sequencerKey)),
-      portal: rollup.portal,
-      messenger: rollup.messenger,
-    },
-    { rescanFromBlock: o.rescanFromBlock },
-  );
-}
-
-/** A write by the deployer, waited for. */
-async function write(
-  t: DeployTarget,
-  address: Address,
-  abi: typeof testTokenAbi | typeof l1TokenBridgeAbi,
-  functionName: string,
-  args: readonly unknown[],
-) {
-  const request = { address, abi, functionName, args } as Parameters<DeployTarget["wallet"]["writeContract"]>[0];
-  await confirm(t.publicClient, await t.wallet.writeContract(request));
 }

@@ -3,7 +3,7 @@
  * anvil chains (an L1 and two L2s with 1-second blocks), the way an operator runs it:
  *
  * - the network already has what a real one has: the tokens to bridge, the L2s' canonical
- *   messaging (the devnet's simulated rollup), and a council Safe created by someone else with
+ *   bridge contracts (the devnet's OP Stack install), and a council Safe created by someone else with
  *   protocol-kit; one L2 even lacks the CREATE2 deployer. The config names them by address only;
  *   the deployer's key is an encrypted key file with a password file; no guardian or owner key
  *   is given to anything;
@@ -29,8 +29,9 @@ import { Gateway } from "../../core/gateway.js";
 import { confirm } from "../../deploy/contracts.js";
 import { CREATE2_DEPLOYER, create2Calldata } from "../../deploy/create2.js";
 import { safeContractAddresses, safeContractPlacements, SAFE_VERSION } from "../../deploy/governance.js";
-import { deployRollups, type DeployTarget } from "../../deploy/escape.js";
-import { createTestToken, type DevnetToken } from "../../devnet/deploy.js";
+import { type DevnetToken } from "../../devnet/deploy.js";
+import { installDevnetOpStack } from "../../devnet/op-stack/devnet.js";
+import { createTestToken, type DeployTarget } from "../../devnet/tokens.js";
 import { devKey } from "../../devnet/start.js";
 import { rpc, setBlockTime, startAnvil } from "../../devnet/infra.js";
 import { ProcessGroup } from "../../devnet/processes.js";
@@ -115,15 +116,14 @@ beforeAll(async () => {
   const [l1, l2a, l2b] = chains;
   const homes: Record<string, Address> = {};
   for (const t of TOKENS) homes[t.symbol] = await createTestToken(target(t.home === "l2a" ? l2a! : l2b!), t);
-  const { rollups } = await deployRollups(
-    target(l1!),
-    [target(l2a!), target(l2b!)],
-    {
-      l2a: { proposer: issuer.address, sequencer: issuer.address },
-      l2b: { proposer: issuer.address, sequencer: issuer.address },
-    },
-    6,
-  );
+  // The L2s' OP Stack bridge contracts (the devnet's install, by its own key).
+  const rollups = await installDevnetOpStack(chains, {
+    deployerKey: devKey(28),
+    proposerKeys: { l2a: devKey(23), l2b: devKey(24) },
+    finalizationSeconds: 6,
+    outputIntervalBlocks: 10,
+    l2BlockTimeSeconds: 1,
+  });
   // The council's Safe, created by its owners with protocol-kit over the canonical-placement
   // Safe contracts (anyone can put those there; they are the same code everywhere).
   let safe: Address | undefined;

@@ -6,6 +6,7 @@
 import { decodeFunctionData, getAddress, zeroAddress, type Address, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
+import { OP_PREDEPLOYS } from "../../../core/op-stack.js";
 import { parseDeployConfig } from "../../../deploy/config.js";
 import { GATEWAY_ROLES } from "../../../deploy/contracts.js";
 import { CREATE2_DEPLOYER, CREATE2_DEPLOYER_FUNDING, CREATE2_DEPLOYER_SIGNER } from "../../../deploy/create2.js";
@@ -18,13 +19,16 @@ const A = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0
 const MONITOR = A(0x1001);
 const DEPLOYER = A(0xd0);
 
+/** An L2's OP Stack contracts on L1, as the devnet's install names them. */
 function rollup(n: number) {
   return {
-    messenger: A(n + 1),
-    tokenBridge: A(n + 2),
-    portal: A(n + 3),
-    l1TokenBridge: A(n + 4),
+    portal: A(n + 1),
+    l2OutputOracle: A(n + 2),
+    systemConfig: A(n + 3),
+    l1CrossDomainMessenger: A(n + 4),
+    l1StandardBridge: A(n + 5),
     finalizationSeconds: 6,
+    l1DeployBlock: 1,
   };
 }
 
@@ -153,7 +157,9 @@ function complete(d: Desired = desired): Observed {
       ),
     };
   };
-  const registry = new Map(d.escapeHatch!.registry.map((e) => [e.chainId, { portal: e.portal, gateway: e.gateway }]));
+  const registry = new Map(
+    d.escapeHatch!.registry.map((e) => [e.chainId, { messenger: e.messenger, gateway: e.gateway }]),
+  );
   return {
     l1: { create2: present, factory: true, escapeHatch: { deployBlock: 1, registry } },
     l2: { l2a: l2("l2a"), l2b: l2("l2b") },
@@ -213,11 +219,17 @@ describe("reconcile", () => {
       // The hand-over: GOVERNOR to the timelock first, the deployer's GOVERNOR renounced last.
       expect(calls[10]!.args).toEqual([GATEWAY_ROLES.governor, desired.timelock.address]);
       expect(calls.at(-1)!.args).toEqual([GATEWAY_ROLES.governor, DEPLOYER]);
+      // Wired to the OP Stack predeploys; the EscapeHatch registers each L2's L1 messenger.
       expect(calls[9]!.args).toEqual([
-        rollup(chain === "l2a" ? 0xa00 : 0xb00).messenger,
+        OP_PREDEPLOYS.l2CrossDomainMessenger,
         desired.escapeHatch!.address,
-        rollup(chain === "l2a" ? 0xa00 : 0xb00).tokenBridge,
+        OP_PREDEPLOYS.l2StandardBridge,
       ]);
+      expect(desired.escapeHatch!.registry.find((e) => e.chainId === (chain === "l2a" ? 901 : 902))).toEqual({
+        chainId: chain === "l2a" ? 901 : 902,
+        messenger: rollup(chain === "l2a" ? 0xa00 : 0xb00).l1CrossDomainMessenger,
+        gateway: desired.gateway.address,
+      });
     }
     // BETA's limits scaled by its 6 decimals; "unlimited" outbound is the gateway's 2^96 - 1.
     const beta = steps.filter((s) => s.chain === "l2a" && !s.creates).map(gatewayCall);
@@ -312,7 +324,7 @@ describe("reconcile", () => {
     });
     gw.escape = { ...gw.escape, messenger: A(0x6666) };
     observed.l2.l2a!.bridged.get("BETA")!.decimals = 18;
-    observed.l1.escapeHatch!.registry.set(902, { portal: A(0x1234), gateway: desired.gateway.address });
+    observed.l1.escapeHatch!.registry.set(902, { messenger: A(0x1234), gateway: desired.gateway.address });
     const findings = reconcile(desired, observed);
     expect(stepsOf(findings)).toEqual([]);
     expect(findings.map((f) => [f.chain, f.remedy?.split(":")[0]])).toEqual([
