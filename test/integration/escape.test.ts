@@ -186,7 +186,7 @@ describe("escape hatch", () => {
   it(
     "relayers that come back with valid signatures cannot deliver a cancelled message",
     async () => {
-      for (const r of devnet.relayers) r.start();
+      await Promise.all(devnet.relayers.map((r) => r.start()));
       for (const sent of cancelled) {
         const dest = chainOf(manifest, sent.dest.name);
         const { header, transfers } = toDeliveryBatch([sent.message]);
@@ -234,7 +234,7 @@ describe("escape hatch", () => {
         expect(await balanceOf(l2a, tokenOn("BETA", l2a), user)).toBe(0n);
         cancelled.push(sent);
       } finally {
-        for (const g of stopped) g.start();
+        await Promise.all(stopped.map((g) => g.start()));
         // Unpausing is governance's: through the council Safe and the timelock (one per chain,
         // so both proposals wait out their delays side by side).
         await Promise.all(

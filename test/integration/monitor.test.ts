@@ -27,8 +27,8 @@ import type { GuardianHealth } from "../../core/guardian-api.js";
 import { findToken, type Manifest } from "../../core/manifest.js";
 import { messageId, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
-import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 import { MessageStatus } from "../../monitor/gateway.js";
 import {
@@ -50,7 +50,6 @@ let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
 let monitor: ManagedProcess;
-let monitorUrl: string;
 let guardianStubs: Server[] = [];
 let l2a: Chain;
 let l2b: Chain;
@@ -89,7 +88,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${monitorUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${monitorUrl()}${path}`, { signal: AbortSignal.timeout(5_000) });
   return (await res.json()) as T;
 }
 
@@ -110,7 +109,7 @@ async function alerts(): Promise<AlertView[]> {
 
 /** The value of one sample of /metrics, e.g. metric("bridge_paused", { chain: "l2b" }). */
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = await (await fetch(`${monitorUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const text = await (await fetch(`${monitorUrl()}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split("\n")) {
     const match = /^([a-z_]+)(?:\{(.*)\})? (.+)$/.exec(line);
@@ -154,10 +153,13 @@ async function gatewayEvents(c: Chain, eventName: "Paused" | "MessageVetoed" | "
   return parseEventLogs({ abi: bridgeGatewayAbi, logs, eventName });
 }
 
+/** Starts (or restarts) the monitor; resolves once its own /healthz answers 200. */
 async function startMonitor(): Promise<void> {
-  monitor.start();
-  await waitFor("monitor /healthz", () => httpOk(`${monitorUrl}/healthz`), 60_000, 250);
+  await monitor.start();
 }
+
+/** Where the monitor listens (a restart keeps the port unless another process took it). */
+const monitorUrl = () => monitor.url;
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
@@ -170,22 +172,19 @@ beforeAll(async () => {
   l2a = chain("l2a");
   l2b = chain("l2b");
   guardianStubs = await startGuardianStubs();
-  const port = await freePort();
-  monitorUrl = `http://127.0.0.1:${port}`;
-  monitor = devnet.group.start({
+  monitor = await devnet.startService({
     name: "monitor",
-    ...serviceCommand("monitor/index.ts"),
+    entry: "monitor/index.ts",
     env: {
       MANIFEST: devnet.manifestPath,
       MONITOR_KEY: manifest.devKeys!.monitor,
-      PORT: String(port),
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "300",
       PENDING_SLO_SECONDS: String(PENDING_SLO_SECONDS),
       GUARDIAN_POLL_MS: String(GUARDIAN_POLL_MS),
     },
+    startTimeoutMs: 60_000,
   });
-  await waitFor("monitor /healthz", () => httpOk(`${monitorUrl}/healthz`), 60_000, 250);
 });
 
 afterEach((ctx) => {

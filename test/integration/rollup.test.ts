@@ -13,7 +13,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesToHex, erc20Abi, type Abi, type Address, type Hex, type PublicClient } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
@@ -41,7 +41,8 @@ import {
   type WithdrawalStatus,
 } from "../../core/rollup.js";
 import { setBlockTime, startAnvil } from "../../devnet/infra.js";
-import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { ProcessGroup, waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startService } from "../../devnet/services.js";
 import { relayPendingDeposits } from "../../rollup/sequencer.js";
 
 /** anvil's public development mnemonic. */
@@ -146,12 +147,9 @@ beforeAll(async () => {
   );
   await Promise.all([setBlockTime(a.rpcUrl, 1), setBlockTime(b.rpcUrl, 1)]);
 
-  const port = await freePort();
-  operatorUrl = `http://127.0.0.1:${port}`;
-  operator = group.start({
+  operator = await startService(group, {
     name: "rollup-l2a",
-    command: process.execPath,
-    args: ["--import", "tsx", resolve("rollup/index.ts")],
+    entry: "rollup/index.ts",
     env: {
       L1_RPC_URL: a.rpcUrl,
       L2_RPC_URL: b.rpcUrl,
@@ -162,11 +160,11 @@ beforeAll(async () => {
       SEQUENCER_KEY: keys.sequencer,
       PROPOSE_INTERVAL_MS: "500",
       POLL_INTERVAL_MS: "250",
-      PORT: String(port),
       LOG_LEVEL: "warn",
     },
+    startTimeoutMs: 60_000,
   });
-  await waitFor("the rollup operator's /healthz", () => httpOk(`${operatorUrl}/healthz`), 60_000, 250);
+  operatorUrl = operator.url;
 });
 
 afterAll(async () => {
