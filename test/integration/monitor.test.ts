@@ -269,24 +269,26 @@ describe("monitor", () => {
     const receipt = await deliver(l2b, [forged], keys().relayers[1]!);
     const queued = parseEventLogs({ abi: bridgeGatewayAbi, logs: receipt.logs, eventName: "MessageQueued" });
     expect(queued.map((e) => e.args.msgId)).toEqual([msgId]);
-    const deliveredAt = Date.now();
+    const executableAt = queued[0]!.args.executableAt!;
 
     await until(
       "veto and pause",
       async () => (await queuedStatus(l2b, msgId)) === MessageStatus.Vetoed && (await isPaused(l2b)),
     );
-    const reactionMs = Date.now() - deliveredAt;
-    expect(reactionMs).toBeLessThan(LARGE_DELAY_SECONDS * 1_000);
 
-    // Sent together: the veto and the pause land in the same block, or the next one.
+    // In time: both landed in blocks before the message could execute (chain time, not the
+    // test's clock, which a loaded machine stretches).
     const [vetoed] = await gatewayEvents(l2b, "MessageVetoed");
     const paused = await gatewayEvents(l2b, "Paused");
     expect(paused).toHaveLength(1);
     const monitorAddress = privateKeyToAccount(keys().monitor).address;
     expect(vetoed!.args).toMatchObject({ msgId, by: monitorAddress });
     expect(paused[0]!.args.by).toBe(monitorAddress);
-    expect(Number(vetoed!.blockNumber - paused[0]!.blockNumber)).toBeLessThanOrEqual(1);
     expect(vetoed!.blockNumber).toBeGreaterThanOrEqual(receipt.blockNumber);
+    for (const event of [vetoed!, paused[0]!]) {
+      const block = await l2b.client.getBlock({ blockNumber: event.blockNumber });
+      expect(block.timestamp, `${event.eventName} before executableAt`).toBeLessThan(executableAt);
+    }
 
     // After the delay it still cannot execute: vetoed, and the gateway is paused.
     await rpc(l2b.info.rpcUrl, "evm_increaseTime", [LARGE_DELAY_SECONDS + 1]);
@@ -333,11 +335,13 @@ describe("monitor", () => {
     await monitor.stop();
     expect(await monitor.waitForExit()).toBe(0); // SIGTERM: a clean shutdown
     await startMonitor();
-    await until("the rescanned forged alert", async () =>
-      (await alerts()).some((a) => a.kind === "forged_message" && a.msgId === msgId),
-    );
-    await new Promise((r) => setTimeout(r, 1_500));
-    const rescanned = (await alerts()).find((a) => a.kind === "forged_message" && a.msgId === msgId)!;
+    // The restarted monitor finds the forged delivery again and decides both actions.
+    const rescannedAlert = async () => (await alerts()).find((a) => a.kind === "forged_message" && a.msgId === msgId);
+    await until("the rescanned forged alert with both actions decided", async () => {
+      const a = await rescannedAlert();
+      return a !== undefined && a.actions.length === 2 && a.actions.every((x) => x.status !== "sent");
+    });
+    const rescanned = (await rescannedAlert())!;
     expect(rescanned.actions.map((x) => [x.action, x.status]).sort()).toEqual([
       ["pause", "skipped"],
       ["veto", "skipped"],
