@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { Socket } from "node:net";
 import { dirname, join } from "node:path";
+import type { PortLease } from "./ports.js";
 import {
   httpOk,
   ownsListeningSocket,
@@ -54,6 +55,8 @@ export interface AnvilOptions {
   name: string;
   chainId: number;
   accounts?: number;
+  /** A port reserved in advance (default: one from the allocator). */
+  lease?: PortLease;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function startAnvil(group: ProcessGroup, o: AnvilOptions): Promise<
       ],
     }),
     probe: (t) => probeChain(t, o.chainId),
+    lease: o.lease,
   });
   return { name: o.name, chainId: o.chainId, rpcUrl: process.url, process };
 }
@@ -126,6 +130,8 @@ export interface RedisOptions {
   persistDir?: string;
   /** More `redis-server` arguments (e.g. `--cluster-enabled yes`). */
   args?: string[];
+  /** A port reserved in advance (default: one from the allocator). */
+  lease?: PortLease;
 }
 
 /**
@@ -145,6 +151,7 @@ export async function startRedis(group: ProcessGroup, options: RedisOptions = {}
       return { command: binary, args: [...args, ...(options.args ?? [])] };
     },
     probe: probeRedis,
+    lease: options.lease,
   });
   return {
     get url() {
