@@ -155,6 +155,11 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
+  /** SIGKILL without waiting (for exit handlers, which cannot wait). */
+  killNow(): void {
+    if (this.running) this.child!.kill("SIGKILL");
+  }
+
   /** Resolves with the exit code once the process exits. */
   waitForExit(): Promise<number | null> {
     return this.exited ?? Promise.resolve(null);
@@ -271,10 +276,23 @@ export class ManagedProcess {
   }
 }
 
+/** Every group of this process, so a process that exits without stopping them leaves no child behind. */
+const groups = new Set<ProcessGroup>();
+let exitHook = false;
+
 export class ProcessGroup {
   private readonly processes: ManagedProcess[] = [];
 
-  constructor(readonly logDir: string) {}
+  constructor(readonly logDir: string) {
+    groups.add(this);
+    if (!exitHook) {
+      exitHook = true;
+      // Last resort (process.exit, an uncaught error): `exit` handlers must be synchronous, so SIGKILL.
+      process.once("exit", () => {
+        for (const g of groups) for (const p of g.processes) p.killNow();
+      });
+    }
+  }
 
   /** Creates and starts a process (a listening one resolves once it is up). */
   async start(definition: ProcessSpec | Listening): Promise<ManagedProcess> {
