@@ -63,6 +63,7 @@ beforeAll(async () => {
         env: {
           MANIFEST: devnet.manifestPath,
           GUARDIAN_KEY: key,
+          DEVNET: "true",
           OPERATOR_TOKEN,
           APPROVAL_ABOVE,
           DATA_DIR: join(dir, `guardian-${i}`),

@@ -178,6 +178,7 @@ beforeAll(async () => {
     env: {
       MANIFEST: devnet.manifestPath,
       MONITOR_KEY: manifest.devKeys!.monitor,
+      DEVNET: "true",
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "300",
       PENDING_SLO_SECONDS: String(PENDING_SLO_SECONDS),

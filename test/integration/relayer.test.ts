@@ -291,6 +291,7 @@ function startGuardian(i: number): Promise<ManagedProcess> {
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
+      DEVNET: "true",
       OPERATOR_TOKEN: devnet.operatorToken,
       APPROVAL_ABOVE,
       DATA_DIR: join(dir, `guardian-${i}`),
@@ -310,6 +311,7 @@ function startRelayer(i: number): Promise<ManagedProcess> {
     env: {
       MANIFEST: devnet.manifestPath,
       RELAYER_KEY: manifest.devKeys!.relayers[i]!,
+      DEVNET: "true",
       REDIS_URL: devnet.redisUrl,
       RELAYER_ID: `relayer-${i}`,
       LOG_LEVEL: "info",
