@@ -90,7 +90,7 @@ try {
   if (devnet) {
     out("\nstopping…");
     await devnet.stop();
-    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.spec.name} (pid ${p.pid})`);
+    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.name} (pid ${p.pid})`);
     if (left.length > 0) {
       process.stderr.write(`still running after stop: ${left.join(", ")}\n`);
       exitCode = 1;

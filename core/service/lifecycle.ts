@@ -3,9 +3,11 @@
  * reports configuration errors in one readable block and exits non-zero on failure.
  */
 import { ConfigError } from "./config.js";
+import { nameService } from "./http.js";
 import { ManifestError } from "../manifest.js";
 
 export function runService(name: string, main: (signal: AbortSignal) => Promise<void>): void {
+  nameService(name);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);

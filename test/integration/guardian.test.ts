@@ -32,8 +32,8 @@ import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
-import { httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const APPROVAL_ABOVE = "1000";
@@ -41,7 +41,7 @@ const OPERATOR_TOKEN = "integration-operator-token-0123456789";
 
 interface RunningGuardian {
   process: ManagedProcess;
-  url: string;
+  readonly url: string;
   address: Address;
 }
 
@@ -55,26 +55,33 @@ beforeAll(async () => {
   // Two confirmations at one block a second: a message is visibly unconfirmed for ~2 s.
   devnet = await startDevnet({ services: false, dir: join(dir, "devnet"), l2Count: 2, confirmations: 2 });
   const keys = devnet.manifest.devKeys!.guardians.slice(0, 2);
-  guardians = keys.map((key, i) => {
-    const port = devnet.ports.guardians[i]!;
-    const process = devnet.group.start({
-      name: `guardian-${i}`,
-      ...serviceCommand(join(REPO, "guardian/index.ts")),
-      env: {
-        MANIFEST: devnet.manifestPath,
-        GUARDIAN_KEY: key,
-        DEVNET: "true",
-        PORT: String(port),
-        OPERATOR_TOKEN,
-        APPROVAL_ABOVE,
-        DATA_DIR: join(dir, `guardian-${i}`),
-        POLL_INTERVAL_MS: "250",
-        LOG_LEVEL: "debug",
-      },
-    });
-    return { process, url: `http://127.0.0.1:${port}`, address: privateKeyToAccount(key as Hex).address };
-  });
-  await Promise.all(guardians.map((g) => waitUntilHealthy(g)));
+  guardians = await Promise.all(
+    keys.map(async (key, i) => {
+      const process = await devnet.startService({
+        ...devnet.guardianService(i),
+        entry: join(REPO, "guardian/index.ts"),
+        env: {
+          MANIFEST: devnet.manifestPath,
+          GUARDIAN_KEY: key,
+          DEVNET: "true",
+          OPERATOR_TOKEN,
+          APPROVAL_ABOVE,
+          DATA_DIR: join(dir, `guardian-${i}`),
+          POLL_INTERVAL_MS: "250",
+          LOG_LEVEL: "debug",
+        },
+        startTimeoutMs: 60_000,
+      });
+      return {
+        process,
+        // Follows the process if a restart had to move it.
+        get url() {
+          return process.url;
+        },
+        address: privateKeyToAccount(key as Hex).address,
+      };
+    }),
+  );
   await Promise.all([0, 1, 2].map((user) => approveGateway(user, "l2a", "ALPHA")));
 });
 
@@ -183,8 +190,7 @@ describe("guardian service", () => {
     expect(second.message.nonce).toBe(first.message.nonce);
     expect(second.msgId).not.toBe(first.msgId);
 
-    g0.process.start();
-    await waitUntilHealthy(g0);
+    await g0.process.start();
     await statesUntil(g0, second.msgId, "rejected");
     expect(await messageView(g0, second.msgId)).toMatchObject({ state: "rejected", reason: "conflicting nonce" });
     const refused = await requestAttestation(g0.url, attestRequest(second.message, [second.msgId])).catch((e) => e);
@@ -260,10 +266,6 @@ async function sendTransfer(
   const [sent] = decodeMessagesSent(receipt.logs, source.gateway);
   if (!sent) throw new Error("send emitted no MessageSent");
   return sent;
-}
-
-async function waitUntilHealthy(g: RunningGuardian) {
-  await waitFor(`guardian at ${g.url}`, () => httpOk(`${g.url}/healthz`), 60_000, 100);
 }
 
 async function messageView(g: RunningGuardian, msgId: Hex): Promise<MessageView> {

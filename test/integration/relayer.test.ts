@@ -26,9 +26,9 @@ import { viemChain } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type Manifest } from "../../core/manifest.js";
-import { redisPing, rpc } from "../../devnet/infra.js";
-import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { rpc } from "../../devnet/infra.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 
 const LARGE_DELAY_SECONDS = 4;
@@ -49,9 +49,13 @@ beforeAll(async () => {
   devnet = await startDevnet({ services: false, dir, l2Count: 3, largeDelaySeconds: LARGE_DELAY_SECONDS });
   manifest = devnet.manifest;
   for (const c of manifest.chains) clients.set(c.name, publicClient(c.name));
-  manifest.devKeys!.guardians.forEach((_, i) => guardians.push(startGuardian(i)));
-  for (let i = 0; i < 2; i++) relayers.push(await startRelayer(i));
-  await Promise.all([...guardians, ...relayers].map((p) => waitForHealthy(p)));
+  // Each resolves once the service's own /healthz answers (a port taken meanwhile is replaced).
+  const started = await Promise.all([
+    ...manifest.devKeys!.guardians.map((_, i) => startGuardian(i)),
+    ...[0, 1].map((i) => startRelayer(i)),
+  ]);
+  guardians.push(...started.slice(0, -2));
+  relayers.push(...started.slice(-2));
 });
 
 afterAll(async () => {
@@ -168,7 +172,7 @@ describe("relayer", () => {
   });
 
   it("exposes its metrics and health", async () => {
-    const text = await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/metrics`)).text();
+    const text = await (await fetch(`${relayers[0]!.url}/metrics`)).text();
     for (const name of [
       "bridge_relayer_queue_jobs",
       "bridge_relayer_messages_observed_total",
@@ -185,7 +189,7 @@ describe("relayer", () => {
     expect(await relayerMetric('bridge_relayer_queue_jobs{queue="deliver.901-902",state="completed"}')).toBeGreaterThan(
       0,
     );
-    const health = (await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/healthz`)).json()) as {
+    const health = (await (await fetch(`${relayers[0]!.url}/healthz`)).json()) as {
       ok: boolean;
       redis: string;
     };
@@ -236,15 +240,14 @@ describe("relayer", () => {
       50,
     );
     await relayers[0]!.kill();
-    relayers[0]!.start();
-    await waitForHealthy(relayers[0]!);
+    await relayers[0]!.start();
     await waitForExecutedOnce(
       "l2b",
       burst.map((s) => s.msgId),
     );
 
-    // Back to two relayers; it joins when up (startup is slow on a loaded machine, not awaited).
-    relayers[1]!.start();
+    // Back to two relayers for the tests after this one.
+    await relayers[1]!.start();
   });
 
   it("loses nothing when Redis restarts empty mid-run", async () => {
@@ -267,8 +270,7 @@ describe("relayer", () => {
     const redis = devnet.redis!.process;
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_000));
-    redis.start();
-    await waitFor("redis to restart", () => redisPing(devnet.redis!.port), 10_000, 100);
+    await redis.start();
 
     await waitForExecutedOnce("l2c", [large!.msgId]);
     await waitForExecutedOnce(
@@ -282,35 +284,35 @@ describe("relayer", () => {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function startGuardian(i: number): ManagedProcess {
-  return devnet.group.start({
-    name: `guardian-${i}`,
-    ...serviceCommand("guardian/index.ts"),
+/** Guardian `i` on its port from the manifest, with this test's settings. */
+function startGuardian(i: number): Promise<ManagedProcess> {
+  return devnet.startService({
+    ...devnet.guardianService(i),
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
       DEVNET: "true",
-      PORT: String(devnet.ports.guardians[i]),
       OPERATOR_TOKEN: devnet.operatorToken,
       APPROVAL_ABOVE,
       DATA_DIR: join(dir, `guardian-${i}`),
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "500",
     },
+    // Generous: five `node --import tsx` services starting at once on two shared cores can take
+    // over a minute to load.
+    startTimeoutMs: 240_000,
   });
 }
 
-async function startRelayer(i: number): Promise<ManagedProcess> {
-  const port = await freePort();
-  return devnet.group.start({
+function startRelayer(i: number): Promise<ManagedProcess> {
+  return devnet.startService({
     name: `relayer-${i}`,
-    ...serviceCommand("relayer/index.ts"),
+    entry: "relayer/index.ts",
     env: {
       MANIFEST: devnet.manifestPath,
       RELAYER_KEY: manifest.devKeys!.relayers[i]!,
       DEVNET: "true",
       REDIS_URL: devnet.redisUrl,
-      PORT: String(port),
       RELAYER_ID: `relayer-${i}`,
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "500",
@@ -319,14 +321,8 @@ async function startRelayer(i: number): Promise<ManagedProcess> {
       RETRY_BASE_MS: "500",
       RETRY_MAX_MS: "3000",
     },
+    startTimeoutMs: 240_000,
   });
-}
-
-async function waitForHealthy(p: ManagedProcess): Promise<void> {
-  const port = p.spec.env!.PORT;
-  // Generous: five `node --import tsx` services starting at once on two shared cores can take
-  // over a minute to load.
-  await waitFor(`${p.spec.name} /healthz`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 240_000, 200);
 }
 
 function relayerLog(i: number) {
@@ -451,7 +447,7 @@ async function balanceOf(chain: string, symbol: string, holder: Address): Promis
 async function relayerMetric(series: string): Promise<number> {
   let total = 0;
   for (const r of relayers.filter((p) => p.running)) {
-    const text = await fetch(`http://127.0.0.1:${r.spec.env!.PORT}/metrics`).then(
+    const text = await fetch(`${r.url}/metrics`).then(
       (res) => res.text(),
       () => "",
     );
