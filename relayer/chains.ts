@@ -51,10 +51,10 @@ export function isPaused(chain: RelayerChain): Promise<boolean> {
   return chain.publicClient.readContract({ address: chain.gateway, abi: bridgeGatewayAbi, functionName: "paused" });
 }
 
-/** The TxSender's chain access through viem. */
+/** The TxSender's chain access through viem, signing with a local account. */
 export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): TxChain {
   return {
-    confirmedNonce: (address) => publicClient.getTransactionCount({ address, blockTag: "latest" }),
+    nonceAt: (address, tag) => publicClient.getTransactionCount({ address, blockTag: tag }),
     fees: async () => {
       const fees = await publicClient.estimateFeesPerGas();
       return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
@@ -67,10 +67,10 @@ export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): Tx
         throw e;
       }
     },
-    broadcast: (tx) =>
-      wallet.sendTransaction({
-        account: wallet.account,
-        chain: wallet.chain,
+    sign: (tx) =>
+      wallet.account.signTransaction!({
+        chainId: wallet.chain.id,
+        type: "eip1559",
         to: tx.to,
         data: tx.data,
         gas: tx.gas,
@@ -78,5 +78,8 @@ export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): Tx
         maxFeePerGas: tx.maxFeePerGas,
         maxPriorityFeePerGas: tx.maxPriorityFeePerGas,
       }),
+    sendRaw: async (raw) => {
+      await publicClient.sendRawTransaction({ serializedTransaction: raw });
+    },
   };
 }

@@ -6,7 +6,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { requestAttestation } from "../core/guardian-api.js";
+import { GuardianClient } from "../core/guardian-api.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
 import { viemTxChain, type RelayerChain } from "./chains.js";
@@ -77,6 +77,14 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
   );
   queues = new RelayerQueues(redis, config.QUEUE_PREFIX, routes);
 
+  // One client per guardian URL, shared by attestation requests and the signable feed.
+  const clients = new Map<string, GuardianClient>();
+  const guardian = (url: string) => {
+    let client = clients.get(url);
+    if (!client) clients.set(url, (client = new GuardianClient(url, { timeoutMs: config.GUARDIAN_TIMEOUT_MS })));
+    return client;
+  };
+
   return new Relayer({
     config,
     manifest,
@@ -88,7 +96,8 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
     registry,
     metrics,
     logger,
-    requestAttestation,
+    requestAttestation: (url, request, timeoutMs) => guardian(url).attest(request, timeoutMs),
+    guardians: guardian,
   });
 }
 

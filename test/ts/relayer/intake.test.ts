@@ -1,0 +1,58 @@
+/**
+ * The intake: only messages between the manifest's gateways are enqueued; one already processed
+ * on its destination is not (a still-queued one gets its execute job back).
+ */
+import { describe, expect, it } from "vitest";
+import { Registry } from "prom-client";
+import type { Hex } from "viem";
+import type { RelayerChain } from "../../../relayer/chains.js";
+import { Intake } from "../../../relayer/intake.js";
+import type { JobScheduler, ObservedMessage } from "../../../relayer/jobs.js";
+import { RelayerMetrics } from "../../../relayer/metrics.js";
+import { silentLogger, testMessage } from "./fixtures.js";
+
+function chain(chainId: number, gateway: Hex, processed: Set<bigint>, queued: Set<bigint>): RelayerChain {
+  return {
+    chainId,
+    gateway,
+    publicClient: {
+      readContract: async ({ functionName, args }: { functionName: string; args: readonly unknown[] }) => {
+        if (functionName === "isProcessed") return processed.has(args[1] as bigint);
+        if (functionName === "queuedMessage") return { status: 1, executableAt: 77n };
+        throw new Error(functionName);
+      },
+    },
+    queued,
+  } as unknown as RelayerChain;
+}
+
+describe("Intake", () => {
+  it("test_enqueue_onlyUnprocessedMessagesOfTheManifest_succeeds", async () => {
+    const processed = new Set([2n]);
+    const chains = new Map([
+      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set(), new Set())],
+      [902, chain(902, "0x2000000000000000000000000000000000000002", processed, new Set())],
+    ]);
+    const added: ObservedMessage[] = [];
+    const executes: [number, Hex, bigint][] = [];
+    const jobs = {
+      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+      scheduleExecute: async (chainId: number, msgId: Hex, at: bigint) => void executes.push([chainId, msgId, at]),
+    } as unknown as JobScheduler;
+    const metrics = new RelayerMetrics(new Registry());
+    const intake = new Intake(chains, jobs, metrics, silentLogger());
+    const fresh = testMessage({ nonce: 1n });
+    const done = testMessage({ nonce: 2n });
+    const foreign = testMessage({ nonce: 3n, destGateway: "0x9000000000000000000000000000000000000009" });
+    const count = await intake.enqueue(
+      [fresh, done, foreign].map((m) => ({ ...m, sourceBlock: 1n })),
+      "feed",
+    );
+    expect(count).toBe(1);
+    expect(added.map((m) => m.msgId)).toEqual([fresh.msgId]);
+    expect(executes).toEqual([[902, done.msgId, 77n]]);
+    expect(await metrics.failures.get()).toMatchObject({
+      values: [{ labels: { stage: "observe", reason: "unknown_route" }, value: 1 }],
+    });
+  });
+});
