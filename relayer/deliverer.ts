@@ -99,6 +99,13 @@ class Attempt {
   readonly outcomes = new Map<string, Outcome>();
   stage: FailureStage = "attest";
   rounds = 0;
+  /** Milliseconds since the batch was taken at which each step ended (logged with the delivery). */
+  readonly timings: Record<string, number> = {};
+  private readonly started = Date.now();
+
+  mark(step: string) {
+    this.timings[step] = Date.now() - this.started;
+  }
 
   constructor(readonly token: string) {}
 
@@ -263,19 +270,37 @@ export class RouteDeliverer {
   private async process(items: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
     if (items.length === 0) return;
     attempt.stage = "simulate";
+    const set = await this.guardianSets.current();
+    // A fresh message waits for a quorum of the guardians' listings (at most SIGNABLE_WAIT_MS
+    // from when it was enqueued) while the destination is read.
+    const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();
+    const listed =
+      waitMs > 0 && this.readiness.feedsUp(set)
+        ? this.readiness.waitReady(
+            items.map((i) => i.msgId),
+            set,
+            waitMs,
+            signal,
+          )
+        : undefined;
+    // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
+    // messages) and a delivery since would show in the simulation: only retries are read here.
+    const retried = items.filter((i) => i.job.attemptsMade > 0);
     const [now, paused, processed] = await Promise.all([
       this.dest.publicClient.getBlock().then((b) => b.timestamp),
       isPaused(this.dest),
-      mapLimit(items, READ_CONCURRENCY, (i) => isProcessed(this.dest, i.message.sourceChainId, i.message.nonce)),
+      mapLimit(retried, READ_CONCURRENCY, (i) => isProcessed(this.dest, i.message.sourceChainId, i.message.nonce)),
     ]);
-    for (const [i, item] of items.entries()) {
-      if (isExpired(item.message, now)) {
+    attempt.mark("checked");
+    for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
+    for (const item of items) {
+      if (!attempt.decided(item.msgId) && isExpired(item.message, now)) {
         attempt.set(item.msgId, {
           kind: "dead",
           stage: "simulate",
           reason: "expired: past its deadline (the sender can escape through L1)",
         });
-      } else if (processed[i]) await this.alreadyProcessed(item, attempt);
+      }
     }
     const live = items.filter((i) => !attempt.decided(i.msgId));
     if (live.length === 0) return;
@@ -285,15 +310,8 @@ export class RouteDeliverer {
       return;
     }
     attempt.stage = "attest";
-    const set = await this.guardianSets.current();
-    if (this.readiness.feedsUp(set)) {
-      await this.readiness.waitReady(
-        live.map((i) => i.msgId),
-        set,
-        this.o.signableWaitMs,
-        signal,
-      );
-    }
+    await listed;
+    attempt.mark("listed");
     await this.deliverBatch(orderBatch(live), attempt, signal);
   }
 
@@ -342,6 +360,7 @@ export class RouteDeliverer {
         continue;
       }
 
+      attempt.mark("attested");
       attempt.stage = "simulate";
       const { header, transfers } = toDeliveryBatch(batch.map((b) => b.message));
       const args: DeliverArgs = [header, transfers, [], round.attestation];
@@ -387,6 +406,7 @@ export class RouteDeliverer {
         return this.deliverHalves(batch, attempt, signal);
       }
 
+      attempt.mark("simulated");
       attempt.stage = "send";
       // Fencing: never send messages whose jobs another relayer holds now.
       const lost = await this.extendLocks(
@@ -406,6 +426,7 @@ export class RouteDeliverer {
         },
         signal,
       );
+      attempt.mark("mined");
       this.recordGas(receipt);
       if (receipt.status !== "success") {
         // Lost a race mined in the same block; the next round's simulation says what changed.
@@ -496,6 +517,7 @@ export class RouteDeliverer {
         executed: executed.size,
         queued: queued.size,
         gasUsed: receipt.gasUsed.toString(),
+        ms: attempt.timings,
       },
       "batch delivered",
     );

@@ -1,8 +1,9 @@
 /**
  * The one way into the delivery queues, for messages read from a source chain (observer.ts) and
  * for messages a guardian quorum listed as signable (signable.ts): each is checked against the
- * manifest (its source and destination gateways are ours), messages already processed on their
- * destination are skipped (a still-queued one gets its execute job back), and the rest become
+ * manifest (its source and destination gateways are ours); read from a chain (which after a
+ * Redis wipe means everything since deployBlock), messages already processed on their
+ * destination are skipped (a still-queued one gets its execute job back); the rest become
  * delivery jobs keyed by msgId, so whichever path sees a message first enqueues it and the other
  * adds nothing.
  */
@@ -30,9 +31,15 @@ export class Intake {
     this.log = logger.child({ component: "intake" });
   }
 
-  /** Enqueues what still needs delivery; returns how many jobs were added (or already existed). */
+  /**
+   * Enqueues what still needs delivery; returns how many jobs were added (or already existed).
+   * Messages from the feed are fresh (just confirmed): they skip the destination reads, which
+   * the deliverer makes anyway before attesting, and go straight in.
+   */
   async enqueue(messages: readonly ObservedMessage[], path: IntakePath): Promise<number> {
-    const verdicts = await mapLimit(messages, READ_CONCURRENCY, (m) => this.triage(m, path));
+    const verdicts = await mapLimit(messages, READ_CONCURRENCY, (m) =>
+      path === "feed" ? this.routeCheck(m, path) : this.triage(m, path),
+    );
     const toDeliver = messages.filter((_, i) => verdicts[i] === "deliver");
     if (toDeliver.length === 0) return 0;
     await this.jobs.addDeliveries(toDeliver);
@@ -41,6 +48,16 @@ export class Intake {
   }
 
   private async triage(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
+    if ((await this.routeCheck(m, path)) === "skip") return "skip";
+    const dest = this.chains.get(Number(m.message.destChainId))!;
+    if (!(await isProcessed(dest, m.message.sourceChainId, m.message.nonce))) return "deliver";
+    const queued = await queuedMessage(dest, m.msgId);
+    if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
+    return "skip";
+  }
+
+  /** "skip" for a message between gateways that are not the manifest's. */
+  private async routeCheck(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
     const route = `${m.message.sourceChainId}-${m.message.destChainId}`;
     const source = this.chains.get(Number(m.message.sourceChainId));
     const dest = this.chains.get(Number(m.message.destChainId));
@@ -54,9 +71,6 @@ export class Intake {
       this.log.warn({ msgId: m.msgId, route, path }, "message between gateways not in the manifest: not relayed");
       return "skip";
     }
-    if (!(await isProcessed(dest, m.message.sourceChainId, m.message.nonce))) return "deliver";
-    const queued = await queuedMessage(dest, m.msgId);
-    if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
-    return "skip";
+    return "deliver";
   }
 }

@@ -132,20 +132,27 @@ export class SignableTracker implements Readiness {
       tally.listedBy.add(by.toLowerCase());
       touched.push(id);
     }
+    this.wake();
+    // The sets first, then one synchronous pass: concurrent records of several feeds must not
+    // both see a message short of quorum and both announce it.
+    const dests = [...new Set(touched.map((id) => Number(this.tallies.get(id)!.message.destChainId)))];
+    const sets = new Map(await Promise.all(dests.map(async (d) => [d, await this.d.guardianSet(d)] as const)));
     const reached: ObservedMessage[] = [];
-    const sets = new Map<number, Promise<GuardianSetView | undefined>>();
     for (const id of touched) {
-      const tally = this.tallies.get(id)!;
-      if (tally.announced) continue;
-      const dest = Number(tally.message.destChainId);
-      if (!sets.has(dest)) sets.set(dest, this.d.guardianSet(dest));
-      const set = await sets.get(dest)!;
+      const tally = this.tallies.get(id);
+      if (!tally || tally.announced) continue;
+      const set = sets.get(Number(tally.message.destChainId));
       if (!set || this.listings(id, set) < set.threshold) continue;
       tally.announced = true;
       reached.push({ msgId: id, message: tally.message, sourceBlock: tally.sourceBlock });
     }
-    this.wake();
-    if (reached.length > 0) await this.d.onQuorum(reached);
+    if (reached.length > 0) {
+      await this.d.onQuorum(reached);
+      this.log.debug(
+        { guardian: by, listed: batch.messages.length, quorum: reached.length, ms: this.now() - at },
+        "a guardian quorum listed messages: enqueued",
+      );
+    }
     this.prune(at);
   }
 

@@ -123,7 +123,9 @@ export class TxSender {
     signal?.throwIfAborted();
     this.inFlight++;
     try {
-      const pending = await this.exclusive(() => this.broadcastNew(tx));
+      // Read outside the nonce lock: concurrent sends do not queue behind each other's RPC calls.
+      const fees = await this.chain.fees();
+      const pending = await this.exclusive(() => this.broadcastNew(tx, fees));
       return await this.watch(tx, pending, signal);
     } finally {
       this.inFlight--;
@@ -137,13 +139,12 @@ export class TxSender {
   }
 
   /** Takes a nonce (the lowest abandoned one, else a fresh one) and gets `tx` into the mempool. */
-  private async broadcastNew(tx: TxRequest): Promise<Pending> {
+  private async broadcastNew(tx: TxRequest, current: Fees): Promise<Pending> {
     if (this.next === undefined) await this.sync();
     for (let attempt = 0; ; attempt++) {
       if (attempt > 64) throw new Error(`no usable nonce on chain ${this.o.chainId} after ${attempt} tries`);
       const reuse = this.lowestAbandoned();
       const nonce = reuse ?? this.next!;
-      const current = await this.chain.fees();
       const previous = reuse === undefined ? undefined : this.abandoned.get(reuse);
       const pending: Pending = { nonce, fees: previous ? bumpFees(previous, current) : current, hashes: [], bumps: 0 };
       const result = await this.broadcastOutbidding(tx, pending);

@@ -90,6 +90,9 @@ class FakeGateway {
       );
     const simulate = async (call: { args: readonly unknown[] }) => {
       if (this.paused) throw revertError("BridgePaused", []);
+      const header = call.args[0] as MessageHeader;
+      const done = (call.args[1] as Transfer[]).find((t) => this.processed.has(t.nonce));
+      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId({ ...header, ...done })]);
       const nonces = (call.args[1] as Transfer[]).map((t) => t.nonce);
       const revert = this.reverts(nonces);
       if (revert) throw revertError(revert.errorName, revert.args);
@@ -259,10 +262,20 @@ describe("RouteDeliverer", () => {
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
   });
 
-  it("test_deliver_alreadyProcessed_countsAsSuccess_succeeds: filtered before attesting", async () => {
+  it("test_deliver_alreadyProcessed_retryFilteredBeforeAttesting_succeeds: a retried job is read first", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    jobs[0]!.attemptsMade = 1;
+    const h = await deliver(jobs, (h) => h.gateway.processed.add(1n));
+    expect(h.gateway.delivered).toEqual([[2n]]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["already_processed", "executed"]);
+  });
+
+  it("test_deliver_alreadyProcessed_firstAttemptFoundBySimulation_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
     const h = await deliver(jobs, (h) => h.gateway.processed.add(1n));
     expect(h.gateway.delivered).toEqual([[2n]]);
+    expect(h.guardianCalls).toHaveLength(2);
     expect(verdicts(jobs)).toEqual(["already_processed", "executed"]);
   });
 
@@ -382,21 +395,37 @@ describe("RouteDeliverer pipeline", () => {
     expect(h.guardianCalls).toHaveLength(2);
   });
 
-  it("test_deliver_waitsForAQuorumOfListings_beforeAttesting_succeeds", async () => {
+  it("test_deliver_waitsForAQuorumOfListings_untilSignableWaitAfterEnqueue_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
     const events: string[] = [];
     const h = await deliver(jobs, (h) => {
       h.readiness = {
         feedsUp: () => true,
         waitReady: async (ids, set, timeoutMs) => {
-          events.push(`wait ${ids.length} of ${set.threshold} for ${timeoutMs}`);
+          events.push(`wait ${ids.length} of ${set.threshold} for ${timeoutMs > 4_000 && timeoutMs <= 5_000}`);
           await new Promise((r) => setTimeout(r, 50));
           events.push("listed");
         },
       };
     });
-    expect(events).toEqual(["wait 1 of 2 for 5000", "listed"]);
+    expect(events).toEqual(["wait 1 of 2 for true", "listed"]);
     expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_enqueuedLongAgo_doesNotWaitForListings_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    jobs[0]!.data.observedAt = Date.now() - 60_000;
+    let waited = false;
+    await deliver(jobs, (h) => {
+      h.readiness = {
+        feedsUp: () => true,
+        waitReady: async () => {
+          waited = true;
+        },
+      };
+    });
+    expect(waited).toBe(false);
     expect(verdicts(jobs)).toEqual(["executed"]);
   });
 });

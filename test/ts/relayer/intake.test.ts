@@ -27,7 +27,7 @@ function chain(chainId: number, gateway: Hex, processed: Set<bigint>, queued: Se
 }
 
 describe("Intake", () => {
-  it("test_enqueue_onlyUnprocessedMessagesOfTheManifest_succeeds", async () => {
+  it("test_enqueue_onlyMessagesOfTheManifestAndFromChainsOnlyUnprocessed_succeeds", async () => {
     const processed = new Set([2n]);
     const chains = new Map([
       [901, chain(901, "0x1000000000000000000000000000000000000001", new Set(), new Set())],
@@ -46,13 +46,23 @@ describe("Intake", () => {
     const foreign = testMessage({ nonce: 3n, destGateway: "0x9000000000000000000000000000000000000009" });
     const count = await intake.enqueue(
       [fresh, done, foreign].map((m) => ({ ...m, sourceBlock: 1n })),
-      "feed",
+      "observer",
     );
     expect(count).toBe(1);
     expect(added.map((m) => m.msgId)).toEqual([fresh.msgId]);
     expect(executes).toEqual([[902, done.msgId, 77n]]);
+
+    // From the feed (fresh messages): no destination reads; the deliverer checks before attesting.
+    added.length = 0;
+    expect(
+      await intake.enqueue(
+        [fresh, done, foreign].map((m) => ({ ...m, sourceBlock: 1n })),
+        "feed",
+      ),
+    ).toBe(2);
+    expect(added.map((m) => m.msgId)).toEqual([fresh.msgId, done.msgId]);
     expect(await metrics.failures.get()).toMatchObject({
-      values: [{ labels: { stage: "observe", reason: "unknown_route" }, value: 1 }],
+      values: [{ labels: { stage: "observe", reason: "unknown_route" }, value: 2 }],
     });
   });
 });
