@@ -49,10 +49,8 @@ import {
   type PublicClient,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, Direction } from "../cli/sdk.js";
-import type { GatewayChain } from "../cli/input.js";
-import { Council } from "../cli/council/council.js";
-import { CouncilStore } from "../cli/council/store.js";
+import { BridgeSdk, Direction, type GatewayChain } from "@portcullis/sdk";
+import { Council, CouncilStore } from "@portcullis/sdk/council";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessagesSent } from "../core/logs.js";
 import { findChain, findToken, type Manifest, type TokenInfo } from "../core/manifest.js";

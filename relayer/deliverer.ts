@@ -40,7 +40,7 @@ import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "./attest.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
-import { isPaused, isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
+import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
@@ -288,8 +288,8 @@ export class RouteDeliverer {
     const retried = items.filter((i) => i.job.attemptsMade > 0);
     const [now, paused, processed] = await Promise.all([
       this.dest.publicClient.getBlock().then((b) => b.timestamp),
-      isPaused(this.dest),
-      mapLimit(retried, READ_CONCURRENCY, (i) => isProcessed(this.dest, i.message.sourceChainId, i.message.nonce)),
+      this.dest.gw.paused(),
+      mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
     ]);
     attempt.mark("checked");
     for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
@@ -475,7 +475,7 @@ export class RouteDeliverer {
     attempt.set(item.msgId, { kind: "done", result: "already_processed" });
     this.metrics.messagesDelivered.inc({ route: this.route, result: "already_processed" });
     // A relayer that delivered it may have died before scheduling its execution.
-    const queued = await queuedMessage(this.dest, item.msgId);
+    const queued = await this.dest.gw.queuedMessage(item.msgId);
     if (queued.status === "Queued") await this.jobs.scheduleExecute(this.dest.chainId, item.msgId, queued.executableAt);
   }
 

@@ -10,7 +10,7 @@
 import { isAddressEqual } from "viem";
 import { mapLimit } from "../core/async.js";
 import type { Logger } from "../core/service/logger.js";
-import { isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
+import type { RelayerChain } from "./chains.js";
 import type { JobScheduler, ObservedMessage } from "./jobs.js";
 import type { RelayerMetrics } from "./metrics.js";
 
@@ -50,8 +50,8 @@ export class Intake {
   private async triage(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
     if ((await this.routeCheck(m, path)) === "skip") return "skip";
     const dest = this.chains.get(Number(m.message.destChainId))!;
-    if (!(await isProcessed(dest, m.message.sourceChainId, m.message.nonce))) return "deliver";
-    const queued = await queuedMessage(dest, m.msgId);
+    if (!(await dest.gw.isProcessed(m.message.sourceChainId, m.message.nonce))) return "deliver";
+    const queued = await dest.gw.queuedMessage(m.msgId);
     if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
     return "skip";
   }

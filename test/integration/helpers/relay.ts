@@ -20,6 +20,8 @@ export function startGuardian(devnet: Devnet, dir: string, i: number, env: Recor
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEY: devnet.manifest.devKeys!.guardians[i]!,
+      // Raw keys in the environment are accepted on the devnet only.
+      DEVNET: "true",
       PORT: String(devnet.ports.guardians[i]),
       OPERATOR_TOKEN: devnet.operatorToken,
       DATA_DIR: join(dir, `guardian-${i}`),
@@ -38,6 +40,7 @@ export async function startRelayer(devnet: Devnet, i: number, env: Record<string
     env: {
       MANIFEST: devnet.manifestPath,
       RELAYER_KEY: devnet.manifest.devKeys!.relayers[i]!,
+      DEVNET: "true",
       PORT: String(port),
       RELAYER_ID: `relayer-${i}`,
       LOG_LEVEL: "info",

@@ -15,11 +15,13 @@ import {
   keccak256,
   stringToHex,
   type Hex,
+  type PublicClient,
   type TransactionReceipt,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Job, Worker } from "bullmq";
 import { signAttestation } from "../../../core/attestation.js";
+import { Gateway } from "../../../core/gateway.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
 import { messageId, messageToJson, type Message, type MessageHeader, type Transfer } from "../../../core/message.js";
@@ -139,6 +141,7 @@ class FakeGateway {
     return {
       chainId: 902,
       gateway: GATEWAY,
+      gw: new Gateway(GATEWAY, publicClient as unknown as PublicClient),
       publicClient,
       wallet: { account: { address: "0x7000000000000000000000000000000000000007" } },
       sender,
