@@ -279,11 +279,13 @@ async function signedBy(g: RunningGuardian, message: Message): Promise<AttestRes
 }
 
 async function refusalOf(g: RunningGuardian, msgId: Hex, dest: Chain): Promise<GuardianRefusedError> {
-  const error = await new GuardianClient(g.url).attest({
-    destChainId: dest.info.chainId,
-    destGateway: dest.info.gateway,
-    msgIds: [msgId],
-  }).catch((e: unknown) => e);
+  const error = await new GuardianClient(g.url)
+    .attest({
+      destChainId: dest.info.chainId,
+      destGateway: dest.info.gateway,
+      msgIds: [msgId],
+    })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GuardianRefusedError);
   return error as GuardianRefusedError;
 }
