@@ -90,7 +90,7 @@ export interface DevnetOptions {
   services: boolean;
   /** How long to wait for every service's /healthz (slow on a loaded machine). */
   serviceStartTimeoutMs: number;
-  /** Extra environment for every service process (e.g. BATCH_SIZE for the relayers). */
+  /** Extra environment for every service process (e.g. MAX_IN_FLIGHT for the relayers). */
   serviceEnv?: Record<string, string>;
 }
 
@@ -127,7 +127,6 @@ const DEVNET_SERVICE_ENV: Record<string, string> = {
   POLL_INTERVAL_MS: "250",
   RETRY_BASE_MS: "250",
   RETRY_MAX_MS: "5000",
-  BATCH_SIZE: "256",
   // A guardian-set rotation reaches guardians and relayers within a second.
   GUARDIAN_SET_CACHE_SECONDS: "1",
   GUARDIAN_SET_TTL_MS: "1000",

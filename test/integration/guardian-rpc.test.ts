@@ -25,8 +25,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { attestationSigner } from "../../core/attestation.js";
 import { endpointLabel } from "../../core/chains.js";
 import {
+  GuardianClient,
   GuardianRefusedError,
-  requestAttestation,
   type AttestResponse,
   type MessageView,
 } from "../../core/guardian-api.js";
@@ -270,7 +270,7 @@ async function signedBy(g: RunningGuardian, message: Message): Promise<AttestRes
   await waitFor(
     `${g.url} to sign ${id}`,
     async () => {
-      response = await requestAttestation(g.url, request).catch(() => undefined);
+      response = await new GuardianClient(g.url).attest(request).catch(() => undefined);
       return response !== undefined;
     },
     60_000,
@@ -282,11 +282,13 @@ async function signedBy(g: RunningGuardian, message: Message): Promise<AttestRes
 }
 
 async function refusalOf(g: RunningGuardian, msgId: Hex, dest: Chain): Promise<GuardianRefusedError> {
-  const error = await requestAttestation(g.url, {
-    destChainId: dest.info.chainId,
-    destGateway: dest.info.gateway,
-    msgIds: [msgId],
-  }).catch((e: unknown) => e);
+  const error = await new GuardianClient(g.url)
+    .attest({
+      destChainId: dest.info.chainId,
+      destGateway: dest.info.gateway,
+      msgIds: [msgId],
+    })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GuardianRefusedError);
   return error as GuardianRefusedError;
 }

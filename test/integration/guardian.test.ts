@@ -22,8 +22,8 @@ import { attestationSigner, packSignatures, sortGuardians, type AttestationDomai
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import {
+  GuardianClient,
   GuardianRefusedError,
-  requestAttestation,
   type AttestResponse,
   type MessageState,
   type MessageView,
@@ -123,9 +123,9 @@ describe("guardian service", () => {
     const recipient = user(2).address;
     const sent = await sendTransfer(1, "l2a", "l2b", "ALPHA", "1500", recipient);
     for (const g of guardians) await statesUntil(g, sent.msgId, "awaiting-approval");
-    const refused = await requestAttestation(guardians[0]!.url, attestRequest(sent.message, [sent.msgId])).catch(
-      (e) => e,
-    );
+    const refused = await new GuardianClient(guardians[0]!.url)
+      .attest(attestRequest(sent.message, [sent.msgId]))
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GuardianRefusedError);
     expect((refused as GuardianRefusedError).refusal.awaitingApproval).toEqual([sent.msgId]);
 
@@ -178,7 +178,7 @@ describe("guardian service", () => {
     const first = await sendTransfer(2, "l2a", "l2b", "ALPHA", "10", user(3).address);
     await statesUntil(g0, first.msgId, "signable");
     await statesUntil(g1, first.msgId, "signable");
-    const signed = await requestAttestation(g0.url, attestRequest(first.message, [first.msgId]));
+    const signed = await new GuardianClient(g0.url).attest(attestRequest(first.message, [first.msgId]));
     expect(signed.root).toBe(first.msgId);
 
     await g0.process.stop();
@@ -193,7 +193,9 @@ describe("guardian service", () => {
     await g0.process.start();
     await statesUntil(g0, second.msgId, "rejected");
     expect(await messageView(g0, second.msgId)).toMatchObject({ state: "rejected", reason: "conflicting nonce" });
-    const refused = await requestAttestation(g0.url, attestRequest(second.message, [second.msgId])).catch((e) => e);
+    const refused = await new GuardianClient(g0.url)
+      .attest(attestRequest(second.message, [second.msgId]))
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GuardianRefusedError);
     expect((refused as GuardianRefusedError).refusal.rejected).toEqual([
       { msgId: second.msgId, reason: "conflicting nonce" },
@@ -203,7 +205,7 @@ describe("guardian service", () => {
     // the second is signable there.
     await statesUntil(g1, second.msgId, "signable");
     expect((await fetch(`${g1.url}/v1/messages/${first.msgId}`)).status).toBe(404);
-    const fromG1 = await requestAttestation(g1.url, attestRequest(second.message, [second.msgId]));
+    const fromG1 = await new GuardianClient(g1.url).attest(attestRequest(second.message, [second.msgId]));
     expect(
       await attestationSigner(domainOf(second.message), second.msgId, fromG1.guardianSetIndex, fromG1.signature as Hex),
     ).toBe(g1.address);
@@ -302,7 +304,9 @@ function attestRequest(message: Message, msgIds: Hex[]) {
 
 /** Both guardians' attestations, each checked to recover to its guardian. */
 async function attestAll(msgId: Hex, message: Message): Promise<AttestResponse[]> {
-  const responses = await Promise.all(guardians.map((g) => requestAttestation(g.url, attestRequest(message, [msgId]))));
+  const responses = await Promise.all(
+    guardians.map((g) => new GuardianClient(g.url).attest(attestRequest(message, [msgId]))),
+  );
   for (const [i, response] of responses.entries()) {
     expect(response.root).toBe(msgId);
     expect(response.guardian).toBe(guardians[i]!.address);
