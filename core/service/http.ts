@@ -28,6 +28,14 @@ export interface Request {
 
 export type Handler = (req: Request) => Promise<unknown> | unknown;
 
+/**
+ * A handler result written by the handler itself instead of as JSON: a Server-Sent Events
+ * stream, a static file. `write` owns the response from then on (and must end it).
+ */
+export class RawResponse {
+  constructor(readonly write: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>) {}
+}
+
 interface Route {
   method: string;
   parts: string[];
@@ -38,6 +46,7 @@ const MAX_BODY_BYTES = 1 << 20;
 
 export class HttpService {
   private readonly routes: Route[] = [];
+  private fallbackHandler?: Handler;
   private server?: Server;
 
   constructor(
@@ -54,6 +63,12 @@ export class HttpService {
   /** Registers a route; `:name` segments become `params.name`. */
   route(method: string, path: string, handler: Handler): this {
     this.routes.push({ method, parts: path.split("/").filter(Boolean), handler });
+    return this;
+  }
+
+  /** Answers GET requests no route matches (e.g. a web app's files), instead of a 404. */
+  fallback(handler: Handler): this {
+    this.fallbackHandler = handler;
     return this;
   }
 
@@ -82,19 +97,22 @@ export class HttpService {
         return;
       }
       const match = this.match(req.method ?? "GET", url.pathname);
-      if (!match) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      const handler = match?.route.handler ?? (req.method === "GET" ? this.fallbackHandler : undefined);
+      if (!handler) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
       const body = req.method === "GET" ? undefined : await readJson(req);
-      const result = await match.route.handler({
+      const result = await handler({
         method: req.method ?? "GET",
         path: url.pathname,
-        params: match.params,
+        params: match?.params ?? {},
         query: url.searchParams,
         headers: req.headers,
         body,
       });
-      send(res, 200, result ?? { ok: true });
+      if (result instanceof RawResponse) await result.write(req, res);
+      else send(res, 200, result ?? { ok: true });
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body });
+      if (res.headersSent) res.destroy();
+      else if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body });
       else send(res, 500, { error: (e as Error).message });
     }
   }
