@@ -79,7 +79,9 @@ export class Explorer {
       try {
         const result = await ix.step();
         behind = result.behind;
-        if (result.changed.length > 0) await this.publish(ix.chain.chainId, result.changed);
+        // The facts cache first: published views read it (a pause changes a message's reason).
+        if (result.configChanged) this.d.facts.invalidate(ix.chain.chainId);
+        if (result.changed.length > 0) await this.publish(result.changed);
       } catch (e) {
         if (signal.aborted) break;
         this.d.metrics.indexErrors.inc({ chain });
@@ -92,10 +94,8 @@ export class Explorer {
     }
   }
 
-  /** Refreshes caches and pushes the changed messages' views to their stream subscribers. */
-  private async publish(chainId: number, changed: readonly Hex[]): Promise<void> {
-    // Cheap and always right: a page may have carried an admin event (pause, limit, rotation).
-    this.d.facts.invalidate(chainId);
+  /** Pushes the changed messages' views to their stream subscribers. */
+  private async publish(changed: readonly Hex[]): Promise<void> {
     for (const msgId of changed) {
       if (!this.d.hub.wants(msgId)) continue;
       const record = await this.d.storage.message(msgId);

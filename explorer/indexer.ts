@@ -57,6 +57,8 @@ export interface StepResult {
   changed: Hex[];
   /** Blocks remain between the cursor and head − confirmations: step again without waiting. */
   behind: boolean;
+  /** The gateway's configuration may have changed (an admin event indexed, or a rollback). */
+  configChanged: boolean;
 }
 
 export class ChainIndexer {
@@ -96,9 +98,9 @@ export class ChainIndexer {
     this.indexedBlock = fromBlock - 1;
     if (fromBlock > target) {
       // Nothing new to index, but a reorg may still have replaced the indexed tip.
-      const changed = cursor ? await this.checkCursor(cursor) : [];
+      const rolledBack = cursor ? await this.checkCursor(cursor) : undefined;
       this.lastOkAt = Date.now();
-      return { changed, behind: false };
+      return { changed: rolledBack ?? [], behind: false, configChanged: rolledBack !== undefined };
     }
     const toBlock = Math.min(target, fromBlock + this.maxBlockRange - 1);
 
@@ -109,11 +111,11 @@ export class ChainIndexer {
       cursor ? this.reader.block(cursor.block) : Promise.resolve(undefined),
     ]);
     if (cursor && cursorNow?.hash !== cursor.hash) {
-      return { changed: await this.rollBack(cursor), behind: true };
+      return { changed: await this.rollBack(cursor), behind: true, configChanged: true };
     }
     if (!before || !after || before.hash !== after.hash) {
       this.log.info({ toBlock }, "block changed while its logs were read (a reorg): reading again");
-      return { changed: [], behind: true };
+      return { changed: [], behind: true, configChanged: false };
     }
     const page = await this.page(fromBlock, { block: toBlock, hash: after.hash }, logs);
     const started = performance.now();
@@ -128,13 +130,13 @@ export class ChainIndexer {
     if (page.events.length > 0) {
       this.log.debug({ fromBlock, toBlock, events: page.events.length, messages: page.sent.length }, "page indexed");
     }
-    return { changed, behind: toBlock < target };
+    return { changed, behind: toBlock < target, configChanged: page.events.some((e) => e.msgId === null) };
   }
 
-  /** Rolls back when the indexed tip is no longer canonical; returns the messages it changed. */
-  private async checkCursor(cursor: Checkpoint): Promise<Hex[]> {
+  /** Rolls back when the indexed tip is no longer canonical: the messages it changed, if it did. */
+  private async checkCursor(cursor: Checkpoint): Promise<Hex[] | undefined> {
     const now = await this.reader.block(cursor.block);
-    return now?.hash === cursor.hash ? [] : this.rollBack(cursor);
+    return now?.hash === cursor.hash ? undefined : this.rollBack(cursor);
   }
 
   /** Rolls back to the newest checkpoint still on the canonical chain (or to nothing). */

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import { getAbiItem, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
-import { messageId } from "../../core/message.js";
+import { messageId, type Message } from "../../core/message.js";
 import { HttpService } from "../../core/service/http.js";
 import { createLogger } from "../../core/service/logger.js";
 import { rpc } from "../../devnet/infra.js";
@@ -301,6 +301,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
         tokens: { symbol: string; fastLimit: string; inbound: { available: string | null } }[];
       }[];
     };
+    let paused: Message | undefined;
     const routes = await get<Routes>("/v1/routes");
     expect(routes.source).toBe("live");
     expect(routes.routes.map((r) => r.route).sort()).toEqual(["l2a-l2b", "l2b-l2a"]);
@@ -334,16 +335,20 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     const pauses = await get<Events>("/v1/events?chain=l2b&name=Paused,Unpaused&limit=1");
     expect(pauses.events).toEqual([expect.objectContaining({ name: "Paused", chainId: l2b.info.chainId })]);
 
-    const { message } = await sendTransfer(devnet.manifest, l2a, l2b, "ALPHA", "1", user(3));
-    const waiting = await messageAt(messageId(message), "sent");
-    expect(waiting.reason.kind).toBe("paused");
-    expect(waiting.reason.text).toMatch(/l2b gateway is paused/);
-
-    await govern(devnet.manifest, "l2b", "unpause");
+    try {
+      const { message } = await sendTransfer(devnet.manifest, l2a, l2b, "ALPHA", "1", user(3));
+      const waiting = await messageAt(messageId(message), "sent");
+      expect(waiting.reason.kind).toBe("paused");
+      expect(waiting.reason.text).toMatch(/l2b gateway is paused/);
+      paused = message;
+    } finally {
+      // Governance only (the timelock): later tests need l2b open again.
+      await govern(devnet.manifest, "l2b", "unpause");
+    }
     await waitFor("l2b unpaused in /v1/chains", async () =>
       (await get<Chains>("/v1/chains")).chains.some((c) => c.name === "l2b" && !c.paused),
     );
-    const resumed = await get<MessageView>(`/v1/messages/${messageId(message)}`);
+    const resumed = await get<MessageView>(`/v1/messages/${messageId(paused!)}`);
     expect(resumed.reason.kind).toBe("delivery");
   });
 
