@@ -35,15 +35,12 @@ import {
   type PublicClient,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, Direction, type SentRecord } from "../cli/sdk.js";
-import { waitingText } from "../cli/progress.js";
+import { BridgeSdk, Direction, waitingText, type GatewayChain, type SentRecord } from "@portcullis/sdk";
+import { Council, CouncilStore } from "@portcullis/sdk/council";
 import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Manifest, TokenInfo } from "../core/manifest.js";
-import type { GatewayChain } from "../cli/input.js";
-import { Council } from "../cli/council/council.js";
-import { CouncilStore } from "../cli/council/store.js";
 import { startDevnet, type Devnet } from "../devnet/start.js";
 
 const args = new Command("bench:relay")

@@ -16,20 +16,16 @@
  * before the first transaction. A transfer that ends vetoed or cancelled exits 3; one still in
  * flight when --timeout passes exits 4; Ctrl-C while following exits 130 (the transfer goes on).
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import type { Address } from "viem";
-import { loadManifest, ManifestError, type Manifest } from "../core/manifest.js";
+import { ManifestError, type Manifest } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import { registerCouncilCommands } from "./council.js";
 import { registerEscapeCommand } from "./escape-command.js";
-import { BridgeInputError } from "./errors.js";
-import { parseAddress, parseMessageRef, parseTimeoutMs, resolveKey } from "./input.js";
+import { BridgeInputError, parseAddress } from "@portcullis/sdk";
+import { parseMessageRef, parseTimeoutMs, resolveKey } from "./options.js";
 
 const EXIT = { inputError: 1, notExecuted: 3, timedOut: 4, interrupted: 130 } as const;
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const manifestOption = () =>
   new Option("--manifest <path>", "deployment manifest").env("MANIFEST").default(".devnet/manifest.json");
@@ -99,8 +95,8 @@ async function transfer(opts: TransferOptions) {
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
   const { manifest, sdk } = await load(opts.manifest);
   const { privateKeyToAccount } = await import("viem/accounts");
-  const { ProgressPrinter } = await import("./progress.js");
-  const { formatTokens } = await import("./amount.js");
+  const { ProgressPrinter } = await import("@portcullis/sdk");
+  const { formatTokens } = await import("@portcullis/sdk");
   const key = resolveKey(manifest, opts.key, process.env);
   const sender = privateKeyToAccount(key).address;
   const deadlineIn = opts.deadline === undefined ? undefined : parseDeadline(opts.deadline);
@@ -129,12 +125,12 @@ async function transfer(opts: TransferOptions) {
 }
 
 async function followToEnd(
-  sdk: import("./sdk.js").BridgeSdk,
-  sent: import("./sdk.js").SentRecord,
-  printer: import("./progress.js").ProgressPrinter,
+  sdk: import("@portcullis/sdk").BridgeSdk,
+  sent: import("@portcullis/sdk").SentRecord,
+  printer: import("@portcullis/sdk").ProgressPrinter,
   timeoutMs?: number,
 ) {
-  const { FINAL_STAGES } = await import("./sdk.js");
+  const { FINAL_STAGES } = await import("@portcullis/sdk");
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once("SIGINT", interrupt);
@@ -182,8 +178,8 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
     process.stdout.write(text.join("\n\n") + "\n");
   }
   if (!opts.follow) return;
-  const { FINAL_STAGES } = await import("./sdk.js");
-  const { ProgressPrinter } = await import("./progress.js");
+  const { FINAL_STAGES } = await import("@portcullis/sdk");
+  const { ProgressPrinter } = await import("@portcullis/sdk");
   for (const state of states) {
     if (FINAL_STAGES.includes(state.stage)) continue;
     process.stdout.write(`\nfollowing ${state.sent.msgId}\n`);
@@ -196,8 +192,8 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
  * undelivered (or was vetoed) and can be escaped, or an escape is under way or done.
  */
 async function escapeLine(
-  sdk: import("./sdk.js").BridgeSdk,
-  state: import("./sdk.js").TransferState,
+  sdk: import("@portcullis/sdk").BridgeSdk,
+  state: import("@portcullis/sdk").TransferState,
 ): Promise<string | undefined> {
   if (!sdk.manifest.escape || state.stage === "executed") return undefined;
   const { observeEscape, escapeStageText } = await import("./escape.js");
@@ -231,19 +227,10 @@ function parseDeadline(text: string): number {
   return value;
 }
 
-/**
- * Loads the manifest and the SDK. The SDK needs the generated ABIs (`npm run build`); on a fresh
- * clone they do not exist yet, so the first command builds them once instead of crashing.
- */
-async function load(manifestPath: string): Promise<{ manifest: Manifest; sdk: import("./sdk.js").BridgeSdk }> {
+/** Loads the manifest and the SDK over it. */
+async function load(manifestPath: string): Promise<{ manifest: Manifest; sdk: import("@portcullis/sdk").BridgeSdk }> {
   const manifest = loadManifest(manifestPath);
-  if (!existsSync(resolve(ROOT, "core/generated/abis.ts"))) {
-    process.stderr.write("first run: compiling the contracts and generating ABIs (npm run build)…\n");
-    const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
-    if (build.status !== 0)
-      throw new BridgeInputError("building the ABIs failed; run `npm run build` and fix what it reports.");
-  }
-  const { BridgeSdk } = await import("./sdk.js");
+  const { BridgeSdk } = await import("@portcullis/sdk");
   return { manifest, sdk: new BridgeSdk(manifest) };
 }
 

@@ -24,9 +24,8 @@
 import { Option, type Command } from "commander";
 import type { Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError } from "./errors.js";
-import { parsePrivateKey, resolveChain } from "./input.js";
-import { isoTime } from "./progress.js";
+import { BridgeInputError, Gateway, gatewayChains, isoTime, resolveChain, type GatewayChain } from "@portcullis/sdk";
+import { parsePrivateKey } from "./options.js";
 
 export interface CouncilCliDeps {
   run: (action: () => Promise<void>) => Promise<void>;
@@ -223,11 +222,8 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
 
 async function open(deps: CouncilCliDeps, manifestPath: string) {
   const manifest = await deps.load(manifestPath);
-  const [{ Council }, { CouncilStore, defaultStorePath }, actions] = await Promise.all([
-    import("./council/council.js"),
-    import("./council/store.js"),
-    import("./council/actions.js"),
-  ]);
+  const actions = await import("@portcullis/sdk/council");
+  const { Council, CouncilStore, defaultStorePath } = actions;
   return {
     manifest,
     council: new Council(manifest, new CouncilStore(defaultStorePath(manifestPath, process.env))),
@@ -256,23 +252,11 @@ export function signerKey(manifest: Manifest, text: string | undefined): Hex {
 }
 
 async function chainView(
-  council: import("./council/council.js").Council,
-  chain: import("./council/council.js").GovernedChain,
-): Promise<import("./council/actions.js").ChainView> {
-  const { bridgeGatewayAbi } = await import("../core/generated/abis.js");
+  council: import("@portcullis/sdk/council").Council,
+  chain: import("@portcullis/sdk/council").GovernedChain,
+): Promise<import("@portcullis/sdk/council").ChainView> {
   const { DEFAULT_ESCAPE_TIMING, escapeDurationSeconds } = await import("../deploy/governance.js");
-  const client = council.client(chain);
-  const index = await client.readContract({
-    address: chain.gateway!,
-    abi: bridgeGatewayAbi,
-    functionName: "guardianSetIndex",
-  });
-  const [guardians] = await client.readContract({
-    address: chain.gateway!,
-    abi: bridgeGatewayAbi,
-    functionName: "guardianSet",
-    args: [index],
-  });
+  const { guardians } = await new Gateway(chain.gateway!, council.client(chain)).currentGuardianSet();
   return {
     guardians,
     escapeDurationSeconds: escapeDurationSeconds(DEFAULT_ESCAPE_TIMING),
@@ -282,23 +266,19 @@ async function chainView(
 
 async function findQueued(
   manifest: Manifest,
-  council: import("./council/council.js").Council,
+  council: import("@portcullis/sdk/council").Council,
   msgId: Hex,
-): Promise<import("./input.js").GatewayChain> {
-  const { bridgeGatewayAbi } = await import("../core/generated/abis.js");
-  const { gatewayChains } = await import("../core/manifest.js");
+): Promise<GatewayChain> {
   for (const chain of gatewayChains(manifest)) {
-    const q = await council
-      .client(chain)
-      .readContract({ address: chain.gateway, abi: bridgeGatewayAbi, functionName: "queuedMessage", args: [msgId] });
-    if (q.status === 1) return chain;
+    const queued = await new Gateway(chain.gateway, council.client(chain)).queuedMessage(msgId);
+    if (queued.status === "Queued") return chain;
   }
   throw new BridgeInputError(
     `message ${msgId} is not queued on any gateway; nothing to veto (pass --chain to insist).`,
   );
 }
 
-function report(r: import("./council/council.js").SubmitResult, done: string) {
+function report(r: import("@portcullis/sdk/council").SubmitResult, done: string) {
   const out = process.stdout;
   const signed = r.alreadySigned ? "already signed by this owner" : "signed";
   out.write(

@@ -9,10 +9,8 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError } from "./errors.js";
-import { parseMessageRef, parseTimeoutMs, resolveKey } from "./input.js";
-import { isoTime } from "./progress.js";
-import type { BridgeSdk, SentRecord } from "./sdk.js";
+import { BridgeInputError, isoTime, type BridgeSdk, type SentRecord } from "@portcullis/sdk";
+import { parseMessageRef, parseTimeoutMs, resolveKey } from "./options.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
 
@@ -69,8 +67,8 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   const { manifest, sdk } = await deps.load(opts.manifest);
   // Loaded lazily, like every command: they import the generated ABIs, which `load` builds first.
   const { observeEscape, advanceEscape, escapeStageText } = await import("./escape.js");
-  const { sleep } = await import("./sdk.js");
-  const { seconds } = await import("./progress.js");
+  const { sleep } = await import("@portcullis/sdk");
+  const { seconds } = await import("@portcullis/sdk");
   const key = resolveKey(manifest, opts.key, process.env);
   const sent = await findOne(sdk, id);
   if (opts.toL1) {

@@ -20,9 +20,14 @@ import { parseEventLogs, type Address, type GetContractEventsReturnType, type He
 import { bridgeGatewayAbi, simL2MessengerAbi } from "../core/generated/abis.js";
 import { findChain, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { proveAndRelayWithdrawal, withdrawalStatus, type Withdrawal, type WithdrawalStatus } from "../core/rollup.js";
-import { BridgeInputError } from "./errors.js";
-import type { GatewayChain } from "./input.js";
-import { MessageStatus, onChain, type BridgeSdk, type SentRecord } from "./sdk.js";
+import {
+  BridgeInputError,
+  MessageStatus,
+  onChain,
+  type BridgeSdk,
+  type GatewayChain,
+  type SentRecord,
+} from "@portcullis/sdk";
 
 /** An L2→L1 message of the escape and where it stands on L1. */
 export interface EscapeWithdrawal {

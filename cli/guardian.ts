@@ -98,7 +98,7 @@ async function describer(manifestPath: string | undefined): Promise<(view: Messa
   let manifest: Manifest | undefined;
   let format = (amount: bigint, _decimals: number) => amount.toString();
   if (manifestPath) {
-    const [{ loadManifest }, { formatUnits }] = await Promise.all([import("../core/manifest.js"), import("viem")]);
+    const [{ loadManifest }, { formatUnits }] = await Promise.all([import("../core/manifest-file.js"), import("viem")]);
     try {
       manifest = loadManifest(manifestPath);
       format = formatUnits;

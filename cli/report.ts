@@ -1,7 +1,15 @@
 /** Text and JSON renderings of `bridge status` and `bridge balances`. */
-import { formatAmount } from "./amount.js";
-import { amountText, isoTime, stageText, tokensOf, waitingText } from "./progress.js";
-import type { Balances, EventRef, TransferState } from "./sdk.js";
+import {
+  amountText,
+  formatAmount,
+  isoTime,
+  stageText,
+  tokensOf,
+  waitingText,
+  type Balances,
+  type EventRef,
+  type TransferState,
+} from "@portcullis/sdk";
 
 function when(ref: Pick<EventRef, "timestamp">): string {
   return isoTime(ref.timestamp);

@@ -2,8 +2,8 @@
  * The deployment manifest: written by `deploy/`, read by every service and the CLI. It is the
  * one description of a deployment (chains, contracts, guardians, tokens, roles), validated with
  * zod on load so a stale or hand-edited file fails with a readable message, not a crash later.
+ * Browser-safe (the SDK bundles it): reading the file is `loadManifest` in `manifest-file.ts`.
  */
-import { readFileSync } from "node:fs";
 import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 
@@ -171,32 +171,17 @@ export function parseManifest(json: unknown, source = "manifest"): Manifest {
   return result.data;
 }
 
-export function loadManifest(path: string): Manifest {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new ManifestError(
-      `no deployment manifest at ${path} (start the devnet with \`npm run devnet\` or set MANIFEST)`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ManifestError(`${path} is not JSON: ${(e as Error).message}`);
-  }
-  return parseManifest(json, path);
-}
-
 /** Every guardian endpoint known: the directory, or the initial set when there is none. */
 export function guardianDirectory(manifest: Manifest): z.infer<typeof guardianSchema>[] {
   return manifest.guardianDirectory ?? manifest.guardianSet.guardians;
 }
 
+/** An L2: a chain with a gateway. */
+export type GatewayChain = ChainInfo & { gateway: Address };
+
 /** The L2s: every chain with a gateway. */
-export function gatewayChains(manifest: Manifest): (ChainInfo & { gateway: Address })[] {
-  return manifest.chains.filter((c): c is ChainInfo & { gateway: Address } => c.gateway !== undefined);
+export function gatewayChains(manifest: Manifest): GatewayChain[] {
+  return manifest.chains.filter((c): c is GatewayChain => c.gateway !== undefined);
 }
 
 /** Finds a chain by name or decimal chain id. */

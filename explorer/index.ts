@@ -23,7 +23,7 @@
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 2 on invalid configuration or manifest, 1 on a crash.
  */
-import { loadManifest } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import { HttpService } from "../core/service/http.js";
 import { runService } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";

@@ -6,7 +6,8 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor } from "../core/chains.js";
-import { gatewayChains, loadManifest } from "../core/manifest.js";
+import { gatewayChains } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import { untilAborted } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";
 import { guardianHttp } from "./api.js";

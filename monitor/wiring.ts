@@ -6,7 +6,8 @@
 import { Registry } from "prom-client";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { gatewayChains, loadManifest, type Manifest } from "../core/manifest.js";
+import { gatewayChains, type Manifest } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import type { Logger } from "../core/service/logger.js";
 import type { MonitorConfig } from "./config.js";
 import { Monitor, type MonitoredChain } from "./monitor.js";

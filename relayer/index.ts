@@ -27,7 +27,7 @@
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)
  */
-import { loadManifest } from "../core/manifest.js";
+import { loadManifest } from "../core/manifest-file.js";
 import { HttpService } from "../core/service/http.js";
 import { runService } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";

@@ -2,7 +2,7 @@
  * The whole bridge end to end, exactly as `npm run devnet` runs it: `startDevnet` with services
  * (an L1 and three L2 anvil chains with 1 s blocks, redis-server, three guardian processes with a
  * threshold of two, two relayer processes and the monitor). The test only plays users: it sends
- * transfers through the client SDK (`cli/sdk.ts`, what `bridge transfer` runs) and never delivers
+ * transfers through the client SDK (`@portcullis/sdk`, what `bridge transfer` runs) and never delivers
  * or executes anything itself, then checks the destination gateways, balances and supplies.
  *
  *   1. lock/mint, burn/unlock, burn/mint and a 6-decimal token, delivered and executed by the
@@ -32,7 +32,7 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, MessageStatus, type SentRecord } from "../../cli/sdk.js";
+import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo, type Manifest } from "../../core/manifest.js";
 import { httpOk, waitFor } from "../../devnet/processes.js";

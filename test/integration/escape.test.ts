@@ -32,7 +32,7 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, MessageStatus, type SentRecord } from "../../cli/sdk.js";
+import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import { bridgeGatewayAbi, escapeHatchAbi, simL2MessengerAbi, simRollupPortalAbi } from "../../core/generated/abis.js";
 import { findToken, type Manifest } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";

@@ -31,8 +31,7 @@ import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/
 import { messageId, toDeliveryBatch } from "../../core/message.js";
 import { GATEWAY_ROLES } from "../../deploy/contracts.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
-import { Council, type GovernedChain } from "../../cli/council/council.js";
-import { CouncilStore } from "../../cli/council/store.js";
+import { Council, CouncilStore, type GovernedChain } from "@portcullis/sdk/council";
 import { runBridge, type CliRun } from "./helpers/cli.js";
 import { councilKeys } from "./helpers/governance.js";
 import { revertOf } from "./helpers/reverts.js";

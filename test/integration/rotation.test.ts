@@ -20,9 +20,8 @@ import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
 import { messageId, toDeliveryBatch, type Message } from "../../core/message.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
-import { setGuardianSetCall } from "../../cli/council/actions.js";
-import { resolveChain } from "../../cli/input.js";
-import { BridgeSdk } from "../../cli/sdk.js";
+import { BridgeSdk, resolveChain } from "@portcullis/sdk";
+import { setGuardianSetCall } from "@portcullis/sdk/council";
 import { councilKeys, devCouncil } from "./helpers/governance.js";
 import { revertOf } from "./helpers/reverts.js";
 

@@ -10,8 +10,7 @@ import { join } from "node:path";
 import { encodeFunctionData, type ContractFunctionArgs, type ContractFunctionName, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import type { Manifest } from "../../../core/manifest.js";
-import { Council } from "../../../cli/council/council.js";
-import { CouncilStore } from "../../../cli/council/store.js";
+import { Council, CouncilStore } from "@portcullis/sdk/council";
 
 type GatewayWrite = ContractFunctionName<typeof bridgeGatewayAbi, "nonpayable">;
 

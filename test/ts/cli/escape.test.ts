@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { escapeStageText, type EscapeState } from "../../../cli/escape.js";
 import { findOne } from "../../../cli/escape-command.js";
-import { BridgeInputError } from "../../../cli/errors.js";
-import type { BridgeSdk, SentRecord } from "../../../cli/sdk.js";
+import { BridgeInputError } from "@portcullis/sdk";
+import type { BridgeSdk, SentRecord } from "@portcullis/sdk";
 
 const sent = { msgId: `0x${"ab".repeat(32)}` } as unknown as SentRecord;
 const hash = `0x${"cd".repeat(32)}` as Hex;

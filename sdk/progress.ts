@@ -4,7 +4,7 @@
  * from pure functions so it is unit-tested.
  */
 import { formatTokens } from "./amount.js";
-import type { Attestations, Stage, TransferState, Waiting } from "./sdk.js";
+import type { Attestations, Stage, TransferState, Waiting } from "./bridge.js";
 
 export interface ProgressOutput {
   write(text: string): unknown;
@@ -146,7 +146,7 @@ export class ProgressPrinter {
   private lastWaitingKind?: string;
   private frame = 0;
   private last?: TransferState;
-  private timer?: NodeJS.Timeout;
+  private timer?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly out: ProgressOutput,
@@ -154,7 +154,8 @@ export class ProgressPrinter {
     private readonly indent = "",
   ) {
     if (out.isTTY) this.timer = setInterval(() => this.redraw(), 200);
-    this.timer?.unref();
+    // Node: the redraw timer must not keep the process alive (browsers have no `unref`).
+    if (typeof this.timer === "object") this.timer.unref();
   }
 
   /** A line outside the progress (e.g. "approving…"), kept above the redrawn line. */

@@ -1,14 +1,14 @@
 /**
  * Offline checks of what a user typed, against the deployment manifest: chains, token, amount,
- * recipient, key. Everything here is pure, so every message a user can get is unit-tested; what
- * needs the chains (balances, pause, routes, limits) is checked in `sdk.ts` before sending.
+ * recipient. Everything here is pure, so every message a user can get is unit-tested; what
+ * needs the chains (balances, pause, routes, limits) is checked in `bridge.ts` before sending.
  */
 import { getAddress, isAddress, zeroAddress, type Address, type Hex } from "viem";
-import { findToken, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
+import { findToken, type GatewayChain, type Manifest, type TokenInfo } from "../core/manifest.js";
 import { parseAmount } from "./amount.js";
 import { BridgeInputError } from "./errors.js";
 
-export type GatewayChain = ChainInfo & { gateway: Address };
+export type { GatewayChain };
 
 export interface TransferInput {
   from: string;
@@ -62,46 +62,6 @@ export function parseAddress(text: string, what: string): Address {
   }
   if (trimmed.toLowerCase() === zeroAddress) throw new BridgeInputError(`${what} must not be the zero address.`);
   return getAddress(trimmed);
-}
-
-export function parsePrivateKey(text: string, source: string): Hex {
-  const trimmed = text.trim();
-  const withPrefix = trimmed.startsWith("0x") ? trimmed : `0x${trimmed}`;
-  if (!/^0x[0-9a-fA-F]{64}$/.test(withPrefix)) {
-    throw new BridgeInputError(`${source} is not a 32-byte hex private key.`);
-  }
-  return withPrefix as Hex;
-}
-
-/**
- * The signing key: `--key`, else `BRIDGE_KEY`, else (devnet manifests only) the first funded dev
- * user, so `npx bridge transfer ...` works on a fresh devnet with nothing else set.
- */
-/** `--timeout <seconds>` in milliseconds: a positive number of seconds. */
-export function parseTimeoutMs(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
-  }
-  return value * 1000;
-}
-
-/** A message id or transaction hash given on the command line: 0x + 64 hex digits. */
-export function parseMessageRef(text: string): Hex {
-  const trimmed = text.trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
-    throw new BridgeInputError(`"${text}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
-  }
-  return trimmed as Hex;
-}
-
-export function resolveKey(manifest: Manifest, flag: string | undefined, env: Record<string, string | undefined>): Hex {
-  if (flag !== undefined) return parsePrivateKey(flag, "--key");
-  const fromEnv = env.BRIDGE_KEY;
-  if (fromEnv !== undefined && fromEnv !== "") return parsePrivateKey(fromEnv, "BRIDGE_KEY");
-  const devUser = manifest.devKeys?.users[0];
-  if (manifest.network === "devnet" && devUser) return devUser as Hex;
-  throw new BridgeInputError("no signing key: pass --key <hex> or set BRIDGE_KEY.");
 }
 
 export function resolveTransfer(manifest: Manifest, input: TransferInput): ResolvedTransfer {

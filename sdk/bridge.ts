@@ -1,9 +1,9 @@
 /**
- * The Portcullis client SDK: everything a user-side tool needs — check a transfer against the
+ * The Portcullis client: everything a user-side tool needs — check a transfer against the
  * chains before anything is signed, send it (approve, then `send`), find a message by id or by
  * transaction, follow it through attestation, delivery and execution, and read balances. The
  * `bridge` CLI, the devnet demo (`scripts/devnet.ts`) and the relay benchmark use this module,
- * so what the demo shows is what a user runs.
+ * so what the demo shows is what a user runs. Gateway reads go through `core/gateway.ts`.
  */
 import {
   BaseError,
@@ -19,6 +19,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor, type ChainWallet } from "../core/chains.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { Gateway, type MessageEventName, type MessageStatusName } from "../core/gateway.js";
 import type { MessageState, MessageView } from "../core/guardian-api.js";
 import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
 import { guardianDirectory, tokenByHome, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
@@ -26,11 +27,6 @@ import type { Message } from "../core/message.js";
 import { formatTokens } from "./amount.js";
 import { BridgeInputError, ChainUnreachableError } from "./errors.js";
 import { resolveTransfer, type GatewayChain, type ResolvedTransfer, type TransferInput } from "./input.js";
-
-/** `IBridgeGateway.Direction`. */
-export const Direction = { Inbound: 0, Outbound: 1 } as const;
-/** `IBridgeGateway.MessageStatus`. */
-export const MessageStatus = { None: 0, Queued: 1, Executed: 2, Vetoed: 3, Cancelled: 4 } as const;
 
 export interface BridgeSdkOptions {
   /** Builds the client of a chain (tests inject their own); default: `publicClientFor`. */
@@ -129,6 +125,7 @@ export interface Balances {
 
 export class BridgeSdk {
   private readonly clients = new Map<number, PublicClient>();
+  private readonly gateways = new Map<number, Gateway>();
   private readonly makeClient: (chain: ChainInfo) => PublicClient;
   private readonly fetch: typeof fetch;
   private readonly guardianTimeoutMs: number;
@@ -153,6 +150,16 @@ export class BridgeSdk {
       this.clients.set(chain.chainId, client);
     }
     return client;
+  }
+
+  /** The typed gateway of an L2 (one per chain, sharing `client(chain)`). */
+  gateway(chain: GatewayChain): Gateway {
+    let gateway = this.gateways.get(chain.chainId);
+    if (!gateway) {
+      gateway = new Gateway(chain.gateway, this.client(chain));
+      this.gateways.set(chain.chainId, gateway);
+    }
+    return gateway;
   }
 
   wallet(chain: ChainInfo, key: Hex): ChainWallet {
@@ -201,29 +208,28 @@ export class BridgeSdk {
     const recipient = resolved.recipient ?? sender;
     await Promise.all([this.checkReachable(from), this.checkReachable(to)]);
     const src = this.client(from);
-    const dst = this.client(to);
-    const read = <T>(chain: GatewayChain, client: PublicClient, functionName: string, args: readonly unknown[]) =>
-      onChain(chain, () =>
-        client.readContract({ address: chain.gateway, abi: bridgeGatewayAbi, functionName, args } as never),
-      ) as Promise<T>;
+    const srcGateway = this.gateway(from);
+    const dstGateway = this.gateway(to);
 
-    const [srcPaused, srcRoute, local, outbound, balance, eth] = await Promise.all([
-      read<boolean>(from, src, "paused", []),
-      read<readonly [Address, boolean]>(from, src, "route", [BigInt(to.chainId)]),
-      read<{ homeToken: Address; isHome: boolean }>(from, src, "localToken", [sourceToken]),
-      read<bigint>(from, src, "availableRateLimit", [token.homeToken, Direction.Outbound]),
-      onChain(from, () =>
+    const [srcPaused, srcRoute, local, outbound, balance, eth] = await onChain(from, () =>
+      Promise.all([
+        srcGateway.paused(),
+        srcGateway.route(to.chainId),
+        srcGateway.localToken(sourceToken),
+        srcGateway.availableRateLimit(token.homeToken, "outbound"),
         src.readContract({ address: sourceToken, abi: erc20Abi, functionName: "balanceOf", args: [sender] }),
-      ),
-      onChain(from, () => src.getBalance({ address: sender })),
-    ]);
-    const [dstPaused, dstRoute, inbound, inboundRoom, largeDelay] = await Promise.all([
-      read<boolean>(to, dst, "paused", []),
-      read<readonly [Address, boolean]>(to, dst, "route", [BigInt(from.chainId)]),
-      read<{ local: Address; fastLimit: bigint; isHome: boolean }>(to, dst, "inboundToken", [token.homeToken]),
-      read<bigint>(to, dst, "availableRateLimit", [token.homeToken, Direction.Inbound]),
-      read<number>(to, dst, "largeDelay", []),
-    ]);
+        src.getBalance({ address: sender }),
+      ]),
+    );
+    const [dstPaused, dstRoute, inbound, inboundRoom, largeDelay] = await onChain(to, () =>
+      Promise.all([
+        dstGateway.paused(),
+        dstGateway.route(from.chainId),
+        dstGateway.inboundToken(token.homeToken),
+        dstGateway.availableRateLimit(token.homeToken, "inbound"),
+        dstGateway.largeDelay(),
+      ]),
+    );
 
     const tokens = (v: bigint) => formatTokens(v, token.decimals, token.symbol);
     const route = `${from.name} → ${to.name}`;
@@ -232,10 +238,10 @@ export class BridgeSdk {
     if (dstPaused) {
       throw new BridgeInputError(`the ${to.name} gateway is paused, so a transfer to it could not be delivered now.`);
     }
-    if (!srcRoute[1] || !isAddressEqual(srcRoute[0], to.gateway)) {
+    if (!srcRoute.enabled || !isAddressEqual(srcRoute.gateway, to.gateway)) {
       throw new BridgeInputError(`the route ${route} is disabled on ${from.name}.`);
     }
-    if (!dstRoute[1] || !isAddressEqual(dstRoute[0], from.gateway)) {
+    if (!dstRoute.enabled || !isAddressEqual(dstRoute.gateway, from.gateway)) {
       throw new BridgeInputError(
         `the route ${route} is disabled on ${to.name}, so the transfer could not be delivered.`,
       );
@@ -243,7 +249,7 @@ export class BridgeSdk {
     if (!isAddressEqual(local.homeToken, token.homeToken)) {
       throw new BridgeInputError(`${token.symbol} is not registered on the ${from.name} gateway.`);
     }
-    if (isAddressEqual(inbound.local, "0x0000000000000000000000000000000000000000")) {
+    if (!inbound.registered) {
       throw new BridgeInputError(`${token.symbol} is not registered on the ${to.name} gateway.`);
     }
     if (amount > balance) {
@@ -376,16 +382,9 @@ export class BridgeSdk {
 
   private async messageById(chain: GatewayChain, msgId: Hex): Promise<SentRecord | undefined> {
     const client = this.client(chain);
-    const logs = await onChain(chain, () =>
-      client.getLogs({
-        address: chain.gateway,
-        event: eventAbi("MessageSent"),
-        args: { msgId },
-        fromBlock: BigInt(chain.deployBlock ?? 0),
-        toBlock: "latest",
-      }),
+    const log = await onChain(chain, () =>
+      this.gateway(chain).messageEvent("MessageSent", msgId, BigInt(chain.deployBlock ?? 0)),
     );
-    const log = logs[0];
     if (!log || log.blockNumber === null || log.transactionHash === null) return undefined;
     const sent = decodeMessageSent(log);
     const block = await client.getBlock({ blockNumber: log.blockNumber });
@@ -430,18 +429,7 @@ export class BridgeSdk {
   async currentGuardianSet(
     dest: GatewayChain,
   ): Promise<{ guardians: { address: Address; url: string }[]; threshold: number }> {
-    const client = this.client(dest);
-    const index = await client.readContract({
-      address: dest.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSetIndex",
-    });
-    const [members, threshold] = await client.readContract({
-      address: dest.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSet",
-      args: [index],
-    });
+    const { guardians: members, threshold } = await onChain(dest, () => this.gateway(dest).currentGuardianSet());
     const directory = guardianDirectory(this.manifest);
     return {
       threshold,
@@ -526,14 +514,7 @@ export class BridgeSdk {
     const supply = await Promise.all(
       this.manifest.tokens.map(async (token) => {
         const home = this.gatewayChain(token.homeChainId);
-        const locked = await onChain(home, () =>
-          this.client(home).readContract({
-            address: home.gateway,
-            abi: bridgeGatewayAbi,
-            functionName: "lockedBalance",
-            args: [token.homeToken],
-          }),
-        );
+        const locked = await onChain(home, () => this.gateway(home).lockedBalance(token.homeToken));
         const minted = await Promise.all(
           this.gatewayChains
             .filter((c) => c.chainId !== token.homeChainId && token.addresses[String(c.chainId)])
@@ -589,24 +570,22 @@ export class MessageTracker {
     return this.sent.dest;
   }
 
-  private destRead<T>(functionName: string, args: readonly unknown[]): Promise<T> {
-    const client = this.sdk.client(this.dest);
-    return onChain(this.dest, () =>
-      client.readContract({ address: this.dest.gateway, abi: bridgeGatewayAbi, functionName, args } as never),
-    ) as Promise<T>;
+  /** A read of the destination gateway, an unreachable node reported as such. */
+  private destRead<T>(read: (gateway: Gateway) => Promise<T>): Promise<T> {
+    return onChain(this.dest, () => read(this.sdk.gateway(this.dest)));
   }
 
   private async pollDelivery() {
     const { message, msgId } = this.sent;
-    const processed = await this.destRead<boolean>("isProcessed", [message.sourceChainId, message.nonce]);
+    const processed = await this.destRead((g) => g.isProcessed(message.sourceChainId, message.nonce));
     if (!processed) return;
-    const queued = await this.destRead<{ status: number; executableAt: bigint }>("queuedMessage", [msgId]);
-    if (queued.status === MessageStatus.Cancelled) {
+    const queued = await this.destRead((g) => g.queuedMessage(msgId));
+    if (queued.status === "Cancelled") {
       // Escaped: cancelled after its deadline without ever being delivered (see cli/escape.ts).
       this.reach("cancelled");
       return;
     }
-    if (queued.status === MessageStatus.None) {
+    if (queued.status === "None") {
       // Fast path: delivered and executed in one call, recorded only by the event.
       const executed = await this.eventRef("MessageExecuted");
       if (!executed) return; // the nonce went to a different message (after a veto); not ours
@@ -623,25 +602,25 @@ export class MessageTracker {
     this.state.delivered = delivered;
     this.reach("delivered");
     this.state.queued = {
-      executableAt: Number(queued.executableAt),
+      executableAt: queued.executableAt,
       reason: message.amount > (await this.getFastLimit()) ? "large-transfer" : "rate-limit",
     };
     await this.applyQueuedStatus(queued.status);
   }
 
   private async pollQueued() {
-    const queued = await this.destRead<{ status: number }>("queuedMessage", [this.sent.msgId]);
+    const queued = await this.destRead((g) => g.queuedMessage(this.sent.msgId));
     await this.applyQueuedStatus(queued.status);
   }
 
-  private async applyQueuedStatus(status: number) {
-    if (status === MessageStatus.Executed) {
+  private async applyQueuedStatus(status: MessageStatusName) {
+    if (status === "Executed") {
       this.state.executed = await this.eventRef("MessageExecuted");
       if (this.state.executed) this.reach("executed");
-    } else if (status === MessageStatus.Vetoed) {
+    } else if (status === "Vetoed") {
       this.state.vetoed = await this.eventRef("MessageVetoed");
       if (this.state.vetoed) this.reach("vetoed");
-    } else if (status === MessageStatus.Cancelled) {
+    } else if (status === "Cancelled") {
       this.reach("cancelled");
     }
   }
@@ -655,7 +634,7 @@ export class MessageTracker {
   private async waitingReason(): Promise<Waiting | undefined> {
     const s = this.state;
     const now = Date.now() / 1000;
-    if (await this.destRead<boolean>("paused", [])) return { kind: "paused", chain: this.dest.name };
+    if (await this.destRead((g) => g.paused())) return { kind: "paused", chain: this.dest.name };
     if (s.queued) {
       if (now < s.queued.executableAt) {
         return s.queued.reason === "large-transfer"
@@ -672,21 +651,21 @@ export class MessageTracker {
     const amount = this.sent.message.amount;
     const delaySeconds = await this.getLargeDelay();
     if (amount > (await this.getFastLimit())) return { kind: "delivery", thenDelayed: "large-transfer", delaySeconds };
-    const room = await this.destRead<bigint>("availableRateLimit", [this.sent.message.token, Direction.Inbound]);
+    const room = await this.destRead((g) => g.availableRateLimit(this.sent.message.token, "inbound"));
     if (amount > room) return { kind: "rate-limit", available: room, delaySeconds };
     return { kind: "delivery", delaySeconds };
   }
 
   private async getFastLimit(): Promise<bigint> {
     if (this.fastLimit === undefined) {
-      const t = await this.destRead<{ fastLimit: bigint }>("inboundToken", [this.sent.message.token]);
+      const t = await this.destRead((g) => g.inboundToken(this.sent.message.token));
       this.fastLimit = t.fastLimit;
     }
     return this.fastLimit;
   }
 
   private async getLargeDelay(): Promise<number> {
-    this.largeDelay ??= await this.destRead<number>("largeDelay", []);
+    this.largeDelay ??= await this.destRead((g) => g.largeDelay());
     return this.largeDelay;
   }
 
@@ -700,30 +679,15 @@ export class MessageTracker {
     }
   }
 
-  private async eventRef(
-    eventName: "MessageExecuted" | "MessageQueued" | "MessageVetoed",
-  ): Promise<EventRef | undefined> {
+  private async eventRef(eventName: MessageEventName): Promise<EventRef | undefined> {
     const client = this.sdk.client(this.dest);
-    const logs = await onChain(this.dest, () =>
-      client.getLogs({
-        address: this.dest.gateway,
-        event: eventAbi(eventName),
-        args: { msgId: this.sent.msgId },
-        fromBlock: BigInt(this.dest.deployBlock ?? 0),
-        toBlock: "latest",
-      }),
+    const log = await this.destRead((g) =>
+      g.messageEvent(eventName, this.sent.msgId, BigInt(this.dest.deployBlock ?? 0)),
     );
-    const log = logs[0];
     if (!log || log.blockNumber === null || log.transactionHash === null) return undefined;
     const block = await client.getBlock({ blockNumber: log.blockNumber });
     return { blockNumber: log.blockNumber, txHash: log.transactionHash, timestamp: Number(block.timestamp) };
   }
-}
-
-/** The ABI item of a gateway event, for `getLogs` filters. */
-function eventAbi<N extends "MessageSent" | "MessageExecuted" | "MessageQueued" | "MessageVetoed">(name: N) {
-  const item = bridgeGatewayAbi.find((x) => x.type === "event" && x.name === name);
-  return item as Extract<(typeof bridgeGatewayAbi)[number], { type: "event"; name: N }>;
 }
 
 /** Runs a chain call, turning "the node is not there" into one sentence the user can act on. */

@@ -1,11 +1,11 @@
 /**
- * `cli/input.ts`: every offline check of `bridge transfer` input, with the exact sentence the
+ * `sdk/input.ts`: every offline check of `bridge transfer` input, with the exact sentence the
  * user gets. (Checks against the chains — balance, pause, routes — run in the integration test.)
  */
 import { describe, expect, it } from "vitest";
 import { getAddress } from "viem";
-import { BridgeInputError } from "../../../cli/errors.js";
-import { parseAddress, parsePrivateKey, resolveKey, resolveTransfer, type TransferInput } from "../../../cli/input.js";
+import { BridgeInputError } from "../../../sdk/errors.js";
+import { resolveTransfer, type TransferInput } from "../../../sdk/input.js";
 import { ALPHA_HOME, testManifest } from "./fixtures.js";
 
 const manifest = testManifest();
@@ -72,32 +72,5 @@ describe("resolveTransfer", () => {
   it("accepts a lower-case recipient and checksums it", () => {
     const t = resolveTransfer(manifest, { ...ok, recipient: "0xfabb0ac9d68b0b445fb7357272ff202c5651694a" });
     expect(t.recipient).toBe("0xFABB0ac9d68B0B445fB7357272Ff202C5651694a");
-  });
-});
-
-describe("keys", () => {
-  it("prefers --key, then BRIDGE_KEY, then the first devnet user", () => {
-    const key = `0x${"ab".repeat(32)}`;
-    expect(resolveKey(manifest, key, { BRIDGE_KEY: `0x${"cd".repeat(32)}` })).toBe(key);
-    expect(resolveKey(manifest, undefined, { BRIDGE_KEY: "cd".repeat(32) })).toBe(`0x${"cd".repeat(32)}`);
-    expect(resolveKey(manifest, undefined, {})).toBe(`0x${"55".repeat(32)}`);
-  });
-
-  it("has no default outside a devnet", () => {
-    expect(() => resolveKey(testManifest({ network: "testnet" }), undefined, {})).toThrow(
-      "no signing key: pass --key <hex> or set BRIDGE_KEY.",
-    );
-  });
-
-  it("names the source of a malformed key", () => {
-    expect(() => resolveKey(manifest, "0x12", {})).toThrow("--key is not a 32-byte hex private key.");
-    expect(() => resolveKey(manifest, undefined, { BRIDGE_KEY: "nope" })).toThrow(
-      "BRIDGE_KEY is not a 32-byte hex private key.",
-    );
-    expect(() => parsePrivateKey(`0x${"zz".repeat(32)}`, "--key")).toThrow(BridgeInputError);
-  });
-
-  it("parses addresses for --address", () => {
-    expect(() => parseAddress("bob", "--address")).toThrow('--address "bob" is not a valid address.');
   });
 });

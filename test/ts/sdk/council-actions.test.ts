@@ -1,11 +1,11 @@
 /**
- * `cli/council/actions.ts`: every check of `bridge council …` input, refused with one sentence
+ * `sdk/council/actions.ts`: every check of `bridge council …` input, refused with one sentence
  * before anything is signed; the calls each proposal encodes; and the governance delay floor of
  * `deploy/governance.ts`.
  */
 import { describe, expect, it } from "vitest";
 import { decodeFunctionData, getAddress, parseUnits, type Address } from "viem";
-import { BridgeInputError } from "../../../cli/errors.js";
+import { BridgeInputError } from "../../../sdk/errors.js";
 import {
   buildProposal,
   checkGuardianThreshold,
@@ -16,9 +16,9 @@ import {
   type ChainView,
   type ProposalAction,
   type ProposalOptions,
-} from "../../../cli/council/actions.js";
+} from "../../../sdk/council/actions.js";
 import { signerKey } from "../../../cli/council.js";
-import { resolveChain } from "../../../cli/input.js";
+import { resolveChain } from "../../../sdk/input.js";
 import { bridgeGatewayAbi, timelockControllerAbi } from "../../../core/generated/abis.js";
 import {
   checkGovernanceDelay,

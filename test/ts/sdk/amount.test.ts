@@ -1,7 +1,7 @@
-/** `cli/amount.ts`: decimal amounts as users type them, exact to the token's decimals. */
+/** `sdk/amount.ts`: decimal amounts as users type them, exact to the token's decimals. */
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatTokens, parseAmount } from "../../../cli/amount.js";
-import { BridgeInputError } from "../../../cli/errors.js";
+import { formatAmount, formatTokens, parseAmount } from "../../../sdk/amount.js";
+import { BridgeInputError } from "../../../sdk/errors.js";
 
 describe("parseAmount", () => {
   it.each([

@@ -1,9 +1,9 @@
-/** `cli/progress.ts`: what a user reads while a transfer moves, on a terminal and in a log. */
+/** `sdk/progress.ts`: what a user reads while a transfer moves, on a terminal and in a log. */
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import type { GatewayChain } from "../../../cli/input.js";
-import { attestedCount, ProgressPrinter, stageText, timingsText, waitingText } from "../../../cli/progress.js";
-import type { Attestations, SentRecord, TransferState } from "../../../cli/sdk.js";
+import type { GatewayChain } from "../../../sdk/input.js";
+import { attestedCount, ProgressPrinter, stageText, timingsText, waitingText } from "../../../sdk/progress.js";
+import type { Attestations, SentRecord, TransferState } from "../../../sdk/bridge.js";
 import { MESSAGE_VERSION } from "../../../core/message.js";
 import { ALPHA_HOME, testManifest } from "./fixtures.js";
 

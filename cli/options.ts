@@ -1,0 +1,47 @@
+/**
+ * What only the command line has: private keys typed or taken from the environment, `--timeout`,
+ * a message reference as an argument. Pure, so every sentence a user can get is unit-tested.
+ */
+import type { Hex } from "viem";
+import type { Manifest } from "../core/manifest.js";
+import { BridgeInputError } from "@portcullis/sdk";
+
+export function parsePrivateKey(text: string, source: string): Hex {
+  const trimmed = text.trim();
+  const withPrefix = trimmed.startsWith("0x") ? trimmed : `0x${trimmed}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(withPrefix)) {
+    throw new BridgeInputError(`${source} is not a 32-byte hex private key.`);
+  }
+  return withPrefix as Hex;
+}
+
+/** `--timeout <seconds>` in milliseconds: a positive number of seconds. */
+export function parseTimeoutMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
+  }
+  return value * 1000;
+}
+
+/** A message id or transaction hash given on the command line: 0x + 64 hex digits. */
+export function parseMessageRef(text: string): Hex {
+  const trimmed = text.trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
+    throw new BridgeInputError(`"${text}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
+  }
+  return trimmed as Hex;
+}
+
+/**
+ * The signing key: `--key`, else `BRIDGE_KEY`, else (devnet manifests only) the first funded dev
+ * user, so `npx bridge transfer ...` works on a fresh devnet with nothing else set.
+ */
+export function resolveKey(manifest: Manifest, flag: string | undefined, env: Record<string, string | undefined>): Hex {
+  if (flag !== undefined) return parsePrivateKey(flag, "--key");
+  const fromEnv = env.BRIDGE_KEY;
+  if (fromEnv !== undefined && fromEnv !== "") return parsePrivateKey(fromEnv, "BRIDGE_KEY");
+  const devUser = manifest.devKeys?.users[0];
+  if (manifest.network === "devnet" && devUser) return devUser as Hex;
+  throw new BridgeInputError("no signing key: pass --key <hex> or set BRIDGE_KEY.");
+}
