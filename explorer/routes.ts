@@ -3,13 +3,9 @@
  * gateways (every value is the chain's own answer at `readAt`), cached for ROUTES_CACHE_MS so a
  * busy page does not turn into an RPC storm. Concurrent reads share one JSON-RPC batch.
  */
-import { getContract, type Address, type PublicClient } from "viem";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import type { Address, PublicClient } from "viem";
+import { Gateway, UNLIMITED_CAPACITY, type RateLimitBucket } from "../core/gateway.js";
 import type { Manifest } from "../core/manifest.js";
-
-const Direction = { Inbound: 0, Outbound: 1 } as const;
-/** `RateLimitLib.UNLIMITED`: capacity meaning "no limit". */
-const UNLIMITED = (1n << 96n) - 1n;
 
 export interface RouteChain {
   chainId: number;
@@ -95,7 +91,7 @@ export class RouteReader {
     for (const r of view.routes) {
       if (r.destination.chainId !== destChainId) continue;
       const t = r.tokens.find((x) => x.homeToken.toLowerCase() === homeToken.toLowerCase());
-      if (t) return t.inbound.available === null ? UNLIMITED : BigInt(t.inbound.available);
+      if (t) return t.inbound.available === null ? UNLIMITED_CAPACITY : BigInt(t.inbound.available);
     }
     return undefined;
   }
@@ -142,42 +138,38 @@ export class RouteReader {
   }
 
   private async readChain(c: RouteChain): Promise<ChainState> {
-    const gw = getContract({ address: c.gateway, abi: bridgeGatewayAbi, client: c.client });
+    const gw = new Gateway(c.gateway, c.client);
     const others = this.chains.filter((o) => o.chainId !== c.chainId);
     const tokens = this.manifest.tokens.filter((t) => t.addresses[String(c.chainId)]);
     const [paused, largeDelay, windows, routes, perToken] = await Promise.all([
-      gw.read.paused(),
-      gw.read.largeDelay(),
-      gw.read.deadlineWindows(),
-      Promise.all(others.map((o) => gw.read.route([BigInt(o.chainId)]))),
+      gw.paused(),
+      gw.largeDelay(),
+      gw.deadlineWindows(),
+      Promise.all(others.map((o) => gw.route(o.chainId))),
       Promise.all(
         tokens.map((t) =>
           Promise.all([
-            gw.read.inboundToken([t.homeToken]),
-            gw.read.rateLimit([t.homeToken, Direction.Inbound]),
-            gw.read.availableRateLimit([t.homeToken, Direction.Inbound]),
-            gw.read.rateLimit([t.homeToken, Direction.Outbound]),
-            gw.read.availableRateLimit([t.homeToken, Direction.Outbound]),
+            gw.inboundToken(t.homeToken),
+            gw.rateLimit(t.homeToken, "inbound"),
+            gw.availableRateLimit(t.homeToken, "inbound"),
+            gw.rateLimit(t.homeToken, "outbound"),
+            gw.availableRateLimit(t.homeToken, "outbound"),
           ]),
         ),
       ),
     ]);
     const state: ChainState = {
       paused,
-      largeDelay: Number(largeDelay),
-      deadlineWindow: {
-        min: Number(windows.minWindow),
-        default: Number(windows.defaultWindow),
-        max: Number(windows.maxWindow),
-      },
-      routes: new Map(others.map((o, i) => [o.chainId, { gateway: routes[i]![0], enabled: routes[i]![1] }])),
+      largeDelay,
+      deadlineWindow: { min: windows.minSeconds, default: windows.defaultSeconds, max: windows.maxSeconds },
+      routes: new Map(others.map((o, i) => [o.chainId, routes[i]!])),
       inboundFastLimit: new Map(),
       buckets: new Map(),
     };
     tokens.forEach((t, i) => {
       const [inbound, inBucket, inAvailable, outBucket, outAvailable] = perToken[i]!;
       const home = t.homeToken.toLowerCase();
-      state.inboundFastLimit.set(home, BigInt(inbound.fastLimit));
+      state.inboundFastLimit.set(home, inbound.fastLimit);
       state.buckets.set(`${home}:in`, bucket(inBucket, inAvailable));
       state.buckets.set(`${home}:out`, bucket(outBucket, outAvailable));
     });
@@ -190,8 +182,8 @@ function isRoute(on: ChainState, remote: RouteChain): boolean {
   return r !== undefined && r.enabled && r.gateway.toLowerCase() === remote.gateway.toLowerCase();
 }
 
-function bucket(b: { capacity: bigint; refillPerSecond: bigint }, available: bigint): BucketView {
-  const unlimited = BigInt(b.capacity) === UNLIMITED;
+function bucket(b: RateLimitBucket, available: bigint): BucketView {
+  const unlimited = b.capacity === UNLIMITED_CAPACITY;
   return {
     capacity: unlimited ? null : String(b.capacity),
     refillPerSecond: String(b.refillPerSecond),
