@@ -96,12 +96,12 @@ export class Explorer {
 
   /** Pushes the changed messages' views to their stream subscribers. */
   private async publish(changed: readonly Hex[]): Promise<void> {
-    for (const msgId of changed) {
-      if (!this.d.hub.wants(msgId)) continue;
-      const record = await this.d.storage.message(msgId);
-      if (record) this.d.hub.publish(await this.d.api.view(record));
-      else this.d.hub.removed(msgId);
-    }
+    const wanted = changed.filter((id) => this.d.hub.wants(id));
+    if (wanted.length === 0) return;
+    const records = await this.d.storage.messagesById(wanted);
+    const found = new Set(records.map((r) => r.msgId));
+    for (const record of records) this.d.hub.publish(await this.d.api.view(record));
+    for (const msgId of wanted) if (!found.has(msgId)) this.d.hub.removed(msgId);
   }
 
   async health(): Promise<ExplorerHealth> {

@@ -161,23 +161,37 @@ export class SqlStorage implements ExplorerStorage {
   // Queries -------------------------------------------------------------------------------------
 
   async message(msgId: Hex): Promise<MessageRecord | undefined> {
-    const id = msgId.toLowerCase();
-    const [rows, events] = await Promise.all([
-      this.db.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE msg_id = ?`, [id]),
-      this.db.all(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE msg_id = ? ORDER BY time, chain_id, block_number, log_index`,
-        [id],
-      ),
-    ]);
-    const row = rows[0];
-    if (!row && events.length === 0) return undefined;
-    const parsed = events.map(eventFromRow);
-    return {
-      msgId: id as Hex,
-      sent: row ? sentFromRow(row) : undefined,
-      status: row ? (row.status as MessageStatus) : statusOf(parsed.map((e) => e.name)),
-      events: parsed,
-    };
+    return (await this.messagesById([msgId]))[0];
+  }
+
+  async messagesById(msgIds: readonly Hex[]): Promise<MessageRecord[]> {
+    const records: MessageRecord[] = [];
+    for (let i = 0; i < msgIds.length; i += INSERT_CHUNK) {
+      const ids = unique(msgIds.slice(i, i + INSERT_CHUNK).map((id) => id.toLowerCase()));
+      const [rows, events] = await Promise.all([
+        this.db.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE msg_id IN (${placeholders(ids.length)})`, ids),
+        this.db.all(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE msg_id IN (${placeholders(ids.length)})
+           ORDER BY time, chain_id, block_number, log_index`,
+          ids,
+        ),
+      ]);
+      const sent = new Map(rows.map((r) => [r.msg_id as string, r]));
+      const byId = new Map<string, IndexedEvent[]>();
+      for (const e of events.map(eventFromRow)) byId.set(e.msgId!, [...(byId.get(e.msgId!) ?? []), e]);
+      for (const id of ids) {
+        const row = sent.get(id);
+        const own = byId.get(id) ?? [];
+        if (!row && own.length === 0) continue;
+        records.push({
+          msgId: id as Hex,
+          sent: row ? sentFromRow(row) : undefined,
+          status: row ? (row.status as MessageStatus) : statusOf(own.map((e) => e.name)),
+          events: own,
+        });
+      }
+    }
+    return records;
   }
 
   async messageIdsOfTransaction(txHash: Hex): Promise<Hex[]> {

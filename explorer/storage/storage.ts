@@ -58,6 +58,8 @@ export interface ExplorerStorage {
 
   /** A message with all its events (oldest first), or undefined when nothing names this id. */
   message(msgId: Hex): Promise<MessageRecord | undefined>;
+  /** `message` for many ids at once (two queries); ids nothing names are left out. */
+  messagesById(msgIds: readonly Hex[]): Promise<MessageRecord[]>;
   /** Ids of messages sent, delivered or otherwise touched by a transaction, in log order. */
   messageIdsOfTransaction(txHash: Hex): Promise<Hex[]>;
   /** Messages newest first (time, source chain, nonce), strictly after `after`; no events loaded. */
