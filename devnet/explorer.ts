@@ -27,13 +27,15 @@ export interface DevnetExplorerOptions {
   /** Environment shared by every devnet service (polling tuned for 1-second blocks, ...). */
   env: Record<string, string>;
   startTimeoutMs: number;
+  /** Process (and log file) name; default "explorer". */
+  name?: string;
 }
 
 export async function startDevnetExplorer(o: DevnetExplorerOptions): Promise<DevnetExplorer> {
   const port = await freePort();
   const webDir = existsSync(join(WEB_DIST, "index.html")) ? WEB_DIST : undefined;
   const process = o.group.start({
-    name: "explorer",
+    name: o.name ?? "explorer",
     command: globalThis.process.execPath,
     args: ["--import", "tsx", resolve("explorer/index.ts")],
     env: {

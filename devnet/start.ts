@@ -8,6 +8,7 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ *   explorer/index.ts  MANIFEST, PORT, SQLITE_PATH, WEB_DIR (devnet/explorer.ts)
  *   rollup/index.ts    L1_RPC_URL, L2_RPC_URL, PORTAL, MESSENGER, PROPOSER_KEY, SEQUENCER_KEY, ...
  *                      (one per L2: the simulated rollup's proposer and sequencer; not a
  *                      Portcullis service — a real rollup runs its own)
@@ -20,6 +21,7 @@ import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { deployBridge } from "../deploy/bridge.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
+import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
 import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "./processes.js";
 
 /** anvil's well-known development mnemonic: every key derived from it is public. */
@@ -133,6 +135,8 @@ export class Devnet {
   /** One simulated-rollup operator (proposer + sequencer) per L2, in L2 order. */
   readonly rollups: ManagedProcess[] = [];
   monitor?: ManagedProcess;
+  /** The explorer (status API, event stream, web app): see devnet/explorer.ts. */
+  explorer?: DevnetExplorer;
 
   constructor(
     readonly options: DevnetOptions,
@@ -306,6 +310,13 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
     `http://127.0.0.1:${ports.monitor}/healthz`,
   ];
   await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), options.serviceStartTimeoutMs, 250)));
+  devnet.explorer = await startDevnetExplorer({
+    group,
+    manifestPath,
+    dir: options.dir,
+    env: common,
+    startTimeoutMs: options.serviceStartTimeoutMs,
+  });
 }
 
 /**
