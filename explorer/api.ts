@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { isAddress, type Hex } from "viem";
+import type { ExplorerChain } from "@portcullis/sdk";
 import type { Manifest } from "../core/manifest.js";
 import { HttpError, RawResponse, type HttpService, type Request } from "../core/service/http.js";
 import type { FactsCache } from "./facts.js";
@@ -147,7 +148,7 @@ export class ExplorerApi {
   private async getChains(req: Request) {
     allowOnly(req, []);
     const chains = await Promise.all(
-      this.d.indexers.map(async (ix) => {
+      this.d.indexers.map(async (ix): Promise<ExplorerChain> => {
         const f = await this.d.facts.get(ix.chain.chainId);
         return {
           chainId: ix.chain.chainId,
@@ -156,7 +157,6 @@ export class ExplorerApi {
           confirmations: ix.chain.confirmations,
           headBlock: ix.head ?? null,
           indexedBlock: ix.indexedBlock ?? null,
-          /** Indexed facts (the gateway's own events). */
           paused: f.paused,
           largeDelay: f.largeDelay ?? null,
           deadlineWindows: f.deadlineWindows ?? null,

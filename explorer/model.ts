@@ -4,11 +4,12 @@
  * (amounts) travels as a decimal string; block numbers, chain ids, nonces and times are numbers.
  */
 import type { Hex } from "viem";
+import { EXPLORER_MESSAGE_STATUSES, type ExplorerMessageStatus } from "@portcullis/sdk";
 import type { MessageJson } from "../core/message.js";
 
 /** A message's lifecycle on chain, from its indexed events (time-independent, so filterable). */
-export const MESSAGE_STATUSES = ["sent", "queued", "executed", "vetoed", "cancelled", "refunded"] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const MESSAGE_STATUSES = EXPLORER_MESSAGE_STATUSES;
+export type MessageStatus = ExplorerMessageStatus;
 
 /** One gateway log, decoded. `args` is JSON-safe (bigints as decimal strings). */
 export interface IndexedEvent {

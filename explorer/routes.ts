@@ -4,6 +4,7 @@
  * busy page does not turn into an RPC storm. Concurrent reads share one JSON-RPC batch.
  */
 import type { Address, PublicClient } from "viem";
+import type { ExplorerBucket, ExplorerRoute, ExplorerRoutes, ExplorerRouteToken } from "@portcullis/sdk";
 import { Gateway, UNLIMITED_CAPACITY, type RateLimitBucket } from "../core/gateway.js";
 import type { Manifest } from "../core/manifest.js";
 
@@ -14,46 +15,10 @@ export interface RouteChain {
   client: PublicClient;
 }
 
-export interface BucketView {
-  /** Decimal base units; null when the bucket is unlimited. */
-  capacity: string | null;
-  refillPerSecond: string;
-  /** What could pass now; null when unlimited. */
-  available: string | null;
-}
-
-export interface RouteTokenView {
-  symbol: string;
-  decimals: number;
-  homeToken: string;
-  sourceToken: string;
-  destinationToken: string;
-  /** Largest amount executed at once on arrival (destination), base units. */
-  fastLimit: string;
-  /** Destination inbound bucket: room below which a delivery executes at once. */
-  inbound: BucketView;
-  /** Source outbound bucket: room for sending now. */
-  outbound: BucketView;
-}
-
-export interface RouteView {
-  route: string;
-  source: { chainId: number; name: string; paused: boolean; enabled: boolean };
-  destination: { chainId: number; name: string; paused: boolean; enabled: boolean };
-  /** Destination's delay for large or rate-limited transfers, seconds. */
-  largeDelay: number;
-  /** Source's deadline window for new messages, seconds. */
-  deadlineWindow: { min: number; default: number; max: number };
-  tokens: RouteTokenView[];
-}
-
-export interface RoutesView {
-  /** Always "live": read from the gateways, not from the index. */
-  source: "live";
-  /** Unix seconds of the read. */
-  readAt: number;
-  routes: RouteView[];
-}
+export type BucketView = ExplorerBucket;
+export type RouteTokenView = ExplorerRouteToken;
+export type RouteView = ExplorerRoute;
+export type RoutesView = ExplorerRoutes;
 
 interface ChainState {
   paused: boolean;

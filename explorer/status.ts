@@ -7,6 +7,7 @@
  * call to it and nothing here derives a reason on its own. Keep every reason in this one place
  * until then.
  */
+import type { ExplorerWaitKind } from "@portcullis/sdk";
 import type { MessageStatus } from "./model.js";
 
 /** Gateway events that move a message along, and the stage each one means. */
@@ -42,19 +43,8 @@ export function statusOf(eventNames: Iterable<string>): MessageStatus {
   return status;
 }
 
-/** Why a message is where it is. */
-export type WaitKind =
-  | "delivery"
-  | "large-transfer"
-  | "rate-limit"
-  | "execution"
-  | "paused"
-  | "expired"
-  | "executed"
-  | "vetoed"
-  | "cancelled"
-  | "refunded"
-  | "unknown-source";
+/** Why a message is where it is (the API's `reason.kind`). */
+export type WaitKind = ExplorerWaitKind;
 
 export interface Wait {
   kind: WaitKind;

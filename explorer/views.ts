@@ -3,52 +3,16 @@
  * the indexed gateway facts and, for a message still waiting for delivery, the destination's
  * live rate-limit room.
  */
-import type { Hex } from "viem";
+import type { ExplorerChainRef, ExplorerMessage, ExplorerMessageSummary, ExplorerStage } from "@portcullis/sdk";
 import { tokenByHome, type Manifest } from "../core/manifest.js";
-import type { MessageJson } from "../core/message.js";
 import type { GatewayFacts } from "./facts.js";
-import type { IndexedEvent, MessageRecord, MessageStatus } from "./model.js";
-import { describeWait, MESSAGE_EVENTS, statusOf, type WaitKind } from "./status.js";
+import type { IndexedEvent, MessageRecord } from "./model.js";
+import { describeWait, MESSAGE_EVENTS, statusOf } from "./status.js";
 
-export interface ChainRef {
-  chainId: number;
-  name: string | null;
-}
-
-export interface TokenRef {
-  symbol: string;
-  decimals: number;
-  homeToken: string;
-}
-
-export interface StageView {
-  stage: MessageStatus;
-  chainId: number;
-  blockNumber: number;
-  txHash: Hex;
-  logIndex: number;
-  /** Block time, unix seconds. */
-  time: number;
-  /** Extra facts of the stage's event (executableAt, by, refundOnL1, to, onL1). */
-  details: Record<string, unknown>;
-}
-
-export interface MessageSummary {
-  msgId: Hex;
-  status: MessageStatus;
-  message: MessageJson | null;
-  source: ChainRef | null;
-  destination: ChainRef | null;
-  token: TokenRef | null;
-  sent: { blockNumber: number; txHash: Hex; time: number } | null;
-}
-
-export interface MessageView extends MessageSummary {
-  stages: StageView[];
-  reason: { kind: WaitKind; text: string };
-  /** Unix seconds when the next step can happen, when known (e.g. a queued message's executableAt). */
-  eta: number | null;
-}
+export type ChainRef = ExplorerChainRef;
+export type StageView = ExplorerStage;
+export type MessageSummary = ExplorerMessageSummary;
+export type MessageView = ExplorerMessage;
 
 export class Views {
   constructor(private readonly manifest: Manifest) {}

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import { getAbiItem, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
+import { ExplorerApiError, ExplorerClient } from "@portcullis/sdk";
 import { messageId, type Message } from "../../core/message.js";
 import { HttpService } from "../../core/service/http.js";
 import { createLogger } from "../../core/service/logger.js";
@@ -88,39 +89,33 @@ async function startExplorer(env: Record<string, string>) {
   };
 }
 
-/** A Server-Sent Events client collecting every event of one stream. */
-function subscribe(url: string) {
-  const controller = new AbortController();
+/** Every event of one stream, through the SDK's explorer client (its fetch-stream path in Node). */
+function subscribe(base: string, target: { msgId: string } | { address: string }) {
   const events: { event: string; data: unknown }[] = [];
-  const done = (async () => {
-    const res = await fetch(url, { signal: controller.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
-    }
-  })().catch((e: unknown) => {
-    if ((e as Error).name !== "AbortError") throw e;
+  const errors: Error[] = [];
+  const subscription = new ExplorerClient(base).subscribe(target, {
+    onReady: () => events.push({ event: "ready", data: target }),
+    onMessage: (view) => events.push({ event: "message", data: view }),
+    onRemoved: (msgId) => events.push({ event: "removed", data: { msgId } }),
+    onError: (e) => errors.push(e),
   });
   return {
     events,
     async next(what: string, match: (e: { event: string; data: unknown }) => boolean, timeoutMs = 60_000) {
-      await waitFor(what, async () => events.some(match), timeoutMs, 50);
+      await waitFor(
+        what,
+        async () => {
+          if (errors.length > 0) throw errors[0];
+          return events.some(match);
+        },
+        timeoutMs,
+        50,
+      );
+      expect(errors).toEqual([]);
       return events.find(match)!;
     },
-    async close() {
-      controller.abort();
-      await done;
+    close() {
+      subscription.close();
     },
   };
 }
@@ -180,7 +175,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
 
   it("indexes a transfer, finds it by id and by transaction, and streams its delivery", async () => {
     const sender = privateKeyToAccount(user(0)).address;
-    const byAddress = subscribe(`${x.url}/v1/stream?address=${sender}`);
+    const byAddress = subscribe(x.url, { address: sender });
     await byAddress.next("address stream ready", (e) => e.event === "ready");
 
     const { message, receipt } = await sendTransfer(devnet.manifest, l2a, l2b, "ALPHA", "5", user(0));
@@ -206,7 +201,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     expect((await get<MessageView>(`/v1/messages/${msgId.toUpperCase().replace("0X", "0x")}`)).msgId).toBe(msgId);
     await byAddress.next("address stream: sent", isMessage(msgId, "sent"));
 
-    const byId = subscribe(`${x.url}/v1/stream?msgId=${msgId}`);
+    const byId = subscribe(x.url, { msgId });
     await byId.next("initial view", isMessage(msgId, "sent"));
     const delivery = await deliverSigned(devnet.manifest, l2b, [message], relayerKey());
     const executed = (await byId.next("stream: executed", isMessage(msgId, "executed"))).data as MessageView;
@@ -219,7 +214,8 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     await byAddress.next("address stream: executed", isMessage(msgId, "executed"));
     // The delivery transaction finds the message too.
     expect((await get<MessageView>(`/v1/messages/${delivery.transactionHash}`)).msgId).toBe(msgId);
-    await Promise.all([byId.close(), byAddress.close()]);
+    byId.close();
+    byAddress.close();
   });
 
   it("shows a large transfer queued with its ETA, then vetoed", async () => {
@@ -289,6 +285,11 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     expect(listed.map((m) => m.msgId)).toEqual(newestFirst.map((m) => m.msgId));
     expect(new Set(listed.map((m) => m.msgId))).toEqual(new Set(sent));
 
+    const client = new ExplorerClient(x.url);
+    const viaClient = await client.messages({ sender, limit: 2 });
+    expect(viaClient.items.map((m) => m.msgId)).toEqual(pages[0]!.messages.map((m) => m.msgId));
+    expect((await client.messages({ sender, cursor: viaClient.nextCursor! })).items).toHaveLength(1);
+    expect((await client.message(sent[0]!)).msgId).toBe(sent[0]);
     const route = await get<Page>(`/v1/messages?sender=${sender}&route=l2b-l2a`);
     expect(route.messages.map((m) => m.msgId)).toEqual([sent[1]]);
     const byIds = await get<Page>(`/v1/messages?address=${sender}&route=${l2a.info.chainId}-${l2b.info.chainId}`);
@@ -387,6 +388,12 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     expect(unknown.error).toMatch(/no message or transaction 0x(ab)+ is indexed/);
     const res = await fetch(`${x.url}/v1/nothing-here`);
     expect(res.status).toBe(404);
+    // The SDK's client turns them into ExplorerApiError with the same sentence.
+    const client = new ExplorerClient(x.url);
+    await expect(client.message(`0x${"ab".repeat(32)}`)).rejects.toMatchObject({ status: 404, message: unknown.error });
+    const refused = await client.messages({ limit: 0 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ExplorerApiError);
+    expect((refused as ExplorerApiError).message).toMatch(/limit must be/);
   });
 
   it("rolls back a reorg below the confirmation depth", async () => {
@@ -395,7 +402,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     const msgId = messageId(message);
     const indexed = await messageAt(msgId, "sent");
     expect(indexed.stages[0]!.blockNumber).toBe(Number(receipt.blockNumber));
-    const stream = subscribe(`${x.url}/v1/stream?msgId=${msgId}`);
+    const stream = subscribe(x.url, { msgId });
     await stream.next("initial view", isMessage(msgId, "sent"));
 
     // The send's block (and the ones after it) leave the canonical chain.
@@ -403,7 +410,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     await stream.next("removed", (e) => e.event === "removed");
     await get(`/v1/messages/${msgId}`, 404);
     await get(`/v1/messages/${receipt.transactionHash}`, 404);
-    await stream.close();
+    stream.close();
 
     // Indexing goes on past the old height on the new chain, which does not carry the send.
     await waitFor(
