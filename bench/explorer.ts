@@ -7,7 +7,7 @@
  * For each storage (SQLite, then PostgreSQL started for the run), an explorer process is started
  * exactly as the devnet starts it (explorer/index.ts, 250 ms polling), it catches up with the
  * chain (the PostgreSQL one re-indexes the SQLite phase's messages: the backfill figure), then N
- * pre-signed sends l2a → l2b go out as JSON-RPC batches from many senders to one recipient whose
+ * pre-signed sends of BETA (l2b → l2a; its home is an open-faucet test token) go out as JSON-RPC batches from many senders to one recipient whose
  * event stream (GET /v1/stream?address=) the bench follows.
  *
  * - indexLagMs: per message, from the moment this bench saw the block that confirms it (its
@@ -183,13 +183,13 @@ interface Senders {
 }
 
 /** Funds senders with ETH, ALPHA (the TestToken faucet) and an allowance for 2 × N sends. */
-async function fundSenders(rpcUrl: string, token: Address, gateway: Address, chainId: number) {
+async function fundSenders(rpcUrl: string, token: Address, decimals: number, gateway: Address, chainId: number) {
   const accounts = Array.from({ length: SENDERS }, () => privateKeyToAccount(generatePrivateKey()));
   await rpcBatch(
     rpcUrl,
     accounts.map((a) => ({ method: "anvil_setBalance", params: [a.address, `0x${parseEther("1000").toString(16)}`] })),
   );
-  const perSender = parseUnits(String(2 * Math.ceil(N / SENDERS) + 1), 18);
+  const perSender = parseUnits(String(2 * Math.ceil(N / SENDERS) + 1), decimals);
   const raw: Hex[] = [];
   for (const a of accounts) {
     const calls = [
@@ -209,6 +209,20 @@ async function fundSenders(rpcUrl: string, token: Address, gateway: Address, cha
   return { accounts, nonces: accounts.map(() => 2) } satisfies Senders;
 }
 
+/**
+ * The token the bench sends and its route: the devnet's token whose home is a plain TestToken
+ * (an open faucet), from its home chain to another L2. (ALPHA's home copy is the rollup's
+ * canonical token, which only the rollup's bridge mints.)
+ */
+function benchRoute(devnet: Devnet) {
+  const token = devnet.manifest.tokens.find((t) => t.l1Token === undefined);
+  if (!token) throw new Error("the devnet has no faucet token");
+  const l2s = gatewayChains(devnet.manifest);
+  const src = l2s.find((c) => c.chainId === token.homeChainId)!;
+  const dst = l2s.find((c) => c.chainId !== src.chainId)!;
+  return { token, src, dst };
+}
+
 const FEES = { maxFeePerGas: parseGwei("50"), maxPriorityFeePerGas: parseGwei("1") };
 
 async function runStorage(
@@ -219,9 +233,8 @@ async function runStorage(
   signal: AbortSignal,
 ): Promise<StorageResult> {
   const l2s = gatewayChains(devnet.manifest);
-  const [src, dst] = [l2s[0]!, l2s[1]!];
+  const { token, src, dst } = benchRoute(devnet);
   const client = publicClientFor(src, 100);
-  const token = devnet.manifest.tokens.find((t) => t.homeChainId === src.chainId)!;
   const local = token.addresses[String(src.chainId)] as Address;
   const recipient = privateKeyToAccount(generatePrivateKey()).address;
   // A wallet-like 10% margin over an estimate: blocks are packed by gas, so no fat margin.
@@ -300,7 +313,7 @@ async function runStorage(
           data: encodeFunctionData({
             abi: bridgeGatewayAbi,
             functionName: "send",
-            args: [local, BigInt(dst.chainId), recipient, parseUnits("1", 18) + BigInt(i), 0n],
+            args: [local, BigInt(dst.chainId), recipient, parseUnits("1", token.decimals) + BigInt(i), 0n],
           }),
           nonce: senders.nonces[s]!++,
           gas,
@@ -396,12 +409,12 @@ let exitCode = 0;
 try {
   log("starting a devnet (chains and contracts) and PostgreSQL");
   [devnet, pg] = await Promise.all([startDevnet({ services: false, dir: join(dir, "devnet") }), startPostgres()]);
-  const src = gatewayChains(devnet.manifest)[0]!;
-  const token = devnet.manifest.tokens.find((t) => t.homeChainId === src.chainId)!;
-  log(`funding ${SENDERS} senders`);
+  const { token, src } = benchRoute(devnet);
+  log(`funding ${SENDERS} senders with ${token.symbol} on ${src.name}`);
   const senders = await fundSenders(
     src.rpcUrl,
     token.addresses[String(src.chainId)] as Address,
+    token.decimals,
     src.gateway,
     src.chainId,
   );
