@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { isAddress, type Hex } from "viem";
 import type { ExplorerChain } from "@portcullis/sdk";
 import type { Manifest } from "../core/manifest.js";
+import { publicConfig } from "../core/public-config.js";
 import { HttpError, RawResponse, type HttpService, type Request } from "../core/service/http.js";
 import type { FactsCache } from "./facts.js";
 import type { ChainIndexer } from "./indexer.js";
@@ -63,9 +64,14 @@ export class ExplorerApi {
 
   /** Registers every route (and the web app fallback) on `http`. */
   register(http: HttpService): void {
+    // Public and read-only: any web page may call it (wallets, other front ends).
     const route = (path: string, handler: (req: Request) => Promise<unknown> | unknown) =>
-      http.route("GET", path, this.timed(path, handler));
+      http.route("GET", path, this.timed(path, handler), { cors: true });
     route("/openapi.json", () => this.openapi);
+    // The web app's deployment: the manifest without its dev keys (core/public-config.ts); no
+    // explorerUrl, so the app calls the origin that served it, which is this explorer.
+    const config = publicConfig(this.d.manifest);
+    route("/config.json", () => config);
     route("/v1/messages/:ref", (req) => this.getMessage(req));
     route("/v1/messages", (req) => this.listMessages(req));
     route("/v1/routes", (req) => this.getRoutes(req));
@@ -210,10 +216,10 @@ export class ExplorerApi {
       // An unknown id is fine: a sender subscribes right after sending, before it is indexed.
       const record = await this.d.storage.message(id);
       const initial = record ? await this.view(record) : undefined;
-      return new RawResponse((_req, res) => this.d.hub.open(res, { msgId: id }, initial));
+      return new RawResponse((_req, res, headers) => this.d.hub.open(res, headers, { msgId: id }, initial));
     }
     const addr = addressParam(req.query, "address")!;
-    return new RawResponse((_req, res) => this.d.hub.open(res, { address: addr.toLowerCase() }));
+    return new RawResponse((_req, res, headers) => this.d.hub.open(res, headers, { address: addr.toLowerCase() }));
   }
 
   private routeParam(q: URLSearchParams): Pick<MessageFilter, "sourceChainId" | "destChainId"> {

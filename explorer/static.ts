@@ -64,12 +64,13 @@ async function fileAt(path: string): Promise<{ path: string; size: number } | un
 
 function serve(path: string, size: number): RawResponse {
   return new RawResponse(
-    (_req, res) =>
+    (_req, res, headers) =>
       new Promise<void>((done) => {
         const type = TYPES[extname(path).toLowerCase()] ?? "application/octet-stream";
         // Vite puts content-hashed files under assets/: cache them forever, never index.html.
         const immutable = path.includes(`${sep}assets${sep}`);
         res.writeHead(200, {
+          ...headers,
           "content-type": type,
           "content-length": size,
           "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",

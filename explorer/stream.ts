@@ -48,8 +48,9 @@ export class StreamHub {
   }
 
   /** Starts a stream on `res`; it ends when the client disconnects or the hub closes. */
-  open(res: ServerResponse, sub: Subscription, initial?: MessageView): void {
+  open(res: ServerResponse, headers: Record<string, string>, sub: Subscription, initial?: MessageView): void {
     res.writeHead(200, {
+      ...headers,
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",

@@ -16,6 +16,7 @@ import {
   MessageNotFoundError,
   type Guardian,
 } from "./guardian.js";
+import { RpcDisagreementError, RpcQuorumError } from "./quorum.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
 
@@ -28,6 +29,9 @@ export function guardianHttp(
   const operator = operatorOnly(operatorToken);
   const mapped = mappedErrors(logger);
   const http = new HttpService(registry, async () => ({ ...guardian.health() }));
+  // The public routes answer browsers too: a web page self-relays a user's message with them
+  // (web/, sdk relay). The operator routes never do.
+  const publicRoute = { cors: true };
   return http
     .route(
       "POST",
@@ -51,11 +55,13 @@ export function guardianHttp(
           guardian.metrics.attestDuration.observe({ outcome }, (performance.now() - started) / 1000);
         }
       }),
+      publicRoute,
     )
     .route(
       "GET",
       "/v1/messages/:msgId",
       mapped((req) => guardian.message(msgIdParam(req))),
+      publicRoute,
     )
     .route("GET", "/v1/pending", operator(mapped(async () => ({ pending: await guardian.pending() }))))
     .route("POST", "/v1/approve/:msgId", operator(mapped((req) => guardian.approve(msgIdParam(req)))));
@@ -81,6 +87,11 @@ function mappedErrors(logger: Logger): (handler: Handler) => Handler {
       if (e instanceof MessageNotFoundError) throw new HttpError(404, e.message);
       if (e instanceof ApprovalRefusedError) throw new HttpError(409, e.message);
       if (e instanceof InvalidRequestError) throw new HttpError(400, e.message);
+      // The chain's RPC endpoints disagree or too few answer: nothing is signed, clients retry.
+      if (e instanceof RpcDisagreementError || e instanceof RpcQuorumError) {
+        logger.warn({ err: e.message, method: req.method, path: req.path }, "cannot sign: the chain views fail");
+        throw new HttpError(503, `not signing now: ${e.message}`);
+      }
       logger.error({ err: e, method: req.method, path: req.path }, "request failed");
       if (e instanceof BaseError) throw new HttpError(503, `cannot read the chains right now: ${e.shortMessage}`);
       throw new HttpError(500, "internal error (see the guardian's log)");

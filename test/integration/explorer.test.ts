@@ -460,6 +460,12 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
 
     const doc = await get<typeof openapi>("/openapi.json");
     expect(doc.paths).toEqual(openapi.paths);
+    // The web app's deployment: no key ever reaches a page.
+    const config = await get<{ manifest: Record<string, unknown>; explorerUrl?: string }>("/config.json");
+    expect(config.manifest.chains).toEqual(JSON.parse(JSON.stringify(devnet.manifest.chains)));
+    expect(config.manifest.devKeys).toBeUndefined();
+    expect(config.explorerUrl).toBeUndefined();
+    expect((await fetch(`${x.url}/v1/routes`)).headers.get("access-control-allow-origin")).toBe("*");
   });
 });
 
