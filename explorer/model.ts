@@ -4,28 +4,15 @@
  * (amounts) travels as a decimal string; block numbers, chain ids, nonces and times are numbers.
  */
 import type { Hex } from "viem";
-import { EXPLORER_MESSAGE_STATUSES, type ExplorerMessageStatus } from "@portcullis/sdk";
+import { EXPLORER_MESSAGE_STATUSES, type ExplorerEvent, type ExplorerMessageStatus } from "@portcullis/sdk";
 import type { MessageJson } from "../core/message.js";
 
 /** A message's lifecycle on chain, from its indexed events (time-independent, so filterable). */
 export const MESSAGE_STATUSES = EXPLORER_MESSAGE_STATUSES;
 export type MessageStatus = ExplorerMessageStatus;
 
-/** One gateway log, decoded. `args` is JSON-safe (bigints as decimal strings). */
-export interface IndexedEvent {
-  chainId: number;
-  blockNumber: number;
-  logIndex: number;
-  txHash: Hex;
-  blockHash: Hex;
-  /** Block timestamp, unix seconds. */
-  time: number;
-  /** The ABI event name, or "Unknown" for a log the gateway ABI does not decode. */
-  name: string;
-  /** The message the event is about, when it is about one. */
-  msgId: Hex | null;
-  args: Record<string, unknown>;
-}
+/** One gateway log, decoded; `args` is JSON-safe (bigints as decimal strings). Stored and served as is. */
+export type IndexedEvent = ExplorerEvent;
 
 /** A `MessageSent`, decoded and checked against its id. */
 export interface SentMessage {

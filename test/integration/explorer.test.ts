@@ -156,6 +156,17 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
   const user = (i: number) => devnet.manifest.devKeys!.users[userIndex + i] as Hex;
   const relayerKey = () => devnet.manifest.devKeys!.relayers[0] as Hex;
   const monitorKey = () => devnet.manifest.devKeys!.monitor as Hex;
+  /** The monitor's key (PAUSER and VETO) calls the gateway, as the monitor service would. */
+  const asMonitor = (chain: Chain, functionName: "pause" | "veto", args: readonly [] | readonly [Hex]) =>
+    mined(
+      chain,
+      walletOn(chain, monitorKey()).writeContract({
+        address: chain.info.gateway,
+        abi: bridgeGatewayAbi,
+        functionName,
+        args,
+      } as never),
+    );
 
   beforeAll(async () => {
     webDir = join(dir, `web-${kind}`);
@@ -238,15 +249,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     expect(queued.eta).toBe(executableAt);
     expect(queued.stages[1]).toMatchObject({ stage: "queued", details: { executableAt: String(executableAt) } });
 
-    await mined(
-      l2b,
-      walletOn(l2b, monitorKey()).writeContract({
-        address: l2b.info.gateway,
-        abi: bridgeGatewayAbi,
-        functionName: "veto",
-        args: [msgId],
-      }),
-    );
+    await asMonitor(l2b, "veto", [msgId]);
     const vetoed = await messageAt(msgId, "vetoed");
     expect(vetoed.stages.map((s) => s.stage)).toEqual(["sent", "queued", "vetoed"]);
     expect(vetoed.stages[2]!.details).toEqual({ by: privateKeyToAccount(monitorKey()).address });
@@ -320,14 +323,7 @@ describe.each(["sqlite", "postgres"] as const)("explorer on %s", (kind) => {
     expect(ab.tokens.map((t) => t.symbol).sort()).toEqual(["ALPHA", "BETA"]);
     expect(BigInt(ab.tokens.find((t) => t.symbol === "ALPHA")!.fastLimit)).toBe(10_000n * 10n ** 18n);
 
-    await mined(
-      l2b,
-      walletOn(l2b, monitorKey()).writeContract({
-        address: l2b.info.gateway,
-        abi: bridgeGatewayAbi,
-        functionName: "pause",
-      }),
-    );
+    await asMonitor(l2b, "pause", []);
     type Chains = {
       chains: { name: string; paused: boolean; largeDelay: number; guardianSet: { threshold: number } }[];
     };
