@@ -8,6 +8,7 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ *   explorer/index.ts  MANIFEST, PORT, SQLITE_PATH, WEB_DIR (devnet/explorer.ts)
  *   devnet/op-stack/index.ts  L1_RPC_URL, L2_RPC_URL, PORTAL, L2_OUTPUT_ORACLE, PROPOSER_KEY, ...
  *                      (one per L2: the output proposer and deposit executor standing in for
  *                      OP's node software; not a Portcullis service — a real chain runs its own)
@@ -20,6 +21,7 @@ import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { deployBridge } from "../deploy/bridge.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
+import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
 import { awaitDevnetDeposits, installDevnetOpStack, opStackOperatorServices } from "./op-stack/devnet.js";
 import { reservePort, type PortLease } from "./ports.js";
 import { ProcessGroup, type ManagedProcess } from "./processes.js";
@@ -141,6 +143,8 @@ export class Devnet {
   /** One OP Stack operator (output proposer + deposit executor) per L2, in L2 order. */
   readonly rollups: ManagedProcess[] = [];
   monitor?: ManagedProcess;
+  /** The explorer (status API, event stream, web app): see devnet/explorer.ts. */
+  explorer?: DevnetExplorer;
 
   constructor(
     readonly options: DevnetOptions,
@@ -417,4 +421,12 @@ async function startServices(devnet: Devnet) {
       devnet.startService({ ...o, startTimeoutMs: options.serviceStartTimeoutMs }).then(started(devnet.rollups, i)),
     ),
   ]);
+  // Last: the explorer indexes what the others produce and serves the web app.
+  devnet.explorer = await startDevnetExplorer({
+    group: devnet.group,
+    manifestPath: devnet.manifestPath,
+    dir: options.dir,
+    env: devnet.serviceEnv,
+    startTimeoutMs: options.serviceStartTimeoutMs,
+  });
 }

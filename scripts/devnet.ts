@@ -132,6 +132,10 @@ function printInfo(d: Devnet) {
   );
   d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  if (d.explorer) {
+    const web = d.explorer.webDir ? "web app at /, " : "";
+    out(`  explorer    ${d.explorer.url}  (${web}/v1/messages, /v1/routes, /v1/stream, /openapi.json)`);
+  }
   d.ports.rollups.forEach((p, i) =>
     out(
       `  op-stack-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (devnet stand-ins for OP's node software: output proposer + deposit executor)`,

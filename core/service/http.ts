@@ -29,6 +29,21 @@ export interface Request {
 
 export type Handler = (req: Request) => Promise<unknown> | unknown;
 
+/**
+ * A handler result written by the handler itself instead of as JSON: a Server-Sent Events
+ * stream, a static file. `write` owns the response from then on (and must end it); `headers`
+ * are the ones the route adds to every answer (CORS), to include in its `writeHead`.
+ */
+export class RawResponse {
+  constructor(
+    readonly write: (
+      req: IncomingMessage,
+      res: ServerResponse,
+      headers: Record<string, string>,
+    ) => void | Promise<void>,
+  ) {}
+}
+
 export interface RouteOptions {
   /**
    * Let web pages of any origin call this route (CORS: `access-control-allow-origin: *`, and an
@@ -74,6 +89,7 @@ export function serviceIdentity(env: Record<string, string | undefined> = proces
 
 export class HttpService {
   private readonly routes: Route[] = [];
+  private fallbackHandler?: Handler;
   private server?: Server;
 
   constructor(
@@ -91,6 +107,12 @@ export class HttpService {
   /** Registers a route; `:name` segments become `params.name`. */
   route(method: string, path: string, handler: Handler, options: RouteOptions = {}): this {
     this.routes.push({ method, parts: path.split("/").filter(Boolean), handler, cors: options.cors ?? false });
+    return this;
+  }
+
+  /** Answers GET requests no route matches (e.g. a web app's files), instead of a 404. */
+  fallback(handler: Handler): this {
+    this.fallbackHandler = handler;
     return this;
   }
 
@@ -121,20 +143,23 @@ export class HttpService {
         return;
       }
       const match = this.match(req.method ?? "GET", url.pathname);
-      if (!match) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
-      if (match.route.cors) headers = CORS_ALLOW_ORIGIN;
+      const handler = match?.route.handler ?? (req.method === "GET" ? this.fallbackHandler : undefined);
+      if (!handler) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      if (match?.route.cors) headers = CORS_ALLOW_ORIGIN;
       const body = req.method === "GET" ? undefined : await readJson(req);
-      const result = await match.route.handler({
+      const result = await handler({
         method: req.method ?? "GET",
         path: url.pathname,
-        params: match.params,
+        params: match?.params ?? {},
         query: url.searchParams,
         headers: req.headers,
         body,
       });
-      send(res, 200, result ?? { ok: true }, headers);
+      if (result instanceof RawResponse) await result.write(req, res, headers);
+      else send(res, 200, result ?? { ok: true }, headers);
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body }, headers);
+      if (res.headersSent) res.destroy();
+      else if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body }, headers);
       else send(res, 500, { error: (e as Error).message }, headers);
     }
   }
