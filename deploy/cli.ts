@@ -81,6 +81,7 @@ async function run(command: () => Promise<number>) {
     const known = [
       "DeployConfigError",
       "ChainMismatchError",
+      "EscapeContractsError",
       "DeployerMismatchError",
       "UsageError",
       "KeystoreError",

@@ -268,6 +268,20 @@ function crossCheck(c: DeployConfig, ctx: Ctx) {
       "either every L2 names its canonical messaging (rollup) or none does: the escape hatch spans them all",
     );
   }
+  // The EscapeHatch tells L2s apart by their L1 messenger: two L2s cannot share one.
+  const messengers = c.chains.map((x) =>
+    x.kind === "op-stack" ? x.l1Contracts.l1CrossDomainMessenger : x.rollup?.l1CrossDomainMessenger,
+  );
+  messengers.forEach((m, i) => {
+    const first = messengers.indexOf(m);
+    if (m !== undefined && first !== i) {
+      const path = c.chains[i]!.kind === "op-stack" ? ["l1Contracts"] : ["rollup"];
+      problem(
+        ["chains", i, ...path, "l1CrossDomainMessenger"],
+        `also ${c.chains[first]!.name}'s: every L2 has its own L1 messenger`,
+      );
+    }
+  });
 
   duplicates(c.guardians.members.map((g) => g.address)).forEach((i) =>
     problem(["guardians", "members", i, "address"], "guardian listed twice"),

@@ -1,8 +1,9 @@
 /**
  * The deployment engine behind `portcullis-deploy plan | apply | check` (docs/deploy.md):
  *
- *   inspect  read the token facts, compute what the config asks for (`desired.ts`), read what
- *            is on every chain (`observe.ts`), and compare (`plan.ts`);
+ *   inspect  check every RPC serves its chain and the config's OP Stack contracts belong together
+ *            (`escape.ts`), read the token facts, compute what the config asks for
+ *            (`desired.ts`), read what is on every chain (`observe.ts`), and compare (`plan.ts`);
  *   apply    send every fixing transaction (`execute.ts`), read again, and build the manifest
  *            every service and the CLI read. Idempotent: each step is derived from the chain, so
  *            a re-run — after a crash, a kill, a reverted step — sends only what is still missing,
@@ -18,6 +19,7 @@ import type { Signer } from "../core/signer.js";
 import type { DeployConfig } from "./config.js";
 import { CREATE2_DEPLOYER_SIGNER } from "./create2.js";
 import { desiredDeployment, type Desired } from "./desired.js";
+import { EscapeContractsError, opStackContractProblems } from "./escape.js";
 import { executeSteps, settlePending, type ChainSender } from "./execute.js";
 import { safeContractAddresses } from "./governance.js";
 import { observe, readTokenFacts, type ObserveOptions, type Observed } from "./observe.js";
@@ -90,6 +92,12 @@ export interface EngineOptions extends ObserveOptions {
 export async function inspect(config: DeployConfig, options: EngineOptions = {}): Promise<Inspection> {
   const clients = options.clients ?? clientsFor(config);
   await checkChainIds(config, clients);
+  const wrong = await opStackContractProblems(config, clients);
+  if (wrong.length) {
+    throw new EscapeContractsError(
+      `the OP Stack contracts in the config do not belong together (the escape wiring is permanent: nothing planned):\n  ${wrong.join("\n  ")}`,
+    );
+  }
   const desired = desiredDeployment(config, await readTokenFacts(config, clients.l2));
   const observed = await observe(desired, clients, options);
   return { desired, observed, findings: reconcile(desired, observed) };

@@ -8,11 +8,19 @@
  * chain-specific about the escape comes from the config here, so another rollup kind is one more
  * case in `escapeWiringOf`.
  */
-import { encodeDeployData, type Address, type Hex } from "viem";
+import { encodeDeployData, getAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
 import type { RollupInfo } from "../core/manifest.js";
 import { OP_PREDEPLOYS } from "../core/op-stack.js";
-import { escapeHatchAbi, escapeHatchBytecode } from "../core/generated/abis.js";
-import type { L2Config } from "./config.js";
+import {
+  escapeHatchAbi,
+  escapeHatchBytecode,
+  l1CrossDomainMessengerAbi,
+  l1StandardBridgeAbi,
+  l2CrossDomainMessengerAbi,
+  l2StandardBridgeAbi,
+  optimismPortalAbi,
+} from "../core/generated/abis.js";
+import type { DeployConfig, L2Config } from "./config.js";
 
 /** What a gateway is wired to on its own L2, and its L2's messenger on L1. */
 export interface EscapeWiring {
@@ -77,4 +85,132 @@ export function escapeHatchInitCode(registry: readonly EscapeRegistration[]): He
     bytecode: escapeHatchBytecode,
     args: [registry.map((e) => BigInt(e.chainId)), registry.map((e) => e.messenger), registry.map((e) => e.gateway)],
   });
+}
+
+/** An L2's OP Stack bridge contracts as the config names them, both sides. */
+export interface OpStackContracts {
+  portal: Address;
+  /** Absent on a fault-proof chain (dispute games). */
+  l2OutputOracle?: Address;
+  systemConfig: Address;
+  l1CrossDomainMessenger: Address;
+  l1StandardBridge: Address;
+  l2CrossDomainMessenger: Address;
+  l2StandardBridge: Address;
+}
+
+/** The OP Stack contracts a chain's config names (none for a devnet L2 without them). */
+export function opStackContractsOf(chain: L2Config): OpStackContracts | undefined {
+  if (chain.kind === "devnet") {
+    if (!chain.rollup) return undefined;
+    const r = chain.rollup;
+    return {
+      portal: r.portal,
+      l2OutputOracle: r.l2OutputOracle,
+      systemConfig: r.systemConfig,
+      l1CrossDomainMessenger: r.l1CrossDomainMessenger,
+      l1StandardBridge: r.l1StandardBridge,
+      l2CrossDomainMessenger: OP_PREDEPLOYS.l2CrossDomainMessenger,
+      l2StandardBridge: OP_PREDEPLOYS.l2StandardBridge,
+    };
+  }
+  const l1 = chain.l1Contracts;
+  return {
+    portal: l1.optimismPortal,
+    l2OutputOracle: l1.l2OutputOracle,
+    systemConfig: l1.systemConfig,
+    l1CrossDomainMessenger: l1.l1CrossDomainMessenger,
+    l1StandardBridge: l1.l1StandardBridge,
+    l2CrossDomainMessenger: chain.l2Contracts.l2CrossDomainMessenger,
+    l2StandardBridge: chain.l2Contracts.l2StandardBridge,
+  };
+}
+
+export class EscapeContractsError extends Error {
+  override name = "EscapeContractsError";
+}
+
+/**
+ * Every way the OP Stack contracts a config names fail to belong together, one sentence each —
+ * read from the contracts themselves before anything is planned. The escape wiring is permanent
+ * (a gateway's `initializeEscape` runs once; the EscapeHatch registry is fixed at construction),
+ * so a messenger of the wrong chain, a swapped bridge or a typo must stop the deployment, not
+ * become part of it. Checked: each messenger and standard bridge names its counterpart on the
+ * other side, the L1 messenger its portal, the bridges their messengers, and the portal its
+ * `SystemConfig` and (permissioned-output chains) its `L2OutputOracle`. A fault-proof chain's
+ * `DisputeGameFactory` is not read: nothing Portcullis deploys uses it.
+ */
+export async function opStackContractProblems(
+  config: Pick<DeployConfig, "chains" | "l1">,
+  clients: { l1: PublicClient; l2: Record<string, PublicClient> },
+): Promise<string[]> {
+  const perChain = await Promise.all(
+    config.chains.map(async (chain) => {
+      const c = opStackContractsOf(chain);
+      if (!c) return [];
+      const l2 = clients.l2[chain.name]!;
+      const where = { [config.l1.name]: clients.l1, [chain.name]: l2 };
+      /** `name` at `address` on `on` must answer `fn()` with `want`. */
+      const expect = async (on: string, name: string, address: Address, abi: Abi, fn: string, want: Address) => {
+        const client = where[on]!;
+        let got: Address;
+        try {
+          got = getAddress((await client.readContract({ address, abi, functionName: fn })) as Address);
+        } catch {
+          const code = await client.getCode({ address }).catch(() => undefined);
+          return !code || code === "0x"
+            ? `${chain.name}: the ${name} ${address} has no code on ${on}`
+            : `${chain.name}: the ${name} ${address} on ${on} does not answer ${fn}() (not an OP Stack ${name}?)`;
+        }
+        return got === getAddress(want)
+          ? undefined
+          : `${chain.name}: the ${name} ${address} names ${fn} ${got} on ${on} (config: ${want})`;
+      };
+      const l1 = config.l1.name;
+      const checks = [
+        expect(
+          chain.name,
+          "L2CrossDomainMessenger",
+          c.l2CrossDomainMessenger,
+          l2CrossDomainMessengerAbi,
+          "otherMessenger",
+          c.l1CrossDomainMessenger,
+        ),
+        expect(
+          chain.name,
+          "L2StandardBridge",
+          c.l2StandardBridge,
+          l2StandardBridgeAbi,
+          "messenger",
+          c.l2CrossDomainMessenger,
+        ),
+        expect(
+          chain.name,
+          "L2StandardBridge",
+          c.l2StandardBridge,
+          l2StandardBridgeAbi,
+          "otherBridge",
+          c.l1StandardBridge,
+        ),
+        expect(
+          l1,
+          "L1CrossDomainMessenger",
+          c.l1CrossDomainMessenger,
+          l1CrossDomainMessengerAbi,
+          "otherMessenger",
+          c.l2CrossDomainMessenger,
+        ),
+        expect(l1, "L1CrossDomainMessenger", c.l1CrossDomainMessenger, l1CrossDomainMessengerAbi, "portal", c.portal),
+        expect(l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "messenger", c.l1CrossDomainMessenger),
+        expect(l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "otherBridge", c.l2StandardBridge),
+        expect(l1, "OptimismPortal", c.portal, optimismPortalAbi, "systemConfig", c.systemConfig),
+        ...(c.l2OutputOracle
+          ? [expect(l1, "OptimismPortal", c.portal, optimismPortalAbi, "l2Oracle", c.l2OutputOracle)]
+          : []),
+      ];
+      return (await Promise.all(checks)).filter((p) => p !== undefined);
+    }),
+  );
+  // One sentence per missing contract, not one per getter asked of it.
+  return [...new Set(perChain.flat())];
 }

@@ -2,15 +2,20 @@
  * The production deployment path, end to end, through the real `portcullis-deploy` binary on real
  * anvil chains (an L1 and two L2s with 1-second blocks), the way an operator runs it:
  *
- * - the network already has what a real one has: the tokens to bridge, the L2s' canonical
- *   bridge contracts (the devnet's OP Stack install), and a council Safe created by someone else with
- *   protocol-kit; one L2 even lacks the CREATE2 deployer. The config names them by address only;
+ * - the network already has what a real one has: the tokens to bridge, the L2s' OP Stack bridge
+ *   contracts (the real ones, installed by the devnet's `devnet/op-stack/`), and a council Safe
+ *   created by someone else with protocol-kit; one L2 even lacks the CREATE2 deployer. The
+ *   config is a production one — `kind: "op-stack"` L2s named by their L1 contracts, the
+ *   predeploys by default, a governance delay that outlasts an escape — with addresses only;
  *   the deployer's key is an encrypted key file with a password file; no guardian or owner key
  *   is given to anything;
+ * - a config whose L1 messengers are swapped between the L2s is refused before anything is
+ *   planned (the escape wiring is permanent);
  * - `plan` lists the transactions and sends none; `apply` is SIGKILLed midway (a transaction of
  *   its in flight), `check` then reports the half-done state, and a second `apply` finishes:
  *   every contract created exactly once (counted from the chains' call traces), no transaction
- *   reverted, `check` clean, the same gateway address on both L2s;
+ *   reverted, `check` clean, the same gateway address on both L2s, every gateway wired to its
+ *   L2's messenger and bridge predeploys and the EscapeHatch to each L2's L1 messenger;
  * - a limit changed through governance — a real timelocked Safe proposal with `bridge council`
  *   — is then the one difference `check` reports.
  */
@@ -23,7 +28,9 @@ import { getAddress, parseUnits, type Address, type Hash, type Hex, type PublicC
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { encryptKeystore, KDF_LIGHT } from "../../core/keystore.js";
-import { parseManifest, type ChainInfo, type Manifest } from "../../core/manifest.js";
+import { escapeHatchAbi } from "../../core/generated/abis.js";
+import { parseManifest, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
+import { OP_PREDEPLOYS } from "../../core/op-stack.js";
 import { Safe } from "../../core/safe-kit.js";
 import { Gateway } from "../../core/gateway.js";
 import { confirm } from "../../deploy/contracts.js";
@@ -38,12 +45,14 @@ import { ProcessGroup } from "../../devnet/processes.js";
 import { runBridge } from "./helpers/cli.js";
 
 const DEPLOY_BIN = resolve("node_modules/.bin/portcullis-deploy");
-const DELAY_SECONDS = 8;
+/** The escape's floor: default deadline window 10 + finalization 6 + relay allowance 4. */
+const DELAY_SECONDS = 20;
 
 let dir: string;
 let group: ProcessGroup;
 let chains: ChainInfo[];
 let configPath: string;
+let rollups: Record<string, RollupInfo>;
 let manifestPath: string;
 let keyArgs: string[];
 /** First block of each chain not yet mined when `apply` first ran: creations are counted from here. */
@@ -92,6 +101,21 @@ function deploy(args: string[], killWhen?: (stdout: string) => boolean): Promise
 
 const show = (r: Run) => `exit ${r.code} ${r.signal ?? ""}\n${r.stdout}\n${r.stderr}`;
 
+/** An OP Stack L2 as an operator names it: its L1 contracts; the L2 side is the predeploys. */
+function opStackChain(r: RollupInfo) {
+  return {
+    kind: "op-stack",
+    l1Contracts: {
+      optimismPortal: r.portal,
+      l2OutputOracle: r.l2OutputOracle,
+      systemConfig: r.systemConfig,
+      l1CrossDomainMessenger: r.l1CrossDomainMessenger,
+      l1StandardBridge: r.l1StandardBridge,
+    },
+    finalizationSeconds: r.finalizationSeconds,
+  };
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portcullis-deploy-"));
   group = new ProcessGroup(join(dir, "logs"));
@@ -117,7 +141,7 @@ beforeAll(async () => {
   const homes: Record<string, Address> = {};
   for (const t of TOKENS) homes[t.symbol] = await createTestToken(target(t.home === "l2a" ? l2a! : l2b!), t);
   // The L2s' OP Stack bridge contracts (the devnet's install, by its own key).
-  const rollups = await installDevnetOpStack(chains, {
+  rollups = await installDevnetOpStack(chains, {
     deployerKey: devKey(28),
     proposerKeys: { l2a: devKey(23), l2b: devKey(24) },
     finalizationSeconds: 6,
@@ -178,7 +202,7 @@ beforeAll(async () => {
     network: "deploy-test",
     deployer,
     l1: chain(l1!),
-    chains: [l2a!, l2b!].map((c) => ({ ...chain(c), kind: "devnet", rollup: rollups[c.name] })),
+    chains: [l2a!, l2b!].map((c) => ({ ...chain(c), ...opStackChain(rollups[c.name]!) })),
     guardians: {
       threshold: 2,
       members: [2, 3, 4].map((i, n) => ({
@@ -188,9 +212,10 @@ beforeAll(async () => {
     },
     council: { safe },
     roles: { pausers: [monitor], vetoers: [monitor] },
-    governance: { delaySeconds: DELAY_SECONDS, allowShortDelay: true },
+    governance: { delaySeconds: DELAY_SECONDS },
     largeDelaySeconds: 20,
-    deadlineWindows: { min: 5, default: 86_400, max: 2_592_000 },
+    deadlineWindows: { min: 5, default: 10, max: 2_592_000 },
+    escape: { relayAllowanceSeconds: 4 },
     limits: {
       fast: "10000",
       inbound: { capacity: "100000", perSecond: "100" },
@@ -269,6 +294,36 @@ describe("portcullis-deploy", () => {
     );
   });
 
+  it("a config whose OP Stack contracts do not belong together is refused before anything is planned", async () => {
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    const [a, b] = config.chains;
+    [a.l1Contracts.l1CrossDomainMessenger, b.l1Contracts.l1CrossDomainMessenger] = [
+      b.l1Contracts.l1CrossDomainMessenger,
+      a.l1Contracts.l1CrossDomainMessenger,
+    ];
+    const swapped = join(dir, "swapped.json");
+    writeFileSync(swapped, JSON.stringify(config, null, 2));
+    for (const command of ["plan", "check"]) {
+      const run = await deploy([command, "--config", swapped]);
+      expect(run.code, show(run)).toBe(2);
+      expect(run.stdout).toBe("");
+      const lines = run.stderr.trim().split("\n");
+      expect(lines[0]).toMatch(/^the OP Stack contracts in the config do not belong together/);
+      // Per L2: its L2 messenger names another L1 messenger, that L1 messenger another portal, and
+      // its L1 bridge another messenger.
+      expect(lines).toContain(
+        `  l2a: the L2CrossDomainMessenger ${OP_PREDEPLOYS.l2CrossDomainMessenger} names otherMessenger ` +
+          `${rollups.l2a!.l1CrossDomainMessenger} on l2a (config: ${rollups.l2b!.l1CrossDomainMessenger})`,
+      );
+      expect(lines).toContain(
+        `  l2b: the L1CrossDomainMessenger ${rollups.l2a!.l1CrossDomainMessenger} names portal ${rollups.l2a!.portal} on l1 (config: ${rollups.l2b!.portal})`,
+      );
+      expect(lines.filter((l) => l.startsWith("  l2a: ")).length, run.stderr).toBe(3);
+      expect(lines.filter((l) => l.startsWith("  l2b: ")).length, run.stderr).toBe(3);
+      expect(lines.length, run.stderr).toBe(7);
+    }
+  });
+
   it("apply killed midway, re-run: nothing created twice, nothing reverted, no drift", async () => {
     const json = await deploy(["plan", "--config", configPath, "--json"]);
     const planned = JSON.parse(json.stdout) as {
@@ -323,6 +378,26 @@ describe("portcullis-deploy", () => {
     expect(a!.gateway).toBe(b!.gateway);
     expect(a!.governance!.timelock).toBe(b!.governance!.timelock);
     expect(manifest.devKeys).toBeUndefined();
+    // The escape wiring, on the real OP Stack contracts: each gateway to its L2's predeploys,
+    // the EscapeHatch to each L2's L1 messenger; the manifest's rollup sections for `bridge escape`.
+    expect(manifest.escape).toBeDefined();
+    for (const c of [a!, b!]) {
+      const r = rollups[c.name]!;
+      expect(await new Gateway(c.gateway!, client(c.name)).escapeConfig()).toEqual({
+        messenger: OP_PREDEPLOYS.l2CrossDomainMessenger,
+        escapeHatch: manifest.escape!.escapeHatch,
+        tokenBridge: OP_PREDEPLOYS.l2StandardBridge,
+      });
+      expect(
+        await client("l1").readContract({
+          address: manifest.escape!.escapeHatch,
+          abi: escapeHatchAbi,
+          functionName: "chain",
+          args: [BigInt(c.chainId)],
+        }),
+      ).toEqual([r.l1CrossDomainMessenger, c.gateway]);
+      expect(c.rollup).toEqual({ ...r, l1DeployBlock: manifest.escape!.l1DeployBlock });
+    }
     const beta = manifest.tokens.find((t) => t.symbol === "BETA")!;
     expect(beta.addresses["901"]).not.toBe(beta.homeToken);
   });

@@ -168,6 +168,16 @@ describe("deploy config", () => {
     ]);
   });
 
+  it("test_parse_sharedL1Messenger_reverts: the EscapeHatch tells L2s apart by their L1 messenger", () => {
+    expect(
+      problems(
+        edit((c) => {
+          c.chains[1].l1Contracts.l1CrossDomainMessenger = c.chains[0].l1Contracts.l1CrossDomainMessenger;
+        }),
+      ),
+    ).toEqual(["chains.1.l1Contracts.l1CrossDomainMessenger: also op's: every L2 has its own L1 messenger"]);
+  });
+
   it("test_parse_sameHomeAddressTwice_reverts: the token identity is the home address", () => {
     expect(
       problems(
