@@ -18,6 +18,7 @@ import {
   l1StandardBridgeAbi,
   l2CrossDomainMessengerAbi,
   l2StandardBridgeAbi,
+  l2ToL1MessagePasserAbi,
   optimismPortalAbi,
 } from "../core/generated/abis.js";
 import type { DeployConfig, L2Config } from "./config.js";
@@ -97,6 +98,7 @@ export interface OpStackContracts {
   l1StandardBridge: Address;
   l2CrossDomainMessenger: Address;
   l2StandardBridge: Address;
+  l2ToL1MessagePasser: Address;
 }
 
 /** The OP Stack contracts a chain's config names (none for a devnet L2 without them). */
@@ -112,6 +114,7 @@ export function opStackContractsOf(chain: L2Config): OpStackContracts | undefine
       l1StandardBridge: r.l1StandardBridge,
       l2CrossDomainMessenger: OP_PREDEPLOYS.l2CrossDomainMessenger,
       l2StandardBridge: OP_PREDEPLOYS.l2StandardBridge,
+      l2ToL1MessagePasser: OP_PREDEPLOYS.l2ToL1MessagePasser,
     };
   }
   const l1 = chain.l1Contracts;
@@ -123,6 +126,7 @@ export function opStackContractsOf(chain: L2Config): OpStackContracts | undefine
     l1StandardBridge: l1.l1StandardBridge,
     l2CrossDomainMessenger: chain.l2Contracts.l2CrossDomainMessenger,
     l2StandardBridge: chain.l2Contracts.l2StandardBridge,
+    l2ToL1MessagePasser: chain.l2Contracts.l2ToL1MessagePasser,
   };
 }
 
@@ -137,7 +141,8 @@ export class EscapeContractsError extends Error {
  * so a messenger of the wrong chain, a swapped bridge or a typo must stop the deployment, not
  * become part of it. Checked: each messenger and standard bridge names its counterpart on the
  * other side, the L1 messenger its portal, the bridges their messengers, and the portal its
- * `SystemConfig` and (permissioned-output chains) its `L2OutputOracle`. A fault-proof chain's
+ * `SystemConfig` and (permissioned-output chains) its `L2OutputOracle`; the `L2ToL1MessagePasser`
+ * answers as one (withdrawal proofs are against its storage). A fault-proof chain's
  * `DisputeGameFactory` is not read: nothing Portcullis deploys uses it.
  */
 export async function opStackContractProblems(
@@ -150,63 +155,64 @@ export async function opStackContractProblems(
       if (!c) return [];
       const l2 = clients.l2[chain.name]!;
       const where = { [config.l1.name]: clients.l1, [chain.name]: l2 };
-      /** `name` at `address` on `on` must answer `fn()` with `want`. */
-      const expect = async (on: string, name: string, address: Address, abi: Abi, fn: string, want: Address) => {
+      /** `fn()` of the `name` at `address` on chain `on`, or why it cannot be read. */
+      const read = async (on: string, name: string, address: Address, abi: Abi, fn: string) => {
         const client = where[on]!;
-        let got: Address;
         try {
-          got = getAddress((await client.readContract({ address, abi, functionName: fn })) as Address);
+          return { value: await client.readContract({ address, abi, functionName: fn }) };
         } catch {
           const code = await client.getCode({ address }).catch(() => undefined);
-          return !code || code === "0x"
-            ? `${chain.name}: the ${name} ${address} has no code on ${on}`
-            : `${chain.name}: the ${name} ${address} on ${on} does not answer ${fn}() (not an OP Stack ${name}?)`;
+          return {
+            problem:
+              !code || code === "0x"
+                ? `${chain.name}: the ${name} ${address} has no code on ${on}`
+                : `${chain.name}: the ${name} ${address} on ${on} does not answer ${fn}() (not an OP Stack ${name}?)`,
+          };
         }
+      };
+      /** …which must be `want`. */
+      const expect = async (on: string, name: string, address: Address, abi: Abi, fn: string, want: Address) => {
+        const r = await read(on, name, address, abi, fn);
+        if ("problem" in r) return r.problem;
+        const got = getAddress(r.value as Address);
         return got === getAddress(want)
           ? undefined
           : `${chain.name}: the ${name} ${address} names ${fn} ${got} on ${on} (config: ${want})`;
       };
-      const l1 = config.l1.name;
-      const checks = [
-        expect(
-          chain.name,
+      const [l1, l2n] = [config.l1.name, chain.name];
+      // [chain, contract, its address, its ABI, getter, the address the getter must return]
+      const links: [string, string, Address, Abi, string, Address][] = [
+        [
+          l2n,
           "L2CrossDomainMessenger",
           c.l2CrossDomainMessenger,
           l2CrossDomainMessengerAbi,
           "otherMessenger",
           c.l1CrossDomainMessenger,
-        ),
-        expect(
-          chain.name,
-          "L2StandardBridge",
-          c.l2StandardBridge,
-          l2StandardBridgeAbi,
-          "messenger",
-          c.l2CrossDomainMessenger,
-        ),
-        expect(
-          chain.name,
-          "L2StandardBridge",
-          c.l2StandardBridge,
-          l2StandardBridgeAbi,
-          "otherBridge",
-          c.l1StandardBridge,
-        ),
-        expect(
+        ],
+        [l2n, "L2StandardBridge", c.l2StandardBridge, l2StandardBridgeAbi, "messenger", c.l2CrossDomainMessenger],
+        [l2n, "L2StandardBridge", c.l2StandardBridge, l2StandardBridgeAbi, "otherBridge", c.l1StandardBridge],
+        [
           l1,
           "L1CrossDomainMessenger",
           c.l1CrossDomainMessenger,
           l1CrossDomainMessengerAbi,
           "otherMessenger",
           c.l2CrossDomainMessenger,
+        ],
+        [l1, "L1CrossDomainMessenger", c.l1CrossDomainMessenger, l1CrossDomainMessengerAbi, "portal", c.portal],
+        [l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "messenger", c.l1CrossDomainMessenger],
+        [l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "otherBridge", c.l2StandardBridge],
+        [l1, "OptimismPortal", c.portal, optimismPortalAbi, "systemConfig", c.systemConfig],
+      ];
+      if (c.l2OutputOracle)
+        links.push([l1, "OptimismPortal", c.portal, optimismPortalAbi, "l2Oracle", c.l2OutputOracle]);
+      const checks = [
+        ...links.map((link) => expect(...link)),
+        // The escape's withdrawal proofs are against this contract's storage: it must be one.
+        read(l2n, "L2ToL1MessagePasser", c.l2ToL1MessagePasser, l2ToL1MessagePasserAbi, "messageNonce").then((r) =>
+          "problem" in r ? r.problem : undefined,
         ),
-        expect(l1, "L1CrossDomainMessenger", c.l1CrossDomainMessenger, l1CrossDomainMessengerAbi, "portal", c.portal),
-        expect(l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "messenger", c.l1CrossDomainMessenger),
-        expect(l1, "L1StandardBridge", c.l1StandardBridge, l1StandardBridgeAbi, "otherBridge", c.l2StandardBridge),
-        expect(l1, "OptimismPortal", c.portal, optimismPortalAbi, "systemConfig", c.systemConfig),
-        ...(c.l2OutputOracle
-          ? [expect(l1, "OptimismPortal", c.portal, optimismPortalAbi, "l2Oracle", c.l2OutputOracle)]
-          : []),
       ];
       return (await Promise.all(checks)).filter((p) => p !== undefined);
     }),
