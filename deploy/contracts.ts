@@ -187,12 +187,6 @@ export interface BridgeTokenSpec {
   home: string;
   /** Limits set on every gateway. */
   limits: TokenLimits;
-  /**
-   * Deploys the home token on the home chain (one deployment: see the nonce note in
-   * `deployBridgeContracts`). Default: a `TestToken`. The devnet passes a canonical L2 token of
-   * an L1 token here, so the escape hatch's "refund on L1" ends in real L1 tokens.
-   */
-  deployHome?: () => Promise<Address>;
 }
 
 export interface BridgeContractsParams {
@@ -258,11 +252,9 @@ export async function deployBridgeContracts(
   // is the home-chain address alone, and gateways refuse a second token with the same identity.
   // (A BridgedToken may still land at its own home token's address elsewhere; that is fine.)
   const tokens: BridgeContracts["tokens"] = [];
-  for (const { symbol, name, decimals, home: homeName, deployHome } of params.tokens) {
+  for (const { symbol, name, decimals, home: homeName } of params.tokens) {
     const home = byName.get(homeName)!;
-    const homeToken = deployHome
-      ? await deployHome()
-      : await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
+    const homeToken = await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
     const clash = tokens.find((t) => t.homeToken === homeToken);
     if (clash) throw new Error(`token ${symbol}: home address ${homeToken} is already ${clash.symbol}'s identity`);
     const token = {

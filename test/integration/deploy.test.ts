@@ -203,6 +203,7 @@ beforeAll(async () => {
     deployer,
     l1: chain(l1!),
     chains: [l2a!, l2b!].map((c) => ({ ...chain(c), ...opStackChain(rollups[c.name]!) })),
+    // Guardian URLs are only recorded in the manifest: nothing here listens on or dials them.
     guardians: {
       threshold: 2,
       members: [2, 3, 4].map((i, n) => ({
