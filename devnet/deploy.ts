@@ -97,7 +97,13 @@ export async function deployDevnet(input: DevnetDeployInput): Promise<Manifest> 
   // The deployment itself: the production path with the devnet's config.
   const config = parseDeployConfig(devnetConfig(input, homes), "the devnet's deploy config");
   writeFileSync(join(input.dir, "deploy.json"), `${JSON.stringify(config, null, 2)}\n`);
-  const { manifest } = await apply(config, deployer, { log: input.log });
+  const { manifest, remaining } = await apply(config, deployer, { log: input.log });
+  // A fresh devnet matches its config exactly: what `portcullis-deploy check` on it reports.
+  if (remaining.length) {
+    throw new Error(
+      `the devnet's deployment differs from its config:\n  ${remaining.map((f) => `${f.chain}: ${f.text}`).join("\n  ")}`,
+    );
+  }
 
   // After: faucet balances of every home token for the dev users.
   const users = input.userKeys.map(address);
