@@ -56,7 +56,8 @@ export const attestRefusalSchema = z.object({
 });
 export type AttestRefusal = z.infer<typeof attestRefusalSchema>;
 
-export type MessageState = "unconfirmed" | "awaiting-approval" | "signable" | "rejected";
+export const messageStates = ["unconfirmed", "awaiting-approval", "signable", "rejected"] as const;
+export type MessageState = (typeof messageStates)[number];
 
 export interface MessageView {
   msgId: Hex;
@@ -91,8 +92,9 @@ export async function requestAttestation(
   guardianUrl: string,
   request: AttestRequest,
   timeoutMs = 5_000,
+  fetchFn: typeof fetch = fetch,
 ): Promise<AttestResponse> {
-  const res = await fetch(`${guardianUrl}/v1/attest`, {
+  const res = await fetchFn(`${guardianUrl}/v1/attest`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
@@ -102,4 +104,29 @@ export async function requestAttestation(
   if (res.status === 409) throw new GuardianRefusedError(guardianUrl, attestRefusalSchema.parse(body));
   if (!res.ok) throw new Error(`guardian ${guardianUrl}: HTTP ${res.status}: ${JSON.stringify(body)}`);
   return attestResponseSchema.parse(body);
+}
+
+/** What GET /v1/messages/:msgId answers, as clients need it (the message itself is not checked here). */
+export const messageStateSchema = z.object({
+  msgId: hex32,
+  state: z.enum(messageStates),
+  reason: z.string().optional(),
+});
+
+/**
+ * Client side of GET /v1/messages/:msgId: the guardian's view of one message, `unknown` when it
+ * has never seen it (404). Throws on anything else (down, timed out, an invalid answer).
+ */
+export async function fetchMessageState(
+  guardianUrl: string,
+  msgId: Hex,
+  timeoutMs = 5_000,
+  fetchFn: typeof fetch = fetch,
+): Promise<{ state: MessageState | "unknown"; reason?: string }> {
+  const res = await fetchFn(`${guardianUrl}/v1/messages/${msgId}`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (res.status === 404) return { state: "unknown" };
+  const body: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`guardian ${guardianUrl}: HTTP ${res.status}: ${JSON.stringify(body)}`);
+  const view = messageStateSchema.parse(body);
+  return { state: view.state, reason: view.reason };
 }

@@ -8,7 +8,7 @@
  */
 import { isAddressEqual, type Address } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import type { GuardianEndpoint, GuardianSetView } from "./attest.js";
+import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 
 /** The guardian set a destination accepts now. */

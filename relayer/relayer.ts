@@ -10,7 +10,7 @@ import type { LocalAccount } from "viem";
 import { guardianDirectory, type Manifest } from "../core/manifest.js";
 import { sleep, untilAborted } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { RequestAttestation } from "./attest.js";
+import type { RequestAttestation } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";
