@@ -1,13 +1,21 @@
 /**
- * The Portcullis client: everything a user-side tool needs — check a transfer against the
- * chains before anything is signed, send it (approve, then `send`), find a message by id or by
- * transaction, follow it through attestation, delivery and execution, and read balances. The
- * `bridge` CLI, the devnet demo (`scripts/devnet.ts`) and the relay benchmark use this module,
- * so what the demo shows is what a user runs. Gateway reads go through `core/gateway.ts`.
+ * `BridgeClient`: a Portcullis deployment (its manifest) as a user-side program sees it. The
+ * transfer flow follows the shape integrators know (Wormhole's validate → quote → initiate →
+ * track, Across' quote → execute with progress, Hyperlane's WarpCore):
+ *
+ *   validateTransfer(request)          problems keyed by field, in plain words ({} when fine)
+ *   quote(request)                     limits, fast or delayed (and why), deadline, fee, ETA
+ *   buildTransfer(request)             unsigned transactions (approve + send) for any wallet
+ *   sendTransfer(request, wallet)      signs them with a viem WalletClient, returns the message
+ *   track(msgIdOrTxHash)               async iterable of updates: stage, reason, ETA
+ *   relay(msgIdOrTxHash, wallet)       delivers your own message with the guardians' signatures
+ *
+ * It never holds a private key: signing is the wallet's. Reads go to each chain's RPC URL from
+ * the manifest (or the clients the caller injects), gateway reads through `core/gateway.ts`,
+ * guardian questions through `core/guardian-api.ts`.
  */
 import {
   BaseError,
-  ContractFunctionRevertedError,
   erc20Abi,
   HttpRequestError,
   isAddressEqual,
@@ -15,132 +23,112 @@ import {
   type Address,
   type Hex,
   type PublicClient,
+  type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { publicClientFor, walletClientFor, type ChainWallet } from "../core/chains.js";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { Gateway, type MessageEventName, type MessageStatusName } from "../core/gateway.js";
-import type { MessageState, MessageView } from "../core/guardian-api.js";
+import { publicClientFor } from "../core/chains.js";
+import { Gateway } from "../core/gateway.js";
+import { fetchMessageState } from "../core/guardian-api.js";
 import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
-import { guardianDirectory, tokenByHome, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
+import {
+  gatewayChains,
+  guardianDirectory,
+  tokenByHome,
+  type ChainInfo,
+  type GatewayChain,
+  type Manifest,
+  type TokenInfo,
+} from "../core/manifest.js";
 import type { Message } from "../core/message.js";
-import { formatTokens } from "./amount.js";
-import { BridgeInputError, ChainUnreachableError } from "./errors.js";
-import { resolveTransfer, type GatewayChain, type ResolvedTransfer, type TransferInput } from "./input.js";
+import {
+  AmbiguousMessageError,
+  ChainUnreachableError,
+  InvalidInputError,
+  MessageNotFoundError,
+  StaleManifestError,
+} from "./errors.js";
+import { resolveChain, type TransferRequest } from "./input.js";
+import { buildRelay, relay, type RelayResult } from "./relay.js";
+import { RELAY_ALLOWANCE_SECONDS, type Attestations } from "./status.js";
+import { MessageTracker, tallyAttestations, updateKey, type Observation, type SentRecord } from "./tracker.js";
+import {
+  buildTransfer,
+  quote,
+  sendTransfer,
+  validateTransfer,
+  type BuiltTransfer,
+  type Quote,
+  type SendOptions,
+  type UnsignedTransaction,
+} from "./transfer.js";
+import type { TransferProblems } from "./errors.js";
 
-export interface BridgeSdkOptions {
-  /** Builds the client of a chain (tests inject their own); default: `publicClientFor`. */
+export interface BridgeClientOptions {
+  /** Builds the read client of a chain (tests and apps inject their own); default `publicClientFor`. */
   publicClient?: (chain: ChainInfo) => PublicClient;
-  /** HTTP client for the guardian API (default: global fetch). */
+  /** HTTP for the guardian API (default: the global fetch). */
   fetch?: typeof fetch;
-  /** Time a guardian has to answer GET /v1/messages/:msgId. */
+  /** Time a guardian has to answer one request. */
   guardianTimeoutMs?: number;
+  /** Seconds from "guardians can sign" to "delivered", for ETAs (default `RELAY_ALLOWANCE_SECONDS`). */
+  relaySeconds?: number;
 }
 
-/** A transfer that passed every check and can be sent. */
-export interface PreparedTransfer extends ResolvedTransfer {
-  sender: Address;
-  recipient: Address;
-  /** True when the source gateway locks the token (an ERC-20 allowance is needed). */
-  sourceIsHome: boolean;
-  allowance: bigint;
-  /** Things the user should know before sending (e.g. the transfer will be delayed). */
-  notices: string[];
-}
-
-/** A `MessageSent` found on its source chain. */
-export interface SentRecord {
-  msgId: Hex;
-  message: Message;
-  source: GatewayChain;
-  dest: GatewayChain;
-  token: TokenInfo | undefined;
-  txHash: Hex;
-  blockNumber: bigint;
-  /** Block timestamp, unix seconds. */
-  timestamp: number;
-}
-
-/** Where a gateway event happened. */
-export interface EventRef {
-  blockNumber: bigint;
-  txHash: Hex;
-  /** Block timestamp, unix seconds. */
-  timestamp: number;
-}
-
-export type Stage = "sent" | "attested" | "delivered" | "executed" | "vetoed" | "cancelled";
-export const FINAL_STAGES: readonly Stage[] = ["executed", "vetoed", "cancelled"];
-
-export interface Attestations {
-  /** Guardians that consider the message signable. */
-  signable: number;
-  threshold: number;
-  guardians: number;
-  /** Guardians waiting for their operator's approval (large transfers). */
-  awaitingApproval: number;
-  /** Guardians that saw the message but wait for the confirmation depth. */
-  unconfirmed: number;
-  /** Guardians that have not seen it yet (404). */
-  unknown: number;
-  /** Guardians that did not answer. */
-  unreachable: number;
-  /** Reasons of guardians that refused it for good. */
-  rejected: string[];
-}
-
-/** Why a transfer is not moving right now. */
-export type Waiting =
-  | { kind: "attestations"; attestations: Attestations }
-  | { kind: "delivery"; thenDelayed?: "large-transfer" | "rate-limit"; delaySeconds: number }
-  | { kind: "rate-limit"; available: bigint; delaySeconds: number }
-  | { kind: "large-transfer"; executableAt: number }
-  | { kind: "rate-limited"; executableAt: number }
-  | { kind: "execution"; executableAt: number }
-  | { kind: "paused"; chain: string }
-  | { kind: "expired"; deadline: number }
-  | { kind: "unreachable"; what: string };
-
-export interface TransferState {
-  sent: SentRecord;
-  stage: Stage;
-  /** Polled from the guardians until the message is delivered. */
-  attestations?: Attestations;
-  delivered?: EventRef;
-  executed?: EventRef;
-  vetoed?: EventRef;
-  /** Set when the destination queued the message instead of executing it at once. */
-  queued?: { executableAt: number; reason: "large-transfer" | "rate-limit" };
-  waiting?: Waiting;
-  /** Local wall-clock (ms) at which this client first observed each stage. */
-  observedAt: Partial<Record<Stage, number>>;
+export interface TrackOptions {
+  /** Stops the iteration (it then ends without an error). */
+  signal?: AbortSignal;
+  /** Between polls; default 1000 ms. */
+  intervalMs?: number;
+  /** Ends the iteration after this long even if the transfer is not final. */
+  timeoutMs?: number;
+  /** Yield every poll, not only when the stage or the reason changes. */
+  everyPoll?: boolean;
 }
 
 export interface Balances {
   address: Address;
   chains: { chain: GatewayChain; eth: bigint; tokens: { token: TokenInfo; address: Address; balance: bigint }[] }[];
   /** Per token: locked in its home gateway, and the bridged supply minted on every other chain. */
-  supply: { token: TokenInfo; home: ChainInfo; locked: bigint; minted: { chain: ChainInfo; amount: bigint }[] }[];
+  supply: { token: TokenInfo; home: GatewayChain; locked: bigint; minted: { chain: GatewayChain; amount: bigint }[] }[];
 }
 
-export class BridgeSdk {
+/** The guardian set a destination gateway verifies with now, with each member's URL ("" when unlisted). */
+export interface GuardianEndpoints {
+  index: number;
+  threshold: number;
+  guardians: { address: Address; url: string }[];
+}
+
+export class BridgeClient {
+  readonly fetch: typeof fetch;
+  readonly guardianTimeoutMs: number;
+  readonly relaySeconds: number;
+  private readonly makeClient: (chain: ChainInfo) => PublicClient;
   private readonly clients = new Map<number, PublicClient>();
   private readonly gateways = new Map<number, Gateway>();
-  private readonly makeClient: (chain: ChainInfo) => PublicClient;
-  private readonly fetch: typeof fetch;
-  private readonly guardianTimeoutMs: number;
+  private readonly blockTimes = new Map<number, Promise<number>>();
 
   constructor(
     readonly manifest: Manifest,
-    options: BridgeSdkOptions = {},
+    options: BridgeClientOptions = {},
   ) {
     this.makeClient = options.publicClient ?? ((chain) => publicClientFor(chain));
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.guardianTimeoutMs = options.guardianTimeoutMs ?? 2_000;
+    this.relaySeconds = options.relaySeconds ?? RELAY_ALLOWANCE_SECONDS;
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Chains
+  // ---------------------------------------------------------------------------------------------
+
+  /** The L2s: every chain with a gateway. */
   get gatewayChains(): GatewayChain[] {
-    return this.manifest.chains.filter((c): c is GatewayChain => c.gateway !== undefined);
+    return gatewayChains(this.manifest);
+  }
+
+  /** A chain with a gateway, by name or chain id. */
+  chain(nameOrId: string | number | bigint): GatewayChain {
+    return resolveChain(this.manifest, typeof nameOrId === "bigint" ? Number(nameOrId) : nameOrId);
   }
 
   client(chain: ChainInfo): PublicClient {
@@ -152,7 +140,7 @@ export class BridgeSdk {
     return client;
   }
 
-  /** The typed gateway of an L2 (one per chain, sharing `client(chain)`). */
+  /** The typed gateway of an L2 (one per chain, over `client(chain)`). */
   gateway(chain: GatewayChain): Gateway {
     let gateway = this.gateways.get(chain.chainId);
     if (!gateway) {
@@ -162,191 +150,90 @@ export class BridgeSdk {
     return gateway;
   }
 
-  wallet(chain: ChainInfo, key: Hex): ChainWallet {
-    return walletClientFor(chain, privateKeyToAccount(key));
-  }
-
-  gatewayChain(chainId: number | bigint): GatewayChain {
-    const chain = this.gatewayChains.find((c) => c.chainId === Number(chainId));
-    if (!chain) throw new BridgeInputError(`chain ${chainId} has no gateway in this manifest.`);
-    return chain;
+  /** Runs reads against `chain`, turning "the node is not there" into `ChainUnreachableError`. */
+  async read<T>(chain: ChainInfo, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (isUnreachable(e)) throw new ChainUnreachableError(chain.name, chain.rpcUrl, { cause: e });
+      throw e;
+    }
   }
 
   /**
-   * Checks that the chains answer with the manifest's chain ids and that the gateway exists, so a
-   * stale manifest (devnet restarted) is reported as such rather than as a confusing revert.
+   * Checks that the chain answers with the manifest's chain id and that the gateway exists, so a
+   * stale manifest (a restarted devnet) is reported as such rather than as a confusing revert.
    */
   async checkReachable(chain: GatewayChain): Promise<void> {
     const client = this.client(chain);
-    const [chainId, code] = await onChain(chain, () =>
+    const [chainId, code] = await this.read(chain, () =>
       Promise.all([client.getChainId(), client.getCode({ address: chain.gateway })]),
     );
     if (chainId !== chain.chainId) {
-      throw new BridgeInputError(
-        `${chain.rpcUrl} reports chain id ${chainId} but the manifest says ${chain.name} is ${chain.chainId}; is the manifest stale?`,
+      throw new StaleManifestError(
+        `${chain.rpcUrl} reports chain id ${chainId} but the manifest says ${chain.name} is ${chain.chainId}; the manifest is stale.`,
       );
     }
     if (code === undefined || code === "0x") {
-      throw new BridgeInputError(
-        `there is no gateway at ${chain.gateway} on ${chain.name}; the manifest is stale (restart the devnet or set MANIFEST).`,
-      );
+      throw new StaleManifestError(`there is no gateway at ${chain.gateway} on ${chain.name}; the manifest is stale.`);
     }
+  }
+
+  /** The chain's recent block time in seconds (measured over its last blocks; 2 s when too young). */
+  blockTimeSeconds(chain: ChainInfo): Promise<number> {
+    let time = this.blockTimes.get(chain.chainId);
+    if (!time) {
+      time = this.measureBlockTime(chain);
+      time.catch(() => this.blockTimes.delete(chain.chainId));
+      this.blockTimes.set(chain.chainId, time);
+    }
+    return time;
+  }
+
+  private async measureBlockTime(chain: ChainInfo): Promise<number> {
+    const client = this.client(chain);
+    const latest = await this.read(chain, () => client.getBlock({ blockTag: "latest" }));
+    const span = latest.number < 20n ? latest.number : 20n;
+    if (span === 0n) return 2;
+    const earlier = await this.read(chain, () => client.getBlock({ blockNumber: latest.number - span }));
+    return Math.max(1, Number(latest.timestamp - earlier.timestamp) / Number(span));
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Sending
+  // Transfers (transfer.ts)
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Validates a transfer completely, offline first (`resolveTransfer`) and then against both
-   * chains, and returns what `sendTransfer` needs. Throws `BridgeInputError` (one sentence) on
-   * anything that would make the transfer fail or get stuck; sends nothing.
+   * Everything that would make the transfer fail or get stuck, keyed by field, each one sentence
+   * in plain words; `{}` when it can be sent. Checks the request offline, then against both
+   * chains (reachable, paused, routes, registration, balance, gas money, outbound limit, deadline
+   * window). Sends nothing.
    */
-  async prepareTransfer(sender: Address, input: TransferInput): Promise<PreparedTransfer> {
-    const resolved = resolveTransfer(this.manifest, input);
-    const { from, to, token, sourceToken, amount } = resolved;
-    const recipient = resolved.recipient ?? sender;
-    await Promise.all([this.checkReachable(from), this.checkReachable(to)]);
-    const src = this.client(from);
-    const srcGateway = this.gateway(from);
-    const dstGateway = this.gateway(to);
-
-    const [srcPaused, srcRoute, local, outbound, balance, eth] = await onChain(from, () =>
-      Promise.all([
-        srcGateway.paused(),
-        srcGateway.route(to.chainId),
-        srcGateway.localToken(sourceToken),
-        srcGateway.availableRateLimit(token.homeToken, "outbound"),
-        src.readContract({ address: sourceToken, abi: erc20Abi, functionName: "balanceOf", args: [sender] }),
-        src.getBalance({ address: sender }),
-      ]),
-    );
-    const [dstPaused, dstRoute, inbound, inboundRoom, largeDelay] = await onChain(to, () =>
-      Promise.all([
-        dstGateway.paused(),
-        dstGateway.route(from.chainId),
-        dstGateway.inboundToken(token.homeToken),
-        dstGateway.availableRateLimit(token.homeToken, "inbound"),
-        dstGateway.largeDelay(),
-      ]),
-    );
-
-    const tokens = (v: bigint) => formatTokens(v, token.decimals, token.symbol);
-    const route = `${from.name} → ${to.name}`;
-    if (srcPaused)
-      throw new BridgeInputError(`the ${from.name} gateway is paused, so nothing can be sent from it now.`);
-    if (dstPaused) {
-      throw new BridgeInputError(`the ${to.name} gateway is paused, so a transfer to it could not be delivered now.`);
-    }
-    if (!srcRoute.enabled || !isAddressEqual(srcRoute.gateway, to.gateway)) {
-      throw new BridgeInputError(`the route ${route} is disabled on ${from.name}.`);
-    }
-    if (!dstRoute.enabled || !isAddressEqual(dstRoute.gateway, from.gateway)) {
-      throw new BridgeInputError(
-        `the route ${route} is disabled on ${to.name}, so the transfer could not be delivered.`,
-      );
-    }
-    if (!isAddressEqual(local.homeToken, token.homeToken)) {
-      throw new BridgeInputError(`${token.symbol} is not registered on the ${from.name} gateway.`);
-    }
-    if (!inbound.registered) {
-      throw new BridgeInputError(`${token.symbol} is not registered on the ${to.name} gateway.`);
-    }
-    if (amount > balance) {
-      throw new BridgeInputError(
-        `amount ${tokens(amount)} exceeds the balance of ${sender} on ${from.name} (${tokens(balance)}).`,
-      );
-    }
-    if (eth === 0n) throw new BridgeInputError(`${sender} has no ETH on ${from.name} to pay for gas.`);
-    if (amount > outbound) {
-      throw new BridgeInputError(
-        `the ${from.name} outbound rate limit has room for ${tokens(outbound)} now; send less or wait for it to refill.`,
-      );
-    }
-
-    const allowance = local.isHome
-      ? await onChain(from, () =>
-          src.readContract({
-            address: sourceToken,
-            abi: erc20Abi,
-            functionName: "allowance",
-            args: [sender, from.gateway],
-          }),
-        )
-      : 0n;
-    const notices: string[] = [];
-    if (amount > inbound.fastLimit) {
-      notices.push(
-        `${tokens(amount)} is above the fast limit of ${tokens(inbound.fastLimit)} on ${to.name}: after delivery it waits the large-transfer delay (${largeDelay} s).`,
-      );
-    } else if (amount > inboundRoom) {
-      notices.push(
-        `the ${to.name} inbound rate limit has room for ${tokens(inboundRoom)} now: after delivery the transfer waits the large-transfer delay (${largeDelay} s).`,
-      );
-    }
-    return { ...resolved, sender, recipient, sourceIsHome: local.isHome, allowance, notices };
-  }
-
-  /** The `send` call of a prepared transfer (benchmarks sign it themselves). */
-  /** The `send` call of a transfer; `deadline` 0 lets the gateway apply its default window. */
-  sendCall(t: Pick<PreparedTransfer, "from" | "to" | "sourceToken" | "recipient" | "amount">, deadline = 0n) {
-    return {
-      address: t.from.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "send" as const,
-      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient, t.amount, deadline] as const,
-    };
+  validateTransfer(request: TransferRequest): Promise<TransferProblems> {
+    return validateTransfer(this, request);
   }
 
   /**
-   * Sends a prepared transfer: approves the gateway first when a home token's allowance is short
-   * (bridged tokens are burned without one), simulates `send` so a revert is explained before
-   * anything is spent on it, sends, and returns the `MessageSent` from the receipt.
+   * What the transfer will do: limits, whether it executes on delivery or waits (and why), its
+   * deadline, the fee, the approval it needs and an estimate of how long it takes. Throws
+   * `InvalidTransferError` (with `problems`) when `validateTransfer` would report any; without
+   * a sender only the balance and allowance are left out.
    */
-  async sendTransfer(
-    wallet: ChainWallet,
-    t: PreparedTransfer,
-    hooks: {
-      onApproval?: (hash: Hex) => void;
-      onSubmitted?: (hash: Hex) => void;
-      /** Unix seconds after which the message can no longer be delivered (and can be escaped). */
-      deadline?: bigint;
-    } = {},
-  ): Promise<SentRecord> {
-    const client = this.client(t.from);
-    if (t.sourceIsHome && t.allowance < t.amount) {
-      const hash = await wallet.writeContract({
-        address: t.sourceToken,
-        abi: erc20Abi,
-        functionName: "approve",
-        args: [t.from.gateway, t.amount],
-      });
-      hooks.onApproval?.(hash);
-      const receipt = await client.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`approval ${hash} reverted`);
-    }
-    let request;
-    try {
-      ({ request } = await client.simulateContract({ account: wallet.account, ...this.sendCall(t, hooks.deadline) }));
-    } catch (e) {
-      throw explainRevert(e, t.from.name) ?? e;
-    }
-    const hash = await wallet.writeContract(request);
-    hooks.onSubmitted?.(hash);
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`send transaction ${hash} reverted`);
-    const [sent] = decodeMessagesSent(receipt.logs, t.from.gateway);
-    if (!sent) throw new Error(`send transaction ${hash} emitted no MessageSent`);
-    const block = await client.getBlock({ blockNumber: receipt.blockNumber });
-    return {
-      ...sent,
-      source: t.from,
-      dest: t.to,
-      token: t.token,
-      txHash: hash,
-      blockNumber: receipt.blockNumber,
-      timestamp: Number(block.timestamp),
-    };
+  quote(request: TransferRequest): Promise<Quote> {
+    return quote(this, request);
+  }
+
+  /** The unsigned transactions (approve when the allowance is short, then send) for any wallet. */
+  buildTransfer(request: TransferRequest): Promise<BuiltTransfer> {
+    return buildTransfer(this, request);
+  }
+
+  /**
+   * Signs and sends the transfer with `wallet` (on the source chain; the sender is the wallet's
+   * account), waiting for each transaction, and returns the message it sent.
+   */
+  sendTransfer(request: TransferRequest, wallet: WalletClient, options?: SendOptions): Promise<SentRecord> {
+    return sendTransfer(this, request, wallet, options);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -354,49 +241,65 @@ export class BridgeSdk {
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Finds messages by message id or by the hash of the transaction that sent them (a 32-byte
-   * value could be either): the receipt's `MessageSent` logs on any L2, else the `MessageSent`
-   * log with that id on any gateway. Returns [] when neither exists.
+   * Messages by message id or by the hash of the transaction that sent them (a 32-byte value
+   * could be either): the receipt's `MessageSent` logs on any L2, else the `MessageSent` with
+   * that id on any gateway. [] when neither exists.
    */
-  async findMessages(idOrTxHash: Hex): Promise<SentRecord[]> {
+  async findMessages(msgIdOrTxHash: Hex): Promise<SentRecord[]> {
+    const ref = parseMessageRef(msgIdOrTxHash);
     const chains = this.gatewayChains;
-    const byTx = await Promise.all(chains.map((chain) => this.messagesOfTransaction(chain, idOrTxHash)));
-    const fromTx = byTx.flat();
-    if (fromTx.length > 0) return fromTx;
-    const byId = await Promise.all(chains.map((chain) => this.messageById(chain, idOrTxHash)));
+    const byTx = (await Promise.all(chains.map((chain) => this.messagesOfTransaction(chain, ref)))).flat();
+    if (byTx.length > 0) return byTx;
+    const byId = await Promise.all(chains.map((chain) => this.messageById(chain, ref)));
     return byId.filter((r): r is SentRecord => r !== undefined);
+  }
+
+  /** The one message `msgIdOrTxHash` names; throws `MessageNotFoundError` or `AmbiguousMessageError`. */
+  async findMessage(msgIdOrTxHash: Hex): Promise<SentRecord> {
+    const records = await this.findMessages(msgIdOrTxHash);
+    if (records.length === 0)
+      throw new MessageNotFoundError(
+        msgIdOrTxHash,
+        this.gatewayChains.map((c) => c.name),
+      );
+    if (records.length > 1)
+      throw new AmbiguousMessageError(
+        msgIdOrTxHash,
+        records.map((r) => r.msgId),
+      );
+    return records[0]!;
   }
 
   private async messagesOfTransaction(chain: GatewayChain, hash: Hex): Promise<SentRecord[]> {
     const client = this.client(chain);
-    const receipt = await onChain(chain, () => client.getTransactionReceipt({ hash })).catch((e: unknown) => {
+    const receipt = await this.read(chain, () => client.getTransactionReceipt({ hash })).catch((e: unknown) => {
       if (e instanceof BaseError && e.name === "TransactionReceiptNotFoundError") return undefined;
       throw e;
     });
     if (!receipt) return [];
-    const block = await client.getBlock({ blockNumber: receipt.blockNumber });
+    const block = await this.read(chain, () => client.getBlock({ blockNumber: receipt.blockNumber }));
     return decodeMessagesSent(receipt.logs, chain.gateway).map((sent) =>
       this.record(sent.msgId, sent.message, hash, receipt.blockNumber, Number(block.timestamp)),
     );
   }
 
   private async messageById(chain: GatewayChain, msgId: Hex): Promise<SentRecord | undefined> {
-    const client = this.client(chain);
-    const log = await onChain(chain, () =>
+    const log = await this.read(chain, () =>
       this.gateway(chain).messageEvent("MessageSent", msgId, BigInt(chain.deployBlock ?? 0)),
     );
     if (!log || log.blockNumber === null || log.transactionHash === null) return undefined;
     const sent = decodeMessageSent(log);
-    const block = await client.getBlock({ blockNumber: log.blockNumber });
+    const block = await this.read(chain, () => this.client(chain).getBlock({ blockNumber: log.blockNumber! }));
     return this.record(sent.msgId, sent.message, log.transactionHash, log.blockNumber, Number(block.timestamp));
   }
 
-  private record(msgId: Hex, message: Message, txHash: Hex, blockNumber: bigint, timestamp: number): SentRecord {
+  /** A `SentRecord` for a decoded `MessageSent`. */
+  record(msgId: Hex, message: Message, txHash: Hex, blockNumber: bigint, timestamp: number): SentRecord {
     return {
       msgId,
       message,
-      source: this.gatewayChain(message.sourceChainId),
-      dest: this.gatewayChain(message.destChainId),
+      source: this.chain(message.sourceChainId),
+      dest: this.chain(message.destChainId),
       token: tokenByHome(this.manifest, message.token),
       txHash,
       blockNumber,
@@ -404,94 +307,114 @@ export class BridgeSdk {
     };
   }
 
-  /**
-   * What each guardian says about a message (GET /v1/messages/:msgId), tallied. With `dest`, the
-   * guardians asked are the destination gateway's current set (so a rotation is followed), each
-   * at its URL in the manifest's guardian directory; without it, the manifest's initial set.
-   */
-  async attestations(msgId: Hex, dest?: GatewayChain): Promise<Attestations> {
-    const { guardians, threshold } = dest ? await this.currentGuardianSet(dest) : this.manifest.guardianSet;
-    const states = await Promise.all(guardians.map((g) => this.guardianState(g.url, msgId)));
-    const count = (s: MessageState | "unknown" | "unreachable") => states.filter((x) => x.state === s).length;
-    return {
-      signable: count("signable"),
-      threshold,
-      guardians: guardians.length,
-      awaitingApproval: count("awaiting-approval"),
-      unconfirmed: count("unconfirmed"),
-      unknown: count("unknown"),
-      unreachable: count("unreachable"),
-      rejected: states.flatMap((s) => (s.state === "rejected" ? [s.reason ?? "rejected"] : [])),
-    };
+  /** A tracker for one message: `poll()` it for one observation at a time. */
+  tracker(sent: SentRecord): MessageTracker {
+    return new MessageTracker(this, sent);
   }
 
-  /** The destination gateway's current guardian set, with directory URLs ("" when unlisted). */
-  async currentGuardianSet(
-    dest: GatewayChain,
-  ): Promise<{ guardians: { address: Address; url: string }[]; threshold: number }> {
-    const { guardians: members, threshold } = await onChain(dest, () => this.gateway(dest).currentGuardianSet());
+  /** One observation of a message (by record, id or send transaction). */
+  async status(message: SentRecord | Hex): Promise<Observation> {
+    const sent = typeof message === "string" ? await this.findMessage(message) : message;
+    return this.tracker(sent).poll();
+  }
+
+  /**
+   * Follows a message until it is final (executed, vetoed, cancelled, refunded): yields an
+   * update at once, then whenever its stage or reason changes (every poll with `everyPoll`).
+   * Each update carries the status (stage, reason, ETA) derived by `deriveStatus`, the facts
+   * it came from and when each stage was first seen. Ends quietly on `signal` or `timeoutMs`.
+   */
+  async *track(message: SentRecord | Hex, options: TrackOptions = {}): AsyncGenerator<Observation, void> {
+    const sent = typeof message === "string" ? await this.findMessage(message) : message;
+    const tracker = this.tracker(sent);
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    let lastKey: string | undefined;
+    for (;;) {
+      const update = await tracker.poll();
+      const key = updateKey(update);
+      if (options.everyPoll || key !== lastKey) yield update;
+      lastKey = key;
+      if (update.status.final || options.signal?.aborted || Date.now() >= deadline) return;
+      await sleep(options.intervalMs ?? 1_000, options.signal);
+      if (options.signal?.aborted) return;
+    }
+  }
+
+  /**
+   * `track` as a promise (Across' `onProgress` style): calls `onUpdate` with every update and
+   * resolves with the last one — final, or not when `signal` or `timeoutMs` stopped it.
+   */
+  async follow(
+    message: SentRecord | Hex,
+    options: TrackOptions & { onUpdate?: (update: Observation) => void } = {},
+  ): Promise<Observation> {
+    let last: Observation | undefined;
+    for await (const update of this.track(message, options)) {
+      last = update;
+      options.onUpdate?.(update);
+    }
+    return last!;
+  }
+
+  /**
+   * What each guardian of the destination's current set says about a message (GET
+   * /v1/messages/:msgId through the guardian API client), tallied.
+   */
+  async attestations(msgId: Hex, dest: GatewayChain): Promise<Attestations> {
+    const set = await this.currentGuardianSet(dest);
+    const states = await Promise.all(
+      set.guardians.map(async (g) => {
+        if (g.url === "") return { state: "unreachable" };
+        try {
+          return await fetchMessageState(g.url, msgId, this.guardianTimeoutMs, this.fetch);
+        } catch {
+          return { state: "unreachable" };
+        }
+      }),
+    );
+    return tallyAttestations(states, set.threshold);
+  }
+
+  /** The destination gateway's current guardian set, with each member's URL from the directory. */
+  async currentGuardianSet(dest: GatewayChain): Promise<GuardianEndpoints> {
+    const set = await this.read(dest, () => this.gateway(dest).currentGuardianSet());
     const directory = guardianDirectory(this.manifest);
     return {
-      threshold,
-      guardians: members.map((address) => ({
+      index: set.index,
+      threshold: set.threshold,
+      guardians: set.guardians.map((address) => ({
         address,
         url: directory.find((g) => isAddressEqual(g.address, address))?.url ?? "",
       })),
     };
   }
 
-  private async guardianState(
-    url: string,
-    msgId: Hex,
-  ): Promise<{ state: MessageState | "unknown" | "unreachable"; reason?: string }> {
-    try {
-      const res = await this.fetch(`${url}/v1/messages/${msgId}`, {
-        signal: AbortSignal.timeout(this.guardianTimeoutMs),
-      });
-      if (res.status === 404) return { state: "unknown" };
-      if (!res.ok) return { state: "unreachable" };
-      const view = (await res.json()) as Partial<MessageView>;
-      const states: MessageState[] = ["unconfirmed", "awaiting-approval", "signable", "rejected"];
-      if (!view.state || !states.includes(view.state)) return { state: "unreachable" };
-      return { state: view.state, reason: view.reason };
-    } catch {
-      return { state: "unreachable" };
-    }
-  }
+  // ---------------------------------------------------------------------------------------------
+  // Self-relay (relay.ts)
+  // ---------------------------------------------------------------------------------------------
 
-  /** A tracker that observes one message; `poll` it repeatedly (or use `follow`). */
-  track(sent: SentRecord): MessageTracker {
-    return new MessageTracker(this, sent);
+  /**
+   * The `deliver` transaction of your own message, with the signatures of its destination's
+   * guardians: anyone may send it (delivery is permissionless). Throws when it cannot be
+   * delivered now (delivered already, expired, paused, too few signatures).
+   */
+  buildRelay(message: SentRecord | Hex): Promise<{ sent: SentRecord; transaction: UnsignedTransaction }> {
+    return buildRelay(this, message);
   }
 
   /**
-   * Polls a message until it is executed, vetoed or cancelled, calling `onUpdate` with every
-   * observation. Resolves with the last state, also when `signal` aborts or `timeoutMs` passes
-   * (check `FINAL_STAGES.includes(state.stage)`).
+   * Delivers your own message with `wallet` (on the destination chain): the way out when
+   * relayers stall but guardians are up. Returns whether it executed at once or was queued.
    */
-  async follow(
-    sent: SentRecord,
-    options: {
-      onUpdate?: (state: TransferState) => void;
-      signal?: AbortSignal;
-      intervalMs?: number;
-      timeoutMs?: number;
-    } = {},
-  ): Promise<TransferState> {
-    const tracker = this.track(sent);
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    for (;;) {
-      const state = await tracker.poll();
-      options.onUpdate?.(state);
-      if (FINAL_STAGES.includes(state.stage) || options.signal?.aborted || Date.now() >= deadline) return state;
-      await sleep(options.intervalMs ?? 500, options.signal);
-    }
+  relay(message: SentRecord | Hex, wallet: WalletClient): Promise<RelayResult> {
+    return relay(this, message, wallet);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Balances
   // ---------------------------------------------------------------------------------------------
 
+  /** `address`'s ETH and token balances on every L2, and each token's locked and minted supply. */
   async balances(address: Address): Promise<Balances> {
     const chains = await Promise.all(
       this.gatewayChains.map(async (chain) => {
@@ -500,7 +423,7 @@ export class BridgeSdk {
           const local = token.addresses[String(chain.chainId)];
           return local ? [{ token, address: local }] : [];
         });
-        const [eth, ...amounts] = await onChain(chain, () =>
+        const [eth, ...amounts] = await this.read(chain, () =>
           Promise.all([
             client.getBalance({ address }),
             ...tokens.map((t) =>
@@ -513,14 +436,14 @@ export class BridgeSdk {
     );
     const supply = await Promise.all(
       this.manifest.tokens.map(async (token) => {
-        const home = this.gatewayChain(token.homeChainId);
-        const locked = await onChain(home, () => this.gateway(home).lockedBalance(token.homeToken));
+        const home = this.chain(token.homeChainId);
+        const locked = await this.read(home, () => this.gateway(home).lockedBalance(token.homeToken));
         const minted = await Promise.all(
           this.gatewayChains
             .filter((c) => c.chainId !== token.homeChainId && token.addresses[String(c.chainId)])
             .map(async (chain) => ({
               chain,
-              amount: await onChain(chain, () =>
+              amount: await this.read(chain, () =>
                 this.client(chain).readContract({
                   address: token.addresses[String(chain.chainId)]!,
                   abi: erc20Abi,
@@ -536,194 +459,18 @@ export class BridgeSdk {
   }
 }
 
-/**
- * Observes one message across polls. It remembers what it already found (delivery and execution
- * never un-happen), so each poll asks the chains and guardians only what is still open.
- */
-export class MessageTracker {
-  private readonly state: TransferState;
-  private fastLimit?: bigint;
-  private largeDelay?: number;
-
-  constructor(
-    private readonly sdk: BridgeSdk,
-    readonly sent: SentRecord,
-  ) {
-    this.state = { sent, stage: "sent", observedAt: { sent: Date.now() } };
+/** A message id or transaction hash: 0x + 64 hex digits. */
+export function parseMessageRef(text: string): Hex {
+  const trimmed = text.trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
+    throw new InvalidInputError(`"${text}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
   }
-
-  async poll(): Promise<TransferState> {
-    const s = this.state;
-    try {
-      if (!s.delivered && !s.vetoed) await this.pollDelivery();
-      if (s.delivered && !s.executed && !s.vetoed) await this.pollQueued();
-      if (!s.delivered && !s.vetoed) await this.pollAttestations();
-      s.waiting = FINAL_STAGES.includes(s.stage) ? undefined : await this.waitingReason();
-    } catch (e) {
-      if (!(e instanceof ChainUnreachableError)) throw e;
-      s.waiting = { kind: "unreachable", what: e.message };
-    }
-    return { ...s, observedAt: { ...s.observedAt } };
-  }
-
-  private get dest() {
-    return this.sent.dest;
-  }
-
-  /** A read of the destination gateway, an unreachable node reported as such. */
-  private destRead<T>(read: (gateway: Gateway) => Promise<T>): Promise<T> {
-    return onChain(this.dest, () => read(this.sdk.gateway(this.dest)));
-  }
-
-  private async pollDelivery() {
-    const { message, msgId } = this.sent;
-    const processed = await this.destRead((g) => g.isProcessed(message.sourceChainId, message.nonce));
-    if (!processed) return;
-    const queued = await this.destRead((g) => g.queuedMessage(msgId));
-    if (queued.status === "Cancelled") {
-      // Escaped: cancelled after its deadline without ever being delivered (see cli/escape.ts).
-      this.reach("cancelled");
-      return;
-    }
-    if (queued.status === "None") {
-      // Fast path: delivered and executed in one call, recorded only by the event.
-      const executed = await this.eventRef("MessageExecuted");
-      if (!executed) return; // the nonce went to a different message (after a veto); not ours
-      this.reach("attested");
-      this.state.delivered = executed;
-      this.reach("delivered");
-      this.state.executed = executed;
-      this.reach("executed");
-      return;
-    }
-    const delivered = await this.eventRef("MessageQueued");
-    if (!delivered) return; // processed at a block our log query did not see yet: next poll
-    this.reach("attested");
-    this.state.delivered = delivered;
-    this.reach("delivered");
-    this.state.queued = {
-      executableAt: queued.executableAt,
-      reason: message.amount > (await this.getFastLimit()) ? "large-transfer" : "rate-limit",
-    };
-    await this.applyQueuedStatus(queued.status);
-  }
-
-  private async pollQueued() {
-    const queued = await this.destRead((g) => g.queuedMessage(this.sent.msgId));
-    await this.applyQueuedStatus(queued.status);
-  }
-
-  private async applyQueuedStatus(status: MessageStatusName) {
-    if (status === "Executed") {
-      this.state.executed = await this.eventRef("MessageExecuted");
-      if (this.state.executed) this.reach("executed");
-    } else if (status === "Vetoed") {
-      this.state.vetoed = await this.eventRef("MessageVetoed");
-      if (this.state.vetoed) this.reach("vetoed");
-    } else if (status === "Cancelled") {
-      this.reach("cancelled");
-    }
-  }
-
-  private async pollAttestations() {
-    const attestations = await this.sdk.attestations(this.sent.msgId, this.dest);
-    this.state.attestations = attestations;
-    if (attestations.signable >= attestations.threshold) this.reach("attested");
-  }
-
-  private async waitingReason(): Promise<Waiting | undefined> {
-    const s = this.state;
-    const now = Date.now() / 1000;
-    if (await this.destRead((g) => g.paused())) return { kind: "paused", chain: this.dest.name };
-    if (s.queued) {
-      if (now < s.queued.executableAt) {
-        return s.queued.reason === "large-transfer"
-          ? { kind: "large-transfer", executableAt: s.queued.executableAt }
-          : { kind: "rate-limited", executableAt: s.queued.executableAt };
-      }
-      return { kind: "execution", executableAt: s.queued.executableAt };
-    }
-    if (s.delivered) return undefined;
-    const deadline = Number(this.sent.message.deadline);
-    if (now > deadline) return { kind: "expired", deadline };
-    const attestations = s.attestations;
-    if (attestations && attestations.signable < attestations.threshold) return { kind: "attestations", attestations };
-    const amount = this.sent.message.amount;
-    const delaySeconds = await this.getLargeDelay();
-    if (amount > (await this.getFastLimit())) return { kind: "delivery", thenDelayed: "large-transfer", delaySeconds };
-    const room = await this.destRead((g) => g.availableRateLimit(this.sent.message.token, "inbound"));
-    if (amount > room) return { kind: "rate-limit", available: room, delaySeconds };
-    return { kind: "delivery", delaySeconds };
-  }
-
-  private async getFastLimit(): Promise<bigint> {
-    if (this.fastLimit === undefined) {
-      const t = await this.destRead((g) => g.inboundToken(this.sent.message.token));
-      this.fastLimit = t.fastLimit;
-    }
-    return this.fastLimit;
-  }
-
-  private async getLargeDelay(): Promise<number> {
-    this.largeDelay ??= await this.destRead((g) => g.largeDelay());
-    return this.largeDelay;
-  }
-
-  private reach(stage: Stage) {
-    const order: Stage[] = ["sent", "attested", "delivered", "executed"];
-    this.state.observedAt[stage] ??= Date.now();
-    // A final stage is never left (a cancelled message still has its guardians' signatures).
-    if (FINAL_STAGES.includes(this.state.stage)) return;
-    if (FINAL_STAGES.includes(stage) || order.indexOf(stage) > order.indexOf(this.state.stage)) {
-      this.state.stage = stage;
-    }
-  }
-
-  private async eventRef(eventName: MessageEventName): Promise<EventRef | undefined> {
-    const client = this.sdk.client(this.dest);
-    const log = await this.destRead((g) =>
-      g.messageEvent(eventName, this.sent.msgId, BigInt(this.dest.deployBlock ?? 0)),
-    );
-    if (!log || log.blockNumber === null || log.transactionHash === null) return undefined;
-    const block = await client.getBlock({ blockNumber: log.blockNumber });
-    return { blockNumber: log.blockNumber, txHash: log.transactionHash, timestamp: Number(block.timestamp) };
-  }
-}
-
-/** Runs a chain call, turning "the node is not there" into one sentence the user can act on. */
-export async function onChain<T>(chain: ChainInfo, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (isUnreachable(e)) throw new ChainUnreachableError(chain.name, chain.rpcUrl);
-    throw e;
-  }
+  return trimmed as Hex;
 }
 
 function isUnreachable(e: unknown): boolean {
   if (!(e instanceof BaseError)) return false;
   return e.walk((x) => x instanceof HttpRequestError || x instanceof TimeoutError) !== null;
-}
-
-/** Sentences for the gateway errors a `send` can hit; undefined for anything else. */
-export function explainRevert(e: unknown, chain: string): BridgeInputError | undefined {
-  if (!(e instanceof BaseError)) return undefined;
-  const revert = e.walk((x) => x instanceof ContractFunctionRevertedError);
-  if (!(revert instanceof ContractFunctionRevertedError)) return undefined;
-  const name = revert.data?.errorName;
-  const sentences: Record<string, string> = {
-    BridgePaused: `the ${chain} gateway is paused, so nothing can be sent from it now.`,
-    BridgeUnknownRoute: `the route to the destination is disabled on ${chain}.`,
-    BridgeUnknownToken: `the token is not registered on the ${chain} gateway.`,
-    BridgeRateLimited: `the ${chain} outbound rate limit has no room for this amount now; send less or wait for it to refill.`,
-    BridgeInvalidTransfer: `the gateway refused the transfer (zero amount, zero recipient, or an amount too large for the limits).`,
-    BridgeFeeOnTransfer: `the token charged a fee on transfer, which the bridge does not support.`,
-    BridgeInvalidDeadline: `the deadline is outside the ${chain} gateway's allowed window (see its deadlineWindows()).`,
-    ERC20InsufficientBalance: `the amount exceeds the sender's balance on ${chain}.`,
-    ERC20InsufficientAllowance: `the gateway's allowance is too small on ${chain}.`,
-  };
-  const sentence = name ? sentences[name] : undefined;
-  return new BridgeInputError(sentence ?? `the ${chain} gateway refused the transfer: ${revert.shortMessage}`);
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
