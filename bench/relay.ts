@@ -35,8 +35,9 @@ import {
   type PublicClient,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, Direction, waitingText, type GatewayChain, type SentRecord } from "@portcullis/sdk";
-import { Council, CouncilStore } from "@portcullis/sdk/council";
+import { BridgeClient, reasonText, type GatewayChain, type SentRecord } from "@portcullis/sdk";
+import { Council } from "@portcullis/sdk/council";
+import { FileCouncilStore } from "@portcullis/sdk/node";
 import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { decodeMessageSent } from "../core/logs.js";
@@ -134,39 +135,44 @@ interface Setup {
  * Makes sure the bench measures the fast path: every amount under the fast limit and the total
  * within both buckets. Raises the limits through governance (council Safe + timelock) if not.
  */
-async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, s: Setup): Promise<string[]> {
+async function ensureLimits(devnet: Devnet, client: BridgeClient, s: Setup): Promise<string[]> {
   const notes: string[] = [];
   const total = s.amounts.reduce((a, b) => a + b, 0n);
   const largest = s.amounts.reduce((a, b) => (b > a ? b : a), 0n);
   const home = s.token.homeToken;
   const fmt = (v: bigint) => `${v / 10n ** BigInt(s.token.decimals)} ${s.token.symbol}`;
-  const read = <T>(chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) =>
-    sdk.client(chain).readContract({
-      address: chain.gateway,
-      abi: bridgeGatewayAbi,
-      functionName,
-      args: fnArgs,
-    } as never) as Promise<T>;
   // No key governs: limits change through the council Safe and the devnet's short timelock.
-  const council = new Council(devnet.manifest, new CouncilStore(join(devnet.options.dir, "council", "pending.json")));
-  const write = async (chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) => {
-    const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args: fnArgs } as never);
-    const keys = devnet.manifest.devKeys!.council as Hex[];
-    await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description: functionName }], keys);
+  const council = new Council(
+    devnet.manifest,
+    new FileCouncilStore(join(devnet.options.dir, "council", "pending.json")),
+  );
+  const owners = (devnet.manifest.devKeys!.council as Hex[]).map((key) => privateKeyToAccount(key));
+  const write = async (chain: GatewayChain, data: Hex, description: string) => {
+    await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description }], owners);
   };
-  const inbound = await read<{ fastLimit: bigint }>(s.dst, "inboundToken", [home]);
+  const inbound = await client.gateway(s.dst).inboundToken(home);
   if (largest > inbound.fastLimit) {
-    await write(s.dst, "setFastLimit", [home, largest]);
+    await write(
+      s.dst,
+      encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [home, largest] }),
+      "setFastLimit",
+    );
     notes.push(`raised the ${s.dst.name} fast limit of ${s.token.symbol} to ${fmt(largest)} (governance)`);
   }
   for (const [chain, direction, name] of [
-    [s.dst, Direction.Inbound, "inbound"],
-    [s.src, Direction.Outbound, "outbound"],
+    [s.dst, 0, "inbound"],
+    [s.src, 1, "outbound"],
   ] as const) {
-    const room = await read<bigint>(chain, "availableRateLimit", [home, direction]);
+    const gateway = client.gateway(chain);
+    const room = await gateway.availableRateLimit(home, name);
     if (room < total) {
-      const bucket = await read<{ refillPerSecond: bigint }>(chain, "rateLimit", [home, direction]);
-      await write(chain, "setRateLimit", [home, direction, total * 2n, bucket.refillPerSecond]);
+      const bucket = await gateway.rateLimit(home, name);
+      const args = [home, direction, total * 2n, bucket.refillPerSecond] as const;
+      await write(
+        chain,
+        encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setRateLimit", args }),
+        "setRateLimit",
+      );
       notes.push(`raised the ${chain.name} ${name} bucket of ${s.token.symbol} to ${fmt(total * 2n)} (governance)`);
     }
   }
@@ -263,7 +269,7 @@ async function bench(
   signal: AbortSignal,
 ): Promise<{ result: RelayBenchResult; notes: string[]; diagnostics: string[] }> {
   const manifest: Manifest = devnet.manifest;
-  const sdk = new BridgeSdk(manifest);
+  const sdk = new BridgeClient(manifest);
   const [src, dst] = sdk.gatewayChains as [GatewayChain, GatewayChain];
   const token = manifest.tokens.find((t) => t.homeChainId === src.chainId && t.symbol === "ALPHA");
   if (!token) throw new Error(`no ALPHA token homed on ${src.name}`);
@@ -284,23 +290,37 @@ async function bench(
   log(`funding ${SENDERS} senders on ${src.name} (anvil_setBalance, faucet mint, approve)`);
   await fundSenders(setup, srcClient, perSender);
 
-  // One representative transfer through the CLI's own checks: route, pause, balances, limits.
-  const probe = await sdk.prepareTransfer(senders[0]!.address, {
+  // One representative transfer through the SDK's own checks: route, pause, balances, limits.
+  const probe = await sdk.buildTransfer({
     from: src.name,
     to: dst.name,
     token: token.symbol,
     amount: "1",
+    sender: senders[0]!.address,
   });
-  if (probe.notices.length > 0) throw new Error(`the bench would not take the fast path: ${probe.notices.join(" ")}`);
+  if (probe.quote.path.kind !== "fast") {
+    throw new Error(`the bench would not take the fast path: ${JSON.stringify(probe.quote.path)}`);
+  }
+  const sourceToken = probe.quote.transfer.sourceToken;
+  const sendCall = (recipient: Address, amount: bigint) =>
+    ({
+      address: src.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "send",
+      args: [sourceToken, BigInt(dst.chainId), recipient, amount, 0n],
+    }) as const;
   // A wallet-like 10% margin: blocks are packed by gas limit, so a fat margin would slow the source.
-  const gas = ((await srcClient.estimateContractGas({ account: senders[0]!, ...sdk.sendCall(probe) })) * 11n) / 10n;
+  const gas =
+    ((await srcClient.estimateContractGas({ account: senders[0]!, ...sendCall(senders[0]!.address, amounts[0]!) })) *
+      11n) /
+    10n;
   const fees = await feeCaps(srcClient);
 
   log(`signing ${N} sends (${SENDERS} senders, gas ${gas} each)`);
   const raw: Hex[] = [];
   for (let i = 0; i < N; i++) {
     const sender = senders[i % SENDERS]!;
-    const call = sdk.sendCall({ ...probe, recipient: sender.address, amount: amounts[i]! });
+    const call = sendCall(sender.address, amounts[i]!);
     raw.push(
       await sender.signTransaction({
         chainId: src.chainId,
@@ -354,7 +374,7 @@ async function bench(
 
   const done = () => sentAt.size === N && [...sentAt.keys()].every((id) => executedAt.has(id));
   const sampling = { stop: false };
-  const sampler = sampleAttestations(sdk, () => [...sentAt.keys()], attestedAt, sampling);
+  const sampler = sampleAttestations(sdk, dst, () => [...sentAt.keys()], attestedAt, sampling);
   const timeoutMs = 60_000 + N * 100;
   let t0 = 0;
   try {
@@ -402,7 +422,8 @@ async function bench(
  * so the output can say whether time goes to attestation or to delivery.
  */
 async function sampleAttestations(
-  sdk: BridgeSdk,
+  sdk: BridgeClient,
+  dst: GatewayChain,
   observed: () => Hex[],
   attestedAt: Map<Hex, number>,
   sampling: { stop: boolean },
@@ -415,7 +436,7 @@ async function sampleAttestations(
     const due = picks.map((i) => ids[i]).filter((id): id is Hex => id !== undefined && !attestedAt.has(id));
     await Promise.all(
       due.map(async (id) => {
-        const a = await sdk.attestations(id);
+        const a = await sdk.attestations(id, dst);
         if (a.signable >= a.threshold) attestedAt.set(id, Date.now());
       }),
     );
@@ -453,7 +474,7 @@ function breakdown(
 
 /** On timeout: how far the transfers got, and why the first unexecuted one waits (per the SDK). */
 async function stuckReport(
-  sdk: BridgeSdk,
+  sdk: BridgeClient,
   src: GatewayChain,
   dst: GatewayChain,
   token: TokenInfo,
@@ -466,11 +487,13 @@ async function stuckReport(
   let why = "";
   if (stuck) {
     const r = records.get(stuck)!;
-    const state = await sdk
-      .track({ msgId: stuck, ...r, source: src, dest: dst, token, timestamp: 0 })
-      .poll()
+    const o = await sdk
+      .status({ msgId: stuck, ...r, source: src, dest: dst, token, timestamp: 0 })
       .catch(() => undefined);
-    if (state?.waiting) why = `; ${stuck} is ${state.stage}, ${waitingText(state.waiting, Date.now() / 1000)}`;
+    if (o) {
+      const reason = reasonText(o.status.reason, { source: src.name, dest: dst.name, nowSeconds: Date.now() / 1000 });
+      why = `; ${stuck} is ${o.status.stage}, ${reason}`;
+    }
   }
   return `timed out: ${sentAt.size}/${N} sends mined, ${executed}/${N} executed${why}`;
 }

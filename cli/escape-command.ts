@@ -7,16 +7,23 @@
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { Hex } from "viem";
-import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError, isoTime, type BridgeSdk, type SentRecord } from "@portcullis/sdk";
-import { parseMessageRef, parseTimeoutMs, resolveKey } from "./options.js";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  InvalidInputError,
+  isoTime,
+  parseMessageRef,
+  seconds,
+  sleep,
+  type BridgeClient,
+  type Manifest,
+} from "@portcullis/sdk";
+import { parseTimeoutMs, resolveKey } from "./options.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
 
 export interface EscapeCommandDeps {
   run: (action: () => Promise<void>) => Promise<void>;
-  load: (manifestPath: string) => Promise<{ manifest: Manifest; sdk: BridgeSdk }>;
+  load: (manifestPath: string) => Promise<{ manifest: Manifest; client: BridgeClient }>;
 }
 
 export function registerEscapeCommand(program: Command, deps: EscapeCommandDeps): void {
@@ -40,43 +47,17 @@ interface EscapeOptions {
   timeout?: string;
 }
 
-/** Every message `ref` names (a message id, or a send transaction's hash); refuses none. */
-export async function findSent(sdk: BridgeSdk, ref: Hex): Promise<SentRecord[]> {
-  const records = await sdk.findMessages(ref);
-  if (records.length === 0) {
-    const chains = sdk.gatewayChains.map((c) => c.name).join(", ");
-    throw new BridgeInputError(`no message or transaction ${ref} was found on ${chains}.`);
-  }
-  return records;
-}
-
-/** The one message `id` names (a send transaction may carry several: refuse to guess). */
-export async function findOne(sdk: BridgeSdk, id: string): Promise<SentRecord> {
-  const ref = parseMessageRef(id);
-  const records = await findSent(sdk, ref);
-  if (records.length > 1) {
-    throw new BridgeInputError(
-      `transaction ${ref} sent ${records.length} messages; escape one by its message id: ${records.map((r) => r.msgId).join(", ")}.`,
-    );
-  }
-  return records[0]!;
-}
-
 async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) {
   const timeoutMs = opts.timeout === undefined ? Infinity : parseTimeoutMs(opts.timeout);
-  const { manifest, sdk } = await deps.load(opts.manifest);
-  // Loaded lazily, like every command: they import the generated ABIs, which `load` builds first.
+  const { manifest, client: sdk } = await deps.load(opts.manifest);
   const { observeEscape, advanceEscape, escapeStageText } = await import("./escape.js");
-  const { sleep } = await import("@portcullis/sdk");
-  const { seconds } = await import("@portcullis/sdk");
   const key = resolveKey(manifest, opts.key, process.env);
-  const sent = await findOne(sdk, id);
+  const sent = await sdk.findMessage(parseMessageRef(id));
   if (opts.toL1) {
     // Checked before anything is sent: the gateway would refuse it anyway.
-    const { privateKeyToAccount } = await import("viem/accounts");
     const caller = privateKeyToAccount(key).address;
     if (caller.toLowerCase() !== sent.message.sender.toLowerCase()) {
-      throw new BridgeInputError(
+      throw new InvalidInputError(
         `only the sender (${sent.message.sender}) can ask for the refund on L1, and this key is ${caller}; use the sender's key or drop --to-l1.`,
       );
     }

@@ -20,14 +20,15 @@ import { parseEventLogs, type Address, type GetContractEventsReturnType, type He
 import { bridgeGatewayAbi, simL2MessengerAbi } from "../core/generated/abis.js";
 import { findChain, type ChainInfo, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { proveAndRelayWithdrawal, withdrawalStatus, type Withdrawal, type WithdrawalStatus } from "../core/rollup.js";
+import { privateKeyToAccount } from "viem/accounts";
 import {
-  BridgeInputError,
+  InvalidInputError,
   MessageStatus,
-  onChain,
-  type BridgeSdk,
+  type BridgeClient as BridgeSdk,
   type GatewayChain,
   type SentRecord,
 } from "@portcullis/sdk";
+import { walletClientFor } from "../core/chains.js";
 
 /** An L2→L1 message of the escape and where it stands on L1. */
 export interface EscapeWithdrawal {
@@ -57,7 +58,7 @@ export interface EscapeState {
 function rollupOf(manifest: Manifest, chainId: bigint | number): RollupInfo {
   const chain = manifest.chains.find((c) => c.chainId === Number(chainId));
   if (!chain?.rollup) {
-    throw new BridgeInputError(
+    throw new InvalidInputError(
       `chain ${chainId} has no canonical messaging in this manifest, so the escape hatch is not available there.`,
     );
   }
@@ -66,7 +67,7 @@ function rollupOf(manifest: Manifest, chainId: bigint | number): RollupInfo {
 
 function l1Of(manifest: Manifest): ChainInfo {
   const l1 = manifest.chains.find((c) => c.kind === "l1");
-  if (!l1) throw new BridgeInputError("the manifest has no L1 chain, so the escape hatch is not available.");
+  if (!l1) throw new InvalidInputError("the manifest has no L1 chain, so the escape hatch is not available.");
   return l1;
 }
 
@@ -110,7 +111,7 @@ async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "
   fromBlock = BigInt(chain.deployBlock ?? 0),
 ) {
   const client = sdk.client(chain);
-  const logs = await onChain(chain, () =>
+  const logs = await sdk.read(chain, () =>
     client.getContractEvents({
       address: chain.gateway,
       abi: bridgeGatewayAbi,
@@ -132,7 +133,7 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   // The destination's view: cancelled already, or why not yet.
   const cancelLog = await gatewayEvent(sdk, dest, "MessageCancelled", msgId);
   if (!cancelLog) {
-    const [queued, processed, head] = await onChain(dest, () =>
+    const [queued, processed, head] = await sdk.read(dest, () =>
       Promise.all([
         destClient.readContract({
           address: dest.gateway,
@@ -220,10 +221,10 @@ export async function advanceEscape(
   const { stage, sent } = state;
   if (stage.stage === "cancellable") {
     const dest = sent.dest;
-    const wallet = sdk.wallet(dest, key);
+    const wallet = walletClientFor(dest, privateKeyToAccount(key));
     const client = sdk.client(dest);
     if (options.refundOnL1 && wallet.account.address.toLowerCase() !== sent.message.sender.toLowerCase()) {
-      throw new BridgeInputError(
+      throw new InvalidInputError(
         `only the sender (${sent.message.sender}) can ask for the refund on L1; use the sender's key or drop --to-l1.`,
       );
     }
@@ -242,7 +243,7 @@ export async function advanceEscape(
     const rollup = rollupOf(sdk.manifest, l2.chainId);
     const l1 = l1Of(sdk.manifest);
     return proveAndRelayWithdrawal({
-      l1Wallet: sdk.wallet(l1, key),
+      l1Wallet: walletClientFor(l1, privateKeyToAccount(key)),
       l1Client: sdk.client(l1),
       l2Client: sdk.client(l2),
       portal: rollup.portal,

@@ -32,7 +32,8 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { BridgeClient, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi, escapeHatchAbi, simL2MessengerAbi, simRollupPortalAbi } from "../../core/generated/abis.js";
 import { findToken, type Manifest } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";
@@ -58,7 +59,7 @@ const TIMEOUT_MS = 240_000;
 let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
-let sdk: BridgeSdk;
+let sdk: BridgeClient;
 let l1: Chain;
 let l2a: Chain;
 let l2b: Chain;
@@ -70,7 +71,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portcullis-escape-"));
   devnet = await startDevnet({ dir, services: true, finalizationSeconds: FINALIZATION_SECONDS });
   manifest = devnet.manifest;
-  sdk = new BridgeSdk(manifest);
+  sdk = new BridgeClient(manifest);
   l1 = chainOf(manifest, "l1");
   l2a = chainOf(manifest, "l2a");
   l2b = chainOf(manifest, "l2b");
@@ -89,9 +90,8 @@ function bridge(args: string[]): Promise<CliRun> {
 
 /** A user's transfer with a short deadline, through the SDK `bridge transfer` uses. */
 async function send(from: string, to: string, symbol: string, amount: string): Promise<SentRecord> {
-  const prepared = await sdk.prepareTransfer(user, { from, to, token: symbol, amount });
-  const now = (await chainOf(manifest, from).client.getBlock()).timestamp;
-  return sdk.sendTransfer(sdk.wallet(prepared.from, userKey), prepared, { deadline: now + BigInt(DEADLINE_SECONDS) });
+  const request = { from, to, token: symbol, amount, sender: user, deadlineSeconds: DEADLINE_SECONDS };
+  return sdk.sendTransfer(request, walletClientFor(chainOf(manifest, from).info, privateKeyToAccount(userKey)));
 }
 
 function balanceOf(c: Chain, token: Address, who: Address): Promise<bigint> {
@@ -256,8 +256,8 @@ describe("escape hatch", () => {
     "a message delivered just before its deadline cannot be escaped",
     async () => {
       const sent = await send("l2a", "l2b", "ALPHA", "1");
-      const state = await sdk.follow(sent, { timeoutMs: 120_000 });
-      expect(state.stage).toBe("executed");
+      const last = await sdk.follow(sent, { timeoutMs: 120_000 });
+      expect(last.status.stage).toBe("executed");
       await waitFor(
         "the deadline to pass on l2b",
         async () => (await l2b.client.getBlock()).timestamp > sent.message.deadline,
