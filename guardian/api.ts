@@ -28,6 +28,9 @@ export function guardianHttp(
   const operator = operatorOnly(operatorToken);
   const mapped = mappedErrors(logger);
   const http = new HttpService(registry, async () => ({ ...guardian.health() }));
+  // The public routes answer browsers too: a web page self-relays a user's message with them
+  // (web/, sdk relay). The operator routes never do.
+  const publicRoute = { cors: true };
   return http
     .route(
       "POST",
@@ -51,11 +54,13 @@ export function guardianHttp(
           guardian.metrics.attestDuration.observe({ outcome }, (performance.now() - started) / 1000);
         }
       }),
+      publicRoute,
     )
     .route(
       "GET",
       "/v1/messages/:msgId",
       mapped((req) => guardian.message(msgIdParam(req))),
+      publicRoute,
     )
     .route("GET", "/v1/pending", operator(mapped(async () => ({ pending: await guardian.pending() }))))
     .route("POST", "/v1/approve/:msgId", operator(mapped((req) => guardian.approve(msgIdParam(req)))));

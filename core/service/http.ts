@@ -28,11 +28,24 @@ export interface Request {
 
 export type Handler = (req: Request) => Promise<unknown> | unknown;
 
+export interface RouteOptions {
+  /**
+   * Let web pages of any origin call this route (CORS: `access-control-allow-origin: *`, and an
+   * OPTIONS preflight allowing GET/POST with a JSON body). Only for public routes that need no
+   * credentials (a guardian's message and attest routes, so a browser can self-relay); never for
+   * a route behind a token.
+   */
+  cors?: boolean;
+}
+
 interface Route {
   method: string;
   parts: string[];
   handler: Handler;
+  cors: boolean;
 }
+
+const CORS_ALLOW_ORIGIN = { "access-control-allow-origin": "*" } as const;
 
 const MAX_BODY_BYTES = 1 << 20;
 
@@ -52,8 +65,8 @@ export class HttpService {
   }
 
   /** Registers a route; `:name` segments become `params.name`. */
-  route(method: string, path: string, handler: Handler): this {
-    this.routes.push({ method, parts: path.split("/").filter(Boolean), handler });
+  route(method: string, path: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.push({ method, parts: path.split("/").filter(Boolean), handler, cors: options.cors ?? false });
     return this;
   }
 
@@ -74,8 +87,10 @@ export class HttpService {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
+    let headers: Record<string, string> = {};
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method === "OPTIONS") return this.preflight(url.pathname, res);
       if (req.method === "GET" && url.pathname === "/metrics") {
         res.writeHead(200, { "content-type": this.registry.contentType });
         res.end(await this.registry.metrics());
@@ -83,6 +98,7 @@ export class HttpService {
       }
       const match = this.match(req.method ?? "GET", url.pathname);
       if (!match) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      if (match.route.cors) headers = CORS_ALLOW_ORIGIN;
       const body = req.method === "GET" ? undefined : await readJson(req);
       const result = await match.route.handler({
         method: req.method ?? "GET",
@@ -92,11 +108,24 @@ export class HttpService {
         headers: req.headers,
         body,
       });
-      send(res, 200, result ?? { ok: true });
+      send(res, 200, result ?? { ok: true }, headers);
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body });
-      else send(res, 500, { error: (e as Error).message });
+      if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body }, headers);
+      else send(res, 500, { error: (e as Error).message }, headers);
     }
+  }
+
+  /** A browser's CORS preflight: allowed for the methods of the CORS routes at `path`, else 404. */
+  private preflight(path: string, res: ServerResponse) {
+    const methods = [...new Set(["GET", "POST"].filter((m) => this.match(m, path)?.route.cors))];
+    if (methods.length === 0) return send(res, 404, { error: `no route OPTIONS ${path}` });
+    res.writeHead(204, {
+      ...CORS_ALLOW_ORIGIN,
+      "access-control-allow-methods": methods.join(", "),
+      "access-control-allow-headers": "content-type",
+      "access-control-max-age": "600",
+    });
+    res.end();
   }
 
   private match(method: string, path: string) {
@@ -117,8 +146,8 @@ export class HttpService {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { "content-type": "application/json" });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { ...headers, "content-type": "application/json" });
   res.end(JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
 }
 

@@ -1,0 +1,187 @@
+/**
+ * The web app in a real headless Chromium (Debian's, via playwright-core) against a real devnet
+ * — anvil chains, guardians, relayers, monitor, explorer — as a user drives it: connect the
+ * injected wallet, bridge, watch the live timeline, read the history, deliver a transfer
+ * yourself when the relayers are down. The wallet is the one stand-in (`wallet.ts`: an EIP-1193
+ * provider that signs with a dev key in this process and forwards the rest to the chain's RPC).
+ * Screenshots land in `test-results/web/` (gitignored).
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { erc20Abi, parseUnits, type Address, type Hex } from "viem";
+import { findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { startDevnet, type Devnet } from "../../../devnet/start.js";
+import { launchChromium, screenshot, type Browser } from "./browser.js";
+import { serveWeb, WEB_DIST } from "./serve.js";
+import { DevKeyWallet } from "./wallet.js";
+
+/**
+ * TEMPORARY: the scenarios after the first need the SDK's validate/quote/send/relay (sdk
+ * milestone 2) and the explorer serving the app, its API and /config.json; they are written
+ * against the app's selectors and switched on when those land.
+ */
+const PENDING = true;
+
+/** Generous: the machine is shared; tests wait for states, never for durations. */
+const STATE_TIMEOUT = 180_000;
+
+let dir: string;
+let devnet: Devnet;
+let browser: Browser;
+let web: Awaited<ReturnType<typeof serveWeb>>;
+let wallet: DevKeyWallet;
+let page: Page;
+const sentByTest: Hex[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
+  dir = mkdtempSync(join(tmpdir(), "portcullis-web-"));
+  devnet = await startDevnet({ dir, services: true });
+  web = await serveWeb(devnet.manifest);
+  browser = await launchChromium();
+  const l2s = devnet.manifest.chains.filter((c) => c.gateway);
+  // The wallet starts on l2b, so the page has to offer the switch to l2a.
+  wallet = new DevKeyWallet(devnet.manifest.devKeys!.users[1] as Hex, l2s, findChain(devnet.manifest, "l2b"));
+  await wallet.install(browser.context);
+  page = await browser.context.newPage();
+  page.setDefaultTimeout(STATE_TIMEOUT);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  await devnet?.stop();
+  if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
+});
+
+function balanceOf(chain: string, symbol: string, owner: Address): Promise<bigint> {
+  const info = findChain(devnet.manifest, chain);
+  const token = findToken(devnet.manifest, symbol).addresses[String(info.chainId)]!;
+  return publicClientFor(info).readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "balanceOf",
+    args: [owner],
+  });
+}
+
+async function fill(form: { from?: string; to?: string; token?: string; amount?: string; recipient?: string }) {
+  await page.goto(web.url);
+  if (form.from) await page.getByLabel("From").selectOption(form.from);
+  if (form.to) await page.getByLabel("To").selectOption(form.to);
+  if (form.token) await page.getByLabel("Token").selectOption(form.token);
+  await page.getByLabel("Amount").fill(form.amount ?? "");
+  await page.getByLabel("Recipient").fill(form.recipient ?? "");
+}
+
+/** Sends what the form holds and returns the message id the page then shows. */
+async function sendFromForm(): Promise<Hex> {
+  await page.getByTestId("send").click();
+  await page.waitForURL(/\/message\/0x[0-9a-f]{64}$/);
+  const msgId = (await page.getByTestId("msg-id").textContent()) as Hex;
+  sentByTest.push(msgId);
+  return msgId;
+}
+
+async function statusIs(status: string) {
+  await expect
+    .poll(() => page.getByTestId("status").textContent(), { timeout: STATE_TIMEOUT, interval: 500 })
+    .toBe(status);
+}
+
+describe("web app on a devnet", () => {
+  it("connects the injected wallet, offers the switch to the source chain, shows the balance", async () => {
+    await page.goto(web.url);
+    await page.getByRole("button", { name: "Connect Portcullis dev wallet" }).click();
+    await expect.poll(() => page.getByTestId("wallet-address").getAttribute("title")).toBe(wallet.address);
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2b");
+
+    await page.getByRole("button", { name: "Switch to l2a" }).click();
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2a");
+    expect(wallet.calls("wallet_switchEthereumChain")).toHaveLength(1);
+    await expect.poll(() => page.getByTestId("balance").textContent()).toBe("Balance on l2a: 1,000,000 ALPHA");
+    await screenshot(page, "connected");
+  });
+
+  it.skipIf(PENDING)("bad input shows its sentence before anything is signed, and sends nothing", async () => {
+    const l2a = publicClientFor(findChain(devnet.manifest, "l2a"));
+    const nonceBefore = await l2a.getTransactionCount({ address: wallet.address });
+    const cases = [
+      { form: { amount: "abc" }, field: "amount", sentence: /is not a decimal number/ },
+      { form: { amount: "2000000" }, field: "amount", sentence: /exceeds the balance/ },
+      { form: { amount: "1", recipient: "0x1234" }, field: "recipient", sentence: /is not a valid address/ },
+      { form: { amount: "1", to: "l2a" }, field: "to", sentence: /another chain/ },
+    ];
+    for (const c of cases) {
+      await fill(c.form);
+      await expect
+        .poll(() => page.getByTestId(`problem-${c.field}`).textContent(), { timeout: STATE_TIMEOUT })
+        .toMatch(c.sentence);
+      expect(await page.getByTestId("send").isDisabled()).toBe(true);
+      await screenshot(page, `bad-input-${c.field}`);
+    }
+    expect(wallet.calls("eth_sendTransaction", "eth_signTransaction", "personal_sign", "eth_signTypedData_v4")).toEqual(
+      [],
+    );
+    expect(await l2a.getTransactionCount({ address: wallet.address })).toBe(nonceBefore);
+  });
+
+  it.skipIf(PENDING)(
+    "bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed",
+    async () => {
+      const before = await balanceOf("l2b", "ALPHA", wallet.address);
+      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
+      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await screenshot(page, "bridge-quote");
+      await sendFromForm();
+      // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
+      expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
+      await statusIs("executed");
+      await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
+      await screenshot(page, "executed");
+      expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
+    },
+  );
+
+  it.skipIf(PENDING)("a large transfer shows its delay and ETA, then executes", async () => {
+    await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });
+    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Delayed.*fast limit/);
+    await sendFromForm();
+    await statusIs("delayed");
+    await expect.poll(() => page.getByTestId("reason").textContent()).toMatch(/fast limit/);
+    await expect.poll(() => page.getByTestId("eta").textContent()).toMatch(/^ETA /);
+    await screenshot(page, "delayed");
+    await statusIs("executed");
+  });
+
+  it.skipIf(PENDING)("the history lists both transfers, newest first, with their status", async () => {
+    await page.getByRole("link", { name: "History" }).click();
+    const rows = page.getByTestId("history").locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).getAttribute("data-msg-id")).toBe(sentByTest[1]);
+    expect(await rows.nth(1).getAttribute("data-msg-id")).toBe(sentByTest[0]);
+    await expect.poll(() => rows.locator(".status").allTextContents()).toEqual(["executed", "executed"]);
+    await screenshot(page, "history");
+  });
+
+  it.skipIf(PENDING)("with the relayers stopped, the self-relay button delivers a transfer", async () => {
+    await Promise.all(devnet.relayers.map((r) => r.stop()));
+    try {
+      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "3" });
+      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await sendFromForm();
+      const deliver = page.getByRole("button", { name: /Deliver it yourself/ });
+      await deliver.waitFor({ state: "visible", timeout: STATE_TIMEOUT });
+      await screenshot(page, "self-relay");
+      await deliver.click();
+      await statusIs("executed");
+      // The delivery was signed by the user's wallet, on the destination chain.
+      expect(wallet.chainId).toBe(findChain(devnet.manifest, "l2b").chainId);
+    } finally {
+      devnet.relayers.forEach((r) => r.start());
+    }
+  });
+});
