@@ -27,6 +27,7 @@ import {
   formatTokens,
   isoTime,
   ManifestError,
+  MessageNotFoundError,
   parseAddress,
   parseMessageRef,
   PortcullisError,
@@ -204,7 +205,11 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
   const ref = parseMessageRef(id);
   const { client } = await load(opts.manifest);
   const records = await client.findMessages(ref);
-  if (records.length === 0) await client.findMessage(ref); // throws MessageNotFoundError
+  if (records.length === 0)
+    throw new MessageNotFoundError(
+      ref,
+      client.gatewayChains.map((c) => c.name),
+    );
   const observations = await Promise.all(records.map((r) => client.status(r)));
   const escapes = await Promise.all(observations.map((o) => escapeLine(client, o)));
   if (opts.json) {

@@ -14,7 +14,9 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import type { MessageView } from "../core/guardian-api.js";
+import type { Hex } from "viem";
+import { ZodError } from "zod";
+import { approveMessage, fetchPending, GuardianHttpError, type MessageView } from "../core/guardian-api.js";
 import type { Manifest } from "../core/manifest.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -57,37 +59,37 @@ function connection(opts: ConnectionOptions): Connection {
   return { url: url.toString().replace(/\/+$/, ""), token: opts.token };
 }
 
-async function call(conn: Connection, method: "GET" | "POST", path: string): Promise<unknown> {
-  let res: Response;
+/**
+ * One operator request through the guardian API client (`core/guardian-api.ts`, zod-validated),
+ * its failures told as the operator can act on them.
+ */
+async function call<T>(conn: Connection, request: () => Promise<T>): Promise<T> {
   try {
-    res = await fetch(`${conn.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${conn.token}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    return await request();
   } catch (e) {
+    if (e instanceof GuardianHttpError) {
+      if (e.status === 401) {
+        throw new OperatorError(
+          `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
+        );
+      }
+      const reason = e.error ? `: ${e.error.replace(/\.$/, "")}` : "";
+      throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${e.status}${reason}.`);
+    }
+    if (e instanceof ZodError) {
+      throw new OperatorError(`the guardian at ${conn.url} answered something that is not a guardian API response.`);
+    }
     const { cause } = e as { cause?: { code?: string; message?: string } };
     const detail = cause?.code ?? cause?.message ?? (e as Error).message;
     throw new OperatorError(`cannot reach the guardian at ${conn.url} (${detail}); is it running and is --url right?`);
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (res.status === 401) {
-    throw new OperatorError(
-      `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
-    );
-  }
-  if (!res.ok) {
-    const reason = body.error ? `: ${body.error.replace(/\.$/, "")}` : "";
-    throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${res.status}${reason}.`);
-  }
-  return body;
 }
 
-function checkMsgId(msgId: string): string {
+function checkMsgId(msgId: string): Hex {
   if (!MSG_ID.test(msgId)) {
     throw new OperatorError(`"${msgId}" is not a message id (expected 0x followed by 64 hex digits).`, 2);
   }
-  return msgId.toLowerCase();
+  return msgId.toLowerCase() as Hex;
 }
 
 /**
@@ -121,7 +123,7 @@ async function describer(manifestPath: string | undefined): Promise<(view: Messa
 
 async function pending(opts: ConnectionOptions) {
   const conn = connection(opts);
-  const { pending: views } = (await call(conn, "GET", "/v1/pending")) as { pending: MessageView[] };
+  const views = await call(conn, () => fetchPending(conn.url, conn.token, REQUEST_TIMEOUT_MS));
   if (opts.json) return print(JSON.stringify(views, null, 2));
   if (views.length === 0) return print("No transfers are waiting for approval.");
   const describe = await describer(opts.manifest);
@@ -132,7 +134,7 @@ async function pending(opts: ConnectionOptions) {
 async function approve(msgId: string, opts: ConnectionOptions) {
   const id = checkMsgId(msgId);
   const conn = connection(opts);
-  const view = (await call(conn, "POST", `/v1/approve/${id}`)) as MessageView;
+  const view = await call(conn, () => approveMessage(conn.url, conn.token, id, REQUEST_TIMEOUT_MS));
   if (opts.json) return print(JSON.stringify(view, null, 2));
   print(`Approved ${view.msgId}: now ${view.state}.`);
   print((await describer(opts.manifest))(view));

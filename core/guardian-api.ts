@@ -14,7 +14,7 @@
  */
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import { z } from "zod";
-import type { MessageJson } from "./message.js";
+import { messageFromJson, messageToJson, type MessageJson } from "./message.js";
 
 const hex32 = z.string().refine((v) => isHex(v) && v.length === 66, "expected a 32-byte hex value");
 const address = z
@@ -129,4 +129,76 @@ export async function fetchMessageState(
   if (!res.ok) throw new Error(`guardian ${guardianUrl}: HTTP ${res.status}: ${JSON.stringify(body)}`);
   const view = messageStateSchema.parse(body);
   return { state: view.state, reason: view.reason };
+}
+
+/** A message as the guardian shows it (operator routes): its state and the message, checked. */
+export const messageViewSchema = messageStateSchema.extend({
+  message: z.unknown().transform((m, ctx) => {
+    try {
+      return messageToJson(messageFromJson(m));
+    } catch (e) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  blockNumber: z.string().regex(/^[0-9]+$/),
+});
+
+/** A guardian answered an operator route with an HTTP error (`status`, and its `error` sentence). */
+export class GuardianHttpError extends Error {
+  override name = "GuardianHttpError";
+  constructor(
+    readonly guardianUrl: string,
+    readonly status: number,
+    readonly error: string | undefined,
+  ) {
+    super(`guardian ${guardianUrl}: HTTP ${status}${error ? `: ${error}` : ""}`);
+  }
+}
+
+/** An operator route with the guardian's operator token; the body validated by `schema`. */
+async function operatorCall<T>(
+  guardianUrl: string,
+  token: string,
+  method: "GET" | "POST",
+  path: string,
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  timeoutMs: number,
+  fetchFn: typeof fetch,
+): Promise<T> {
+  const res = await fetchFn(`${guardianUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error = (body as { error?: unknown }).error;
+    throw new GuardianHttpError(guardianUrl, res.status, typeof error === "string" ? error : undefined);
+  }
+  return schema.parse(body);
+}
+
+/** Client side of GET /v1/pending (operator): transfers waiting for this guardian's approval. */
+export async function fetchPending(
+  guardianUrl: string,
+  token: string,
+  timeoutMs = 10_000,
+  fetchFn: typeof fetch = fetch,
+): Promise<MessageView[]> {
+  const schema = z.object({ pending: z.array(messageViewSchema) });
+  const { pending } = await operatorCall(guardianUrl, token, "GET", "/v1/pending", schema, timeoutMs, fetchFn);
+  return pending as MessageView[];
+}
+
+/** Client side of POST /v1/approve/:msgId (operator): approves one large transfer. */
+export async function approveMessage(
+  guardianUrl: string,
+  token: string,
+  msgId: Hex,
+  timeoutMs = 10_000,
+  fetchFn: typeof fetch = fetch,
+): Promise<MessageView> {
+  const path = `/v1/approve/${msgId}`;
+  return (await operatorCall(guardianUrl, token, "POST", path, messageViewSchema, timeoutMs, fetchFn)) as MessageView;
 }
