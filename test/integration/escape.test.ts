@@ -153,8 +153,10 @@ describe("escape hatch", () => {
       expectEscaped(again);
       expect(await balanceOf(l2a, alpha, user)).toBe(afterSend + parseUnits("5", 18));
 
+      // The status follows the escape to its end: cancelled on l2b, then refunded on l2a.
       const status = await bridge(["status", sent.msgId]);
-      expect(status.stdout).toMatch(/stage\s+cancelled/);
+      expect(status.stdout).toMatch(/stage\s+refunded/);
+      expect(status.stdout).toMatch(/cancelled\s+\d{4}-.*\(l2b block/);
       expect(status.stdout).toContain("escape: refunded to the sender on the source chain");
     },
     TIMEOUT_MS,

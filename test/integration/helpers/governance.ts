@@ -6,6 +6,7 @@
  */
 import { encodeFunctionData, type ContractFunctionArgs, type ContractFunctionName, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { walletClientFor } from "../../../core/chains.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import type { Manifest } from "../../../core/manifest.js";
 import { Council, MemoryCouncilStore } from "@portcullis/sdk/council";
@@ -41,9 +42,13 @@ export async function govern<F extends GatewayWrite>(
   const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args } as Parameters<
     typeof encodeFunctionData
   >[0]);
+  // Owners sign both ways the engine takes: the first as a viem account, the others through a
+  // wallet client on the chain (as a browser wallet would).
+  const [first, ...others] = councilSigners(manifest);
+  const signers = [first!, ...others.map((account) => walletClientFor(chain, account))];
   return council.enact(
     chain,
     [{ target: chain.gateway!, data, description: `${chainName}: ${functionName}` }],
-    councilSigners(manifest),
+    signers,
   );
 }
