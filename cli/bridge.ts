@@ -23,6 +23,8 @@ import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   BridgeClient,
+  escapeStageText,
+  observeEscape,
   ChainUnreachableError,
   formatTokens,
   isoTime,
@@ -236,11 +238,10 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
  */
 async function escapeLine(client: BridgeClient, o: Observation): Promise<string | undefined> {
   if (!client.manifest.escape || o.status.stage === "executed") return undefined;
-  const { observeEscape, escapeStageText } = await import("./escape.js");
   const escape = await observeEscape(client, o.sent);
   const stage = escape.stage.stage;
   if (stage === "not-escapable" || stage === "waiting-deadline") return undefined;
-  const text = escapeStageText(escape, Math.floor(Date.now() / 1000));
+  const text = escapeStageText(escape);
   return stage === "cancellable" ? `${text} (bridge escape ${o.sent.msgId})` : text;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `bridge escape <msgId>`: gets a stuck transfer's funds back through L1, each step as soon as it
- * is allowed (see cli/escape.ts for the steps). Every step is read back from the chains before it
+ * is allowed (see sdk/escape.ts for the steps). Every step is read back from the chains before it
  * is taken, so the command can be interrupted and run again at any point: it resumes where the
  * escape stands. Exit codes: 0 refunded, 1 bad input, 3 nothing to escape (delivered), 4 timed out
  * (the escape goes on: run the command again), 130 interrupted.
@@ -9,14 +9,18 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  advanceEscape,
+  escapeStageText,
   InvalidInputError,
   isoTime,
+  observeEscape,
   parseMessageRef,
   seconds,
   sleep,
   type BridgeClient,
   type Manifest,
 } from "@portcullis/sdk";
+import { walletClientFor } from "../core/chains.js";
 import { parseTimeoutMs, resolveKey } from "./options.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
@@ -49,13 +53,12 @@ interface EscapeOptions {
 
 async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) {
   const timeoutMs = opts.timeout === undefined ? Infinity : parseTimeoutMs(opts.timeout);
-  const { manifest, client: sdk } = await deps.load(opts.manifest);
-  const { observeEscape, advanceEscape, escapeStageText } = await import("./escape.js");
-  const key = resolveKey(manifest, opts.key, process.env);
-  const sent = await sdk.findMessage(parseMessageRef(id));
+  const { manifest, client } = await deps.load(opts.manifest);
+  const account = privateKeyToAccount(resolveKey(manifest, opts.key, process.env));
+  const sent = await client.findMessage(parseMessageRef(id));
   if (opts.toL1) {
     // Checked before anything is sent: the gateway would refuse it anyway.
-    const caller = privateKeyToAccount(key).address;
+    const caller = account.address;
     if (caller.toLowerCase() !== sent.message.sender.toLowerCase()) {
       throw new InvalidInputError(
         `only the sender (${sent.message.sender}) can ask for the refund on L1, and this key is ${caller}; use the sender's key or drop --to-l1.`,
@@ -75,10 +78,10 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   let last = "";
   try {
     for (;;) {
-      const state = await observeEscape(sdk, sent);
-      const text = escapeStageText(state, Math.floor(Date.now() / 1000));
+      const state = await observeEscape(client, sent);
+      const text = escapeStageText(state);
       // Countdowns change every second; print a line when the stage itself changes.
-      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status.state : ""}`;
+      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status : ""}`;
       if (stageKey !== last) {
         out.write(`[${seconds(Date.now() - startedAt)}] ${text}\n`);
         last = stageKey;
@@ -97,7 +100,9 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
       if (state.cancelTx === undefined && state.stage.stage === "cancellable" && opts.toL1) {
         out.write("asking for the refund on L1\n");
       }
-      const tx = await advanceEscape(sdk, state, key, { refundOnL1: opts.toL1 === true });
+      const tx = await advanceEscape(client, state, (chain) => walletClientFor(chain, account), {
+        refundOnL1: opts.toL1 === true,
+      });
       if (tx) {
         out.write(`[${seconds(Date.now() - startedAt)}] sent ${tx}\n`);
         continue;

@@ -15,8 +15,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import type { Hex } from "viem";
-import { ZodError } from "zod";
-import { approveMessage, fetchPending, GuardianHttpError, type MessageView } from "../core/guardian-api.js";
+import { GuardianApiError, GuardianClient, type MessageView } from "../core/guardian-api.js";
 import type { Manifest } from "../core/manifest.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -59,42 +58,39 @@ function connection(opts: ConnectionOptions): Connection {
   return { url: url.toString().replace(/\/+$/, ""), token: opts.token };
 }
 
-/**
- * One operator request through the guardian API client (`core/guardian-api.ts`, zod-validated),
- * its failures told as the operator can act on them.
- */
-async function call<T>(conn: Connection, request: () => Promise<T>): Promise<T> {
+/** Runs one guardian API call, turning its failure into the sentence the operator acts on. */
+async function call<T>(conn: Connection, fn: (client: GuardianClient) => Promise<T>): Promise<T> {
+  const client = new GuardianClient(conn.url, { operatorToken: conn.token, timeoutMs: REQUEST_TIMEOUT_MS });
   try {
-    return await request();
+    return await fn(client);
   } catch (e) {
-    if (e instanceof GuardianHttpError) {
-      if (e.status === 401) {
-        throw new OperatorError(
-          `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
-        );
-      }
-      const reason = e.error ? `: ${e.error.replace(/\.$/, "")}` : "";
-      throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${e.status}${reason}.`);
+    if (!(e instanceof GuardianApiError)) throw e;
+    if (e.kind === "unreachable") {
+      throw new OperatorError(
+        `cannot reach the guardian at ${conn.url} (${e.detail}); is it running and is --url right?`,
+      );
     }
-    if (e instanceof ZodError) {
-      throw new OperatorError(`the guardian at ${conn.url} answered something that is not a guardian API response.`);
+    if (e.status === 401) {
+      throw new OperatorError(
+        `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
+      );
     }
-    const { cause } = e as { cause?: { code?: string; message?: string } };
-    const detail = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new OperatorError(`cannot reach the guardian at ${conn.url} (${detail}); is it running and is --url right?`);
+    if (e.kind === "invalid-response") throw new OperatorError(`the guardian at ${conn.url} sent an ${e.detail}.`);
+    const reason = e.detail ? `: ${e.detail.replace(/\.$/, "")}` : "";
+    throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${e.status}${reason}.`);
   }
 }
 
-function checkMsgId(msgId: string): Hex {
+function checkMsgId(msgId: string): string {
   if (!MSG_ID.test(msgId)) {
     throw new OperatorError(`"${msgId}" is not a message id (expected 0x followed by 64 hex digits).`, 2);
   }
-  return msgId.toLowerCase() as Hex;
+  return msgId.toLowerCase();
 }
 
 /**
- * Renders a message for the operator. With a manifest, chain names and whole-token amounts; it
- * (and viem, zod) is loaded only then, so the common path starts fast.
+ * Renders a message for the operator. With a manifest, chain names and whole-token amounts; the
+ * manifest is loaded only then.
  */
 async function describer(manifestPath: string | undefined): Promise<(view: MessageView) => string> {
   let manifest: Manifest | undefined;
@@ -123,7 +119,7 @@ async function describer(manifestPath: string | undefined): Promise<(view: Messa
 
 async function pending(opts: ConnectionOptions) {
   const conn = connection(opts);
-  const views = await call(conn, () => fetchPending(conn.url, conn.token, REQUEST_TIMEOUT_MS));
+  const views = await call(conn, (client) => client.pending());
   if (opts.json) return print(JSON.stringify(views, null, 2));
   if (views.length === 0) return print("No transfers are waiting for approval.");
   const describe = await describer(opts.manifest);
@@ -134,7 +130,7 @@ async function pending(opts: ConnectionOptions) {
 async function approve(msgId: string, opts: ConnectionOptions) {
   const id = checkMsgId(msgId);
   const conn = connection(opts);
-  const view = await call(conn, () => approveMessage(conn.url, conn.token, id, REQUEST_TIMEOUT_MS));
+  const view = await call(conn, (client) => client.approve(id as Hex));
   if (opts.json) return print(JSON.stringify(view, null, 2));
   print(`Approved ${view.msgId}: now ${view.state}.`);
   print((await describer(opts.manifest))(view));

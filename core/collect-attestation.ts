@@ -16,7 +16,7 @@ import {
 import { GuardianRefusedError, type AttestRefusal, type AttestRequest, type AttestResponse } from "./guardian-api.js";
 import { merkleRoot } from "./merkle.js";
 
-/** `core/guardian-api.ts` requestAttestation, injectable for tests. */
+/** `GuardianClient.attest` (`core/guardian-api.ts`), injectable for tests. */
 export type RequestAttestation = (url: string, request: AttestRequest, timeoutMs: number) => Promise<AttestResponse>;
 
 export interface GuardianEndpoint {

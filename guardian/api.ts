@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { BaseError, type Hex } from "viem";
-import { attestRequestSchema } from "../core/guardian-api.js";
+import { attestRequestSchema, signableQuerySchema } from "../core/guardian-api.js";
 import { HttpError, HttpService, type Handler, type Request } from "../core/service/http.js";
 import {
   ApprovalRefusedError,
@@ -16,6 +16,7 @@ import {
   MessageNotFoundError,
   type Guardian,
 } from "./guardian.js";
+import { RpcDisagreementError, RpcQuorumError } from "./quorum.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
 
@@ -58,6 +59,18 @@ export function guardianHttp(
     )
     .route(
       "GET",
+      "/v1/signable",
+      mapped((req) => {
+        const query = signableQuerySchema.safeParse(Object.fromEntries(req.query));
+        if (!query.success) {
+          const issues = query.error.issues.map((i) => `${i.path.join(".") || "(query)"}: ${i.message}`);
+          throw new HttpError(400, `invalid signable query: ${issues.join("; ")}`);
+        }
+        return guardian.signable.read(query.data);
+      }),
+    )
+    .route(
+      "GET",
       "/v1/messages/:msgId",
       mapped((req) => guardian.message(msgIdParam(req))),
       publicRoute,
@@ -86,6 +99,11 @@ function mappedErrors(logger: Logger): (handler: Handler) => Handler {
       if (e instanceof MessageNotFoundError) throw new HttpError(404, e.message);
       if (e instanceof ApprovalRefusedError) throw new HttpError(409, e.message);
       if (e instanceof InvalidRequestError) throw new HttpError(400, e.message);
+      // The chain's RPC endpoints disagree or too few answer: nothing is signed, clients retry.
+      if (e instanceof RpcDisagreementError || e instanceof RpcQuorumError) {
+        logger.warn({ err: e.message, method: req.method, path: req.path }, "cannot sign: the chain views fail");
+        throw new HttpError(503, `not signing now: ${e.message}`);
+      }
       logger.error({ err: e, method: req.method, path: req.path }, "request failed");
       if (e instanceof BaseError) throw new HttpError(503, `cannot read the chains right now: ${e.shortMessage}`);
       throw new HttpError(500, "internal error (see the guardian's log)");

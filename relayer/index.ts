@@ -5,7 +5,12 @@
  *
  * Environment (validated at start-up; a bad value exits with code 2 and one line per problem):
  *   MANIFEST             deployment manifest path (default .devnet/manifest.json)
- *   RELAYER_KEY          0x-prefixed private key paying for deliver/execute; one key per process
+ *   RELAYER_KEYSTORE     encrypted key file (Web3 Secret Storage v3, docs/keys.md) of the key paying
+ *                        for deliver/execute; one key per process
+ *   RELAYER_KEYSTORE_PASSWORD_FILE  its password's file (first line); unset: asked on the terminal
+ *   RELAYER_KEY          0x-prefixed raw key instead: only with DEVNET=true (local devnet)
+ *   RPC_URLS             this relayer's own endpoints per chain, JSON {"l2a":["https://…",…]}
+ *                        (default: the manifest's); several fail over
  *   REDIS_URL            redis://[user:pass@]host:port[/db], or rediss:// for TLS; with
  *                        REDIS_CLUSTER=true, one or more comma-separated seed node URLs
  *   REDIS_CLUSTER        "true" to connect to a Redis Cluster (needs a {hash-tag} QUEUE_PREFIX)
@@ -14,31 +19,40 @@
  *   LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)
  *   QUEUE_PREFIX         BullMQ and relayer key prefix (default portcullis); every relayer of
  *                        one deployment uses the same; {portcullis} on Redis Cluster
- *   BATCH_SIZE           most messages per deliver transaction (default 100, at most 256)
- *   POLL_INTERVAL_MS     source-chain polling and lease retry interval (default 1000)
+ *   POLL_INTERVAL_MS     source-chain polling interval of the observer (default 1000)
  *   TX_TIMEOUT_MS        a transaction not mined after this long is replaced with the same
  *                        nonce and bumped fees (default 60000)
- *   MAX_FEE_BUMPS        replacements before a send is given up and retried later (default 8)
- *   LOCK_TTL_MS          route/observer lease and job lock lifetime: how long a crashed
- *                        relayer's work stays claimed before another takes it (default 30000)
+ *   MAX_FEE_BUMPS        replacements before a send is given up and its nonce reused by the
+ *                        next send (default 8)
+ *   LOCK_TTL_MS          job lock and observer lease lifetime: how long a crashed relayer's
+ *                        work stays claimed before another relayer takes it (default 5000)
+ *   MAX_IN_FLIGHT        delivery batches (each its own transaction) in flight per route and
+ *                        process (default 4)
+ *   MAX_TX_GAS           most gas one delivery may use (default 16777216, EIP-7825's cap); a
+ *                        delivery also stays under half the destination's block gas limit
+ *   SIGNABLE_WAIT_MS     how long a batch waits for a quorum of the guardians' signable feeds
+ *                        to list its messages before asking anyway (default 2000)
+ *   FEED_WAIT_MS         long-poll wait of one signable-feed request (default 20000)
  *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
  *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000)
  *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)
  */
+import { withRpcUrls } from "../core/chains.js";
 import { loadManifest } from "../core/manifest-file.js";
 import { HttpService } from "../core/service/http.js";
 import { runService } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";
+import { loadSigner } from "../core/signer.js";
 import { loadRelayerConfig } from "./config.js";
 import { createRelayer } from "./wiring.js";
 
 runService("relayer", async (signal) => {
   const config = loadRelayerConfig(process.env);
-  const manifest = loadManifest(config.MANIFEST);
+  const manifest = withRpcUrls(loadManifest(config.MANIFEST), config.RPC_URLS);
   const logger = createLogger("relayer", config.LOG_LEVEL).child({ relayerId: config.RELAYER_ID });
-  const relayer = createRelayer(config, manifest, logger);
+  const relayer = createRelayer(config, manifest, logger, await loadSigner(config.key, { logger }));
   const http = new HttpService(relayer.registry, () => relayer.health());
   const port = await http.listen(config.PORT);
   logger.info({ port }, "http listening (/healthz, /metrics)");

@@ -4,11 +4,12 @@
  * The one place that constructs dependencies; the Relayer itself only receives them.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { requestAttestation } from "../core/guardian-api.js";
+import { Gateway } from "../core/gateway.js";
+import { GuardianClient } from "../core/guardian-api.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
+import type { Signer } from "../core/signer.js";
 import { viemTxChain, type RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { JOB_STATES, RelayerMetrics, type QueueCount } from "./metrics.js";
@@ -21,8 +22,7 @@ import { TxSender } from "./tx.js";
 /** Receipt polling interval of the transaction sender. */
 const RECEIPT_POLL_MS = 250;
 
-export function createRelayer(config: RelayerConfig, manifest: Manifest, logger: Logger): Relayer {
-  const account = privateKeyToAccount(config.RELAYER_KEY as `0x${string}`);
+export function createRelayer(config: RelayerConfig, manifest: Manifest, logger: Logger, account: Signer): Relayer {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "bridge_relayer_" });
 
@@ -49,6 +49,7 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
       info,
       chainId: info.chainId,
       gateway: info.gateway,
+      gw: new Gateway(info.gateway, publicClient),
       deployBlock: info.deployBlock,
       publicClient,
       wallet,
@@ -77,6 +78,14 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
   );
   queues = new RelayerQueues(redis, config.QUEUE_PREFIX, routes);
 
+  // One client per guardian URL, shared by attestation requests and the signable feed.
+  const clients = new Map<string, GuardianClient>();
+  const guardian = (url: string) => {
+    let client = clients.get(url);
+    if (!client) clients.set(url, (client = new GuardianClient(url, { timeoutMs: config.GUARDIAN_TIMEOUT_MS })));
+    return client;
+  };
+
   return new Relayer({
     config,
     manifest,
@@ -88,7 +97,8 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
     registry,
     metrics,
     logger,
-    requestAttestation,
+    requestAttestation: (url, request, timeoutMs) => guardian(url).attest(request, timeoutMs),
+    guardians: guardian,
   });
 }
 

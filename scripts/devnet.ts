@@ -92,7 +92,7 @@ try {
   if (devnet) {
     out("\nstopping…");
     await devnet.stop();
-    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.spec.name} (pid ${p.pid})`);
+    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.name} (pid ${p.pid})`);
     if (left.length > 0) {
       process.stderr.write(`still running after stop: ${left.join(", ")}\n`);
       exitCode = 1;
@@ -136,12 +136,12 @@ function printInfo(d: Devnet) {
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
   d.ports.rollups.forEach((p, i) =>
     out(
-      `  rollup-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (simulated rollup operator: proposer + sequencer)`,
+      `  op-stack-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (devnet stand-ins for OP's node software: output proposer + deposit executor)`,
     ),
   );
   if (d.manifest.escape) {
     out(
-      `escape hatch ${d.manifest.escape.escapeHatch} on l1; finalization window ${d.options.finalizationSeconds} s (7 days on a real rollup): bridge escape <msgId>`,
+      `escape hatch ${d.manifest.escape.escapeHatch} on l1; OP Stack finalization window ${d.options.finalizationSeconds} s (7 days on OP Mainnet): bridge escape <msgId>`,
     );
   }
   const council = d.manifest.chains.find((c) => c.governance)?.governance;

@@ -27,7 +27,7 @@ import {
 } from "viem";
 import { publicClientFor } from "../core/chains.js";
 import { Gateway } from "../core/gateway.js";
-import { fetchMessageState } from "../core/guardian-api.js";
+import { GuardianClient } from "../core/guardian-api.js";
 import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
 import {
   gatewayChains,
@@ -106,6 +106,7 @@ export class BridgeClient {
   private readonly clients = new Map<number, PublicClient>();
   private readonly gateways = new Map<number, Gateway>();
   private readonly blockTimes = new Map<number, Promise<number>>();
+  private readonly guardianClients = new Map<string, GuardianClient>();
 
   constructor(
     readonly manifest: Manifest,
@@ -366,13 +367,24 @@ export class BridgeClient {
       set.guardians.map(async (g) => {
         if (g.url === "") return { state: "unreachable" };
         try {
-          return await fetchMessageState(g.url, msgId, this.guardianTimeoutMs, this.fetch);
+          const view = await this.guardian(g.url).message(msgId);
+          return view ? { state: view.state, reason: view.reason } : { state: "unknown" };
         } catch {
           return { state: "unreachable" };
         }
       }),
     );
     return tallyAttestations(states, set.threshold);
+  }
+
+  /** The guardian API client of one guardian (`core/guardian-api.ts`), with this client's fetch and timeout. */
+  guardian(url: string): GuardianClient {
+    let g = this.guardianClients.get(url);
+    if (!g) {
+      g = new GuardianClient(url, { timeoutMs: this.guardianTimeoutMs, fetch: this.fetch });
+      this.guardianClients.set(url, g);
+    }
+    return g;
   }
 
   /** The destination gateway's current guardian set, with each member's URL from the directory. */

@@ -8,7 +8,6 @@
 import { decodeEventLog, encodeFunctionData, type Hex, type WalletClient } from "viem";
 import { collectAttestation } from "../core/collect-attestation.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { requestAttestation } from "../core/guardian-api.js";
 import { toDeliveryBatch } from "../core/message.js";
 import type { BridgeClient } from "./client.js";
 import {
@@ -58,7 +57,7 @@ export async function buildRelay(
     set: { index: set.index, threshold: set.threshold, guardians: set.guardians },
     domain: { destChainId: BigInt(dest.chainId), destGateway: dest.gateway },
     msgIds: [msgId],
-    request: (url, body, timeoutMs) => requestAttestation(url, body, timeoutMs, client.fetch),
+    request: (url, body, timeoutMs) => client.guardian(url).attest(body, timeoutMs),
     timeoutMs: client.guardianTimeoutMs,
   });
   if (!round.attestation) {

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import type { Registry } from "prom-client";
 
 export class HttpError extends Error {
@@ -49,6 +50,28 @@ const CORS_ALLOW_ORIGIN = { "access-control-allow-origin": "*" } as const;
 
 const MAX_BODY_BYTES = 1 << 20;
 
+/**
+ * Who is answering: every /healthz carries it, so whoever started a service (the devnet, an
+ * orchestrator) can tell that the process on a port is the one it started and not another that
+ * got the port. `service` is the name given to `runService`; `instance` is SERVICE_INSTANCE from
+ * the environment (the devnet passes a fresh one to every start), else host:pid.
+ */
+export interface ServiceIdentity {
+  service: string;
+  instance: string;
+}
+
+let processServiceName = "service";
+
+/** Names this process' service (called once by `runService`). */
+export function nameService(name: string): void {
+  processServiceName = name;
+}
+
+export function serviceIdentity(env: Record<string, string | undefined> = process.env): ServiceIdentity {
+  return { service: processServiceName, instance: env.SERVICE_INSTANCE || `${hostname()}:${process.pid}` };
+}
+
 export class HttpService {
   private readonly routes: Route[] = [];
   private server?: Server;
@@ -56,9 +79,10 @@ export class HttpService {
   constructor(
     private readonly registry: Registry,
     private readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>,
+    readonly identity: ServiceIdentity = serviceIdentity(),
   ) {
     this.route("GET", "/healthz", async () => {
-      const h = await this.health();
+      const h = { ...(await this.health()), ...this.identity };
       if (!h.ok) throw new HttpError(503, "unhealthy", h);
       return h;
     });

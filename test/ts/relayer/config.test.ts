@@ -4,7 +4,7 @@ import { ConfigError } from "../../../core/service/config.js";
 import { loadRelayerConfig } from "../../../relayer/config.js";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const valid = { RELAYER_KEY: KEY, REDIS_URL: "redis://127.0.0.1:6379" };
+const valid = { RELAYER_KEY: KEY, DEVNET: "true", REDIS_URL: "redis://127.0.0.1:6379" };
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -20,8 +20,11 @@ describe("relayer config", () => {
   it("test_config_defaults_succeeds", () => {
     const c = loadRelayerConfig(valid);
     expect(c).toMatchObject({
-      BATCH_SIZE: 100,
       QUEUE_PREFIX: "portcullis",
+      LOCK_TTL_MS: 5_000,
+      MAX_IN_FLIGHT: 4,
+      MAX_TX_GAS: 16_777_216n,
+      SIGNABLE_WAIT_MS: 2_000,
       POLL_INTERVAL_MS: 1_000,
       TX_TIMEOUT_MS: 60_000,
       REDIS_CLUSTER: false,
@@ -32,13 +35,19 @@ describe("relayer config", () => {
   });
 
   it("test_config_numbersFromStrings_succeeds", () => {
-    const c = loadRelayerConfig({ ...valid, BATCH_SIZE: "25", TX_TIMEOUT_MS: "5000", PORT: "0" });
-    expect([c.BATCH_SIZE, c.TX_TIMEOUT_MS, c.PORT]).toEqual([25, 5_000, 0]);
+    const c = loadRelayerConfig({
+      ...valid,
+      MAX_IN_FLIGHT: "8",
+      MAX_TX_GAS: "30000000",
+      TX_TIMEOUT_MS: "5000",
+      PORT: "0",
+    });
+    expect([c.MAX_IN_FLIGHT, c.MAX_TX_GAS, c.TX_TIMEOUT_MS, c.PORT]).toEqual([8, 30_000_000n, 5_000, 0]);
   });
 
   it("test_config_missingRequired_reverts: names every missing variable", () => {
     const message = errorOf({});
-    expect(message).toContain("RELAYER_KEY: Required");
+    expect(message).toContain("RELAYER_KEYSTORE: is required");
     expect(message).toContain("REDIS_URL: Required");
   });
 
@@ -46,13 +55,15 @@ describe("relayer config", () => {
     const message = errorOf({
       RELAYER_KEY: "0x1234",
       REDIS_URL: "http://localhost:6379",
-      BATCH_SIZE: "1000",
+      MAX_IN_FLIGHT: "0",
+      FEED_WAIT_MS: "60000",
       POLL_INTERVAL_MS: "abc",
       QUEUE_PREFIX: "bad prefix",
     });
     expect(message).toMatch(/RELAYER_KEY: must be a 0x-prefixed 32-byte hex private key/);
     expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
-    expect(message).toMatch(/BATCH_SIZE: .*256/);
+    expect(message).toMatch(/MAX_IN_FLIGHT:/);
+    expect(message).toMatch(/FEED_WAIT_MS: .*30000/);
     expect(message).toMatch(/POLL_INTERVAL_MS:/);
     expect(message).toMatch(/QUEUE_PREFIX:/);
   });
@@ -68,6 +79,19 @@ describe("relayer config", () => {
       REDIS_URL: "rediss://u:p@a:6379,rediss://b:6379",
     });
     expect(c.REDIS_CLUSTER).toBe(true);
+  });
+
+  it("test_config_keyFileOrDevnetKey_succeeds: a raw key needs DEVNET=true", () => {
+    expect(errorOf({ ...valid, DEVNET: "" })).toContain(
+      "RELAYER_KEY: a raw key in the environment is accepted only on a local devnet (DEVNET=true)",
+    );
+    const c = loadRelayerConfig({
+      REDIS_URL: valid.REDIS_URL,
+      RELAYER_KEYSTORE: "/etc/portcullis/relayer.json",
+      RPC_URLS: '{"l2a":["https://a.example","https://b.example"]}',
+    });
+    expect(c.key).toEqual({ kind: "keystore", path: "/etc/portcullis/relayer.json" });
+    expect(c.RPC_URLS).toEqual({ l2a: ["https://a.example", "https://b.example"] });
   });
 
   it("test_config_retryMaxBelowBase_reverts", () => {

@@ -7,9 +7,12 @@
  */
 import type { Address, Hex, LocalAccount } from "viem";
 import { signAttestation } from "../../../core/attestation.js";
-import { attestRequestSchema } from "../../../core/guardian-api.js";
+import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
+import { attestRequestSchema, type MessageView } from "../../../core/guardian-api.js";
+import { decodeMessageSent } from "../../../core/logs.js";
 import { parseManifest, type Manifest } from "../../../core/manifest.js";
 import { merkleRoot } from "../../../core/merkle.js";
+import { messageToJson } from "../../../core/message.js";
 import { BridgeClient } from "../../../sdk/client.js";
 import { L2S, type TestBridge } from "../helpers/bridge.js";
 
@@ -55,8 +58,9 @@ export interface FakeGuardianOptions {
 /**
  * `fetch` as the guardians of `bridge` would answer it: POST /v1/attest signs the batch root
  * (under set 0, in the destination's domain) when every message is signable, else 409 with the
- * refusal; GET /v1/messages/:msgId answers the message's state. Guardians not `up` refuse the
- * connection. Every request is recorded.
+ * refusal; GET /v1/messages/:msgId answers the message's state with the message as the source
+ * chain logged it (a full `MessageView`, validated by `GuardianClient`; 404 when no chain sent it).
+ * Guardians not `up` refuse the connection. Every request is recorded.
  */
 export function fakeGuardians(bridge: TestBridge, options: FakeGuardianOptions = {}) {
   const requests: string[] = [];
@@ -75,7 +79,8 @@ export function fakeGuardians(bridge: TestBridge, options: FakeGuardianOptions =
     if (message) {
       const msgId = message[1] as Hex;
       const s = state(msgId);
-      return s === "unknown" ? json(404, { error: "unknown message" }) : json(200, { msgId, state: s });
+      const view = s === "unknown" ? undefined : await messageView(bridge, msgId, s);
+      return view ? json(200, view) : json(404, { error: "unknown message" });
     }
     if (url.pathname === "/v1/attest") {
       const request = attestRequestSchema.parse(JSON.parse(String(init?.body)));
@@ -98,6 +103,31 @@ export function fakeGuardians(bridge: TestBridge, options: FakeGuardianOptions =
     return json(404, { error: "no such route" });
   };
   return { fetch: fetchFn, requests };
+}
+
+/** The guardian's view of `msgId` in state `state`: its `MessageSent` log read from the test chains. */
+async function messageView(bridge: TestBridge, msgId: Hex, state: MessageView["state"]): Promise<unknown> {
+  for (const name of L2S) {
+    const c = bridge.chains[name];
+    const logs = await c.publicClient.getContractEvents({
+      address: c.gateway,
+      abi: bridgeGatewayAbi,
+      eventName: "MessageSent",
+      args: { msgId },
+      fromBlock: 0n,
+    });
+    const log = logs[0];
+    if (!log) continue;
+    const { message } = decodeMessageSent(log);
+    return {
+      msgId,
+      state,
+      message: messageToJson(message),
+      blockNumber: String(log.blockNumber),
+      ...(state === "rejected" ? { reason: "test rejection" } : {}),
+    };
+  }
+  return undefined;
 }
 
 /** A `BridgeClient` over `bridge`'s chains, asking `fetch` (fake guardians) for signatures. */
