@@ -94,7 +94,7 @@ export function reasonText(reason: Reason, context: { source: string; dest: stri
         ? "vetoed by the security council or the monitor; it can be escaped through L1 now"
         : `vetoed by the security council or the monitor; it can be escaped through L1 after its deadline (${isoTime(reason.deadline)})`;
     case "cancelled":
-      return `cancelled after its deadline; its refund${reason.refundOnL1 ? " (on L1)" : ""} travels through L1 (bridge escape finishes it)`;
+      return `cancelled after its deadline; its refund${reason.refundOnL1 ? " (on L1)" : ""} travels through L1 (the escape finishes it: prove, then finalize on L1)`;
     case "refunded":
       return `refunded to the sender${reason.onL1 ? " on L1" : ""} at ${isoTime(reason.at)}`;
   }
