@@ -15,15 +15,8 @@ import { erc20Abi, parseUnits, type Address, type Hex } from "viem";
 import { findChain, findToken, publicClientFor } from "@portcullis/sdk";
 import { startDevnet, type Devnet } from "../../../devnet/start.js";
 import { launchChromium, screenshot, type Browser } from "./browser.js";
-import { serveWeb, WEB_DIST } from "./serve.js";
+import { WEB_DIST } from "../../../devnet/explorer.js";
 import { DevKeyWallet } from "./wallet.js";
-
-/**
- * TEMPORARY: the scenarios after the first need the SDK's validate/quote/send/relay (sdk
- * milestone 2) and the explorer serving the app, its API and /config.json; they are written
- * against the app's selectors and switched on when those land.
- */
-const PENDING = true;
 
 /** Generous: the machine is shared; tests wait for states, never for durations. */
 const STATE_TIMEOUT = 180_000;
@@ -31,7 +24,7 @@ const STATE_TIMEOUT = 180_000;
 let dir: string;
 let devnet: Devnet;
 let browser: Browser;
-let web: Awaited<ReturnType<typeof serveWeb>>;
+let web: { url: string };
 let wallet: DevKeyWallet;
 let page: Page;
 const sentByTest: Hex[] = [];
@@ -40,11 +33,15 @@ beforeAll(async () => {
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   dir = mkdtempSync(join(tmpdir(), "portcullis-web-"));
   devnet = await startDevnet({ dir, services: true });
-  web = await serveWeb(devnet.manifest);
+  if (!devnet.explorer?.webDir) throw new Error("the devnet's explorer does not serve the web app");
+  web = devnet.explorer;
   browser = await launchChromium();
-  const l2s = devnet.manifest.chains.filter((c) => c.gateway);
   // The wallet starts on l2b, so the page has to offer the switch to l2a.
-  wallet = new DevKeyWallet(devnet.manifest.devKeys!.users[1] as Hex, l2s, findChain(devnet.manifest, "l2b"));
+  wallet = new DevKeyWallet(
+    devnet.manifest.devKeys!.users[1] as Hex,
+    devnet.manifest.chains,
+    findChain(devnet.manifest, "l2b"),
+  );
   await wallet.install(browser.context);
   page = await browser.context.newPage();
   page.setDefaultTimeout(STATE_TIMEOUT);
@@ -52,7 +49,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await web?.close();
   await devnet?.stop();
   if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 });
@@ -70,11 +66,11 @@ function balanceOf(chain: string, symbol: string, owner: Address): Promise<bigin
 
 async function fill(form: { from?: string; to?: string; token?: string; amount?: string; recipient?: string }) {
   await page.goto(web.url);
-  if (form.from) await page.getByLabel("From").selectOption(form.from);
-  if (form.to) await page.getByLabel("To").selectOption(form.to);
-  if (form.token) await page.getByLabel("Token").selectOption(form.token);
-  await page.getByLabel("Amount").fill(form.amount ?? "");
-  await page.getByLabel("Recipient").fill(form.recipient ?? "");
+  if (form.from) await page.getByLabel("From", { exact: true }).selectOption(form.from);
+  if (form.to) await page.getByLabel("To", { exact: true }).selectOption(form.to);
+  if (form.token) await page.getByLabel("Token", { exact: true }).selectOption(form.token);
+  await page.getByLabel("Amount", { exact: true }).fill(form.amount ?? "");
+  await page.getByLabel("Recipient", { exact: true }).fill(form.recipient ?? "");
 }
 
 /** Sends what the form holds and returns the message id the page then shows. */
@@ -106,7 +102,7 @@ describe("web app on a devnet", () => {
     await screenshot(page, "connected");
   });
 
-  it.skipIf(PENDING)("bad input shows its sentence before anything is signed, and sends nothing", async () => {
+  it("bad input shows its sentence before anything is signed, and sends nothing", async () => {
     const l2a = publicClientFor(findChain(devnet.manifest, "l2a"));
     const nonceBefore = await l2a.getTransactionCount({ address: wallet.address });
     const cases = [
@@ -129,26 +125,24 @@ describe("web app on a devnet", () => {
     expect(await l2a.getTransactionCount({ address: wallet.address })).toBe(nonceBefore);
   });
 
-  it.skipIf(PENDING)(
-    "bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed",
-    async () => {
-      const before = await balanceOf("l2b", "ALPHA", wallet.address);
-      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
-      await screenshot(page, "bridge-quote");
-      await sendFromForm();
-      // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
-      expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
-      await statusIs("executed");
-      await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
-      await screenshot(page, "executed");
-      expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
-    },
-  );
+  it("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
+    const before = await balanceOf("l2b", "ALPHA", wallet.address);
+    await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
+    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+    await screenshot(page, "bridge-quote");
+    await sendFromForm();
+    // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
+    expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
+    await statusIs("executed");
+    await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
+    await screenshot(page, "executed");
+    expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
+  });
 
-  it.skipIf(PENDING)("a large transfer shows its delay and ETA, then executes", async () => {
+  it("a large transfer shows its delay and ETA, then executes", async () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });
     await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Delayed.*fast limit/);
+    await screenshot(page, "bridge-delayed-quote");
     await sendFromForm();
     await statusIs("delayed");
     await expect.poll(() => page.getByTestId("reason").textContent()).toMatch(/fast limit/);
@@ -157,7 +151,7 @@ describe("web app on a devnet", () => {
     await statusIs("executed");
   });
 
-  it.skipIf(PENDING)("the history lists both transfers, newest first, with their status", async () => {
+  it("the history lists both transfers, newest first, with their status", async () => {
     await page.getByRole("link", { name: "History" }).click();
     const rows = page.getByTestId("history").locator("tbody tr");
     await expect.poll(() => rows.count()).toBe(2);
@@ -167,7 +161,7 @@ describe("web app on a devnet", () => {
     await screenshot(page, "history");
   });
 
-  it.skipIf(PENDING)("with the relayers stopped, the self-relay button delivers a transfer", async () => {
+  it("with the relayers stopped, the self-relay button delivers a transfer", async () => {
     await Promise.all(devnet.relayers.map((r) => r.stop()));
     try {
       await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "3" });
