@@ -21,6 +21,12 @@ export default defineConfig({
       viaIR: true,
     },
   },
+  test: {
+    solidity: {
+      // The escape tests deploy OP Stack bytecode as published (`vm.readFile` of its artifacts).
+      fsPermissions: { readDirectory: ["node_modules/@eth-optimism/contracts-bedrock/forge-artifacts"] },
+    },
+  },
   paths: {
     sources: "./contracts",
     tests: { solidity: "./test/solidity" },

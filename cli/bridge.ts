@@ -196,11 +196,11 @@ async function escapeLine(
   state: import("@portcullis/sdk").TransferState,
 ): Promise<string | undefined> {
   if (!sdk.manifest.escape || state.stage === "executed") return undefined;
-  const { observeEscape, escapeStageText } = await import("./escape.js");
+  const { observeEscape, escapeStageText } = await import("@portcullis/sdk");
   const escape = await observeEscape(sdk, state.sent);
   const stage = escape.stage.stage;
   if (stage === "not-escapable" || stage === "waiting-deadline") return undefined;
-  const text = escapeStageText(escape, Math.floor(Date.now() / 1000));
+  const text = escapeStageText(escape);
   return stage === "cancellable" ? `${text} (bridge escape ${state.sent.msgId})` : text;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `bridge escape <msgId>`: gets a stuck transfer's funds back through L1, each step as soon as it
- * is allowed (see cli/escape.ts for the steps). Every step is read back from the chains before it
+ * is allowed (see sdk/escape.ts for the steps). Every step is read back from the chains before it
  * is taken, so the command can be interrupted and run again at any point: it resumes where the
  * escape stands. Exit codes: 0 refunded, 1 bad input, 3 nothing to escape (delivered), 4 timed out
  * (the escape goes on: run the command again), 130 interrupted.
@@ -66,7 +66,7 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   const timeoutMs = opts.timeout === undefined ? Infinity : parseTimeoutMs(opts.timeout);
   const { manifest, sdk } = await deps.load(opts.manifest);
   // Loaded lazily, like every command: they import the generated ABIs, which `load` builds first.
-  const { observeEscape, advanceEscape, escapeStageText } = await import("./escape.js");
+  const { observeEscape, advanceEscape, escapeStageText } = await import("@portcullis/sdk");
   const { sleep } = await import("@portcullis/sdk");
   const { seconds } = await import("@portcullis/sdk");
   const key = resolveKey(manifest, opts.key, process.env);
@@ -95,9 +95,9 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   try {
     for (;;) {
       const state = await observeEscape(sdk, sent);
-      const text = escapeStageText(state, Math.floor(Date.now() / 1000));
+      const text = escapeStageText(state);
       // Countdowns change every second; print a line when the stage itself changes.
-      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status.state : ""}`;
+      const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status : ""}`;
       if (stageKey !== last) {
         out.write(`[${seconds(Date.now() - startedAt)}] ${text}\n`);
         last = stageKey;
@@ -116,7 +116,7 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
       if (state.cancelTx === undefined && state.stage.stage === "cancellable" && opts.toL1) {
         out.write("asking for the refund on L1\n");
       }
-      const tx = await advanceEscape(sdk, state, key, { refundOnL1: opts.toL1 === true });
+      const tx = await advanceEscape(sdk, state, (chain) => sdk.wallet(chain, key), { refundOnL1: opts.toL1 === true });
       if (tx) {
         out.write(`[${seconds(Date.now() - startedAt)}] sent ${tx}\n`);
         continue;

@@ -51,7 +51,8 @@ export const attestRefusalSchema = z.object({
   awaitingApproval: z.array(hex32).default([]),
   /** Seen but not yet confirmed. */
   unconfirmed: z.array(hex32).default([]),
-  /** Refused for good (wrong destination, conflicting nonce, invalid route or token). */
+  /** Refused for good (wrong destination, conflicting nonce, invalid route or token, unbacked: the
+   *  guardian's accountant finds the token's books cannot pay it — docs/guardian.md). */
   rejected: z.array(z.object({ msgId: hex32, reason: z.string() })).default([]),
 });
 export type AttestRefusal = z.infer<typeof attestRefusalSchema>;

@@ -40,20 +40,25 @@ export const governanceSchema = z.object({
 });
 
 /**
- * An L2's canonical messaging and token bridge, on both layers: what the escape hatch rides on
- * (docs/escape-hatch.md). On the devnet, the simulated rollup of `contracts/rollup/`.
+ * An OP Stack L2's bridge contracts on L1: what the escape hatch rides on (docs/escape-hatch.md).
+ * Its L2 side is the canonical predeploys (`core/op-stack.ts`), the same on every OP Stack chain.
  */
 export const rollupSchema = z.object({
-  /** On the L2: the messenger (L2→L1 message passer, L1→L2 receiver). */
-  messenger: address,
-  /** On the L2: the canonical token bridge. */
-  tokenBridge: address,
-  /** On L1: this L2's portal (output roots, proven L2→L1 messages, deposits). */
+  kind: z.literal("op-stack").default("op-stack"),
+  /** `OptimismPortal` (proxy): proves and finalizes withdrawals, takes deposits. */
   portal: address,
-  /** On L1: the canonical token bridge's L1 side. */
-  l1TokenBridge: address,
-  /** L2→L1 messages are provable on L1 this long after their output root is posted. */
+  /** `L2OutputOracle` (proxy): the output roots withdrawals are proven against. */
+  l2OutputOracle: address,
+  /** `SystemConfig` (proxy). */
+  systemConfig: address,
+  /** `L1CrossDomainMessenger` (proxy): the `EscapeHatch` registers it per L2. */
+  l1CrossDomainMessenger: address,
+  /** `L1StandardBridge` (proxy): releases L1 tokens of refunds paid on L1. */
+  l1StandardBridge: address,
+  /** L2→L1 messages are final this long after their output root is posted (the oracle's). */
   finalizationSeconds: z.number().int().nonnegative(),
+  /** L1 block of the contracts' deployment: where scans of their events start. */
+  l1DeployBlock: z.number().int().nonnegative().default(0),
 });
 
 export const chainSchema = z.object({
@@ -61,6 +66,12 @@ export const chainSchema = z.object({
   name: z.string().min(1),
   chainId: z.number().int().positive(),
   rpcUrl: z.string().url(),
+  /**
+   * Every JSON-RPC endpoint services read this chain through (independent providers or own
+   * nodes; `rpcUrl` when absent). Guardians require them to agree (guardian/quorum.ts); each
+   * operator should override them with their own (`RPC_URLS`), so no two services share one.
+   */
+  rpcUrls: z.array(z.string().url()).min(1).optional(),
   kind: z.enum(["l1", "l2"]),
   /** Blocks a guardian or relayer waits before trusting a log. */
   confirmations: z.number().int().nonnegative(),
@@ -70,7 +81,7 @@ export const chainSchema = z.object({
   deployBlock: z.number().int().nonnegative().optional(),
   /** Council Safe and timelock of this chain. */
   governance: governanceSchema.optional(),
-  /** Canonical messaging (L2s only): where escapes go through. */
+  /** The OP Stack contracts of this L2 on L1 (L2s only): where escapes go through. */
   rollup: rollupSchema.optional(),
 });
 
@@ -147,8 +158,8 @@ export const manifestSchema = z.object({
       standbyGuardians: z.array(privateKey).default([]),
       relayers: z.array(privateKey),
       users: z.array(privateKey),
-      /** Per L2 name: its simulated rollup's proposer and sequencer keys. */
-      rollups: z.record(z.string(), z.object({ proposer: privateKey, sequencer: privateKey })).default({}),
+      /** Per L2 name: the key of its `L2OutputOracle`'s proposer (the devnet's output proposer). */
+      rollups: z.record(z.string(), z.object({ proposer: privateKey })).default({}),
     })
     .optional(),
 });

@@ -74,6 +74,37 @@ export function keySourceOf(prefix: string, vars: KeyVars, ctx: z.RefinementCtx)
   return { kind: "env", privateKey: key as `0x${string}` };
 }
 
+/**
+ * The key variables of service `prefix` as a zod schema giving `{ key, devnet }`: intersect it
+ * with the service's own schema (`z.intersection(fields, keyEnv("GUARDIAN"))`) so its problems
+ * are listed beside every other variable's, even when another one is malformed.
+ */
+export function keyEnv(prefix: string) {
+  const optional = z.string().optional();
+  return z
+    .object({
+      [`${prefix}_KEY`]: optional,
+      [`${prefix}_KEYSTORE`]: optional,
+      [`${prefix}_KEYSTORE_PASSWORD_FILE`]: optional,
+      DEVNET: devnetFlag,
+    })
+    .transform((env, ctx) => {
+      const vars = env as Record<string, string | undefined>;
+      const devnet = env.DEVNET as boolean;
+      const key = keySourceOf(
+        prefix,
+        {
+          key: vars[`${prefix}_KEY`],
+          keystore: vars[`${prefix}_KEYSTORE`],
+          passwordFile: vars[`${prefix}_KEYSTORE_PASSWORD_FILE`],
+          devnet,
+        },
+        ctx,
+      );
+      return { key: key!, devnet };
+    });
+}
+
 /** Where a key comes from, for logs (never the key itself). */
 export function describeKeySource(source: KeySource): string {
   return source.kind === "keystore" ? `key file ${source.path}` : "the environment (devnet)";

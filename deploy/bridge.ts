@@ -7,19 +7,12 @@
  */
 import { privateKeyToAccount } from "viem/accounts";
 import { parseUnits, type Address, type Hex } from "viem";
-import { bridgeGatewayAbi, l1TokenBridgeAbi, testTokenAbi } from "../core/generated/abis.js";
+import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { parseManifest, type Manifest } from "../core/manifest.js";
+import { parseManifest, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { sortGuardians } from "../core/attestation.js";
 import { confirm, deployBridgeContracts, deployTestToken, type TokenLimits } from "./contracts.js";
-import {
-  deployCanonicalToken,
-  deployRollups,
-  finishEscape,
-  type DeployTarget,
-  type EscapeDeployment,
-} from "./escape.js";
-import { relayPendingDeposits } from "../rollup/sequencer.js";
+import { deployCanonicalToken, depositToL2, finishEscape, type DeployTarget } from "./escape.js";
 import { DEFAULT_ESCAPE_TIMING, deployGovernance, escapeDurationSeconds } from "./governance.js";
 
 export interface ChainInput {
@@ -39,17 +32,16 @@ export interface TokenInput {
   /** Whole tokens minted to each user key on the home chain, for demos and tests. */
   faucetPerUser: string;
   /**
-   * Give the token an L1 origin: an L1 token whose canonical rollup copy (minted by the home
-   * rollup's token bridge) is the home token. Needs `rollups`. The faucet then mints on L1 and
-   * deposits through the canonical bridge, so every L2 token is backed by a real L1 token.
+   * Give the token an L1 origin: an L1 token whose canonical L2 copy (an `OptimismMintableERC20`
+   * of the home L2's factory) is the home token. Needs `opStack`. The faucet then mints on L1 and
+   * deposits through the standard bridges, so every L2 token is backed by a real L1 token.
    */
   l1Origin?: boolean;
 }
 
-/** A simulated rollup's operator keys (devnet): posts output roots, relays deposits. */
+/** An OP Stack L2's operator keys the devnet holds: its output proposer. */
 export interface RollupKeys {
   proposer: Hex;
-  sequencer: Hex;
 }
 
 export interface BridgeDeployInput {
@@ -73,9 +65,17 @@ export interface BridgeDeployInput {
   /** The rollups' L2→L1 finalization window (default 7 days); part of the escape duration. */
   finalizationWindowSeconds?: number;
   /**
-   * Deploy each L2's simulated rollup with these operator keys (per L2 name), the L1 escape
-   * hatch, and wire every gateway to them. Absent: no escape hatch (nothing else changes).
+   * Each L2's OP Stack contracts on L1 (per L2 name; the devnet installs them with
+   * `devnet/op-stack/install.ts`): the L1 escape hatch is deployed over them and every gateway
+   * wired to its L2's predeploys. Absent: no escape hatch (nothing else changes).
    */
+  opStack?: Record<string, RollupInfo>;
+  /**
+   * Waits until the L1→L2 deposits made so far on L2 `name` are executed there (the devnet runs
+   * its deposit executor once; a real chain's nodes do it by themselves). Used by the faucet.
+   */
+  awaitDeposits?: (name: string) => Promise<void>;
+  /** Operator keys per L2 name, recorded in the manifest's dev keys (devnet only). */
   rollupKeys?: Record<string, RollupKeys>;
   /** How long sent messages stay deliverable, in seconds (gateway default: 60 s / 1 day / 30 days). */
   deadlineWindows?: { min: number; default: number; max: number };
@@ -110,18 +110,8 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
   const l1Input = input.chains.find((c) => c.kind === "l1");
   const l1 = l1Input ? deployTarget(l1Input) : undefined;
 
-  // Canonical messaging first: a home token with an L1 origin is minted by its rollup's bridge.
-  let escapeParts: Pick<EscapeDeployment, "rollups" | "l1DeployBlock"> | undefined;
-  if (input.rollupKeys) {
-    if (!l1) throw new Error("deployBridge: the escape hatch needs an L1 chain");
-    const roles = Object.fromEntries(
-      Object.entries(input.rollupKeys).map(([name, k]) => [
-        name,
-        { proposer: privateKeyToAccount(k.proposer).address, sequencer: privateKeyToAccount(k.sequencer).address },
-      ]),
-    );
-    escapeParts = await deployRollups(l1, targets, roles, input.finalizationWindowSeconds ?? 7 * 86_400);
-  }
+  const opStack = input.opStack;
+  if (opStack && !l1) throw new Error("deployBridge: the escape hatch needs an L1 chain");
   const l1Tokens: Record<string, Address> = {};
 
   const deployed = await deployBridgeContracts(targets, {
@@ -134,11 +124,11 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
       ...(t.l1Origin
         ? {
             deployHome: async () => {
-              if (!l1 || !escapeParts) throw new Error(`token ${t.symbol}: an L1 origin needs rollupKeys`);
+              if (!l1 || !opStack?.[t.home]) throw new Error(`token ${t.symbol}: an L1 origin needs opStack`);
               const l1Token = await deployTestToken(l1.wallet, l1.publicClient, t.name, t.symbol, t.decimals);
               l1Tokens[t.symbol] = l1Token;
               const home = targets.find((x) => x.name === t.home)!;
-              return deployCanonicalToken(home, escapeParts.rollups[t.home]!, l1Token, t);
+              return deployCanonicalToken(home, l1Token, t);
             },
           }
         : {}),
@@ -148,8 +138,8 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
   });
 
   let escapeHatch: Address | undefined;
-  if (l1 && escapeParts) {
-    escapeHatch = await finishEscape(l1, targets, escapeParts.rollups, deployed.gateways);
+  if (l1 && opStack) {
+    escapeHatch = await finishEscape(l1, targets, opStack, deployed.gateways);
   }
   if (input.deadlineWindows) {
     const w = input.deadlineWindows;
@@ -169,36 +159,27 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
   }
 
   // Faucet balances of every home token for the dev users: minted on the home L2, or, for a
-  // token with an L1 origin, minted on L1 and deposited through the canonical bridge.
+  // token with an L1 origin, minted on L1 and deposited through the standard bridges.
   for (const [i, t] of input.tokens.entries()) {
     const token = deployed.tokens[i]!;
     const home = targets.find((x) => x.name === t.home)!;
     const users = input.userKeys.map((k) => privateKeyToAccount(k).address);
     const perUser = parseUnits(t.faucetPerUser, t.decimals);
     const l1Token = l1Tokens[t.symbol];
-    if (l1Token && l1 && escapeParts) {
-      const rollup = escapeParts.rollups[t.home]!;
-      await l1Write(l1, l1Token, testTokenAbi, "mint", [deployer.address, perUser * BigInt(users.length)]);
-      await l1Write(l1, l1Token, testTokenAbi, "approve", [rollup.l1TokenBridge, perUser * BigInt(users.length)]);
-      for (const user of users) {
-        await l1Write(l1, rollup.l1TokenBridge, l1TokenBridgeAbi, "depositTo", [
-          l1Token,
-          token.homeToken,
-          user,
-          perUser,
-        ]);
-      }
-      const homeInput = l2s.find((c) => c.name === t.home)!;
-      await relayPendingDeposits(
-        {
-          l1Client: l1.publicClient,
-          l2Client: home.publicClient,
-          sequencerWallet: walletClientFor({ ...homeInput }, privateKeyToAccount(input.rollupKeys![t.home]!.sequencer)),
-          portal: rollup.portal,
-          messenger: rollup.messenger,
-        },
-        { rescanFromBlock: BigInt(escapeParts.l1DeployBlock) },
+    if (l1Token && l1 && opStack) {
+      await confirm(
+        l1.publicClient,
+        await l1.wallet.writeContract({
+          address: l1Token,
+          abi: testTokenAbi,
+          functionName: "mint",
+          args: [deployer.address, perUser * BigInt(users.length)],
+        }),
       );
+      for (const user of users) {
+        await depositToL2(l1, opStack[t.home]!, l1Token, token.homeToken, user, perUser);
+      }
+      await input.awaitDeposits?.(t.home);
       continue;
     }
     for (const user of users) {
@@ -246,7 +227,7 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
     network: input.network,
     chains: input.chains.map((c) => {
       const gateway = deployed.gateways[c.name];
-      const rollup = escapeParts?.rollups[c.name];
+      const rollup = opStack?.[c.name];
       const chain = { ...c, governance: governance[c.name], ...(rollup ? { rollup } : {}) };
       return gateway ? { ...chain, gateway: gateway.address, deployBlock: gateway.deployBlock } : chain;
     }),
@@ -260,7 +241,9 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
     ],
     tokens: deployed.tokens.map((t) => (l1Tokens[t.symbol] ? { ...t, l1Token: l1Tokens[t.symbol] } : t)),
     params: { largeDelaySeconds: input.largeDelaySeconds },
-    ...(escapeHatch && escapeParts ? { escape: { escapeHatch, l1DeployBlock: escapeParts.l1DeployBlock } } : {}),
+    ...(escapeHatch && opStack
+      ? { escape: { escapeHatch, l1DeployBlock: Math.min(...Object.values(opStack).map((r) => r.l1DeployBlock)) } }
+      : {}),
     roles: Object.fromEntries(
       l2s.map((c) => {
         const { timelock, safe } = governance[c.name]!;
@@ -282,18 +265,6 @@ export async function deployBridge(input: BridgeDeployInput): Promise<Manifest> 
         }
       : {}),
   });
-}
-
-/** An L1 write by the deployer, waited for. */
-async function l1Write(
-  l1: DeployTarget,
-  address: Address,
-  abi: typeof testTokenAbi | typeof l1TokenBridgeAbi,
-  functionName: string,
-  args: readonly unknown[],
-) {
-  const request = { address, abi, functionName, args } as Parameters<DeployTarget["wallet"]["writeContract"]>[0];
-  await confirm(l1.publicClient, await l1.wallet.writeContract(request));
 }
 
 function scaledLimits(input: BridgeDeployInput, decimals: number): TokenLimits {

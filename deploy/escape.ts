@@ -1,29 +1,28 @@
 /**
- * Deploys what the escape hatch rides on: each L2's canonical messaging (the simulated rollup of
- * the devnet: a messenger on the L2, a portal on L1), a canonical token bridge per rollup, the L1
- * `EscapeHatch`, and the one-time wiring of every gateway to them.
+ * Deploys what is Portcullis' own in the escape hatch, on top of each L2's OP Stack bridge
+ * contracts (which exist already: on OP Mainnet or Base they are the chain's, on the devnet
+ * `devnet/op-stack/install.ts` installs them): the L1 `EscapeHatch` over every L2's
+ * `L1CrossDomainMessenger` and gateway, and the one-time wiring of every gateway to its
+ * `L2CrossDomainMessenger` and `L2StandardBridge` predeploys. Also the canonical L2 copy of an L1
+ * token (an `OptimismMintableERC20` from the factory predeploy) and the L1→L2 deposit of it,
+ * which the devnet's faucet uses.
  *
- * Order matters and is fixed by `deployBridge`: rollups first (home tokens with an L1 origin are
- * canonical L2 tokens of their rollup's bridge, so the bridge must exist before the tokens), then
- * gateways and tokens, then the escape hatch (it registers the gateways) and `initializeEscape`
- * on each gateway (while the deployer still holds GOVERNOR: it is callable once, ever).
+ * Order matters and is fixed by `deployBridge`: home tokens with an L1 origin first (they come
+ * from the L2's token factory), then gateways and tokens, then the escape hatch (it registers the
+ * gateways) and `initializeEscape` on each gateway (while the deployer still holds GOVERNOR: it
+ * is callable once, ever).
  */
-import type { Address, PublicClient } from "viem";
+import { parseEventLogs, type Address, type PublicClient } from "viem";
 import {
   bridgeGatewayAbi,
-  canonicalL2TokenAbi,
-  canonicalL2TokenBytecode,
   escapeHatchAbi,
   escapeHatchBytecode,
-  l1TokenBridgeAbi,
-  l1TokenBridgeBytecode,
-  l2TokenBridgeAbi,
-  l2TokenBridgeBytecode,
-  simL2MessengerAbi,
-  simL2MessengerBytecode,
-  simRollupPortalAbi,
-  simRollupPortalBytecode,
+  l1StandardBridgeAbi,
+  optimismMintableERC20FactoryAbi,
+  testTokenAbi,
 } from "../core/generated/abis.js";
+import type { RollupInfo } from "../core/manifest.js";
+import { OP_PREDEPLOYS } from "../core/op-stack.js";
 import { confirm, deployed, type Wallet } from "./contracts.js";
 
 export interface DeployTarget {
@@ -33,173 +32,124 @@ export interface DeployTarget {
   publicClient: PublicClient;
 }
 
-/** One rollup's canonical messaging and token bridge, on both layers. */
-export interface RollupContracts {
-  /** On the L2. */
-  messenger: Address;
-  tokenBridge: Address;
-  /** On L1. */
-  portal: Address;
-  l1TokenBridge: Address;
-  finalizationSeconds: number;
-}
-
-export interface RollupRoles {
-  /** Posts output roots to this rollup's portal on L1 (one key per rollup: L1 nonces). */
-  proposer: Address;
-  /** Relays L1→L2 deposits on this rollup. */
-  sequencer: Address;
-}
-
 /**
- * Deploys the simulated rollup of one L2: messenger (L2), portal (L1), and the pair of canonical
- * token bridges, initialized to point at each other. Two deployments and one call on the L2, so
- * every L2 advances its deployer nonce identically (see `deployBridgeContracts`).
+ * Creates the canonical L2 representation of `l1Token` through the L2's
+ * `OptimismMintableERC20Factory`: minted and burnt only by the `L2StandardBridge`, so it can be
+ * deposited from and withdrawn to L1 (and an escape can be refunded there).
  */
-export async function deployRollup(
-  l1: DeployTarget,
-  l2: DeployTarget,
-  roles: RollupRoles,
-  finalizationSeconds: number,
-): Promise<RollupContracts> {
-  const messenger = await deployed(
-    l2.publicClient,
-    await l2.wallet.deployContract({
-      abi: simL2MessengerAbi,
-      bytecode: simL2MessengerBytecode,
-      args: [roles.sequencer],
-    }),
-  );
-  const tokenBridge = await deployed(
-    l2.publicClient,
-    await l2.wallet.deployContract({ abi: l2TokenBridgeAbi, bytecode: l2TokenBridgeBytecode, args: [messenger] }),
-  );
-  const portal = await deployed(
-    l1.publicClient,
-    await l1.wallet.deployContract({
-      abi: simRollupPortalAbi,
-      bytecode: simRollupPortalBytecode,
-      args: [BigInt(l2.chainId), roles.proposer, BigInt(finalizationSeconds)],
-    }),
-  );
-  const l1TokenBridge = await deployed(
-    l1.publicClient,
-    await l1.wallet.deployContract({ abi: l1TokenBridgeAbi, bytecode: l1TokenBridgeBytecode, args: [portal] }),
-  );
-  await confirm(
-    l2.publicClient,
-    await l2.wallet.writeContract({
-      address: tokenBridge,
-      abi: l2TokenBridgeAbi,
-      functionName: "initialize",
-      args: [l1TokenBridge],
-    }),
-  );
-  await confirm(
-    l1.publicClient,
-    await l1.wallet.writeContract({
-      address: l1TokenBridge,
-      abi: l1TokenBridgeAbi,
-      functionName: "initialize",
-      args: [tokenBridge],
-    }),
-  );
-  return { messenger, tokenBridge, portal, l1TokenBridge, finalizationSeconds };
-}
-
-/** Deploys the canonical L2 representation of `l1Token`, minted only by the rollup's bridge. */
 export async function deployCanonicalToken(
   l2: DeployTarget,
-  rollup: RollupContracts,
   l1Token: Address,
   token: { name: string; symbol: string; decimals: number },
 ): Promise<Address> {
-  return deployed(
+  const receipt = await confirm(
     l2.publicClient,
-    await l2.wallet.deployContract({
-      abi: canonicalL2TokenAbi,
-      bytecode: canonicalL2TokenBytecode,
-      args: [token.name, token.symbol, token.decimals, rollup.tokenBridge, l1Token],
+    await l2.wallet.writeContract({
+      address: OP_PREDEPLOYS.optimismMintableERC20Factory,
+      abi: optimismMintableERC20FactoryAbi,
+      functionName: "createOptimismMintableERC20WithDecimals",
+      args: [l1Token, token.name, token.symbol, token.decimals],
+    }),
+  );
+  const [created] = parseEventLogs({
+    abi: optimismMintableERC20FactoryAbi,
+    logs: receipt.logs,
+    eventName: "OptimismMintableERC20Created",
+  });
+  if (!created) throw new Error(`the token factory on ${l2.name} created no token for ${token.symbol}`);
+  return created.args.localToken;
+}
+
+/** Gas the `L2StandardBridge` gets for minting a deposit (OP's SDK default for ERC-20s). */
+const DEPOSIT_MIN_GAS_LIMIT = 200_000;
+
+/**
+ * Deposits `amount` of `l1Token` (held by the deployer) to `to` on the L2 as `l2Token`, through
+ * the `L1StandardBridge`. The L2 credits it once the deposit is executed there.
+ */
+export async function depositToL2(
+  l1: DeployTarget,
+  rollup: RollupInfo,
+  l1Token: Address,
+  l2Token: Address,
+  to: Address,
+  amount: bigint,
+): Promise<void> {
+  const allowance = await l1.publicClient.readContract({
+    address: l1Token,
+    abi: testTokenAbi,
+    functionName: "allowance",
+    args: [l1.wallet.account.address, rollup.l1StandardBridge],
+  });
+  if (allowance < amount) {
+    await confirm(
+      l1.publicClient,
+      await l1.wallet.writeContract({
+        address: l1Token,
+        abi: testTokenAbi,
+        functionName: "approve",
+        args: [rollup.l1StandardBridge, amount],
+      }),
+    );
+  }
+  await confirm(
+    l1.publicClient,
+    await l1.wallet.writeContract({
+      address: rollup.l1StandardBridge,
+      abi: l1StandardBridgeAbi,
+      functionName: "depositERC20To",
+      args: [l1Token, l2Token, to, amount, DEPOSIT_MIN_GAS_LIMIT, "0x"],
     }),
   );
 }
 
-/** Deploys the L1 escape hatch over every (L2, portal, gateway). */
+/** Deploys the L1 escape hatch over every (L2, L1 cross-domain messenger, gateway). */
 export async function deployEscapeHatch(
   l1: DeployTarget,
-  entries: readonly { chainId: number; portal: Address; gateway: Address }[],
+  entries: readonly { chainId: number; l1CrossDomainMessenger: Address; gateway: Address }[],
 ): Promise<Address> {
   return deployed(
     l1.publicClient,
     await l1.wallet.deployContract({
       abi: escapeHatchAbi,
       bytecode: escapeHatchBytecode,
-      args: [entries.map((e) => BigInt(e.chainId)), entries.map((e) => e.portal), entries.map((e) => e.gateway)],
+      args: [
+        entries.map((e) => BigInt(e.chainId)),
+        entries.map((e) => e.l1CrossDomainMessenger),
+        entries.map((e) => e.gateway),
+      ],
     }),
   );
 }
 
-/** Wires a gateway to its rollup and the escape hatch (once, by the governor). */
-export async function initializeGatewayEscape(
-  l2: DeployTarget,
-  gateway: Address,
-  rollup: RollupContracts,
-  escapeHatch: Address,
-): Promise<void> {
+/** Wires a gateway to its L2's messenger and standard bridge and the escape hatch (once, by the governor). */
+export async function initializeGatewayEscape(l2: DeployTarget, gateway: Address, escapeHatch: Address): Promise<void> {
   await confirm(
     l2.publicClient,
     await l2.wallet.writeContract({
       address: gateway,
       abi: bridgeGatewayAbi,
       functionName: "initializeEscape",
-      args: [rollup.messenger, escapeHatch, rollup.tokenBridge],
+      args: [OP_PREDEPLOYS.l2CrossDomainMessenger, escapeHatch, OP_PREDEPLOYS.l2StandardBridge],
     }),
   );
-}
-
-/** What `deployBridge` records in the manifest for the escape hatch. */
-export interface EscapeDeployment {
-  /** Per L2 name. */
-  rollups: Record<string, RollupContracts>;
-  escapeHatch: Address;
-  /** L1 block the escape contracts start at (scans for their events begin here). */
-  l1DeployBlock: number;
-}
-
-/**
- * Deploys every rollup (sequentially: all L1 deployments come from one deployer key, so they
- * must not race for its nonce). Returns per-L2 contracts for `deployBridgeContracts`' token
- * factories and `finishEscape`.
- */
-export async function deployRollups(
-  l1: DeployTarget,
-  l2s: readonly DeployTarget[],
-  roles: Record<string, RollupRoles>,
-  finalizationSeconds: number,
-): Promise<{ rollups: Record<string, RollupContracts>; l1DeployBlock: number }> {
-  const l1DeployBlock = Number(await l1.publicClient.getBlockNumber());
-  const rollups: Record<string, RollupContracts> = {};
-  for (const l2 of l2s) {
-    const r = roles[l2.name];
-    if (!r) throw new Error(`deployRollups: no proposer/sequencer for ${l2.name}`);
-    rollups[l2.name] = await deployRollup(l1, l2, r, finalizationSeconds);
-  }
-  return { rollups, l1DeployBlock };
 }
 
 /** Deploys the escape hatch over the deployed gateways and wires every gateway to it, once. */
 export async function finishEscape(
   l1: DeployTarget,
   l2s: readonly DeployTarget[],
-  rollups: Record<string, RollupContracts>,
+  rollups: Record<string, RollupInfo>,
   gateways: Record<string, { address: Address }>,
 ): Promise<Address> {
   const escapeHatch = await deployEscapeHatch(
     l1,
-    l2s.map((l2) => ({ chainId: l2.chainId, portal: rollups[l2.name]!.portal, gateway: gateways[l2.name]!.address })),
+    l2s.map((l2) => ({
+      chainId: l2.chainId,
+      l1CrossDomainMessenger: rollups[l2.name]!.l1CrossDomainMessenger,
+      gateway: gateways[l2.name]!.address,
+    })),
   );
-  await Promise.all(
-    l2s.map((l2) => initializeGatewayEscape(l2, gateways[l2.name]!.address, rollups[l2.name]!, escapeHatch)),
-  );
+  await Promise.all(l2s.map((l2) => initializeGatewayEscape(l2, gateways[l2.name]!.address, escapeHatch)));
   return escapeHatch;
 }

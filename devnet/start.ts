@@ -8,9 +8,9 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
- *   rollup/index.ts    L1_RPC_URL, L2_RPC_URL, PORTAL, MESSENGER, PROPOSER_KEY, SEQUENCER_KEY, ...
- *                      (one per L2: the simulated rollup's proposer and sequencer; not a
- *                      Portcullis service — a real rollup runs its own)
+ *   devnet/op-stack/index.ts  L1_RPC_URL, L2_RPC_URL, PORTAL, L2_OUTPUT_ORACLE, PROPOSER_KEY, ...
+ *                      (one per L2: the output proposer and deposit executor standing in for
+ *                      OP's node software; not a Portcullis service — a real chain runs its own)
  * plus DEVNET_SERVICE_ENV below (polling and retry tuned for 1-second blocks).
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +20,7 @@ import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { deployBridge } from "../deploy/bridge.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
+import { awaitDevnetDeposits, installDevnetOpStack, startOpStackOperators } from "./op-stack/devnet.js";
 import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "./processes.js";
 
 /** anvil's well-known development mnemonic: every key derived from it is public. */
@@ -42,10 +43,8 @@ const KEYS = {
   relayers: 8,
   users: 12,
   council: 20,
-  /** One proposer per L2 (each posts to L1, so each needs its own L1 nonce): 23..26. */
+  /** One output proposer per L2 (each posts to L1, so each needs its own L1 nonce): 23..26. */
   proposers: 23,
-  /** The simulated rollups' sequencer (one key: each L2 has its own nonce). */
-  sequencer: 27,
 } as const;
 
 export interface DevnetOptions {
@@ -68,19 +67,21 @@ export interface DevnetOptions {
    */
   governanceDelaySeconds: number;
   /**
-   * The simulated rollups' L2→L1 finalization window (7 days on a real OP Stack chain). Short on
-   * the devnet so an escape through L1 takes seconds; it also sets how long the escape takes.
+   * The L2OutputOracles' finalization period (7 days on OP Mainnet). Short on the devnet so an
+   * escape through L1 takes seconds; it also sets how long the escape takes.
    */
   finalizationSeconds: number;
-  /** How often each rollup's proposer posts an output root when there are new L2→L1 messages. */
+  /** How often each L2's output proposer looks for due outputs. */
   proposeIntervalMs: number;
+  /** An output root every this many L2 blocks (the oracle's submission interval; 1800 on OP Mainnet). */
+  outputIntervalBlocks: number;
   /** Shortest deadline a sender may choose (the gateway's minimum window), in seconds. */
   minDeadlineSeconds: number;
   /** Use this Redis instead of starting one. */
   redisUrl?: string;
   /**
-   * Start guardians, relayers, monitor and the rollups' operators (false: chains, Redis and
-   * contracts only; deposits and L2→L1 messages then wait until someone relays them).
+   * Start guardians, relayers, monitor and the OP Stack operators (false: chains, Redis and
+   * contracts only; deposits and output roots then wait until someone executes or proposes them).
    */
   services: boolean;
   /** How long to wait for every service's /healthz (slow on a loaded machine). */
@@ -103,6 +104,7 @@ export const DEFAULT_DEVNET: DevnetOptions = {
   governanceDelaySeconds: 8,
   finalizationSeconds: 6,
   proposeIntervalMs: 1_000,
+  outputIntervalBlocks: 2,
   minDeadlineSeconds: 5,
   services: true,
   serviceStartTimeoutMs: 180_000,
@@ -115,6 +117,9 @@ export const DEFAULT_DEVNET: DevnetOptions = {
  * guardians have not seen yet after 250 ms (up to 5 s) keeps latency near the block time.
  */
 const DEVNET_SERVICE_ENV: Record<string, string> = {
+  // A local devnet: services take their dev keys from the environment and read each chain
+  // through its one anvil (docs/keys.md, docs/guardian.md); never set outside a devnet.
+  DEVNET: "true",
   POLL_INTERVAL_MS: "250",
   RETRY_BASE_MS: "250",
   RETRY_MAX_MS: "5000",
@@ -130,7 +135,7 @@ const L1_CHAIN_ID = 900;
 export class Devnet {
   readonly guardians: ManagedProcess[] = [];
   readonly relayers: ManagedProcess[] = [];
-  /** One simulated-rollup operator (proposer + sequencer) per L2, in L2 order. */
+  /** One OP Stack operator (output proposer + deposit executor) per L2, in L2 order. */
   readonly rollups: ManagedProcess[] = [];
   monitor?: ManagedProcess;
 
@@ -201,9 +206,24 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
     const guardianKeys = allGuardianKeys.slice(0, options.guardians);
     const guardianUrls = ports.guardians.map((p) => `http://127.0.0.1:${p}`);
     const relayerKeys = Array.from({ length: options.relayers }, (_, i) => devKey(KEYS.relayers + i));
+    const chainInputs = chainSpecs.map((c, i) => ({
+      ...c,
+      rpcUrl: chains[i]!.rpcUrl,
+      confirmations: options.confirmations,
+    }));
+    const proposerKeys = Object.fromEntries(
+      chainSpecs.filter((c) => c.kind === "l2").map((c, i) => [c.name, devKey(KEYS.proposers + i)]),
+    );
+    const opStack = await installDevnetOpStack(chainInputs, {
+      deployerKey: devKey(KEYS.deployer),
+      proposerKeys,
+      finalizationSeconds: options.finalizationSeconds,
+      outputIntervalBlocks: options.outputIntervalBlocks,
+      l2BlockTimeSeconds: options.blockTimeSeconds,
+    });
     const manifest = await deployBridge({
       network: "devnet",
-      chains: chainSpecs.map((c, i) => ({ ...c, rpcUrl: chains[i]!.rpcUrl, confirmations: options.confirmations })),
+      chains: chainInputs,
       deployerKey: devKey(KEYS.deployer),
       monitorKey: devKey(KEYS.monitor),
       guardianKeys,
@@ -216,11 +236,14 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       governanceDelaySeconds: options.governanceDelaySeconds,
       allowShortGovernanceDelay: true,
       finalizationWindowSeconds: options.finalizationSeconds,
-      rollupKeys: Object.fromEntries(
-        chainSpecs
-          .filter((c) => c.kind === "l2")
-          .map((c, i) => [c.name, { proposer: devKey(KEYS.proposers + i), sequencer: devKey(KEYS.sequencer) }]),
-      ),
+      opStack,
+      awaitDeposits: (name) =>
+        awaitDevnetDeposits(
+          dir,
+          chainInputs.find((c) => c.kind === "l1")!,
+          { ...chainInputs.find((c) => c.name === name)!, rollup: opStack[name]! },
+        ),
+      rollupKeys: Object.fromEntries(Object.entries(proposerKeys).map(([name, proposer]) => [name, { proposer }])),
       // Deadlines stay one day by default; a sender (or a test) may pick one as short as this.
       deadlineWindows: { min: options.minDeadlineSeconds, default: 86_400, max: 30 * 86_400 },
       relayerKeys,
@@ -298,7 +321,16 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
     ...serviceCommand("monitor/index.ts"),
     env: { ...common, MONITOR_KEY: devnet.manifest.devKeys!.monitor, PORT: String(ports.monitor) },
   });
-  startRollupOperators(devnet);
+  devnet.rollups.push(
+    ...startOpStackOperators(group, devnet.manifest, {
+      devnetDir: options.dir,
+      ports: ports.rollups,
+      proposeIntervalMs: options.proposeIntervalMs,
+      // Deposits are polled at the proposer's pace (1 s): L1 mines a block a second anyway.
+      pollIntervalMs: options.proposeIntervalMs,
+      command: serviceCommand,
+    }),
+  );
   const urls = [
     ...ports.rollups.map((p) => `http://127.0.0.1:${p}/healthz`),
     ...ports.guardians.map((p) => `http://127.0.0.1:${p}/healthz`),
@@ -306,39 +338,4 @@ async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: H
     `http://127.0.0.1:${ports.monitor}/healthz`,
   ];
   await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), options.serviceStartTimeoutMs, 250)));
-}
-
-/**
- * One simulated-rollup operator per L2 (rollup/index.ts): posts output roots of the L2's L2→L1
- * messages to its L1 portal and relays L1 deposits on the L2. A real rollup runs these itself;
- * the escape hatch depends on them and on nothing of Portcullis'.
- */
-function startRollupOperators(devnet: Devnet) {
-  const { manifest, options, ports, group } = devnet;
-  const l1 = manifest.chains.find((c) => c.kind === "l1")!;
-  const keys = manifest.devKeys!.rollups;
-  manifest.chains
-    .filter((c) => c.rollup !== undefined)
-    .forEach((c, i) => {
-      devnet.rollups.push(
-        group.start({
-          name: `rollup-${c.name}`,
-          ...serviceCommand("rollup/index.ts"),
-          env: {
-            LOG_LEVEL: "info",
-            L1_RPC_URL: l1.rpcUrl,
-            L2_RPC_URL: c.rpcUrl,
-            L2_CHAIN_ID: String(c.chainId),
-            PORTAL: c.rollup!.portal,
-            MESSENGER: c.rollup!.messenger,
-            PROPOSER_KEY: keys[c.name]!.proposer,
-            SEQUENCER_KEY: keys[c.name]!.sequencer,
-            PORTAL_DEPLOY_BLOCK: String(manifest.escape!.l1DeployBlock),
-            PROPOSE_INTERVAL_MS: String(options.proposeIntervalMs),
-            POLL_INTERVAL_MS: DEVNET_SERVICE_ENV.POLL_INTERVAL_MS!,
-            PORT: String(ports.rollups[i]),
-          },
-        }),
-      );
-    });
 }

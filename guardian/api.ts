@@ -16,6 +16,7 @@ import {
   MessageNotFoundError,
   type Guardian,
 } from "./guardian.js";
+import { RpcDisagreementError, RpcQuorumError } from "./quorum.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
 
@@ -86,6 +87,11 @@ function mappedErrors(logger: Logger): (handler: Handler) => Handler {
       if (e instanceof MessageNotFoundError) throw new HttpError(404, e.message);
       if (e instanceof ApprovalRefusedError) throw new HttpError(409, e.message);
       if (e instanceof InvalidRequestError) throw new HttpError(400, e.message);
+      // The chain's RPC endpoints disagree or too few answer: nothing is signed, clients retry.
+      if (e instanceof RpcDisagreementError || e instanceof RpcQuorumError) {
+        logger.warn({ err: e.message, method: req.method, path: req.path }, "cannot sign: the chain views fail");
+        throw new HttpError(503, `not signing now: ${e.message}`);
+      }
       logger.error({ err: e, method: req.method, path: req.path }, "request failed");
       if (e instanceof BaseError) throw new HttpError(503, `cannot read the chains right now: ${e.shortMessage}`);
       throw new HttpError(500, "internal error (see the guardian's log)");

@@ -1,10 +1,12 @@
 /**
- * What the guardian reads from a gateway's chain, behind one small interface: the follower and
- * the signing path depend on `GatewayReader`, production wires `ViemGatewayReader` (a viem
- * public client per chain), unit tests an in-memory chain.
+ * What the guardian reads from a gateway's chain, behind one small interface: the follower, the
+ * accountant and the signing path depend on `GatewayReader`; production wires a
+ * `QuorumGatewayReader` (quorum.ts) over one `ViemGatewayReader` per RPC endpoint, unit tests an
+ * in-memory chain.
  */
 import {
   BlockNotFoundError,
+  erc20Abi,
   encodeEventTopics,
   hexToBigInt,
   hexToNumber,
@@ -13,6 +15,7 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
+import { Gateway } from "../core/gateway.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Message } from "../core/message.js";
@@ -33,15 +36,34 @@ export interface ObservedMessage {
   logIndex: number;
 }
 
+/**
+ * How a message addressed to this gateway left the in-flight set: paid out (`MessageExecuted`),
+ * vetoed, or cancelled through the escape hatch (refunded on its source later).
+ */
+export interface Settlement {
+  msgId: Hex;
+  kind: "executed" | "vetoed" | "cancelled";
+  blockNumber: bigint;
+  blockHash: Hex;
+  logIndex: number;
+}
+
 export interface GatewayReader {
   latestBlock(): Promise<BlockRef>;
   /** The canonical block at `number`, or undefined when the chain is shorter. */
   blockAt(number: bigint): Promise<BlockRef | undefined>;
   /** The gateway's `MessageSent` logs in `[fromBlock, toBlock]`, in chain order. */
   messagesSent(fromBlock: bigint, toBlock: bigint): Promise<ObservedMessage[]>;
+  /** The gateway's settlements (executed, vetoed, cancelled) in `[fromBlock, toBlock]`. */
+  settlements(fromBlock: bigint, toBlock: bigint): Promise<Settlement[]>;
   /** `sentMessageId(nonce)` as of `blockNumber`. */
   sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex>;
-  guardianSetIndex(): Promise<number>;
+  /** `lockedBalance(homeToken)` of the gateway as of `blockNumber`. */
+  lockedBalance(homeToken: Address, blockNumber: bigint): Promise<bigint>;
+  /** `totalSupply()` of an ERC-20 on this chain as of `blockNumber`. */
+  totalSupply(token: Address, blockNumber: bigint): Promise<bigint>;
+  /** The current guardian-set index (as of `blockNumber` when given). */
+  guardianSetIndex(blockNumber?: bigint): Promise<number>;
   /** Members of guardian set `index` (a set never changes once installed). */
   guardianSet(index: number): Promise<readonly Address[]>;
 }
@@ -52,6 +74,11 @@ export class ChainInconsistencyError extends Error {
 }
 
 const MESSAGE_SENT_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent" })[0];
+const SETTLEMENT_TOPICS = {
+  executed: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageExecuted" })[0],
+  vetoed: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageVetoed" })[0],
+  cancelled: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageCancelled" })[0],
+} as const;
 
 interface RpcLog {
   address: Address;
@@ -63,11 +90,19 @@ interface RpcLog {
   removed?: boolean;
 }
 
+/**
+ * One endpoint's view. Contract reads go through the typed gateway (core/gateway.ts); logs are
+ * read raw (see `messagesSent`).
+ */
 export class ViemGatewayReader implements GatewayReader {
+  private readonly typed: Gateway;
+
   constructor(
     private readonly client: PublicClient,
     readonly gateway: Address,
-  ) {}
+  ) {
+    this.typed = new Gateway(gateway, client);
+  }
 
   async latestBlock(): Promise<BlockRef> {
     return blockRef(await this.client.getBlock({ blockTag: "latest" }));
@@ -99,29 +134,55 @@ export class ViemGatewayReader implements GatewayReader {
     return logs.filter((log) => !log.removed).map((log) => observed(log));
   }
 
-  async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
-    const id = await this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "sentMessageId",
-      args: [nonce],
-      blockNumber,
-    });
-    return id.toLowerCase() as Hex;
+  async settlements(fromBlock: bigint, toBlock: bigint): Promise<Settlement[]> {
+    const kinds = Object.entries(SETTLEMENT_TOPICS) as [Settlement["kind"], Hex][];
+    const logs = (await this.client.request({
+      method: "eth_getLogs",
+      params: [
+        {
+          address: this.gateway,
+          topics: [kinds.map(([, topic]) => topic)],
+          fromBlock: numberToHex(fromBlock),
+          toBlock: numberToHex(toBlock),
+        },
+      ],
+    })) as RpcLog[];
+    return logs
+      .filter((log) => !log.removed)
+      .map((log) => {
+        const kind = kinds.find(([, topic]) => topic === log.topics[0])?.[0];
+        const msgId = log.topics[1];
+        if (!kind || !msgId || log.blockNumber === null || log.blockHash === null || log.logIndex === null) {
+          throw new ChainInconsistencyError("eth_getLogs returned a settlement log the filter does not match");
+        }
+        return {
+          msgId: msgId.toLowerCase() as Hex,
+          kind,
+          blockNumber: hexToBigInt(log.blockNumber),
+          blockHash: log.blockHash.toLowerCase() as Hex,
+          logIndex: hexToNumber(log.logIndex),
+        };
+      });
   }
 
-  async guardianSetIndex(): Promise<number> {
-    return this.client.readContract({ address: this.gateway, abi: bridgeGatewayAbi, functionName: "guardianSetIndex" });
+  lockedBalance(homeToken: Address, blockNumber: bigint): Promise<bigint> {
+    return this.typed.lockedBalance(homeToken, { blockNumber });
+  }
+
+  totalSupply(token: Address, blockNumber: bigint): Promise<bigint> {
+    return this.client.readContract({ address: token, abi: erc20Abi, functionName: "totalSupply", blockNumber });
+  }
+
+  async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
+    return (await this.typed.sentMessageId(nonce, { blockNumber })).toLowerCase() as Hex;
+  }
+
+  guardianSetIndex(blockNumber?: bigint): Promise<number> {
+    return this.typed.guardianSetIndex({ blockNumber });
   }
 
   async guardianSet(index: number): Promise<readonly Address[]> {
-    const [guardians] = await this.client.readContract({
-      address: this.gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSet",
-      args: [index],
-    });
-    return guardians;
+    return (await this.typed.guardianSet(index)).guardians;
   }
 }
 

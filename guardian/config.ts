@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { envFields, parseConfig } from "../core/service/config.js";
+import { keyEnv } from "../core/signer.js";
 
 /** A variable that must be set: reports "is required" instead of zod's "Required" or "NaN". */
 function required(what: string) {
@@ -19,10 +20,12 @@ const wholeTokens = z
   .trim()
   .regex(/^[0-9]+(\.[0-9]+)?$/, "must be a non-negative number of whole tokens, e.g. 1000000 or 2.5");
 
-export const guardianEnvSchema = z
+const fields = z
   .object({
     MANIFEST: envFields.manifestPath,
-    GUARDIAN_KEY: required("the guardian's signing key").pipe(envFields.privateKey),
+    RPC_URLS: envFields.rpcUrls,
+    RPC_QUORUM: envFields.rpcQuorum,
+    ACCOUNTANT_GRACE_SECONDS: z.coerce.number().nonnegative().max(86_400).default(30),
     PORT: required("the HTTP port").pipe(envFields.port),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     OPERATOR_TOKEN: required("the operator's bearer token").pipe(
@@ -38,7 +41,9 @@ export const guardianEnvSchema = z
   })
   .transform((env) => ({
     manifestPath: env.MANIFEST,
-    guardianKey: env.GUARDIAN_KEY as `0x${string}`,
+    rpcUrls: env.RPC_URLS,
+    rpcQuorum: env.RPC_QUORUM,
+    accountantGraceSeconds: env.ACCOUNTANT_GRACE_SECONDS,
     port: env.PORT,
     host: env.HOST,
     operatorToken: env.OPERATOR_TOKEN,
@@ -50,6 +55,9 @@ export const guardianEnvSchema = z
     staleAfterSeconds: env.STALE_AFTER_SECONDS,
     guardianSetCacheSeconds: env.GUARDIAN_SET_CACHE_SECONDS,
   }));
+
+/** The key variables (GUARDIAN_KEYSTORE, its password file, or GUARDIAN_KEY with DEVNET=true) beside the rest. */
+export const guardianEnvSchema = z.intersection(fields, keyEnv("GUARDIAN"));
 
 export type GuardianConfig = Readonly<z.infer<typeof guardianEnvSchema>>;
 

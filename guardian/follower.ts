@@ -2,7 +2,8 @@
  * Follows one source gateway: scans `MessageSent` logs from its deploy block up to the chain's
  * confirmation depth in bounded block ranges, checks each against the gateway's own record
  * (`sentMessageId(nonce)` at the confirmed block), and keeps the unconfirmed tail above that
- * depth so clients can see a message before it is signable.
+ * depth so clients can see a message before it is signable. The same ranges' settlements
+ * (executed, vetoed, cancelled) and the confirmed sends feed the accountant (accountant.ts).
  *
  * Reorg handling: the hash of the newest scanned block is re-checked every poll; when it changed
  * (a reorg deeper than the confirmation depth) the follower steps back `REORG_REWIND_BLOCKS`,
@@ -11,6 +12,7 @@
  */
 import type { Logger } from "pino";
 import type { Hex } from "viem";
+import type { Accountant } from "./accountant.js";
 import { describeMessage, type MessageBook } from "./book.js";
 import { ChainInconsistencyError, type BlockRef, type GatewayReader, type ObservedMessage } from "./chain.js";
 import type { GuardianMetrics } from "./metrics.js";
@@ -49,12 +51,15 @@ export class ChainFollower {
   private caughtUp = false;
   private readonly startBlock: bigint;
   private readonly chainLabel: { chain_id: string };
+  /** Why the last poll failed (e.g. the RPC endpoints disagree), until one succeeds. */
+  lastError?: string;
 
   constructor(
     readonly chain: GatewayChain,
     private readonly reader: GatewayReader,
     private readonly book: MessageBook,
     private readonly policy: MessagePolicy,
+    private readonly accountant: Accountant,
     private readonly metrics: GuardianMetrics,
     private readonly logger: Logger,
     private readonly options: FollowerOptions,
@@ -71,6 +76,11 @@ export class ChainFollower {
 
   get view(): ChainView | undefined {
     return this.lastView;
+  }
+
+  /** The block scanned at depth and whether the scan has reached the confirmed head (accountant). */
+  get progress(): { scannedBlock: bigint; caughtUp: boolean } | undefined {
+    return this.lastView ? { scannedBlock: this.cursor, caughtUp: this.caughtUp } : undefined;
   }
 
   /**
@@ -103,10 +113,14 @@ export class ChainFollower {
       // cursor mismatch on the next poll instead of going unnoticed.
       const toBlock = await this.reader.blockAt(to);
       if (!toBlock) throw new ChainInconsistencyError(`block ${to} below the head ${head.number} is missing`);
-      const logs = await this.reader.messagesSent(from, to);
+      const [logs, settlements] = await Promise.all([
+        this.reader.messagesSent(from, to),
+        this.reader.settlements(from, to),
+      ]);
       await this.checkAgainstGateway(logs, confirmedHead);
       if (epoch !== this.epoch) return false;
       for (const observed of logs) this.recordConfirmed(observed);
+      for (const s of settlements) this.accountant.recordSettled(this.chain.chainId, s);
       this.cursor = to;
       this.cursorHash = toBlock.hash;
       scanned = toBlock;
@@ -139,6 +153,7 @@ export class ChainFollower {
       this.cursorHash = undefined;
     }
     const dropped = this.book.dropFrom(this.chain.chainId, target + 1n);
+    this.accountant.rewind(this.chain.chainId, target + 1n);
     this.logger.info({ fromBlock: (target + 1n).toString(), dropped }, "rewound chain view");
   }
 
@@ -160,6 +175,7 @@ export class ChainFollower {
   private recordConfirmed(observed: ObservedMessage) {
     const rejection = this.policy.check(this.chain, observed.message);
     if (this.book.confirm(this.chain.chainId, observed, rejection)) this.countObserved(observed, rejection);
+    this.accountant.recordSent(observed.message, observed.msgId, observed.blockNumber);
     this.logger.debug({ msgId: observed.msgId, block: observed.blockNumber.toString() }, "message confirmed");
   }
 

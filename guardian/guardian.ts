@@ -5,10 +5,13 @@
  * the metrics registry, the logger) is passed in; `main.ts` wires the real ones.
  *
  * A message is signable when it is confirmed at its chain's depth and matched the gateway's own
- * `sentMessageId`, its route and token are valid (policy.ts), no other message holds its
- * (source chain, nonce) in the store, and, above the approval threshold, the operator approved
- * it. Signing additionally re-checks that each message's block is still canonical, that this
- * guardian is in the destination's current guardian set, and commits the nonce durably first.
+ * `sentMessageId` (both read through every RPC endpoint of the chain, which must agree:
+ * quorum.ts), its route and token are valid (policy.ts), no other message holds its
+ * (source chain, nonce) in the store, its token's books balance with it in flight
+ * (accountant.ts), and, above the approval threshold, the operator approved it. Signing
+ * additionally re-checks that each message's block is still canonical, that this guardian is in
+ * the destination's current guardian set, and commits the nonce durably first. docs/guardian.md
+ * lists every check in order.
  */
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -26,7 +29,8 @@ import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { merkleRoot } from "../core/merkle.js";
 import { messageToJson } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
-import { MessageBook, type MessageRecord } from "./book.js";
+import { Accountant } from "./accountant.js";
+import { describeMessage, MessageBook, type MessageRecord } from "./book.js";
 import type { GatewayReader } from "./chain.js";
 import { ChainFollower, lagSeconds } from "./follower.js";
 import { GuardianMetrics, reasonLabel } from "./metrics.js";
@@ -40,6 +44,8 @@ export interface GuardianOptions {
   staleAfterSeconds: number;
   /** How long the destination's current guardian-set index is cached. */
   guardianSetCacheSeconds: number;
+  /** How long a token's books must stay short before its messages are refused for good. */
+  accountantGraceSeconds: number;
 }
 
 export interface GuardianDeps {
@@ -51,6 +57,8 @@ export interface GuardianDeps {
   /** A reader for every L2 of the manifest, by chain id. */
   readers: ReadonlyMap<number, GatewayReader>;
   registry: Registry;
+  /** Registered on `registry`; created here when not given. */
+  metrics?: GuardianMetrics;
   logger: Logger;
   options: GuardianOptions;
   /** Wall clock in ms (tests pin it). */
@@ -89,30 +97,46 @@ export class InvalidRequestError extends Error {
 interface Verdict {
   state: MessageState;
   reason?: RejectReason;
+  /** Why, in a sentence (the accountant's books), for the refusal's error and the view. */
+  note?: string;
 }
 
 export class Guardian {
   readonly metrics: GuardianMetrics;
   private readonly book = new MessageBook();
+  readonly accountant: Accountant;
   private readonly followers = new Map<number, ChainFollower>();
   private readonly setIndexCache = new Map<number, { index: number; at: number }>();
   private readonly setMembersCache = new Map<string, readonly Address[]>();
   private readonly now: () => number;
   private lastSignedAt: number | null = null;
   private lastPruneAt = 0;
+  private readonly unbackedLogged = new Set<Hex>();
 
   constructor(private readonly deps: GuardianDeps) {
     this.now = deps.now ?? Date.now;
-    this.metrics = new GuardianMetrics(deps.registry);
+    this.metrics = deps.metrics ?? new GuardianMetrics(deps.registry);
     this.metrics.pendingApprovalsSource = async () => (await this.pending()).length;
     this.metrics.headLagSource = () => this.lags();
-    for (const chain of gatewayChains(deps.manifest)) {
+    this.metrics.booksSource = () => this.accountant.allBooks();
+    const chains = gatewayChains(deps.manifest);
+    this.accountant = new Accountant(
+      deps.manifest,
+      chains,
+      {
+        views: () => new Map([...this.followers].map(([chainId, f]) => [chainId, f.progress])),
+        lockedBalance: (chainId, homeToken, block) => this.readerOf(chainId).lockedBalance(homeToken, block),
+        totalSupply: (chainId, token, block) => this.readerOf(chainId).totalSupply(token, block),
+      },
+      { graceSeconds: deps.options.accountantGraceSeconds, now: this.now },
+    );
+    for (const chain of chains) {
       const reader = deps.readers.get(chain.chainId);
       if (!reader) throw new Error(`no chain reader for ${chain.name} (${chain.chainId})`);
       const logger = deps.logger.child({ component: "follower", chain: chain.name, chainId: chain.chainId });
       this.followers.set(
         chain.chainId,
-        new ChainFollower(chain, reader, this.book, deps.policy, this.metrics, logger, {
+        new ChainFollower(chain, reader, this.book, deps.policy, this.accountant, this.metrics, logger, {
           maxBlockRange: deps.options.maxBlockRange,
           now: this.now,
         }),
@@ -126,12 +150,13 @@ export class Guardian {
 
   /** Follows every chain until `signal` aborts; resolves once every poll loop has stopped. */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all([...this.followers.values()].map((f) => this.follow(f, signal)));
+    await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
   }
 
-  /** One poll of every chain (tests, and tools that want a snapshot without the loop). */
+  /** One poll of every chain, then the books (tests, and tools that want a snapshot without the loop). */
   async pollOnce(): Promise<void> {
     await Promise.all([...this.followers.values()].map((f) => f.poll()));
+    await this.accountant.refresh();
   }
 
   async attest(request: AttestRequest): Promise<AttestResponse> {
@@ -140,15 +165,24 @@ export class Guardian {
     const domain: AttestationDomain = { destChainId: BigInt(request.destChainId), destGateway: request.destGateway };
     const refusal = new Refusal(this.metrics);
 
+    // The books must cover every confirmed message asked about before anything is judged.
+    const known = ids.map((id) => this.book.get(id)).filter((r): r is MessageRecord => r?.confirmed === true);
+    await this.accountant.cover(known).catch((err: unknown) => {
+      this.deps.logger.warn({ err: (err as Error).message }, "cannot read the books; the messages stay unconfirmed");
+    });
+
     const records: MessageRecord[] = [];
     for (const id of ids) {
       const record = this.book.get(id);
-      if (!record) refusal.add(id, "unknown");
-      else if (!addressedTo(record, domain)) refusal.reject(id, "wrong destination");
+      if (!record) {
+        refusal.add(id, "unknown");
+        this.explainUnknown(refusal);
+      } else if (!addressedTo(record, domain)) refusal.reject(id, "wrong destination");
       else {
         const verdict = await this.verdict(record);
         if (verdict.state === "signable") records.push(record);
         else refusal.add(id, verdict.state, verdict.reason);
+        if (verdict.note) refusal.note(verdict.note);
       }
     }
     refusal.throwIfAny(ids.length);
@@ -252,8 +286,10 @@ export class Guardian {
         caughtUp = await follower.poll();
         if (failures > 0) logger.info({ failures }, "chain view recovered");
         failures = 0;
+        follower.lastError = undefined;
       } catch (err) {
         failures++;
+        follower.lastError = ((err as Error).message ?? String(err)).split("\n")[0];
         this.metrics.pollErrors.inc({ chain_id: String(follower.chainId) });
         logger.warn({ err, failures }, "poll failed");
       }
@@ -277,6 +313,12 @@ export class Guardian {
     const holder = await this.deps.store.claimOf(BigInt(record.sourceChainId), record.message.nonce);
     if (holder !== undefined && holder !== record.msgId) return { state: "rejected", reason: "conflicting nonce" };
     if (!record.confirmed) return { state: "unconfirmed" };
+    const books = this.accountant.judge(record.message, record.blockNumber);
+    if (books.state === "unbacked") {
+      this.noteUnbacked(record, books.why);
+      return { state: "rejected", reason: "unbacked", note: books.why };
+    }
+    if (books.state === "pending") return { state: "unconfirmed", note: books.why };
     if (this.deps.policy.requiresApproval(record.message) && !(await this.deps.store.isApproved(record.msgId))) {
       return { state: "awaiting-approval" };
     }
@@ -285,13 +327,50 @@ export class Guardian {
 
   private async view(record: MessageRecord): Promise<MessageView> {
     const verdict = await this.verdict(record);
+    const reason = verdict.reason ?? verdict.note;
     return {
       msgId: record.msgId,
       state: verdict.state,
       message: messageToJson(record.message),
       blockNumber: record.blockNumber.toString(),
-      ...(verdict.reason ? { reason: verdict.reason } : {}),
+      ...(reason ? { reason } : {}),
     };
+  }
+
+  /** Logs each message the books cannot back, once. */
+  private noteUnbacked(record: MessageRecord, why: string) {
+    if (this.unbackedLogged.has(record.msgId)) return;
+    if (this.unbackedLogged.size >= 10_000) this.unbackedLogged.clear();
+    this.unbackedLogged.add(record.msgId);
+    this.deps.logger.error(
+      { msgId: record.msgId, ...describeMessage(record.message), why },
+      "refusing a message its token's books cannot back",
+    );
+  }
+
+  /** An unknown id may be unknown because a chain's view is failing: say so. */
+  private explainUnknown(refusal: Refusal) {
+    for (const f of this.followers.values()) {
+      if (f.lastError) refusal.note(`chain ${f.chain.name} is not being read: ${f.lastError}`);
+    }
+  }
+
+  /** Re-reads the books every poll interval (metrics, views, and the deficit clock). */
+  private async keepBooks(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.accountant.refresh();
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message }, "cannot read the books; will retry");
+      }
+      await sleep(this.deps.options.pollIntervalMs, signal);
+    }
+  }
+
+  private readerOf(chainId: number): GatewayReader {
+    const reader = this.deps.readers.get(chainId);
+    if (!reader) throw new Error(`no chain reader for ${chainId}`);
+    return reader;
   }
 
   /**
@@ -371,8 +450,14 @@ class Refusal {
     rejected: [],
   };
   private guardianError?: string;
+  private readonly notes = new Set<string>();
 
   constructor(private readonly metrics: GuardianMetrics) {}
+
+  /** A sentence saying why, appended to the error once. */
+  note(sentence: string) {
+    this.notes.add(sentence);
+  }
 
   add(msgId: Hex, state: MessageState | "unknown", reason?: RejectReason) {
     if (state === "rejected") return this.reject(msgId, reason ?? "invalid route");
@@ -406,6 +491,10 @@ class Refusal {
       .filter(([count]) => count > 0)
       .map(([count, what]) => `${count} ${what}`)
       .join(", ");
-    throw new AttestRefusedError({ ...this.body, error: `${refused} of ${total} messages not signable: ${detail}` });
+    const why = this.notes.size > 0 ? ` (${[...this.notes].join("; ")})` : "";
+    throw new AttestRefusedError({
+      ...this.body,
+      error: `${refused} of ${total} messages not signable: ${detail}${why}`,
+    });
   }
 }

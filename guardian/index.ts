@@ -1,11 +1,29 @@
 /**
  * Guardian service entry: `node --import tsx guardian/index.ts` (the devnet starts one per
  * guardian key). One guardian follows every L2 gateway of the deployment, checks each
- * `MessageSent` against its chain, and serves EIP-712 attestations over HTTP (core/guardian-api.ts).
+ * `MessageSent` against its chain (through several RPC endpoints that must agree) and against its
+ * token's books, and serves EIP-712 attestations over HTTP (core/guardian-api.ts). docs/guardian.md
+ * lists every check made before a signature, in order.
  *
  * Environment (parsed once by config.ts; a bad value exits with code 2 and one line per problem):
  *   MANIFEST                    deployment manifest path (default .devnet/manifest.json)
- *   GUARDIAN_KEY                required; 0x-prefixed 32-byte private key the guardian signs with
+ *   GUARDIAN_KEYSTORE           required; the signing key's encrypted key file (Web3 Secret
+ *                               Storage v3; docs/keys.md says how to create one)
+ *   GUARDIAN_KEYSTORE_PASSWORD_FILE  file whose first line is its password; unset: asked on the
+ *                               terminal (refused without one)
+ *   GUARDIAN_KEY                0x-prefixed raw private key instead of a key file: only with
+ *                               DEVNET=true, and logged as a warning
+ *   DEVNET                      true on a local devnet only: accepts GUARDIAN_KEY and one RPC URL
+ *                               per chain
+ *   RPC_URLS                    this guardian's own endpoints per chain, JSON keyed by chain name
+ *                               or id: {"l2a":["https://a…","https://b…"],"l2b":[…]} (default: the
+ *                               manifest's rpcUrls, else rpcUrl). Use independent providers or own
+ *                               nodes, not the ones other guardians use
+ *   RPC_QUORUM                  how many endpoints of a chain must answer, all alike: "all"
+ *                               (default) or a number >= 2 (1 only with DEVNET=true). Any endpoint
+ *                               that contradicts another stops signing from that chain
+ *   ACCOUNTANT_GRACE_SECONDS    how long a token's books may show a deficit (views catching up)
+ *                               before its messages are refused for good as "unbacked" (default 30)
  *   PORT                        required; HTTP port (0 picks a free one)
  *   HOST                        interface to bind (default 127.0.0.1)
  *   OPERATOR_TOKEN              required; bearer secret (>= 16 chars) for GET /v1/pending and

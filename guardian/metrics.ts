@@ -14,8 +14,15 @@
  *   bridge_guardian_poll_errors_total{chain_id}                failed polls of a chain
  *   bridge_guardian_reorgs_total{chain_id}                     reorgs detected (rescans)
  *   bridge_guardian_attest_duration_seconds{outcome}           POST /v1/attest handling time
+ *   bridge_guardian_rpc_disagreements_total{chain_id}          questions the chain's RPC endpoints answered differently
+ *   bridge_guardian_rpc_quorum_misses_total{chain_id}          questions fewer endpoints than the quorum answered
+ *   bridge_guardian_rpc_endpoint_errors_total{chain_id,endpoint}  failed requests per endpoint (host:port)
+ *   bridge_guardian_rpc_endpoint_head{chain_id,endpoint}       each endpoint's latest block
+ *   bridge_guardian_books_deficit{token}                       base units the token's books are short (0: balanced)
+ *   bridge_guardian_books_in_flight{token}                     base units sent and not yet paid, vetoed or cancelled
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Books } from "./accountant.js";
 
 export const METRIC_PREFIX = "bridge_guardian_";
 
@@ -37,6 +44,15 @@ export class GuardianMetrics {
   readonly pollErrors: Counter<"chain_id">;
   readonly reorgs: Counter<"chain_id">;
   readonly attestDuration: Histogram<"outcome">;
+  readonly rpcDisagreements: Counter<"chain_id">;
+  readonly rpcQuorumMisses: Counter<"chain_id">;
+  readonly rpcEndpointErrors: Counter<"chain_id" | "endpoint">;
+  readonly rpcEndpointHead: Gauge<"chain_id" | "endpoint">;
+  readonly booksDeficit: Gauge<"token">;
+  readonly booksInFlight: Gauge<"token">;
+
+  /** The accountant's latest books when scraped; set by the guardian. */
+  booksSource: () => readonly Books[] = () => [];
 
   /** Counts messages awaiting approval when scraped; set by the guardian. */
   pendingApprovalsSource: () => Promise<number> = async () => 0;
@@ -115,6 +131,48 @@ export class GuardianMetrics {
       help: "Reorgs detected below the confirmation depth (the chain is rescanned)",
       labelNames: ["chain_id"],
       registers,
+    });
+    this.rpcDisagreements = new Counter({
+      name: `${p}rpc_disagreements_total`,
+      help: "Questions a chain's RPC endpoints answered differently (nothing is signed from that view)",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    this.rpcQuorumMisses = new Counter({
+      name: `${p}rpc_quorum_misses_total`,
+      help: "Questions fewer RPC endpoints than the quorum answered (down, failing or lagging)",
+      labelNames: ["chain_id"],
+      registers,
+    });
+    this.rpcEndpointErrors = new Counter({
+      name: `${p}rpc_endpoint_errors_total`,
+      help: "Failed requests per RPC endpoint (host:port)",
+      labelNames: ["chain_id", "endpoint"],
+      registers,
+    });
+    this.rpcEndpointHead = new Gauge({
+      name: `${p}rpc_endpoint_head`,
+      help: "Latest block each RPC endpoint reported",
+      labelNames: ["chain_id", "endpoint"],
+      registers,
+    });
+    this.booksDeficit = new Gauge({
+      name: `${p}books_deficit`,
+      help: "Base units by which a token's bridged supply plus in-flight messages exceed what is locked at home",
+      labelNames: ["token"],
+      registers,
+      collect() {
+        for (const b of metrics.booksSource()) this.set({ token: b.token.symbol }, Number(b.deficit));
+      },
+    });
+    this.booksInFlight = new Gauge({
+      name: `${p}books_in_flight`,
+      help: "Base units of a token sent and not yet paid, vetoed or cancelled",
+      labelNames: ["token"],
+      registers,
+      collect() {
+        for (const b of metrics.booksSource()) this.set({ token: b.token.symbol }, Number(b.inFlight));
+      },
     });
     this.attestDuration = new Histogram({
       name: `${p}attest_duration_seconds`,

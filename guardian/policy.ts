@@ -19,7 +19,9 @@ export type RejectReason =
   | "invalid route"
   | "invalid token"
   | "wrong destination"
-  | "conflicting nonce";
+  | "conflicting nonce"
+  /** The token's books do not balance with it in flight (accountant.ts). */
+  | "unbacked";
 
 /** An L2 of the manifest: a chain with a gateway. */
 export type GatewayChain = ChainInfo & { gateway: Address };

@@ -9,7 +9,7 @@ import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessageSent } from "../core/logs.js";
 import type { Message } from "../core/message.js";
 import { deliveredInTransaction, type DeliveredMessage } from "./checks/deliveries.js";
-import { MessageStatus, type ChainGateway } from "./gateway.js";
+import type { ChainGateway } from "./gateway.js";
 
 /** Most blocks read per poll: a long backfill proceeds in steps, between which checks run. */
 export const MAX_BLOCKS_PER_POLL = 2_000n;
@@ -233,7 +233,7 @@ export class ChainWatcher {
       // Not in any delivery: the `execute` of a message queued before the monitor's scan
       // window, or a payout nobody can account for. The gateway's queue tells them apart.
       const queued = await this.gateway.queuedMessage(e.msgId);
-      if (queued.status !== MessageStatus.None) {
+      if (queued.status !== "None") {
         e.path = "queued";
         e.sourceChainId = BigInt(queued.sourceChainId);
       } else {

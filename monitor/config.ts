@@ -5,13 +5,15 @@
  */
 import { z } from "zod";
 import { envFields, parseConfig } from "../core/service/config.js";
+import { keyEnv } from "../core/signer.js";
 
 const milliseconds = (min: number) => z.coerce.number().int().min(min, `must be at least ${min} ms`);
 
-export const monitorConfigSchema = z
+const monitorFields = z
   .object({
     MANIFEST: envFields.manifestPath,
-    MONITOR_KEY: envFields.privateKey,
+    /** The monitor's own endpoints per chain: never the guardians' (see index.ts). */
+    RPC_URLS: envFields.rpcUrls,
     PORT: envFields.port.default(9100),
     LOG_LEVEL: envFields.logLevel,
     /** How often every chain's head is polled; each new block runs the on-chain checks. */
@@ -25,7 +27,7 @@ export const monitorConfigSchema = z
   })
   .transform((env) => ({
     manifestPath: env.MANIFEST,
-    monitorKey: env.MONITOR_KEY as `0x${string}`,
+    rpcUrls: env.RPC_URLS,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     pollIntervalMs: env.POLL_INTERVAL_MS,
@@ -33,6 +35,9 @@ export const monitorConfigSchema = z
     guardianPollMs: env.GUARDIAN_POLL_MS,
     staleAfterSeconds: env.STALE_AFTER_SECONDS,
   }));
+
+/** Plus the key: MONITOR_KEYSTORE (+ password file or prompt), or MONITOR_KEY with DEVNET=true (core/signer.ts). */
+export const monitorConfigSchema = z.intersection(monitorFields, keyEnv("MONITOR"));
 
 export type MonitorConfig = z.infer<typeof monitorConfigSchema>;
 

@@ -3,14 +3,12 @@
  * transactions it may send (`pause`, `veto`). Reads without a block number go to `latest`, so a
  * check never trusts what the monitor cached earlier.
  */
-import { erc20Abi, getContract, type Address, type Hex, type PublicClient } from "viem";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
 import type { ChainWallet } from "../core/chains.js";
+import { Gateway, gatewayContract, MessageStatus, type MessageStatusValue } from "../core/gateway.js";
 import type { ChainInfo } from "../core/manifest.js";
 
-/** `IBridgeGateway.MessageStatus`. */
-export const MessageStatus = { None: 0, Queued: 1, Executed: 2, Vetoed: 3, Cancelled: 4 } as const;
-export type MessageStatusValue = (typeof MessageStatus)[keyof typeof MessageStatus];
+export { MessageStatus, type MessageStatusValue } from "../core/gateway.js";
 
 /**
  * Gas of the monitor's own transactions, fixed so a batch of them is sent without estimation:
@@ -39,19 +37,33 @@ export interface GatewayControl {
 
 export type GatewayChainInfo = ChainInfo & { gateway: Address };
 
+/** One RPC endpoint's view of the gateway (host:port label, see core/chains.ts). */
+export interface SourceEndpoint {
+  label: string;
+  gateway: Pick<Gateway, "sentMessageId">;
+}
+
 /** How long a fee estimate is reused for the monitor's own transactions. */
 const FEE_ESTIMATE_TTL_MS = 2_000;
 
+/** Reads through the typed gateway (core/gateway.ts); writes with the monitor's wallet. */
 export class ChainGateway implements GatewayControl {
+  private readonly typed: Gateway;
   private readonly contract;
   private fees?: { at: number; estimate: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> };
 
+  /**
+   * @param endpoints every RPC endpoint of the chain when there are several (`RPC_URLS`): the
+   *        origin check's `sentMessageId` must get the same answer from each of them.
+   */
   constructor(
     readonly info: GatewayChainInfo,
     readonly client: PublicClient,
     readonly wallet: ChainWallet,
+    private readonly endpoints: readonly SourceEndpoint[] = [],
   ) {
-    this.contract = getContract({ address: info.gateway, abi: bridgeGatewayAbi, client: { public: client, wallet } });
+    this.typed = new Gateway(info.gateway, client);
+    this.contract = gatewayContract(info.gateway, client, wallet);
   }
 
   get chainId(): number {
@@ -67,34 +79,53 @@ export class ChainGateway implements GatewayControl {
   }
 
   paused(blockNumber?: bigint): Promise<boolean> {
-    return this.contract.read.paused({ blockNumber });
+    return this.typed.paused({ blockNumber });
   }
 
-  sentMessageId(nonce: bigint): Promise<Hex> {
-    return this.contract.read.sentMessageId([nonce]);
+  /**
+   * What the gateway sent with `nonce`, as every endpoint says it: the origin check must not clear
+   * a forged delivery because one lying endpoint vouched for it, nor condemn a genuine one on its
+   * word. A failed or disagreeing endpoint throws, which leaves the delivery unverified (retried,
+   * and `bridge_monitor_unverified_messages` alerts).
+   */
+  async sentMessageId(nonce: bigint): Promise<Hex> {
+    if (this.endpoints.length < 2) return this.typed.sentMessageId(nonce);
+    const answers = await Promise.all(
+      this.endpoints.map(async (e) => {
+        try {
+          return { label: e.label, id: (await e.gateway.sentMessageId(nonce)).toLowerCase() as Hex };
+        } catch (err) {
+          throw new Error(`${e.label}: ${(err as Error).message.split("\n")[0]}`);
+        }
+      }),
+    );
+    if (new Set(answers.map((a) => a.id)).size > 1) {
+      const said = answers.map((a) => `${a.label} says ${a.id}`).join("; ");
+      throw new Error(`RPC endpoints of ${this.name} disagree about sentMessageId(${nonce}): ${said}`);
+    }
+    return answers[0]!.id;
   }
 
   isProcessed(sourceChainId: bigint, nonce: bigint): Promise<boolean> {
-    return this.contract.read.isProcessed([sourceChainId, nonce]);
+    return this.typed.isProcessed(sourceChainId, nonce);
   }
 
   queuedMessage(msgId: Hex) {
-    return this.contract.read.queuedMessage([msgId]);
+    return this.typed.queuedMessage(msgId);
   }
 
   async queuedStatus(msgId: Hex): Promise<MessageStatusValue> {
-    return (await this.queuedMessage(msgId)).status as MessageStatusValue;
+    return MessageStatus[(await this.queuedMessage(msgId)).status];
   }
 
   /** The guardian set this gateway accepts now: its index, members and threshold. */
   async currentGuardianSet(): Promise<{ index: number; members: readonly Address[]; threshold: number }> {
-    const index = await this.contract.read.guardianSetIndex();
-    const [members, threshold] = await this.contract.read.guardianSet([index]);
-    return { index, members, threshold };
+    const set = await this.typed.currentGuardianSet();
+    return { index: set.index, members: set.guardians, threshold: set.threshold };
   }
 
   lockedBalance(homeToken: Address, blockNumber?: bigint): Promise<bigint> {
-    return this.contract.read.lockedBalance([homeToken], { blockNumber });
+    return this.typed.lockedBalance(homeToken, { blockNumber });
   }
 
   totalSupply(token: Address, blockNumber?: bigint): Promise<bigint> {

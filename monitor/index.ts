@@ -4,7 +4,13 @@
  *
  * Environment:
  *   MANIFEST              deployment manifest path (default .devnet/manifest.json)
- *   MONITOR_KEY           0x-prefixed private key holding PAUSER_ROLE and VETO_ROLE (and nothing else)
+ *   MONITOR_KEYSTORE      encrypted key file (Web3 Secret Storage v3, docs/keys.md) of the key holding
+ *                         PAUSER_ROLE and VETO_ROLE (and nothing else)
+ *   MONITOR_KEYSTORE_PASSWORD_FILE  its password's file (first line); unset: asked on the terminal
+ *   MONITOR_KEY           0x-prefixed raw key instead: only with DEVNET=true (local devnet)
+ *   RPC_URLS              the monitor's own endpoints per chain, JSON {"l2a":["https://…",…]}
+ *                         (default: the manifest's). Give it providers no guardian uses, so the
+ *                         monitor never shares a point of failure with them; several fail over
  *   PORT                  HTTP port for /healthz, /metrics, /alerts on 127.0.0.1 (default 9100; 0 = any)
  *   LOG_LEVEL             fatal|error|warn|info|debug|trace|silent (default info)
  *   POLL_INTERVAL_MS      chain head polling interval; every new block runs the checks (default 1000)
@@ -22,13 +28,14 @@
 import { HttpService } from "../core/service/http.js";
 import { runService, untilAborted } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";
+import { loadSigner } from "../core/signer.js";
 import { loadMonitorConfig } from "./config.js";
 import { createMonitor } from "./wiring.js";
 
 runService("monitor", async (signal) => {
   const config = loadMonitorConfig(process.env);
   const logger = createLogger("monitor", config.logLevel);
-  const { monitor, registry, manifest } = createMonitor(config, logger);
+  const { monitor, registry, manifest } = createMonitor(config, logger, await loadSigner(config.key, { logger }));
 
   const http = new HttpService(registry, async () => monitor.health());
   http.route("GET", "/alerts", () => ({ alerts: monitor.alerts.list() }));

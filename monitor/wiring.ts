@@ -1,34 +1,39 @@
 /**
- * Builds a `Monitor` from its configuration: the manifest, one viem public client and one
- * wallet (the monitor's key) per gateway chain, a fresh metrics registry. Kept apart from
- * `index.ts` so tests can wire a monitor in-process with the same code.
+ * Builds a `Monitor` from its configuration: the manifest (with the monitor's own RPC endpoints),
+ * one viem public client and one wallet (the monitor's key) per gateway chain, a fresh metrics
+ * registry. Kept apart from `index.ts` so tests can wire a monitor in-process with the same code.
  */
 import { Registry } from "prom-client";
-import { privateKeyToAccount } from "viem/accounts";
-import { publicClientFor, walletClientFor } from "../core/chains.js";
+import { endpointClientsFor, publicClientFor, rpcUrlsOf, walletClientFor, withRpcUrls } from "../core/chains.js";
+import { Gateway } from "../core/gateway.js";
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { loadManifest } from "../core/manifest-file.js";
 import type { Logger } from "../core/service/logger.js";
+import type { Signer } from "../core/signer.js";
 import type { MonitorConfig } from "./config.js";
 import { Monitor, type MonitoredChain } from "./monitor.js";
 
-export function monitoredChains(
-  manifest: Manifest,
-  monitorKey: `0x${string}`,
-  pollingIntervalMs: number,
-): MonitoredChain[] {
-  const account = privateKeyToAccount(monitorKey);
+export function monitoredChains(manifest: Manifest, account: Signer, pollingIntervalMs: number): MonitoredChain[] {
   return gatewayChains(manifest).map((info) => ({
     info,
     client: publicClientFor(info, pollingIntervalMs),
     wallet: walletClientFor(info, account, pollingIntervalMs),
+    ...(rpcUrlsOf(info).length > 1
+      ? {
+          endpoints: endpointClientsFor(info, pollingIntervalMs).map((e) => ({
+            label: e.label,
+            gateway: new Gateway(info.gateway, e.client),
+          })),
+        }
+      : {}),
   }));
 }
 
 export function createMonitor(
   config: MonitorConfig,
   logger: Logger,
-  manifest: Manifest = loadManifest(config.manifestPath),
+  signer: Signer,
+  manifest: Manifest = withRpcUrls(loadManifest(config.manifestPath), config.rpcUrls),
 ) {
   const registry = new Registry();
   // Receipts of the monitor's own transactions are polled at the block pace, not faster.
@@ -36,7 +41,7 @@ export function createMonitor(
   const monitor = new Monitor({
     settings: config,
     manifest,
-    chains: monitoredChains(manifest, config.monitorKey, receiptPollingMs),
+    chains: monitoredChains(manifest, signer, receiptPollingMs),
     registry,
     logger,
   });

@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { z } from "zod";
 import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
 import { envFields, parseConfig } from "../core/service/config.js";
+import { keyEnv } from "../core/signer.js";
 
 const positiveInt = z.coerce.number().int().positive();
 const flag = z
@@ -23,10 +24,10 @@ const queuePrefix = z
   .max(64)
   .regex(/^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/, "must be a name like portcullis or a hash tag like {portcullis}");
 
-export const relayerConfigSchema = z
+const relayerFields = z
   .object({
     MANIFEST: envFields.manifestPath,
-    RELAYER_KEY: envFields.privateKey,
+    RPC_URLS: envFields.rpcUrls,
     REDIS_URL: envFields.redisUrl,
     REDIS_CLUSTER: flag,
     PORT: envFields.port.default(9400),
@@ -56,6 +57,9 @@ export const relayerConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["RETRY_MAX_MS"], message: "must be at least RETRY_BASE_MS" });
     }
   });
+
+/** Plus the key: RELAYER_KEYSTORE (+ password file or prompt), or RELAYER_KEY with DEVNET=true (core/signer.ts). */
+export const relayerConfigSchema = z.intersection(relayerFields, keyEnv("RELAYER"));
 
 export type RelayerConfig = Readonly<z.infer<typeof relayerConfigSchema>>;
 

@@ -5,7 +5,12 @@
  *
  * Environment (validated at start-up; a bad value exits with code 2 and one line per problem):
  *   MANIFEST             deployment manifest path (default .devnet/manifest.json)
- *   RELAYER_KEY          0x-prefixed private key paying for deliver/execute; one key per process
+ *   RELAYER_KEYSTORE     encrypted key file (Web3 Secret Storage v3, docs/keys.md) of the key paying
+ *                        for deliver/execute; one key per process
+ *   RELAYER_KEYSTORE_PASSWORD_FILE  its password's file (first line); unset: asked on the terminal
+ *   RELAYER_KEY          0x-prefixed raw key instead: only with DEVNET=true (local devnet)
+ *   RPC_URLS             this relayer's own endpoints per chain, JSON {"l2a":["https://…",…]}
+ *                        (default: the manifest's); several fail over
  *   REDIS_URL            redis://[user:pass@]host:port[/db], or rediss:// for TLS; with
  *                        REDIS_CLUSTER=true, one or more comma-separated seed node URLs
  *   REDIS_CLUSTER        "true" to connect to a Redis Cluster (needs a {hash-tag} QUEUE_PREFIX)
@@ -27,18 +32,20 @@
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)
  */
+import { withRpcUrls } from "../core/chains.js";
 import { loadManifest } from "../core/manifest-file.js";
 import { HttpService } from "../core/service/http.js";
 import { runService } from "../core/service/lifecycle.js";
 import { createLogger } from "../core/service/logger.js";
+import { loadSigner } from "../core/signer.js";
 import { loadRelayerConfig } from "./config.js";
 import { createRelayer } from "./wiring.js";
 
 runService("relayer", async (signal) => {
   const config = loadRelayerConfig(process.env);
-  const manifest = loadManifest(config.MANIFEST);
+  const manifest = withRpcUrls(loadManifest(config.MANIFEST), config.RPC_URLS);
   const logger = createLogger("relayer", config.LOG_LEVEL).child({ relayerId: config.RELAYER_ID });
-  const relayer = createRelayer(config, manifest, logger);
+  const relayer = createRelayer(config, manifest, logger, await loadSigner(config.key, { logger }));
   const http = new HttpService(relayer.registry, () => relayer.health());
   const port = await http.listen(config.PORT);
   logger.info({ port }, "http listening (/healthz, /metrics)");

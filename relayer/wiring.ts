@@ -4,11 +4,11 @@
  * The one place that constructs dependencies; the Relayer itself only receives them.
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
 import { requestAttestation } from "../core/guardian-api.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
+import type { Signer } from "../core/signer.js";
 import { viemTxChain, type RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { JOB_STATES, RelayerMetrics, type QueueCount } from "./metrics.js";
@@ -21,8 +21,7 @@ import { TxSender } from "./tx.js";
 /** Receipt polling interval of the transaction sender. */
 const RECEIPT_POLL_MS = 250;
 
-export function createRelayer(config: RelayerConfig, manifest: Manifest, logger: Logger): Relayer {
-  const account = privateKeyToAccount(config.RELAYER_KEY as `0x${string}`);
+export function createRelayer(config: RelayerConfig, manifest: Manifest, logger: Logger, account: Signer): Relayer {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "bridge_relayer_" });
 

@@ -134,12 +134,12 @@ function printInfo(d: Devnet) {
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
   d.ports.rollups.forEach((p, i) =>
     out(
-      `  rollup-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (simulated rollup operator: proposer + sequencer)`,
+      `  op-stack-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (devnet stand-ins for OP's node software: output proposer + deposit executor)`,
     ),
   );
   if (d.manifest.escape) {
     out(
-      `escape hatch ${d.manifest.escape.escapeHatch} on l1; finalization window ${d.options.finalizationSeconds} s (7 days on a real rollup): bridge escape <msgId>`,
+      `escape hatch ${d.manifest.escape.escapeHatch} on l1; OP Stack finalization window ${d.options.finalizationSeconds} s (7 days on OP Mainnet): bridge escape <msgId>`,
     );
   }
   const council = d.manifest.chains.find((c) => c.governance)?.governance;

@@ -20,11 +20,6 @@ const CONTRACTS: Record<string, string> = {
   "token/BridgedToken.sol/BridgedToken": "bridgedToken",
   "mocks/TestToken.sol/TestToken": "testToken",
   "mocks/FeeOnTransferToken.sol/FeeOnTransferToken": "feeOnTransferToken",
-  "rollup/SimL2Messenger.sol/SimL2Messenger": "simL2Messenger",
-  "rollup/SimRollupPortal.sol/SimRollupPortal": "simRollupPortal",
-  "rollup/L1TokenBridge.sol/L1TokenBridge": "l1TokenBridge",
-  "rollup/L2TokenBridge.sol/L2TokenBridge": "l2TokenBridge",
-  "rollup/CanonicalL2Token.sol/CanonicalL2Token": "canonicalL2Token",
   "escape/EscapeHatch.sol/EscapeHatch": "escapeHatch",
 };
 
@@ -32,6 +27,28 @@ const CONTRACTS: Record<string, string> = {
 const PACKAGE_ARTIFACTS: Record<string, string> = {
   "@openzeppelin/contracts/build/contracts/TimelockController.json": "timelockController",
 };
+
+/**
+ * The OP Stack contracts the escape hatch rides on, from `@eth-optimism/contracts-bedrock`'s
+ * published `forge-artifacts/<Name>.sol/<Name>.json`: ABI only (export prefix: the name in
+ * camelCase). Their bytecode is only ever deployed by the devnet's OP install, which reads it
+ * from the same files as published (`devnet/op-stack/install.ts`).
+ */
+const OP_STACK_CONTRACTS = [
+  "Proxy",
+  "ProxyAdmin",
+  "SuperchainConfig",
+  "SystemConfig",
+  "L2OutputOracle",
+  "OptimismPortal",
+  "L1CrossDomainMessenger",
+  "L1StandardBridge",
+  "L2ToL1MessagePasser",
+  "L2CrossDomainMessenger",
+  "L2StandardBridge",
+  "OptimismMintableERC20Factory",
+  "OptimismMintableERC20",
+];
 
 const check = process.argv.includes("--check");
 const lines = [
@@ -46,6 +63,17 @@ for (const [file, name] of artifacts) {
   const artifact = JSON.parse(readFileSync(file!, "utf8"));
   lines.push(`export const ${name}Abi = ${JSON.stringify(artifact.abi)} as const;`);
   lines.push(`export const ${name}Bytecode = ${JSON.stringify(artifact.bytecode)} as \`0x\${string}\`;`);
+  lines.push("");
+}
+for (const contract of OP_STACK_CONTRACTS) {
+  const file = join(
+    root,
+    "node_modules/@eth-optimism/contracts-bedrock/forge-artifacts",
+    `${contract}.sol/${contract}.json`,
+  );
+  const artifact = JSON.parse(readFileSync(file, "utf8"));
+  const name = contract.replace(/^[A-Z0-9]+(?=[A-Z][a-z]|$)|^[A-Z]/, (m) => m.toLowerCase());
+  lines.push(`export const ${name}Abi = ${JSON.stringify(artifact.abi)} as const;`);
   lines.push("");
 }
 const out = join(root, "core/generated/abis.ts");

@@ -581,7 +581,7 @@ export class MessageTracker {
     if (!processed) return;
     const queued = await this.destRead((g) => g.queuedMessage(msgId));
     if (queued.status === "Cancelled") {
-      // Escaped: cancelled after its deadline without ever being delivered (see cli/escape.ts).
+      // Escaped: cancelled after its deadline without ever being delivered (see sdk/escape.ts).
       this.reach("cancelled");
       return;
     }

@@ -79,5 +79,16 @@ export {
   type Manifest,
   type TokenInfo,
 } from "../core/manifest.js";
+export {
+  advanceEscape,
+  escapeStageText,
+  observeEscape,
+  type EscapeStage,
+  type EscapeState,
+  type EscapeWallet,
+  type EscapeWallets,
+  type EscapeWithdrawal,
+} from "./escape.js";
+export { OP_PREDEPLOYS, opStackL2Chain, type OpStackL2Chain } from "../core/op-stack.js";
 export { messageId, type Message } from "../core/message.js";
 export { publicClientFor, viemChain } from "../core/chains.js";

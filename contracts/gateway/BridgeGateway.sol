@@ -14,7 +14,8 @@ import {MessageLib} from "../libraries/MessageLib.sol";
 import {MerkleLib} from "../libraries/MerkleLib.sol";
 import {GuardianSignatures} from "../libraries/GuardianSignatures.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
-import {IL2CanonicalMessenger, IL2CanonicalTokenBridge} from "../interfaces/ICanonicalMessaging.sol";
+import {ICrossDomainMessenger, IL2StandardBridge, IOptimismMintableERC20} from "../interfaces/ICanonicalMessaging.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IEscapeHatch} from "../interfaces/IEscapeHatch.sol";
 
 /// @title BridgeGateway
@@ -35,6 +36,15 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Vetoes queued messages. Held by the security council Safe and the monitor.
     bytes32 public constant VETO_ROLE = keccak256("VETO_ROLE");
+
+    /// @notice Gas the `EscapeHatch` gets at least on L1 for a cancellation. It forwards the
+    ///         refund as a deposit, and the `OptimismPortal` meters deposits by burning L1 gas in
+    ///         proportion to their L2 gas (~0.7M for the hatch's refund), so this is generous.
+    ///         Whoever finalizes the withdrawal on L1 pays it; a relay that still fails is recorded
+    ///         by the `L1CrossDomainMessenger` and anyone can replay it with more gas.
+    uint32 public constant ESCAPE_L1_GAS_LIMIT = 1_500_000;
+    /// @notice Gas the `L1StandardBridge` gets at least on L1 to release a refund paid on L1.
+    uint32 public constant L1_WITHDRAWAL_GAS_LIMIT = 200_000;
 
     /// @dev Everything `deliver` needs besides the route and token, in one slot.
     struct Config {
@@ -58,11 +68,12 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         uint32 maxWindow;
     }
 
-    /// @dev Where escapes go through: this rollup's canonical messaging and the L1 escape hatch.
+    /// @dev Where escapes go through: this rollup's `L2CrossDomainMessenger`, the L1 escape hatch
+    ///      and the `L2StandardBridge` (refunds on L1).
     struct EscapeWiring {
-        IL2CanonicalMessenger messenger;
+        ICrossDomainMessenger messenger;
         address escapeHatch;
-        IL2CanonicalTokenBridge tokenBridge;
+        IL2StandardBridge tokenBridge;
     }
 
     /// @dev "No bitmap word loaded yet" in a batch cache.
@@ -626,9 +637,9 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         require(messenger.code.length != 0 && escapeHatch != address(0), BridgeInvalidParameter());
         require(tokenBridge == address(0) || tokenBridge.code.length != 0, BridgeInvalidParameter());
         _escape = EscapeWiring({
-            messenger: IL2CanonicalMessenger(messenger),
+            messenger: ICrossDomainMessenger(messenger),
             escapeHatch: escapeHatch,
-            tokenBridge: IL2CanonicalTokenBridge(tokenBridge)
+            tokenBridge: IL2StandardBridge(tokenBridge)
         });
         emit EscapeInitialized(messenger, escapeHatch, tokenBridge);
     }
@@ -650,7 +661,7 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ///      taking a released nonce requires the id's status to be None.
     ///      Deliberately not gated on `paused`: see the interface.
     function cancelExpired(Message calldata message, bool refundOnL1) external nonReentrant returns (bytes32 msgId) {
-        IL2CanonicalMessenger messenger = _escape.messenger;
+        ICrossDomainMessenger messenger = _escape.messenger;
         require(address(messenger) != address(0), BridgeEscapeNotConfigured());
         require(
             message.destChainId == block.chainid && message.destGateway == address(this),
@@ -675,7 +686,11 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         }
         entry.status = MessageStatus.Cancelled;
         emit MessageCancelled(msgId, message.sourceChainId, message.nonce, refundOnL1);
-        messenger.sendToL1(_escape.escapeHatch, abi.encodeCall(IEscapeHatch.onMessageCancelled, (message, refundOnL1)));
+        messenger.sendMessage(
+            _escape.escapeHatch,
+            abi.encodeCall(IEscapeHatch.onMessageCancelled, (message, refundOnL1)),
+            ESCAPE_L1_GAS_LIMIT
+        );
     }
 
     /// @inheritdoc IBridgeGateway
@@ -683,11 +698,12 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
     ///      proves that the destination cancelled *some* message naming this gateway, and a
     ///      cancelled forgery must not pay out here. Not gated on `paused` (see the interface).
     function refund(Message calldata message, bool refundOnL1) external nonReentrant {
-        IL2CanonicalMessenger messenger = _escape.messenger;
+        ICrossDomainMessenger messenger = _escape.messenger;
+        // `xDomainMessageSender()` reverts outside a relay: read only when the messenger calls.
         require(
             address(messenger) != address(0) &&
                 msg.sender == address(messenger) &&
-                messenger.l1Sender() == _escape.escapeHatch,
+                messenger.xDomainMessageSender() == _escape.escapeHatch,
             BridgeNotEscapeHatch(msg.sender)
         );
         bytes32 msgId = MessageLib.hash(message);
@@ -708,19 +724,31 @@ contract BridgeGateway is IBridgeGateway, AccessControl, EIP712, ReentrancyGuard
         // The outbound bucket is left as it is: it bounds how fast value leaves, and giving its
         // room back on a refund would let cancelled messages be replayed as fresh capacity.
         if (token.isHome) _locked[local] -= amount;
-        IL2CanonicalTokenBridge tokenBridge = _escape.tokenBridge;
+        IL2StandardBridge tokenBridge = _escape.tokenBridge;
         // L1 is possible only for a home token that is this rollup's canonical copy of an L1
         // token; anything else (a bridged copy, a native L2 token) is refunded here instead, and
         // the event says which happened.
-        bool onL1 =
-            refundOnL1 && token.isHome && address(tokenBridge) != address(0) && tokenBridge.isCanonicalToken(local);
+        bool onL1 = refundOnL1 && token.isHome && _isStandardBridgeToken(local, address(tokenBridge));
         emit MessageRefunded(msgId, to, amount, onL1);
         if (onL1) {
-            // The canonical bridge burns the gateway's tokens and withdraws them to `to` on L1.
-            tokenBridge.withdrawTo(local, to, amount);
+            // The standard bridge burns the gateway's tokens and withdraws them to `to` on L1.
+            tokenBridge.withdrawTo(local, to, amount, L1_WITHDRAWAL_GAS_LIMIT, "");
         } else {
             _payOut(local, token.isHome, to, amount);
         }
+    }
+
+    /// @dev True when `token` is an `OptimismMintableERC20` that `bridge` mints and burns, so
+    ///      `bridge.withdrawTo` can take it to L1. Low-level static calls: any other token (no
+    ///      ERC-165, a reverting or odd getter) answers false, so a refund never reverts on it.
+    function _isStandardBridgeToken(address token, address bridge) private view returns (bool) {
+        if (bridge == address(0)) return false;
+        (bool ok, bytes memory ret) = token.staticcall(
+            abi.encodeCall(IERC165.supportsInterface, (type(IOptimismMintableERC20).interfaceId))
+        );
+        if (!ok || ret.length < 32 || abi.decode(ret, (uint256)) != 1) return false;
+        (ok, ret) = token.staticcall(abi.encodeCall(IOptimismMintableERC20.bridge, ()));
+        return ok && ret.length >= 32 && abi.decode(ret, (uint256)) == uint256(uint160(bridge));
     }
 
     // ------------------------------------------------------------------------------------------

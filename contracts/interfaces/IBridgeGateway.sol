@@ -174,7 +174,7 @@ interface IBridgeGateway {
     error BridgeMessageNotExpired(bytes32 msgId, uint64 deadline);
     /// @notice Only the message's sender may ask for the refund on L1.
     error BridgeOnlySenderChoosesL1(address sender);
-    /// @notice `refund` did not come from the L1 escape hatch through the canonical messenger.
+    /// @notice `refund` did not come from the L1 escape hatch through the `L2CrossDomainMessenger`.
     error BridgeNotEscapeHatch(address caller);
     /// @notice `refund` names a message this gateway never sent.
     error BridgeUnknownMessage(bytes32 msgId);
@@ -263,10 +263,10 @@ interface IBridgeGateway {
     /// @notice Connects the gateway to its rollup's canonical messaging and the L1 escape hatch.
     ///         Callable once: afterwards nobody, governance included, can re-point where refunds
     ///         come from (that would let a role mint or unlock without an L1-proven escape).
-    /// @param messenger This L2's canonical messenger adapter (`IL2CanonicalMessenger`).
+    /// @param messenger This L2's `L2CrossDomainMessenger` (OP Stack predeploy `0x4200…0007`).
     /// @param escapeHatch The `EscapeHatch` contract on L1.
-    /// @param tokenBridge This L2's canonical token bridge adapter, used for refunds to L1
-    ///        (`IL2CanonicalTokenBridge`); zero when the rollup has none (refunds stay on L2).
+    /// @param tokenBridge This L2's `L2StandardBridge` (predeploy `0x4200…0010`), used for refunds
+    ///        on L1 of `OptimismMintableERC20` home tokens; zero for none (refunds stay on L2).
     function initializeEscape(address messenger, address escapeHatch, address tokenBridge) external;
 
     // ------------------------------------------------------------------------------------------

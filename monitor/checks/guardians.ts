@@ -9,6 +9,8 @@
 import { getAddress, isAddress, type Address } from "viem";
 import { z } from "zod";
 import type { GuardianHealth } from "../../core/guardian-api.js";
+import { guardianDirectory } from "../../core/manifest.js";
+import { chainName, errorLine, type MonitorContext } from "../context.js";
 
 /** Consecutive failed polls before a guardian is reported down (one blip is not an outage). */
 export const DOWN_AFTER_FAILURES = 3;
@@ -113,4 +115,101 @@ export function followGuardianSets(
   const removed = watched.filter((g) => !members.includes(g.address)).map((g) => g.address);
   const threshold = Math.max(0, ...sets.map((s) => s.threshold));
   return { guardians, threshold, removed };
+}
+
+/**
+ * The liveness check's orchestration: follows the gateways' current guardian sets (a gateway
+ * that cannot be read keeps the previous view), probes every member, exports their state, and
+ * raises `guardian_down` per guardian and, critical, when fewer than the threshold are up.
+ */
+export class GuardianCheck {
+  private guardians: GuardianState[];
+  /** Signatures the current guardian set needs (the largest over the gateways). */
+  private threshold: number;
+
+  constructor(
+    private readonly ctx: MonitorContext,
+    private readonly sets: () => Promise<ChainGuardianSet[]>,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    const { guardianSet } = ctx.manifest;
+    this.threshold = guardianSet.threshold;
+    ctx.metrics.guardianThreshold.set(this.threshold);
+    this.guardians = guardianSet.guardians.map((g) => ({
+      address: g.address,
+      url: g.url,
+      consecutiveFailures: 0,
+      lastSignedAt: null,
+    }));
+  }
+
+  get watched(): readonly GuardianState[] {
+    return this.guardians;
+  }
+
+  async run(): Promise<void> {
+    const { ctx } = this;
+    await this.refreshSet();
+    const timeoutMs = Math.min(5_000, Math.max(500, ctx.settings.guardianPollMs));
+    const probes = await Promise.all(
+      this.guardians.map((g) => probeGuardian(g.url, g.address, timeoutMs, this.fetchImpl)),
+    );
+    this.guardians = this.guardians.map((g, i) => applyProbe(g, probes[i]!));
+    for (const [i, g] of this.guardians.entries()) {
+      ctx.metrics.guardianUp.set({ guardian: g.address }, probes[i]!.ok ? 1 : 0);
+      ctx.metrics.guardianLastSigned.set({ guardian: g.address }, g.lastSignedAt ?? 0);
+      for (const [chainId, view] of Object.entries(probes[i]!.health?.chains ?? {})) {
+        ctx.metrics.guardianChainLag.set(
+          { guardian: g.address, chain: chainName(ctx.manifest, Number(chainId)) },
+          view.lagSeconds,
+        );
+      }
+      const key = `guardian:${g.address}`;
+      if (!isDown(g)) {
+        ctx.alerts.resolve(key);
+        continue;
+      }
+      ctx.alerts.raise({
+        key,
+        kind: "guardian_down",
+        severity: "warning",
+        summary: `guardian ${g.address} failed ${g.consecutiveFailures} health checks: ${g.lastError}`,
+        details: { guardian: g.address, url: g.url, error: g.lastError },
+      });
+    }
+    const shortfall = quorumShortfall(this.guardians, this.threshold);
+    if (shortfall === 0) {
+      ctx.alerts.resolve("guardian-quorum");
+      return;
+    }
+    ctx.alerts.raise({
+      key: "guardian-quorum",
+      kind: "guardian_down",
+      severity: "critical",
+      summary: `only ${this.threshold - shortfall} of ${this.guardians.length} guardians are up; ${this.threshold} must sign: no message can be attested`,
+      details: { threshold: this.threshold, down: this.guardians.filter(isDown).map((g) => g.address) },
+    });
+  }
+
+  /** A rotation takes effect here without a restart; removed guardians' series are dropped. */
+  private async refreshSet() {
+    const { ctx } = this;
+    let sets;
+    try {
+      sets = await this.sets();
+    } catch (e) {
+      ctx.logger.warn({ err: errorLine(e) }, "cannot read the guardian set; keeping the last one");
+      return;
+    }
+    const next = followGuardianSets(this.guardians, sets, guardianDirectory(ctx.manifest));
+    for (const address of next.removed) {
+      ctx.metrics.guardianUp.remove({ guardian: address });
+      ctx.metrics.guardianLastSigned.remove({ guardian: address });
+      ctx.alerts.resolve(`guardian:${address}`);
+      ctx.logger.info({ guardian: address }, "guardian left the set; no longer watched");
+    }
+    this.guardians = next.guardians;
+    this.threshold = next.threshold;
+    ctx.metrics.guardianThreshold.set(next.threshold);
+  }
 }

@@ -10,7 +10,11 @@
  * do is wave a forged message through because a stale view agreed with it.
  */
 import { isAddressEqual, zeroHash, type Address, type Hex } from "viem";
+import { tokenByHome } from "../../core/manifest.js";
 import type { Message } from "../../core/message.js";
+import type { Alert } from "../alerts.js";
+import { chainName, type MonitorContext } from "../context.js";
+import type { PlannedAction } from "../responder.js";
 
 /** One delivered message to verify. `message` is known for fast deliveries (decoded calldata). */
 export interface DeliveryToVerify {
@@ -77,4 +81,118 @@ export async function verifyOrigin(d: DeliveryToVerify, sources: SourceGateways)
         ? `source chain ${d.sourceChainId} never sent nonce ${d.nonce}`
         : `source chain ${d.sourceChainId} sent ${sent} with nonce ${d.nonce}, not this message`,
   };
+}
+
+/** Delivered messages verified against their source at once (bounds RPC load in a backfill). */
+const VERIFY_CONCURRENCY = 16;
+
+/**
+ * The origin check's orchestration: deliveries wait here until their source answered, a forged
+ * or unattributable one raises a critical alert, and the response is planned — veto it if it is
+ * queued, pause its destination unless governance already unpaused after it.
+ */
+export class OriginCheck {
+  /** Deliveries not yet checked against their source (new, or the source RPC failed). */
+  private readonly toVerify = new Map<Hex, DeliveryToVerify>();
+
+  constructor(
+    private readonly ctx: MonitorContext,
+    private readonly sources: SourceGateways,
+    /** The latest block with an `Unpaused` event on a chain (ingestion.ts records them). */
+    private readonly lastUnpausedBlock: (chainId: number) => bigint | undefined,
+  ) {}
+
+  /** A delivery to check on the next `run`. */
+  add(job: DeliveryToVerify): void {
+    this.toVerify.set(job.msgId, job);
+  }
+
+  /** Deliveries to `chainId` still waiting for their source to answer. */
+  waiting(chainId: number): number {
+    return [...this.toVerify.values()].filter((j) => j.destChainId === chainId).length;
+  }
+
+  /** Checks every waiting delivery against its source gateway, at the source's latest block. */
+  async run(actions: PlannedAction[]): Promise<void> {
+    const jobs = [...this.toVerify.values()];
+    await mapLimit(jobs, VERIFY_CONCURRENCY, async (job) => {
+      const verdict = await verifyOrigin(job, this.sources);
+      if (verdict.status === "unknown") {
+        this.ctx.logger.warn({ msgId: job.msgId, reason: verdict.reason }, "cannot verify a delivery yet; will retry");
+        return;
+      }
+      this.toVerify.delete(job.msgId);
+      if (verdict.status === "forged") this.onForged(job, verdict.reason, actions);
+    });
+  }
+
+  private onForged(job: DeliveryToVerify, reason: string, actions: PlannedAction[]) {
+    const chain = chainName(this.ctx.manifest, job.destChainId);
+    const m = job.message;
+    const token = m ? tokenByHome(this.ctx.manifest, m.token) : undefined;
+    const { alert, isNew } = this.ctx.alerts.raise({
+      key: `forged:${job.destChainId}:${job.msgId}`,
+      kind: "forged_message",
+      severity: "critical",
+      summary: `${chain} ${job.queued ? "queued" : "executed"} a message that chain ${job.sourceChainId} never sent`,
+      chain,
+      msgId: job.msgId,
+      ...(token ? { token: token.symbol } : {}),
+      details: {
+        reason,
+        sourceChainId: String(job.sourceChainId),
+        nonce: String(job.nonce),
+        queued: job.queued,
+        txHash: job.txHash,
+        blockNumber: String(job.blockNumber),
+        ...(m ? { recipient: m.recipient, homeToken: m.token, amount: m.amount.toString() } : {}),
+      },
+    });
+    if (!isNew) return;
+    if (job.queued) actions.push({ action: "veto", chainId: job.destChainId, msgId: job.msgId, alerts: [alert] });
+    this.pauseUnlessReviewed(job.destChainId, job.blockNumber, alert, actions);
+  }
+
+  /** A payout in a transaction with no decodable delivery of it: nobody can account for it. */
+  onUnattributable(dest: number, msgId: Hex, txHash: Hex, blockNumber: bigint, actions: PlannedAction[]): void {
+    const chain = chainName(this.ctx.manifest, dest);
+    const { alert, isNew } = this.ctx.alerts.raise({
+      key: `unattributable:${dest}:${msgId}`,
+      kind: "unattributable_delivery",
+      severity: "critical",
+      summary: `${chain} paid out ${msgId} in a transaction with no decodable delivery of it`,
+      chain,
+      msgId,
+      details: { txHash, blockNumber: String(blockNumber) },
+    });
+    if (isNew) this.pauseUnlessReviewed(dest, blockNumber, alert, actions);
+  }
+
+  /**
+   * Pauses `chainId` for a violation in `block`, unless governance unpaused the gateway after
+   * that block: then the violation was reviewed (this happens when the monitor restarts and
+   * rescans history), and pausing again would override a deliberate decision.
+   */
+  private pauseUnlessReviewed(chainId: number, block: bigint, alert: Alert, actions: PlannedAction[]) {
+    const unpausedAt = this.lastUnpausedBlock(chainId);
+    if (unpausedAt !== undefined && unpausedAt > block) {
+      this.ctx.alerts.recordAction(alert, {
+        action: "pause",
+        chain: chainName(this.ctx.manifest, chainId),
+        status: "skipped",
+        reason: `governance unpaused the gateway in block ${unpausedAt}, after this violation`,
+      });
+      return;
+    }
+    actions.push({ action: "pause", chainId, alerts: [alert] });
+  }
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

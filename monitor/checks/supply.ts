@@ -23,8 +23,10 @@
  * cycle (several blocks on two chains) fell between two reads made in parallel, and a breach is
  * re-read before anything is paused.
  */
-import type { Address } from "viem";
+import { formatUnits, type Address } from "viem";
 import type { TokenInfo } from "../../core/manifest.js";
+import { chainName, errorLine, type MonitorContext } from "../context.js";
+import type { PlannedAction } from "../responder.js";
 
 export interface SupplyReading {
   token: TokenInfo;
@@ -64,4 +66,75 @@ export async function readSupply(token: TokenInfo, source: SupplySource): Promis
   ]);
   const minted = new Map(remotes.map(([chainId], i) => [Number(chainId), supplies[i]!]));
   return { token, locked: locked!, minted };
+}
+
+/**
+ * The solvency check's orchestration: every token read at the blocks the monitor just scanned;
+ * a breach is confirmed by fresh reads at the latest blocks before every gateway is paused (a
+ * reading race must not stop a whole bridge), and is enforced on every poll while it lasts.
+ */
+export class SolvencyCheck {
+  constructor(
+    private readonly ctx: MonitorContext,
+    /** Reads at the blocks just scanned, and at the latest blocks. */
+    private readonly scanned: SupplySource,
+    private readonly latest: SupplySource,
+    /** Every gateway chain: a breach pauses them all. */
+    private readonly gatewayChainIds: () => readonly number[],
+  ) {}
+
+  async run(actions: PlannedAction[]): Promise<void> {
+    for (const token of this.ctx.manifest.tokens) {
+      try {
+        const reading = await readSupply(token, this.scanned);
+        this.export(reading);
+        if (evaluateSupply(reading.locked, reading.minted.values()).ok) {
+          this.ctx.alerts.resolve(`supply:${token.symbol}`);
+          continue;
+        }
+        const confirm = await readSupply(token, this.latest);
+        const verdict = evaluateSupply(confirm.locked, confirm.minted.values());
+        if (verdict.ok) {
+          this.ctx.logger.warn({ token: token.symbol }, "supply reading breached once but not on re-read; ignoring");
+          continue;
+        }
+        this.onBreach(confirm, verdict.totalMinted, verdict.excess, actions);
+      } catch (e) {
+        this.ctx.logger.warn({ token: token.symbol, err: errorLine(e) }, "supply check failed; will retry");
+      }
+    }
+  }
+
+  private onBreach(reading: SupplyReading, totalMinted: bigint, excess: bigint, actions: PlannedAction[]) {
+    const { token } = reading;
+    const name = (chainId: number) => chainName(this.ctx.manifest, chainId);
+    const whole = (v: bigint) => formatUnits(v, token.decimals);
+    const { alert } = this.ctx.alerts.raise({
+      key: `supply:${token.symbol}`,
+      kind: "supply_breach",
+      severity: "critical",
+      summary: `${whole(totalMinted)} bridged ${token.symbol} exceed the ${whole(reading.locked)} locked on ${name(token.homeChainId)}`,
+      token: token.symbol,
+      details: {
+        locked: reading.locked.toString(),
+        totalMinted: totalMinted.toString(),
+        excess: excess.toString(),
+        minted: Object.fromEntries([...reading.minted].map(([chainId, v]) => [name(chainId), v.toString()])),
+        decimals: token.decimals,
+      },
+    });
+    // Enforced on every poll while the breach lasts: an insolvent bridge must stay paused, so a
+    // gateway unpaused before the shortfall is fixed is paused again (the responder skips
+    // gateways that are already paused, so this sends nothing when all are).
+    for (const chainId of this.gatewayChainIds()) actions.push({ action: "pause", chainId, alerts: [alert] });
+  }
+
+  private export({ token, locked, minted }: SupplyReading) {
+    const whole = (v: bigint) => Number(formatUnits(v, token.decimals));
+    const { metrics, manifest } = this.ctx;
+    metrics.lockedTokens.set({ token: token.symbol, chain: chainName(manifest, token.homeChainId) }, whole(locked));
+    for (const [chainId, amount] of minted) {
+      metrics.mintedTokens.set({ token: token.symbol, chain: chainName(manifest, chainId) }, whole(amount));
+    }
+  }
 }

@@ -1,18 +1,21 @@
 /**
- * The escape hatch on the devnet, driven through the real `bridge escape` CLI: when relayers (or
- * enough guardians) are gone, a user gets a stuck transfer back through L1 — cancel on the
- * destination after the deadline, prove the cancellation on L1 after the rollup's finalization
- * window, and the refund arrives on the source through the rollup's own deposit relay (the
- * devnet's proposer/sequencer processes). No guardian or relayer takes part.
+ * The escape hatch on the devnet's real OP Stack contracts, driven through the real `bridge
+ * escape` CLI: when relayers (or enough guardians) are gone, a user gets a stuck transfer back
+ * through L1 — cancel on the destination after the deadline (an L2→L1 message through the
+ * `L2CrossDomainMessenger`), prove and finalize it on the destination's `OptimismPortal` with
+ * viem's OP Stack actions, and the refund arrives on the source as a deposit through the source's
+ * `L1CrossDomainMessenger` (executed by the devnet's deposit executor; output roots come from its
+ * output proposer). No guardian or relayer takes part.
  *
  *   1. every relayer stopped: refund on the source L2;
- *   2. same, refund on L1 in real L1 tokens (ALPHA's home token is the canonical L2 copy of an L1
- *      token);
+ *   2. same, refund on L1 in real L1 tokens through the real standard bridges (ALPHA's home
+ *      token is an `OptimismMintableERC20` of an L1 token);
  *   3. the relayers come back, with valid guardian signatures in hand: the cancelled messages
  *      can never be delivered;
  *   4. only M-1 guardians online: the transfer stalls and escapes the same way;
  *   5. a message delivered just before its deadline cannot be escaped;
- *   6. forged L2→L1 messages (wrong sender, wrong proof, before the window) are refused on L1;
+ *   6. forged L2→L1 messages (wrong sender, wrong proof, before the window, replayed) are refused
+ *      by the real portal and messenger;
  *   7. the monitor's supply invariant held throughout, and it counted the escapes.
  *
  * One devnet for the file; tests run in order. PORTCULLIS_KEEP_LOGS=1 keeps the devnet directory.
@@ -22,27 +25,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
+  createPublicClient,
   encodeFunctionData,
   erc20Abi,
+  http,
+  keccak256,
   parseUnits,
   type Address,
   type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { buildProveWithdrawal, getL2Output, getWithdrawals, proveWithdrawal, finalizeWithdrawal } from "viem/op-stack";
 import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
-import { bridgeGatewayAbi, escapeHatchAbi, simL2MessengerAbi, simRollupPortalAbi } from "../../core/generated/abis.js";
-import { findToken, type Manifest } from "../../core/manifest.js";
-import { toDeliveryBatch, type Message } from "../../core/message.js";
 import {
-  decodeMessagesPassed,
-  readOutputs,
-  readWithdrawalHashes,
-  withdrawalProof,
-  type Withdrawal,
-} from "../../core/rollup.js";
+  bridgeGatewayAbi,
+  escapeHatchAbi,
+  l1CrossDomainMessengerAbi,
+  l2CrossDomainMessengerAbi,
+  l2OutputOracleAbi,
+  optimismPortalAbi,
+} from "../../core/generated/abis.js";
+import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
+import { toDeliveryBatch, type Message } from "../../core/message.js";
+import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
+import { viemChain } from "../../core/chains.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { attestAsGuardians, chainOf, mined, walletOn, type Chain } from "./helpers/actors.js";
@@ -272,7 +278,7 @@ describe("escape hatch", () => {
     TIMEOUT_MS,
   );
 
-  describe("forged L2→L1 messages are refused on L1", () => {
+  describe("forged L2→L1 messages are refused on L1 by the real OP contracts", () => {
     /** A made-up `onMessageCancelled` call that would refund `amount` ALPHA on l2a. */
     function forgedCall(amount: string): Hex {
       const message: Message = {
@@ -291,90 +297,158 @@ describe("escape hatch", () => {
       return encodeFunctionData({ abi: escapeHatchAbi, functionName: "onMessageCancelled", args: [message, false] });
     }
 
-    /** Sends an L2→L1 message from the user's own key on l2b and returns it. */
-    async function passFromUser(data: Hex): Promise<Withdrawal> {
-      const receipt = await mined(
-        l2b,
-        walletOn(l2b, userKey).writeContract({
-          address: l2b.info.rollup!.messenger,
-          abi: simL2MessengerAbi,
-          functionName: "sendToL1",
-          args: [manifest.escape!.escapeHatch, data],
-        }),
-      );
-      return decodeMessagesPassed(receipt.logs, l2b.info.rollup!.messenger)[0]!.withdrawal;
+    function rollupOf(c: Chain): RollupInfo {
+      return c.info.rollup!;
     }
 
-    /** Waits for an output covering `w` and returns its index and a valid proof. */
-    async function covered(w: Withdrawal) {
-      const portal = l2b.info.rollup!.portal;
-      let output: Awaited<ReturnType<typeof readOutputs>>[number] | undefined;
-      await waitFor(
-        "an output root covering the withdrawal",
-        async () =>
-          (output = (await readOutputs(l1.client, portal)).find((o) => o.withdrawalCount > w.nonce)) !== undefined,
-        60_000,
-        250,
-      );
-      if (!output) throw new Error("unreachable: waitFor returned without an output");
-      const hashes = await readWithdrawalHashes(l2b.client, l2b.info.rollup!.messenger);
-      return { output, proof: withdrawalProof(hashes, w.nonce, Number(output.withdrawalCount)) };
-    }
-
-    /** The name of the error the relayed call's target reverted with, inside PortalRelayFailed. */
-    function innerRevert(e: unknown): string | undefined {
-      if (!(e instanceof BaseError)) return undefined;
-      const revert = e.walk((x) => x instanceof ContractFunctionRevertedError);
-      if (!(revert instanceof ContractFunctionRevertedError) || revert.data?.errorName !== "PortalRelayFailed") {
-        return undefined;
-      }
-      const reason = revert.data.args?.[1] as Hex;
-      return decodeErrorResult({ abi: escapeHatchAbi, data: reason }).errorName;
-    }
-
-    function relay(w: Withdrawal, outputIndex: bigint, proof: Hex[]) {
-      return l1.client.simulateContract({
-        account: user,
-        address: l2b.info.rollup!.portal,
-        abi: simRollupPortalAbi,
-        functionName: "relayMessage",
-        args: [w, outputIndex, proof],
-      });
+    function opClients(c: Chain) {
+      const l2Chain = opStackL2Chain(c.info as ChainInfo & { rollup: RollupInfo }, l1.info.chainId);
+      return {
+        l2Chain,
+        l1Client: createPublicClient({ chain: viemChain(l1.info), transport: http(l1.info.rpcUrl) }),
+        l2Client: createPublicClient({ chain: l2Chain, transport: http(c.info.rpcUrl) }),
+      };
     }
 
     it(
-      "before the finalization window, with a wrong proof, and from the wrong L2 sender",
+      "before the window, with a wrong proof, from the wrong L2 sender, and replayed",
       async () => {
-        const w = await passFromUser(forgedCall("1000"));
-        const { output, proof } = await covered(w);
+        // The user (not l2b's gateway) sends a "cancellation" to the hatch through the real
+        // L2CrossDomainMessenger: it is a genuine L2→L1 message, from the wrong sender.
+        const receipt = await mined(
+          l2b,
+          walletOn(l2b, userKey).writeContract({
+            address: OP_PREDEPLOYS.l2CrossDomainMessenger,
+            abi: l2CrossDomainMessengerAbi,
+            functionName: "sendMessage",
+            args: [manifest.escape!.escapeHatch, forgedCall("1000"), 1_500_000],
+          }),
+        );
+        const [withdrawal] = getWithdrawals(receipt);
+        expect(withdrawal).toBeDefined();
+        const { l2Chain, l1Client, l2Client } = opClients(l2b);
+        const portal = rollupOf(l2b).portal;
 
-        // Before the window (the devnet's proposer posts within a second; the window is longer).
-        const l1Now = (await l1.client.getBlock()).timestamp;
-        if (l1Now < output.timestamp + BigInt(FINALIZATION_SECONDS)) {
-          await expect(relay(w, output.index, proof)).rejects.toThrow(/PortalOutputNotFinalized/);
-        }
+        // Not provable until the proposer posts an output covering its block.
+        await waitFor(
+          "an output root covering the withdrawal",
+          async () =>
+            (await l1.client.readContract({
+              address: rollupOf(l2b).l2OutputOracle,
+              abi: l2OutputOracleAbi,
+              functionName: "latestBlockNumber",
+            })) >= receipt.blockNumber,
+          60_000,
+          250,
+        );
+        const output = await getL2Output(l1Client, { l2BlockNumber: receipt.blockNumber, targetChain: l2Chain });
+        const args = await buildProveWithdrawal(l2Client, { withdrawal: withdrawal!, output });
+
+        // A wrong proof: the withdrawal altered, or the proof cut short.
+        const simulateProve = (w: typeof args.withdrawal, proof: readonly Hex[]) =>
+          l1.client.simulateContract({
+            account: user,
+            address: portal,
+            abi: optimismPortalAbi,
+            functionName: "proveWithdrawalTransaction",
+            args: [w, args.l2OutputIndex, args.outputRootProof, proof],
+          });
+        // The portal's MerkleTrie refuses a path the trie does not hold, or a broken node chain.
+        await expect(
+          simulateProve({ ...args.withdrawal, data: forgedCall("2000") }, args.withdrawalProof),
+        ).rejects.toThrow(/invalid withdrawal inclusion proof|MerkleTrie: /);
+        await expect(simulateProve(args.withdrawal, args.withdrawalProof.slice(1))).rejects.toThrow(
+          /invalid withdrawal inclusion proof|MerkleTrie: /,
+        );
+
+        // Properly proven (anyone may prove), but not final: refused before the window.
+        const l1Wallet = walletOn(l1, userKey);
+        await mined(
+          l1,
+          proveWithdrawal(l1Wallet, { ...args, account: l1Wallet.account, targetChain: l2Chain } as never),
+        );
+        const simulateFinalize = () =>
+          l1.client.simulateContract({
+            account: user,
+            address: portal,
+            abi: optimismPortalAbi,
+            functionName: "finalizeWithdrawalTransaction",
+            args: [args.withdrawal],
+          });
+        await expect(simulateFinalize()).rejects.toThrow(/finalization period has not elapsed/);
         await waitFor(
           "the finalization window to pass",
-          async () => (await l1.client.getBlock()).timestamp >= output.timestamp + BigInt(FINALIZATION_SECONDS),
+          async () =>
+            simulateFinalize().then(
+              () => true,
+              () => false,
+            ),
           60_000,
           500,
         );
 
-        // A wrong proof (and a withdrawal that does not match its proof).
-        const bad =
-          proof.length > 0 ? [`0x${"11".repeat(32)}` as Hex, ...proof.slice(1)] : [`0x${"11".repeat(32)}` as Hex];
-        await expect(relay(w, output.index, bad)).rejects.toThrow(/PortalInvalidProof/);
-        await expect(relay({ ...w, data: forgedCall("2000") }, output.index, proof)).rejects.toThrow(
-          /PortalInvalidProof/,
+        // Final: the portal and B's L1 messenger relay it, the hatch refuses the sender, and the
+        // messenger records it as failed. No refund is deposited to l2a.
+        const l2aPortal = rollupOf(l2a).portal;
+        const depositsBefore = await l1.client.getContractEvents({
+          address: l2aPortal,
+          abi: optimismPortalAbi,
+          eventName: "TransactionDeposited",
+          fromBlock: 0n,
+        });
+        const finalized = await mined(
+          l1,
+          finalizeWithdrawal(l1Wallet, {
+            account: l1Wallet.account,
+            targetChain: l2Chain,
+            withdrawal: withdrawal!,
+          } as never),
         );
+        expect(
+          await l1.client.readContract({
+            address: rollupOf(l2b).l1CrossDomainMessenger,
+            abi: l1CrossDomainMessengerAbi,
+            functionName: "failedMessages",
+            args: [keccak256(withdrawal!.data)],
+          }),
+        ).toBe(true);
+        const depositsAfter = await l1.client.getContractEvents({
+          address: l2aPortal,
+          abi: optimismPortalAbi,
+          eventName: "TransactionDeposited",
+          fromBlock: 0n,
+          toBlock: finalized.blockNumber,
+        });
+        expect(depositsAfter.length).toBe(depositsBefore.length);
 
-        // Properly proven, but sent by the user's key, not the l2b gateway: the hatch refuses,
-        // and the portal reports the hatch's reason inside PortalRelayFailed.
-        const refusal = await relay(w, output.index, proof).then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(innerRevert(refusal)).toBe("EscapeUnauthorized");
+        // Replayed: a finalized withdrawal is finalized once.
+        await expect(simulateFinalize()).rejects.toThrow(/withdrawal has already been finalized/);
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
+      "a genuine cancellation, once finalized, cannot be replayed for a second refund",
+      async () => {
+        const escaped = cancelled[0]!;
+        const cancelLogs = await l2b.client.getContractEvents({
+          address: l2b.info.gateway,
+          abi: bridgeGatewayAbi,
+          eventName: "MessageCancelled",
+          args: { msgId: escaped.msgId },
+          fromBlock: 0n,
+        });
+        const receipt = await l2b.client.getTransactionReceipt({ hash: cancelLogs[0]!.transactionHash });
+        const [withdrawal] = getWithdrawals(receipt);
+        await expect(
+          l1.client.simulateContract({
+            account: user,
+            address: rollupOf(l2b).portal,
+            abi: optimismPortalAbi,
+            functionName: "finalizeWithdrawalTransaction",
+            args: [withdrawal!],
+          }),
+        ).rejects.toThrow(/withdrawal has already been finalized/);
       },
       TIMEOUT_MS,
     );

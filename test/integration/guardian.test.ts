@@ -63,6 +63,7 @@ beforeAll(async () => {
       env: {
         MANIFEST: devnet.manifestPath,
         GUARDIAN_KEY: key,
+        DEVNET: "true",
         PORT: String(port),
         OPERATOR_TOKEN,
         APPROVAL_ABOVE,

@@ -178,6 +178,7 @@ beforeAll(async () => {
     env: {
       MANIFEST: devnet.manifestPath,
       MONITOR_KEY: manifest.devKeys!.monitor,
+      DEVNET: "true",
       PORT: String(port),
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "300",

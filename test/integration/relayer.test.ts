@@ -289,6 +289,7 @@ function startGuardian(i: number): ManagedProcess {
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
+      DEVNET: "true",
       PORT: String(devnet.ports.guardians[i]),
       OPERATOR_TOKEN: devnet.operatorToken,
       APPROVAL_ABOVE,
@@ -307,6 +308,7 @@ async function startRelayer(i: number): Promise<ManagedProcess> {
     env: {
       MANIFEST: devnet.manifestPath,
       RELAYER_KEY: manifest.devKeys!.relayers[i]!,
+      DEVNET: "true",
       REDIS_URL: devnet.redisUrl,
       PORT: String(port),
       RELAYER_ID: `relayer-${i}`,

@@ -1,73 +1,132 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {EscapeFixture, MockEscapeGateway} from "./EscapeFixture.sol";
+import {Deployers} from "../utils/Deployers.sol";
+import {LoopbackMessenger} from "../utils/LoopbackMessenger.sol";
+import {EscapeHatch} from "../../../contracts/escape/EscapeHatch.sol";
 import {Message} from "../../../contracts/interfaces/IBridgeMessage.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {IEscapeHatch} from "../../../contracts/interfaces/IEscapeHatch.sol";
 import {MessageLib} from "../../../contracts/libraries/MessageLib.sol";
-import {ISimRollupPortal, Withdrawal} from "../../../contracts/rollup/ISimRollup.sol";
 
-contract EscapeHatch_constructor_Test is EscapeFixture {
+/// @notice The hatch's own checks, each with its exact reason: its L1 messengers are
+///         `LoopbackMessenger`s (the `CrossDomainMessenger` shape, relaying with a chosen L2
+///         sender). `EscapeOpStack.t.sol` runs the same paths through the real OP Stack contracts.
+abstract contract EscapeHatchFixture is Deployers {
+    string internal constant ESCAPE_ARTIFACT = "contracts/escape/EscapeHatch.sol:EscapeHatch";
+    uint64 internal constant CHAIN_A = 901;
+    uint64 internal constant CHAIN_B = 902;
+
+    LoopbackMessenger internal messengerA;
+    LoopbackMessenger internal messengerB;
+    address internal gatewayA;
+    address internal gatewayB;
+    EscapeHatch internal hatch;
+    address internal alice;
+
+    function setUp() public virtual {
+        alice = makeAddr("alice");
+        gatewayA = makeAddr("gatewayA");
+        gatewayB = makeAddr("gatewayB");
+        messengerA = new LoopbackMessenger();
+        messengerB = new LoopbackMessenger();
+        hatch = EscapeHatch(
+            deployCode(ESCAPE_ARTIFACT, abi.encode(_pair(CHAIN_A, CHAIN_B), _messengers(), _pair(gatewayA, gatewayB)))
+        );
+    }
+
+    function _pair(uint64 a, uint64 b) internal pure returns (uint64[] memory out) {
+        out = new uint64[](2);
+        (out[0], out[1]) = (a, b);
+    }
+
+    function _pair(address a, address b) internal pure returns (address[] memory out) {
+        out = new address[](2);
+        (out[0], out[1]) = (a, b);
+    }
+
+    function _messengers() internal view returns (address[] memory) {
+        return _pair(address(messengerA), address(messengerB));
+    }
+
+    /// @dev A message from A to B that B cancelled.
+    function _message() internal view returns (Message memory) {
+        return
+            Message({
+                version: 1,
+                nonce: 7,
+                sourceChainId: CHAIN_A,
+                destChainId: CHAIN_B,
+                sourceGateway: gatewayA,
+                destGateway: gatewayB,
+                sender: alice,
+                recipient: alice,
+                token: address(0x70c3),
+                amount: 25e6,
+                deadline: 999_000
+            });
+    }
+
+    /// @dev `l2Sender` on `messenger`'s L2 "sent" the cancellation; the messenger relays it.
+    function _relay(LoopbackMessenger messenger, address l2Sender, Message memory m, bool onL1) internal {
+        messenger.relay(l2Sender, address(hatch), abi.encodeCall(IEscapeHatch.onMessageCancelled, (m, onL1)));
+    }
+}
+
+contract EscapeHatch_constructor_Test is EscapeHatchFixture {
     function test_constructor_registry_succeeds() public view {
-        (address portal, address gateway) = hatch.chain(CHAIN_A);
-        assertEq(portal, address(portalA), "portal A");
-        assertEq(gateway, address(gatewayA), "gateway A");
-        (portal, gateway) = hatch.chain(CHAIN_B);
-        assertEq(portal, address(portalB), "portal B");
-        assertEq(gateway, address(gatewayB), "gateway B");
-        (portal, gateway) = hatch.chain(903);
-        assertEq(portal, address(0), "unknown chain");
+        (address messenger, address gateway) = hatch.chain(CHAIN_A);
+        assertEq(messenger, address(messengerA), "messenger A");
+        assertEq(gateway, gatewayA, "gateway A");
+        (messenger, gateway) = hatch.chain(CHAIN_B);
+        assertEq(messenger, address(messengerB), "messenger B");
+        assertEq(gateway, gatewayB, "gateway B");
+        (messenger, gateway) = hatch.chain(903);
+        assertEq(messenger, address(0), "unknown chain");
         assertEq(gateway, address(0), "unknown chain");
     }
 
-    function _expectInvalid(uint64[] memory chainIds, address[] memory portals, address[] memory gateways) internal {
+    function _expectInvalid(uint64[] memory chainIds, address[] memory messengers, address[] memory gateways) internal {
         (address deployed, bytes memory reason) = tryDeployCode(
             ESCAPE_ARTIFACT,
-            abi.encode(chainIds, portals, gateways)
+            abi.encode(chainIds, messengers, gateways)
         );
         assertEq(deployed, address(0), "refused");
         assertEq(reason, abi.encodeWithSelector(IEscapeHatch.EscapeInvalidRegistry.selector), "reason");
     }
 
     function test_constructor_malformed_reverts() public {
-        address[] memory portals = _pair(address(portalA), address(portalB));
+        address[] memory gateways = _pair(gatewayA, gatewayB);
         _expectInvalid(new uint64[](0), new address[](0), new address[](0));
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), portals, new address[](1));
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), new address[](1), _gateways());
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(portalA), address(0)), _gateways());
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), portals, _pair(address(gatewayA), address(0)));
-        _expectInvalid(_pair(CHAIN_A, 0), portals, _gateways());
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _messengers(), new address[](1));
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), new address[](1), gateways);
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(messengerA), address(0)), gateways);
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _messengers(), _pair(gatewayA, address(0)));
+        _expectInvalid(_pair(CHAIN_A, 0), _messengers(), gateways);
+    }
+
+    function test_constructor_messengerWithoutCode_reverts() public {
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(messengerA), alice), _pair(gatewayA, gatewayB));
     }
 
     function test_constructor_duplicates_reverts() public {
-        _expectInvalid(_pair(CHAIN_A, CHAIN_A), _pair(address(portalA), address(portalA)), _gateways());
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(portalA), address(portalA)), _gateways());
-    }
-
-    function test_constructor_portalOfAnotherChain_reverts() public {
-        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(portalB), address(portalA)), _gateways());
+        address[] memory gateways = _pair(gatewayA, gatewayB);
+        _expectInvalid(_pair(CHAIN_A, CHAIN_A), _pair(address(messengerA), address(messengerB)), gateways);
+        _expectInvalid(_pair(CHAIN_A, CHAIN_B), _pair(address(messengerA), address(messengerA)), gateways);
     }
 }
 
-contract EscapeHatch_onMessageCancelled_Test is EscapeFixture {
+contract EscapeHatch_onMessageCancelled_Test is EscapeHatchFixture {
     function test_onMessageCancelled_forwardsRefundToSource_succeeds() public {
         Message memory message = _message();
-        (Withdrawal memory w, uint256 index) = _sendAndProve(
-            messengerB,
-            portalB,
-            address(gatewayB),
-            _cancelData(message, true)
-        );
-        bytes memory refund = abi.encodeCall(IBridgeGateway.refund, (message, true));
-        bytes32[] memory proof = _proof(messengerB, w.nonce);
         vm.expectEmit(true, true, true, true, address(hatch));
         emit IEscapeHatch.EscapeForwarded(MessageLib.hash(message), CHAIN_A, CHAIN_B, true);
-        vm.expectEmit(true, true, true, true, address(portalA));
-        emit ISimRollupPortal.DepositQueued(0, address(hatch), address(gatewayA), refund);
-        portalB.relayMessage(w, index, proof);
-        assertEq(portalA.depositCount(), 1, "one deposit to A");
-        assertEq(portalB.depositCount(), 0, "none to B");
+        _relay(messengerB, gatewayB, message, true);
+        assertEq(messengerA.sent(), 1, "one message to A");
+        assertEq(messengerB.sent(), 0, "none to B");
+        assertEq(messengerA.lastTarget(), gatewayA, "to A's gateway");
+        assertEq(messengerA.lastData(), abi.encodeCall(IBridgeGateway.refund, (message, true)), "the refund");
+        assertEq(messengerA.lastGasLimit(), hatch.REFUND_GAS_LIMIT(), "with the refund's gas");
     }
 
     function test_onMessageCancelled_directCall_reverts() public {
@@ -76,91 +135,44 @@ contract EscapeHatch_onMessageCancelled_Test is EscapeFixture {
         hatch.onMessageCancelled(_message(), false);
     }
 
-    /// @dev Someone else on B (not B's gateway) proves a "cancellation": the portal relays it,
-    ///      the hatch refuses it, so the relay reverts.
+    /// @dev Someone else on B (not B's gateway) sent the "cancellation".
     function test_onMessageCancelled_wrongL2Sender_reverts() public {
-        bytes memory data = _cancelData(_message(), false);
-        (Withdrawal memory w, uint256 index) = _sendAndProve(messengerB, portalB, alice, data);
-        bytes memory reason = abi.encodeWithSelector(
-            IEscapeHatch.EscapeUnauthorized.selector,
-            CHAIN_B,
-            address(portalB),
-            alice
+        vm.expectRevert(
+            abi.encodeWithSelector(IEscapeHatch.EscapeUnauthorized.selector, CHAIN_B, address(messengerB), alice)
         );
-        bytes32[] memory proof = _proof(messengerB, w.nonce);
-        vm.expectRevert(abi.encodeWithSelector(ISimRollupPortal.PortalRelayFailed.selector, _hash(w), reason));
-        portalB.relayMessage(w, index, proof);
+        _relay(messengerB, alice, _message(), false);
     }
 
-    /// @dev A's own gateway cannot cancel a message addressed to B: it arrives through A's portal.
-    function test_onMessageCancelled_throughSourcePortal_reverts() public {
-        bytes memory data = _cancelData(_message(), false);
-        (Withdrawal memory w, uint256 index) = _sendAndProve(messengerA, portalA, address(gatewayA), data);
-        bytes memory reason = abi.encodeWithSelector(
-            IEscapeHatch.EscapeUnauthorized.selector,
-            CHAIN_B,
-            address(portalA),
-            address(0)
+    /// @dev A's own gateway cannot cancel a message addressed to B: it arrives through A's messenger.
+    function test_onMessageCancelled_throughSourceMessenger_reverts() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(IEscapeHatch.EscapeUnauthorized.selector, CHAIN_B, address(messengerA), address(0))
         );
-        bytes32[] memory proof = _proof(messengerA, w.nonce);
-        vm.expectRevert(abi.encodeWithSelector(ISimRollupPortal.PortalRelayFailed.selector, _hash(w), reason));
-        portalA.relayMessage(w, index, proof);
+        _relay(messengerA, gatewayA, _message(), false);
     }
 
     function test_onMessageCancelled_wrongDestGateway_reverts() public {
         Message memory message = _message();
         message.destGateway = alice;
-        (Withdrawal memory w, uint256 index) = _sendAndProve(
-            messengerB,
-            portalB,
-            address(gatewayB),
-            _cancelData(message, false)
-        );
-        bytes memory reason = abi.encodeWithSelector(IEscapeHatch.EscapeWrongGateway.selector, CHAIN_B, alice);
-        bytes32[] memory proof = _proof(messengerB, w.nonce);
-        vm.expectRevert(abi.encodeWithSelector(ISimRollupPortal.PortalRelayFailed.selector, _hash(w), reason));
-        portalB.relayMessage(w, index, proof);
+        vm.expectRevert(abi.encodeWithSelector(IEscapeHatch.EscapeWrongGateway.selector, CHAIN_B, alice));
+        _relay(messengerB, gatewayB, message, false);
     }
 
     function test_onMessageCancelled_wrongSourceGateway_reverts() public {
         Message memory message = _message();
         message.sourceGateway = alice;
-        (Withdrawal memory w, uint256 index) = _sendAndProve(
-            messengerB,
-            portalB,
-            address(gatewayB),
-            _cancelData(message, false)
-        );
-        bytes memory reason = abi.encodeWithSelector(IEscapeHatch.EscapeWrongGateway.selector, CHAIN_A, alice);
-        bytes32[] memory proof = _proof(messengerB, w.nonce);
-        vm.expectRevert(abi.encodeWithSelector(ISimRollupPortal.PortalRelayFailed.selector, _hash(w), reason));
-        portalB.relayMessage(w, index, proof);
+        vm.expectRevert(abi.encodeWithSelector(IEscapeHatch.EscapeWrongGateway.selector, CHAIN_A, alice));
+        _relay(messengerB, gatewayB, message, false);
     }
 
     function test_onMessageCancelled_unknownChain_reverts() public {
         Message memory message = _message();
         message.sourceChainId = 903;
-        (Withdrawal memory w, uint256 index) = _sendAndProve(
-            messengerB,
-            portalB,
-            address(gatewayB),
-            _cancelData(message, false)
-        );
-        bytes memory reason = abi.encodeWithSelector(IEscapeHatch.EscapeUnknownChain.selector, 903);
-        bytes32[] memory proof = _proof(messengerB, w.nonce);
-        vm.expectRevert(abi.encodeWithSelector(ISimRollupPortal.PortalRelayFailed.selector, _hash(w), reason));
-        portalB.relayMessage(w, index, proof);
+        vm.expectRevert(abi.encodeWithSelector(IEscapeHatch.EscapeUnknownChain.selector, 903));
+        _relay(messengerB, gatewayB, message, false);
 
-        vm.expectRevert(abi.encodeWithSelector(IEscapeHatch.EscapeUnknownChain.selector, 904));
         message.destChainId = 904;
+        vm.expectRevert(abi.encodeWithSelector(IEscapeHatch.EscapeUnknownChain.selector, 904));
         hatch.onMessageCancelled(message, false);
-    }
-
-    function test_refundSelector_matchesGateway_succeeds() public pure {
-        assertEq(
-            bytes32(MockEscapeGateway.refund.selector),
-            bytes32(IBridgeGateway.refund.selector),
-            "the mock stands in for the gateway's refund"
-        );
     }
 }

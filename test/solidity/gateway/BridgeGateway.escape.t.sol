@@ -7,16 +7,29 @@ import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {Vm} from "../utils/Vm.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {IEscapeHatch} from "../../../contracts/interfaces/IEscapeHatch.sol";
-import {IL2CanonicalTokenBridge} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {IL2StandardBridge, IOptimismMintableERC20} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
 import {LoopbackMessenger} from "../utils/LoopbackMessenger.sol";
 import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
 
-/// @dev A canonical L2 token whose bridge may burn from any holder (as OP's are).
+/// @dev An `OptimismMintableERC20`-shaped token (ERC-165 id, `bridge()`, `remoteToken()`):
+///      its bridge may burn from any holder, as OP's are.
 contract CanonicalToken is ERC20 {
     address public immutable BRIDGE;
 
-    constructor(address bridge) ERC20("Canonical", "CAN") {
-        BRIDGE = bridge;
+    constructor(address bridge_) ERC20("Canonical", "CAN") {
+        BRIDGE = bridge_;
+    }
+
+    function bridge() external view returns (address) {
+        return BRIDGE;
+    }
+
+    function remoteToken() external pure returns (address) {
+        return address(0x1111);
+    }
+
+    function supportsInterface(bytes4 id) external pure returns (bool) {
+        return id == type(IOptimismMintableERC20).interfaceId || id == 0x01ffc9a7;
     }
 
     function mint(address to, uint256 amount) external {
@@ -29,24 +42,23 @@ contract CanonicalToken is ERC20 {
     }
 }
 
-/// @dev Records withdrawals to L1 and burns the withdrawn tokens, as a canonical bridge does.
-contract RecordingTokenBridge is IL2CanonicalTokenBridge {
-    mapping(address => bool) public canonical;
+/// @dev Records withdrawals to L1 and burns the withdrawn tokens, as the `L2StandardBridge` does.
+contract RecordingTokenBridge is IL2StandardBridge {
     address public lastTo;
     uint256 public lastAmount;
+    uint32 public lastGasLimit;
 
-    function setCanonical(address token) external {
-        canonical[token] = true;
-    }
-
-    function withdrawTo(address l2Token, address to, uint256 amount) external {
+    function withdrawTo(
+        address l2Token,
+        address to,
+        uint256 amount,
+        uint32 minGasLimit,
+        bytes calldata
+    ) external payable {
         CanonicalToken(l2Token).burn(msg.sender, amount);
         lastTo = to;
         lastAmount = amount;
-    }
-
-    function isCanonicalToken(address l2Token) external view returns (bool) {
-        return canonical[l2Token];
+        lastGasLimit = minGasLimit;
     }
 }
 
@@ -173,6 +185,7 @@ contract BridgeGateway_cancelExpired_Test is EscapeFixture {
         assertEq(messenger.sent(), 1);
         assertEq(messenger.lastTarget(), escapeHatch);
         assertEq(messenger.lastData(), abi.encodeCall(IEscapeHatch.onMessageCancelled, (m, false)));
+        assertEq(messenger.lastGasLimit(), gateway.ESCAPE_L1_GAS_LIMIT());
     }
 
     function test_cancelExpired_atDeadline_reverts() public {
@@ -376,6 +389,20 @@ contract BridgeGateway_cancelExpired_Test is EscapeFixture {
 }
 
 contract BridgeGateway_refund_Test is EscapeFixture {
+    /// @dev Registers `token` as a home token and has alice send 4 of it to the remote chain.
+    function _sendCanonical(CanonicalToken token) internal returns (Message memory) {
+        vm.startPrank(governor);
+        _configureToken(address(token), address(token));
+        vm.stopPrank();
+        token.mint(alice, 4e18);
+        vm.startPrank(alice);
+        token.approve(address(gateway), 4e18);
+        vm.recordLogs();
+        gateway.send(address(token), REMOTE_CHAIN, bob, 4e18, 0);
+        vm.stopPrank();
+        return _sentMessage();
+    }
+
     function test_refund_homeToken_unlocksToSender_succeeds() public {
         Message memory m = _sendHome(7e18);
         bytes32 id = gateway.messageId(m);
@@ -446,17 +473,7 @@ contract BridgeGateway_refund_Test is EscapeFixture {
 
     function test_refund_onL1_canonicalToken_withdrawsToL1_succeeds() public {
         CanonicalToken token = new CanonicalToken(address(tokenBridge));
-        tokenBridge.setCanonical(address(token));
-        vm.startPrank(governor);
-        _configureToken(address(token), address(token));
-        vm.stopPrank();
-        token.mint(alice, 4e18);
-        vm.startPrank(alice);
-        token.approve(address(gateway), 4e18);
-        vm.recordLogs();
-        gateway.send(address(token), REMOTE_CHAIN, bob, 4e18, 0);
-        vm.stopPrank();
-        Message memory m = _sentMessage();
+        Message memory m = _sendCanonical(token);
 
         vm.expectEmit(true, true, true, true, address(gateway));
         emit IBridgeGateway.MessageRefunded(gateway.messageId(m), alice, 4e18, true);
@@ -465,6 +482,19 @@ contract BridgeGateway_refund_Test is EscapeFixture {
         assertEq(token.balanceOf(alice), 0, "not paid on L2");
         assertEq(tokenBridge.lastTo(), alice, "withdrawn to the sender's L1 address");
         assertEq(tokenBridge.lastAmount(), 4e18);
+        assertEq(tokenBridge.lastGasLimit(), gateway.L1_WITHDRAWAL_GAS_LIMIT());
         assertEq(gateway.lockedBalance(address(token)), 0);
+    }
+
+    function test_refund_onL1_otherBridgesToken_refundsOnL2_succeeds() public {
+        // An OptimismMintableERC20 that another bridge mints: the standard bridge could not burn it.
+        CanonicalToken token = new CanonicalToken(makeAddr("otherBridge"));
+        Message memory m = _sendCanonical(token);
+
+        vm.expectEmit(true, true, true, true, address(gateway));
+        emit IBridgeGateway.MessageRefunded(gateway.messageId(m), alice, 4e18, false);
+        messenger.relay(escapeHatch, address(gateway), _refundCall(m, true));
+        assertEq(token.balanceOf(alice), 4e18, "paid on L2");
+        assertEq(tokenBridge.lastAmount(), 0, "nothing withdrawn");
     }
 }

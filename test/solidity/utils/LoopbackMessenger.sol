@@ -1,26 +1,29 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {IL2CanonicalMessenger} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
+import {ICrossDomainMessenger} from "../../../contracts/interfaces/ICanonicalMessaging.sol";
 
 /// @title LoopbackMessenger
-/// @notice A rollup's L2 messenger collapsed onto one EVM for gateway tests: records what a
-///         gateway sends to L1, and relays an L1 call to a gateway with a chosen L1 sender (what
-///         the real messenger does for a deposit). The simulated rollup (`contracts/rollup/`) is
-///         the real thing; this stand-in keeps gateway tests free of proofs and windows.
-contract LoopbackMessenger is IL2CanonicalMessenger {
+/// @notice An `L2CrossDomainMessenger` collapsed onto one EVM for gateway unit tests: records what
+///         a gateway sends to L1, and relays an L1 call to a gateway with a chosen L1 sender
+///         (what the real messenger does for a deposit). The escape tests
+///         (`test/solidity/escape/`) run the real OP Stack contracts; this stand-in keeps the
+///         gateway's own tests free of proofs and windows.
+contract LoopbackMessenger is ICrossDomainMessenger {
     address public lastTarget;
     bytes public lastData;
+    uint32 public lastGasLimit;
     uint256 public sent;
     address private _relaying;
 
-    function sendToL1(address target, bytes calldata data) external {
+    function sendMessage(address target, bytes calldata message, uint32 minGasLimit) external payable {
         lastTarget = target;
-        lastData = data;
+        lastData = message;
+        lastGasLimit = minGasLimit;
         ++sent;
     }
 
-    function l1Sender() external view returns (address) {
+    function xDomainMessageSender() external view returns (address) {
         require(_relaying != address(0), "not relaying");
         return _relaying;
     }

@@ -27,6 +27,12 @@ interface Vm {
     ///      "contracts/gateway/BridgeGateway.sol:BridgeGateway" (see `Test.deployCode`).
     function getCode(string calldata artifactPath) external view returns (bytes memory creationBytecode);
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
+    /// @dev Installs `code` as the runtime code at `target` (OP Stack predeploys on an "L2").
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+    /// @dev Reads a file the config's `fsPermissions` allow (published OP Stack artifacts).
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function chainId(uint256 newChainId) external;
     function label(address account, string calldata newLabel) external;
 

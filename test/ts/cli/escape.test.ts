@@ -5,17 +5,31 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import { escapeStageText, type EscapeState } from "../../../cli/escape.js";
+import { escapeStageText, type EscapeState, type EscapeWithdrawal } from "@portcullis/sdk";
 import { findOne } from "../../../cli/escape-command.js";
 import { BridgeInputError } from "@portcullis/sdk";
 import type { BridgeSdk, SentRecord } from "@portcullis/sdk";
 
 const sent = { msgId: `0x${"ab".repeat(32)}` } as unknown as SentRecord;
 const hash = `0x${"cd".repeat(32)}` as Hex;
-const withdrawal = { nonce: 3n, sender: `0x${"11".repeat(20)}`, target: `0x${"22".repeat(20)}`, data: "0x" } as const;
+const withdrawal = {} as EscapeWithdrawal["withdrawal"];
+const receipt = {} as EscapeWithdrawal["receipt"];
 
-function text(stage: EscapeState["stage"], now = 1_000): string {
-  return escapeStageText({ sent, stage }, now);
+function text(stage: EscapeState["stage"]): string {
+  return escapeStageText({ sent, stage });
+}
+
+function proving(
+  leg: "cancel" | "l1-withdrawal",
+  chain: string,
+  status: EscapeWithdrawal["status"],
+  waitSeconds?: number,
+): string {
+  return text({
+    stage: "proving",
+    leg,
+    withdrawal: { chain, receipt, withdrawal, status, ...(waitSeconds === undefined ? {} : { waitSeconds }) },
+  });
 }
 
 describe("escapeStageText", () => {
@@ -27,38 +41,21 @@ describe("escapeStageText", () => {
       "waiting for the deadline (30s on the destination's clock)",
     );
     expect(text({ stage: "cancellable" })).toBe("deadline passed: ready to cancel on the destination");
-    const proving = (status: Parameters<typeof escapeStageText>[0]["stage"] & { stage: "proving" }) => text(status);
-    expect(
-      proving({
-        stage: "proving",
-        leg: "cancel",
-        withdrawal: { chain: "l2b", withdrawal, status: { state: "unproposed", withdrawalHash: hash } },
-      }),
-    ).toBe("cancellation: waiting for l2b's next output root on L1");
-    expect(
-      proving({
-        stage: "proving",
-        leg: "cancel",
-        withdrawal: {
-          chain: "l2b",
-          withdrawal,
-          status: { state: "proposed", withdrawalHash: hash, outputIndex: 0n, finalAt: 1_006 },
-        },
-      }),
-    ).toBe("cancellation: in finalization window, final in 6s");
-    expect(
-      proving({
-        stage: "proving",
-        leg: "l1-withdrawal",
-        withdrawal: { chain: "l2a", withdrawal, status: { state: "final", withdrawalHash: hash, outputIndex: 1n } },
-      }),
-    ).toBe("L1 withdrawal: final, ready to prove on L1");
+    expect(proving("cancel", "l2b", "waiting-to-prove", 4)).toBe(
+      "cancellation: waiting for l2b's next output root on L1 (about 4s)",
+    );
+    expect(proving("cancel", "l2b", "ready-to-prove")).toBe("cancellation: output root posted, ready to prove on L1");
+    expect(proving("cancel", "l2b", "waiting-to-finalize", 604_800)).toBe(
+      "cancellation: proven; in the finalization window (about 604800s)",
+    );
+    expect(proving("l1-withdrawal", "l2a", "ready-to-finalize")).toBe("L1 withdrawal: final, ready to finalize on L1");
     expect(text({ stage: "done", onL1: false, refundTx: hash })).toBe("refunded to the sender on the source chain");
     expect(text({ stage: "done", onL1: true, refundTx: hash })).toBe("refunded: tokens released to the sender on L1");
   });
 
   it("never counts down below zero", () => {
     expect(text({ stage: "waiting-deadline", deadline: 990, now: 1_000 })).toContain("(0s");
+    expect(proving("cancel", "l2b", "waiting-to-finalize", -3)).toContain("(about 0s)");
   });
 });
 

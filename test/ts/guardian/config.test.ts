@@ -11,6 +11,7 @@ import { GUARDIAN_KEYS } from "./fixture.js";
 const VALID = {
   MANIFEST: "/tmp/manifest.json",
   GUARDIAN_KEY: GUARDIAN_KEYS[0],
+  DEVNET: "true",
   PORT: "7001",
   OPERATOR_TOKEN: "operator-token-0123456789",
   APPROVAL_ABOVE: "1000000",
@@ -32,7 +33,11 @@ describe("loadGuardianConfig", () => {
     const config = loadGuardianConfig(VALID);
     expect(config).toEqual({
       manifestPath: "/tmp/manifest.json",
-      guardianKey: GUARDIAN_KEYS[0],
+      key: { kind: "env", privateKey: GUARDIAN_KEYS[0] },
+      devnet: true,
+      rpcUrls: {},
+      rpcQuorum: "all",
+      accountantGraceSeconds: 30,
       port: 7001,
       host: "127.0.0.1",
       operatorToken: "operator-token-0123456789",
@@ -54,7 +59,7 @@ describe("loadGuardianConfig", () => {
   it("test_load_missingRequired_reverts: every missing variable is named in one error", () => {
     const message = configError({});
     expect(message).toMatch(/^guardian: invalid configuration:/);
-    for (const name of ["GUARDIAN_KEY", "PORT", "OPERATOR_TOKEN", "APPROVAL_ABOVE", "DATA_DIR"]) {
+    for (const name of ["GUARDIAN_KEYSTORE", "PORT", "OPERATOR_TOKEN", "APPROVAL_ABOVE", "DATA_DIR"]) {
       expect(message).toMatch(new RegExp(`${name}: is required`));
     }
   });
@@ -78,6 +83,41 @@ describe("loadGuardianConfig", () => {
     expect(message).toMatch(/POLL_INTERVAL_MS: /);
     expect(message).not.toContain(badKey);
     expect(message).not.toContain("short");
+  });
+
+  it("test_load_keysAndEndpoints_succeeds: key file + password file; RPC_URLS and RPC_QUORUM parsed", () => {
+    const config = loadGuardianConfig({
+      ...VALID,
+      GUARDIAN_KEY: undefined,
+      DEVNET: undefined,
+      GUARDIAN_KEYSTORE: "/etc/portcullis/guardian.json",
+      GUARDIAN_KEYSTORE_PASSWORD_FILE: "/run/credentials/guardian.password",
+      RPC_URLS: JSON.stringify({ l2a: ["https://a.example/k", "https://b.example"], "902": ["http://127.0.0.1:1"] }),
+      RPC_QUORUM: "2",
+    });
+    expect(config).toMatchObject({
+      key: {
+        kind: "keystore",
+        path: "/etc/portcullis/guardian.json",
+        passwordFile: "/run/credentials/guardian.password",
+      },
+      devnet: false,
+      rpcUrls: { l2a: ["https://a.example/k", "https://b.example"], "902": ["http://127.0.0.1:1"] },
+      rpcQuorum: 2,
+    });
+  });
+
+  it("test_load_rawKeyOutsideDevnet_reverts: GUARDIAN_KEY needs DEVNET=true; bad RPC settings named", () => {
+    const message = configError({
+      ...VALID,
+      DEVNET: undefined,
+      RPC_URLS: '{"l2a":["https://a.example","https://a.example"]}',
+      RPC_QUORUM: "most",
+    });
+    expect(message).toMatch(/GUARDIAN_KEY: a raw key in the environment is accepted only on a local devnet/);
+    expect(message).toMatch(/RPC_URLS: l2a: lists a URL twice/);
+    expect(message).toMatch(/RPC_QUORUM: must be "all" or a whole number/);
+    expect(configError({ ...VALID, RPC_URLS: "l2a=https://a" })).toMatch(/RPC_URLS: must be JSON/);
   });
 
   it("test_approvalThreshold_moreDecimalsThanToken_reverts: scaled per token, precision beyond it refused", () => {

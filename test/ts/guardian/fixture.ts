@@ -9,7 +9,7 @@ import { getAddress, keccak256, stringToHex, toHex, type Address, type Hex } fro
 import { privateKeyToAccount } from "viem/accounts";
 import { parseManifest, type Manifest } from "../../../core/manifest.js";
 import { MESSAGE_VERSION, messageId, type Message } from "../../../core/message.js";
-import type { BlockRef, GatewayReader, ObservedMessage } from "../../../guardian/chain.js";
+import type { BlockRef, GatewayReader, ObservedMessage, Settlement } from "../../../guardian/chain.js";
 import { Guardian, type GuardianOptions } from "../../../guardian/guardian.js";
 import { MessagePolicy } from "../../../guardian/policy.js";
 import { InMemoryGuardianStore, type GuardianStore } from "../../../guardian/store.js";
@@ -103,7 +103,16 @@ export function transfer(overrides: Partial<Message> = {}): Message {
 interface FakeBlock {
   ref: BlockRef;
   messages: Message[];
+  settlements: { msgId: Hex; kind: Settlement["kind"] }[];
+  /** State set in this block: `locked:<token>` or `supply:<token>` → value. */
+  state: Map<string, bigint>;
 }
+
+/**
+ * What a fake gateway holds locked for a token nobody set: plenty, so tests that do not care
+ * about the accountant see balanced books. Accountant tests set the state they need.
+ */
+export const UNSET_LOCKED = 2n ** 128n;
 
 /**
  * A chain as the guardian sees it through `GatewayReader`. `mine` appends a block with the
@@ -128,8 +137,33 @@ export class FakeChain implements GatewayReader {
   mine(...messages: Message[]): bigint {
     const number = BigInt(this.blocks.length);
     const hash = keccak256(stringToHex(`block ${number} fork ${this.fork}`));
-    this.blocks.push({ ref: { number, hash, timestamp: 1_700_000_000n + number }, messages });
+    this.blocks.push({
+      ref: { number, hash, timestamp: 1_700_000_000n + number },
+      messages,
+      settlements: [],
+      state: new Map(),
+    });
     return number;
+  }
+
+  /** A block with these settlements (executed, vetoed, cancelled) of messages addressed here. */
+  mineSettlements(...settlements: { msgId: Hex; kind: Settlement["kind"] }[]): bigint {
+    const number = this.mine();
+    this.blocks[Number(number)]!.settlements.push(...settlements);
+    return number;
+  }
+
+  /** Sets `lockedBalance(token)` / a token's `totalSupply` from `atBlock` (default: the head) on. */
+  setState(kind: "locked" | "supply", token: Address, value: bigint, atBlock = this.head) {
+    this.blocks[Number(atBlock)]!.state.set(`${kind}:${token.toLowerCase()}`, value);
+  }
+
+  private stateAt(key: string, block: bigint, fallback: bigint): bigint {
+    for (let n = Math.min(Number(block), this.blocks.length - 1); n >= 0; n--) {
+      const value = this.blocks[n]!.state.get(key);
+      if (value !== undefined) return value;
+    }
+    return fallback;
   }
 
   mineEmpty(count: number) {
@@ -170,6 +204,33 @@ export class FakeChain implements GatewayReader {
     return out;
   }
 
+  async settlements(fromBlock: bigint, toBlock: bigint): Promise<Settlement[]> {
+    this.touch();
+    const out: Settlement[] = [];
+    for (let n = Number(fromBlock); n <= Number(toBlock) && n < this.blocks.length; n++) {
+      const block = this.blocks[n]!;
+      block.settlements.forEach((s, i) =>
+        out.push({
+          ...s,
+          blockNumber: block.ref.number,
+          blockHash: block.ref.hash,
+          logIndex: block.messages.length + i,
+        }),
+      );
+    }
+    return out;
+  }
+
+  async lockedBalance(homeToken: Address, blockNumber: bigint): Promise<bigint> {
+    this.touch();
+    return this.stateAt(`locked:${homeToken.toLowerCase()}`, blockNumber, UNSET_LOCKED);
+  }
+
+  async totalSupply(token: Address, blockNumber: bigint): Promise<bigint> {
+    this.touch();
+    return this.stateAt(`supply:${token.toLowerCase()}`, blockNumber, 0n);
+  }
+
   async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
     this.touch();
     for (let n = 0; n <= Number(blockNumber) && n < this.blocks.length; n++) {
@@ -204,6 +265,7 @@ export const TEST_OPTIONS: GuardianOptions = {
   maxBlockRange: 5,
   staleAfterSeconds: 60,
   guardianSetCacheSeconds: 5,
+  accountantGraceSeconds: 10,
 };
 
 export interface TestGuardian {

@@ -7,9 +7,11 @@ const KEY = `0x${"11".repeat(32)}`;
 
 describe("loadMonitorConfig", () => {
   it("test_loadMonitorConfig_onlyKey_appliesDefaults", () => {
-    expect(loadMonitorConfig({ MONITOR_KEY: KEY })).toEqual({
+    expect(loadMonitorConfig({ MONITOR_KEY: KEY, DEVNET: "true" })).toEqual({
       manifestPath: ".devnet/manifest.json",
-      monitorKey: KEY,
+      key: { kind: "env", privateKey: KEY },
+      devnet: true,
+      rpcUrls: {},
       port: 9100,
       logLevel: "info",
       pollIntervalMs: 1_000,
@@ -22,7 +24,8 @@ describe("loadMonitorConfig", () => {
   it("test_loadMonitorConfig_everyVariable_parsed", () => {
     const config = loadMonitorConfig({
       MANIFEST: "/tmp/m.json",
-      MONITOR_KEY: KEY,
+      MONITOR_KEYSTORE: "/etc/portcullis/monitor.json",
+      MONITOR_KEYSTORE_PASSWORD_FILE: "/run/monitor.password",
       PORT: "0",
       LOG_LEVEL: "debug",
       POLL_INTERVAL_MS: "250",
@@ -30,13 +33,22 @@ describe("loadMonitorConfig", () => {
       GUARDIAN_POLL_MS: "500",
       STALE_AFTER_SECONDS: "10",
     });
-    expect(config).toMatchObject({ manifestPath: "/tmp/m.json", port: 0, pollIntervalMs: 250, pendingSloSeconds: 5 });
+    expect(config).toMatchObject({
+      manifestPath: "/tmp/m.json",
+      key: { kind: "keystore", path: "/etc/portcullis/monitor.json", passwordFile: "/run/monitor.password" },
+      port: 0,
+      pollIntervalMs: 250,
+      pendingSloSeconds: 5,
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it("test_loadMonitorConfig_missingKey_reverts", () => {
     expect(() => loadMonitorConfig({})).toThrow(ConfigError);
-    expect(() => loadMonitorConfig({})).toThrow(/MONITOR_KEY: Required/);
+    expect(() => loadMonitorConfig({})).toThrow(/MONITOR_KEYSTORE: is required/);
+    expect(() => loadMonitorConfig({ MONITOR_KEY: KEY })).toThrow(
+      /MONITOR_KEY: a raw key in the environment is accepted only on a local devnet/,
+    );
   });
 
   it("test_loadMonitorConfig_everyBadValue_listedAtOnce", () => {

@@ -45,6 +45,12 @@ describe("judgeRefusals (3 guardians, threshold 2)", () => {
     expect(verdict.retry.size).toBe(0);
   });
 
+  it("test_judgeRefusals_unbackedByQuorum_deadLetters: the guardians' accountant reason is kept", () => {
+    const rejected = [{ msgId: c.msgId, reason: "unbacked" }];
+    const verdict = judgeRefusals(ids, [refusal({ rejected }), refusal({ rejected })], 3, 2);
+    expect(verdict.dead.get(c.msgId)).toBe("rejected by 2 of 3 guardians: unbacked");
+  });
+
   it("test_judgeRefusals_rejectedByMinority_retries: one guardian's rejection is not final", () => {
     const verdict = judgeRefusals(ids, [refusal({ rejected: [{ msgId: b.msgId, reason: "bad route" }] })], 3, 2);
     expect(verdict.retry.get(b.msgId)).toBe("rejected_by_minority");

@@ -4,7 +4,7 @@ import { ConfigError } from "../../../core/service/config.js";
 import { loadRelayerConfig } from "../../../relayer/config.js";
 
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const valid = { RELAYER_KEY: KEY, REDIS_URL: "redis://127.0.0.1:6379" };
+const valid = { RELAYER_KEY: KEY, DEVNET: "true", REDIS_URL: "redis://127.0.0.1:6379" };
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -38,7 +38,7 @@ describe("relayer config", () => {
 
   it("test_config_missingRequired_reverts: names every missing variable", () => {
     const message = errorOf({});
-    expect(message).toContain("RELAYER_KEY: Required");
+    expect(message).toContain("RELAYER_KEYSTORE: is required");
     expect(message).toContain("REDIS_URL: Required");
   });
 
@@ -68,6 +68,19 @@ describe("relayer config", () => {
       REDIS_URL: "rediss://u:p@a:6379,rediss://b:6379",
     });
     expect(c.REDIS_CLUSTER).toBe(true);
+  });
+
+  it("test_config_keyFileOrDevnetKey_succeeds: a raw key needs DEVNET=true", () => {
+    expect(errorOf({ ...valid, DEVNET: "" })).toContain(
+      "RELAYER_KEY: a raw key in the environment is accepted only on a local devnet (DEVNET=true)",
+    );
+    const c = loadRelayerConfig({
+      REDIS_URL: valid.REDIS_URL,
+      RELAYER_KEYSTORE: "/etc/portcullis/relayer.json",
+      RPC_URLS: '{"l2a":["https://a.example","https://b.example"]}',
+    });
+    expect(c.key).toEqual({ kind: "keystore", path: "/etc/portcullis/relayer.json" });
+    expect(c.RPC_URLS).toEqual({ l2a: ["https://a.example", "https://b.example"] });
   });
 
   it("test_config_retryMaxBelowBase_reverts", () => {
