@@ -2,7 +2,9 @@
  * The web app in a real headless Chromium (Debian's, via playwright-core) against a real devnet
  * — anvil chains, guardians, relayers, monitor, explorer — as a user drives it: connect the
  * injected wallet, bridge, watch the live timeline, read the history, deliver a transfer
- * yourself when the relayers are down. The wallet is the one stand-in (`wallet.ts`: an EIP-1193
+ * yourself when the relayers are down, escape a transfer past its deadline through L1 (cancel,
+ * prove, finalize, refund; the chains' clocks under the test's control, so no step races the
+ * wall clock). The wallet is the one stand-in (`wallet.ts`: an EIP-1193
  * provider that signs with a dev key in this process and forwards the rest to the chain's RPC).
  * Screenshots land in `test-results/web/` (gitignored).
  */
@@ -12,11 +14,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { erc20Abi, parseUnits, type Address, type Hex } from "viem";
-import { findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { BridgeClient, findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { rpc } from "../../../devnet/infra.js";
 import { startDevnet, type Devnet } from "../../../devnet/start.js";
 import { launchChromium, screenshot, type Browser } from "./browser.js";
 import { WEB_DIST } from "../../../devnet/explorer.js";
 import { DevKeyWallet } from "./wallet.js";
+import { advanceClocks, holdBlocks, resumeBlocks } from "../helpers/clock.js";
 
 /** Generous: the machine is shared; tests wait for states, never for durations. */
 const STATE_TIMEOUT = 180_000;
@@ -64,13 +68,24 @@ function balanceOf(chain: string, symbol: string, owner: Address): Promise<bigin
   });
 }
 
-async function fill(form: { from?: string; to?: string; token?: string; amount?: string; recipient?: string }) {
+async function fill(form: {
+  from?: string;
+  to?: string;
+  token?: string;
+  amount?: string;
+  recipient?: string;
+  deadlineSeconds?: number;
+}) {
   await page.goto(web.url);
   if (form.from) await page.getByLabel("From", { exact: true }).selectOption(form.from);
   if (form.to) await page.getByLabel("To", { exact: true }).selectOption(form.to);
   if (form.token) await page.getByLabel("Token", { exact: true }).selectOption(form.token);
   await page.getByLabel("Amount", { exact: true }).fill(form.amount ?? "");
   await page.getByLabel("Recipient", { exact: true }).fill(form.recipient ?? "");
+  if (form.deadlineSeconds !== undefined) {
+    await page.getByText("Deadline", { exact: true }).click();
+    await page.getByLabel(/^Deliverable for/).fill(String(form.deadlineSeconds));
+  }
 }
 
 /** Sends what the form holds and returns the message id the page then shows. */
@@ -175,7 +190,82 @@ describe("web app on a devnet", () => {
       // The delivery was signed by the user's wallet, on the destination chain.
       expect(wallet.chainId).toBe(findChain(devnet.manifest, "l2b").chainId);
     } finally {
-      devnet.relayers.forEach((r) => r.start());
+      await Promise.all(devnet.relayers.map((r) => r.start()));
+    }
+  });
+
+  // Last: it moves the devnet's clocks forward.
+  it("past its deadline, a stuck transfer escapes through L1 from the page, step by step, resumable", async () => {
+    const l1 = findChain(devnet.manifest, "l1");
+    const l1Rpc = l1.rpcUrl;
+    const escape = page.getByTestId("escape");
+    const escapeStatus = () => escape.getByTestId("escape-status").textContent();
+    const stepState = (key: string) => escape.locator(`[data-step="${key}"]`).getAttribute("data-state");
+    const action = (name: string) => escape.getByRole("button", { name, exact: true });
+
+    await Promise.all(devnet.relayers.map((r) => r.stop()));
+    try {
+      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "4", deadlineSeconds: 600 });
+      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      const msgId = await sendFromForm();
+      const afterSend = await balanceOf("l2a", "ALPHA", wallet.address);
+
+      // Nothing can deliver it (no relayer; nobody clicks "deliver it yourself"): rather than
+      // wait ten minutes, move every chain's clock past its deadline together.
+      const sent = await new BridgeClient(devnet.manifest).findMessage(msgId);
+      const destNow = (await publicClientFor(findChain(devnet.manifest, "l2b")).getBlock()).timestamp;
+      await advanceClocks(
+        devnet.manifest.chains.map((c) => c.rpcUrl),
+        Number(sent.message.deadline - destNow) + 1,
+      );
+      await statusIs("sent");
+      await action("Cancel on l2b").waitFor({ state: "visible" });
+      expect(await stepState("deadline")).toBe("done");
+      await screenshot(page, "escape-cancel");
+
+      // L1 held: no output root can cover the cancellation, so the page says it waits for one.
+      await holdBlocks(l1Rpc);
+      try {
+        await action("Cancel on l2b").click();
+        await expect.poll(() => stepState("prove")).toBe("current");
+        await expect.poll(escapeStatus).toMatch(/^Cancellation: waiting for l2b's next output root on L1/);
+        await screenshot(page, "escape-waiting-output-root");
+        // Resumable: a reloaded page reads where the escape stands from the chains.
+        await page.reload();
+        await expect.poll(() => stepState("prove")).toBe("current");
+        expect(await stepState("cancel")).toBe("done");
+        expect(await escape.getByTestId("escape-action").count()).toBe(0);
+      } finally {
+        await resumeBlocks(l1Rpc);
+      }
+
+      // L1 held again once the proof is sent, and one block mined to include it: L1's clock
+      // stands still inside the finalization window, so the page shows that wait.
+      await action("Prove on l1").waitFor({ state: "visible" });
+      const sentBefore = wallet.sent.length;
+      await holdBlocks(l1Rpc);
+      try {
+        await action("Prove on l1").click();
+        await expect.poll(() => wallet.sent.length).toBe(sentBefore + 1);
+        await rpc(l1Rpc, "evm_mine", []);
+        await expect.poll(() => stepState("finalize")).toBe("current");
+        await expect.poll(escapeStatus).toMatch(/^Cancellation: proven; in the finalization window \(about \d+s\)/);
+        await screenshot(page, "escape-finalization-window");
+      } finally {
+        await resumeBlocks(l1Rpc);
+      }
+
+      await action("Finalize on l1").click();
+      await expect.poll(escapeStatus).toBe("Refunded to the sender on the source chain");
+      await statusIs("refunded");
+      expect(await escape.locator('[data-state="done"]').count()).toBe(5);
+      await screenshot(page, "escape-refunded");
+
+      expect(await balanceOf("l2a", "ALPHA", wallet.address)).toBe(afterSend + parseUnits("4", 18));
+      // Cancel was signed on l2b, prove and finalize on L1, all by the user's wallet.
+      expect(wallet.chainId).toBe(l1.chainId);
+    } finally {
+      await Promise.all(devnet.relayers.map((r) => r.start()));
     }
   });
 });

@@ -8,8 +8,8 @@ import { useAppConfig } from "../context.js";
 import { ExplorerError, useMessage, type MessageView } from "../explorer.js";
 import { formatTime, formatTokens } from "../format.js";
 import { navigate } from "../router.js";
-import { reasonText } from "@portcullis/sdk";
-import { SelfRelay, useObservation } from "../components/Stuck.js";
+import { reasonText, type Observation } from "@portcullis/sdk";
+import { EscapePanel, SelfRelay, useObservation } from "../components/Stuck.js";
 import { Timeline, useNow } from "../components/Timeline.js";
 import { sentence } from "../sdk.js";
 
@@ -100,11 +100,23 @@ export function MessageDetails({ reference }: { reference: string }) {
         reason={reason}
       />
       {o && <SelfRelay observation={o} />}
+      {escapeShown(view, observation.data) && <EscapePanel sent={observation.data!.sent} />}
       <p className="hint">
         Raw record: <a href={`/v1/messages/${view.msgId}`}>/v1/messages/{view.msgId}</a>
       </p>
     </section>
   );
+}
+
+/**
+ * The escape panel shows once the SDK says the transfer is escapable (past its deadline
+ * undelivered, or vetoed), and for every transfer whose escape began (cancelled, refunded):
+ * the panel then reads where the escape stands.
+ */
+function escapeShown(view: MessageView, observation: Observation | undefined): boolean {
+  if (!observation) return false;
+  if (view.status === "sent") return observation.status.escapable;
+  return view.status === "vetoed" || view.status === "cancelled" || view.status === "refunded";
 }
 
 export function statusLabel(view: Pick<MessageView, "status">): string {
