@@ -90,7 +90,7 @@ try {
   if (devnet) {
     out("\nstopping…");
     await devnet.stop();
-    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.spec.name} (pid ${p.pid})`);
+    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.name} (pid ${p.pid})`);
     if (left.length > 0) {
       process.stderr.write(`still running after stop: ${left.join(", ")}\n`);
       exitCode = 1;
@@ -132,6 +132,10 @@ function printInfo(d: Devnet) {
   );
   d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  if (d.explorer) {
+    const web = d.explorer.webDir ? "web app at /, " : "";
+    out(`  explorer    ${d.explorer.url}  (${web}/v1/messages, /v1/routes, /v1/stream, /openapi.json)`);
+  }
   d.ports.rollups.forEach((p, i) =>
     out(
       `  op-stack-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (devnet stand-ins for OP's node software: output proposer + deposit executor)`,

@@ -20,7 +20,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor, type ChainWallet } from "../core/chains.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { Gateway, type MessageEventName, type MessageStatusName } from "../core/gateway.js";
-import type { MessageState, MessageView } from "../core/guardian-api.js";
+import { GuardianClient, type MessageState } from "../core/guardian-api.js";
 import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
 import { guardianDirectory, tokenByHome, type ChainInfo, type Manifest, type TokenInfo } from "../core/manifest.js";
 import type { Message } from "../core/message.js";
@@ -444,16 +444,11 @@ export class BridgeSdk {
     url: string,
     msgId: Hex,
   ): Promise<{ state: MessageState | "unknown" | "unreachable"; reason?: string }> {
+    if (!url) return { state: "unreachable" };
     try {
-      const res = await this.fetch(`${url}/v1/messages/${msgId}`, {
-        signal: AbortSignal.timeout(this.guardianTimeoutMs),
-      });
-      if (res.status === 404) return { state: "unknown" };
-      if (!res.ok) return { state: "unreachable" };
-      const view = (await res.json()) as Partial<MessageView>;
-      const states: MessageState[] = ["unconfirmed", "awaiting-approval", "signable", "rejected"];
-      if (!view.state || !states.includes(view.state)) return { state: "unreachable" };
-      return { state: view.state, reason: view.reason };
+      const client = new GuardianClient(url, { timeoutMs: this.guardianTimeoutMs, fetch: this.fetch });
+      const view = await client.message(msgId);
+      return view ? { state: view.state, reason: view.reason } : { state: "unknown" };
     } catch {
       return { state: "unreachable" };
     }

@@ -92,3 +92,28 @@ export {
 export { OP_PREDEPLOYS, opStackL2Chain, type OpStackL2Chain } from "../core/op-stack.js";
 export { messageId, type Message } from "../core/message.js";
 export { publicClientFor, viemChain } from "../core/chains.js";
+export {
+  ExplorerApiError,
+  ExplorerClient,
+  EXPLORER_MESSAGE_STATUSES,
+  type ExplorerBucket,
+  type ExplorerChain,
+  type ExplorerChainRef,
+  type ExplorerClientOptions,
+  type ExplorerEvent,
+  type ExplorerEventQuery,
+  type ExplorerMessage,
+  type ExplorerMessageQuery,
+  type ExplorerMessageStatus,
+  type ExplorerMessageSummary,
+  type ExplorerPage,
+  type ExplorerRoute,
+  type ExplorerRouteEnd,
+  type ExplorerRoutes,
+  type ExplorerRouteToken,
+  type ExplorerStage,
+  type ExplorerSubscription,
+  type ExplorerTokenRef,
+  type ExplorerWaitKind,
+  type StreamHandlers,
+} from "./explorer-client.js";
