@@ -49,8 +49,9 @@ import {
   type PublicClient,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, Direction, type GatewayChain } from "@portcullis/sdk";
-import { Council, CouncilStore } from "@portcullis/sdk/council";
+import { BridgeClient, Direction, type GatewayChain } from "@portcullis/sdk";
+import { Council } from "@portcullis/sdk/council";
+import { FileCouncilStore } from "@portcullis/sdk/node";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessagesSent } from "../core/logs.js";
 import { findChain, findToken, type Manifest, type TokenInfo } from "../core/manifest.js";
@@ -194,11 +195,25 @@ async function signAndSubmit(
 // ---------------------------------------------------------------------------------------------
 // Set-up: routes, limits, funding
 
+/**
+ * The gateway `send` of `amount` to `recipient` (deadline 0: the gateway's default window). The
+ * bench signs thousands in advance, so it encodes them itself rather than ask the SDK's
+ * `buildTransfer`, which reads both chains per call; the probe quote checks the route once.
+ */
+function sendCall(from: GatewayChain, to: GatewayChain, sourceToken: Address, recipient: Address, amount: bigint) {
+  return {
+    address: from.gateway,
+    abi: bridgeGatewayAbi,
+    functionName: "send",
+    args: [sourceToken, BigInt(to.chainId), recipient, amount, 0n],
+  } as const;
+}
+
 function chooseRoutes(
   manifest: Manifest,
-  sdk: BridgeSdk,
+  client: BridgeClient,
 ): { src: GatewayChain; dst: GatewayChain; token: TokenInfo }[] {
-  const l2s = sdk.gatewayChains;
+  const l2s = client.gatewayChains;
   const tokenFor = (src: GatewayChain) =>
     args.token
       ? findToken(manifest, args.token)
@@ -224,39 +239,41 @@ function chooseRoutes(
  * Makes sure the route measures the fast path: every amount under the fast limit and the total
  * within both buckets. Raises the limits through governance (council Safe + timelock) if not.
  */
-async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, r: Route): Promise<string[]> {
+async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Promise<string[]> {
   const notes: string[] = [];
   const total = r.amounts.reduce((a, b) => a + b, 0n);
   const largest = r.amounts.reduce((a, b) => (b > a ? b : a), 0n);
   const home = r.token.homeToken;
   const fmt = (v: bigint) => `${v / 10n ** BigInt(r.token.decimals)} ${r.token.symbol}`;
-  const read = <T>(chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) =>
-    sdk.client(chain).readContract({
-      address: chain.gateway,
-      abi: bridgeGatewayAbi,
-      functionName,
-      args: fnArgs,
-    } as never) as Promise<T>;
   // No key governs: limits change through the council Safe and the devnet's short timelock.
-  const council = new Council(devnet.manifest, new CouncilStore(join(devnet.options.dir, "council", "pending.json")));
-  const write = async (chain: GatewayChain, functionName: string, fnArgs: readonly unknown[]) => {
-    const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args: fnArgs } as never);
-    const keys = devnet.manifest.devKeys!.council as Hex[];
-    await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description: functionName }], keys);
+  const council = new Council(
+    devnet.manifest,
+    new FileCouncilStore(join(devnet.options.dir, "council", "pending.json")),
+  );
+  const owners = (devnet.manifest.devKeys!.council as Hex[]).map((key) => privateKeyToAccount(key));
+  const write = async (chain: GatewayChain, data: Hex, description: string) => {
+    await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description }], owners);
   };
-  const inbound = await read<{ fastLimit: bigint }>(r.dst, "inboundToken", [home]);
+  const inbound = await client.gateway(r.dst).inboundToken(home);
   if (largest > inbound.fastLimit) {
-    await write(r.dst, "setFastLimit", [home, largest]);
+    const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [home, largest] });
+    await write(r.dst, data, "setFastLimit");
     notes.push(`raised the ${r.dst.name} fast limit of ${r.token.symbol} to ${fmt(largest)} (governance)`);
   }
   for (const [chain, direction, name] of [
     [r.dst, Direction.Inbound, "inbound"],
     [r.src, Direction.Outbound, "outbound"],
   ] as const) {
-    const room = await read<bigint>(chain, "availableRateLimit", [home, direction]);
+    const gateway = client.gateway(chain);
+    const room = await gateway.availableRateLimit(home, name);
     if (room < total) {
-      const bucket = await read<{ refillPerSecond: bigint }>(chain, "rateLimit", [home, direction]);
-      await write(chain, "setRateLimit", [home, direction, total * 2n, bucket.refillPerSecond]);
+      const bucket = await gateway.rateLimit(home, name);
+      const args = [home, direction, total * 2n, bucket.refillPerSecond] as const;
+      await write(
+        chain,
+        encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setRateLimit", args }),
+        "setRateLimit",
+      );
       notes.push(`raised the ${chain.name} ${name} bucket of ${r.token.symbol} to ${fmt(total * 2n)} (governance)`);
     }
   }
@@ -273,7 +290,7 @@ async function ensureLimits(devnet: Devnet, sdk: BridgeSdk, r: Route): Promise<s
  */
 async function fundSenders(
   devnet: Devnet,
-  sdk: BridgeSdk,
+  bridge: BridgeClient,
   token: TokenInfo,
   chain: GatewayChain,
   senders: readonly PrivateKeyAccount[],
@@ -284,10 +301,10 @@ async function fundSenders(
     chain.rpcUrl,
     senders.map((a) => ({ method: "anvil_setBalance", params: [a.address, wei] })),
   );
-  const home = sdk.gatewayChains.find((c) => c.chainId === token.homeChainId);
+  const home = bridge.gatewayChains.find((c) => c.chainId === token.homeChainId);
   if (!home) throw new Error(`${token.symbol}'s home chain has no gateway`);
   const homeToken = token.addresses[String(home.chainId)] as Address;
-  const client = sdk.client(home);
+  const client = bridge.client(home);
   const local = chain.chainId === home.chainId;
   // Each dev user pays every eighth sender.
   const payers = devnet.manifest.devKeys!.users.map((k, p) => {
@@ -319,9 +336,7 @@ async function fundSenders(
             }
           : {
               to: home.gateway,
-              data: encodeFunctionData(
-                sdk.sendCall({ from: home, to: chain, sourceToken: homeToken, recipient: g.to, amount: g.amount }),
-              ),
+              data: encodeFunctionData(sendCall(home, chain, homeToken, g.to, g.amount)),
               gas: 400_000n,
             },
       );
@@ -335,7 +350,7 @@ async function fundSenders(
   await waitMined(home.rpcUrl, await signAndSubmit(home, client, batches), `funding ${token.symbol} on ${home.name}`);
   if (local) return;
   // Bridged: wait for the relayers to deliver every grant.
-  const target = sdk.client(chain);
+  const target = bridge.client(chain);
   const localToken = token.addresses[String(chain.chainId)] as Address;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -360,8 +375,8 @@ interface Sent {
 
 async function bench(devnet: Devnet, signal: AbortSignal) {
   const manifest = devnet.manifest;
-  const sdk = new BridgeSdk(manifest);
-  const chosen = chooseRoutes(manifest, sdk);
+  const bridge = new BridgeClient(manifest);
+  const chosen = chooseRoutes(manifest, bridge);
   if (args.senders < chosen.length)
     throw new Error(`--senders must be at least the number of routes (${chosen.length})`);
   const routes: Route[] = chosen.map((c, r) => {
@@ -379,7 +394,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
     };
   });
   const notes: string[] = [];
-  for (const r of routes) notes.push(...(await ensureLimits(devnet, sdk, r)));
+  for (const r of routes) notes.push(...(await ensureLimits(devnet, bridge, r)));
   notes.forEach((n) => log(n));
 
   for (const r of routes) {
@@ -387,23 +402,26 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       r.amounts.filter((_, i) => i % r.senders.length === s).reduce((a, b) => a + b, 0n),
     );
     log(`funding ${r.senders.length} senders with ${r.token.symbol} on ${r.src.name}`);
-    await fundSenders(devnet, sdk, r.token, r.src, r.senders, perSender);
+    await fundSenders(devnet, bridge, r.token, r.src, r.senders, perSender);
   }
 
   // Sign everything in advance: approvals (home tokens are locked), then the sends.
   const raw: Hex[][] = [];
   for (const r of routes) {
-    const client = sdk.client(r.src);
+    const client = bridge.client(r.src);
     const sourceToken = r.token.addresses[String(r.src.chainId)] as Address;
-    const probe = await sdk.prepareTransfer(r.senders[0]!.address, {
+    // One representative transfer through the SDK's own checks: route, pause, balances, limits.
+    const probe = await bridge.quote({
       from: r.src.name,
       to: r.dst.name,
       token: r.token.symbol,
       amount: "1",
+      sender: r.senders[0]!.address,
     });
-    if (probe.notices.length > 0)
-      throw new Error(`${r.src.name} → ${r.dst.name} would not take the fast path: ${probe.notices.join(" ")}`);
-    if (probe.sourceIsHome) {
+    if (probe.path.kind !== "fast")
+      throw new Error(`${r.src.name} → ${r.dst.name} would not take the fast path: ${JSON.stringify(probe.path)}`);
+    // A fresh sender's allowance is zero: an approval is needed exactly when the source locks (home token).
+    if (probe.approval?.needed) {
       const approvals = r.senders.map((s) => ({
         account: s,
         calls: [
@@ -417,7 +435,8 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       await waitMined(r.src.rpcUrl, await signAndSubmit(r.src, client, approvals), `approvals on ${r.src.name}`);
     }
     // A wallet-like 10% margin: blocks are packed by gas limit, so a fat margin would slow the source.
-    const gas = ((await client.estimateContractGas({ account: r.senders[0]!, ...sdk.sendCall(probe) })) * 11n) / 10n;
+    const probeCall = sendCall(r.src, r.dst, sourceToken, r.senders[0]!.address, r.amounts[0]!);
+    const gas = ((await client.estimateContractGas({ account: r.senders[0]!, ...probeCall })) * 11n) / 10n;
     const fees = await feeCaps(client);
     const nonces = await Promise.all(
       r.senders.map((s) => client.getTransactionCount({ address: s.address, blockTag: "pending" })),
@@ -429,7 +448,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
     for (let i = 0; i < r.amounts.length; i++) {
       const s = i % r.senders.length;
       const sender = r.senders[s]!;
-      const call = sdk.sendCall({ ...probe, recipient: sender.address, amount: r.amounts[i]! });
+      const call = sendCall(r.src, r.dst, sourceToken, sender.address, r.amounts[i]!);
       signed.push(
         await sender.signTransaction({
           chainId: r.src.chainId,
@@ -447,7 +466,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
 
   const startBlocks = await Promise.all(
     [...new Set(routes.flatMap((r) => [r.src, r.dst]))].map(
-      async (c) => [c.chainId, await sdk.client(c).getBlockNumber()] as const,
+      async (c) => [c.chainId, await bridge.client(c).getBlockNumber()] as const,
     ),
   );
   const fromBlock = new Map(startBlocks);
@@ -478,7 +497,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       );
     }
     for (const chain of srcChains) {
-      const client = sdk.client(chain);
+      const client = bridge.client(chain);
       const head = await client.getBlockNumber({ cacheTime: 0 });
       const from = srcCursors.get(chain.chainId)! + 1n;
       if (head < from) continue;
@@ -490,7 +509,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       srcCursors.set(chain.chainId, head);
     }
     for (const chain of dstChains) {
-      const client = sdk.client(chain);
+      const client = bridge.client(chain);
       const head = await client.getBlockNumber({ cacheTime: 0 });
       const from = dstCursors.get(chain.chainId)! + 1n;
       if (head < from) continue;
@@ -520,8 +539,8 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const stamp = async (chainId: number, block: bigint) => {
     const key = `${chainId}:${block}`;
     if (!timestamps.has(key)) {
-      const chain = sdk.gatewayChains.find((c) => c.chainId === chainId)!;
-      timestamps.set(key, Number((await sdk.client(chain).getBlock({ blockNumber: block })).timestamp) * 1000);
+      const chain = bridge.gatewayChains.find((c) => c.chainId === chainId)!;
+      timestamps.set(key, Number((await bridge.client(chain).getBlock({ blockNumber: block })).timestamp) * 1000);
     }
     return timestamps.get(key)!;
   };

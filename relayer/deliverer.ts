@@ -38,7 +38,7 @@ import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import { collectAttestation, type GuardianSetView, type RequestAttestation } from "./attest.js";
+import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";

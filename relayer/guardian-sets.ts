@@ -7,7 +7,7 @@
  * the retry re-attests with the new set.
  */
 import { isAddressEqual, type Address } from "viem";
-import type { GuardianEndpoint, GuardianSetView } from "./attest.js";
+import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 
 /** The guardian set a destination accepts now. */

@@ -12,7 +12,7 @@ import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
 import { guardianDirectory, type Manifest } from "../core/manifest.js";
 import { sleep, untilAborted } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { RequestAttestation } from "./attest.js";
+import type { RequestAttestation } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";

@@ -15,7 +15,7 @@ import type { GuardianClient, SignableBatch } from "../core/guardian-api.js";
 import { messageFromJson, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { GuardianEndpoint, GuardianSetView } from "./attest.js";
+import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { ObservedMessage } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 

@@ -32,7 +32,8 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { BridgeClient, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo, type Manifest } from "../../core/manifest.js";
 import { waitFor } from "../../devnet/processes.js";
@@ -53,7 +54,7 @@ const MESSAGE_QUEUED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageQueued"
 let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
-let sdk: BridgeSdk;
+let sdk: BridgeClient;
 /** Messages executed so far: the monitor must have seen at least this many before it is asked. */
 let executedCount = 0;
 /** Send-to-execution times (ms) of scenario 1: what "the usual delivery time" is here. */
@@ -71,7 +72,7 @@ beforeAll(async () => {
     services: true,
   });
   manifest = devnet.manifest;
-  sdk = new BridgeSdk(manifest);
+  sdk = new BridgeClient(manifest);
 });
 
 afterAll(async () => {
@@ -163,8 +164,8 @@ function totalMinted(s: Supply): bigint {
 /** `bridge transfer` as the SDK does it: every check, approve if needed, send; the MessageSent. */
 async function transfer(user: number, from: L2, to: L2, symbol: TokenSymbol, amount: string): Promise<SentRecord> {
   const sender = userAddress(user);
-  const prepared = await sdk.prepareTransfer(sender, { from, to, token: symbol, amount });
-  const sent = await sdk.sendTransfer(sdk.wallet(prepared.from, userKey(user)), prepared);
+  const request = { from, to, token: symbol, amount, sender };
+  const sent = await sdk.sendTransfer(request, walletClientFor(chain(from), privateKeyToAccount(userKey(user))));
   expect(sent.message.amount).toBe(units(symbol, amount));
   expect(sent.message.recipient).toBe(sender);
   expect(sent.message.destChainId).toBe(BigInt(chain(to).chainId));
@@ -324,8 +325,8 @@ describe("Portcullis end to end (devnet with services)", () => {
       const start = Date.now();
       const log = await waitForExecution(sent);
       deliveryTimes.push(Date.now() - start);
-      const state = await sdk.track(sent).poll();
-      expect(state.stage, "the SDK follows it to executed").toBe("executed");
+      const o = await sdk.status(sent);
+      expect(o.status.stage, "the SDK follows it to executed").toBe("executed");
       return log;
     };
 
@@ -444,7 +445,7 @@ describe("Portcullis end to end (devnet with services)", () => {
 
       // The remaining guardian sees and would sign it; the other two do not answer.
       await until("guardian 0 to consider the message signable", async () => {
-        const a = await sdk.attestations(sent.msgId);
+        const a = await sdk.attestations(sent.msgId, sent.dest);
         return a.signable === 1 && a.unreachable === 2;
       });
 

@@ -36,7 +36,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { buildProveWithdrawal, getL2Output, getWithdrawals, proveWithdrawal, finalizeWithdrawal } from "viem/op-stack";
-import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { BridgeClient, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import {
   bridgeGatewayAbi,
   escapeHatchAbi,
@@ -48,7 +48,7 @@ import {
 import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";
 import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
-import { viemChain } from "../../core/chains.js";
+import { viemChain, walletClientFor } from "../../core/chains.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { attestAsGuardians, chainOf, mined, walletOn, type Chain } from "./helpers/actors.js";
@@ -74,7 +74,7 @@ const TIMEOUT_MS = 240_000;
 let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
-let sdk: BridgeSdk;
+let sdk: BridgeClient;
 let l1: Chain;
 let l2a: Chain;
 let l2b: Chain;
@@ -86,7 +86,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portcullis-escape-"));
   devnet = await startDevnet({ dir, services: true, finalizationSeconds: FINALIZATION_SECONDS });
   manifest = devnet.manifest;
-  sdk = new BridgeSdk(manifest);
+  sdk = new BridgeClient(manifest);
   l1 = chainOf(manifest, "l1");
   l2a = chainOf(manifest, "l2a");
   l2b = chainOf(manifest, "l2b");
@@ -115,9 +115,8 @@ async function send(
   amount: string,
   deadlineSeconds = DEADLINE_SECONDS,
 ): Promise<SentRecord> {
-  const prepared = await sdk.prepareTransfer(user, { from, to, token: symbol, amount });
-  const now = (await chainOf(manifest, from).client.getBlock()).timestamp;
-  return sdk.sendTransfer(sdk.wallet(prepared.from, userKey), prepared, { deadline: now + BigInt(deadlineSeconds) });
+  const request = { from, to, token: symbol, amount, sender: user, deadlineSeconds };
+  return sdk.sendTransfer(request, walletClientFor(chainOf(manifest, from).info, privateKeyToAccount(userKey)));
 }
 
 /**
@@ -201,8 +200,10 @@ describe("escape hatch", () => {
       expectEscaped(again);
       expect(await balanceOf(l2a, alpha, user)).toBe(afterSend + parseUnits("5", 18));
 
+      // The status follows the escape to its end: cancelled on l2b, then refunded on l2a.
       const status = await bridge(["status", sent.msgId]);
-      expect(status.stdout).toMatch(/stage\s+cancelled/);
+      expect(status.stdout).toMatch(/stage\s+refunded/);
+      expect(status.stdout).toMatch(/cancelled\s+\d{4}-.*\(l2b block/);
       expect(status.stdout).toContain("escape: refunded to the sender on the source chain");
     },
     TIMEOUT_MS,
@@ -308,8 +309,8 @@ describe("escape hatch", () => {
     async () => {
       // A deadline no machine can miss; once delivered, the whole devnet's clocks move past it.
       const sent = await send("l2a", "l2b", "ALPHA", "1", DELIVERABLE_SECONDS);
-      const state = await sdk.follow(sent, { timeoutMs: TIMEOUT_MS - 30_000 });
-      expect(state.stage).toBe("executed");
+      const last = await sdk.follow(sent, { timeoutMs: TIMEOUT_MS - 30_000 });
+      expect(last.status.stage).toBe("executed");
       const now = (await l2b.client.getBlock()).timestamp;
       await advanceClocks(
         manifest.chains.map((c) => c.rpcUrl),

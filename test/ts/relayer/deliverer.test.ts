@@ -26,7 +26,7 @@ import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
 import { messageId, messageToJson, type Message, type MessageHeader, type Transfer } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
-import type { GuardianSetView, RequestAttestation } from "../../../relayer/attest.js";
+import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
 import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";

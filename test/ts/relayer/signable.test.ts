@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type Address, type Hex } from "viem";
 import type { SignableBatch } from "../../../core/guardian-api.js";
 import { messageToJson } from "../../../core/message.js";
-import type { GuardianSetView } from "../../../relayer/attest.js";
+import type { GuardianSetView } from "../../../core/collect-attestation.js";
 import type { ObservedMessage } from "../../../relayer/jobs.js";
 import { SignableTracker, type SignableSource } from "../../../relayer/signable.js";
 import { silentLogger, testMessage } from "./fixtures.js";
