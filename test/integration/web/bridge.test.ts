@@ -24,6 +24,7 @@ import { advanceClocks, holdBlocks, resumeBlocks } from "../helpers/clock.js";
 
 /** Generous: the machine is shared; tests wait for states, never for durations. */
 const STATE_TIMEOUT = 180_000;
+const WAIT = { timeout: STATE_TIMEOUT, interval: 500 };
 
 let dir: string;
 let devnet: Devnet;
@@ -107,13 +108,13 @@ describe("web app on a devnet", () => {
   it("connects the injected wallet, offers the switch to the source chain, shows the balance", async () => {
     await page.goto(web.url);
     await page.getByRole("button", { name: "Connect Portcullis dev wallet" }).click();
-    await expect.poll(() => page.getByTestId("wallet-address").getAttribute("title")).toBe(wallet.address);
-    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2b");
+    await expect.poll(() => page.getByTestId("wallet-address").getAttribute("title"), WAIT).toBe(wallet.address);
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent(), WAIT).toBe("l2b");
 
     await page.getByRole("button", { name: "Switch to l2a" }).click();
-    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2a");
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent(), WAIT).toBe("l2a");
     expect(wallet.calls("wallet_switchEthereumChain")).toHaveLength(1);
-    await expect.poll(() => page.getByTestId("balance").textContent()).toBe("Balance on l2a: 1,000,000 ALPHA");
+    await expect.poll(() => page.getByTestId("balance").textContent(), WAIT).toBe("Balance on l2a: 1,000,000 ALPHA");
     await screenshot(page, "connected");
   });
 
@@ -143,25 +144,25 @@ describe("web app on a devnet", () => {
   it("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
     const before = await balanceOf("l2b", "ALPHA", wallet.address);
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
-    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+    await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
     await screenshot(page, "bridge-quote");
     await sendFromForm();
     // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
     expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
     await statusIs("executed");
-    await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
+    await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state"), WAIT).toBe("done");
     await screenshot(page, "executed");
     expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
   });
 
   it("a large transfer shows its delay and ETA, then executes", async () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });
-    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Delayed.*fast limit/);
+    await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Delayed.*fast limit/);
     await screenshot(page, "bridge-delayed-quote");
     await sendFromForm();
     await statusIs("delayed");
-    await expect.poll(() => page.getByTestId("reason").textContent()).toMatch(/fast limit/);
-    await expect.poll(() => page.getByTestId("eta").textContent()).toMatch(/^ETA /);
+    await expect.poll(() => page.getByTestId("reason").textContent(), WAIT).toMatch(/fast limit/);
+    await expect.poll(() => page.getByTestId("eta").textContent(), WAIT).toMatch(/^ETA /);
     await screenshot(page, "delayed");
     await statusIs("executed");
   });
@@ -169,10 +170,10 @@ describe("web app on a devnet", () => {
   it("the history lists both transfers, newest first, with their status", async () => {
     await page.getByRole("link", { name: "History" }).click();
     const rows = page.getByTestId("history").locator("tbody tr");
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), WAIT).toBe(2);
     expect(await rows.nth(0).getAttribute("data-msg-id")).toBe(sentByTest[1]);
     expect(await rows.nth(1).getAttribute("data-msg-id")).toBe(sentByTest[0]);
-    await expect.poll(() => rows.locator(".status").allTextContents()).toEqual(["executed", "executed"]);
+    await expect.poll(() => rows.locator(".status").allTextContents(), WAIT).toEqual(["executed", "executed"]);
     await screenshot(page, "history");
   });
 
@@ -180,7 +181,7 @@ describe("web app on a devnet", () => {
     await Promise.all(devnet.relayers.map((r) => r.stop()));
     try {
       await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "3" });
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
       await sendFromForm();
       const deliver = page.getByRole("button", { name: /Deliver it yourself/ });
       await deliver.waitFor({ state: "visible", timeout: STATE_TIMEOUT });
@@ -206,7 +207,7 @@ describe("web app on a devnet", () => {
     await Promise.all(devnet.relayers.map((r) => r.stop()));
     try {
       await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "4", deadlineSeconds: 600 });
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
       const msgId = await sendFromForm();
       const afterSend = await balanceOf("l2a", "ALPHA", wallet.address);
 
@@ -227,12 +228,12 @@ describe("web app on a devnet", () => {
       await holdBlocks(l1Rpc);
       try {
         await action("Cancel on l2b").click();
-        await expect.poll(() => stepState("prove")).toBe("current");
-        await expect.poll(escapeStatus).toMatch(/^Cancellation: waiting for l2b's next output root on L1/);
+        await expect.poll(() => stepState("prove"), WAIT).toBe("current");
+        await expect.poll(escapeStatus, WAIT).toMatch(/^Cancellation: waiting for l2b's next output root on L1/);
         await screenshot(page, "escape-waiting-output-root");
         // Resumable: a reloaded page reads where the escape stands from the chains.
         await page.reload();
-        await expect.poll(() => stepState("prove")).toBe("current");
+        await expect.poll(() => stepState("prove"), WAIT).toBe("current");
         expect(await stepState("cancel")).toBe("done");
         expect(await escape.getByTestId("escape-action").count()).toBe(0);
       } finally {
@@ -246,17 +247,19 @@ describe("web app on a devnet", () => {
       await holdBlocks(l1Rpc);
       try {
         await action("Prove on l1").click();
-        await expect.poll(() => wallet.sent.length).toBe(sentBefore + 1);
+        await expect.poll(() => wallet.sent.length, WAIT).toBe(sentBefore + 1);
         await rpc(l1Rpc, "evm_mine", []);
-        await expect.poll(() => stepState("finalize")).toBe("current");
-        await expect.poll(escapeStatus).toMatch(/^Cancellation: proven; in the finalization window \(about \d+s\)/);
+        await expect.poll(() => stepState("finalize"), WAIT).toBe("current");
+        await expect
+          .poll(escapeStatus, WAIT)
+          .toMatch(/^Cancellation: proven; in the finalization window \(about \d+s\)/);
         await screenshot(page, "escape-finalization-window");
       } finally {
         await resumeBlocks(l1Rpc);
       }
 
       await action("Finalize on l1").click();
-      await expect.poll(escapeStatus).toBe("Refunded to the sender on the source chain");
+      await expect.poll(escapeStatus, WAIT).toBe("Refunded to the sender on the source chain");
       await statusIs("refunded");
       expect(await escape.locator('[data-state="done"]').count()).toBe(5);
       await screenshot(page, "escape-refunded");

@@ -136,8 +136,8 @@ export function EscapePanel({ sent }: { sent: SentRecord }) {
       </p>
       {plan.canChooseL1 && (
         <label className="check">
-          <input type="checkbox" checked={toL1} onChange={(e) => setToL1(e.target.checked)} /> Refund on {l1.name}{" "}
-          (sender only: in the token&apos;s {l1.name} original)
+          <input type="checkbox" checked={toL1} onChange={(e) => setToL1(e.target.checked)} /> Take the refund on{" "}
+          {l1.name} instead, in the token&apos;s {l1.name} original (the sender&apos;s wallet only)
         </label>
       )}
       {action && (
