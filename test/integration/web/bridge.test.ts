@@ -267,6 +267,9 @@ describe("web app on a devnet", () => {
       expect(await balanceOf("l2a", "ALPHA", wallet.address)).toBe(afterSend + parseUnits("4", 18));
       // Cancel was signed on l2b, prove and finalize on L1, all by the user's wallet.
       expect(wallet.chainId).toBe(l1.chainId);
+    } catch (e) {
+      await screenshot(page, "escape-failed");
+      throw e;
     } finally {
       await Promise.all(devnet.relayers.map((r) => r.start()));
     }

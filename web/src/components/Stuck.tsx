@@ -155,6 +155,11 @@ export function EscapePanel({ sent }: { sent: SentRecord }) {
           {errorSentence(step.error)}
         </p>
       )}
+      {escape.error && (
+        <p className="problem" role="alert" data-testid="escape-error">
+          Could not read the escape&apos;s progress just now (asking again): {errorSentence(escape.error)}
+        </p>
+      )}
     </section>
   );
 }
