@@ -137,6 +137,11 @@ function printInfo(d: Devnet) {
   if (d.explorer) {
     const web = d.explorer.webDir ? "web app at /, " : "";
     out(`  explorer    ${d.explorer.url}  (${web}/v1/messages, /v1/routes, /v1/stream, /openapi.json)`);
+    out(
+      d.explorer.webDir
+        ? `web app    ${d.explorer.url}/  (bridge, follow, history, escape: a browser wallet holding a dev user key from the manifest's devKeys.users)`
+        : "web app    not built: run `npm run build`, then `npm run devnet` again",
+    );
   }
   d.ports.rollups.forEach((p, i) =>
     out(

@@ -38,7 +38,6 @@ import {
   buildProveWithdrawal,
   finalizeWithdrawal,
   getL2Output,
-  getTimeToFinalize,
   getTimeToProve,
   getWithdrawalStatus,
   getWithdrawals,
@@ -142,20 +141,14 @@ async function escapeWithdrawal(bridge: BridgeClient, chain: GatewayChain, txHas
   const l1 = l1Of(bridge.manifest);
   let status = await bridge.read(l1, () => getWithdrawalStatus(l1Client, { receipt, targetChain: l2Chain }));
   let waitSeconds: number | undefined;
-  if (status === "ready-to-finalize") {
-    // viem decides with this machine's clock; the portal decides with L1's. Ask the portal.
-    const wait = await finalizationWait(l1Client, l2, withdrawal);
-    if (wait > 0) {
-      status = "waiting-to-finalize";
-      waitSeconds = wait;
-    }
+  if (status === "ready-to-finalize" || status === "waiting-to-finalize") {
+    // viem decides with this machine's clock; the portal decides with L1's, and either can be
+    // ahead of the other (a devnet's moved clocks; a user's laptop clock). Ask the portal.
+    const wait = await bridge.read(l1, () => finalizationWait(l1Client, l2, withdrawal));
+    status = wait > 0 ? "waiting-to-finalize" : "ready-to-finalize";
+    if (wait > 0) waitSeconds = wait;
   } else if (status === "waiting-to-prove") {
     waitSeconds = (await bridge.read(l1, () => getTimeToProve(l1Client, { receipt, targetChain: l2Chain }))).seconds;
-  } else if (status === "waiting-to-finalize") {
-    const t = await bridge.read(l1, () =>
-      getTimeToFinalize(l1Client, { withdrawalHash: withdrawal.withdrawalHash, targetChain: l2Chain }),
-    );
-    waitSeconds = t.seconds;
   }
   return { chain: chain.name, receipt, withdrawal, status, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
 }
