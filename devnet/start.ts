@@ -19,7 +19,7 @@ import { join, resolve } from "node:path";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
-import { deployBridge } from "../deploy/bridge.js";
+import { deployDevnet } from "./deploy.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
 import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
 import { awaitDevnetDeposits, installDevnetOpStack, opStackOperatorServices } from "./op-stack/devnet.js";
@@ -324,8 +324,8 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       outputIntervalBlocks: options.outputIntervalBlocks,
       l2BlockTimeSeconds: options.blockTimeSeconds,
     });
-    const manifest = await deployBridge({
-      network: "devnet",
+    const manifest = await deployDevnet({
+      dir,
       chains: chainInputs,
       deployerKey: devKey(KEYS.deployer),
       monitorKey: devKey(KEYS.monitor),
@@ -337,8 +337,6 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       councilKeys: [0, 1, 2].map((i) => devKey(KEYS.council + i)),
       councilThreshold: 2,
       governanceDelaySeconds: options.governanceDelaySeconds,
-      allowShortGovernanceDelay: true,
-      finalizationWindowSeconds: options.finalizationSeconds,
       opStack,
       awaitDeposits: (name) =>
         awaitDevnetDeposits(
@@ -359,12 +357,9 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       largeDelaySeconds: options.largeDelaySeconds,
       limits: {
         fast: "10000",
-        inboundCapacity: "100000",
-        inboundPerSecond: "100",
-        outboundCapacity: "1000000000",
-        outboundPerSecond: "1000000",
+        inbound: { capacity: "100000", perSecond: "100" },
+        outbound: { capacity: "1000000000", perSecond: "1000000" },
       },
-      includeDevKeys: true,
     });
     await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
     const manifestPath = join(dir, "manifest.json");

@@ -3,8 +3,8 @@
  * bridge is deployed (`installDevnetOpStack`), execute the deployment's own deposits (the
  * faucet's) in-process (`awaitDevnetDeposits`), then run one operator process per L2 — the output
  * proposer and deposit executor of `index.ts` (`opStackOperatorServices`, started by `start.ts`). Every step takes
- * addresses and URLs in and gives addresses out, so a deployment path other than
- * `deploy/bridge.ts` can call them the same way.
+ * addresses and URLs in and gives addresses out: `devnet/deploy.ts` (the production path,
+ * `deploy/engine.ts`, with a devnet config) and the deploy test call them the same way.
  */
 import { join, resolve } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
