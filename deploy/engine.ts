@@ -105,6 +105,13 @@ export async function inspect(config: DeployConfig, options: EngineOptions = {})
 
 export interface ApplyOptions extends EngineOptions {
   log?: (line: string) => void;
+  /**
+   * Blocks to wait on top of each transaction before the next step. Default: each chain's
+   * `confirmations` (its finality depth, right for a real network). Chains that cannot reorg
+   * (the devnet's anvils) pass 1, so a deployment of many steps does not wait the guardians'
+   * depth after each one.
+   */
+  receiptConfirmations?: number;
 }
 
 export interface ApplyResult {
@@ -135,7 +142,7 @@ export async function apply(config: DeployConfig, signer: Signer, options: Apply
       {
         publicClient: c.kind === "l1" ? clients.l1 : clients.l2[c.name]!,
         wallet: walletClientFor(c, signer),
-        confirmations: c.confirmations,
+        confirmations: options.receiptConfirmations ?? c.confirmations,
       },
     ]),
   );

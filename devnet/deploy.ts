@@ -97,7 +97,8 @@ export async function deployDevnet(input: DevnetDeployInput): Promise<Manifest> 
   // The deployment itself: the production path with the devnet's config.
   const config = parseDeployConfig(devnetConfig(input, homes), "the devnet's deploy config");
   writeFileSync(join(input.dir, "deploy.json"), `${JSON.stringify(config, null, 2)}\n`);
-  const { manifest, remaining } = await apply(config, deployer, { log: input.log });
+  // anvil never reorgs: one confirmation per step, whatever depth the guardians are given.
+  const { manifest, remaining } = await apply(config, deployer, { log: input.log, receiptConfirmations: 1 });
   // A fresh devnet matches its config exactly: what `portcullis-deploy check` on it reports.
   if (remaining.length) {
     throw new Error(
