@@ -67,6 +67,12 @@ export class ChainIndexer {
   head?: number;
   indexedBlock?: number;
   lastOkAt?: number;
+  /**
+   * Blocks per `eth_getLogs`, at most `maxBlockRange`: halved when a read fails (a node refuses
+   * an answer that is too large, e.g. an explorer starting behind thousands of messages), grown
+   * back after each page that goes through.
+   */
+  private range: number;
 
   constructor(
     readonly chain: IndexedChain,
@@ -77,6 +83,7 @@ export class ChainIndexer {
     private readonly maxBlockRange: number,
   ) {
     this.log = logger.child({ component: "indexer", chainId: chain.chainId });
+    this.range = maxBlockRange;
   }
 
   /** Indexes at most one page. */
@@ -102,10 +109,18 @@ export class ChainIndexer {
       this.lastOkAt = Date.now();
       return { changed: rolledBack ?? [], behind: false, configChanged: rolledBack !== undefined };
     }
-    const toBlock = Math.min(target, fromBlock + this.maxBlockRange - 1);
+    const toBlock = Math.min(target, fromBlock + this.range - 1);
 
     const before = await this.reader.block(toBlock);
-    const logs = await this.reader.gatewayLogs(fromBlock, toBlock);
+    let logs: Log[];
+    try {
+      logs = await this.reader.gatewayLogs(fromBlock, toBlock);
+    } catch (e) {
+      // The next step retries with half the range: a page too large for the node never stalls.
+      this.range = Math.max(1, Math.floor(this.range / 2));
+      throw e;
+    }
+    this.range = Math.min(this.maxBlockRange, this.range * 2);
     const [after, cursorNow] = await Promise.all([
       this.reader.block(toBlock),
       cursor ? this.reader.block(cursor.block) : Promise.resolve(undefined),

@@ -39,6 +39,8 @@ function message(nonce: number): Message {
 class ScriptedChain implements ChainReader {
   private blocks: { hash: Hex; logs: Omit<Log, "blockHash" | "blockNumber">[] }[] = [];
   private fork = 0;
+  /** A node's answer-size limit: a read of more logs than this fails (none by default). */
+  maxLogsPerRead = Infinity;
   /** Called between the two reads of a page's last block (to reorg mid-read). */
   duringRead?: () => void;
 
@@ -73,6 +75,7 @@ class ScriptedChain implements ChainReader {
         out.push({ ...l, blockHash: b.hash, blockNumber: BigInt(n), logIndex: i } as unknown as Log),
       );
     }
+    if (out.length > this.maxLogsPerRead) throw new Error("HTTP response body exceeded the size limit.");
     this.duringRead?.();
     return out;
   }
@@ -141,6 +144,21 @@ describe("ChainIndexer", () => {
     expect(await storage.message(messageId(message(2)))).toBeUndefined();
     chain.mine(2);
     expect(await catchUp()).toEqual(new Set([messageId(message(2))]));
+  });
+
+  it("halves its block range when a read is refused as too large, and still indexes everything", async () => {
+    const { chain, storage, indexer } = await setup({ maxBlockRange: 16 });
+    const logsAt: Record<number, ReturnType<typeof sentLog>[]> = {};
+    for (let n = 1; n <= 16; n++) logsAt[n] = [sentLog(n)];
+    chain.mine(20, logsAt);
+    chain.maxLogsPerRead = 3;
+    let failures = 0;
+    for (let i = 0; i < 100; i++) {
+      const r = await indexer.step().catch(() => (failures++, { behind: true }));
+      if (!r.behind) break;
+    }
+    expect(failures).toBeGreaterThan(0);
+    for (let n = 1; n <= 16; n++) expect(await storage.message(messageId(message(n)))).toBeDefined();
   });
 
   it("rolls a reorg below the confirmation depth back to the newest canonical checkpoint", async () => {
