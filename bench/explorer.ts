@@ -25,7 +25,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  BaseError,
+  decodeErrorResult,
   encodeFunctionData,
+  RawContractError,
   keccak256,
   parseEther,
   parseGwei,
@@ -35,8 +38,22 @@ import {
   type PrivateKeyAccount,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { ExplorerClient, gatewayChains, publicClientFor, type ExplorerMessage } from "@portcullis/sdk";
+import {
+  ExplorerClient,
+  gatewayChains,
+  publicClientFor,
+  type ExplorerMessage,
+  type ExplorerMessageQuery,
+} from "@portcullis/sdk";
 import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
+import {
+  describeFailedSends,
+  fundingPerSender,
+  sendAmount,
+  senderOf,
+  sendOutcome,
+  type SendReceipt,
+} from "./explorer-sends.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { startDevnetExplorer, type DevnetExplorer } from "../devnet/explorer.js";
 import { startPostgres, type PostgresServer } from "../devnet/postgres.js";
@@ -63,6 +80,9 @@ for (const [name, v] of Object.entries({ n: N, senders: SENDERS, lookups: LOOKUP
 }
 const RPC_BATCH = 200;
 const HEAD_POLL_MS = 20;
+/** After every send is mined, the stream may go this long without a new message before the
+ * bench looks for why (failed sends, or messages stored but not streamed) and stops. */
+const STALL_MS = 20_000;
 const PAGE_SIZE = 50;
 const TARGETS = { indexLagP95Ms: 1000, lookupP95Ms: 50, historyPageP95Ms: 50 };
 
@@ -111,22 +131,28 @@ async function submitRaw(url: string, raw: Hex[]) {
   }
 }
 
+/** The receipts of `hashes` (null: not mined), in order. */
+async function receiptsOf(url: string, hashes: readonly Hex[]): Promise<(SendReceipt | null)[]> {
+  const receipts: (SendReceipt | null)[] = [];
+  for (let i = 0; i < hashes.length; i += RPC_BATCH) {
+    const page = hashes.slice(i, i + RPC_BATCH);
+    receipts.push(
+      ...((await rpcBatch(
+        url,
+        page.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })),
+      )) as (SendReceipt | null)[]),
+    );
+  }
+  return receipts;
+}
+
 async function waitMined(url: string, hashes: Hex[], what: string, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   let pending = hashes;
   while (pending.length > 0) {
     if (Date.now() > deadline) throw new Error(`${what}: ${pending.length} transactions not mined in ${timeoutMs} ms`);
     await sleep(500);
-    const receipts: ({ status: Hex } | null)[] = [];
-    for (let i = 0; i < pending.length; i += RPC_BATCH) {
-      const page = pending.slice(i, i + RPC_BATCH);
-      receipts.push(
-        ...((await rpcBatch(
-          url,
-          page.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })),
-        )) as ({ status: Hex } | null)[]),
-      );
-    }
+    const receipts = await receiptsOf(url, pending);
     const reverted = pending.find((_, i) => receipts[i] && receipts[i]!.status !== "0x1");
     if (reverted) throw new Error(`${what}: transaction ${reverted} reverted`);
     pending = pending.filter((_, i) => receipts[i] === null);
@@ -182,19 +208,27 @@ interface Senders {
   nonces: number[];
 }
 
-/** Funds senders with ETH, ALPHA (the TestToken faucet) and an allowance for 2 × N sends. */
-async function fundSenders(rpcUrl: string, token: Address, decimals: number, gateway: Address, chainId: number) {
-  const accounts = Array.from({ length: SENDERS }, () => privateKeyToAccount(generatePrivateKey()));
+/**
+ * Funds senders with ETH, BETA (the TestToken faucet) and an allowance: `funding[s]` for sender s,
+ * exactly what its sends of both phases spend (fundingPerSender).
+ */
+async function fundSenders(
+  rpcUrl: string,
+  token: Address,
+  funding: readonly bigint[],
+  gateway: Address,
+  chainId: number,
+) {
+  const accounts = funding.map(() => privateKeyToAccount(generatePrivateKey()));
   await rpcBatch(
     rpcUrl,
     accounts.map((a) => ({ method: "anvil_setBalance", params: [a.address, `0x${parseEther("1000").toString(16)}`] })),
   );
-  const perSender = parseUnits(String(2 * Math.ceil(N / SENDERS) + 1), decimals);
   const raw: Hex[] = [];
-  for (const a of accounts) {
+  for (const [s, a] of accounts.entries()) {
     const calls = [
-      encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [a.address, perSender] }),
-      encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [gateway, perSender] }),
+      encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [a.address, funding[s]!] }),
+      encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [gateway, funding[s]!] }),
     ];
     for (const [nonce, data] of calls.entries()) {
       raw.push(await a.signTransaction({ chainId, type: "eip1559", to: token, data, nonce, gas: 120_000n, ...FEES }));
@@ -236,6 +270,7 @@ async function runStorage(
   const { token, src, dst } = benchRoute(devnet);
   const client = publicClientFor(src, 100);
   const local = token.addresses[String(src.chainId)] as Address;
+  const oneToken = parseUnits("1", token.decimals);
   const recipient = privateKeyToAccount(generatePrivateKey()).address;
   // A wallet-like 10% margin over an estimate: blocks are packed by gas, so no fat margin.
   const gas =
@@ -266,6 +301,9 @@ async function runStorage(
     name: `explorer-${kind}`,
   });
   const api = new ExplorerClient(explorer.url);
+  // Stopped on every way out, a failure included (a head watcher outliving the devnet only logs).
+  let subscription: { close(): void } | undefined;
+  const heads = new HeadWatcher(src.rpcUrl);
   try {
     // Catch up first: the sends are timed against an explorer at the head.
     const target = Math.max(...(await Promise.all(l2s.map((c) => publicClientFor(c).getBlockNumber()))).map(Number));
@@ -283,7 +321,7 @@ async function runStorage(
     const arrivals = new Map<Hex, { at: number; block: number }>();
     const streamErrors: Error[] = [];
     let ready = false;
-    const subscription = api.subscribe(
+    subscription = api.subscribe(
       { address: recipient },
       {
         onReady: () => (ready = true),
@@ -298,13 +336,12 @@ async function runStorage(
       if (streamErrors.length > 0) throw streamErrors[0]!;
       await sleep(20);
     }
-    const heads = new HeadWatcher(src.rpcUrl);
     heads.start();
 
     log(`${kind}: signing ${N} sends`);
     const raw: Hex[] = [];
     for (let i = 0; i < N; i++) {
-      const s = i % SENDERS;
+      const s = senderOf(i, SENDERS);
       raw.push(
         await senders.accounts[s]!.signTransaction({
           chainId: src.chainId,
@@ -313,7 +350,7 @@ async function runStorage(
           data: encodeFunctionData({
             abi: bridgeGatewayAbi,
             functionName: "send",
-            args: [local, BigInt(dst.chainId), recipient, parseUnits("1", token.decimals) + BigInt(i), 0n],
+            args: [local, BigInt(dst.chainId), recipient, sendAmount(i, oneToken), 0n],
           }),
           nonce: senders.nonces[s]!++,
           gas,
@@ -321,25 +358,50 @@ async function runStorage(
         }),
       );
     }
+    const hashes = raw.map((tx) => keccak256(tx));
+    const finalNonces = [...senders.nonces];
     log(`${kind}: submitting ${N} sends`);
     const t0 = Date.now();
     await submitRaw(src.rpcUrl, raw);
     const timeoutMs = 120_000 + N * 20;
     let lastReport = Date.now();
+    let lastMinedCheck = 0;
+    let allMinedAt: number | undefined;
+    let progress = { count: 0, at: Date.now() };
     while (arrivals.size < N) {
       if (signal.aborted) throw new Error("interrupted");
       if (streamErrors.length > 0) throw streamErrors[0]!;
       if (Date.now() - t0 > timeoutMs)
         throw new Error(`${kind}: only ${arrivals.size}/${N} messages streamed in ${timeoutMs} ms`);
+      if (arrivals.size !== progress.count) progress = { count: arrivals.size, at: Date.now() };
       if (Date.now() - lastReport > 5_000) {
         lastReport = Date.now();
         log(`${kind}: ${((Date.now() - t0) / 1000).toFixed(1)} s: ${arrivals.size}/${N} streamed`);
+      }
+      // Every send mined (each sender's nonce at its last send + 1: one cheap batch a second)
+      // and the stream quiet since: find out why instead of waiting for the timeout.
+      if (allMinedAt === undefined && Date.now() - lastMinedCheck > 1_000) {
+        lastMinedCheck = Date.now();
+        if (await allSendsMined(src.rpcUrl, senders.accounts, finalNonces)) allMinedAt = Date.now();
+      }
+      if (allMinedAt !== undefined && Date.now() - Math.max(allMinedAt, progress.at) > STALL_MS) {
+        throw new Error(await diagnoseStall(kind, api, client, src.rpcUrl, src.gateway, hashes, arrivals, recipient));
       }
       await sleep(50);
     }
     subscription.close();
     await heads.stop();
     log(`${kind}: all ${N} streamed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // Every send's receipt, checked after the timed part (fetching 10,000 receipts would load
+    // the chain the explorer reads): each sent exactly the message the stream delivered.
+    const outcome = sendOutcome(hashes, await receiptsOf(src.rpcUrl, hashes), src.gateway);
+    const failed = describeFailedSends(outcome, N);
+    if (failed) throw new Error(`${kind}: ${failed}`);
+    const strays = outcome.msgIds.filter((id) => !arrivals.has(id));
+    if (strays.length > 0)
+      throw new Error(`${kind}: ${strays.length} sent messages were not streamed (first ${strays[0]})`);
+    log(`${kind}: every send's receipt checked: ${outcome.msgIds.length} messages sent, all streamed`);
 
     const lags: number[] = [];
     let unseen = 0;
@@ -380,15 +442,73 @@ async function runStorage(
       historyPageMs: percentiles(pages),
     };
   } finally {
+    subscription?.close();
+    await heads.stop();
     await explorer.process.stop();
   }
 }
 
-async function countMessages(api: ExplorerClient): Promise<number> {
+/** True when each sender's transaction count reached `nonces` (its last send was mined). */
+async function allSendsMined(rpcUrl: string, accounts: readonly PrivateKeyAccount[], nonces: readonly number[]) {
+  const counts = (await rpcBatch(
+    rpcUrl,
+    accounts.map((a) => ({ method: "eth_getTransactionCount", params: [a.address, "latest"] })),
+  )) as Hex[];
+  return counts.every((c, s) => Number(c) >= nonces[s]!);
+}
+
+/**
+ * Why the stream stopped short, from three counts: sends that emitted a MessageSent on chain
+ * (every receipt), messages to the recipient the explorer stored, messages streamed.
+ */
+async function diagnoseStall(
+  kind: string,
+  api: ExplorerClient,
+  client: ReturnType<typeof publicClientFor>,
+  rpcUrl: string,
+  gateway: Address,
+  hashes: readonly Hex[],
+  arrivals: ReadonlyMap<Hex, unknown>,
+  recipient: Address,
+): Promise<string> {
+  const outcome = sendOutcome(hashes, await receiptsOf(rpcUrl, hashes), gateway);
+  const reason = outcome.reverted[0] ? await revertReason(client, outcome.reverted[0]) : undefined;
+  const failed = describeFailedSends(outcome, hashes.length, reason);
+  const stored = await countMessages(api, { recipient });
+  const counts = `${arrivals.size} streamed, ${stored} stored by the explorer, ${outcome.msgIds.length} sent on chain`;
+  if (failed) return `${kind}: the stream stopped at ${arrivals.size}/${hashes.length} (${counts}): ${failed}`;
+  const missing = outcome.msgIds.filter((id) => !arrivals.has(id));
+  return `${kind}: the stream stopped at ${arrivals.size}/${hashes.length} although every send sent its message (${counts}); first not streamed: ${missing[0]}`;
+}
+
+/** Why a mined transaction reverted: replayed as a call on the state after its block. */
+async function revertReason(client: ReturnType<typeof publicClientFor>, hash: Hex): Promise<string> {
+  const tx = await client.getTransaction({ hash });
+  try {
+    await client.call({ account: tx.from, to: tx.to, data: tx.input, gas: tx.gas, blockNumber: tx.blockNumber! });
+    return "it does not revert when replayed after its block";
+  } catch (e) {
+    // The revert data, decoded with the ABIs a send runs through (the gateway's, the token's).
+    const raw = e instanceof BaseError ? e.walk((c) => c instanceof RawContractError) : undefined;
+    const data =
+      raw instanceof RawContractError ? (typeof raw.data === "string" ? raw.data : raw.data?.data) : undefined;
+    if (data) {
+      try {
+        const d = decodeErrorResult({ abi: [...bridgeGatewayAbi, ...testTokenAbi], data });
+        return `${d.errorName}(${(d.args ?? []).map(String).join(", ")})`;
+      } catch {
+        // Not one of ours: the node's sentence below.
+      }
+    }
+    return ((e as { shortMessage?: string }).shortMessage ?? (e as Error).message).split("\n")[0]!;
+  }
+}
+
+async function countMessages(api: ExplorerClient, query: ExplorerMessageQuery = {}): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
   do {
-    const page = await api.messages({ limit: 100, cursor });
+    const page = await api.messages({ ...query, limit: 100, cursor });
     count += page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -411,10 +531,12 @@ try {
   [devnet, pg] = await Promise.all([startDevnet({ services: false, dir: join(dir, "devnet") }), startPostgres()]);
   const { token, src } = benchRoute(devnet);
   log(`funding ${SENDERS} senders with ${token.symbol} on ${src.name}`);
+  // Both phases' sends (SQLite, then PostgreSQL) come from the same accounts.
+  const funding = fundingPerSender(N, SENDERS, parseUnits("1", token.decimals), 2);
   const senders = await fundSenders(
     src.rpcUrl,
     token.addresses[String(src.chainId)] as Address,
-    token.decimals,
+    funding,
     src.gateway,
     src.chainId,
   );
