@@ -1,14 +1,19 @@
 /**
- * `npm run bench:explorer [-- --n 10000] [-- --senders 40] [-- --lookups 1000] [-- --pages 500] [-- --json]`:
+ * `npm run bench:explorer [-- --n 10000] [-- --senders 40] [-- --lookups 1000] [-- --pages 500] [-- --warmup 1000] [-- --json]`:
  * the explorer indexing N messages and answering lookups, on both storages, on a devnet (anvil
  * L2s, 1 s blocks, 1 confirmation; chains and contracts only, since the bench measures the
  * explorer, not delivery).
  *
  * For each storage (SQLite, then PostgreSQL started for the run), an explorer process is started
  * exactly as the devnet starts it (explorer/index.ts, 250 ms polling), it catches up with the
- * chain (the PostgreSQL one re-indexes the SQLite phase's messages: the backfill figure), then N
- * pre-signed sends of BETA (l2b → l2a; its home is an open-faucet test token) go out as JSON-RPC batches from many senders to one recipient whose
- * event stream (GET /v1/stream?address=) the bench follows.
+ * chain (the PostgreSQL one re-indexes the SQLite phase's messages: the backfill figure), then
+ * `warmup` untimed sends (to another recipient: a freshly started explorer's first pages run
+ * cold, and only the PostgreSQL one would be warm from its backfill), then N pre-signed sends of
+ * BETA (l2b → l2a; its home is an open-faucet test token) go out as JSON-RPC batches from many
+ * senders to one recipient whose event stream (GET /v1/stream?address=) the bench follows. Every
+ * send's receipt is checked (each must have sent one message, and that message must have been
+ * streamed); a stream that stops short is explained (reverted sends, or messages stored but not
+ * streamed) instead of waited on.
  *
  * - indexLagMs: per message, from the moment this bench saw the block that confirms it (its
  *   block + confirmations; the head is polled every 20 ms) to the moment its `message` event
@@ -18,7 +23,8 @@
  * - historyPageMs: GET /v1/messages?sender=…&limit=50 and the pages after it (following
  *   nextCursor), `pages` requests in all. Target: p95 <= 50 ms.
  *
- * With --json, stdout is exactly one JSON object; progress goes to stderr.
+ * With --json, stdout is exactly one JSON object (`npm run -s bench:explorer -- --json`: without
+ * -s, npm prints its own banner line first); progress goes to stderr.
  */
 import { Command } from "commander";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -64,19 +70,25 @@ const args = new Command("bench:explorer")
   .option("--senders <count>", "distinct sending accounts", "40")
   .option("--lookups <count>", "message lookups timed per storage", "1000")
   .option("--pages <count>", "history page requests timed per storage", "500")
+  .option("--warmup <count>", "untimed sends per storage before the timed ones (0: none)", "1000")
   .option("--json", "print one JSON object on stdout")
   .parse()
-  .opts<{ n: string; senders: string; lookups: string; pages: string; json?: boolean }>();
+  .opts<{ n: string; senders: string; lookups: string; pages: string; warmup: string; json?: boolean }>();
 
 const N = Number(args.n);
 const SENDERS = Math.min(Number(args.senders), N);
 const LOOKUPS = Number(args.lookups);
 const PAGES = Number(args.pages);
+const WARMUP = Number(args.warmup);
 for (const [name, v] of Object.entries({ n: N, senders: SENDERS, lookups: LOOKUPS, pages: PAGES })) {
   if (!Number.isInteger(v) || v < 1) {
     process.stderr.write(`--${name} must be a positive whole number.\n`);
     process.exit(1);
   }
+}
+if (!Number.isInteger(WARMUP) || WARMUP < 0) {
+  process.stderr.write("--warmup must be a whole number (0: no warm-up).\n");
+  process.exit(1);
 }
 const RPC_BATCH = 200;
 const HEAD_POLL_MS = 20;
@@ -317,91 +329,104 @@ async function runStorage(
     const backfilled = (await api.messages({ limit: 100 })).items.length > 0 ? await countMessages(api) : 0;
     log(`${kind}: caught up in ${backfillSeconds.toFixed(1)} s (${backfilled} messages already on chain)`);
 
-    // The stream first, so no message can be missed.
-    const arrivals = new Map<Hex, { at: number; block: number }>();
-    const streamErrors: Error[] = [];
-    let ready = false;
-    subscription = api.subscribe(
-      { address: recipient },
-      {
-        onReady: () => (ready = true),
-        onMessage: (view: ExplorerMessage) => {
-          if (!arrivals.has(view.msgId) && view.sent)
-            arrivals.set(view.msgId, { at: Date.now(), block: view.sent.blockNumber });
+    /**
+     * Sends `count` messages (send indices first…first+count−1) to `to`, following `to`'s stream
+     * (opened first, so no message can be missed) until each arrived; then checks every receipt.
+     */
+    const sendAndFollow = async (label: string, first: number, count: number, to: Address) => {
+      const arrivals = new Map<Hex, { at: number; block: number }>();
+      const streamErrors: Error[] = [];
+      let ready = false;
+      subscription = api.subscribe(
+        { address: to },
+        {
+          onReady: () => (ready = true),
+          onMessage: (view: ExplorerMessage) => {
+            if (!arrivals.has(view.msgId) && view.sent)
+              arrivals.set(view.msgId, { at: Date.now(), block: view.sent.blockNumber });
+          },
+          onError: (e) => streamErrors.push(e),
         },
-        onError: (e) => streamErrors.push(e),
-      },
-    );
-    while (!ready) {
-      if (streamErrors.length > 0) throw streamErrors[0]!;
-      await sleep(20);
+      );
+      while (!ready) {
+        if (streamErrors.length > 0) throw streamErrors[0]!;
+        await sleep(20);
+      }
+
+      log(`${label}: signing ${count} sends`);
+      const raw: Hex[] = [];
+      for (let i = first; i < first + count; i++) {
+        const s = senderOf(i, SENDERS);
+        raw.push(
+          await senders.accounts[s]!.signTransaction({
+            chainId: src.chainId,
+            type: "eip1559",
+            to: src.gateway,
+            data: encodeFunctionData({
+              abi: bridgeGatewayAbi,
+              functionName: "send",
+              args: [local, BigInt(dst.chainId), to, sendAmount(i, oneToken), 0n],
+            }),
+            nonce: senders.nonces[s]!++,
+            gas,
+            ...FEES,
+          }),
+        );
+      }
+      const hashes = raw.map((tx) => keccak256(tx));
+      const finalNonces = [...senders.nonces];
+      log(`${label}: submitting ${count} sends`);
+      const t0 = Date.now();
+      await submitRaw(src.rpcUrl, raw);
+      const timeoutMs = 120_000 + count * 20;
+      let lastReport = Date.now();
+      let lastMinedCheck = 0;
+      let allMinedAt: number | undefined;
+      let progress = { count: 0, at: Date.now() };
+      while (arrivals.size < count) {
+        if (signal.aborted) throw new Error("interrupted");
+        if (streamErrors.length > 0) throw streamErrors[0]!;
+        if (Date.now() - t0 > timeoutMs)
+          throw new Error(`${label}: only ${arrivals.size}/${count} messages streamed in ${timeoutMs} ms`);
+        if (arrivals.size !== progress.count) progress = { count: arrivals.size, at: Date.now() };
+        if (Date.now() - lastReport > 5_000) {
+          lastReport = Date.now();
+          log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s: ${arrivals.size}/${count} streamed`);
+        }
+        // Every send mined (each sender's nonce at its last send + 1: one cheap batch a second)
+        // and the stream quiet since: find out why instead of waiting for the timeout.
+        if (allMinedAt === undefined && Date.now() - lastMinedCheck > 1_000) {
+          lastMinedCheck = Date.now();
+          if (await allSendsMined(src.rpcUrl, senders.accounts, finalNonces)) allMinedAt = Date.now();
+        }
+        if (allMinedAt !== undefined && Date.now() - Math.max(allMinedAt, progress.at) > STALL_MS) {
+          throw new Error(await diagnoseStall(label, api, client, src.rpcUrl, src.gateway, hashes, arrivals, to));
+        }
+        await sleep(50);
+      }
+      subscription.close();
+      log(`${label}: all ${count} streamed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+      // Every send's receipt, checked after the timed part (fetching 10,000 receipts would load
+      // the chain the explorer reads): each sent exactly the message the stream delivered.
+      const outcome = sendOutcome(hashes, await receiptsOf(src.rpcUrl, hashes), src.gateway);
+      const failed = describeFailedSends(outcome, count);
+      if (failed) throw new Error(`${label}: ${failed}`);
+      const strays = outcome.msgIds.filter((id) => !arrivals.has(id));
+      if (strays.length > 0)
+        throw new Error(`${label}: ${strays.length} sent messages were not streamed (first ${strays[0]})`);
+      log(`${label}: every send's receipt checked: ${outcome.msgIds.length} messages sent, all streamed`);
+      return arrivals;
+    };
+
+    // Warm-up (not timed): a freshly started explorer's first pages run cold (JIT, first
+    // statements), while the PostgreSQL half's explorer is already warm from its backfill.
+    if (WARMUP > 0) {
+      await sendAndFollow(`${kind} warm-up`, N, WARMUP, privateKeyToAccount(generatePrivateKey()).address);
     }
     heads.start();
-
-    log(`${kind}: signing ${N} sends`);
-    const raw: Hex[] = [];
-    for (let i = 0; i < N; i++) {
-      const s = senderOf(i, SENDERS);
-      raw.push(
-        await senders.accounts[s]!.signTransaction({
-          chainId: src.chainId,
-          type: "eip1559",
-          to: src.gateway,
-          data: encodeFunctionData({
-            abi: bridgeGatewayAbi,
-            functionName: "send",
-            args: [local, BigInt(dst.chainId), recipient, sendAmount(i, oneToken), 0n],
-          }),
-          nonce: senders.nonces[s]!++,
-          gas,
-          ...FEES,
-        }),
-      );
-    }
-    const hashes = raw.map((tx) => keccak256(tx));
-    const finalNonces = [...senders.nonces];
-    log(`${kind}: submitting ${N} sends`);
-    const t0 = Date.now();
-    await submitRaw(src.rpcUrl, raw);
-    const timeoutMs = 120_000 + N * 20;
-    let lastReport = Date.now();
-    let lastMinedCheck = 0;
-    let allMinedAt: number | undefined;
-    let progress = { count: 0, at: Date.now() };
-    while (arrivals.size < N) {
-      if (signal.aborted) throw new Error("interrupted");
-      if (streamErrors.length > 0) throw streamErrors[0]!;
-      if (Date.now() - t0 > timeoutMs)
-        throw new Error(`${kind}: only ${arrivals.size}/${N} messages streamed in ${timeoutMs} ms`);
-      if (arrivals.size !== progress.count) progress = { count: arrivals.size, at: Date.now() };
-      if (Date.now() - lastReport > 5_000) {
-        lastReport = Date.now();
-        log(`${kind}: ${((Date.now() - t0) / 1000).toFixed(1)} s: ${arrivals.size}/${N} streamed`);
-      }
-      // Every send mined (each sender's nonce at its last send + 1: one cheap batch a second)
-      // and the stream quiet since: find out why instead of waiting for the timeout.
-      if (allMinedAt === undefined && Date.now() - lastMinedCheck > 1_000) {
-        lastMinedCheck = Date.now();
-        if (await allSendsMined(src.rpcUrl, senders.accounts, finalNonces)) allMinedAt = Date.now();
-      }
-      if (allMinedAt !== undefined && Date.now() - Math.max(allMinedAt, progress.at) > STALL_MS) {
-        throw new Error(await diagnoseStall(kind, api, client, src.rpcUrl, src.gateway, hashes, arrivals, recipient));
-      }
-      await sleep(50);
-    }
-    subscription.close();
+    const arrivals = await sendAndFollow(kind, 0, N, recipient);
     await heads.stop();
-    log(`${kind}: all ${N} streamed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-
-    // Every send's receipt, checked after the timed part (fetching 10,000 receipts would load
-    // the chain the explorer reads): each sent exactly the message the stream delivered.
-    const outcome = sendOutcome(hashes, await receiptsOf(src.rpcUrl, hashes), src.gateway);
-    const failed = describeFailedSends(outcome, N);
-    if (failed) throw new Error(`${kind}: ${failed}`);
-    const strays = outcome.msgIds.filter((id) => !arrivals.has(id));
-    if (strays.length > 0)
-      throw new Error(`${kind}: ${strays.length} sent messages were not streamed (first ${strays[0]})`);
-    log(`${kind}: every send's receipt checked: ${outcome.msgIds.length} messages sent, all streamed`);
 
     const lags: number[] = [];
     let unseen = 0;
@@ -532,7 +557,7 @@ try {
   const { token, src } = benchRoute(devnet);
   log(`funding ${SENDERS} senders with ${token.symbol} on ${src.name}`);
   // Both phases' sends (SQLite, then PostgreSQL) come from the same accounts.
-  const funding = fundingPerSender(N, SENDERS, parseUnits("1", token.decimals), 2);
+  const funding = fundingPerSender(N + WARMUP, SENDERS, parseUnits("1", token.decimals), 2);
   const senders = await fundSenders(
     src.rpcUrl,
     token.addresses[String(src.chainId)] as Address,
