@@ -102,6 +102,8 @@ const log = (line: string) => process.stderr.write(`[bench:explorer] ${line}\n`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Percentiles {
+  /** Samples. */
+  n: number;
   p50: number;
   p95: number;
   max: number;
@@ -174,7 +176,7 @@ async function waitMined(url: string, hashes: Hex[], what: string, timeoutMs = 1
 function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
-  return { p50: round(at(50)), p95: round(at(95)), max: round(sorted.at(-1)!) };
+  return { n: sorted.length, p50: round(at(50)), p95: round(at(95)), max: round(sorted.at(-1)!) };
 }
 
 const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -577,6 +579,7 @@ try {
     confirmations: devnet.options.confirmations,
     explorerPollMs: 250,
     targets: TARGETS,
+    warmup: WARMUP,
     results: results.map((r) => ({
       ...r,
       meets: {
@@ -592,9 +595,9 @@ try {
       process.stdout.write(
         [
           `${r.storage}: ${r.messages} messages (backfill of ${r.backfill.messages} in ${r.backfill.seconds} s)`,
-          `  index lag   p50 ${r.indexLagMs.p50} ms  p95 ${r.indexLagMs.p95} ms  max ${r.indexLagMs.max} ms  (target p95 <= ${TARGETS.indexLagP95Ms} ms)`,
-          `  lookup      p50 ${r.lookupMs.p50} ms  p95 ${r.lookupMs.p95} ms  max ${r.lookupMs.max} ms  (target p95 <= ${TARGETS.lookupP95Ms} ms)`,
-          `  history     p50 ${r.historyPageMs.p50} ms  p95 ${r.historyPageMs.p95} ms  max ${r.historyPageMs.max} ms  (target p95 <= ${TARGETS.historyPageP95Ms} ms)`,
+          `  index lag   p50 ${r.indexLagMs.p50} ms  p95 ${r.indexLagMs.p95} ms  max ${r.indexLagMs.max} ms  n ${r.indexLagMs.n}  (target p95 <= ${TARGETS.indexLagP95Ms} ms)`,
+          `  lookup      p50 ${r.lookupMs.p50} ms  p95 ${r.lookupMs.p95} ms  max ${r.lookupMs.max} ms  n ${r.lookupMs.n}  (target p95 <= ${TARGETS.lookupP95Ms} ms)`,
+          `  history     p50 ${r.historyPageMs.p50} ms  p95 ${r.historyPageMs.p95} ms  max ${r.historyPageMs.max} ms  n ${r.historyPageMs.n}  (target p95 <= ${TARGETS.historyPageP95Ms} ms)`,
           "",
         ].join("\n"),
       );
