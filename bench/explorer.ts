@@ -34,7 +34,6 @@ import {
   BaseError,
   decodeErrorResult,
   encodeFunctionData,
-  RawContractError,
   keccak256,
   parseEther,
   parseGwei,
@@ -516,9 +515,9 @@ async function revertReason(client: ReturnType<typeof publicClientFor>, hash: He
     return "it does not revert when replayed after its block";
   } catch (e) {
     // The revert data, decoded with the ABIs a send runs through (the gateway's, the token's).
-    const raw = e instanceof BaseError ? e.walk((c) => c instanceof RawContractError) : undefined;
-    const data =
-      raw instanceof RawContractError ? (typeof raw.data === "string" ? raw.data : raw.data?.data) : undefined;
+    // The node's error (the innermost cause) carries the revert data, as viem's own decoding reads it.
+    const cause = e instanceof BaseError ? (e.walk() as { data?: Hex | { data?: Hex } }) : undefined;
+    const data = typeof cause?.data === "object" ? cause.data.data : cause?.data;
     if (data) {
       try {
         const d = decodeErrorResult({ abi: [...bridgeGatewayAbi, ...testTokenAbi], data });
