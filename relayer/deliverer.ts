@@ -48,12 +48,15 @@ import type { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
+import { DestinationState } from "./dest-state.js";
 import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
 const MAX_ROUNDS = 12;
 /** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
 const READ_CONCURRENCY = 256;
+/** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
+const LAGGING_WAIT_FACTOR = 4;
 /** Jobs asked for at once while filling a batch. */
 const TAKE_CONCURRENCY = 32;
 
@@ -81,6 +84,19 @@ export type DeliveryWorker = Pick<Worker<DeliverJobData>, "name" | "getNextJob" 
 export interface Destination {
   chain: RelayerChain;
   budget: GasBudget;
+  /** Its clock and pause flag, shared by every route to it (default: this route's own). */
+  state?: DestinationState;
+}
+
+/** How old a destination's clock and pause flag may be when a batch checks them. */
+export const DESTINATION_STATE_MAX_AGE_MS = 500;
+
+/** Reads a destination's head timestamp and pause flag (two calls, one JSON-RPC batch). */
+export function destinationState(chain: RelayerChain): DestinationState {
+  return new DestinationState(async () => {
+    const [block, paused] = await Promise.all([chain.publicClient.getBlock(), chain.gw.paused()]);
+    return { timestamp: block.timestamp, paused };
+  }, DESTINATION_STATE_MAX_AGE_MS);
 }
 
 export interface DelivererOptions {
@@ -130,6 +146,7 @@ export class RouteDeliverer {
   private readonly slots: Semaphore;
   private readonly dest: RelayerChain;
   private readonly budget: GasBudget;
+  private readonly destState: DestinationState;
 
   constructor(
     private readonly source: Pick<RelayerChain, "chainId">,
@@ -145,6 +162,7 @@ export class RouteDeliverer {
   ) {
     this.dest = destination.chain;
     this.budget = destination.budget;
+    this.destState = destination.state ?? destinationState(this.dest);
     this.route = `${source.chainId}-${this.dest.chainId}`;
     this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
     this.slots = new Semaphore(o.maxInFlight);
@@ -276,7 +294,7 @@ export class RouteDeliverer {
     const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();
     const listed =
       waitMs > 0 && this.readiness.feedsUp(set)
-        ? this.readiness.waitReady(
+        ? this.waitForListings(
             items.map((i) => i.msgId),
             set,
             waitMs,
@@ -286,9 +304,8 @@ export class RouteDeliverer {
     // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
     // messages) and a delivery since would show in the simulation: only retries are read here.
     const retried = items.filter((i) => i.job.attemptsMade > 0);
-    const [now, paused, processed] = await Promise.all([
-      this.dest.publicClient.getBlock().then((b) => b.timestamp),
-      this.dest.gw.paused(),
+    const [{ timestamp: now, paused }, processed] = await Promise.all([
+      this.destState.get(),
       mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
     ]);
     attempt.mark("checked");
@@ -313,6 +330,22 @@ export class RouteDeliverer {
     await listed;
     attempt.mark("listed");
     await this.deliverBatch(orderBatch(live), attempt, signal);
+  }
+
+  /**
+   * Waits until a quorum of the feeds lists every message, at most `waitMs`. If by then not one
+   * is listed while the feeds are up, the guardians are behind (a burst on a loaded node), not
+   * refusing: asking now would only collect "unconfirmed" refusals and a retry, so the batch
+   * waits longer (at most LAGGING_WAIT_FACTOR x SIGNABLE_WAIT_MS) for the first listing. A batch
+   * where some are listed and others not goes at once: the others (awaiting approval, say) are
+   * set aside by the attestation's refusals.
+   */
+  private async waitForListings(ids: Hex[], set: GuardianSetView, waitMs: number, signal: AbortSignal) {
+    await this.readiness.waitReady(ids, set, waitMs, signal);
+    if (signal.aborted || !this.readiness.feedsUp(set) || this.readiness.anyReady(ids, set)) return;
+    await this.readiness.waitReady(ids, set, this.o.signableWaitMs * LAGGING_WAIT_FACTOR, signal, "any");
+    // The rest of the guardians' listings usually arrive with the first (a block at a time).
+    if (!signal.aborted) await this.readiness.waitReady(ids, set, Math.min(waitMs, 250), signal);
   }
 
   /** Attests, simulates and sends `batch`, shrinking it by each verdict until it goes through. */

@@ -161,7 +161,7 @@ interface Harness {
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
-const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined };
+const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined, anyReady: () => false };
 
 /** Runs one deliverer over `jobs` until every job is settled. */
 async function deliver(
@@ -409,9 +409,29 @@ describe("RouteDeliverer pipeline", () => {
           await new Promise((r) => setTimeout(r, 50));
           events.push("listed");
         },
+        anyReady: () => true,
       };
     });
     expect(events).toEqual(["wait 1 of 2 for true", "listed"]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_noneListedYet_waitsLongerForTheFirstListing_succeeds: guardians behind are not asked early", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    const waits: string[] = [];
+    let listed = false;
+    const h = await deliver(jobs, (h) => {
+      h.readiness = {
+        feedsUp: () => true,
+        waitReady: async (_ids, _set, timeoutMs, _signal, until = "all") => {
+          waits.push(`${until} ${timeoutMs > 5_000 ? "long" : "short"}`);
+          if (until === "any") listed = true;
+        },
+        anyReady: () => listed,
+      };
+    });
+    expect(waits).toEqual(["all short", "any long", "all short"]);
     expect(h.guardianCalls).toHaveLength(1);
     expect(verdicts(jobs)).toEqual(["executed"]);
   });
@@ -426,6 +446,7 @@ describe("RouteDeliverer pipeline", () => {
         waitReady: async () => {
           waited = true;
         },
+        anyReady: () => false,
       };
     });
     expect(waited).toBe(false);
