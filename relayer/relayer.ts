@@ -177,6 +177,7 @@ export class Relayer {
               maxInFlight: config.MAX_IN_FLIGHT,
               guardianTimeoutMs: config.GUARDIAN_TIMEOUT_MS,
               signableWaitMs: config.SIGNABLE_WAIT_MS,
+              optimisticSend: config.OPTIMISTIC_SEND,
             },
           );
           loops.push(deliverer.run(stop.signal));

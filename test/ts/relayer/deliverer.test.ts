@@ -79,6 +79,9 @@ class FakeGateway {
   mining: Promise<void> = Promise.resolve();
   inFlight = 0;
   peakInFlight = 0;
+  simulations = 0;
+  /** The next this-many sends are mined reverted (a delivery that failed on chain). */
+  revertSends = 0;
 
   chain(): RelayerChain {
     const revertError = (errorName: string, args: unknown[]) =>
@@ -91,6 +94,7 @@ class FakeGateway {
         { abi: bridgeGatewayAbi, functionName: "deliver", args: [] },
       );
     const simulate = async (call: { args: readonly unknown[] }) => {
+      this.simulations++;
       if (this.paused) throw revertError("BridgePaused", []);
       const header = call.args[0] as MessageHeader;
       const done = (call.args[1] as Transfer[]).find((t) => this.processed.has(t.nonce));
@@ -123,6 +127,16 @@ class FakeGateway {
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
         const [header, transfers] = args as unknown as [MessageHeader, Transfer[]];
         const ids = transfers.map((t) => messageId({ ...header, ...t }));
+        if (this.revertSends > 0) {
+          this.revertSends--;
+          return {
+            status: "reverted",
+            transactionHash: `0x${"dd".repeat(32)}`,
+            gasUsed: 50_000n,
+            effectiveGasPrice: 1n,
+            logs: [],
+          } as unknown as TransactionReceipt;
+        }
         this.delivered.push(transfers.map((t) => t.nonce));
         transfers.forEach((t) => this.processed.add(t.nonce));
         return {
@@ -158,6 +172,7 @@ interface Harness {
   readiness: Readiness;
   budget: GasBudget;
   maxInFlight: number;
+  optimistic: boolean;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -178,6 +193,7 @@ async function deliver(
     readiness: noFeeds,
     budget: new GasBudget({ maxTxGas: 16_777_216n, maxMessages: 1024, headroomPercent: 120n }),
     maxInFlight: 4,
+    optimistic: false,
   };
   setup(h);
   const dest = gateway.chain();
@@ -221,7 +237,14 @@ async function deliver(
     h.readiness,
     new RelayerMetrics(new Registry()),
     silentLogger(),
-    { relayerId: "test", lockMs: 10_000, maxInFlight: h.maxInFlight, guardianTimeoutMs: 1_000, signableWaitMs: 5_000 },
+    {
+      relayerId: "test",
+      lockMs: 10_000,
+      maxInFlight: h.maxInFlight,
+      guardianTimeoutMs: 1_000,
+      signableWaitMs: 5_000,
+      optimisticSend: h.optimistic,
+    },
   );
   const controller = new AbortController();
   const running = deliverer.run(controller.signal);
@@ -433,6 +456,26 @@ describe("RouteDeliverer pipeline", () => {
     });
     expect(waits).toEqual(["all short", "any long", "all short"]);
     expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_optimistic_sendsWithoutSimulating_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    const h = await deliver(jobs, (h) => (h.optimistic = true));
+    expect(h.gateway.simulations).toBe(0);
+    expect(h.gateway.delivered).toEqual([[1n, 2n]]);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+  });
+
+  it("test_deliver_optimisticSendReverted_simulatesUntilOneGoesThrough_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    const h = await deliver(jobs, (h) => {
+      h.optimistic = true;
+      h.gateway.revertSends = 1;
+    });
+    // Reverted on chain: the next round is simulated, then sent.
+    expect(h.gateway.simulations).toBe(1);
+    expect(h.gateway.delivered).toEqual([[1n]]);
     expect(verdicts(jobs)).toEqual(["executed"]);
   });
 
