@@ -58,7 +58,7 @@ const READ_CONCURRENCY = 256;
 /** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
 const LAGGING_WAIT_FACTOR = 4;
 /** Jobs asked for at once while filling a batch. */
-const TAKE_CONCURRENCY = 32;
+const TAKE_CONCURRENCY = 128;
 
 type DeliveredResult = "executed" | "queued" | "already_processed";
 
