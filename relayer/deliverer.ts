@@ -124,10 +124,11 @@ class Attempt {
   rounds = 0;
   /** Milliseconds since the batch was taken at which each step ended (logged with the delivery). */
   readonly timings: Record<string, number> = {};
-  private readonly started = Date.now();
+  /** Wall-clock ms when the batch was taken. */
+  readonly takenAt = Date.now();
 
   mark(step: string) {
-    this.timings[step] = Date.now() - this.started;
+    this.timings[step] = Date.now() - this.takenAt;
   }
 
   constructor(readonly token: string) {}
@@ -268,11 +269,14 @@ export class RouteDeliverer {
   }
 
   /**
-   * Extends the locks of the batch's undecided jobs; a job whose lock is gone (this relayer
-   * stalled past LOCK_TTL_MS and another took it) is marked lost. Returns the lost ids.
+   * Extends the locks of the batch's jobs until they are settled — decided ones too: a job set
+   * aside in the first round is settled with the rest at the end, and a lock lapsing meanwhile
+   * would let the stalled check hand it to another relayer (duplicate work, "could not settle").
+   * An undecided job whose lock is gone (this relayer stalled past LOCK_TTL_MS and another took
+   * it) is marked lost. Returns the lost ids.
    */
   private async extendLocks(jobs: Job<DeliverJobData>[], attempt: Attempt): Promise<Set<string>> {
-    const open = jobs.filter((j) => !attempt.decided(j.id as Hex));
+    const open = jobs.filter((j) => attempt.get(j.id as Hex)?.kind !== "lost");
     if (open.length === 0) return new Set();
     const failed = await this.worker.extendJobLocks(
       open.map((j) => j.id!),
@@ -426,9 +430,17 @@ export class RouteDeliverer {
         );
         switch (action.kind) {
           case "processed": {
-            const item = batch.find((b) => b.msgId === action.msgId)!;
-            await this.alreadyProcessed(item, attempt);
-            without([action.msgId]);
+            // Another relayer got there (its lock lapsed and the job moved, or a racing path):
+            // it usually delivered a whole batch, so every message is read once here rather than
+            // one simulation round per processed message.
+            const named = batch.find((b) => b.msgId === action.msgId)!;
+            const others = batch.filter((b) => b !== named);
+            const processed = await mapLimit(others, READ_CONCURRENCY, (b) =>
+              this.dest.gw.isProcessed(b.message.sourceChainId, b.message.nonce),
+            );
+            const done = [named, ...others.filter((_, i) => processed[i])];
+            for (const item of done) await this.alreadyProcessed(item, attempt);
+            without(done.map((b) => b.msgId));
             continue;
           }
           case "dead":
@@ -563,6 +575,7 @@ export class RouteDeliverer {
     }
     this.metrics.batchesDelivered.inc({ route: this.route });
     this.metrics.batchSize.observe({ route: this.route }, batch.length);
+    this.observeSteps(batch, attempt);
     this.log.info(
       {
         tx: receipt.transactionHash,
@@ -574,6 +587,19 @@ export class RouteDeliverer {
       },
       "batch delivered",
     );
+  }
+
+  /** Each step's own duration (bridge_relayer_batch_step_seconds), and the queueing before them. */
+  private observeSteps(batch: Item[], attempt: Attempt) {
+    const queuedMs = attempt.takenAt - Math.min(...batch.map((b) => b.job.data.observedAt));
+    this.metrics.batchStep.observe({ route: this.route, step: "queued" }, Math.max(0, queuedMs) / 1000);
+    let previous = 0;
+    for (const step of ["checked", "listed", "attested", "simulated", "mined"]) {
+      const at = attempt.timings[step];
+      if (at === undefined) continue;
+      this.metrics.batchStep.observe({ route: this.route, step }, Math.max(0, at - previous) / 1000);
+      previous = at;
+    }
   }
 
   private recordGas(receipt: TransactionReceipt) {

@@ -317,6 +317,21 @@ describe("RouteDeliverer", () => {
     expect(verdicts(jobs)).toEqual(["executed", "already_processed", "executed"]);
   });
 
+  it("test_deliver_manyProcessedByAnotherRelayer_oneExtraRound_succeeds: stolen jobs are read at once", async () => {
+    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => [1n, 2n, 4n, 5n].forEach((n) => h.gateway.processed.add(n)));
+    expect(h.gateway.delivered).toEqual([[3n]]);
+    // One simulation names one of them; the batch's other messages are read, not simulated away one by one.
+    expect(h.guardianCalls).toHaveLength(2);
+    expect(verdicts(jobs)).toEqual([
+      "already_processed",
+      "already_processed",
+      "executed",
+      "already_processed",
+      "already_processed",
+    ]);
+  });
+
   it("test_deliver_refusedMessagesSetAside_restDelivered_succeeds", async () => {
     const jobs = [1n, 2n, 3n].map((nonce) => jobFor(testMessage({ nonce }).message));
     const held = testMessage({ nonce: 2n }).msgId;
