@@ -1,8 +1,18 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Integration files run this many at a time (PORTCULLIS_INTEGRATION_WORKERS overrides). Each
+ * starts its own devnet in its own temp directory, on ports from the allocator (devnet/ports.ts),
+ * so they cannot collide; most of their time is spent waiting for blocks, delays and timelocks,
+ * so several fit on two cores. docs/testing.md has the measurements behind the number.
+ */
+const INTEGRATION_WORKERS = Number(process.env.PORTCULLIS_INTEGRATION_WORKERS || 3);
+
 // Two projects: `unit` is hermetic and fast (core codec, Merkle, config parsing, in-process
 // Hardhat chains); `integration` starts real processes (anvil chains, redis-server, services)
-// on 127.0.0.1 and runs them one file at a time so the two cores are not oversubscribed.
+// on 127.0.0.1. `npm test` runs them side by side (scripts/test.ts); a plain `vitest run` runs
+// the integration group first, then the unit group (projects with different worker counts need
+// their own `groupOrder`).
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +22,7 @@ export default defineConfig({
           include: ["test/ts/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -20,7 +31,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          maxWorkers: INTEGRATION_WORKERS,
+          sequence: { groupOrder: 0 },
         },
       },
     ],

@@ -1,12 +1,14 @@
 /**
- * `bridge`: the Portcullis user CLI.
+ * `bridge`: the Portcullis user CLI, a thin shell over `@portcullis/sdk` (it maps flags and keys
+ * onto the SDK's requests and prints the SDK's sentences).
  *
  *   bridge transfer --from <chain> --to <chain> --token <symbol|address> --amount <decimal>
- *                   [--recipient <address>] [--key <hex>] [--no-follow] [--timeout <seconds>]
+ *                   [--recipient <address>] [--deadline <seconds>] [--key <hex>] [--no-follow]
+ *                   [--timeout <seconds>]
  *   bridge status <msgId|txHash> [--follow] [--json]
+ *   bridge relay <msgId|txHash> [--key <hex>]       deliver your own message (relayers stalled)
  *   bridge balances [--address <address>] [--json]
  *   bridge escape <msgId|txHash> [--to-l1] [--key <hex>] [--timeout <seconds>]
- *   bridge council ...               (see cli/council.ts)
  *   bridge council pause|veto|propose|cancel|sign|pending|execute …   (cli/council.ts)
  *
  * Environment: MANIFEST (deployment manifest, default .devnet/manifest.json), BRIDGE_KEY (signing
@@ -18,12 +20,31 @@
  */
 import { Command, Option } from "commander";
 import type { Address } from "viem";
-import { ManifestError, type Manifest } from "../core/manifest.js";
-import { loadManifest } from "../core/manifest-file.js";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  BridgeClient,
+  escapeStageText,
+  observeEscape,
+  ChainUnreachableError,
+  formatTokens,
+  isoTime,
+  ManifestError,
+  MessageNotFoundError,
+  parseAddress,
+  parseMessageRef,
+  PortcullisError,
+  ProgressPrinter,
+  type Manifest,
+  type Observation,
+  type Quote,
+  type SentRecord,
+} from "@portcullis/sdk";
+import { loadManifest } from "@portcullis/sdk/node";
+import { walletClientFor } from "../core/chains.js";
 import { registerCouncilCommands } from "./council.js";
 import { registerEscapeCommand } from "./escape-command.js";
-import { BridgeInputError, parseAddress } from "@portcullis/sdk";
-import { parseMessageRef, parseTimeoutMs, resolveKey } from "./options.js";
+import { parseDeadline, parseTimeoutMs, resolveKey } from "./options.js";
+import { balancesJson, describeBalances, describeStatus, statusJson } from "./report.js";
 
 const EXIT = { inputError: 1, notExecuted: 3, timedOut: 4, interrupted: 130 } as const;
 
@@ -64,6 +85,16 @@ program
   .action((id: string, opts) => run(() => status(id, opts)));
 
 program
+  .command("relay")
+  .description(
+    "deliver your own message with the guardians' signatures (when relayers stall but guardians are up); anyone may",
+  )
+  .argument("<msgIdOrTxHash>", "message id or the hash of its send transaction")
+  .addOption(keyOption())
+  .addOption(manifestOption())
+  .action((id: string, opts) => run(() => relay(id, opts)));
+
+program
   .command("balances")
   .description("balances of every bridged token on every chain, plus locked and minted supply")
   .option("--address <address>", "whose balances (default: the signing key's address)")
@@ -93,66 +124,79 @@ interface TransferOptions {
 async function transfer(opts: TransferOptions) {
   const startedAt = Date.now();
   const timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
-  const { manifest, sdk } = await load(opts.manifest);
-  const { privateKeyToAccount } = await import("viem/accounts");
-  const { ProgressPrinter } = await import("@portcullis/sdk");
-  const { formatTokens } = await import("@portcullis/sdk");
-  const key = resolveKey(manifest, opts.key, process.env);
-  const sender = privateKeyToAccount(key).address;
-  const deadlineIn = opts.deadline === undefined ? undefined : parseDeadline(opts.deadline);
-  const prepared = await sdk.prepareTransfer(sender, opts);
-  const deadline =
-    deadlineIn === undefined
-      ? undefined
-      : (await sdk.client(prepared.from).getBlock({ blockTag: "latest" })).timestamp + BigInt(deadlineIn);
-
+  const deadlineSeconds = opts.deadline === undefined ? undefined : parseDeadline(opts.deadline);
+  const { manifest, client } = await load(opts.manifest);
+  const account = privateKeyToAccount(resolveKey(manifest, opts.key, process.env));
+  const request = {
+    from: opts.from,
+    to: opts.to,
+    token: opts.token,
+    amount: opts.amount,
+    recipient: opts.recipient,
+    sender: account.address,
+    deadlineSeconds,
+  };
+  const quote = await client.quote(request);
+  const t = quote.transfer;
   const out = process.stdout;
-  const tokens = formatTokens(prepared.amount, prepared.token.decimals, prepared.token.symbol);
-  out.write(
-    `sending ${tokens} from ${sender} on ${prepared.from.name} to ${prepared.recipient} on ${prepared.to.name}\n`,
-  );
-  for (const notice of prepared.notices) out.write(`note: ${notice}\n`);
+  const tokens = formatTokens(t.amount, t.token.decimals, t.token.symbol);
+  out.write(`sending ${tokens} from ${account.address} on ${t.from.name} to ${t.recipient} on ${t.to.name}\n`);
+  const note = pathNote(quote);
+  if (note) out.write(`note: ${note}\n`);
   const printer = new ProgressPrinter(out, startedAt);
-  const sent = await sdk.sendTransfer(sdk.wallet(prepared.from, key), prepared, {
-    deadline,
-    onApproval: (hash) => printer.note(`approving the ${prepared.from.name} gateway to take ${tokens} (tx ${hash})`),
+  const sent = await client.sendTransfer(request, walletClientFor(t.from, account), {
+    onProgress: (p) => {
+      if (p.step === "approve" && p.status === "submitted") {
+        printer.note(`approving the ${t.from.name} gateway to take ${tokens} (tx ${p.hash})`);
+      }
+    },
   });
   if (!opts.follow) {
     out.write(`sent: msg ${sent.msgId} (tx ${sent.txHash})\nfollow it with: bridge status ${sent.msgId} --follow\n`);
     return;
   }
-  await followToEnd(sdk, sent, printer, timeoutMs);
+  await followToEnd(client, sent, printer, timeoutMs);
 }
 
-async function followToEnd(
-  sdk: import("@portcullis/sdk").BridgeSdk,
-  sent: import("@portcullis/sdk").SentRecord,
-  printer: import("@portcullis/sdk").ProgressPrinter,
-  timeoutMs?: number,
-) {
-  const { FINAL_STAGES } = await import("@portcullis/sdk");
+/** What the user should know before sending: a transfer that will wait on the destination, and why. */
+function pathNote(q: Quote): string | undefined {
+  const t = q.transfer;
+  const tokens = (v: bigint) => formatTokens(v, t.token.decimals, t.token.symbol);
+  if (q.path.kind === "fast") return undefined;
+  if (q.path.reason === "above-fast-limit") {
+    return `${tokens(t.amount)} is above the fast limit of ${tokens(q.limits.fastLimit)} on ${t.to.name}: after delivery it waits the large-transfer delay (${q.path.delaySeconds} s).`;
+  }
+  return `the ${t.to.name} inbound rate limit has room for ${tokens(q.limits.inboundAvailable)} now: after delivery the transfer waits the large-transfer delay (${q.path.delaySeconds} s).`;
+}
+
+async function followToEnd(client: BridgeClient, sent: SentRecord, printer: ProgressPrinter, timeoutMs?: number) {
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once("SIGINT", interrupt);
   process.once("SIGTERM", interrupt);
   try {
-    const state = await sdk.follow(sent, {
-      onUpdate: (s) => printer.update(s),
+    let last: Observation | undefined;
+    const updates = client.track(sent, {
       signal: controller.signal,
       intervalMs: process.stdout.isTTY ? 250 : 500,
       timeoutMs,
     });
-    if (!FINAL_STAGES.includes(state.stage)) {
+    for await (const update of updates) {
+      last = update;
+      printer.update(update);
+    }
+    if (!last || !last.status.final) {
       printer.stop();
       const why = controller.signal.aborted ? "interrupted" : "timed out";
+      const stage = last?.status.stage ?? "sent";
       process.stdout.write(
-        `${why} while the transfer is ${state.stage}; it goes on without this command: bridge status ${sent.msgId} --follow\n`,
+        `${why} while the transfer is ${stage}; it goes on without this command: bridge status ${sent.msgId} --follow\n`,
       );
       process.exitCode = controller.signal.aborted ? EXIT.interrupted : EXIT.timedOut;
       return;
     }
-    printer.finish(state);
-    if (state.stage !== "executed") process.exitCode = EXIT.notExecuted;
+    printer.finish(last);
+    if (last.status.stage !== "executed") process.exitCode = EXIT.notExecuted;
   } finally {
     process.off("SIGINT", interrupt);
     process.off("SIGTERM", interrupt);
@@ -161,29 +205,30 @@ async function followToEnd(
 
 async function status(id: string, opts: { follow?: boolean; json?: boolean; manifest: string }) {
   const ref = parseMessageRef(id);
-  const { sdk } = await load(opts.manifest);
-  const { findSent } = await import("./escape-command.js");
-  const records = await findSent(sdk, ref);
-  const { describeStatus, statusJson } = await import("./report.js");
-  const states = await Promise.all(records.map((r) => sdk.track(r).poll()));
-  const escapes = await Promise.all(states.map((s) => escapeLine(sdk, s)));
+  const { client } = await load(opts.manifest);
+  const records = await client.findMessages(ref);
+  if (records.length === 0)
+    throw new MessageNotFoundError(
+      ref,
+      client.gatewayChains.map((c) => c.name),
+    );
+  const observations = await Promise.all(records.map((r) => client.status(r)));
+  const escapes = await Promise.all(observations.map((o) => escapeLine(client, o)));
   if (opts.json) {
-    const json = states.map((s, i) => {
-      const base = statusJson(s) as Record<string, unknown>;
+    const json = observations.map((o, i) => {
+      const base = statusJson(o) as Record<string, unknown>;
       return escapes[i] ? { ...base, escape: escapes[i] } : base;
     });
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   } else {
-    const text = states.map((s, i) => describeStatus(s) + (escapes[i] ? `\nescape: ${escapes[i]}` : ""));
+    const text = observations.map((o, i) => describeStatus(o) + (escapes[i] ? `\nescape: ${escapes[i]}` : ""));
     process.stdout.write(text.join("\n\n") + "\n");
   }
   if (!opts.follow) return;
-  const { FINAL_STAGES } = await import("@portcullis/sdk");
-  const { ProgressPrinter } = await import("@portcullis/sdk");
-  for (const state of states) {
-    if (FINAL_STAGES.includes(state.stage)) continue;
-    process.stdout.write(`\nfollowing ${state.sent.msgId}\n`);
-    await followToEnd(sdk, state.sent, new ProgressPrinter(process.stdout));
+  for (const o of observations) {
+    if (o.status.final) continue;
+    process.stdout.write(`\nfollowing ${o.sent.msgId}\n`);
+    await followToEnd(client, o.sent, new ProgressPrinter(process.stdout));
   }
 }
 
@@ -191,47 +236,49 @@ async function status(id: string, opts: { follow?: boolean; json?: boolean; mani
  * Where the message's escape through L1 stands, when that is worth saying: it expired
  * undelivered (or was vetoed) and can be escaped, or an escape is under way or done.
  */
-async function escapeLine(
-  sdk: import("@portcullis/sdk").BridgeSdk,
-  state: import("@portcullis/sdk").TransferState,
-): Promise<string | undefined> {
-  if (!sdk.manifest.escape || state.stage === "executed") return undefined;
-  const { observeEscape, escapeStageText } = await import("@portcullis/sdk");
-  const escape = await observeEscape(sdk, state.sent);
+async function escapeLine(client: BridgeClient, o: Observation): Promise<string | undefined> {
+  if (!client.manifest.escape || o.status.stage === "executed") return undefined;
+  const escape = await observeEscape(client, o.sent);
   const stage = escape.stage.stage;
   if (stage === "not-escapable" || stage === "waiting-deadline") return undefined;
   const text = escapeStageText(escape);
-  return stage === "cancellable" ? `${text} (bridge escape ${state.sent.msgId})` : text;
+  return stage === "cancellable" ? `${text} (bridge escape ${o.sent.msgId})` : text;
+}
+
+async function relay(id: string, opts: { key?: string; manifest: string }) {
+  const ref = parseMessageRef(id);
+  const { manifest, client } = await load(opts.manifest);
+  const account = privateKeyToAccount(resolveKey(manifest, opts.key, process.env));
+  const sent = await client.findMessage(ref);
+  const out = process.stdout;
+  out.write(`relaying ${sent.msgId} (${sent.source.name} → ${sent.dest.name}) from ${account.address}\n`);
+  const result = await client.relay(sent, walletClientFor(sent.dest, account));
+  out.write(`delivered on ${sent.dest.name} (tx ${result.txHash})\n`);
+  if (result.outcome === "executed") {
+    out.write(`executed: ${sent.message.recipient} received it on ${sent.dest.name}\n`);
+  } else {
+    out.write(
+      `queued until ${isoTime(result.executableAt!)} (large-transfer delay); follow it with: bridge status ${sent.msgId} --follow\n`,
+    );
+  }
 }
 
 async function balances(opts: { address?: string; key?: string; json?: boolean; manifest: string }) {
-  const { manifest, sdk } = await load(opts.manifest);
-  let address: Address;
-  if (opts.address !== undefined) {
-    address = parseAddress(opts.address, "--address");
-  } else {
-    const { privateKeyToAccount } = await import("viem/accounts");
-    address = privateKeyToAccount(resolveKey(manifest, opts.key, process.env)).address;
-  }
-  const report = await sdk.balances(address);
-  const { balancesJson, describeBalances } = await import("./report.js");
+  const { manifest, client } = await load(opts.manifest);
+  const address: Address =
+    opts.address !== undefined
+      ? parseAddress(opts.address, "--address")
+      : privateKeyToAccount(resolveKey(manifest, opts.key, process.env)).address;
+  const report = await client.balances(address);
   process.stdout.write(opts.json ? `${JSON.stringify(balancesJson(report), null, 2)}\n` : describeBalances(report));
 }
 
 // -----------------------------------------------------------------------------------------------
 
-function parseDeadline(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new BridgeInputError(`--deadline "${text}" is not a positive whole number of seconds.`);
-  return value;
-}
-
-/** Loads the manifest and the SDK over it. */
-async function load(manifestPath: string): Promise<{ manifest: Manifest; sdk: import("@portcullis/sdk").BridgeSdk }> {
+/** Loads the manifest and the SDK client over it. */
+async function load(manifestPath: string): Promise<{ manifest: Manifest; client: BridgeClient }> {
   const manifest = loadManifest(manifestPath);
-  const { BridgeSdk } = await import("@portcullis/sdk");
-  return { manifest, sdk: new BridgeSdk(manifest) };
+  return { manifest, client: new BridgeClient(manifest) };
 }
 
 async function run(action: () => Promise<void>) {
@@ -239,7 +286,17 @@ async function run(action: () => Promise<void>) {
     await action();
   } catch (e) {
     process.exitCode = EXIT.inputError;
-    if (e instanceof BridgeInputError || e instanceof ManifestError) {
+    if (e instanceof ChainUnreachableError) {
+      process.stderr.write(`error: ${e.shortMessage.replace(/\.$/, "")}; is the devnet running (npm run devnet)?\n`);
+      return;
+    }
+    if (e instanceof PortcullisError) {
+      process.stderr.write(`error: ${e.shortMessage}\n`);
+      if (process.env.DEBUG && e.details) process.stderr.write(`details: ${e.details}\n`);
+      if (process.env.DEBUG) process.stderr.write(`${e.stack}\n`);
+      return;
+    }
+    if (e instanceof ManifestError) {
       process.stderr.write(`error: ${e.message}\n`);
       return;
     }

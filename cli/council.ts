@@ -23,13 +23,20 @@
  */
 import { Option, type Command } from "commander";
 import type { Hex } from "viem";
-import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError, Gateway, gatewayChains, isoTime, resolveChain, type GatewayChain } from "@portcullis/sdk";
-import { parsePrivateKey } from "./options.js";
+import {
+  Gateway,
+  gatewayChains,
+  InvalidInputError,
+  isoTime,
+  resolveChain,
+  type GatewayChain,
+  type Manifest,
+} from "@portcullis/sdk";
+import type { ChainView, Council, GovernedChain, SubmitResult } from "@portcullis/sdk/council";
+import { councilSigner, parseHash, parseProposal } from "./council-input.js";
 
 export interface CouncilCliDeps {
   run: (action: () => Promise<void>) => Promise<void>;
-  /** Loads the manifest (building the ABIs first on a fresh clone). */
   load: (manifestPath: string) => Promise<Manifest>;
 }
 
@@ -54,9 +61,9 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const l2 = resolveChain(manifest, opts.chain, "--chain");
-        const key = signerKey(manifest, opts.signer);
-        report(await council.instant(council.chain(l2.name), actions.pauseCall(l2), key), "pause executed");
+        const l2 = resolveChain(manifest, opts.chain);
+        const signer = councilSigner(manifest, opts.signer);
+        report(await council.instant(council.chain(l2.name), actions.pauseCall(l2), signer), "pause executed");
       }),
     );
 
@@ -70,12 +77,10 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((msgIdText: string, opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const msgId = actions.parseMsgId(msgIdText);
-        const key = signerKey(manifest, opts.signer);
-        const l2 = opts.chain
-          ? resolveChain(manifest, opts.chain, "--chain")
-          : await findQueued(manifest, council, msgId);
-        report(await council.instant(council.chain(l2.name), actions.vetoCall(l2, msgId), key), "veto executed");
+        const msgId = parseHash(msgIdText, "a message id");
+        const signer = councilSigner(manifest, opts.signer);
+        const l2 = opts.chain ? resolveChain(manifest, opts.chain) : await findQueued(manifest, council, msgId);
+        report(await council.instant(council.chain(l2.name), actions.vetoCall(l2, msgId), signer), "veto executed");
       }),
     );
 
@@ -101,14 +106,14 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((actionText: string, opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const action = actions.parseProposalAction(actionText);
-        const l2 = resolveChain(manifest, opts.chain, "--chain");
+        const proposal = parseProposal(manifest, actionText, opts);
+        const l2 = resolveChain(manifest, opts.chain);
         const chain = council.chain(l2.name);
-        const key = signerKey(manifest, opts.signer);
+        const signer = councilSigner(manifest, opts.signer);
         const view = await chainView(council, chain);
-        const calls = actions.buildProposal(manifest, l2, action, opts, view);
+        const calls = proposalCalls(actions, manifest, l2, proposal, view);
         for (const c of calls) process.stdout.write(`proposal: ${c.description}\n`);
-        const result = await council.propose(chain, calls, key);
+        const result = await council.propose(chain, calls, signer);
         report(result, "scheduled on the timelock");
         if (result.executedTx && result.operationId) {
           const op = await council.operation(chain, result.operationId);
@@ -129,14 +134,14 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((idText: string, opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const id = actions.parseHash(idText, "an operation id");
+        const id = parseHash(idText, "an operation id");
         const chain = council.chain(opts.chain);
-        const key = signerKey(manifest, opts.signer);
+        const signer = councilSigner(manifest, opts.signer);
         const op = await council.operation(chain, id);
         if (op.state !== "waiting" && op.state !== "ready") {
-          throw new BridgeInputError(`operation ${id} is ${op.state}; only a pending operation can be cancelled.`);
+          throw new InvalidInputError(`operation ${id} is ${op.state}; only a pending operation can be cancelled.`);
         }
-        report(await council.cancel(chain, id, key), "operation cancelled");
+        report(await council.cancel(chain, id, signer), "operation cancelled");
       }),
     );
 
@@ -149,8 +154,8 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((hashText: string, opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const hash = actions.parseHash(hashText, "a Safe transaction hash");
-        report(await council.sign(hash, signerKey(manifest, opts.signer)), "executed");
+        const hash = parseHash(hashText, "a Safe transaction hash");
+        report(await council.sign(hash, councilSigner(manifest, opts.signer)), "executed");
       }),
     );
 
@@ -209,52 +214,50 @@ export function registerCouncilCommands(program: Command, deps: CouncilCliDeps):
     .action((idText: string, opts) =>
       deps.run(async () => {
         const { manifest, council, actions } = await open(deps, opts.manifest);
-        const id = actions.parseHash(idText, "an operation id");
+        const id = parseHash(idText, "an operation id");
         const chain = council.chain(opts.chain);
         // Anyone may execute: any funded key pays; on a devnet the first council owner by default.
         const payer = opts.key ?? (process.env.COUNCIL_KEY || (manifest.network === "devnet" ? "1" : undefined));
-        const key = signerKey(manifest, payer);
-        const tx = await council.execute(chain, id, key);
+        const tx = await council.execute(chain, id, councilSigner(manifest, payer));
         process.stdout.write(`executed operation ${id} on ${chain.name} (tx ${tx})\n`);
       }),
     );
 }
 
+/** `buildProposal`, its two "accept it explicitly" refusals told with the flag that accepts them. */
+function proposalCalls(
+  actions: typeof import("@portcullis/sdk/council"),
+  ...args: Parameters<(typeof import("@portcullis/sdk/council"))["buildProposal"]>
+) {
+  try {
+    return actions.buildProposal(...args);
+  } catch (e) {
+    if (e instanceof actions.WeakThresholdError) {
+      throw new InvalidInputError(
+        `--threshold ${e.threshold} of ${e.guardians} is below the two-thirds minimum ${e.minimum}; pass --allow-weak-threshold if you really mean it.`,
+      );
+    }
+    if (e instanceof actions.ShortGovernanceDelayError) {
+      throw new InvalidInputError(
+        `--seconds ${e.seconds} is shorter than an escape through L1 (${e.escapeDurationSeconds} s): users could not leave before a change lands; pass --allow-short-delay only on a devnet.`,
+      );
+    }
+    throw e;
+  }
+}
+
 async function open(deps: CouncilCliDeps, manifestPath: string) {
   const manifest = await deps.load(manifestPath);
   const actions = await import("@portcullis/sdk/council");
-  const { Council, CouncilStore, defaultStorePath } = actions;
+  const { defaultStorePath, FileCouncilStore } = await import("@portcullis/sdk/node");
   return {
     manifest,
-    council: new Council(manifest, new CouncilStore(defaultStorePath(manifestPath, process.env))),
+    council: new actions.Council(manifest, new FileCouncilStore(defaultStorePath(manifestPath, process.env))),
     actions,
   };
 }
 
-/** `--signer`: a hex key, or on a devnet manifest the dev council owner 1, 2 or 3. */
-export function signerKey(manifest: Manifest, text: string | undefined): Hex {
-  if (text === undefined || text.trim() === "") {
-    throw new BridgeInputError("no signer: pass --signer <owner key> (or set COUNCIL_KEY).");
-  }
-  const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) {
-    if (manifest.network !== "devnet") {
-      throw new BridgeInputError(`--signer ${trimmed}: numbered signers exist only on a devnet manifest; pass a key.`);
-    }
-    const keys = manifest.devKeys?.council ?? [];
-    if (keys.length === 0)
-      throw new BridgeInputError(`--signer ${trimmed}: this manifest lists no dev council keys; pass a key.`);
-    const key = keys[Number(trimmed) - 1];
-    if (!key) throw new BridgeInputError(`--signer ${trimmed}: the devnet council has owners 1 to ${keys.length}.`);
-    return key as Hex;
-  }
-  return parsePrivateKey(trimmed, "--signer");
-}
-
-async function chainView(
-  council: import("@portcullis/sdk/council").Council,
-  chain: import("@portcullis/sdk/council").GovernedChain,
-): Promise<import("@portcullis/sdk/council").ChainView> {
+async function chainView(council: Council, chain: GovernedChain): Promise<ChainView> {
   const { DEFAULT_ESCAPE_TIMING, escapeDurationSeconds } = await import("../deploy/governance.js");
   const { guardians } = await new Gateway(chain.gateway!, council.client(chain)).currentGuardianSet();
   return {
@@ -264,21 +267,17 @@ async function chainView(
   };
 }
 
-async function findQueued(
-  manifest: Manifest,
-  council: import("@portcullis/sdk/council").Council,
-  msgId: Hex,
-): Promise<GatewayChain> {
+async function findQueued(manifest: Manifest, council: Council, msgId: Hex): Promise<GatewayChain> {
   for (const chain of gatewayChains(manifest)) {
     const queued = await new Gateway(chain.gateway, council.client(chain)).queuedMessage(msgId);
     if (queued.status === "Queued") return chain;
   }
-  throw new BridgeInputError(
+  throw new InvalidInputError(
     `message ${msgId} is not queued on any gateway; nothing to veto (pass --chain to insist).`,
   );
 }
 
-function report(r: import("@portcullis/sdk/council").SubmitResult, done: string) {
+function report(r: SubmitResult, done: string) {
   const out = process.stdout;
   const signed = r.alreadySigned ? "already signed by this owner" : "signed";
   out.write(

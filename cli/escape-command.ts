@@ -7,16 +7,27 @@
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { Hex } from "viem";
-import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError, isoTime, type BridgeSdk, type SentRecord } from "@portcullis/sdk";
-import { parseMessageRef, parseTimeoutMs, resolveKey } from "./options.js";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  advanceEscape,
+  escapeStageText,
+  InvalidInputError,
+  isoTime,
+  observeEscape,
+  parseMessageRef,
+  seconds,
+  sleep,
+  type BridgeClient,
+  type Manifest,
+} from "@portcullis/sdk";
+import { walletClientFor } from "../core/chains.js";
+import { parseTimeoutMs, resolveKey } from "./options.js";
 
 const EXIT = { notEscapable: 3, timedOut: 4, interrupted: 130 } as const;
 
 export interface EscapeCommandDeps {
   run: (action: () => Promise<void>) => Promise<void>;
-  load: (manifestPath: string) => Promise<{ manifest: Manifest; sdk: BridgeSdk }>;
+  load: (manifestPath: string) => Promise<{ manifest: Manifest; client: BridgeClient }>;
 }
 
 export function registerEscapeCommand(program: Command, deps: EscapeCommandDeps): void {
@@ -40,43 +51,16 @@ interface EscapeOptions {
   timeout?: string;
 }
 
-/** Every message `ref` names (a message id, or a send transaction's hash); refuses none. */
-export async function findSent(sdk: BridgeSdk, ref: Hex): Promise<SentRecord[]> {
-  const records = await sdk.findMessages(ref);
-  if (records.length === 0) {
-    const chains = sdk.gatewayChains.map((c) => c.name).join(", ");
-    throw new BridgeInputError(`no message or transaction ${ref} was found on ${chains}.`);
-  }
-  return records;
-}
-
-/** The one message `id` names (a send transaction may carry several: refuse to guess). */
-export async function findOne(sdk: BridgeSdk, id: string): Promise<SentRecord> {
-  const ref = parseMessageRef(id);
-  const records = await findSent(sdk, ref);
-  if (records.length > 1) {
-    throw new BridgeInputError(
-      `transaction ${ref} sent ${records.length} messages; escape one by its message id: ${records.map((r) => r.msgId).join(", ")}.`,
-    );
-  }
-  return records[0]!;
-}
-
 async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) {
   const timeoutMs = opts.timeout === undefined ? Infinity : parseTimeoutMs(opts.timeout);
-  const { manifest, sdk } = await deps.load(opts.manifest);
-  // Loaded lazily, like every command: they import the generated ABIs, which `load` builds first.
-  const { observeEscape, advanceEscape, escapeStageText } = await import("@portcullis/sdk");
-  const { sleep } = await import("@portcullis/sdk");
-  const { seconds } = await import("@portcullis/sdk");
-  const key = resolveKey(manifest, opts.key, process.env);
-  const sent = await findOne(sdk, id);
+  const { manifest, client } = await deps.load(opts.manifest);
+  const account = privateKeyToAccount(resolveKey(manifest, opts.key, process.env));
+  const sent = await client.findMessage(parseMessageRef(id));
   if (opts.toL1) {
     // Checked before anything is sent: the gateway would refuse it anyway.
-    const { privateKeyToAccount } = await import("viem/accounts");
-    const caller = privateKeyToAccount(key).address;
+    const caller = account.address;
     if (caller.toLowerCase() !== sent.message.sender.toLowerCase()) {
-      throw new BridgeInputError(
+      throw new InvalidInputError(
         `only the sender (${sent.message.sender}) can ask for the refund on L1, and this key is ${caller}; use the sender's key or drop --to-l1.`,
       );
     }
@@ -94,7 +78,7 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
   let last = "";
   try {
     for (;;) {
-      const state = await observeEscape(sdk, sent);
+      const state = await observeEscape(client, sent);
       const text = escapeStageText(state);
       // Countdowns change every second; print a line when the stage itself changes.
       const stageKey = `${state.stage.stage}:${"leg" in state.stage ? state.stage.leg : ""}:${"withdrawal" in state.stage ? state.stage.withdrawal.status : ""}`;
@@ -116,7 +100,9 @@ async function escape(deps: EscapeCommandDeps, id: string, opts: EscapeOptions) 
       if (state.cancelTx === undefined && state.stage.stage === "cancellable" && opts.toL1) {
         out.write("asking for the refund on L1\n");
       }
-      const tx = await advanceEscape(sdk, state, (chain) => sdk.wallet(chain, key), { refundOnL1: opts.toL1 === true });
+      const tx = await advanceEscape(client, state, (chain) => walletClientFor(chain, account), {
+        refundOnL1: opts.toL1 === true,
+      });
       if (tx) {
         out.write(`[${seconds(Date.now() - startedAt)}] sent ${tx}\n`);
         continue;

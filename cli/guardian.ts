@@ -14,7 +14,8 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import type { MessageView } from "../core/guardian-api.js";
+import type { Hex } from "viem";
+import { GuardianApiError, GuardianClient, type MessageView } from "../core/guardian-api.js";
 import type { Manifest } from "../core/manifest.js";
 
 const MSG_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -57,30 +58,27 @@ function connection(opts: ConnectionOptions): Connection {
   return { url: url.toString().replace(/\/+$/, ""), token: opts.token };
 }
 
-async function call(conn: Connection, method: "GET" | "POST", path: string): Promise<unknown> {
-  let res: Response;
+/** Runs one guardian API call, turning its failure into the sentence the operator acts on. */
+async function call<T>(conn: Connection, fn: (client: GuardianClient) => Promise<T>): Promise<T> {
+  const client = new GuardianClient(conn.url, { operatorToken: conn.token, timeoutMs: REQUEST_TIMEOUT_MS });
   try {
-    res = await fetch(`${conn.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${conn.token}` },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    return await fn(client);
   } catch (e) {
-    const { cause } = e as { cause?: { code?: string; message?: string } };
-    const detail = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new OperatorError(`cannot reach the guardian at ${conn.url} (${detail}); is it running and is --url right?`);
+    if (!(e instanceof GuardianApiError)) throw e;
+    if (e.kind === "unreachable") {
+      throw new OperatorError(
+        `cannot reach the guardian at ${conn.url} (${e.detail}); is it running and is --url right?`,
+      );
+    }
+    if (e.status === 401) {
+      throw new OperatorError(
+        `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
+      );
+    }
+    if (e.kind === "invalid-response") throw new OperatorError(`the guardian at ${conn.url} sent an ${e.detail}.`);
+    const reason = e.detail ? `: ${e.detail.replace(/\.$/, "")}` : "";
+    throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${e.status}${reason}.`);
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (res.status === 401) {
-    throw new OperatorError(
-      `the guardian at ${conn.url} refused the operator token (HTTP 401); check --token or OPERATOR_TOKEN.`,
-    );
-  }
-  if (!res.ok) {
-    const reason = body.error ? `: ${body.error.replace(/\.$/, "")}` : "";
-    throw new OperatorError(`the guardian at ${conn.url} answered HTTP ${res.status}${reason}.`);
-  }
-  return body;
 }
 
 function checkMsgId(msgId: string): string {
@@ -91,8 +89,8 @@ function checkMsgId(msgId: string): string {
 }
 
 /**
- * Renders a message for the operator. With a manifest, chain names and whole-token amounts; it
- * (and viem, zod) is loaded only then, so the common path starts fast.
+ * Renders a message for the operator. With a manifest, chain names and whole-token amounts; the
+ * manifest is loaded only then.
  */
 async function describer(manifestPath: string | undefined): Promise<(view: MessageView) => string> {
   let manifest: Manifest | undefined;
@@ -121,7 +119,7 @@ async function describer(manifestPath: string | undefined): Promise<(view: Messa
 
 async function pending(opts: ConnectionOptions) {
   const conn = connection(opts);
-  const { pending: views } = (await call(conn, "GET", "/v1/pending")) as { pending: MessageView[] };
+  const views = await call(conn, (client) => client.pending());
   if (opts.json) return print(JSON.stringify(views, null, 2));
   if (views.length === 0) return print("No transfers are waiting for approval.");
   const describe = await describer(opts.manifest);
@@ -132,7 +130,7 @@ async function pending(opts: ConnectionOptions) {
 async function approve(msgId: string, opts: ConnectionOptions) {
   const id = checkMsgId(msgId);
   const conn = connection(opts);
-  const view = (await call(conn, "POST", `/v1/approve/${id}`)) as MessageView;
+  const view = await call(conn, (client) => client.approve(id as Hex));
   if (opts.json) return print(JSON.stringify(view, null, 2));
   print(`Approved ${view.msgId}: now ${view.state}.`);
   print((await describer(opts.manifest))(view));

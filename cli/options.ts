@@ -1,16 +1,16 @@
 /**
  * What only the command line has: private keys typed or taken from the environment, `--timeout`,
- * a message reference as an argument. Pure, so every sentence a user can get is unit-tested.
+ * `--deadline`. Pure, so every sentence a user can get is unit-tested. Refusals are the SDK's
+ * `InvalidInputError`, so the CLI prints them like any other.
  */
 import type { Hex } from "viem";
-import type { Manifest } from "../core/manifest.js";
-import { BridgeInputError } from "@portcullis/sdk";
+import { InvalidInputError, type Manifest } from "@portcullis/sdk";
 
 export function parsePrivateKey(text: string, source: string): Hex {
   const trimmed = text.trim();
   const withPrefix = trimmed.startsWith("0x") ? trimmed : `0x${trimmed}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(withPrefix)) {
-    throw new BridgeInputError(`${source} is not a 32-byte hex private key.`);
+    throw new InvalidInputError(`${source} is not a 32-byte hex private key.`);
   }
   return withPrefix as Hex;
 }
@@ -19,18 +19,18 @@ export function parsePrivateKey(text: string, source: string): Hex {
 export function parseTimeoutMs(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new BridgeInputError(`--timeout "${text}" is not a positive number of seconds.`);
+    throw new InvalidInputError(`--timeout "${text}" is not a positive number of seconds.`);
   }
   return value * 1000;
 }
 
-/** A message id or transaction hash given on the command line: 0x + 64 hex digits. */
-export function parseMessageRef(text: string): Hex {
-  const trimmed = text.trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
-    throw new BridgeInputError(`"${text}" is not a message id or transaction hash (0x followed by 64 hex digits).`);
+/** `--deadline <seconds>`: a positive whole number of seconds. */
+export function parseDeadline(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidInputError(`--deadline "${text}" is not a positive whole number of seconds.`);
   }
-  return trimmed as Hex;
+  return value;
 }
 
 /**
@@ -43,5 +43,5 @@ export function resolveKey(manifest: Manifest, flag: string | undefined, env: Re
   if (fromEnv !== undefined && fromEnv !== "") return parsePrivateKey(fromEnv, "BRIDGE_KEY");
   const devUser = manifest.devKeys?.users[0];
   if (manifest.network === "devnet" && devUser) return devUser as Hex;
-  throw new BridgeInputError("no signing key: pass --key <hex> or set BRIDGE_KEY.");
+  throw new InvalidInputError("no signing key: pass --key <hex> or set BRIDGE_KEY.");
 }

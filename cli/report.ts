@@ -1,53 +1,51 @@
 /** Text and JSON renderings of `bridge status` and `bridge balances`. */
 import {
   amountText,
+  etaText,
   formatAmount,
   isoTime,
+  reasonText,
   stageText,
-  tokensOf,
-  waitingText,
   type Balances,
   type EventRef,
-  type TransferState,
+  type Observation,
 } from "@portcullis/sdk";
 
-function when(ref: Pick<EventRef, "timestamp">): string {
-  return isoTime(ref.timestamp);
+function where(ref: EventRef, chain: string): string {
+  return `${isoTime(ref.timestamp)} (${chain} block ${ref.blockNumber}, tx ${ref.txHash}`;
 }
 
 /** A block-by-block account of one message. */
-export function describeStatus(state: TransferState, nowSeconds = Date.now() / 1000): string {
-  const { sent } = state;
+export function describeStatus(o: Observation, nowSeconds = Date.now() / 1000): string {
+  const { sent, facts, status } = o;
   const m = sent.message;
+  const dest = sent.dest.name;
   const rows: [string, string][] = [
     ["message", sent.msgId],
-    ["route", `${sent.source.name} (${sent.source.chainId}) → ${sent.dest.name} (${sent.dest.chainId})`],
-    ["amount", amountText(state)],
+    ["route", `${sent.source.name} (${sent.source.chainId}) → ${dest} (${sent.dest.chainId})`],
+    ["amount", amountText(sent)],
     ["sender", m.sender],
     ["recipient", m.recipient],
     ["nonce", String(m.nonce)],
-    ["stage", stageText(state)],
-    ["sent", `${when(sent)} (${sent.source.name} block ${sent.blockNumber}, tx ${sent.txHash})`],
+    ["stage", stageText(o)],
+    ["sent", `${where(sent, sent.source.name)})`],
   ];
-  if (state.delivered) {
-    const queued = state.queued
-      ? `, queued for the ${state.queued.reason} delay until ${isoTime(state.queued.executableAt)}`
-      : "";
-    rows.push([
-      "delivered",
-      `${when(state.delivered)} (${sent.dest.name} block ${state.delivered.blockNumber}, tx ${state.delivered.txHash}${queued})`,
-    ]);
+  const delivered = facts.queued ?? facts.executed;
+  if (delivered) {
+    const queued = facts.queued ? `, queued until ${isoTime(facts.queued.executableAt)}` : "";
+    rows.push(["delivered", `${where(delivered, dest)}${queued})`]);
   }
-  if (state.executed) {
-    rows.push([
-      "executed",
-      `${when(state.executed)} (${sent.dest.name} block ${state.executed.blockNumber}, tx ${state.executed.txHash})`,
-    ]);
+  if (facts.executed) rows.push(["executed", `${where(facts.executed, dest)})`]);
+  if (facts.vetoed) rows.push(["vetoed", `${where(facts.vetoed, dest)})`]);
+  if (facts.cancelled) rows.push(["cancelled", `${where(facts.cancelled, dest)})`]);
+  if (facts.refunded) rows.push(["refunded", `${where(facts.refunded, sent.source.name)})`]);
+  if (!delivered) rows.push(["deadline", isoTime(Number(m.deadline))]);
+  if (!status.final || status.escapable) {
+    const text = reasonText(status.reason, { source: sent.source.name, dest, nowSeconds });
+    rows.push([status.final ? "note" : "waiting", text]);
   }
-  if (state.vetoed)
-    rows.push(["vetoed", `${when(state.vetoed)} (${sent.dest.name} block ${state.vetoed.blockNumber})`]);
-  if (!state.delivered) rows.push(["deadline", isoTime(Number(m.deadline))]);
-  if (state.waiting) rows.push(["waiting", waitingText(state.waiting, nowSeconds, tokensOf(state))]);
+  const eta = status.final ? "" : etaText(status.eta, nowSeconds);
+  if (eta) rows.push(["eta", eta.replace(/^ETA /, "")]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
@@ -55,22 +53,26 @@ export function describeStatus(state: TransferState, nowSeconds = Date.now() / 1
 const json = (value: unknown) =>
   JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown;
 
-export function statusJson(state: TransferState) {
-  const { sent } = state;
+export function statusJson(o: Observation) {
+  const { sent, facts, status } = o;
   return json({
     msgId: sent.msgId,
-    stage: state.stage,
+    stage: status.stage,
+    reason: status.reason,
+    eta: status.eta,
+    final: status.final,
+    escapable: status.escapable,
     route: { from: sent.source.name, to: sent.dest.name },
     token: sent.token?.symbol ?? sent.message.token,
     amount: sent.token ? formatAmount(sent.message.amount, sent.token.decimals) : sent.message.amount,
     message: sent.message,
     sent: { txHash: sent.txHash, blockNumber: sent.blockNumber, timestamp: sent.timestamp },
-    attestations: state.attestations,
-    delivered: state.delivered,
-    queued: state.queued,
-    executed: state.executed,
-    vetoed: state.vetoed,
-    waiting: state.waiting,
+    attestations: facts.attestations,
+    queued: facts.queued,
+    executed: facts.executed,
+    vetoed: facts.vetoed,
+    cancelled: facts.cancelled,
+    refunded: facts.refunded,
   });
 }
 

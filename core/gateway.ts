@@ -58,7 +58,7 @@ export interface QueuedMessageView {
   amount: bigint;
 }
 
-export interface GuardianSetView {
+export interface GuardianSet {
   index: number;
   /** Ascending, as the gateway stores them. */
   guardians: readonly Address[];
@@ -178,13 +178,13 @@ export class Gateway {
     return this.contract.read.guardianSetIndex(at);
   }
 
-  async guardianSet(index: number, at: ReadAt = {}): Promise<GuardianSetView> {
+  async guardianSet(index: number, at: ReadAt = {}): Promise<GuardianSet> {
     const [guardians, threshold, expiresAt] = await this.contract.read.guardianSet([index], at);
     return { index, guardians, threshold, expiresAt: Number(expiresAt) };
   }
 
   /** The set that verifies new attestations now. */
-  async currentGuardianSet(at: ReadAt = {}): Promise<GuardianSetView> {
+  async currentGuardianSet(at: ReadAt = {}): Promise<GuardianSet> {
     return this.guardianSet(await this.guardianSetIndex(at), at);
   }
 

@@ -9,4 +9,9 @@ import * as protocolKit from "@safe-global/protocol-kit";
 type SafeClass = (typeof protocolKit.default)["default"];
 export const Safe = protocolKit.default as unknown as SafeClass;
 export type Safe = InstanceType<SafeClass>;
-export { EthSafeSignature, EthSafeTransaction, type ContractNetworksConfig } from "@safe-global/protocol-kit";
+export {
+  EthSafeSignature,
+  EthSafeTransaction,
+  generateTypedData,
+  type ContractNetworksConfig,
+} from "@safe-global/protocol-kit";

@@ -1,6 +1,9 @@
 /**
- * Contract deployment steps shared by the devnet, the tests and the benchmarks: every caller
- * deploys through these functions, so what is tested is what the devnet runs.
+ * Low-level contract helpers: typed gateway writes, role ids and the token limits type the
+ * deployment engine (`deploy/engine.ts`) shares, and the direct (CREATE) deployment the
+ * in-process unit tests and the gas benchmark use, where each chain's deployer keeps
+ * GOVERNOR_ROLE. Real networks and the devnet deploy through the engine instead: same addresses
+ * on every chain, governance handed over (docs/deploy.md).
  */
 import { getAddress, keccak256, stringToHex } from "viem";
 import type {
@@ -184,12 +187,6 @@ export interface BridgeTokenSpec {
   home: string;
   /** Limits set on every gateway. */
   limits: TokenLimits;
-  /**
-   * Deploys the home token on the home chain (one deployment: see the nonce note in
-   * `deployBridgeContracts`). Default: a `TestToken`. The devnet passes a canonical L2 token of
-   * an L1 token here, so the escape hatch's "refund on L1" ends in real L1 tokens.
-   */
-  deployHome?: () => Promise<Address>;
 }
 
 export interface BridgeContractsParams {
@@ -218,8 +215,8 @@ export interface BridgeContracts {
 }
 
 /**
- * Deploys a whole bridge through clients the caller built (in-process Hardhat chains in tests,
- * JSON-RPC in the devnet): a gateway per L2, home and bridged tokens, routes between every
+ * Deploys a whole bridge through clients the caller built (in-process Hardhat chains in unit
+ * tests): a gateway per L2, home and bridged tokens, routes between every
  * pair, token registrations with limits, and the pauser and veto roles. Chains are set up in
  * parallel; the deployer of each chain keeps GOVERNOR_ROLE.
  */
@@ -255,11 +252,9 @@ export async function deployBridgeContracts(
   // is the home-chain address alone, and gateways refuse a second token with the same identity.
   // (A BridgedToken may still land at its own home token's address elsewhere; that is fine.)
   const tokens: BridgeContracts["tokens"] = [];
-  for (const { symbol, name, decimals, home: homeName, deployHome } of params.tokens) {
+  for (const { symbol, name, decimals, home: homeName } of params.tokens) {
     const home = byName.get(homeName)!;
-    const homeToken = deployHome
-      ? await deployHome()
-      : await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
+    const homeToken = await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
     const clash = tokens.find((t) => t.homeToken === homeToken);
     if (clash) throw new Error(`token ${symbol}: home address ${homeToken} is already ${clash.symbol}'s identity`);
     const token = {

@@ -1,9 +1,13 @@
 /**
- * Governance deployment: on every chain of a deployment (L1 included) the Safe contracts from
- * `@safe-global/safe-smart-account`'s build artifacts, the security council Safe (driven through
- * `@safe-global/protocol-kit` with `contractNetworks`), and an OpenZeppelin `TimelockController`;
- * then the hand-over on every gateway: GOVERNOR_ROLE to the timelock, PAUSER_ROLE and VETO_ROLE
- * to the council Safe, and the deployer renounces GOVERNOR_ROLE last, so it keeps no role.
+ * Governance: the security council Safe and the `TimelockController` of every L2, as the
+ * deployment engine (`deploy/engine.ts`) creates them, and the governance delay's floor.
+ *
+ * The Safe contracts are the `@safe-global/safe-smart-account` 1.5.0 build artifacts, created
+ * through the CREATE2 deployer with a zero salt: the same addresses on every chain, whoever put
+ * them there first. The council Safe is a `SafeProxyFactory` proxy whose address follows from its
+ * owners, threshold and a salt nonce derived from the deployment's salt (the same on every chain);
+ * `@safe-global/protocol-kit` drives it afterwards (`cli/council/`), pointed at those contracts
+ * with `contractNetworks`.
  *
  * The timelock: the council Safe is its only proposer and canceller; the executor role is open
  * (address(0)), so anyone can execute an operation once its delay has passed — nobody can hold
@@ -13,13 +17,24 @@
  *
  * The delay is a deploy parameter with a floor: at least as long as an escape through L1 takes
  * (`escapeDurationSeconds`), so a user who does not accept a scheduled change can always leave
- * before it lands. Only `allowShortGovernanceDelay` (the devnet) goes below it, and says so.
+ * before it lands. Only a devnet config (`governance.allowShortDelay`) goes below it.
  */
 import { createRequire } from "node:module";
-import { Safe, type ContractNetworksConfig } from "../core/safe-kit.js";
-import { getAddress, zeroAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
-import { bridgeGatewayAbi, timelockControllerAbi, timelockControllerBytecode } from "../core/generated/abis.js";
-import { confirm, GATEWAY_ROLES, grantRole, type Wallet } from "./contracts.js";
+import {
+  encodeDeployData,
+  encodeFunctionData,
+  encodePacked,
+  getContractAddress,
+  keccak256,
+  stringToHex,
+  zeroAddress,
+  zeroHash,
+  type Abi,
+  type Address,
+  type Hex,
+} from "viem";
+import { timelockControllerAbi, timelockControllerBytecode } from "../core/generated/abis.js";
+import { create2Address } from "./create2.js";
 
 const require = createRequire(import.meta.url);
 
@@ -43,6 +58,103 @@ export type SafeContracts = Record<keyof typeof SAFE_ARTIFACTS, Address>;
 function safeArtifact(path: string): { abi: Abi; bytecode: Hex } {
   return require(`@safe-global/safe-smart-account/build/artifacts/contracts/${path}.json`);
 }
+
+/** The Safe contracts as the CREATE2 deployer places them (zero salt): the same on every chain. */
+export function safeContractPlacements(): {
+  field: keyof SafeContracts;
+  name: string;
+  initCode: Hex;
+  address: Address;
+}[] {
+  return (Object.entries(SAFE_ARTIFACTS) as [keyof SafeContracts, string][]).map(([field, path]) => {
+    const initCode = safeArtifact(path).bytecode;
+    return { field, name: path.split("/").pop()!, initCode, address: create2Address(zeroHash, initCode) };
+  });
+}
+
+export function safeContractAddresses(): SafeContracts {
+  return Object.fromEntries(safeContractPlacements().map((p) => [p.field, p.address])) as SafeContracts;
+}
+
+/** A council Safe to create: its address and the proxy factory call that creates it. */
+export interface CouncilSafePlan {
+  address: Address;
+  owners: Address[];
+  threshold: number;
+  /** `SafeProxyFactory.createProxyWithNonce(singleton, setup(...), saltNonce)`. */
+  to: Address;
+  data: Hex;
+}
+
+/**
+ * The council Safe of a deployment: `setup(owners, threshold, no module call, fallback handler,
+ * no payment)` through `createProxyWithNonce`, as protocol-kit builds it, with a salt nonce
+ * derived from the deployment's salt. Its address (CREATE2 by the proxy factory over the proxy
+ * creation code and the singleton) is computed here, offline, so `plan` works before the Safe
+ * contracts exist; `apply` checks the Safe landed there.
+ */
+export function councilSafePlan(
+  owners: readonly Address[],
+  threshold: number,
+  deploymentSalt: string,
+  contracts: SafeContracts = safeContractAddresses(),
+): CouncilSafePlan {
+  const saltNonce = BigInt(keccak256(stringToHex(`${deploymentSalt}/council`)));
+  const initializer = encodeFunctionData({
+    abi: safeArtifact(SAFE_ARTIFACTS.safeSingletonAddress).abi,
+    functionName: "setup",
+    args: [
+      owners,
+      BigInt(threshold),
+      zeroAddress,
+      "0x",
+      contracts.fallbackHandlerAddress,
+      zeroAddress,
+      0n,
+      zeroAddress,
+    ],
+  });
+  const salt = keccak256(encodePacked(["bytes32", "uint256"], [keccak256(initializer), saltNonce]));
+  const proxyCode = safeArtifact("proxies/SafeProxy.sol/SafeProxy").bytecode;
+  const address = getContractAddress({
+    opcode: "CREATE2",
+    from: contracts.safeProxyFactoryAddress,
+    salt,
+    bytecode: encodePacked(["bytes", "uint256"], [proxyCode, BigInt(contracts.safeSingletonAddress)]),
+  });
+  const data = encodeFunctionData({
+    abi: safeArtifact(SAFE_ARTIFACTS.safeProxyFactoryAddress).abi,
+    functionName: "createProxyWithNonce",
+    args: [contracts.safeSingletonAddress, initializer, saltNonce],
+  });
+  return { address, owners: [...owners], threshold, to: contracts.safeProxyFactoryAddress, data };
+}
+
+/** The minimal Safe ABI the engine reads. */
+export const safeReadAbi = [
+  { type: "function", name: "getOwners", stateMutability: "view", inputs: [], outputs: [{ type: "address[]" }] },
+  { type: "function", name: "getThreshold", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+] as const;
+
+/**
+ * The timelock's creation code: minDelay, proposers (also cancellers) = the council Safe,
+ * executors = address(0) (anyone), admin = none.
+ */
+export function timelockInitCode(delaySeconds: number, council: Address): Hex {
+  return encodeDeployData({
+    abi: timelockControllerAbi,
+    bytecode: timelockControllerBytecode,
+    args: [BigInt(delaySeconds), [council], [zeroAddress], zeroAddress],
+  });
+}
+
+/** Role ids of OpenZeppelin's `TimelockController`. */
+export const TIMELOCK_ROLES = {
+  admin: zeroHash,
+  proposer: keccak256(stringToHex("PROPOSER_ROLE")),
+  executor: keccak256(stringToHex("EXECUTOR_ROLE")),
+  canceller: keccak256(stringToHex("CANCELLER_ROLE")),
+} as const;
 
 // ---------------------------------------------------------------------------------------------
 // The governance delay floor
@@ -101,184 +213,4 @@ export function checkGovernanceDelay(
     );
   }
   return `WARNING: ${why}. Allowed only because allowShortGovernanceDelay is set (devnet): users could NOT escape before a change lands.`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deployment
-
-export interface GovernanceChainTarget {
-  name: string;
-  chainId: number;
-  rpcUrl: string;
-  wallet: Wallet;
-  publicClient: PublicClient;
-  /** The chain's gateway (L2s), handed over to the timelock. */
-  gateway?: Address;
-}
-
-export interface GovernanceParams {
-  /** The deployer's private key: protocol-kit deploys the Safe proxy with it. */
-  deployerKey: Hex;
-  councilOwners: readonly Address[];
-  councilThreshold: number;
-  delaySeconds: number;
-  escape?: EscapeTiming;
-  allowShortGovernanceDelay?: boolean;
-  /** Also PAUSER and VETO on every gateway (the monitor's key). */
-  pausersAndVetoers: readonly Address[];
-  /** Where the loud short-delay warning goes (default: stderr). */
-  warn?: (message: string) => void;
-}
-
-export interface ChainGovernance {
-  safe: Address;
-  owners: Address[];
-  threshold: number;
-  timelock: Address;
-  delaySeconds: number;
-  /** First block of the governance contracts: where scans for timelock operations start. */
-  deployBlock: number;
-  safeContracts: SafeContracts;
-}
-
-/**
- * Deploys the Safe contracts, the council Safe and the timelock on every target, then hands each
- * gateway over (see the file header). Chains are set up in parallel.
- */
-export async function deployGovernance(
-  targets: readonly GovernanceChainTarget[],
-  p: GovernanceParams,
-): Promise<Record<string, ChainGovernance>> {
-  const warning = checkGovernanceDelay(
-    p.delaySeconds,
-    p.escape ?? DEFAULT_ESCAPE_TIMING,
-    !!p.allowShortGovernanceDelay,
-  );
-  if (warning) (p.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(warning);
-  if (p.councilThreshold < 1 || p.councilThreshold > p.councilOwners.length) {
-    throw new Error(`council threshold ${p.councilThreshold} must be within 1..${p.councilOwners.length}`);
-  }
-  const out: Record<string, ChainGovernance> = {};
-  await Promise.all(
-    targets.map(async (t) => {
-      out[t.name] = await deployChainGovernance(t, p);
-    }),
-  );
-  return out;
-}
-
-async function deployChainGovernance(t: GovernanceChainTarget, p: GovernanceParams): Promise<ChainGovernance> {
-  const deployBlock = Number(await t.publicClient.getBlockNumber());
-  const safeContracts = await deploySafeContracts(t.wallet, t.publicClient);
-  const safe = await deployCouncilSafe(t, p, safeContracts);
-  const timelock = await deployTimelock(t.wallet, t.publicClient, p.delaySeconds, safe);
-  if (t.gateway) await handOverGateway(t.wallet, t.publicClient, t.gateway, timelock, [safe, ...p.pausersAndVetoers]);
-  return {
-    safe,
-    owners: p.councilOwners.map((o) => getAddress(o)),
-    threshold: p.councilThreshold,
-    timelock,
-    delaySeconds: p.delaySeconds,
-    deployBlock,
-    safeContracts,
-  };
-}
-
-/** Deploys every Safe contract protocol-kit uses from the published build artifacts. */
-export async function deploySafeContracts(wallet: Wallet, publicClient: PublicClient): Promise<SafeContracts> {
-  const out: Partial<SafeContracts> = {};
-  for (const [field, path] of Object.entries(SAFE_ARTIFACTS) as [keyof SafeContracts, string][]) {
-    const { abi, bytecode } = safeArtifact(path);
-    const receipt = await confirm(publicClient, await wallet.deployContract({ abi, bytecode }));
-    if (!receipt.contractAddress) throw new Error(`deploying ${path} created no contract`);
-    out[field] = getAddress(receipt.contractAddress);
-  }
-  return out as SafeContracts;
-}
-
-/** protocol-kit's `contractNetworks` for one chain. */
-export function contractNetworksFor(chainId: number, c: SafeContracts): ContractNetworksConfig {
-  return { [String(chainId)]: { ...c } };
-}
-
-async function deployCouncilSafe(t: GovernanceChainTarget, p: GovernanceParams, c: SafeContracts): Promise<Address> {
-  const kit = await Safe.init({
-    provider: t.rpcUrl,
-    signer: p.deployerKey,
-    contractNetworks: contractNetworksFor(t.chainId, c),
-    predictedSafe: {
-      safeAccountConfig: {
-        owners: [...p.councilOwners],
-        threshold: p.councilThreshold,
-        fallbackHandler: c.fallbackHandlerAddress,
-      },
-      safeDeploymentConfig: { safeVersion: SAFE_VERSION, saltNonce: "0" },
-    },
-  });
-  const tx = await kit.createSafeDeploymentTransaction();
-  await confirm(
-    t.publicClient,
-    await t.wallet.sendTransaction({ to: tx.to as Address, value: BigInt(tx.value), data: tx.data as Hex }),
-  );
-  const safe = getAddress(await kit.getAddress());
-  const connected = await kit.connect({ safeAddress: safe });
-  if (!(await connected.isSafeDeployed())) throw new Error(`${t.name}: the council Safe was not deployed at ${safe}`);
-  return safe;
-}
-
-async function deployTimelock(
-  wallet: Wallet,
-  publicClient: PublicClient,
-  delaySeconds: number,
-  council: Address,
-): Promise<Address> {
-  const hash = await wallet.deployContract({
-    abi: timelockControllerAbi,
-    bytecode: timelockControllerBytecode,
-    // minDelay, proposers (also cancellers), executors (zero address: anyone), admin (none).
-    args: [BigInt(delaySeconds), [council], [zeroAddress], zeroAddress],
-  });
-  const receipt = await confirm(publicClient, hash);
-  if (!receipt.contractAddress) throw new Error("timelock deployment created no contract");
-  return getAddress(receipt.contractAddress);
-}
-
-/**
- * GOVERNOR_ROLE to the timelock, PAUSER_ROLE and VETO_ROLE to `instant` (the council Safe and the
- * monitor's key), then the deployer renounces GOVERNOR_ROLE. Renouncing last matters: GOVERNOR
- * administers every role, so until the grants land the deployer must still hold it.
- */
-export async function handOverGateway(
-  wallet: Wallet,
-  publicClient: PublicClient,
-  gateway: Address,
-  timelock: Address,
-  instant: readonly Address[],
-) {
-  const has = (role: Hex, account: Address) =>
-    publicClient.readContract({
-      address: gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "hasRole",
-      args: [role, account],
-    });
-  await grantRole(wallet, publicClient, gateway, GATEWAY_ROLES.governor, timelock);
-  for (const account of instant) {
-    for (const role of [GATEWAY_ROLES.pauser, GATEWAY_ROLES.vetoer]) {
-      if (!(await has(role, account))) await grantRole(wallet, publicClient, gateway, role, account);
-    }
-  }
-  const me = wallet.account.address;
-  for (const role of [GATEWAY_ROLES.pauser, GATEWAY_ROLES.vetoer, GATEWAY_ROLES.governor]) {
-    if (!(await has(role, me))) continue;
-    await confirm(
-      publicClient,
-      await wallet.writeContract({
-        address: gateway,
-        abi: bridgeGatewayAbi,
-        functionName: "renounceRole",
-        args: [role, me],
-      }),
-    );
-  }
 }

@@ -4,8 +4,17 @@
  */
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { Socket } from "node:net";
 import { dirname, join } from "node:path";
-import { freePort, httpOk, waitFor, type ManagedProcess, type ProcessGroup } from "./processes.js";
+import type { PortLease } from "./ports.js";
+import {
+  httpOk,
+  ownsListeningSocket,
+  type ManagedProcess,
+  type Probe,
+  type ProbeTarget,
+  type ProcessGroup,
+} from "./processes.js";
 
 const require = createRequire(import.meta.url);
 
@@ -46,34 +55,56 @@ export interface AnvilOptions {
   name: string;
   chainId: number;
   accounts?: number;
+  /** A port reserved in advance (default: one from the allocator). */
+  lease?: PortLease;
 }
 
+/**
+ * Starts anvil on a port from the allocator. Up means: the process is alive, `eth_chainId` on
+ * its URL is `chainId`, and the socket listening there is this process' own (parallel devnets
+ * run the same chain ids, so the id alone does not say whose chain answers).
+ */
 export async function startAnvil(group: ProcessGroup, o: AnvilOptions): Promise<ChainProcess> {
-  const port = await freePort();
-  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(o.chainId)];
-  // Starts in automine (a block per transaction) so deployment is fast; `setBlockTime` then
-  // switches to interval mining like a real L2.
-  args.push("--accounts", String(o.accounts ?? 20), "--silent");
-  const process = group.start({ name: `chain-${o.name}`, command: anvilBinary(), args });
-  const rpcUrl = `http://127.0.0.1:${port}`;
-  await waitFor(`${o.name} JSON-RPC at ${rpcUrl}`, async () => {
-    const res = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return res.ok;
+  const binary = anvilBinary();
+  const process = await group.start({
+    name: `chain-${o.name}`,
+    // Starts in automine (a block per transaction) so deployment is fast; `setBlockTime` then
+    // switches to interval mining like a real L2.
+    launch: (port) => ({
+      command: binary,
+      args: [
+        ...["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(o.chainId)],
+        ...["--accounts", String(o.accounts ?? 20), "--silent"],
+      ],
+    }),
+    probe: (t) => probeChain(t, o.chainId),
+    lease: o.lease,
   });
-  return { name: o.name, chainId: o.chainId, rpcUrl, process };
+  return { name: o.name, chainId: o.chainId, rpcUrl: process.url, process };
 }
 
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+/** Is the JSON-RPC server on `port` the chain `chainId` served by process `pid`? */
+export async function probeChain({ port, pid }: ProbeTarget, chainId: number): Promise<Probe> {
+  let answered: unknown;
+  try {
+    answered = await rpc(`http://127.0.0.1:${port}`, "eth_chainId", [], 1_000);
+  } catch (e) {
+    return { state: "starting", detail: (e as Error).message };
+  }
+  const owned = ownsListeningSocket(pid, port);
+  if (owned === false)
+    return { state: "foreign", detail: `another process (chain id ${Number(answered)}) listens on ${port}` };
+  if (Number(answered) !== chainId)
+    return { state: "foreign", detail: `chain id ${Number(answered)} answered, not ${chainId}` };
+  return { state: "ready" };
+}
+
+export async function rpc(url: string, method: string, params: unknown[] = [], timeoutMs = 5_000): Promise<unknown> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    signal: AbortSignal.timeout(5_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
@@ -92,34 +123,91 @@ export interface RedisProcess {
   process: ManagedProcess;
 }
 
-/** Starts `redis-server` on a free port with persistence off (unless `persistDir` is given). */
-export async function startRedis(group: ProcessGroup, port?: number, persistDir?: string): Promise<RedisProcess> {
+export interface RedisOptions {
+  /** Process (and log file) name; several Redis in one group need distinct names. */
+  name?: string;
+  /** Keep data (append-only file) in this directory across restarts. */
+  persistDir?: string;
+  /** More `redis-server` arguments (e.g. `--cluster-enabled yes`). */
+  args?: string[];
+  /** A port reserved in advance (default: one from the allocator). */
+  lease?: PortLease;
+}
+
+/**
+ * Starts `redis-server` on a port from the allocator, persistence off (unless `persistDir` is
+ * given). Up means: alive, and `INFO server` on its port reports this child's `process_id`.
+ * A restart keeps the port while it is free; `url` and `port` follow the process if it moves.
+ */
+export async function startRedis(group: ProcessGroup, options: RedisOptions = {}): Promise<RedisProcess> {
   const binary = redisBinary();
-  const p = port ?? (await freePort());
-  const args = ["--port", String(p), "--bind", "127.0.0.1", "--protected-mode", "no"];
-  if (persistDir) args.push("--dir", persistDir, "--appendonly", "yes", "--save", "");
-  else args.push("--save", "", "--appendonly", "no");
-  const process = group.start({ name: `redis-${p}`, command: binary, args });
-  const url = `redis://127.0.0.1:${p}`;
-  await waitFor(`redis at ${url}`, () => redisPing(p));
-  return { url, port: p, process };
+  const { persistDir } = options;
+  const process = await group.start({
+    name: options.name ?? "redis",
+    launch: (port) => {
+      const args = ["--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "no"];
+      if (persistDir) args.push("--dir", persistDir, "--appendonly", "yes", "--save", "");
+      else args.push("--save", "", "--appendonly", "no");
+      return { command: binary, args: [...args, ...(options.args ?? [])] };
+    },
+    probe: probeRedis,
+    lease: options.lease,
+  });
+  return {
+    get url() {
+      return `redis://127.0.0.1:${process.port}`;
+    },
+    get port() {
+      return process.port!;
+    },
+    process,
+  };
+}
+
+/** Is the Redis on `port` the process `pid`? */
+export async function probeRedis({ port, pid }: ProbeTarget): Promise<Probe> {
+  const info = await redisCommand(port, ["INFO", "server"]);
+  if (info === undefined) return { state: "starting", detail: `no Redis answer on ${port}` };
+  const answered = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+  if (answered !== pid) return { state: "foreign", detail: `Redis process ${answered} answers on ${port}, not ${pid}` };
+  if (/^loading:1/m.test(info)) return { state: "starting", detail: "Redis is loading its data" };
+  return { state: "ready" };
 }
 
 /** True when a Redis server answers PING on 127.0.0.1:`port`. */
 export async function redisPing(port: number): Promise<boolean> {
-  const { Socket } = await import("node:net");
+  return (await redisCommand(port, ["PING"])) === "PONG";
+}
+
+/**
+ * Sends one command (RESP) and returns a simple or bulk string reply, or undefined when nothing
+ * (or something else than Redis) answers within a second.
+ */
+export function redisCommand(port: number, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = new Socket();
+    let buffer = Buffer.alloc(0);
+    const done = (value: string | undefined) => {
+      socket.destroy();
+      resolve(value);
+    };
     socket.setTimeout(1_000);
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => {
-      socket.destroy();
-      resolve(d.toString().startsWith("+PONG"));
+    socket.once("error", () => done(undefined));
+    socket.once("timeout", () => done(undefined));
+    socket.connect(port, "127.0.0.1", () =>
+      socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`),
+    );
+    socket.on("data", (d: Buffer) => {
+      buffer = Buffer.concat([buffer, d]);
+      const text = buffer.toString("utf8");
+      const eol = text.indexOf("\r\n");
+      if (eol < 0) return;
+      if (text[0] === "+") return done(text.slice(1, eol));
+      if (text[0] !== "$") return done(undefined);
+      const length = Number(text.slice(1, eol));
+      const body = buffer.subarray(Buffer.byteLength(text.slice(0, eol + 2)));
+      if (length < 0) return done(undefined);
+      if (body.length >= length) done(body.subarray(0, length).toString("utf8"));
     });
   });
 }

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { prometheusConfig, type Services } from "../monitor/prometheus-config.js";
 import { PrerequisiteError } from "./infra.js";
-import { freePort, httpOk, waitFor, type ManagedProcess } from "./processes.js";
+import type { ManagedProcess, Probe, ProbeTarget } from "./processes.js";
 import type { Devnet } from "./start.js";
 
 export const ALERT_RULES = fileURLToPath(new URL("../monitor/alerts.yml", import.meta.url));
@@ -43,7 +43,7 @@ export function devnetServices(devnet: Devnet): Services {
   const url = (port: number) => `http://127.0.0.1:${port}`;
   return {
     relayers: devnet.ports.relayers.map((port, i) => ({ name: `relayer-${i}`, url: url(port) })),
-    monitors: [{ name: "monitor", url: url(devnet.ports.monitor) }],
+    monitors: devnet.monitor ? [{ name: "monitor", url: devnet.monitor.url }] : [],
   };
 }
 
@@ -64,23 +64,39 @@ export async function startPrometheus(
       generatedBy: `devnet/prometheus.ts from ${devnet.manifestPath} and ${servicesPath}`,
     }),
   );
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const process = devnet.group.start({
+  const process = await devnet.group.start({
     name: "prometheus",
-    command: binary,
-    args: [
-      `--config.file=${configPath}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${join(dir, "prometheus-data")}`,
-      "--storage.tsdb.retention.time=1d",
-    ],
+    launch: (port) => ({
+      command: binary,
+      args: [
+        `--config.file=${configPath}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.tsdb.path=${join(dir, "prometheus-data")}`,
+        "--storage.tsdb.retention.time=1d",
+      ],
+    }),
+    probe: (t) => probePrometheus(t, configPath),
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
   });
-  await waitFor(
-    `prometheus at ${url}/-/ready (log: ${process.logFile})`,
-    () => httpOk(`${url}/-/ready`),
-    options.startTimeoutMs ?? 60_000,
-    250,
-  );
+  const url = process.url;
   return { url, configPath, process };
+}
+
+/**
+ * Is the Prometheus on `port` the one reading `configPath` (its own flags say so), and ready?
+ * Two devnets' Prometheus differ by their config file, which lives in each devnet's directory.
+ */
+export async function probePrometheus({ port }: ProbeTarget, configPath: string): Promise<Probe> {
+  const url = `http://127.0.0.1:${port}`;
+  let flags: { data?: Record<string, string> };
+  try {
+    const res = await fetch(`${url}/api/v1/status/flags`, { signal: AbortSignal.timeout(2_000) });
+    flags = (await res.json()) as typeof flags;
+  } catch (e) {
+    return { state: "starting", detail: (e as Error).message };
+  }
+  const config = flags.data?.["config.file"];
+  if (config !== configPath) return { state: "foreign", detail: `a Prometheus reading ${config} answers on ${port}` };
+  const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  return ready?.ok ? { state: "ready" } : { state: "starting", detail: "/-/ready not yet 200" };
 }

@@ -8,20 +8,26 @@
  *   guardian/index.ts  MANIFEST, GUARDIAN_KEY, PORT, OPERATOR_TOKEN, APPROVAL_ABOVE, DATA_DIR
  *   relayer/index.ts   MANIFEST, RELAYER_KEY, REDIS_URL, PORT, RELAYER_ID
  *   monitor/index.ts   MANIFEST, MONITOR_KEY, PORT
+ *   explorer/index.ts  MANIFEST, PORT, SQLITE_PATH, WEB_DIR (devnet/explorer.ts)
  *   devnet/op-stack/index.ts  L1_RPC_URL, L2_RPC_URL, PORTAL, L2_OUTPUT_ORACLE, PROPOSER_KEY, ...
  *                      (one per L2: the output proposer and deposit executor standing in for
  *                      OP's node software; not a Portcullis service — a real chain runs its own)
  * plus DEVNET_SERVICE_ENV below (polling and retry tuned for 1-second blocks).
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { mnemonicToAccount } from "viem/accounts";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
-import { deployBridge } from "../deploy/bridge.js";
+import { deployDevnet } from "./deploy.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
-import { awaitDevnetDeposits, installDevnetOpStack, startOpStackOperators } from "./op-stack/devnet.js";
-import { freePort, httpOk, ProcessGroup, waitFor, type ManagedProcess } from "./processes.js";
+import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
+import { awaitDevnetDeposits, installDevnetOpStack, opStackOperatorServices } from "./op-stack/devnet.js";
+import { reservePort, type PortLease } from "./ports.js";
+import { ProcessGroup, type ManagedProcess } from "./processes.js";
+import { startService, type ServiceOptions } from "./services.js";
+
+export { serviceCommand } from "./services.js";
 
 /** anvil's well-known development mnemonic: every key derived from it is public. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -86,7 +92,7 @@ export interface DevnetOptions {
   services: boolean;
   /** How long to wait for every service's /healthz (slow on a loaded machine). */
   serviceStartTimeoutMs: number;
-  /** Extra environment for every service process (e.g. BATCH_SIZE for the relayers). */
+  /** Extra environment for every service process (e.g. MAX_IN_FLIGHT for the relayers). */
   serviceEnv?: Record<string, string>;
 }
 
@@ -123,7 +129,6 @@ const DEVNET_SERVICE_ENV: Record<string, string> = {
   POLL_INTERVAL_MS: "250",
   RETRY_BASE_MS: "250",
   RETRY_MAX_MS: "5000",
-  BATCH_SIZE: "256",
   // A guardian-set rotation reaches guardians and relayers within a second.
   GUARDIAN_SET_CACHE_SECONDS: "1",
   GUARDIAN_SET_TTL_MS: "1000",
@@ -138,18 +143,38 @@ export class Devnet {
   /** One OP Stack operator (output proposer + deposit executor) per L2, in L2 order. */
   readonly rollups: ManagedProcess[] = [];
   monitor?: ManagedProcess;
+  /** The explorer (status API, event stream, web app): see devnet/explorer.ts. */
+  explorer?: DevnetExplorer;
 
   constructor(
     readonly options: DevnetOptions,
     readonly group: ProcessGroup,
     readonly chains: ChainProcess[],
-    readonly redisUrl: string,
     readonly redis: RedisProcess | undefined,
     readonly manifest: Manifest,
     readonly manifestPath: string,
-    readonly ports: { guardians: number[]; relayers: number[]; monitor: number; rollups: number[] },
+    /** Guardian i's port, reserved before deployment wrote its URL into the manifest. */
+    private readonly guardianLeases: PortLease[],
     readonly operatorToken: string,
+    /** Every guardian's key, the initial set first, then the standby guardians. */
+    readonly guardianKeys: Hex[],
+    readonly relayerKeys: Hex[],
   ) {}
+
+  /** The Redis every relayer uses (follows a restarted devnet Redis to its port). */
+  get redisUrl(): string {
+    return this.options.redisUrl ?? this.redis!.url;
+  }
+
+  /** Where each service listens now (a service that had to move is reported where it is). */
+  get ports(): { guardians: number[]; relayers: number[]; monitor: number | undefined; rollups: number[] } {
+    return {
+      guardians: this.guardianLeases.map((lease, i) => this.guardians[i]?.port ?? lease.port),
+      relayers: this.relayers.map((p) => p.port!),
+      monitor: this.monitor?.port,
+      rollups: this.rollups.map((p) => p.port!),
+    };
+  }
 
   /** The process running `relayer/index.ts` number `i` (restartable). */
   relayer(i: number): ManagedProcess {
@@ -162,9 +187,90 @@ export class Devnet {
     return `http://127.0.0.1:${this.ports.guardians[i]}`;
   }
 
+  /** The environment every devnet service gets. */
+  get serviceEnv(): Record<string, string> {
+    return { MANIFEST: this.manifestPath, LOG_LEVEL: "info", ...DEVNET_SERVICE_ENV, ...this.options.serviceEnv };
+  }
+
+  /**
+   * Guardian `i` as the devnet runs it: its key, its reserved port (the URL in the manifest).
+   * Tests start it with `startService`, overriding `env` as they need.
+   */
+  guardianService(i: number): ServiceOptions {
+    const key = this.guardianKeys[i];
+    if (!key) throw new Error(`no guardian ${i}`);
+    return {
+      name: `guardian-${i}`,
+      entry: "guardian/index.ts",
+      env: {
+        ...this.serviceEnv,
+        GUARDIAN_KEY: key,
+        OPERATOR_TOKEN: this.operatorToken,
+        APPROVAL_ABOVE: this.options.approvalAbove,
+        DATA_DIR: join(resolve(this.options.dir), `guardian-${i}`),
+      },
+      lease: this.guardianLeases[i],
+      startTimeoutMs: this.options.serviceStartTimeoutMs,
+      onPortChange: (port) => this.guardianMoved(i, key, port),
+    };
+  }
+
+  relayerService(i: number): ServiceOptions {
+    const key = this.relayerKeys[i];
+    if (!key) throw new Error(`no relayer ${i}`);
+    return {
+      name: `relayer-${i}`,
+      entry: "relayer/index.ts",
+      env: { ...this.serviceEnv, RELAYER_KEY: key, REDIS_URL: this.redisUrl, RELAYER_ID: `relayer-${i}` },
+      startTimeoutMs: this.options.serviceStartTimeoutMs,
+    };
+  }
+
+  monitorService(): ServiceOptions {
+    return {
+      name: "monitor",
+      entry: "monitor/index.ts",
+      env: { ...this.serviceEnv, MONITOR_KEY: this.manifest.devKeys!.monitor },
+      startTimeoutMs: this.options.serviceStartTimeoutMs,
+    };
+  }
+
+  /** Adds a service to the devnet's process group and starts it (up when its /healthz names it). */
+  startService(o: ServiceOptions): Promise<ManagedProcess> {
+    return startService(this.group, o);
+  }
+
   async stop(): Promise<void> {
     await this.group.stopAll();
+    for (const lease of this.guardianLeases) lease.release();
   }
+
+  /**
+   * A guardian could not have its reserved port (another process took it) and moved: the
+   * manifest must say where it is before anyone else reads it. Relayers and the monitor read
+   * guardian URLs once at start, so those already running are restarted.
+   */
+  private async guardianMoved(i: number, key: Hex, port: number): Promise<void> {
+    const address = privateKeyToAccount(key).address;
+    const url = `http://127.0.0.1:${port}`;
+    const move = (g: { address: string; url: string }) => {
+      if (g.address.toLowerCase() === address.toLowerCase()) g.url = url;
+    };
+    this.manifest.guardianSet.guardians.forEach(move);
+    this.manifest.guardianDirectory?.forEach(move);
+    writeManifest(this.manifestPath, this.manifest);
+    const readers = [...this.relayers, ...(this.monitor ? [this.monitor] : [])].filter((p) => p.running);
+    for (const p of readers) {
+      await p.stop();
+      await p.start();
+    }
+  }
+}
+
+/** Writes the manifest whole (temp file + rename), so a reader never sees half of it. */
+function writeManifest(path: string, manifest: Manifest) {
+  writeFileSync(`${path}.tmp`, JSON.stringify(manifest, null, 2));
+  renameSync(`${path}.tmp`, path);
 }
 
 export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise<Devnet> {
@@ -177,6 +283,7 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const group = new ProcessGroup(join(dir, "logs"));
+  const guardianLeases: PortLease[] = [];
   try {
     const chainSpecs = [
       { name: "l1", chainId: L1_CHAIN_ID, kind: "l1" as const },
@@ -190,21 +297,17 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       chainSpecs.map((c) => startAnvil(group, { name: c.name, chainId: c.chainId, accounts: 30 })),
     );
     const redis = options.redisUrl ? undefined : await startRedis(group);
-    const redisUrl = options.redisUrl ?? redis!.url;
 
-    const ports = {
-      guardians: await Promise.all(
-        Array.from({ length: options.guardians + options.standbyGuardians }, () => freePort()),
-      ),
-      relayers: await Promise.all(Array.from({ length: options.relayers }, () => freePort())),
-      monitor: await freePort(),
-      rollups: await Promise.all(Array.from({ length: options.l2Count }, () => freePort())),
-    };
+    // Guardian URLs go into the manifest before the guardians start: their ports are reserved
+    // now (and move, with the manifest rewritten, only if another process takes one anyway).
+    guardianLeases.push(
+      ...(await Promise.all(Array.from({ length: options.guardians + options.standbyGuardians }, () => reservePort()))),
+    );
     const allGuardianKeys = Array.from({ length: options.guardians + options.standbyGuardians }, (_, i) =>
       devKey(KEYS.guardians + i),
     );
     const guardianKeys = allGuardianKeys.slice(0, options.guardians);
-    const guardianUrls = ports.guardians.map((p) => `http://127.0.0.1:${p}`);
+    const guardianUrls = guardianLeases.map((l) => `http://127.0.0.1:${l.port}`);
     const relayerKeys = Array.from({ length: options.relayers }, (_, i) => devKey(KEYS.relayers + i));
     const chainInputs = chainSpecs.map((c, i) => ({
       ...c,
@@ -221,8 +324,8 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       outputIntervalBlocks: options.outputIntervalBlocks,
       l2BlockTimeSeconds: options.blockTimeSeconds,
     });
-    const manifest = await deployBridge({
-      network: "devnet",
+    const manifest = await deployDevnet({
+      dir,
       chains: chainInputs,
       deployerKey: devKey(KEYS.deployer),
       monitorKey: devKey(KEYS.monitor),
@@ -234,8 +337,6 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       councilKeys: [0, 1, 2].map((i) => devKey(KEYS.council + i)),
       councilThreshold: 2,
       governanceDelaySeconds: options.governanceDelaySeconds,
-      allowShortGovernanceDelay: true,
-      finalizationWindowSeconds: options.finalizationSeconds,
       opStack,
       awaitDeposits: (name) =>
         awaitDevnetDeposits(
@@ -256,86 +357,71 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       largeDelaySeconds: options.largeDelaySeconds,
       limits: {
         fast: "10000",
-        inboundCapacity: "100000",
-        inboundPerSecond: "100",
-        outboundCapacity: "1000000000",
-        outboundPerSecond: "1000000",
+        inbound: { capacity: "100000", perSecond: "100" },
+        outbound: { capacity: "1000000000", perSecond: "1000000" },
       },
-      includeDevKeys: true,
     });
     await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
     const manifestPath = join(dir, "manifest.json");
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    writeManifest(manifestPath, manifest);
 
     const operatorToken = `devnet-operator-${Math.random().toString(36).slice(2)}`;
-    const devnet = new Devnet(options, group, chains, redisUrl, redis, manifest, manifestPath, ports, operatorToken);
-    if (options.services) await startServices(devnet, allGuardianKeys, relayerKeys);
+    const devnet = new Devnet(
+      options,
+      group,
+      chains,
+      redis,
+      manifest,
+      manifestPath,
+      guardianLeases,
+      operatorToken,
+      allGuardianKeys,
+      relayerKeys,
+    );
+    if (options.services) await startServices(devnet);
     return devnet;
   } catch (e) {
     await group.stopAll();
+    for (const lease of guardianLeases) lease.release();
     throw e;
   }
 }
 
-/** `node --import tsx <entry>`: services run from TypeScript sources, no build step. */
-export function serviceCommand(entry: string) {
-  return { command: process.execPath, args: ["--import", "tsx", resolve(entry)] };
-}
-
-async function startServices(devnet: Devnet, guardianKeys: Hex[], relayerKeys: Hex[]) {
-  const { group, manifestPath, options, ports } = devnet;
-  const common = { MANIFEST: manifestPath, LOG_LEVEL: "info", ...DEVNET_SERVICE_ENV, ...options.serviceEnv };
-  guardianKeys.forEach((key, i) => {
-    devnet.guardians.push(
-      group.start({
-        name: `guardian-${i}`,
-        ...serviceCommand("guardian/index.ts"),
-        env: {
-          ...common,
-          GUARDIAN_KEY: key,
-          PORT: String(ports.guardians[i]),
-          OPERATOR_TOKEN: devnet.operatorToken,
-          APPROVAL_ABOVE: options.approvalAbove,
-          DATA_DIR: join(resolve(options.dir), `guardian-${i}`),
-        },
-      }),
-    );
+/**
+ * Every service at once, each up when its own /healthz answers: guardians on their reserved
+ * ports, relayers, the monitor, one OP Stack operator per L2.
+ */
+async function startServices(devnet: Devnet) {
+  const { options } = devnet;
+  const started = (list: ManagedProcess[], i: number) => (p: ManagedProcess) => {
+    list[i] = p;
+  };
+  const operators = opStackOperatorServices(devnet.manifest, {
+    devnetDir: options.dir,
+    proposeIntervalMs: options.proposeIntervalMs,
+    // Deposits are polled at the proposer's pace (1 s): L1 mines a block a second anyway.
+    pollIntervalMs: options.proposeIntervalMs,
   });
-  relayerKeys.forEach((key, i) => {
-    devnet.relayers.push(
-      group.start({
-        name: `relayer-${i}`,
-        ...serviceCommand("relayer/index.ts"),
-        env: {
-          ...common,
-          RELAYER_KEY: key,
-          REDIS_URL: devnet.redisUrl,
-          PORT: String(ports.relayers[i]),
-          RELAYER_ID: `relayer-${i}`,
-        },
-      }),
-    );
-  });
-  devnet.monitor = group.start({
-    name: "monitor",
-    ...serviceCommand("monitor/index.ts"),
-    env: { ...common, MONITOR_KEY: devnet.manifest.devKeys!.monitor, PORT: String(ports.monitor) },
-  });
-  devnet.rollups.push(
-    ...startOpStackOperators(group, devnet.manifest, {
-      devnetDir: options.dir,
-      ports: ports.rollups,
-      proposeIntervalMs: options.proposeIntervalMs,
-      // Deposits are polled at the proposer's pace (1 s): L1 mines a block a second anyway.
-      pollIntervalMs: options.proposeIntervalMs,
-      command: serviceCommand,
+  await Promise.all([
+    ...devnet.guardianKeys.map((_, i) =>
+      devnet.startService(devnet.guardianService(i)).then(started(devnet.guardians, i)),
+    ),
+    ...devnet.relayerKeys.map((_, i) =>
+      devnet.startService(devnet.relayerService(i)).then(started(devnet.relayers, i)),
+    ),
+    devnet.startService(devnet.monitorService()).then((p) => {
+      devnet.monitor = p;
     }),
-  );
-  const urls = [
-    ...ports.rollups.map((p) => `http://127.0.0.1:${p}/healthz`),
-    ...ports.guardians.map((p) => `http://127.0.0.1:${p}/healthz`),
-    ...ports.relayers.map((p) => `http://127.0.0.1:${p}/healthz`),
-    `http://127.0.0.1:${ports.monitor}/healthz`,
-  ];
-  await Promise.all(urls.map((u) => waitFor(`service at ${u}`, () => httpOk(u), options.serviceStartTimeoutMs, 250)));
+    ...operators.map((o, i) =>
+      devnet.startService({ ...o, startTimeoutMs: options.serviceStartTimeoutMs }).then(started(devnet.rollups, i)),
+    ),
+  ]);
+  // Last: the explorer indexes what the others produce and serves the web app.
+  devnet.explorer = await startDevnetExplorer({
+    group: devnet.group,
+    manifestPath: devnet.manifestPath,
+    dir: options.dir,
+    env: devnet.serviceEnv,
+    startTimeoutMs: options.serviceStartTimeoutMs,
+  });
 }

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { BaseError, type Hex } from "viem";
-import { attestRequestSchema } from "../core/guardian-api.js";
+import { attestRequestSchema, signableQuerySchema } from "../core/guardian-api.js";
 import { HttpError, HttpService, type Handler, type Request } from "../core/service/http.js";
 import {
   ApprovalRefusedError,
@@ -56,6 +56,18 @@ export function guardianHttp(
         }
       }),
       publicRoute,
+    )
+    .route(
+      "GET",
+      "/v1/signable",
+      mapped((req) => {
+        const query = signableQuerySchema.safeParse(Object.fromEntries(req.query));
+        if (!query.success) {
+          const issues = query.error.issues.map((i) => `${i.path.join(".") || "(query)"}: ${i.message}`);
+          throw new HttpError(400, `invalid signable query: ${issues.join("; ")}`);
+        }
+        return guardian.signable.read(query.data);
+      }),
     )
     .route(
       "GET",

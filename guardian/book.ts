@@ -21,6 +21,8 @@ export class MessageBook {
   private readonly records = new Map<Hex, MessageRecord>();
   /** Confirmed message per `${chainId}:${nonce}`. */
   private readonly confirmedByNonce = new Map<string, Hex>();
+  /** Called when a message becomes confirmed (the signable feed listens). */
+  onConfirmed?: (record: MessageRecord) => void;
 
   get(msgId: Hex): MessageRecord | undefined {
     return this.records.get(msgId.toLowerCase() as Hex);
@@ -43,10 +45,12 @@ export class MessageBook {
     const key = `${sourceChainId}:${observed.message.nonce}`;
     const previous = this.confirmedByNonce.get(key);
     if (previous !== undefined && previous !== observed.msgId) this.records.delete(previous);
-    const isNew = !this.records.has(observed.msgId);
-    this.records.set(observed.msgId, { ...observed, sourceChainId, confirmed: true, rejection });
+    const before = this.records.get(observed.msgId);
+    const record: MessageRecord = { ...observed, sourceChainId, confirmed: true, rejection };
+    this.records.set(observed.msgId, record);
     this.confirmedByNonce.set(key, observed.msgId);
-    return isNew;
+    if (!before?.confirmed) this.onConfirmed?.(record);
+    return before === undefined;
   }
 
   /**

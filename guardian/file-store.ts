@@ -76,8 +76,13 @@ export class FileGuardianStore extends InMemoryGuardianStore {
   }
 
   protected override async persist(record: JournalRecord): Promise<void> {
+    await this.persistAll([record]);
+  }
+
+  /** One append and one datasync for the lot; a crash mid-write tears only the last line. */
+  protected override async persistAll(records: readonly JournalRecord[]): Promise<void> {
     if (this.closed) throw new StoreError("the guardian store is closed");
-    await this.journal.appendFile(`${JSON.stringify(record)}\n`, "utf8");
+    await this.journal.appendFile(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
     await this.journal.datasync();
   }
 

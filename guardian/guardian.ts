@@ -35,6 +35,7 @@ import type { GatewayReader } from "./chain.js";
 import { ChainFollower, lagSeconds } from "./follower.js";
 import { GuardianMetrics, reasonLabel } from "./metrics.js";
 import type { MessagePolicy, RejectReason } from "./policy.js";
+import { SignableFeed } from "./signable.js";
 import type { GuardianStore } from "./store.js";
 
 export interface GuardianOptions {
@@ -103,6 +104,10 @@ interface Verdict {
 
 export class Guardian {
   readonly metrics: GuardianMetrics;
+  /** What became signable here, for relayers (GET /v1/signable). */
+  readonly signable: SignableFeed;
+  /** Messages confirmed since the last `publishSignable`. */
+  private confirmedSince: MessageRecord[] = [];
   private readonly book = new MessageBook();
   readonly accountant: Accountant;
   private readonly followers = new Map<number, ChainFollower>();
@@ -116,6 +121,8 @@ export class Guardian {
   constructor(private readonly deps: GuardianDeps) {
     this.now = deps.now ?? Date.now;
     this.metrics = deps.metrics ?? new GuardianMetrics(deps.registry);
+    this.signable = new SignableFeed({ now: this.now });
+    this.book.onConfirmed = (record) => this.confirmedSince.push(record);
     this.metrics.pendingApprovalsSource = async () => (await this.pending()).length;
     this.metrics.headLagSource = () => this.lags();
     this.metrics.booksSource = () => this.accountant.allBooks();
@@ -150,13 +157,18 @@ export class Guardian {
 
   /** Follows every chain until `signal` aborts; resolves once every poll loop has stopped. */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
+    try {
+      await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
+    } finally {
+      this.signable.close();
+    }
   }
 
   /** One poll of every chain, then the books (tests, and tools that want a snapshot without the loop). */
   async pollOnce(): Promise<void> {
     await Promise.all([...this.followers.values()].map((f) => f.poll()));
     await this.accountant.refresh();
+    await this.publishSignable();
   }
 
   async attest(request: AttestRequest): Promise<AttestResponse> {
@@ -194,8 +206,11 @@ export class Guardian {
 
     // The commitment is durable before the signature exists: a crash after this line can only
     // leave a claim that was never used, never a signature the journal does not know about.
-    for (const record of records) {
-      const holder = await this.deps.store.claim(BigInt(record.sourceChainId), record.message.nonce, record.msgId);
+    const holders = await this.deps.store.claimMany(
+      records.map((r) => ({ sourceChainId: BigInt(r.sourceChainId), nonce: r.message.nonce, msgId: r.msgId })),
+    );
+    for (const [i, record] of records.entries()) {
+      const holder = holders[i];
       if (holder !== record.msgId) {
         this.deps.logger.error({ msgId: record.msgId, holder }, "refusing to sign a second message for a nonce");
         refusal.reject(record.msgId, "conflicting nonce");
@@ -252,7 +267,9 @@ export class Guardian {
         "operator approved message",
       );
     }
-    return this.view(record);
+    const view = await this.view(record);
+    if (view.state === "signable") this.signable.publish([view]);
+    return view;
   }
 
   health(): GuardianHealth {
@@ -284,6 +301,7 @@ export class Guardian {
       let caughtUp = true;
       try {
         caughtUp = await follower.poll();
+        await this.publishSignable();
         if (failures > 0) logger.info({ failures }, "chain view recovered");
         failures = 0;
         follower.lastError = undefined;
@@ -298,6 +316,22 @@ export class Guardian {
       const backoff = Math.min(this.deps.options.pollIntervalMs * 2 ** Math.min(failures, 8), MAX_BACKOFF_MS);
       await sleep(failures > 0 ? backoff : this.deps.options.pollIntervalMs, signal);
     }
+  }
+
+  /** Lists the messages confirmed since the last call that are signable now on the feed. */
+  private async publishSignable(): Promise<void> {
+    const confirmed = this.confirmedSince.splice(0);
+    const ready: MessageRecord[] = [];
+    for (const candidate of confirmed) {
+      // Still in the book (not dropped by a rewind meanwhile) and signable.
+      const record = this.book.get(candidate.msgId);
+      if (!record?.confirmed) continue;
+      if ((await this.verdict(record)).state === "signable") ready.push(record);
+    }
+    if (ready.length === 0) return;
+    this.signable.publish(
+      ready.map((r) => ({ msgId: r.msgId, message: messageToJson(r.message), blockNumber: r.blockNumber })),
+    );
   }
 
   private pruneExpired() {

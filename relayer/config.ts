@@ -4,7 +4,7 @@
  */
 import { hostname } from "node:os";
 import { z } from "zod";
-import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
+import { MAX_SIGNABLE_WAIT_MS } from "../core/guardian-api.js";
 import { envFields, parseConfig } from "../core/service/config.js";
 import { keyEnv } from "../core/signer.js";
 
@@ -34,10 +34,13 @@ const relayerFields = z
     RELAYER_ID: z.string().min(1).max(100).default(`${hostname()}-${process.pid}`),
     LOG_LEVEL: envFields.logLevel,
     QUEUE_PREFIX: queuePrefix.default("portcullis"),
-    BATCH_SIZE: positiveInt.max(MAX_ATTEST_BATCH).default(100),
     POLL_INTERVAL_MS: positiveInt.min(50).default(1_000),
     TX_TIMEOUT_MS: positiveInt.min(1_000).default(60_000),
-    LOCK_TTL_MS: positiveInt.min(1_000).default(30_000),
+    LOCK_TTL_MS: positiveInt.min(1_000).default(5_000),
+    MAX_IN_FLIGHT: positiveInt.max(64).default(4),
+    MAX_TX_GAS: z.coerce.bigint().min(100_000n).default(16_777_216n),
+    SIGNABLE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    FEED_WAIT_MS: positiveInt.max(MAX_SIGNABLE_WAIT_MS).default(20_000),
     GUARDIAN_TIMEOUT_MS: positiveInt.default(5_000),
     GUARDIAN_SET_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     RETRY_BASE_MS: positiveInt.default(1_000),

@@ -1,52 +1,72 @@
 /**
- * Stage 2, collect + deliver, for one route (source L2 → destination L2).
+ * Stage 2, collect + deliver, for one route (source L2 → destination L2), in every relayer
+ * process at once: there is no route leader. Each relayer takes message jobs from the route's
+ * queue (BullMQ manual processing: each job locked to the relayer that took it, for LOCK_TTL_MS,
+ * extended while it works on it), so N relayers split a route's traffic between them, and the
+ * gateway's replay protection makes a rare double delivery (a lock that lapsed) harmless.
  *
- * One relayer at a time delivers a route: the holder of the route's lease takes up to BATCH_SIZE
- * message jobs from the route's queue (BullMQ manual processing, each job locked to this
- * relayer), orders them by token then nonce, asks every guardian for an attestation of the batch
- * (stopping at threshold), simulates `deliver`, and sends it. Whatever cannot go now leaves the
- * batch with a verdict:
+ * A batch is started as soon as a job is there — the guardians' signable feed (signable.ts)
+ * enqueues a message the moment a quorum lists it — and holds what else is waiting, up to what
+ * one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in flight
+ * at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits (at
+ * most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce, asks
+ * every guardian for an attestation (stopping at threshold), simulates `deliver` with a gas limit
+ * from the measured per-message cost, and sends it. Whatever cannot go now leaves the batch with
+ * a verdict:
  *
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
  *   unknown / unconfirmed / awaiting approval  -> failed with a plain error: BullMQ retries it
  *   paused destination, no guardian quorum     -> with capped exponential backoff
  *   rejected by a guardian quorum, expired     -> UnrecoverableError + dead-letter queue
  *
- * A relayer killed mid-batch loses nothing: its jobs' locks lapse, BullMQ's stalled check
- * returns them to the queue, and the next attempt finds delivered messages processed.
+ * A relayer killed mid-batch loses nothing: its jobs' locks lapse within LOCK_TTL_MS, BullMQ's
+ * stalled check returns them to the queue, and the next attempt (usually by a relayer that was
+ * running all along) finds whatever was mined already processed.
  */
 import { randomUUID } from "node:crypto";
-import { encodeFunctionData, isAddressEqual, parseEventLogs, type Hex, type TransactionReceipt } from "viem";
+import {
+  encodeFunctionData,
+  isAddressEqual,
+  parseEventLogs,
+  type ContractFunctionArgs,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
+import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import { collectAttestation, type GuardianSetView, type RequestAttestation } from "./attest.js";
-import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
+import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
-import { isPaused, isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
+import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
+import type { GasBudget } from "./gas.js";
+import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
 import type { JobScheduler } from "./jobs.js";
-import { Lease } from "./lease.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
-import type { RelayerStore } from "./store.js";
+import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
 const MAX_ROUNDS = 12;
-/** Destination reads in flight at once (RPC providers rate-limit bursts). */
-const READ_CONCURRENCY = 16;
-/** Gas headroom over the estimate: batches touch storage whose cost can shift between blocks. */
-const GAS_HEADROOM_PERCENT = 120n;
+/** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
+const READ_CONCURRENCY = 256;
+/** Jobs asked for at once while filling a batch. */
+const TAKE_CONCURRENCY = 32;
 
 type DeliveredResult = "executed" | "queued" | "already_processed";
+
+type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", "deliver">;
 
 type Outcome =
   | { kind: "done"; result: DeliveredResult }
   | { kind: "retry"; stage: FailureStage; reason: string }
-  | { kind: "dead"; stage: FailureStage; reason: string };
+  | { kind: "dead"; stage: FailureStage; reason: string }
+  /** Its lock went to another relayer: that relayer settles it. */
+  | { kind: "lost" };
 
 interface Item {
   job: Job<DeliverJobData>;
@@ -54,12 +74,24 @@ interface Item {
   message: Message;
 }
 
+/** The BullMQ worker calls a deliverer makes (a real Worker in production). */
+export type DeliveryWorker = Pick<Worker<DeliverJobData>, "name" | "getNextJob" | "extendJobLocks">;
+
+/** The destination as a deliverer sees it: the chain, its transaction sender and gas budget. */
+export interface Destination {
+  chain: RelayerChain;
+  budget: GasBudget;
+}
+
 export interface DelivererOptions {
   relayerId: string;
-  batchSize: number;
-  leaseMs: number;
-  pollMs: number;
+  /** Job lock lifetime (LOCK_TTL_MS); locks are extended every third of it. */
+  lockMs: number;
+  /** Batches of this route in flight at once (MAX_IN_FLIGHT). */
+  maxInFlight: number;
   guardianTimeoutMs: number;
+  /** How long a batch waits for a quorum of the feeds to list its messages (SIGNABLE_WAIT_MS). */
+  signableWaitMs: number;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -67,8 +99,15 @@ class Attempt {
   readonly outcomes = new Map<string, Outcome>();
   stage: FailureStage = "attest";
   rounds = 0;
+  /** Milliseconds since the batch was taken at which each step ended (logged with the delivery). */
+  readonly timings: Record<string, number> = {};
+  private readonly started = Date.now();
 
-  constructor(readonly lease: Lease) {}
+  mark(step: string) {
+    this.timings[step] = Date.now() - this.started;
+  }
+
+  constructor(readonly token: string) {}
 
   decided(id: Hex): boolean {
     return this.outcomes.has(id.toLowerCase());
@@ -87,88 +126,95 @@ export class RouteDeliverer {
   readonly route: string;
   private readonly log: Logger;
   private readonly repeats = new RepeatFilter();
-  /** The destination's current guardian set (read from its gateway; see guardian-sets.ts). */
   private readonly guardianSets: GuardianSets;
+  private readonly slots: Semaphore;
+  private readonly dest: RelayerChain;
+  private readonly budget: GasBudget;
 
   constructor(
-    private readonly source: RelayerChain,
-    private readonly dest: RelayerChain,
-    private readonly worker: Worker<DeliverJobData>,
-    private readonly store: RelayerStore,
+    private readonly source: Pick<RelayerChain, "chainId">,
+    destination: Destination,
+    private readonly worker: DeliveryWorker,
     private readonly jobs: JobScheduler,
     guardians: GuardianSets | GuardianSetView,
     private readonly requestAttestation: RequestAttestation,
+    private readonly readiness: Readiness,
     private readonly metrics: RelayerMetrics,
     logger: Logger,
     private readonly o: DelivererOptions,
   ) {
-    this.route = `${source.chainId}-${dest.chainId}`;
+    this.dest = destination.chain;
+    this.budget = destination.budget;
+    this.route = `${source.chainId}-${this.dest.chainId}`;
     this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
+    this.slots = new Semaphore(o.maxInFlight);
     this.log = logger.child({ component: "deliverer", route: this.route });
     // At 0 from the start, so the route's first delivery shows in latency quantiles over rate().
     metrics.deliveryLatency.zero({ route: this.route });
   }
 
-  /** Competes for the route's lease until `signal` aborts; delivers while holding it. */
+  /** Takes batches and delivers them, up to `maxInFlight` at once, until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     while (!signal.aborted) {
+      let release: (() => void) | undefined;
       try {
-        const lease = await Lease.acquire(
-          this.store,
-          `deliver:${this.route}`,
-          this.o.relayerId,
-          this.o.leaseMs,
-          this.log,
-        );
-        if (lease) await this.lead(lease, signal);
-        else await sleep(this.o.pollMs, signal);
+        release = await this.slots.acquire(signal);
+        const token = `${this.o.relayerId}:${randomUUID()}`;
+        const jobs = await this.take(token);
+        if (jobs.length === 0) {
+          release();
+          continue;
+        }
+        const free = release;
+        const batch = this.deliverJobs(jobs, token, signal).finally(() => {
+          free();
+          inFlight.delete(batch);
+        });
+        inFlight.add(batch);
       } catch (e) {
+        release?.();
         if (signal.aborted) break;
         const err = (e as Error).message.split("\n")[0] ?? String(e);
         if (this.repeats.shouldLog("loop", err))
           this.log.error({ err }, "delivery loop error; retrying (repeats muted for 30 s)");
-        await sleep(this.o.pollMs, signal);
+        await sleep(250, signal);
       }
     }
+    await Promise.allSettled(inFlight);
   }
 
-  private async lead(lease: Lease, signal: AbortSignal): Promise<void> {
-    this.log.info("holding the route's delivery lease");
-    try {
-      while (!signal.aborted && lease.held) {
-        const token = `${this.o.relayerId}:${randomUUID()}`;
-        const jobs = await this.take(token);
-        if (jobs.length > 0) await this.deliverJobs(jobs, token, lease, signal);
-      }
-    } finally {
-      await lease.stop();
-    }
-  }
-
-  /** Waits for one job (a few seconds at most), then takes what else is waiting, up to BATCH_SIZE. */
+  /**
+   * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what else
+   * is waiting, up to what one delivery may carry.
+   */
   private async take(token: string): Promise<Job<DeliverJobData>[]> {
     const started = Date.now();
     const first = await this.worker.getNextJob(token, { block: true });
     if (!first) {
       // Not drained yet (or closing): BullMQ returned at once; avoid spinning.
-      if (Date.now() - started < 50) await sleep(Math.min(this.o.pollMs, 250));
+      if (Date.now() - started < 50) await sleep(100);
       return [];
     }
     const jobs = [first];
-    while (jobs.length < this.o.batchSize) {
-      const next = await this.worker.getNextJob(token, { block: false });
-      if (!next) break;
-      jobs.push(next);
+    const max = this.budget.maxMessages();
+    while (jobs.length < max) {
+      const wanted = Math.min(TAKE_CONCURRENCY, max - jobs.length);
+      const next = await Promise.all(
+        Array.from({ length: wanted }, () => this.worker.getNextJob(token, { block: false })),
+      );
+      const got = next.filter((j): j is Job<DeliverJobData> => j !== undefined);
+      jobs.push(...got);
+      if (got.length < wanted) break;
     }
     return jobs;
   }
 
-  private async deliverJobs(jobs: Job<DeliverJobData>[], token: string, lease: Lease, signal: AbortSignal) {
-    const attempt = new Attempt(lease);
-    this.log.info({ size: jobs.length }, "batch taken");
+  private async deliverJobs(jobs: Job<DeliverJobData>[], token: string, signal: AbortSignal) {
+    const attempt = new Attempt(token);
     const extend = setInterval(
-      () => void Promise.allSettled(jobs.map((j) => j.extendLock(token, this.o.leaseMs))),
-      Math.max(100, Math.floor(this.o.leaseMs / 3)),
+      () => void this.extendLocks(jobs, attempt).catch(() => undefined),
+      Math.max(100, Math.floor(this.o.lockMs / 3)),
     );
     const items: Item[] = [];
     for (const job of jobs) {
@@ -178,6 +224,7 @@ export class RouteDeliverer {
         attempt.set(job.id as Hex, { kind: "dead", stage: "observe", reason: `invalid job: ${(e as Error).message}` });
       }
     }
+    this.log.info({ size: items.length }, "batch taken");
     try {
       await this.process(uniqueById(items), attempt, signal);
     } catch (e) {
@@ -189,8 +236,25 @@ export class RouteDeliverer {
       for (const item of items) attempt.set(item.msgId, { kind: "retry", stage: attempt.stage, reason });
     } finally {
       clearInterval(extend);
-      await this.settle(jobs, items, attempt, token);
+      await this.settle(jobs, items, attempt);
     }
+  }
+
+  /**
+   * Extends the locks of the batch's undecided jobs; a job whose lock is gone (this relayer
+   * stalled past LOCK_TTL_MS and another took it) is marked lost. Returns the lost ids.
+   */
+  private async extendLocks(jobs: Job<DeliverJobData>[], attempt: Attempt): Promise<Set<string>> {
+    const open = jobs.filter((j) => !attempt.decided(j.id as Hex));
+    if (open.length === 0) return new Set();
+    const failed = await this.worker.extendJobLocks(
+      open.map((j) => j.id!),
+      open.map(() => attempt.token),
+      this.o.lockMs,
+    );
+    const lost = new Set((failed as string[]).map((id) => id.toLowerCase()));
+    for (const id of lost) attempt.set(id as Hex, { kind: "lost" });
+    return lost;
   }
 
   private parse(job: Job<DeliverJobData>): Item {
@@ -206,9 +270,31 @@ export class RouteDeliverer {
   private async process(items: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
     if (items.length === 0) return;
     attempt.stage = "simulate";
-    const now = (await this.dest.publicClient.getBlock()).timestamp;
+    const set = await this.guardianSets.current();
+    // A fresh message waits for a quorum of the guardians' listings (at most SIGNABLE_WAIT_MS
+    // from when it was enqueued) while the destination is read.
+    const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();
+    const listed =
+      waitMs > 0 && this.readiness.feedsUp(set)
+        ? this.readiness.waitReady(
+            items.map((i) => i.msgId),
+            set,
+            waitMs,
+            signal,
+          )
+        : undefined;
+    // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
+    // messages) and a delivery since would show in the simulation: only retries are read here.
+    const retried = items.filter((i) => i.job.attemptsMade > 0);
+    const [now, paused, processed] = await Promise.all([
+      this.dest.publicClient.getBlock().then((b) => b.timestamp),
+      this.dest.gw.paused(),
+      mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
+    ]);
+    attempt.mark("checked");
+    for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
     for (const item of items) {
-      if (isExpired(item.message, now)) {
+      if (!attempt.decided(item.msgId) && isExpired(item.message, now)) {
         attempt.set(item.msgId, {
           kind: "dead",
           stage: "simulate",
@@ -216,26 +302,24 @@ export class RouteDeliverer {
         });
       }
     }
-    let live = items.filter((i) => !attempt.decided(i.msgId));
+    const live = items.filter((i) => !attempt.decided(i.msgId));
     if (live.length === 0) return;
-    if (await isPaused(this.dest)) {
+    if (paused) {
       for (const item of live) attempt.set(item.msgId, { kind: "retry", stage: "simulate", reason: "paused" });
       this.log.warn("destination gateway is paused; retrying later");
       return;
     }
-    const processed = await mapLimit(live, READ_CONCURRENCY, (i) =>
-      isProcessed(this.dest, i.message.sourceChainId, i.message.nonce),
-    );
-    for (const [i, item] of live.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
-    live = live.filter((i) => !attempt.decided(i.msgId));
+    attempt.stage = "attest";
+    await listed;
+    attempt.mark("listed");
     await this.deliverBatch(orderBatch(live), attempt, signal);
   }
 
   /** Attests, simulates and sends `batch`, shrinking it by each verdict until it goes through. */
   private async deliverBatch(initial: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
     let batch = initial;
-    const without = (ids: readonly Hex[]) => {
-      const drop = new Set(ids.map((id) => id.toLowerCase()));
+    const without = (ids: Iterable<string>) => {
+      const drop = new Set([...ids].map((id) => id.toLowerCase()));
       batch = batch.filter((b) => !drop.has(b.msgId.toLowerCase()));
     };
     const retryAll = (stage: FailureStage, reason: string) => {
@@ -276,20 +360,13 @@ export class RouteDeliverer {
         continue;
       }
 
+      attempt.mark("attested");
       attempt.stage = "simulate";
       const { header, transfers } = toDeliveryBatch(batch.map((b) => b.message));
-      const args = [header, transfers, [], round.attestation] as const;
-      const call = {
-        address: this.dest.gateway,
-        abi: bridgeGatewayAbi,
-        functionName: "deliver",
-        args,
-        account: this.dest.wallet.account,
-      } as const;
+      const args: DeliverArgs = [header, transfers, [], round.attestation];
       let gas: bigint;
       try {
-        await this.dest.publicClient.simulateContract(call);
-        gas = await this.dest.publicClient.estimateContractGas(call);
+        gas = await this.simulate(args, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -319,25 +396,37 @@ export class RouteDeliverer {
             continue;
           case "bisect": {
             if (batch.length === 1) return retryAll("simulate", action.reason);
-            const [a, b] = halves(batch);
-            await this.deliverBatch(a, attempt, signal);
-            await this.deliverBatch(b, attempt, signal);
-            return;
+            return this.deliverHalves(batch, attempt, signal);
           }
         }
       }
+      if (gas > this.budget.txGasLimit() && batch.length > 1) {
+        // Costlier than measured (new recipients, a token mix): two deliveries instead of one.
+        this.log.info({ gas: gas.toString(), size: batch.length }, "batch over the gas limit; splitting it");
+        return this.deliverHalves(batch, attempt, signal);
+      }
 
+      attempt.mark("simulated");
       attempt.stage = "send";
-      // Fencing: never send for a route this relayer no longer leads.
-      if (!(await attempt.lease.renew())) return retryAll("send", "lease_lost");
+      // Fencing: never send messages whose jobs another relayer holds now.
+      const lost = await this.extendLocks(
+        batch.map((b) => b.job),
+        attempt,
+      );
+      if (lost.size > 0) {
+        this.log.warn({ lost: lost.size }, "job locks lost to another relayer; re-attesting without them");
+        without(lost);
+        continue;
+      }
       const receipt = await this.dest.sender.send(
         {
           to: this.dest.gateway,
           data: encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "deliver", args }),
-          gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
+          gas,
         },
         signal,
       );
+      attempt.mark("mined");
       this.recordGas(receipt);
       if (receipt.status !== "success") {
         // Lost a race mined in the same block; the next round's simulation says what changed.
@@ -345,16 +434,48 @@ export class RouteDeliverer {
         this.log.warn({ tx: receipt.transactionHash, size: batch.length }, "deliver transaction reverted; re-checking");
         continue;
       }
+      this.budget.observe(batch.length, receipt.gasUsed);
       await this.recordDelivery(batch, receipt, attempt);
       return;
     }
+  }
+
+  private async deliverHalves(batch: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
+    const [a, b] = halves(batch);
+    await Promise.all([this.deliverBatch(a, attempt, signal), this.deliverBatch(b, attempt, signal)]);
+  }
+
+  /**
+   * Simulates the delivery with the gas limit the measured cost predicts (one execution, where an
+   * estimate would take several) and returns the gas limit to send it with. A simulation that
+   * runs out of gas, or reverts without a reason, is estimated instead (which also names the
+   * revert if there is one): its limit may then exceed what one delivery may use.
+   */
+  private async simulate(args: DeliverArgs, messages: number): Promise<bigint> {
+    const call = {
+      address: this.dest.gateway,
+      abi: bridgeGatewayAbi,
+      functionName: "deliver",
+      args: args as DeliverArgs,
+      account: this.dest.wallet.account,
+    } as const;
+    const predicted = this.budget.limitFor(this.budget.predict(messages));
+    const limit = predicted < this.budget.txGasLimit() ? predicted : this.budget.txGasLimit();
+    try {
+      await this.dest.publicClient.simulateContract({ ...call, gas: limit });
+      return limit;
+    } catch (e) {
+      if (revertOf(e)) throw e;
+    }
+    const estimate = await this.dest.publicClient.estimateContractGas(call);
+    return this.budget.limitFor(estimate);
   }
 
   private async alreadyProcessed(item: Item, attempt: Attempt): Promise<void> {
     attempt.set(item.msgId, { kind: "done", result: "already_processed" });
     this.metrics.messagesDelivered.inc({ route: this.route, result: "already_processed" });
     // A relayer that delivered it may have died before scheduling its execution.
-    const queued = await queuedMessage(this.dest, item.msgId);
+    const queued = await this.dest.gw.queuedMessage(item.msgId);
     if (queued.status === "Queued") await this.jobs.scheduleExecute(this.dest.chainId, item.msgId, queued.executableAt);
   }
 
@@ -396,6 +517,7 @@ export class RouteDeliverer {
         executed: executed.size,
         queued: queued.size,
         gasUsed: receipt.gasUsed.toString(),
+        ms: attempt.timings,
       },
       "batch delivered",
     );
@@ -408,57 +530,47 @@ export class RouteDeliverer {
   }
 
   /** Completes, retries or dead-letters each job by its verdict (undecided: retried). */
-  private async settle(jobs: Job<DeliverJobData>[], items: Item[], attempt: Attempt, token: string) {
+  private async settle(jobs: Job<DeliverJobData>[], items: Item[], attempt: Attempt) {
     const byJob = new Map(items.map((i) => [i.job.id, i]));
     const retries: Record<string, number> = {};
-    for (const job of jobs) {
-      const item = byJob.get(job.id);
-      const id = (item?.msgId ?? job.id) as Hex;
-      const outcome = attempt.get(id) ?? { kind: "retry", stage: attempt.stage, reason: "interrupted" };
-      try {
-        if (outcome.kind === "done") {
-          await job.moveToCompleted({ result: outcome.result }, token, false);
-        } else if (outcome.kind === "retry") {
-          this.metrics.failures.inc({ stage: outcome.stage, reason: outcome.reason });
-          retries[outcome.reason] = (retries[outcome.reason] ?? 0) + 1;
-          await job.moveToFailed(new Error(`${outcome.stage}: ${outcome.reason}`), token, false);
-        } else {
-          this.metrics.failures.inc({ stage: outcome.stage, reason: "permanent" });
-          await this.jobs.deadLetter({
-            msgId: id,
-            queue: this.worker.name,
-            stage: outcome.stage,
-            reason: outcome.reason,
-            message: item?.message,
-          });
-          await job.moveToFailed(new UnrecoverableError(`${outcome.stage}: ${outcome.reason}`), token, false);
+    await Promise.all(
+      jobs.map(async (job) => {
+        const item = byJob.get(job.id);
+        const id = (item?.msgId ?? job.id) as Hex;
+        const outcome = attempt.get(id) ?? { kind: "retry", stage: attempt.stage, reason: "interrupted" };
+        try {
+          if (outcome.kind === "lost") return;
+          if (outcome.kind === "done") {
+            await job.moveToCompleted({ result: outcome.result }, attempt.token, false);
+          } else if (outcome.kind === "retry") {
+            this.metrics.failures.inc({ stage: outcome.stage, reason: outcome.reason });
+            retries[outcome.reason] = (retries[outcome.reason] ?? 0) + 1;
+            await job.moveToFailed(new Error(`${outcome.stage}: ${outcome.reason}`), attempt.token, false);
+          } else {
+            this.metrics.failures.inc({ stage: outcome.stage, reason: "permanent" });
+            await this.jobs.deadLetter({
+              msgId: id,
+              queue: this.worker.name,
+              stage: outcome.stage,
+              reason: outcome.reason,
+              message: item?.message,
+            });
+            await job.moveToFailed(new UnrecoverableError(`${outcome.stage}: ${outcome.reason}`), attempt.token, false);
+          }
+        } catch (e) {
+          // The job's lock lapsed (another relayer took it over) or Redis lost it: that side retries.
+          this.log.warn({ msgId: id, err: (e as Error).message }, "could not settle job");
         }
-      } catch (e) {
-        // The job's lock lapsed (another relayer took it over) or Redis lost it: that side retries.
-        this.log.warn({ msgId: id, err: (e as Error).message }, "could not settle job");
-      }
-    }
+      }),
+    );
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
-}
-
-/** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return out;
 }
 
 function errorReason(e: unknown): string {
   const name = (e as Error)?.name ?? "Error";
   if (name === "StuckTransactionError") return "stuck_transaction";
+  if (name === "NonceTakenError") return "nonce_taken";
   if (name === "AbortError") return "shutdown";
   return /HttpRequestError|TimeoutError|fetch failed|ECONNREFUSED/i.test(`${name} ${(e as Error)?.message}`)
     ? "rpc_unavailable"

@@ -8,7 +8,7 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import { encodeFunctionData, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import type { Logger } from "../core/service/logger.js";
-import { isPaused, queuedMessage, type RelayerChain } from "./chains.js";
+import type { RelayerChain } from "./chains.js";
 import { revertOf } from "./classify.js";
 import type { JobScheduler } from "./jobs.js";
 import type { RelayerMetrics } from "./metrics.js";
@@ -60,10 +60,10 @@ export class Executor {
     const settled = await this.settledState(chain, msgId, job);
     if (settled) return settled;
 
-    const { executableAt } = await queuedMessage(chain, msgId);
-    const now = (await chain.publicClient.getBlock()).timestamp;
-    if (now < executableAt) return this.delay(job, token, Number(executableAt - now) * 1_000 + 1_000);
-    if (await isPaused(chain)) throw new Error("paused");
+    const { executableAt } = await chain.gw.queuedMessage(msgId);
+    const now = Number((await chain.publicClient.getBlock()).timestamp);
+    if (now < executableAt) return this.delay(job, token, (executableAt - now) * 1_000 + 1_000);
+    if (await chain.gw.paused()) throw new Error("paused");
 
     const call = {
       address: chain.gateway,
@@ -104,7 +104,7 @@ export class Executor {
 
   /** The final result when the message no longer needs executing; undefined while it is queued. */
   private async settledState(chain: RelayerChain, msgId: Hex, job: Job<ExecuteJobData>) {
-    const { status } = await queuedMessage(chain, msgId);
+    const { status } = await chain.gw.queuedMessage(msgId);
     const record = (result: ExecuteResult) => {
       this.metrics.messagesExecuted.inc({ chain: chain.chainId, result });
       return { result };

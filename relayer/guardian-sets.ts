@@ -7,8 +7,7 @@
  * the retry re-attests with the new set.
  */
 import { isAddressEqual, type Address } from "viem";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import type { GuardianEndpoint, GuardianSetView } from "./attest.js";
+import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 
 /** The guardian set a destination accepts now. */
@@ -29,7 +28,7 @@ export class ChainGuardianSets implements GuardianSets {
   private inFlight?: Promise<GuardianSetView>;
 
   constructor(
-    private readonly dest: Pick<RelayerChain, "publicClient" | "gateway">,
+    private readonly dest: Pick<RelayerChain, "gw">,
     private readonly directory: readonly GuardianEndpoint[],
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
@@ -46,19 +45,8 @@ export class ChainGuardianSets implements GuardianSets {
   }
 
   private async read(): Promise<GuardianSetView> {
-    const { publicClient, gateway } = this.dest;
-    const index = await publicClient.readContract({
-      address: gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSetIndex",
-    });
-    const [members, threshold] = await publicClient.readContract({
-      address: gateway,
-      abi: bridgeGatewayAbi,
-      functionName: "guardianSet",
-      args: [index],
-    });
-    const view = { index, threshold, guardians: endpointsOf(members, this.directory) };
+    const { index, threshold, guardians } = await this.dest.gw.currentGuardianSet();
+    const view = { index, threshold, guardians: endpointsOf(guardians, this.directory) };
     this.cached = { view, at: this.now() };
     return view;
   }

@@ -19,13 +19,20 @@
  *   LOG_LEVEL            fatal|error|warn|info|debug|trace|silent (default info)
  *   QUEUE_PREFIX         BullMQ and relayer key prefix (default portcullis); every relayer of
  *                        one deployment uses the same; {portcullis} on Redis Cluster
- *   BATCH_SIZE           most messages per deliver transaction (default 100, at most 256)
- *   POLL_INTERVAL_MS     source-chain polling and lease retry interval (default 1000)
+ *   POLL_INTERVAL_MS     source-chain polling interval of the observer (default 1000)
  *   TX_TIMEOUT_MS        a transaction not mined after this long is replaced with the same
  *                        nonce and bumped fees (default 60000)
- *   MAX_FEE_BUMPS        replacements before a send is given up and retried later (default 8)
- *   LOCK_TTL_MS          route/observer lease and job lock lifetime: how long a crashed
- *                        relayer's work stays claimed before another takes it (default 30000)
+ *   MAX_FEE_BUMPS        replacements before a send is given up and its nonce reused by the
+ *                        next send (default 8)
+ *   LOCK_TTL_MS          job lock and observer lease lifetime: how long a crashed relayer's
+ *                        work stays claimed before another relayer takes it (default 5000)
+ *   MAX_IN_FLIGHT        delivery batches (each its own transaction) in flight per route and
+ *                        process (default 4)
+ *   MAX_TX_GAS           most gas one delivery may use (default 16777216, EIP-7825's cap); a
+ *                        delivery also stays under half the destination's block gas limit
+ *   SIGNABLE_WAIT_MS     how long a batch waits for a quorum of the guardians' signable feeds
+ *                        to list its messages before asking anyway (default 2000)
+ *   FEED_WAIT_MS         long-poll wait of one signable-feed request (default 20000)
  *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
  *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000)
  *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...

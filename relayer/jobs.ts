@@ -56,7 +56,7 @@ export class JobScheduler {
   }
 
   /** A delayed job that executes `msgId` on `destChainId` once `executableAt` has passed. */
-  async scheduleExecute(destChainId: number, msgId: Hex, executableAt: bigint): Promise<void> {
+  async scheduleExecute(destChainId: number, msgId: Hex, executableAt: number | bigint): Promise<void> {
     const delay = Number(executableAt) * 1_000 + EXECUTE_MARGIN_MS - Date.now();
     await this.queues.execute.add(
       "execute",

@@ -12,6 +12,7 @@ export const JOB_STATES = ["waiting", "active", "delayed", "failed", "completed"
 export class RelayerMetrics {
   readonly queueJobs: Gauge<"queue" | "state">;
   readonly messagesObserved: Counter<"route">;
+  readonly feedEnqueued: Counter;
   readonly messagesDelivered: Counter<"route" | "result">;
   readonly batchesDelivered: Counter<"route">;
   readonly batchSize: Histogram<"route">;
@@ -46,6 +47,11 @@ export class RelayerMetrics {
       name: "bridge_relayer_messages_observed_total",
       help: "MessageSent events this relayer read on a source chain at confirmation depth",
       labelNames: ["route"],
+      registers,
+    });
+    this.feedEnqueued = new Counter({
+      name: "bridge_relayer_feed_enqueued_total",
+      help: "Messages enqueued for delivery when a guardian quorum listed them on the signable feeds (before or instead of an observer scan)",
       registers,
     });
     this.messagesDelivered = new Counter({

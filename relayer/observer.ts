@@ -3,26 +3,26 @@
  * confirmation depth into a delivery job (jobId = msgId).
  *
  * The cursor (last scanned block and its hash) lives in Redis, shared by every relayer; one
- * relayer at a time scans a chain (a lease), and cursor writes are compare-and-set, so even two
- * scanners after a lease expiry only rescan, never skip. Before resuming, the stored hash is
+ * relayer at a time scans a chain (a short lease, LOCK_TTL_MS: when its holder dies another
+ * relayer takes over within that time), and cursor writes are compare-and-set, so even two
+ * scanners after a lease expiry only rescan, never skip. Adds are idempotent (jobs keyed by
+ * msgId), and the guardians' signable feed enqueues most messages before a scan sees them. Before resuming, the stored hash is
  * checked against the chain: after a reorg the scan resumes from the newest checkpoint still on
  * the canonical chain. With no cursor (first start, or Redis wiped) the scan starts at the
  * gateway's deployBlock; messages already processed on their destination are not re-enqueued
- * (a queued one gets its execute job back).
+ * (a queued one gets its execute job back; see intake.ts).
  */
 import { getAbiItem, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessagesSent } from "../core/logs.js";
 import type { Logger } from "../core/service/logger.js";
-import { isProcessed, queuedMessage, type RelayerChain } from "./chains.js";
-import type { JobScheduler, ObservedMessage } from "./jobs.js";
+import type { RelayerChain } from "./chains.js";
+import type { Intake } from "./intake.js";
+import type { ObservedMessage } from "./jobs.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { advanceCursor, type Cursor, type RelayerStore } from "./store.js";
 
 const MESSAGE_SENT = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageSent" });
-
-/** Destination reads per message run this many at a time. */
-const READ_CONCURRENCY = 16;
 
 export interface ResumePoint {
   /** First block to scan. */
@@ -68,9 +68,8 @@ export class ChainObserver {
 
   constructor(
     private readonly source: RelayerChain,
-    private readonly destinations: ReadonlyMap<number, RelayerChain>,
     private readonly store: RelayerStore,
-    private readonly jobs: JobScheduler,
+    private readonly intake: Intake,
     private readonly metrics: RelayerMetrics,
     logger: Logger,
     private readonly o: ObserverOptions,
@@ -104,7 +103,10 @@ export class ChainObserver {
       const to = Math.min(target, from + this.o.maxBlockRange - 1);
       const scanned = await this.scan(from, to);
       if (!scanned) return; // the chain moved under us; the next tick re-checks the cursor
-      await this.enqueue(scanned.messages);
+      for (const m of scanned.messages) {
+        this.metrics.messagesObserved.inc({ route: `${m.message.sourceChainId}-${m.message.destChainId}` });
+      }
+      await this.intake.enqueue(scanned.messages, "observer");
       const next = advanceCursor(base, to, scanned.hash);
       if (!(await this.store.compareAndSetCursor(this.source.chainId, stored, next))) {
         this.log.info(
@@ -160,39 +162,5 @@ export class ChainObserver {
       }
     }
     return { messages, hash: after };
-  }
-
-  /** Enqueues what still needs delivery; restores execute jobs of messages queued on arrival. */
-  private async enqueue(messages: readonly ObservedMessage[]): Promise<void> {
-    const toDeliver: ObservedMessage[] = [];
-    for (let i = 0; i < messages.length; i += READ_CONCURRENCY) {
-      const chunk = messages.slice(i, i + READ_CONCURRENCY);
-      const verdicts = await Promise.all(chunk.map((m) => this.triage(m)));
-      chunk.forEach((m, j) => {
-        if (verdicts[j] === "deliver") toDeliver.push(m);
-      });
-    }
-    if (toDeliver.length > 0) {
-      await this.jobs.addDeliveries(toDeliver);
-      this.log.info(
-        { count: toDeliver.length, msgIds: toDeliver.map((m) => m.msgId) },
-        "messages enqueued for delivery",
-      );
-    }
-  }
-
-  private async triage(m: ObservedMessage): Promise<"deliver" | "skip"> {
-    const route = `${m.message.sourceChainId}-${m.message.destChainId}`;
-    const dest = this.destinations.get(Number(m.message.destChainId));
-    if (!dest || dest.gateway.toLowerCase() !== m.message.destGateway.toLowerCase()) {
-      this.metrics.failures.inc({ stage: "observe", reason: "unknown_destination" });
-      this.log.warn({ msgId: m.msgId, route }, "message to a gateway not in the manifest: not relayed");
-      return "skip";
-    }
-    this.metrics.messagesObserved.inc({ route });
-    if (!(await isProcessed(dest, m.message.sourceChainId, m.message.nonce))) return "deliver";
-    const queued = await queuedMessage(dest, m.msgId);
-    if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
-    return "skip";
   }
 }

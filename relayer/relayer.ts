@@ -1,21 +1,25 @@
 /**
- * The relayer: observers (one per source L2), deliverers (one per route) and the executor, all
- * sharing one Redis with every other relayer process. Everything stateful is passed in (see
+ * The relayer: the signable tracker (the guardians' feeds), observers (one per source L2),
+ * deliverers (one per route) and the executor, all sharing one Redis with every other relayer
+ * process, none of them a leader: every relayer delivers every route. Everything stateful is passed in (see
  * wiring.ts for production); `run(signal)` works until the signal aborts, then stops the loops,
  * closes the workers and queues, and quits Redis, in that order, in `finally`.
  */
 import { Worker, type Job, type WorkerOptions } from "bullmq";
 import type { Registry } from "prom-client";
 import type { LocalAccount } from "viem";
+import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
 import { guardianDirectory, type Manifest } from "../core/manifest.js";
 import { sleep, untilAborted } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { RequestAttestation } from "./attest.js";
+import type { RequestAttestation } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";
 import { Executor } from "./executor.js";
+import { GasBudget } from "./gas.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
+import { Intake } from "./intake.js";
 import { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
@@ -29,12 +33,19 @@ import {
   type RelayerQueues,
 } from "./queues.js";
 import type { RedisConnection } from "./redis.js";
+import { SignableTracker, type SignableSource } from "./signable.js";
 import type { RelayerStore } from "./store.js";
 
 /** Executions in flight per relayer (sends are serialised per chain anyway). */
 const EXECUTE_CONCURRENCY = 4;
 /** Interval of the wallet-balance refresh. */
 const BALANCE_REFRESH_MS = 15_000;
+/** Interval of the destinations' block gas limit refresh. */
+const BLOCK_GAS_REFRESH_MS = 60_000;
+/** Gas limit of a delivery over its expected use, in percent (storage costs shift between blocks). */
+const GAS_HEADROOM_PERCENT = 120n;
+/** How long the relayer remembers which guardians listed a message as signable. */
+const FEED_RETENTION_MS = 30 * 60_000;
 
 export interface RelayerDeps {
   config: RelayerConfig;
@@ -49,6 +60,8 @@ export interface RelayerDeps {
   metrics: RelayerMetrics;
   logger: Logger;
   requestAttestation: RequestAttestation;
+  /** The signable feed of the guardian at `url` (a GuardianClient in production). */
+  guardians: (url: string) => SignableSource;
 }
 
 export interface RelayerHealth extends Record<string, unknown> {
@@ -111,10 +124,27 @@ export class Relayer {
     if (signal.aborted) stop.abort();
     for (const q of queues.all()) q.on("error", (e: Error) => this.connectionError(`queue ${q.name}`, e));
     try {
-      const options = { relayerId: config.RELAYER_ID, leaseMs: config.LOCK_TTL_MS };
+      await this.refreshBlockGasLimits().catch(() => undefined);
+      const intake = new Intake(chains, this.jobs, metrics, this.d.logger);
+      const tracker = new SignableTracker({
+        guardians: guardianDirectory(this.d.manifest),
+        source: (url) => this.d.guardians(url),
+        guardianSet: async (destChainId) => {
+          const dest = chains.get(destChainId);
+          return dest ? this.guardianSetsOf(dest).current() : undefined;
+        },
+        onQuorum: async (messages) => {
+          const added = await intake.enqueue(messages, "feed");
+          metrics.feedEnqueued.inc(added);
+        },
+        logger: this.d.logger,
+        options: { waitMs: config.FEED_WAIT_MS, retryMs: config.POLL_INTERVAL_MS, retentionMs: FEED_RETENTION_MS },
+      });
+      loops.push(tracker.run(stop.signal));
       for (const source of chains.values()) {
-        const observer = new ChainObserver(source, chains, this.d.store, this.jobs, metrics, this.d.logger, {
-          ...options,
+        const observer = new ChainObserver(source, this.d.store, intake, metrics, this.d.logger, {
+          relayerId: config.RELAYER_ID,
+          leaseMs: config.LOCK_TTL_MS,
           maxBlockRange: config.MAX_BLOCK_RANGE,
         });
         observers.push(observer);
@@ -132,19 +162,20 @@ export class Relayer {
             .catch((e: unknown) => this.log.warn({ err: String(e) }, "stalled checker"));
           const deliverer = new RouteDeliverer(
             source,
-            dest,
+            { chain: dest, budget: this.budgetOf(dest) },
             worker,
-            this.d.store,
             this.jobs,
             this.guardianSetsOf(dest),
             this.d.requestAttestation,
+            tracker,
             metrics,
             this.d.logger,
             {
-              ...options,
-              batchSize: config.BATCH_SIZE,
-              pollMs: config.POLL_INTERVAL_MS,
+              relayerId: config.RELAYER_ID,
+              lockMs: config.LOCK_TTL_MS,
+              maxInFlight: config.MAX_IN_FLIGHT,
               guardianTimeoutMs: config.GUARDIAN_TIMEOUT_MS,
+              signableWaitMs: config.SIGNABLE_WAIT_MS,
             },
           );
           loops.push(deliverer.run(stop.signal));
@@ -164,6 +195,7 @@ export class Relayer {
       );
       void executeWorker.run().catch((e: unknown) => this.log.error({ err: String(e) }, "execute worker stopped"));
       loops.push(this.every(BALANCE_REFRESH_MS, stop.signal, "balances", () => this.refreshBalances()));
+      loops.push(this.every(BLOCK_GAS_REFRESH_MS, stop.signal, "block gas limits", () => this.refreshBlockGasLimits()));
 
       this.log.info(
         {
@@ -230,6 +262,30 @@ export class Relayer {
   private connectionError(source: string, e: Error) {
     if (this.repeats.shouldLog(source, e.message))
       this.log.warn({ source, err: e.message }, "redis error (reconnecting)");
+  }
+
+  /** Per destination chain id: how much one delivery may carry (gas.ts). */
+  private readonly budgets = new Map<number, GasBudget>();
+
+  private budgetOf(dest: RelayerChain): GasBudget {
+    let budget = this.budgets.get(dest.chainId);
+    if (!budget) {
+      budget = new GasBudget({
+        maxTxGas: this.d.config.MAX_TX_GAS,
+        maxMessages: MAX_ATTEST_BATCH,
+        headroomPercent: GAS_HEADROOM_PERCENT,
+      });
+      this.budgets.set(dest.chainId, budget);
+    }
+    return budget;
+  }
+
+  private async refreshBlockGasLimits(): Promise<void> {
+    await Promise.all(
+      [...this.d.chains.values()].map(async (c) =>
+        this.budgetOf(c).setBlockGasLimit((await c.publicClient.getBlock()).gasLimit),
+      ),
+    );
   }
 
   private async refreshBalances(): Promise<void> {

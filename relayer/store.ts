@@ -1,11 +1,10 @@
 /**
- * The relayer's own Redis keys (BullMQ keeps the queues): observation cursors and leases. Every
- * key lives under the QUEUE_PREFIX, and every script touches a single key, so the store works
- * unchanged on Redis Cluster.
+ * The relayer's own Redis keys (BullMQ keeps the queues): observation cursors and the observer
+ * leases. Every key lives under the QUEUE_PREFIX, and every script touches a single key, so the
+ * store works unchanged on Redis Cluster. (Delivery has no lease: BullMQ locks each job.)
  *
  *   <prefix>:relayer:cursor:<chainId>              JSON Cursor: last scanned block, hash, history
  *   <prefix>:relayer:lock:observe:<chainId>        RELAYER_ID of the relayer scanning that chain
- *   <prefix>:relayer:lock:deliver:<src>-<dst>      RELAYER_ID of the relayer delivering that route
  *
  * Losing every key (a Redis wipe) is safe: observation restarts at each gateway's deployBlock
  * and re-enqueues everything not yet processed on its destination.

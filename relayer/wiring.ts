@@ -5,7 +5,8 @@
  */
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { publicClientFor, walletClientFor } from "../core/chains.js";
-import { requestAttestation } from "../core/guardian-api.js";
+import { Gateway } from "../core/gateway.js";
+import { GuardianClient } from "../core/guardian-api.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
 import type { Signer } from "../core/signer.js";
@@ -48,6 +49,7 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
       info,
       chainId: info.chainId,
       gateway: info.gateway,
+      gw: new Gateway(info.gateway, publicClient),
       deployBlock: info.deployBlock,
       publicClient,
       wallet,
@@ -76,6 +78,14 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
   );
   queues = new RelayerQueues(redis, config.QUEUE_PREFIX, routes);
 
+  // One client per guardian URL, shared by attestation requests and the signable feed.
+  const clients = new Map<string, GuardianClient>();
+  const guardian = (url: string) => {
+    let client = clients.get(url);
+    if (!client) clients.set(url, (client = new GuardianClient(url, { timeoutMs: config.GUARDIAN_TIMEOUT_MS })));
+    return client;
+  };
+
   return new Relayer({
     config,
     manifest,
@@ -87,7 +97,8 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
     registry,
     metrics,
     logger,
-    requestAttestation,
+    requestAttestation: (url, request, timeoutMs) => guardian(url).attest(request, timeoutMs),
+    guardians: guardian,
   });
 }
 

@@ -12,7 +12,8 @@ import { Command } from "commander";
 import { relative, resolve } from "node:path";
 import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { BridgeInputError, BridgeSdk, FINAL_STAGES, ProgressPrinter, type SentRecord } from "@portcullis/sdk";
+import { BridgeClient, PortcullisError, ProgressPrinter } from "@portcullis/sdk";
+import { walletClientFor } from "../core/chains.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { anvilBinary, PrerequisiteError, redisBinary } from "../devnet/infra.js";
 import { prometheusBinary, startPrometheus } from "../devnet/prometheus.js";
@@ -83,14 +84,15 @@ try {
   );
 } catch (e) {
   exitCode = 1;
-  if (e instanceof PrerequisiteError || e instanceof BridgeInputError) process.stderr.write(`${e.message}\n`);
+  if (e instanceof PrerequisiteError) process.stderr.write(`${e.message}\n`);
+  else if (e instanceof PortcullisError) process.stderr.write(`${e.shortMessage}\n`);
   else process.stderr.write(`devnet failed: ${(e as Error).stack ?? String(e)}\n`);
   if (devnet) process.stderr.write(`service logs: ${devnet.group.logDir}\n`);
 } finally {
   if (devnet) {
     out("\nstopping…");
     await devnet.stop();
-    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.spec.name} (pid ${p.pid})`);
+    const left = devnet.group.all.filter((p) => p.running).map((p) => `${p.name} (pid ${p.pid})`);
     if (left.length > 0) {
       process.stderr.write(`still running after stop: ${left.join(", ")}\n`);
       exitCode = 1;
@@ -132,6 +134,15 @@ function printInfo(d: Devnet) {
   );
   d.ports.relayers.forEach((p, i) => out(`  relayer-${i}   http://127.0.0.1:${p}  (/healthz, /metrics)`));
   out(`  monitor     http://127.0.0.1:${d.ports.monitor}  (/healthz, /metrics)`);
+  if (d.explorer) {
+    const web = d.explorer.webDir ? "web app at /, " : "";
+    out(`  explorer    ${d.explorer.url}  (${web}/v1/messages, /v1/routes, /v1/stream, /openapi.json)`);
+    out(
+      d.explorer.webDir
+        ? `web app    ${d.explorer.url}/  (bridge, follow, history, escape: a browser wallet holding a dev user key from the manifest's devKeys.users)`
+        : "web app    not built: run `npm run build`, then `npm run devnet` again",
+    );
+  }
   d.ports.rollups.forEach((p, i) =>
     out(
       `  op-stack-${d.manifest.chains.filter((c) => c.rollup)[i]?.name}  http://127.0.0.1:${p}  (devnet stand-ins for OP's node software: output proposer + deposit executor)`,
@@ -167,34 +178,36 @@ function printInfo(d: Devnet) {
   out(`  ${env}npx bridge council pending`);
 }
 
-/** L2-A → L2-B and back, through the same SDK calls as `bridge transfer`. */
+/** L2-A → L2-B and back, through the same SDK calls as `bridge transfer` (quote, send, track). */
 async function demo(d: Devnet, signal: AbortSignal) {
-  const sdk = new BridgeSdk(d.manifest);
-  const key = d.manifest.devKeys!.users[0] as Hex;
-  const sender = privateKeyToAccount(key).address;
-  const [a, b] = d.manifest.chains.filter((c) => c.gateway);
+  const client = new BridgeClient(d.manifest);
+  const account = privateKeyToAccount(d.manifest.devKeys!.users[0] as Hex);
+  const [a, b] = client.gatewayChains;
   const legs = [
-    { from: a!.name, to: b!.name },
-    { from: b!.name, to: a!.name },
+    { from: a!, to: b! },
+    { from: b!, to: a! },
   ];
-  out(`\ndemo: 5 ALPHA ${a!.name} → ${b!.name} and back, sent by ${sender}`);
+  out(`\ndemo: 5 ALPHA ${a!.name} → ${b!.name} and back, sent by ${account.address}`);
   for (const leg of legs) {
     if (signal.aborted) return;
     const legStart = Date.now();
-    const prepared = await sdk.prepareTransfer(sender, { ...leg, token: "ALPHA", amount: "5" });
-    out(`\n${leg.from} → ${leg.to}`);
+    const request = { from: leg.from.name, to: leg.to.name, token: "ALPHA", amount: "5", sender: account.address };
+    const quote = await client.quote(request);
+    out(`\n${leg.from.name} → ${leg.to.name}  (${quote.path.kind} path, about ${quote.estimatedSeconds} s)`);
     const printer = new ProgressPrinter({ write: (t: string) => process.stdout.write(t) }, legStart, "  ");
-    const sent: SentRecord = await sdk.sendTransfer(sdk.wallet(prepared.from, key), prepared, {
-      onApproval: (hash) => printer.note(`approve  ${hash}`),
+    const sent = await client.sendTransfer(request, walletClientFor(leg.from, account), {
+      onProgress: (p) => {
+        if (p.step === "approve" && p.status === "submitted") printer.note(`approve  ${p.hash}`);
+      },
     });
-    const state = await sdk.follow(sent, { onUpdate: (s) => printer.update(s), signal, timeoutMs: 120_000 });
-    if (!FINAL_STAGES.includes(state.stage)) {
+    const last = await client.follow(sent, { onUpdate: (o) => printer.update(o), signal, timeoutMs: 120_000 });
+    if (!last.status.final) {
       printer.stop();
       out(
-        `  demo ${signal.aborted ? "interrupted" : "timed out"} at stage ${state.stage}: bridge status ${sent.msgId}`,
+        `  demo ${signal.aborted ? "interrupted" : "timed out"} at stage ${last.status.stage}: bridge status ${sent.msgId}`,
       );
       return;
     }
-    printer.finish(state);
+    printer.finish(last);
   }
 }

@@ -21,6 +21,7 @@ const CONTRACTS: Record<string, string> = {
   "mocks/TestToken.sol/TestToken": "testToken",
   "mocks/FeeOnTransferToken.sol/FeeOnTransferToken": "feeOnTransferToken",
   "escape/EscapeHatch.sol/EscapeHatch": "escapeHatch",
+  "deploy/DeploymentFactory.sol/DeploymentFactory": "deploymentFactory",
 };
 
 /** Prebuilt artifacts of dependencies (resolved from node_modules): package path → export prefix. */

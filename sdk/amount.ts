@@ -1,6 +1,6 @@
 /** Decimal token amounts as users type them, and back. Exact: no floating point anywhere. */
 import { formatUnits } from "viem";
-import { BridgeInputError } from "./errors.js";
+import { InvalidInputError } from "./errors.js";
 
 const DECIMAL = /^(\d+)(?:\.(\d*))?$|^\.(\d+)$/;
 
@@ -11,18 +11,18 @@ const DECIMAL = /^(\d+)(?:\.(\d*))?$|^\.(\d+)$/;
  */
 export function parseAmount(text: string, decimals: number, symbol: string): bigint {
   const trimmed = text.trim();
-  if (trimmed.startsWith("-")) throw new BridgeInputError(`amount must be greater than zero, got "${text}".`);
+  if (trimmed.startsWith("-")) throw new InvalidInputError(`amount must be greater than zero, got "${text}".`);
   const match = DECIMAL.exec(trimmed);
-  if (!match) throw new BridgeInputError(`amount "${text}" is not a decimal number (for example 1.5).`);
+  if (!match) throw new InvalidInputError(`amount "${text}" is not a decimal number (for example 1.5).`);
   const whole = match[1] ?? "0";
   const fraction = (match[2] ?? match[3] ?? "").replace(/0+$/, "");
   if (fraction.length > decimals) {
-    throw new BridgeInputError(
+    throw new InvalidInputError(
       `${symbol} has ${decimals} decimals, but amount "${text}" has ${fraction.length} digits after the point.`,
     );
   }
   const value = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
-  if (value === 0n) throw new BridgeInputError(`amount must be greater than zero, got "${text}".`);
+  if (value === 0n) throw new InvalidInputError(`amount must be greater than zero, got "${text}".`);
   return value;
 }
 

@@ -38,7 +38,6 @@ import {
   buildProveWithdrawal,
   finalizeWithdrawal,
   getL2Output,
-  getTimeToFinalize,
   getTimeToProve,
   getWithdrawalStatus,
   getWithdrawals,
@@ -50,8 +49,9 @@ import { MessageStatus } from "../core/gateway.js";
 import { bridgeGatewayAbi, l2OutputOracleAbi, optimismPortalAbi } from "../core/generated/abis.js";
 import { findChain, type ChainInfo, type GatewayChain, type Manifest, type RollupInfo } from "../core/manifest.js";
 import { opStackL2Chain } from "../core/op-stack.js";
-import { onChain, type BridgeSdk, type SentRecord } from "./bridge.js";
-import { BridgeInputError } from "./errors.js";
+import type { BridgeClient } from "./client.js";
+import { InvalidInputError } from "./errors.js";
+import type { SentRecord } from "./tracker.js";
 
 /** A wallet on one chain: what the escape's steps are signed with. */
 export type EscapeWallet = WalletClient<Transport, Chain, Account>;
@@ -97,7 +97,7 @@ type OpL2 = ChainInfo & { rollup: RollupInfo };
 function opL2Of(manifest: Manifest, chainId: bigint | number): OpL2 {
   const chain = manifest.chains.find((c) => c.chainId === Number(chainId));
   if (!chain?.rollup) {
-    throw new BridgeInputError(
+    throw new InvalidInputError(
       `chain ${chainId} has no OP Stack contracts in this manifest, so the escape hatch is not available there.`,
     );
   }
@@ -106,7 +106,7 @@ function opL2Of(manifest: Manifest, chainId: bigint | number): OpL2 {
 
 function l1Of(manifest: Manifest): ChainInfo {
   const l1 = manifest.chains.find((c) => c.kind === "l1");
-  if (!l1) throw new BridgeInputError("the manifest has no L1 chain, so the escape hatch is not available.");
+  if (!l1) throw new InvalidInputError("the manifest has no L1 chain, so the escape hatch is not available.");
   return l1;
 }
 
@@ -132,29 +132,23 @@ function opClients(manifest: Manifest, l2: OpL2) {
 }
 
 /** The L2→L1 message sent in `txHash` on `chain` (the cancellation, or a withdrawal to L1) and its L1 status. */
-async function escapeWithdrawal(sdk: BridgeSdk, chain: GatewayChain, txHash: Hex): Promise<EscapeWithdrawal> {
-  const l2 = opL2Of(sdk.manifest, chain.chainId);
-  const { l1Client, l2Chain } = opClients(sdk.manifest, l2);
-  const receipt = await onChain(chain, () => sdk.client(chain).getTransactionReceipt({ hash: txHash }));
+async function escapeWithdrawal(bridge: BridgeClient, chain: GatewayChain, txHash: Hex): Promise<EscapeWithdrawal> {
+  const l2 = opL2Of(bridge.manifest, chain.chainId);
+  const { l1Client, l2Chain } = opClients(bridge.manifest, l2);
+  const receipt = await bridge.read(chain, () => bridge.client(chain).getTransactionReceipt({ hash: txHash }));
   const withdrawal = getWithdrawals(receipt)[0];
   if (!withdrawal) throw new Error(`transaction ${txHash} on ${chain.name} sent no L2→L1 message`);
-  const l1 = l1Of(sdk.manifest);
-  let status = await onChain(l1, () => getWithdrawalStatus(l1Client, { receipt, targetChain: l2Chain }));
+  const l1 = l1Of(bridge.manifest);
+  let status = await bridge.read(l1, () => getWithdrawalStatus(l1Client, { receipt, targetChain: l2Chain }));
   let waitSeconds: number | undefined;
-  if (status === "ready-to-finalize") {
-    // viem decides with this machine's clock; the portal decides with L1's. Ask the portal.
-    const wait = await finalizationWait(l1Client, l2, withdrawal);
-    if (wait > 0) {
-      status = "waiting-to-finalize";
-      waitSeconds = wait;
-    }
+  if (status === "ready-to-finalize" || status === "waiting-to-finalize") {
+    // viem decides with this machine's clock; the portal decides with L1's, and either can be
+    // ahead of the other (a devnet's moved clocks; a user's laptop clock). Ask the portal.
+    const wait = await bridge.read(l1, () => finalizationWait(l1Client, l2, withdrawal));
+    status = wait > 0 ? "waiting-to-finalize" : "ready-to-finalize";
+    if (wait > 0) waitSeconds = wait;
   } else if (status === "waiting-to-prove") {
-    waitSeconds = (await onChain(l1, () => getTimeToProve(l1Client, { receipt, targetChain: l2Chain }))).seconds;
-  } else if (status === "waiting-to-finalize") {
-    const t = await onChain(l1, () =>
-      getTimeToFinalize(l1Client, { withdrawalHash: withdrawal.withdrawalHash, targetChain: l2Chain }),
-    );
-    waitSeconds = t.seconds;
+    waitSeconds = (await bridge.read(l1, () => getTimeToProve(l1Client, { receipt, targetChain: l2Chain }))).seconds;
   }
   return { chain: chain.name, receipt, withdrawal, status, ...(waitSeconds === undefined ? {} : { waitSeconds }) };
 }
@@ -203,14 +197,14 @@ async function finalizationWait(
  * send, so that scan starts at the send's block).
  */
 async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "MessageExecuted">(
-  sdk: BridgeSdk,
+  bridge: BridgeClient,
   chain: GatewayChain,
   eventName: N,
   msgId: Hex,
   fromBlock = BigInt(chain.deployBlock ?? 0),
 ) {
-  const client = sdk.client(chain);
-  const logs = await onChain(chain, () =>
+  const client = bridge.client(chain);
+  const logs = await bridge.read(chain, () =>
     client.getContractEvents({
       address: chain.gateway,
       abi: bridgeGatewayAbi,
@@ -224,15 +218,15 @@ async function gatewayEvent<N extends "MessageCancelled" | "MessageRefunded" | "
 }
 
 /** Reads where the escape of `sent` stands, from the chains alone. */
-export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<EscapeState> {
+export async function observeEscape(bridge: BridgeClient, sent: SentRecord): Promise<EscapeState> {
   const { message, msgId } = sent;
   const dest = sent.dest;
-  const destClient = sdk.client(dest);
+  const destClient = bridge.client(dest);
 
   // The destination's view: cancelled already, or why not yet.
-  const cancelLog = await gatewayEvent(sdk, dest, "MessageCancelled", msgId);
+  const cancelLog = await gatewayEvent(bridge, dest, "MessageCancelled", msgId);
   if (!cancelLog) {
-    const [queued, processed, head] = await onChain(dest, () =>
+    const [queued, processed, head] = await bridge.read(dest, () =>
       Promise.all([
         destClient.readContract({
           address: dest.gateway,
@@ -260,7 +254,7 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
     if (status === MessageStatus.None && processed) {
       // Taken nonce, no queue entry: delivered on the fast path (which emits only
       // `MessageExecuted`), or a vetoed or cancelled other message holds the nonce.
-      if (await gatewayEvent(sdk, dest, "MessageExecuted", msgId)) {
+      if (await gatewayEvent(bridge, dest, "MessageExecuted", msgId)) {
         return notEscapable(sent, "it was delivered and paid out.");
       }
     }
@@ -277,9 +271,9 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
 
   // The source's view: refunded yet?
   const source = sent.source;
-  const refundLog = await gatewayEvent(sdk, source, "MessageRefunded", msgId, sent.blockNumber);
+  const refundLog = await gatewayEvent(bridge, source, "MessageRefunded", msgId, sent.blockNumber);
   if (!refundLog) {
-    const cancellation = await escapeWithdrawal(sdk, dest, cancelTx);
+    const cancellation = await escapeWithdrawal(bridge, dest, cancelTx);
     if (cancellation.status !== "finalized") {
       return { ...base, stage: { stage: "proving", leg: "cancel", withdrawal: cancellation } };
     }
@@ -297,7 +291,7 @@ export async function observeEscape(sdk: BridgeSdk, sent: SentRecord): Promise<E
   if (!onL1) return { ...base, stage: { stage: "done", onL1, refundTx } };
 
   // Refund on L1: the source gateway started a standard-bridge withdrawal in the refund transaction.
-  const toL1 = await escapeWithdrawal(sdk, source, refundTx);
+  const toL1 = await escapeWithdrawal(bridge, source, refundTx);
   if (toL1.status === "finalized") return { ...base, stage: { stage: "done", onL1, refundTx } };
   return { ...base, stage: { stage: "proving", leg: "l1-withdrawal", withdrawal: toL1 } };
 }
@@ -313,7 +307,7 @@ function notEscapable(sent: SentRecord, reason: string): EscapeState {
  * window, the source's execution of the refund deposit).
  */
 export async function advanceEscape(
-  sdk: BridgeSdk,
+  bridge: BridgeClient,
   state: EscapeState,
   wallets: EscapeWallets,
   options: { refundOnL1: boolean },
@@ -323,8 +317,8 @@ export async function advanceEscape(
     const dest = sent.dest;
     const wallet = wallets(dest);
     if (options.refundOnL1 && wallet.account.address.toLowerCase() !== sent.message.sender.toLowerCase()) {
-      throw new BridgeInputError(
-        `only the sender (${sent.message.sender}) can ask for the refund on L1; use the sender's wallet or drop --to-l1.`,
+      throw new InvalidInputError(
+        `only the sender (${sent.message.sender}) can ask for the refund on L1; sign with the sender's wallet, or take the refund on the source chain.`,
       );
     }
     const hash = await wallet.writeContract({
@@ -333,13 +327,13 @@ export async function advanceEscape(
       functionName: "cancelExpired",
       args: [sent.message, options.refundOnL1],
     });
-    return mined(sdk.client(dest), hash, `cancelExpired on ${dest.name}`);
+    return mined(bridge.client(dest), hash, `cancelExpired on ${dest.name}`);
   }
   if (stage.stage !== "proving") return undefined;
   const { status, receipt, withdrawal } = stage.withdrawal;
   if (status !== "ready-to-prove" && status !== "ready-to-finalize") return undefined;
-  const l2 = opL2Of(sdk.manifest, findChain(sdk.manifest, stage.withdrawal.chain).chainId);
-  const { l1, l1Client, l2Client, l2Chain } = opClients(sdk.manifest, l2);
+  const l2 = opL2Of(bridge.manifest, findChain(bridge.manifest, stage.withdrawal.chain).chainId);
+  const { l1, l1Client, l2Client, l2Chain } = opClients(bridge.manifest, l2);
   const wallet = wallets(l1);
   if (status === "ready-to-prove") {
     const output = await getL2Output(l1Client, { l2BlockNumber: receipt.blockNumber, targetChain: l2Chain });

@@ -2,51 +2,69 @@
  * `@portcullis/sdk`: the library every Portcullis front end uses (the `bridge` CLI, the devnet
  * demo, the benchmarks, the explorer, the web app). It runs in Node and in browsers: nothing in
  * this entry's import graph touches `node:*` (`test/ts/sdk/browser-safe.test.ts` checks it).
- * Node-only helpers (reading a manifest file) are in `@portcullis/sdk/node`; the security
- * council's engine is in `@portcullis/sdk/council`.
+ * Node-only helpers (reading a manifest file, the council's file store) are in
+ * `@portcullis/sdk/node`; the security council's engine is in `@portcullis/sdk/council`.
+ * `sdk/README.md` documents the API.
  */
 export {
-  BridgeSdk,
-  MessageTracker,
-  FINAL_STAGES,
-  onChain,
-  explainRevert,
+  BridgeClient,
+  parseMessageRef,
   sleep,
-  type Attestations,
   type Balances,
-  type BridgeSdkOptions,
-  type EventRef,
-  type PreparedTransfer,
-  type SentRecord,
-  type Stage,
-  type TransferState,
-  type Waiting,
-} from "./bridge.js";
+  type BridgeClientOptions,
+  type GuardianEndpoints,
+  type TrackOptions,
+} from "./client.js";
 export {
+  gatewayRefusal,
+  walletAddress,
+  type BuiltTransfer,
+  type Quote,
+  type SendOptions,
+  type SendProgress,
+  type TransferPath,
+  type UnsignedTransaction,
+} from "./transfer.js";
+export type { RelayResult } from "./relay.js";
+export { MessageTracker, tallyAttestations, type Observation, type SentRecord } from "./tracker.js";
+export {
+  deriveStatus,
+  FINAL_STAGES,
+  RELAY_ALLOWANCE_SECONDS,
+  type Attestations,
+  type EventRef,
+  type Reason,
+  type ReasonKind,
+  type RouteParams,
+  type Stage,
+  type TransferFacts,
+  type TransferStatus,
+} from "./status.js";
+export {
+  checkTransfer,
   parseAddress,
   resolveChain,
   resolveToken,
-  resolveTransfer,
   type ResolvedTransfer,
-  type TransferInput,
+  type TransferRequest,
 } from "./input.js";
 export { formatAmount, formatTokens, parseAmount } from "./amount.js";
-export { BridgeInputError, ChainUnreachableError } from "./errors.js";
+export * from "./errors.js";
 export {
   amountText,
   attestationText,
   attestedCount,
+  etaText,
   isoTime,
-  ProgressPrinter,
+  reasonText,
   seconds,
   shortHex,
   stageDetail,
   stageText,
   timingsText,
   tokensOf,
-  waitingText,
-  type ProgressOutput,
-} from "./progress.js";
+} from "./describe.js";
+export { ProgressPrinter, type ProgressOutput } from "./progress.js";
 
 // The typed gateway and the shared types a caller needs to speak about deployments and messages.
 export {
@@ -59,7 +77,7 @@ export {
   messageStatusName,
   type DeadlineWindows,
   type DirectionName,
-  type GuardianSetView,
+  type GuardianSet,
   type InboundTokenView,
   type LocalTokenView,
   type MessageStatusName,
@@ -92,3 +110,28 @@ export {
 export { OP_PREDEPLOYS, opStackL2Chain, type OpStackL2Chain } from "../core/op-stack.js";
 export { messageId, type Message } from "../core/message.js";
 export { publicClientFor, viemChain } from "../core/chains.js";
+export {
+  ExplorerApiError,
+  ExplorerClient,
+  EXPLORER_MESSAGE_STATUSES,
+  type ExplorerBucket,
+  type ExplorerChain,
+  type ExplorerChainRef,
+  type ExplorerClientOptions,
+  type ExplorerEvent,
+  type ExplorerEventQuery,
+  type ExplorerMessage,
+  type ExplorerMessageQuery,
+  type ExplorerMessageStatus,
+  type ExplorerMessageSummary,
+  type ExplorerPage,
+  type ExplorerRoute,
+  type ExplorerRouteEnd,
+  type ExplorerRoutes,
+  type ExplorerRouteToken,
+  type ExplorerStage,
+  type ExplorerSubscription,
+  type ExplorerTokenRef,
+  type ExplorerWaitKind,
+  type StreamHandlers,
+} from "./explorer-client.js";

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import type { Registry } from "prom-client";
 
 export class HttpError extends Error {
@@ -28,6 +29,21 @@ export interface Request {
 
 export type Handler = (req: Request) => Promise<unknown> | unknown;
 
+/**
+ * A handler result written by the handler itself instead of as JSON: a Server-Sent Events
+ * stream, a static file. `write` owns the response from then on (and must end it); `headers`
+ * are the ones the route adds to every answer (CORS), to include in its `writeHead`.
+ */
+export class RawResponse {
+  constructor(
+    readonly write: (
+      req: IncomingMessage,
+      res: ServerResponse,
+      headers: Record<string, string>,
+    ) => void | Promise<void>,
+  ) {}
+}
+
 export interface RouteOptions {
   /**
    * Let web pages of any origin call this route (CORS: `access-control-allow-origin: *`, and an
@@ -49,16 +65,40 @@ const CORS_ALLOW_ORIGIN = { "access-control-allow-origin": "*" } as const;
 
 const MAX_BODY_BYTES = 1 << 20;
 
+/**
+ * Who is answering: every /healthz carries it, so whoever started a service (the devnet, an
+ * orchestrator) can tell that the process on a port is the one it started and not another that
+ * got the port. `service` is the name given to `runService`; `instance` is SERVICE_INSTANCE from
+ * the environment (the devnet passes a fresh one to every start), else host:pid.
+ */
+export interface ServiceIdentity {
+  service: string;
+  instance: string;
+}
+
+let processServiceName = "service";
+
+/** Names this process' service (called once by `runService`). */
+export function nameService(name: string): void {
+  processServiceName = name;
+}
+
+export function serviceIdentity(env: Record<string, string | undefined> = process.env): ServiceIdentity {
+  return { service: processServiceName, instance: env.SERVICE_INSTANCE || `${hostname()}:${process.pid}` };
+}
+
 export class HttpService {
   private readonly routes: Route[] = [];
+  private fallbackHandler?: Handler;
   private server?: Server;
 
   constructor(
     private readonly registry: Registry,
     private readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>,
+    readonly identity: ServiceIdentity = serviceIdentity(),
   ) {
     this.route("GET", "/healthz", async () => {
-      const h = await this.health();
+      const h = { ...(await this.health()), ...this.identity };
       if (!h.ok) throw new HttpError(503, "unhealthy", h);
       return h;
     });
@@ -67,6 +107,12 @@ export class HttpService {
   /** Registers a route; `:name` segments become `params.name`. */
   route(method: string, path: string, handler: Handler, options: RouteOptions = {}): this {
     this.routes.push({ method, parts: path.split("/").filter(Boolean), handler, cors: options.cors ?? false });
+    return this;
+  }
+
+  /** Answers GET requests no route matches (e.g. a web app's files), instead of a 404. */
+  fallback(handler: Handler): this {
+    this.fallbackHandler = handler;
     return this;
   }
 
@@ -97,20 +143,23 @@ export class HttpService {
         return;
       }
       const match = this.match(req.method ?? "GET", url.pathname);
-      if (!match) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
-      if (match.route.cors) headers = CORS_ALLOW_ORIGIN;
+      const handler = match?.route.handler ?? (req.method === "GET" ? this.fallbackHandler : undefined);
+      if (!handler) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+      if (match?.route.cors) headers = CORS_ALLOW_ORIGIN;
       const body = req.method === "GET" ? undefined : await readJson(req);
-      const result = await match.route.handler({
+      const result = await handler({
         method: req.method ?? "GET",
         path: url.pathname,
-        params: match.params,
+        params: match?.params ?? {},
         query: url.searchParams,
         headers: req.headers,
         body,
       });
-      send(res, 200, result ?? { ok: true }, headers);
+      if (result instanceof RawResponse) await result.write(req, res, headers);
+      else send(res, 200, result ?? { ok: true }, headers);
     } catch (e) {
-      if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body }, headers);
+      if (res.headersSent) res.destroy();
+      else if (e instanceof HttpError) send(res, e.status, { error: e.message, ...e.body }, headers);
       else send(res, 500, { error: (e as Error).message }, headers);
     }
   }

@@ -2,10 +2,13 @@
  * Process entry helper: runs a service's `main` with an AbortSignal that fires on SIGINT/SIGTERM,
  * reports configuration errors in one readable block and exits non-zero on failure.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { ConfigError } from "./config.js";
+import { nameService } from "./http.js";
 import { ManifestError } from "../manifest.js";
 
 export function runService(name: string, main: (signal: AbortSignal) => Promise<void>): void {
+  nameService(name);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
@@ -31,17 +34,16 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Sleeps `ms`, waking early (without error) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/**
+ * Sleeps `ms`, waking early (without error) when `signal` aborts. Built on `node:timers/promises`,
+ * which removes its abort listener when the timer fires: service loops call this thousands of
+ * times with one long-lived signal, and a listener left behind per call would pile up on it.
+ */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return;
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (e) {
+    if ((e as Error).name !== "AbortError") throw e;
+  }
 }

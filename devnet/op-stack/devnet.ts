@@ -2,16 +2,16 @@
  * The devnet's OP Stack steps, called by `devnet/start.ts`: install the OP contracts before the
  * bridge is deployed (`installDevnetOpStack`), execute the deployment's own deposits (the
  * faucet's) in-process (`awaitDevnetDeposits`), then run one operator process per L2 — the output
- * proposer and deposit executor of `index.ts` (`startOpStackOperators`). Every step takes
- * addresses and URLs in and gives addresses out, so a deployment path other than
- * `deploy/bridge.ts` can call them the same way.
+ * proposer and deposit executor of `index.ts` (`opStackOperatorServices`, started by `start.ts`). Every step takes
+ * addresses and URLs in and gives addresses out: `devnet/deploy.ts` (the production path,
+ * `deploy/engine.ts`, with a devnet config) and the deploy test call them the same way.
  */
 import { join, resolve } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import type { ChainInfo, Manifest, RollupInfo } from "../../core/manifest.js";
-import type { ManagedProcess, ProcessGroup } from "../processes.js";
+import type { ServiceOptions } from "../services.js";
 import { executePendingDeposits, FileDepositCursor } from "./deposits.js";
 import { installOpStack } from "./install.js";
 
@@ -73,42 +73,32 @@ export async function awaitDevnetDeposits(
 /**
  * One operator process per L2 with OP Stack contracts (`devnet/op-stack/index.ts`): proposes
  * its output roots and executes its deposits. A real OP Stack chain runs its own; the escape
- * hatch depends on them and on nothing of Portcullis'.
+ * hatch depends on them and on nothing of Portcullis'. Returned as services for
+ * `devnet/services.ts` (a port from the allocator, up when its own /healthz answers).
  */
-export function startOpStackOperators(
-  group: ProcessGroup,
+export function opStackOperatorServices(
   manifest: Manifest,
-  o: {
-    devnetDir: string;
-    ports: number[];
-    proposeIntervalMs: number;
-    pollIntervalMs: number;
-    command: (entry: string) => { command: string; args: string[] };
-  },
-): ManagedProcess[] {
+  o: { devnetDir: string; proposeIntervalMs: number; pollIntervalMs: number },
+): ServiceOptions[] {
   const l1 = manifest.chains.find((c) => c.kind === "l1")!;
   const keys = manifest.devKeys!.rollups;
   return manifest.chains
     .filter((c): c is ChainInfo & { rollup: RollupInfo } => c.rollup !== undefined)
-    .map((c, i) =>
-      group.start({
-        name: `op-stack-${c.name}`,
-        ...o.command("devnet/op-stack/index.ts"),
-        env: {
-          LOG_LEVEL: "info",
-          L1_RPC_URL: l1.rpcUrl,
-          L2_RPC_URL: c.rpcUrl,
-          L2_CHAIN_ID: String(c.chainId),
-          PORTAL: c.rollup.portal,
-          L2_OUTPUT_ORACLE: c.rollup.l2OutputOracle,
-          PROPOSER_KEY: keys[c.name]!.proposer,
-          L1_DEPLOY_BLOCK: String(c.rollup.l1DeployBlock),
-          DEPOSIT_CURSOR_FILE: depositCursorFile(o.devnetDir, c.name),
-          PROPOSE_INTERVAL_MS: String(o.proposeIntervalMs),
-          POLL_INTERVAL_MS: String(o.pollIntervalMs),
-          PORT: String(o.ports[i]),
-          SERVICE_INSTANCE: `op-stack-${c.name}`,
-        },
-      }),
-    );
+    .map((c) => ({
+      name: `op-stack-${c.name}`,
+      entry: "devnet/op-stack/index.ts",
+      env: {
+        LOG_LEVEL: "info",
+        L1_RPC_URL: l1.rpcUrl,
+        L2_RPC_URL: c.rpcUrl,
+        L2_CHAIN_ID: String(c.chainId),
+        PORTAL: c.rollup.portal,
+        L2_OUTPUT_ORACLE: c.rollup.l2OutputOracle,
+        PROPOSER_KEY: keys[c.name]!.proposer,
+        L1_DEPLOY_BLOCK: String(c.rollup.l1DeployBlock),
+        DEPOSIT_CURSOR_FILE: depositCursorFile(o.devnetDir, c.name),
+        PROPOSE_INTERVAL_MS: String(o.proposeIntervalMs),
+        POLL_INTERVAL_MS: String(o.pollIntervalMs),
+      },
+    }));
 }

@@ -53,6 +53,9 @@ export class OpStackOperator {
   /** One proposer round: every output that is due. */
   async proposeOnce(): Promise<void> {
     await proposeDueOutputs(this.deps.proposer, (p) => {
+      // Each proposal is progress: a proposer catching up on a long backlog (a busy machine,
+      // many outputs due after a long deploy) is healthy, though its round has not ended yet.
+      this.lastSuccessAt.proposer = Date.now();
       this.deps.metrics.outputsProposed.inc(this.label);
       this.deps.metrics.lastProposedBlock.set(this.label, Number(p.output.l2BlockNumber));
       this.log.proposer.info(
@@ -75,7 +78,10 @@ export class OpStackOperator {
     });
   }
 
-  /** Healthy when both roles completed a round recently (within 10 intervals, at least 30 s). */
+  /**
+   * Healthy when both roles completed a round (or the proposer proposed an output) recently:
+   * within 10 intervals, at least 30 s.
+   */
   health(now = Date.now()) {
     const s = this.deps.settings;
     const fresh = (role: Role, intervalMs: number) => {

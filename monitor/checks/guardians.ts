@@ -6,27 +6,20 @@
  * threshold means no message can be attested at all, which is reported as a critical alert of
  * its own.
  */
-import { getAddress, isAddress, type Address } from "viem";
-import { z } from "zod";
-import type { GuardianHealth } from "../../core/guardian-api.js";
+import { getAddress, type Address } from "viem";
+import { GuardianApiError, GuardianClient, type GuardianHealth } from "../../core/guardian-api.js";
 import { guardianDirectory } from "../../core/manifest.js";
 import { chainName, errorLine, type MonitorContext } from "../context.js";
 
 /** Consecutive failed polls before a guardian is reported down (one blip is not an outage). */
 export const DOWN_AFTER_FAILURES = 3;
 
-const healthSchema = z.object({
-  ok: z.boolean(),
-  guardian: z.string().refine((v) => isAddress(v, { strict: false }), "expected an address"),
-  chains: z.record(z.string(), z.object({ scannedBlock: z.string(), headBlock: z.string(), lagSeconds: z.number() })),
-  lastSignedAt: z.number().nullable(),
-});
-
 export type Probe = { ok: true; health: GuardianHealth } | { ok: false; error: string; health?: GuardianHealth };
 
 /**
- * GET `<url>/healthz`. A guardian answers 503 with its health body when a chain view is stale,
- * so the body is read whatever the status; `ok` needs both a 2xx and `ok: true`.
+ * GET `<url>/healthz` through the guardian API client. A guardian answers 503 with its health
+ * body when a chain view is stale, so the body is read whatever the status; `ok` needs both a
+ * 2xx and `ok: true`.
  */
 export async function probeGuardian(
   url: string,
@@ -34,23 +27,24 @@ export async function probeGuardian(
   timeoutMs: number,
   fetchImpl: typeof fetch = fetch,
 ): Promise<Probe> {
-  let res: Response;
+  let answer: Awaited<ReturnType<GuardianClient["health"]>>;
   try {
-    res = await fetchImpl(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    answer = await new GuardianClient(url, { timeoutMs, fetch: fetchImpl }).health();
   } catch (e) {
+    if (e instanceof GuardianApiError && e.kind === "invalid-response") {
+      return { ok: false, error: `HTTP ${e.status ?? "?"} without a valid health body` };
+    }
     return { ok: false, error: `unreachable: ${(e as Error).message}` };
   }
-  const parsed = healthSchema.safeParse(await res.json().catch(() => undefined));
-  if (!parsed.success) return { ok: false, error: `HTTP ${res.status} without a valid health body` };
-  const health: GuardianHealth = { ...parsed.data, guardian: getAddress(parsed.data.guardian) };
+  const { health, status } = answer;
   if (health.guardian !== expected) {
     return { ok: false, error: `answers as ${health.guardian}, expected ${expected}`, health };
   }
-  if (!res.ok || !health.ok) {
+  if (!answer.ok) {
     const lagging = Object.entries(health.chains)
       .map(([chain, c]) => `${chain}: ${c.lagSeconds}s behind`)
       .join(", ");
-    return { ok: false, error: `unhealthy (HTTP ${res.status})${lagging ? `: ${lagging}` : ""}`, health };
+    return { ok: false, error: `unhealthy (HTTP ${status})${lagging ? `: ${lagging}` : ""}`, health };
   }
   return { ok: true, health };
 }

@@ -1,25 +1,15 @@
 /**
- * What the security council can do, as gateway (or timelock) calls, and every check on what an
- * owner typed. Everything here is pure: each refusal is one sentence, raised before anything is
- * signed, and unit-tested (test/ts/cli/council-actions.test.ts).
+ * What the security council can do, as gateway (or timelock) calls, from typed inputs. Pure: each
+ * refusal is an `InvalidInputError` with one plain sentence, raised before anything is signed,
+ * and unit-tested (test/ts/sdk/council-actions.test.ts). Reading what a person typed (flags,
+ * whole-token amounts, comma lists) is the front end's job (`cli/council-input.ts`).
  */
-import { encodeFunctionData, parseUnits, type Address, type Hex } from "viem";
+import { encodeFunctionData, getAddress, type Address, type Hex } from "viem";
 import { sortGuardians } from "../../core/attestation.js";
 import { bridgeGatewayAbi, timelockControllerAbi } from "../../core/generated/abis.js";
-import type { Manifest, TokenInfo } from "../../core/manifest.js";
-import { BridgeInputError } from "../errors.js";
-import { parseAddress, resolveChain, resolveToken, type GatewayChain } from "../input.js";
-
-/** Actions that go through the timelock (`council propose <action>`). */
-export const PROPOSAL_ACTIONS = [
-  "set-guardians",
-  "set-threshold",
-  "set-limits",
-  "set-delay",
-  "add-route",
-  "unpause",
-] as const;
-export type ProposalAction = (typeof PROPOSAL_ACTIONS)[number];
+import type { Manifest } from "../../core/manifest.js";
+import { InvalidInputError } from "../errors.js";
+import { resolveChain, resolveToken, type GatewayChain } from "../input.js";
 
 /** One call a Safe transaction or a timelock operation makes. */
 export interface GovernanceCall {
@@ -29,121 +19,132 @@ export interface GovernanceCall {
   description: string;
 }
 
-/** The options `council propose` accepts (all strings, as typed). */
-export interface ProposalOptions {
-  guardians?: string;
-  threshold?: string;
-  grace?: string;
-  allowWeakThreshold?: boolean;
-  token?: string;
-  fast?: string;
-  inbound?: string;
-  outbound?: string;
-  seconds?: string;
-  governance?: boolean;
-  allowShortDelay?: boolean;
-  remote?: string;
+/** A rate-limit bucket in base units. */
+export interface BucketSetting {
+  capacity: bigint;
+  refillPerSecond: bigint;
 }
 
-/** What the chain says now, for actions that change part of a setting. */
+/** A timelocked change (`Council.propose`). */
+export type Proposal =
+  /** Rotate to a new guardian set; the previous one keeps verifying for `graceSeconds`. */
+  | {
+      action: "set-guardians";
+      guardians: readonly Address[];
+      threshold: number;
+      graceSeconds?: number;
+      /** Accept a threshold below two thirds of the set. */
+      allowWeakThreshold?: boolean;
+    }
+  /** Same members, new threshold. */
+  | { action: "set-threshold"; threshold: number; graceSeconds?: number; allowWeakThreshold?: boolean }
+  /** A token's fast limit and buckets, in base units; at least one. */
+  | { action: "set-limits"; token: string; fastLimit?: bigint; inbound?: BucketSetting; outbound?: BucketSetting }
+  /** The gateway's large-transfer delay. */
+  | { action: "set-delay"; seconds: number }
+  /** The timelock's own delay; never below the escape duration unless `allowShortDelay` (devnets). */
+  | { action: "set-governance-delay"; seconds: number; allowShortDelay?: boolean }
+  /** Enable the route to another chain's gateway. */
+  | { action: "add-route"; remote: string | number }
+  | { action: "unpause" };
+
+export type ProposalAction = Proposal["action"];
+
+/** What the chain says now, for proposals that change part of a setting. */
 export interface ChainView {
   guardians: readonly Address[];
-  /** Minimum governance delay (escape duration), for `set-delay --governance`. */
+  /** Minimum governance delay (the escape duration), for `set-governance-delay`. */
   escapeDurationSeconds: number;
-  /** The chain's timelock (target of `set-delay --governance`). */
+  /** The chain's timelock (target of `set-governance-delay`). */
   timelock: Address;
 }
+
+/** A guardian threshold below two thirds of the set, not accepted explicitly. */
+export class WeakThresholdError extends InvalidInputError {
+  override name = "WeakThresholdError";
+  constructor(
+    readonly threshold: number,
+    readonly guardians: number,
+    readonly minimum: number,
+  ) {
+    super(
+      `a guardian threshold of ${threshold} of ${guardians} is below the two-thirds minimum ${minimum}; it must be accepted explicitly as a weak threshold.`,
+    );
+  }
+}
+
+/** A governance delay shorter than an escape through L1, not accepted explicitly. */
+export class ShortGovernanceDelayError extends InvalidInputError {
+  override name = "ShortGovernanceDelayError";
+  constructor(
+    readonly seconds: number,
+    readonly escapeDurationSeconds: number,
+  ) {
+    super(
+      `a governance delay of ${seconds} s is shorter than an escape through L1 (${escapeDurationSeconds} s): users could not leave before a change lands; only a devnet may accept that.`,
+    );
+  }
+}
+
+/** How long the previous guardian set keeps verifying after a rotation, unless said otherwise. */
+export const DEFAULT_GRACE_SECONDS = 86_400;
+/** Longest grace a proposal may give the previous set. */
+export const MAX_GRACE_SECONDS = 30 * 86_400;
+const MAX_LIMIT = 1n << 96n;
 
 /** The smallest threshold that is not "weak": ⌈2N/3⌉ (a two-thirds supermajority). */
 export function minimumStrongThreshold(n: number): number {
   return Math.ceil((2 * n) / 3);
 }
 
-export function parseProposalAction(text: string): ProposalAction {
-  const action = text.trim().toLowerCase();
-  if (!(PROPOSAL_ACTIONS as readonly string[]).includes(action)) {
-    throw new BridgeInputError(`unknown action "${text}"; use one of ${PROPOSAL_ACTIONS.join(", ")}.`);
-  }
-  return action as ProposalAction;
-}
-
-/** A comma-separated list of distinct, non-zero, checksummed (or all-lowercase) addresses. */
-export function parseAddressList(text: string | undefined, flag: string): Address[] {
-  if (text === undefined || text.trim() === "")
-    throw new BridgeInputError(`${flag} is required (comma-separated addresses).`);
-  const parts = text.split(",").map((p) => p.trim());
-  if (parts.some((p) => p === "")) throw new BridgeInputError(`${flag} "${text}" has an empty entry.`);
-  const addresses = parts.map((p) => parseAddress(p, `${flag} entry`));
-  const seen = new Set<string>();
-  for (const a of addresses) {
-    if (seen.has(a)) throw new BridgeInputError(`${flag} lists ${a} twice.`);
-    seen.add(a);
-  }
-  if (addresses.length > 255) throw new BridgeInputError(`${flag} has ${addresses.length} guardians; at most 255.`);
-  return addresses;
-}
-
-/** A whole number within [min, max]. */
-export function parseInteger(
-  text: string | undefined,
-  flag: string,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (text === undefined || text.trim() === "") throw new BridgeInputError(`${flag} is required.`);
-  const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed)) throw new BridgeInputError(`${flag} "${text}" is not a whole number.`);
-  const value = Number(trimmed);
-  if (value < min || value > max) throw new BridgeInputError(`${flag} ${value} must be between ${min} and ${max}.`);
-  return value;
-}
-
 /**
  * A guardian threshold for a set of `n`: at least 1, at most n, and at least ⌈2N/3⌉ unless the
  * caller explicitly accepts a weak threshold.
  */
-export function checkGuardianThreshold(thresholdText: string | undefined, n: number, allowWeak: boolean): number {
-  if (thresholdText === undefined) throw new BridgeInputError("--threshold is required.");
-  if (!/^\d+$/.test(thresholdText.trim())) {
-    throw new BridgeInputError(`--threshold "${thresholdText}" is not a whole number.`);
+export function checkGuardianThreshold(threshold: number, n: number, allowWeak: boolean): number {
+  if (!Number.isInteger(threshold) || threshold < 0) {
+    throw new InvalidInputError(`a guardian threshold must be a whole number, not ${threshold}.`);
   }
-  const t = Number(thresholdText.trim());
-  if (t === 0) throw new BridgeInputError("--threshold 0 would let anyone deliver messages; it must be at least 1.");
-  if (t > n)
-    throw new BridgeInputError(
-      `--threshold ${t} is above the ${n} guardians of the set; nothing could ever be delivered.`,
+  if (threshold === 0) {
+    throw new InvalidInputError("a guardian threshold of 0 would let anyone deliver messages; it must be at least 1.");
+  }
+  if (threshold > n) {
+    throw new InvalidInputError(
+      `a guardian threshold of ${threshold} is above the ${n} guardians of the set; nothing could ever be delivered.`,
     );
+  }
   const strong = minimumStrongThreshold(n);
-  if (t < strong && !allowWeak) {
-    throw new BridgeInputError(
-      `--threshold ${t} of ${n} is below the two-thirds minimum ${strong}; pass --allow-weak-threshold if you really mean it.`,
-    );
-  }
-  return t;
+  if (threshold < strong && !allowWeak) throw new WeakThresholdError(threshold, n, strong);
+  return threshold;
 }
 
-/** "capacity/perSecond" in whole tokens, e.g. "100000/100". */
-function parseBucket(text: string, flag: string, token: TokenInfo): { capacity: bigint; refillPerSecond: bigint } {
-  const parts = text.split("/");
-  if (parts.length !== 2)
-    throw new BridgeInputError(`${flag} "${text}" must be <capacity>/<refill per second>, e.g. 100000/100.`);
-  const [capacity, refill] = parts.map((p, i) =>
-    parseTokenAmount(p, `${flag} ${i === 0 ? "capacity" : "refill"}`, token),
-  );
-  return { capacity: capacity!, refillPerSecond: refill! };
+/** A guardian set: distinct, non-zero, at most 255, returned ascending as the gateway wants it. */
+export function checkGuardianSet(guardians: readonly Address[]): Address[] {
+  if (guardians.length === 0) throw new InvalidInputError("a guardian set needs at least one guardian.");
+  if (guardians.length > 255)
+    throw new InvalidInputError(`a guardian set has at most 255 guardians, not ${guardians.length}.`);
+  const seen = new Set<string>();
+  for (const g of guardians) {
+    const address = getAddress(g);
+    if (BigInt(address) === 0n) throw new InvalidInputError("a guardian must not be the zero address.");
+    if (seen.has(address)) throw new InvalidInputError(`the guardian set lists ${address} twice.`);
+    seen.add(address);
+  }
+  return sortGuardians(guardians);
 }
 
-function parseTokenAmount(text: string, what: string, token: TokenInfo): bigint {
-  const trimmed = text.trim();
-  if (!/^\d+(\.\d+)?$/.test(trimmed))
-    throw new BridgeInputError(`${what} "${text}" is not a decimal amount of ${token.symbol}.`);
-  try {
-    const value = parseUnits(trimmed, token.decimals);
-    if (value >= 1n << 96n) throw new Error("too large");
-    return value;
-  } catch {
-    throw new BridgeInputError(`${what} "${text}" does not fit ${token.symbol}'s limits (2^96 base units).`);
+function checkWhole(value: number, what: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(`${what} must be a whole number from ${min} to ${max}, not ${value}.`);
   }
+  return value;
+}
+
+function checkLimit(value: bigint, what: string, symbol: string): bigint {
+  if (value < 0n || value >= MAX_LIMIT) {
+    throw new InvalidInputError(`${what} of ${symbol} must be from 0 to 2^96 - 1 base units, not ${value}.`);
+  }
+  return value;
 }
 
 function gatewayCall(chain: GatewayChain, description: string, data: Hex): GovernanceCall {
@@ -151,86 +152,99 @@ function gatewayCall(chain: GatewayChain, description: string, data: Hex): Gover
 }
 
 /**
- * The calls of a timelocked proposal on `chain`. Throws `BridgeInputError` on any bad input, so
+ * The calls of a timelocked proposal on `chain`. Throws `InvalidInputError` on anything the
+ * gateway or the timelock would refuse (or that would weaken the bridge without saying so), so
  * nothing reaches a signer.
  */
 export function buildProposal(
   manifest: Manifest,
   chain: GatewayChain,
-  action: ProposalAction,
-  o: ProposalOptions,
+  proposal: Proposal,
   view: ChainView,
 ): GovernanceCall[] {
-  switch (action) {
+  switch (proposal.action) {
     case "set-guardians": {
-      const guardians = sortGuardians(parseAddressList(o.guardians, "--guardians"));
-      const threshold = checkGuardianThreshold(o.threshold, guardians.length, !!o.allowWeakThreshold);
-      const grace = parseInteger(o.grace ?? String(DEFAULT_GRACE_SECONDS), "--grace", 0, 30 * 86_400);
+      const guardians = checkGuardianSet(proposal.guardians);
+      const threshold = checkGuardianThreshold(proposal.threshold, guardians.length, !!proposal.allowWeakThreshold);
+      const grace = checkWhole(
+        proposal.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+        "the grace period",
+        0,
+        MAX_GRACE_SECONDS,
+      );
       return [setGuardianSetCall(chain, guardians, threshold, grace)];
     }
     case "set-threshold": {
-      const threshold = checkGuardianThreshold(o.threshold, view.guardians.length, !!o.allowWeakThreshold);
-      const grace = parseInteger(o.grace ?? String(DEFAULT_GRACE_SECONDS), "--grace", 0, 30 * 86_400);
+      const threshold = checkGuardianThreshold(
+        proposal.threshold,
+        view.guardians.length,
+        !!proposal.allowWeakThreshold,
+      );
+      const grace = checkWhole(
+        proposal.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+        "the grace period",
+        0,
+        MAX_GRACE_SECONDS,
+      );
       return [setGuardianSetCall(chain, sortGuardians(view.guardians), threshold, grace)];
     }
     case "set-limits": {
-      if (o.token === undefined) throw new BridgeInputError("--token is required for set-limits.");
-      const token = resolveToken(manifest, o.token);
-      if (o.fast === undefined && o.inbound === undefined && o.outbound === undefined) {
-        throw new BridgeInputError("set-limits needs at least one of --fast, --inbound, --outbound.");
+      const token = resolveToken(manifest, proposal.token);
+      const { fastLimit, inbound, outbound } = proposal;
+      if (fastLimit === undefined && inbound === undefined && outbound === undefined) {
+        throw new InvalidInputError("a limits change needs a fast limit, an inbound bucket or an outbound bucket.");
       }
       const calls: GovernanceCall[] = [];
-      if (o.fast !== undefined) {
-        const fast = parseTokenAmount(o.fast, "--fast", token);
+      if (fastLimit !== undefined) {
+        const fast = checkLimit(fastLimit, "the fast limit", token.symbol);
         calls.push(
           gatewayCall(
             chain,
-            `setFastLimit(${token.symbol}, ${o.fast.trim()})`,
+            `setFastLimit(${token.symbol}, ${fast})`,
             encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [token.homeToken, fast] }),
           ),
         );
       }
-      for (const [flag, text, direction] of [
-        ["--inbound", o.inbound, 0],
-        ["--outbound", o.outbound, 1],
+      for (const [name, bucket, direction] of [
+        ["inbound", inbound, 0],
+        ["outbound", outbound, 1],
       ] as const) {
-        if (text === undefined) continue;
-        const b = parseBucket(text, flag, token);
+        if (bucket === undefined) continue;
+        const capacity = checkLimit(bucket.capacity, `the ${name} capacity`, token.symbol);
+        const refill = checkLimit(bucket.refillPerSecond, `the ${name} refill per second`, token.symbol);
         calls.push(
           gatewayCall(
             chain,
-            `setRateLimit(${token.symbol}, ${flag.slice(2)}, ${text.trim()})`,
+            `setRateLimit(${token.symbol}, ${name}, ${capacity}/${refill})`,
             encodeFunctionData({
               abi: bridgeGatewayAbi,
               functionName: "setRateLimit",
-              args: [token.homeToken, direction, b.capacity, b.refillPerSecond],
+              args: [token.homeToken, direction, capacity, refill],
             }),
           ),
         );
       }
       return calls;
     }
-    case "set-delay": {
-      if (o.governance) {
-        const seconds = parseInteger(o.seconds, "--seconds", 0, 365 * 86_400);
-        if (seconds < view.escapeDurationSeconds && !o.allowShortDelay) {
-          throw new BridgeInputError(
-            `--seconds ${seconds} is shorter than an escape through L1 (${view.escapeDurationSeconds} s): users could not leave before a change lands; pass --allow-short-delay only on a devnet.`,
-          );
-        }
-        return [
-          {
-            target: view.timelock,
-            data: encodeFunctionData({
-              abi: timelockControllerAbi,
-              functionName: "updateDelay",
-              args: [BigInt(seconds)],
-            }),
-            description: `${chain.name}: timelock updateDelay(${seconds})`,
-          },
-        ];
+    case "set-governance-delay": {
+      const seconds = checkWhole(proposal.seconds, "the governance delay", 0, 365 * 86_400);
+      if (seconds < view.escapeDurationSeconds && !proposal.allowShortDelay) {
+        throw new ShortGovernanceDelayError(seconds, view.escapeDurationSeconds);
       }
-      const seconds = parseInteger(o.seconds, "--seconds", 0, 2 ** 32 - 1);
+      return [
+        {
+          target: view.timelock,
+          data: encodeFunctionData({
+            abi: timelockControllerAbi,
+            functionName: "updateDelay",
+            args: [BigInt(seconds)],
+          }),
+          description: `${chain.name}: timelock updateDelay(${seconds})`,
+        },
+      ];
+    }
+    case "set-delay": {
+      const seconds = checkWhole(proposal.seconds, "the large-transfer delay", 0, 2 ** 32 - 1);
       return [
         gatewayCall(
           chain,
@@ -240,9 +254,10 @@ export function buildProposal(
       ];
     }
     case "add-route": {
-      if (o.remote === undefined) throw new BridgeInputError("--remote <chain> is required for add-route.");
-      const remote = resolveChain(manifest, o.remote, "--remote");
-      if (remote.chainId === chain.chainId) throw new BridgeInputError("--remote must be another chain than --chain.");
+      const remote = resolveChain(manifest, proposal.remote, "remote");
+      if (remote.chainId === chain.chainId) {
+        throw new InvalidInputError(`a route must lead to another chain than ${chain.name}.`);
+      }
       return [
         gatewayCall(
           chain,
@@ -259,9 +274,6 @@ export function buildProposal(
       return [gatewayCall(chain, "unpause()", encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "unpause" }))];
   }
 }
-
-/** How long the previous guardian set keeps verifying after a rotation, unless --grace says otherwise. */
-export const DEFAULT_GRACE_SECONDS = 86_400;
 
 export function setGuardianSetCall(
   chain: GatewayChain,
@@ -290,21 +302,4 @@ export function vetoCall(chain: GatewayChain, msgId: Hex): GovernanceCall {
     `veto(${msgId})`,
     encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "veto", args: [msgId] }),
   );
-}
-
-/** A message id: 0x and 64 hex digits. */
-export function parseMsgId(text: string): Hex {
-  const trimmed = text.trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed)) {
-    throw new BridgeInputError(`"${text}" is not a message id (0x followed by 64 hex digits).`);
-  }
-  return trimmed.toLowerCase() as Hex;
-}
-
-/** A timelock operation id or Safe transaction hash: 0x and 64 hex digits. */
-export function parseHash(text: string, what: string): Hex {
-  const trimmed = text.trim();
-  if (!/^0x[0-9a-fA-F]{64}$/.test(trimmed))
-    throw new BridgeInputError(`"${text}" is not ${what} (0x followed by 64 hex digits).`);
-  return trimmed.toLowerCase() as Hex;
 }

@@ -1,7 +1,7 @@
 /**
  * The security council's engine, behind `bridge council …`, the integration tests and the relay
- * benchmark: Safe transactions built, signed (EIP-712, one owner at a time) and executed with
- * `@safe-global/protocol-kit`; timelock operations scheduled through the Safe, listed, executed
+ * benchmark: Safe transactions built with `@safe-global/protocol-kit`, signed (EIP-712, one owner
+ * at a time) and executed; timelock operations scheduled through the Safe, listed, executed
  * after the delay, or cancelled by the council.
  *
  * Two speeds:
@@ -12,6 +12,11 @@
  *
  * Signatures wait in a `CouncilStore` until the Safe's threshold is reached; the owner whose
  * signature completes it executes the Safe transaction (and pays its gas).
+ *
+ * Owners sign with a `CouncilSigner`: a viem account (a local key, a keystore- or
+ * hardware-backed account) or a `WalletClient` (a browser wallet). The engine never sees a
+ * private key: protocol-kit only builds and reads; the signer signs the Safe transaction's
+ * EIP-712 data, and `execTransaction` goes out through the signer's wallet.
  */
 import {
   decodeFunctionData,
@@ -20,20 +25,32 @@ import {
   getAddress,
   isAddressEqual,
   keccak256,
+  parseAbi,
+  recoverTypedDataAddress,
   zeroHash,
+  type Account,
   type Address,
   type Hex,
   type PublicClient,
+  type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { publicClientFor, walletClientFor } from "../../core/chains.js";
+import { publicClientFor, viemChain, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi, timelockControllerAbi } from "../../core/generated/abis.js";
 import type { ChainInfo, Manifest } from "../../core/manifest.js";
-import { EthSafeSignature, EthSafeTransaction, Safe } from "../../core/safe-kit.js";
-import { BridgeInputError } from "../errors.js";
+import { EthSafeSignature, EthSafeTransaction, generateTypedData, Safe } from "../../core/safe-kit.js";
+import { isoTime } from "../describe.js";
+import {
+  InvalidInputError,
+  NotAnOwnerError,
+  PortcullisError,
+  TransactionRevertedError,
+  WrongChainError,
+} from "../errors.js";
 import type { GovernanceCall } from "./actions.js";
 import type { CouncilStore, StoredTransaction } from "./store.js";
-import { isoTime } from "../progress.js";
+
+/** Who signs for the council: a viem account, or a wallet client with an account. */
+export type CouncilSigner = Account | WalletClient;
 
 export type Governance = NonNullable<ChainInfo["governance"]>;
 export type GovernedChain = ChainInfo & { governance: Governance };
@@ -80,8 +97,10 @@ export class Council {
     const key = nameOrId.trim().toLowerCase();
     const chain = this.manifest.chains.find((c) => c.name.toLowerCase() === key || String(c.chainId) === key);
     const known = this.manifest.chains.filter((c) => c.governance).map((c) => c.name);
-    if (!chain) throw new BridgeInputError(`--chain: unknown chain "${nameOrId}"; use one of ${known.join(", ")}.`);
-    if (!chain.governance) throw new BridgeInputError(`--chain: ${chain.name} has no council Safe in this manifest.`);
+    if (!chain) {
+      throw new InvalidInputError(`unknown chain "${nameOrId}"; the chains with a council are ${known.join(", ")}.`);
+    }
+    if (!chain.governance) throw new InvalidInputError(`${chain.name} has no council Safe in this manifest.`);
     return chain as GovernedChain;
   }
 
@@ -94,96 +113,89 @@ export class Council {
     return c;
   }
 
-  /** protocol-kit connected to the chain's council Safe, signing with `key`. */
-  async kit(chain: GovernedChain, key: Hex): Promise<Safe> {
+  /** protocol-kit over the chain's council Safe, for building and reading (it never signs). */
+  async kit(chain: GovernedChain): Promise<Safe> {
     return Safe.init({
       provider: chain.rpcUrl,
-      signer: key,
       safeAddress: chain.governance.safe,
       contractNetworks: { [String(chain.chainId)]: { ...chain.governance.safeContracts } },
     });
   }
 
-  /** Refuses a key that is not an owner of the chain's council Safe, before it signs anything. */
-  async checkOwner(chain: GovernedChain, key: Hex): Promise<Address> {
-    const signer = privateKeyToAccount(key).address;
+  /**
+   * The signer's wallet on `chain` and its address. An account gets a wallet over the chain's
+   * RPC URL; a wallet client must already be on the chain (else `WrongChainError`).
+   */
+  async walletFor(chain: ChainInfo, signer: CouncilSigner): Promise<{ wallet: WalletClient; address: Address }> {
+    if (!("request" in signer)) return { wallet: walletClientFor(chain, signer), address: signer.address };
+    const actual = await signer.getChainId();
+    if (actual !== chain.chainId) throw new WrongChainError(chain.chainId, actual, chain.name);
+    const address = signer.account?.address ?? (await signer.getAddresses())[0];
+    if (!address) throw new PortcullisError("the wallet exposes no account.");
+    return { wallet: signer, address };
+  }
+
+  /** Refuses a signer that is not an owner of the chain's council Safe, before it signs anything. */
+  async checkOwner(chain: GovernedChain, signer: Address): Promise<Address> {
     const owners = await this.client(chain).readContract({
       address: chain.governance.safe,
-      abi: SAFE_OWNER_ABI,
+      abi: SAFE_ABI,
       functionName: "getOwners",
     });
-    if (!owners.some((o) => isAddressEqual(o, signer))) {
-      throw new BridgeInputError(
-        `${signer} is not an owner of the council Safe on ${chain.name} (owners: ${owners.join(", ")}); nothing was signed.`,
-      );
-    }
-    return signer;
+    if (!owners.some((o) => isAddressEqual(o, signer))) throw new NotAnOwnerError(signer, chain.name, owners);
+    return getAddress(signer);
   }
 
   /** An instant council action (pause, veto): a Safe transaction straight to the gateway. */
-  instant(chain: GovernedChain, call: GovernanceCall, key: Hex): Promise<SubmitResult> {
-    return this.submit(chain, "instant", call.target, () => call.data, [call.description], key);
+  instant(chain: GovernedChain, call: GovernanceCall, signer: CouncilSigner): Promise<SubmitResult> {
+    return this.submit(chain, "instant", call.target, () => call.data, [call.description], signer);
   }
 
   /** Schedules `calls` on the chain's timelock through the Safe (one batch operation). */
-  async propose(chain: GovernedChain, calls: readonly GovernanceCall[], key: Hex): Promise<SubmitResult> {
-    if (calls.length === 0) throw new BridgeInputError("nothing to propose.");
+  async propose(chain: GovernedChain, calls: readonly GovernanceCall[], signer: CouncilSigner): Promise<SubmitResult> {
+    if (calls.length === 0) throw new InvalidInputError("a proposal needs at least one call.");
     const delay = await this.minDelay(chain);
     const { timelock, safe } = chain.governance;
-    const payload = (nonce: number) =>
-      encodeFunctionData({
-        abi: timelockControllerAbi,
-        functionName: "scheduleBatch",
-        args: [
-          calls.map((c) => c.target),
-          calls.map(() => 0n),
-          calls.map((c) => c.data),
-          zeroHash,
-          saltFor(safe, nonce),
-          delay,
-        ],
-      });
-    const result = await this.submit(
-      chain,
-      "schedule",
-      timelock,
-      payload,
-      calls.map((c) => c.description),
-      key,
-    );
-    const operationId = await this.client(chain).readContract({
-      address: timelock,
-      abi: timelockControllerAbi,
-      functionName: "hashOperationBatch",
-      args: [
+    const batch = (nonce: number) =>
+      [
         calls.map((c) => c.target),
         calls.map(() => 0n),
         calls.map((c) => c.data),
         zeroHash,
-        saltFor(safe, result.nonce),
-      ],
+        saltFor(safe, nonce),
+      ] as const;
+    const payload = (nonce: number) =>
+      encodeFunctionData({ abi: timelockControllerAbi, functionName: "scheduleBatch", args: [...batch(nonce), delay] });
+    const description = calls.map((c) => c.description);
+    const result = await this.submit(chain, "schedule", timelock, payload, description, signer);
+    const operationId = await this.client(chain).readContract({
+      address: timelock,
+      abi: timelockControllerAbi,
+      functionName: "hashOperationBatch",
+      args: batch(result.nonce),
     });
     return { ...result, operationId };
   }
 
   /** Cancels a scheduled timelock operation through the Safe (the Safe is the canceller). */
-  cancel(chain: GovernedChain, id: Hex, key: Hex): Promise<SubmitResult> {
+  cancel(chain: GovernedChain, id: Hex, signer: CouncilSigner): Promise<SubmitResult> {
     const data = encodeFunctionData({ abi: timelockControllerAbi, functionName: "cancel", args: [id] });
-    return this.submit(chain, "cancel", chain.governance.timelock, () => data, [`${chain.name}: cancel ${id}`], key);
+    return this.submit(chain, "cancel", chain.governance.timelock, () => data, [`${chain.name}: cancel ${id}`], signer);
   }
 
-  /** Adds `key`'s signature to a stored Safe transaction (`council sign <safeTxHash>`). */
-  async sign(safeTxHash: Hex, key: Hex): Promise<SubmitResult> {
+  /** Adds `signer`'s signature to a stored Safe transaction (`council sign <safeTxHash>`). */
+  async sign(safeTxHash: Hex, signer: CouncilSigner): Promise<SubmitResult> {
     const entry = this.store.get(safeTxHash);
-    if (!entry) throw new BridgeInputError(`no pending council transaction ${safeTxHash} in ${this.store.path}.`);
-    const chain = this.chain(entry.chain);
-    return this.collect(chain, safeTxHash, entry, key);
+    if (!entry) {
+      throw new InvalidInputError(`no pending council transaction ${safeTxHash} in ${this.store.location}.`);
+    }
+    return this.collect(this.chain(entry.chain), safeTxHash, entry, signer);
   }
 
   /**
    * Finds the stored Safe transaction for this request (same chain, kind, target and intent, a
-   * nonce not yet used) or builds a new one pinned to the next free nonce, signs it with `key`,
-   * and executes it once the threshold is met.
+   * nonce not yet used) or builds a new one pinned to the next free nonce, signs it with
+   * `signer`, and executes it once the threshold is met.
    */
   private async submit(
     chain: GovernedChain,
@@ -191,10 +203,10 @@ export class Council {
     to: Address,
     payload: (nonce: number) => Hex,
     description: string[],
-    key: Hex,
+    signer: CouncilSigner,
   ): Promise<SubmitResult> {
-    await this.checkOwner(chain, key);
-    const kit = await this.kit(chain, key);
+    await this.checkOwner(chain, (await this.walletFor(chain, signer)).address);
+    const kit = await this.kit(chain);
     const onchainNonce = await kit.getNonce();
     const intent = JSON.stringify({ kind, to, description, probe: payload(0) });
     const mine = Object.entries(this.store.all()).filter(
@@ -203,7 +215,7 @@ export class Council {
     for (const [hash, e] of mine) if (e.tx.nonce < onchainNonce) this.store.delete(hash); // used up by another tx
     const live = mine.filter(([, e]) => e.tx.nonce >= onchainNonce);
     const existing = live.find(([, e]) => e.intent === intent);
-    if (existing) return this.collect(chain, existing[0] as Hex, existing[1], key);
+    if (existing) return this.collect(chain, existing[0] as Hex, existing[1], signer);
 
     const nonce = Math.max(onchainNonce, ...live.map(([, e]) => e.tx.nonce + 1));
     const tx = await kit.createTransaction({
@@ -223,26 +235,21 @@ export class Council {
       createdAt: new Date().toISOString(),
     };
     this.store.put(safeTxHash, entry);
-    return this.collect(chain, safeTxHash, entry, key);
+    return this.collect(chain, safeTxHash, entry, signer);
   }
 
   private async collect(
     chain: GovernedChain,
     safeTxHash: Hex,
     entry: StoredTransaction,
-    key: Hex,
+    signer: CouncilSigner,
   ): Promise<SubmitResult> {
-    const signer = await this.checkOwner(chain, key);
-    const kit = await this.kit(chain, key);
-    const tx = new EthSafeTransaction(entry.tx);
-    for (const [owner, data] of Object.entries(entry.signatures)) tx.addSignature(new EthSafeSignature(owner, data));
-    const alreadySigned = Object.keys(entry.signatures).some((o) => isAddressEqual(o as Address, signer));
+    const { wallet, address } = await this.walletFor(chain, signer);
+    const owner = await this.checkOwner(chain, address);
+    const kit = await this.kit(chain);
+    const alreadySigned = Object.keys(entry.signatures).some((o) => isAddressEqual(o as Address, owner));
     if (!alreadySigned) {
-      const signed = await kit.signTransaction(tx);
-      const mine = [...signed.signatures.values()].find((s) => isAddressEqual(s.signer as Address, signer));
-      if (!mine) throw new Error("protocol-kit returned no signature for the signer");
-      entry.signatures[getAddress(signer)] = mine.data as Hex;
-      tx.addSignature(new EthSafeSignature(signer, mine.data));
+      entry.signatures[owner] = await this.signSafeTransaction(chain, kit, wallet, owner, entry, safeTxHash);
       this.store.put(safeTxHash, entry);
     }
     const threshold = await kit.getThreshold();
@@ -260,15 +267,86 @@ export class Council {
     if (entry.tx.nonce > onchainNonce) return { ...result, waitingForNonce: onchainNonce };
 
     try {
-      const execution = await kit.executeTransaction(tx);
-      const receipt = await this.client(chain).waitForTransactionReceipt({ hash: execution.hash as Hex });
-      if (receipt.status !== "success") throw new Error(`the Safe transaction reverted (tx ${execution.hash})`);
-      return { ...result, executedTx: execution.hash as Hex };
+      const hash = await this.execTransaction(chain, wallet, entry);
+      return { ...result, executedTx: hash };
     } finally {
       // Executed, or refused by the chain: either way this nonce's signatures are spent; keeping
       // a refused transaction would block every later nonce behind it.
       this.store.delete(safeTxHash);
     }
+  }
+
+  /**
+   * The owner's EIP-712 signature of the Safe transaction (the typed data protocol-kit defines
+   * for the Safe's version), checked to recover to the owner before it is stored.
+   */
+  private async signSafeTransaction(
+    chain: GovernedChain,
+    kit: Safe,
+    wallet: WalletClient,
+    owner: Address,
+    entry: StoredTransaction,
+    safeTxHash: Hex,
+  ): Promise<Hex> {
+    const { EIP712Domain: _domain, ...types } = generateTypedData({
+      safeAddress: chain.governance.safe,
+      safeVersion: kit.getContractVersion(),
+      chainId: BigInt(chain.chainId),
+      data: entry.tx,
+    }).types as unknown as Record<string, { name: string; type: string }[]>;
+    const t = entry.tx;
+    const typedData = {
+      domain: { chainId: chain.chainId, verifyingContract: chain.governance.safe as Address },
+      types,
+      primaryType: "SafeTx",
+      message: {
+        to: t.to,
+        value: BigInt(t.value),
+        data: t.data,
+        operation: t.operation,
+        safeTxGas: BigInt(t.safeTxGas),
+        baseGas: BigInt(t.baseGas),
+        gasPrice: BigInt(t.gasPrice),
+        gasToken: t.gasToken,
+        refundReceiver: t.refundReceiver,
+        nonce: BigInt(t.nonce),
+      },
+    } as const;
+    const signature = await wallet.signTypedData({ account: wallet.account ?? owner, ...typedData });
+    const recovered = await recoverTypedDataAddress({ ...typedData, signature });
+    if (!isAddressEqual(recovered, owner)) {
+      throw new PortcullisError(`the wallet's signature of Safe transaction ${safeTxHash} is not ${owner}'s.`);
+    }
+    return signature;
+  }
+
+  /** Sends `execTransaction` with every stored signature (ascending by owner, as the Safe wants). */
+  private async execTransaction(chain: GovernedChain, wallet: WalletClient, entry: StoredTransaction): Promise<Hex> {
+    const tx = new EthSafeTransaction(entry.tx);
+    for (const [owner, data] of Object.entries(entry.signatures)) tx.addSignature(new EthSafeSignature(owner, data));
+    const t = entry.tx;
+    const hash = await wallet.writeContract({
+      account: wallet.account ?? (await this.walletFor(chain, wallet)).address,
+      chain: viemChain(chain),
+      address: chain.governance.safe,
+      abi: SAFE_ABI,
+      functionName: "execTransaction",
+      args: [
+        t.to as Address,
+        BigInt(t.value),
+        t.data as Hex,
+        t.operation,
+        BigInt(t.safeTxGas),
+        BigInt(t.baseGas),
+        BigInt(t.gasPrice),
+        t.gasToken as Address,
+        t.refundReceiver as Address,
+        tx.encodedSignatures() as Hex,
+      ],
+    });
+    const receipt = await this.client(chain).waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new TransactionRevertedError("Safe", hash);
+    return hash;
   }
 
   async minDelay(chain: GovernedChain): Promise<bigint> {
@@ -343,7 +421,7 @@ export class Council {
 
   async operation(chain: GovernedChain, id: Hex): Promise<TimelockOperation> {
     const op = (await this.operations(chain)).find((o) => o.id.toLowerCase() === id.toLowerCase());
-    if (!op) throw new BridgeInputError(`no timelock operation ${id} was scheduled on ${chain.name}.`);
+    if (!op) throw new InvalidInputError(`no timelock operation ${id} was scheduled on ${chain.name}.`);
     return op;
   }
 
@@ -351,25 +429,28 @@ export class Council {
    * Executes a ready operation (anyone may: the executor role is open). Refuses, before sending,
    * one that is not ready yet, done, or cancelled.
    */
-  async execute(chain: GovernedChain, id: Hex, key: Hex): Promise<Hex> {
+  async execute(chain: GovernedChain, id: Hex, signer: CouncilSigner): Promise<Hex> {
     const op = await this.operation(chain, id);
-    if (op.state === "done") throw new BridgeInputError(`operation ${id} was already executed.`);
-    if (op.state === "cancelled")
-      throw new BridgeInputError(`operation ${id} was cancelled by the council; it can never execute.`);
+    if (op.state === "done") throw new InvalidInputError(`operation ${id} was already executed.`);
+    if (op.state === "cancelled") {
+      throw new InvalidInputError(`operation ${id} was cancelled by the council; it can never execute.`);
+    }
     if (op.state === "waiting") {
       const block = await this.client(chain).getBlock();
       const wait = op.readyAt - Number(block.timestamp);
-      throw new BridgeInputError(
+      throw new InvalidInputError(
         `operation ${id} is ready at ${isoTime(op.readyAt)} (in ${Math.max(wait, 1)} s); the timelock would refuse it now.`,
       );
     }
-    return this.sendExecute(chain, op, key);
+    return this.sendExecute(chain, op, signer);
   }
 
   /** Sends `executeBatch` for `op` without any check of its own (tests use it to prove the timelock refuses). */
-  async sendExecute(chain: GovernedChain, op: TimelockOperation, key: Hex): Promise<Hex> {
-    const wallet = walletClientFor(chain, privateKeyToAccount(key));
+  async sendExecute(chain: GovernedChain, op: TimelockOperation, signer: CouncilSigner): Promise<Hex> {
+    const { wallet, address } = await this.walletFor(chain, signer);
     const hash = await wallet.writeContract({
+      account: wallet.account ?? address,
+      chain: viemChain(chain),
       address: chain.governance.timelock,
       abi: timelockControllerAbi,
       functionName: "executeBatch",
@@ -382,24 +463,26 @@ export class Council {
       ],
     });
     const receipt = await this.client(chain).waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`executing ${op.id} reverted (tx ${hash})`);
+    if (receipt.status !== "success") throw new TransactionRevertedError(`timelock executeBatch of ${op.id}`, hash);
     return hash;
   }
 
   /**
-   * The whole timelocked path with dev keys (tests, benchmark): propose with the first
-   * `threshold` owners, wait for the delay on chain, execute. Returns the operation id.
+   * The whole timelocked path with several owners at hand (tests, benchmark, devnet tools):
+   * propose with owners until the Safe's threshold, wait for the delay on chain, execute.
+   * Returns the operation id.
    */
-  async enact(chain: GovernedChain, calls: readonly GovernanceCall[], ownerKeys: readonly Hex[]): Promise<Hex> {
+  async enact(chain: GovernedChain, calls: readonly GovernanceCall[], owners: readonly CouncilSigner[]): Promise<Hex> {
     let result: SubmitResult | undefined;
-    for (const key of ownerKeys) {
-      result = await this.propose(chain, calls, key);
+    for (const owner of owners) {
+      result = await this.propose(chain, calls, owner);
       if (result.executedTx) break;
     }
-    if (!result?.executedTx || !result.operationId)
-      throw new Error("the council keys did not reach the Safe threshold");
+    if (!result?.executedTx || !result.operationId) {
+      throw new PortcullisError("the owners given did not reach the council Safe's threshold.");
+    }
     await this.waitUntilReady(chain, result.operationId);
-    await this.execute(chain, result.operationId, ownerKeys[0]!);
+    await this.execute(chain, result.operationId, owners[0]!);
     return result.operationId;
   }
 
@@ -432,12 +515,8 @@ function formatArg(a: unknown): string {
   return String(a);
 }
 
-const SAFE_OWNER_ABI = [
-  {
-    type: "function",
-    name: "getOwners",
-    stateMutability: "view",
-    inputs: [],
-    outputs: [{ type: "address[]" }],
-  },
-] as const;
+/** The two Safe functions the engine calls itself (protocol-kit handles the rest). */
+const SAFE_ABI = parseAbi([
+  "function getOwners() view returns (address[])",
+  "function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures) payable returns (bool)",
+]);

@@ -1,12 +1,9 @@
 /**
- * Where council signatures wait for the threshold: one local JSON file (`COUNCIL_STORE`, default
- * `council/pending.json` next to the manifest), keyed by Safe transaction hash. Each entry pins
- * the Safe nonce it was built for, so every owner signs exactly the same transaction. The file
- * is rewritten atomically (write, then rename); owners on different machines share it by copying
- * it along (it holds signatures only, never keys).
+ * Where council signatures wait for the Safe's threshold, keyed by Safe transaction hash. Each
+ * entry pins the Safe nonce it was built for, so every owner signs exactly the same transaction.
+ * It holds signatures only, never keys. `CouncilStore` is the seam: `MemoryCouncilStore` here,
+ * the CLI's JSON file (`FileCouncilStore`, `@portcullis/sdk/node`), or whatever a service shares.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { z } from "zod";
 
 const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
@@ -39,44 +36,34 @@ export const storedTransactionSchema = z.object({
 });
 export type StoredTransaction = z.infer<typeof storedTransactionSchema>;
 
-const fileSchema = z.object({
-  version: z.literal(1),
-  transactions: z.record(z.string(), storedTransactionSchema),
-});
-
-export function defaultStorePath(manifestPath: string, env: Record<string, string | undefined>): string {
-  const fromEnv = env.COUNCIL_STORE;
-  return fromEnv && fromEnv !== "" ? fromEnv : join(dirname(manifestPath), "council", "pending.json");
+/** Pending council Safe transactions, by Safe transaction hash (lower case). */
+export interface CouncilStore {
+  /** Where the entries live, for sentences ("in council/pending.json"). */
+  readonly location: string;
+  all(): Record<string, StoredTransaction>;
+  get(safeTxHash: string): StoredTransaction | undefined;
+  put(safeTxHash: string, entry: StoredTransaction): void;
+  delete(safeTxHash: string): void;
 }
 
-export class CouncilStore {
-  constructor(readonly path: string) {}
+/** A store in memory (tests, one-shot tools, a browser session). */
+export class MemoryCouncilStore implements CouncilStore {
+  readonly location = "memory";
+  private readonly entries = new Map<string, StoredTransaction>();
 
   all(): Record<string, StoredTransaction> {
-    if (!existsSync(this.path)) return {};
-    const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.path, "utf8")));
-    if (!parsed.success) throw new Error(`${this.path} is not a council signature store; move it away to start afresh`);
-    return parsed.data.transactions;
+    return Object.fromEntries(this.entries);
   }
 
   get(safeTxHash: string): StoredTransaction | undefined {
-    return this.all()[safeTxHash.toLowerCase()];
+    return this.entries.get(safeTxHash.toLowerCase());
   }
 
   put(safeTxHash: string, entry: StoredTransaction): void {
-    this.write({ ...this.all(), [safeTxHash.toLowerCase()]: entry });
+    this.entries.set(safeTxHash.toLowerCase(), entry);
   }
 
   delete(safeTxHash: string): void {
-    const all = this.all();
-    delete all[safeTxHash.toLowerCase()];
-    this.write(all);
-  }
-
-  private write(transactions: Record<string, StoredTransaction>): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, transactions }, null, 2));
-    renameSync(tmp, this.path);
+    this.entries.delete(safeTxHash.toLowerCase());
   }
 }

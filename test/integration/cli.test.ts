@@ -12,6 +12,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
+import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { runBridge, type CliRun } from "./helpers/cli.js";
 import { govern } from "./helpers/governance.js";
@@ -96,11 +97,11 @@ describe("bridge CLI on a devnet", () => {
       return bridge(["transfer", ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, v])], { BRIDGE_KEY: key });
     };
     const cases: [Record<string, string>, RegExp][] = [
-      [{ from: "l2z" }, /--from: unknown chain "l2z"/],
-      [{ to: "l1" }, /--to: l1 has no bridge gateway/],
+      [{ from: "l2z" }, /unknown source chain "l2z"/],
+      [{ to: "l1" }, /l1 has no bridge gateway/],
       [{ token: "GAMMA" }, /unknown token "GAMMA"/],
-      [{ to: "l2a" }, /--from and --to are both l2a/],
-      [{ recipient: "0x12345" }, /--recipient "0x12345" is not a valid address/],
+      [{ to: "l2a" }, /the source and destination are both l2a/],
+      [{ recipient: "0x12345" }, /recipient "0x12345" is not a valid address/],
       [{ amount: "0" }, /amount must be greater than zero/],
       [{ amount: "-3" }, /amount must be greater than zero/],
       [{ amount: "1,5" }, /is not a decimal number/],
@@ -187,5 +188,50 @@ describe("bridge CLI on a devnet", () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^chain\s+ETH\s+ALPHA\s+BETA$/m);
     expect(text.stdout).toMatch(/^ALPHA\s+l2a\s+5\s+l2b 5$/m);
+  });
+
+  it("relay: with every relayer stopped, the sender delivers a signed transfer itself", async () => {
+    const user = privateKeyToAccount(devnet.manifest.devKeys!.users[0] as Hex).address;
+    const before = await balanceOf("l2b", "ALPHA", user);
+    await Promise.all(devnet.relayers.map((r) => r.stop()));
+    try {
+      const send = await bridge([
+        "transfer",
+        "--from",
+        "l2a",
+        "--to",
+        "l2b",
+        "--token",
+        "ALPHA",
+        "--amount",
+        "2",
+        "--no-follow",
+      ]);
+      expect(send.code, send.stderr + send.stdout).toBe(0);
+      const msgId = /msg (0x[0-9a-f]{64})/.exec(send.stdout)![1] as Hex;
+      // The guardians sign it; with no relayer, status says it waits for one.
+      await waitFor(
+        "the guardians to sign and status to wait for a relayer",
+        async () => {
+          const run = await bridge(["status", msgId, "--json"]);
+          const [s] = JSON.parse(run.stdout) as { stage: string; reason: { kind: string } }[];
+          return s?.stage === "attested" && s.reason.kind === "relayer";
+        },
+        120_000,
+        1_000,
+      );
+      expect(await balanceOf("l2b", "ALPHA", user)).toBe(before);
+
+      const relay = await bridge(["relay", msgId]);
+      expect(relay.code, relay.stderr + relay.stdout).toBe(0);
+      expect(relay.stdout).toMatch(/^delivered on l2b \(tx 0x[0-9a-f]{64}\)$/m);
+      expect(relay.stdout).toMatch(/^executed: .* received it on l2b$/m);
+      expect(await balanceOf("l2b", "ALPHA", user)).toBe(before + 2n * 10n ** 18n);
+      const status = await bridge(["status", msgId]);
+      expect(status.stdout).toMatch(/stage\s+executed/);
+      expectOneSentence(await bridge(["relay", msgId]), /was already delivered/);
+    } finally {
+      for (const r of devnet.relayers) r.start();
+    }
   });
 });

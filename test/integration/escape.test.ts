@@ -36,7 +36,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { buildProveWithdrawal, getL2Output, getWithdrawals, proveWithdrawal, finalizeWithdrawal } from "viem/op-stack";
-import { BridgeSdk, MessageStatus, type SentRecord } from "@portcullis/sdk";
+import { BridgeClient, MessageStatus, type SentRecord } from "@portcullis/sdk";
 import {
   bridgeGatewayAbi,
   escapeHatchAbi,
@@ -48,23 +48,33 @@ import {
 import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";
 import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
-import { viemChain } from "../../core/chains.js";
+import { viemChain, walletClientFor } from "../../core/chains.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { attestAsGuardians, chainOf, mined, walletOn, type Chain } from "./helpers/actors.js";
-import { runBridge, type CliRun } from "./helpers/cli.js";
+import { runBridge, spawnBridge, type CliRun } from "./helpers/cli.js";
+import { advanceClocks, holdBlocks, resumeBlocks } from "./helpers/clock.js";
 import { govern } from "./helpers/governance.js";
 
 /** Short on the devnet so the suite runs in minutes; 7 days by default elsewhere. */
 const FINALIZATION_SECONDS = 6;
-/** Seconds a test transfer stays deliverable. */
+/**
+ * Seconds a stuck test transfer stays deliverable. Tests that need the CLI to start before the
+ * deadline hold the destination's blocks (its clock stands still) until the CLI says it waits, so
+ * no step has to beat the wall clock.
+ */
 const DEADLINE_SECONDS = 12;
+/**
+ * Deadline of the transfer that must be delivered before it: long enough for any machine to
+ * deliver it; the test then moves the devnet's clocks past it instead of waiting.
+ */
+const DELIVERABLE_SECONDS = 600;
 const TIMEOUT_MS = 240_000;
 
 let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
-let sdk: BridgeSdk;
+let sdk: BridgeClient;
 let l1: Chain;
 let l2a: Chain;
 let l2b: Chain;
@@ -76,7 +86,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portcullis-escape-"));
   devnet = await startDevnet({ dir, services: true, finalizationSeconds: FINALIZATION_SECONDS });
   manifest = devnet.manifest;
-  sdk = new BridgeSdk(manifest);
+  sdk = new BridgeClient(manifest);
   l1 = chainOf(manifest, "l1");
   l2a = chainOf(manifest, "l2a");
   l2b = chainOf(manifest, "l2b");
@@ -90,14 +100,41 @@ afterAll(async () => {
 });
 
 function bridge(args: string[]): Promise<CliRun> {
-  return runBridge(args, { manifestPath: devnet.manifestPath, env: { BRIDGE_KEY: userKey }, timeoutMs: TIMEOUT_MS });
+  return runBridge(args, cliOptions());
+}
+
+function cliOptions() {
+  return { manifestPath: devnet.manifestPath, env: { BRIDGE_KEY: userKey }, timeoutMs: TIMEOUT_MS };
 }
 
 /** A user's transfer with a short deadline, through the SDK `bridge transfer` uses. */
-async function send(from: string, to: string, symbol: string, amount: string): Promise<SentRecord> {
-  const prepared = await sdk.prepareTransfer(user, { from, to, token: symbol, amount });
-  const now = (await chainOf(manifest, from).client.getBlock()).timestamp;
-  return sdk.sendTransfer(sdk.wallet(prepared.from, userKey), prepared, { deadline: now + BigInt(DEADLINE_SECONDS) });
+async function send(
+  from: string,
+  to: string,
+  symbol: string,
+  amount: string,
+  deadlineSeconds = DEADLINE_SECONDS,
+): Promise<SentRecord> {
+  const request = { from, to, token: symbol, amount, sender: user, deadlineSeconds };
+  return sdk.sendTransfer(request, walletClientFor(chainOf(manifest, from).info, privateKeyToAccount(userKey)));
+}
+
+/**
+ * Runs `fn` with the destination's blocks held: its clock cannot reach a deadline meanwhile,
+ * however slowly the machine runs the CLI. Blocks resume when `fn` calls `resume` (or at the end).
+ */
+async function withDestinationHeld<T>(dest: Chain, fn: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
+  let held = true;
+  const resume = async () => {
+    if (held) await resumeBlocks(dest.info.rpcUrl);
+    held = false;
+  };
+  await holdBlocks(dest.info.rpcUrl);
+  try {
+    return await fn(resume);
+  } finally {
+    await resume();
+  }
 }
 
 function balanceOf(c: Chain, token: Address, who: Address): Promise<bigint> {
@@ -138,13 +175,17 @@ describe("escape hatch", () => {
     async () => {
       await Promise.all(devnet.relayers.map((r) => r.stop()));
       const alpha = tokenOn("ALPHA", l2a);
-      const sent = await send("l2a", "l2b", "ALPHA", "5");
-      const afterSend = await balanceOf(l2a, alpha, user);
-      const lockedAfterSend = await locked(l2a, "ALPHA");
-
-      const run = await bridge(["escape", sent.msgId]);
+      const { sent, afterSend, lockedAfterSend, run } = await withDestinationHeld(l2b, async (resume) => {
+        const sent = await send("l2a", "l2b", "ALPHA", "5");
+        const afterSend = await balanceOf(l2a, alpha, user);
+        const lockedAfterSend = await locked(l2a, "ALPHA");
+        // Started before the deadline (l2b's clock is held): it says it waits, then does the rest.
+        const escape = spawnBridge(["escape", sent.msgId], cliOptions());
+        await escape.printed("waiting for the deadline");
+        await resume();
+        return { sent, afterSend, lockedAfterSend, run: await escape.finished };
+      });
       expectEscaped(run);
-      expect(run.stdout).toContain("waiting for the deadline");
       expect(run.stdout).toContain("finalization window");
       expect(run.stdout).toContain("refunded to the sender on the source chain");
 
@@ -159,8 +200,10 @@ describe("escape hatch", () => {
       expectEscaped(again);
       expect(await balanceOf(l2a, alpha, user)).toBe(afterSend + parseUnits("5", 18));
 
+      // The status follows the escape to its end: cancelled on l2b, then refunded on l2a.
       const status = await bridge(["status", sent.msgId]);
-      expect(status.stdout).toMatch(/stage\s+cancelled/);
+      expect(status.stdout).toMatch(/stage\s+refunded/);
+      expect(status.stdout).toMatch(/cancelled\s+\d{4}-.*\(l2b block/);
       expect(status.stdout).toContain("escape: refunded to the sender on the source chain");
     },
     TIMEOUT_MS,
@@ -170,14 +213,17 @@ describe("escape hatch", () => {
     "the sender can take the refund on L1, in real L1 tokens",
     async () => {
       const l1Token = findToken(manifest, "ALPHA").l1Token!;
-      const sent = await send("l2a", "l2b", "ALPHA", "3");
-      const l1Before = await balanceOf(l1, l1Token, user);
-      const l2Before = await balanceOf(l2a, tokenOn("ALPHA", l2a), user);
-
-      // Interrupted (here: a timeout before the deadline), then resumed by running it again.
-      const cut = await bridge(["escape", sent.msgId, "--to-l1", "--timeout", "2"]);
-      expect(cut.code).toBe(4);
-      expect(cut.stdout).toContain("run `bridge escape");
+      const { sent, l1Before, l2Before } = await withDestinationHeld(l2b, async () => {
+        const sent = await send("l2a", "l2b", "ALPHA", "3");
+        const l1Before = await balanceOf(l1, l1Token, user);
+        const l2Before = await balanceOf(l2a, tokenOn("ALPHA", l2a), user);
+        // Interrupted (here: a timeout before the deadline, which l2b's held clock guarantees),
+        // then resumed by running it again.
+        const cut = await bridge(["escape", sent.msgId, "--to-l1", "--timeout", "2"]);
+        expect(cut.code, cut.stdout + cut.stderr).toBe(4);
+        expect(cut.stdout).toContain("run `bridge escape");
+        return { sent, l1Before, l2Before };
+      });
       const run = await bridge(["escape", sent.msgId, "--to-l1"]);
       expectEscaped(run);
       expect(run.stdout).toContain("L1 withdrawal");
@@ -192,7 +238,7 @@ describe("escape hatch", () => {
   it(
     "relayers that come back with valid signatures cannot deliver a cancelled message",
     async () => {
-      for (const r of devnet.relayers) r.start();
+      await Promise.all(devnet.relayers.map((r) => r.start()));
       for (const sent of cancelled) {
         const dest = chainOf(manifest, sent.dest.name);
         const { header, transfers } = toDeliveryBatch([sent.message]);
@@ -240,7 +286,7 @@ describe("escape hatch", () => {
         expect(await balanceOf(l2a, tokenOn("BETA", l2a), user)).toBe(0n);
         cancelled.push(sent);
       } finally {
-        for (const g of stopped) g.start();
+        await Promise.all(stopped.map((g) => g.start()));
         // Unpausing is governance's: through the council Safe and the timelock (one per chain,
         // so both proposals wait out their delays side by side).
         await Promise.all(
@@ -261,15 +307,16 @@ describe("escape hatch", () => {
   it(
     "a message delivered just before its deadline cannot be escaped",
     async () => {
-      const sent = await send("l2a", "l2b", "ALPHA", "1");
-      const state = await sdk.follow(sent, { timeoutMs: 120_000 });
-      expect(state.stage).toBe("executed");
-      await waitFor(
-        "the deadline to pass on l2b",
-        async () => (await l2b.client.getBlock()).timestamp > sent.message.deadline,
-        60_000,
-        500,
+      // A deadline no machine can miss; once delivered, the whole devnet's clocks move past it.
+      const sent = await send("l2a", "l2b", "ALPHA", "1", DELIVERABLE_SECONDS);
+      const last = await sdk.follow(sent, { timeoutMs: TIMEOUT_MS - 30_000 });
+      expect(last.status.stage).toBe("executed");
+      const now = (await l2b.client.getBlock()).timestamp;
+      await advanceClocks(
+        manifest.chains.map((c) => c.rpcUrl),
+        Number(sent.message.deadline - now) + 1,
       );
+      expect((await l2b.client.getBlock()).timestamp).toBeGreaterThan(sent.message.deadline);
       const run = await bridge(["escape", sent.msgId]);
       expect(run.code).toBe(3);
       expect(run.stdout).toContain("cannot escape: it was delivered");

@@ -25,16 +25,16 @@ import { privateKeyToAccount } from "viem/accounts";
 import { attestationSigner } from "../../core/attestation.js";
 import { endpointLabel } from "../../core/chains.js";
 import {
+  GuardianClient,
   GuardianRefusedError,
-  requestAttestation,
   type AttestResponse,
   type MessageView,
 } from "../../core/guardian-api.js";
 import { messageId, type Message } from "../../core/message.js";
 import { encryptKeystore, KDF_LIGHT } from "../../core/keystore.js";
 import { forgedSend, PoisonedRpc } from "../../devnet/poisoned-rpc.js";
-import { httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { chainOf, deliverSigned, forgeMessage, sendTransfer, type Chain } from "./helpers/actors.js";
 
 const OPERATOR_TOKEN = "guardian-rpc-operator-token-0123";
@@ -52,7 +52,7 @@ let failed = false;
 
 interface RunningGuardian {
   process: ManagedProcess;
-  url: string;
+  readonly url: string;
   address: Address;
 }
 
@@ -148,10 +148,9 @@ describe("a guardian reading every chain through several endpoints", () => {
 
   it("refuses to start on the poisoned endpoint alone; with DEVNET=true its accountant refuses the forged burn", async () => {
     const alone = { l2b: [poisoned.url] };
-    const refused = await startGuardian(2, alone, { wait: false });
-    expect(await refused.process.waitForExit()).toBe(2);
-    expect(readFileSync(refused.process.logFile, "utf8")).toMatch(
-      /l2b: one RPC URL — a guardian needs at least two independent endpoints/,
+    // It exits (code 2, configuration) before it is up; the start reports its last words.
+    await expect(startGuardian(2, alone)).rejects.toThrow(
+      /exited \(code 2\) before it was up[\s\S]*l2b: one RPC URL — a guardian needs at least two independent endpoints/,
     );
 
     const users = devnet.manifest.devKeys!.users as Hex[];
@@ -226,7 +225,7 @@ function forgedBurn(real: Message): Message {
 async function startGuardian(
   i: number,
   urls: Record<string, string[]>,
-  options: { wait?: boolean; extraEnv?: Record<string, string> } = {},
+  options: { extraEnv?: Record<string, string> } = {},
 ): Promise<RunningGuardian> {
   const key = devnet.manifest.devKeys!.guardians[i] as Hex;
   const keystore = join(dir, `guardian-${i}.json`);
@@ -235,16 +234,15 @@ async function startGuardian(
   const rpcUrls = Object.fromEntries(
     [l2a, l2b, l2c].map((c) => [c.info.name, urls[c.info.name] ?? [c.info.rpcUrl, honest.get(c.info.name)!.url]]),
   );
-  const port = devnet.ports.guardians[i]!;
-  const process = devnet.group.start({
+  // On guardian i's port from the manifest; resolves once its own /healthz answers.
+  const process = await devnet.startService({
+    ...devnet.guardianService(i),
     name: `guardian-${i}-${Date.now()}`,
-    ...serviceCommand("guardian/index.ts"),
     env: {
       MANIFEST: devnet.manifestPath,
       GUARDIAN_KEYSTORE: keystore,
       GUARDIAN_KEYSTORE_PASSWORD_FILE: join(dir, `guardian-${i}.password`),
       RPC_URLS: JSON.stringify(rpcUrls),
-      PORT: String(port),
       OPERATOR_TOKEN,
       APPROVAL_ABOVE: "100000000",
       DATA_DIR: join(dir, `guardian-${i}-data`),
@@ -253,10 +251,15 @@ async function startGuardian(
       LOG_LEVEL: "info",
       ...options.extraEnv,
     },
+    startTimeoutMs: 120_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  if (options.wait !== false) await waitFor(`guardian ${i} at ${url}`, () => httpOk(`${url}/healthz`), 120_000, 200);
-  return { process, url, address: privateKeyToAccount(key).address };
+  return {
+    process,
+    get url() {
+      return process.url;
+    },
+    address: privateKeyToAccount(key).address,
+  };
 }
 
 /** Waits until `g` signs `message` alone, and checks the signature recovers to it. */
@@ -267,7 +270,7 @@ async function signedBy(g: RunningGuardian, message: Message): Promise<AttestRes
   await waitFor(
     `${g.url} to sign ${id}`,
     async () => {
-      response = await requestAttestation(g.url, request).catch(() => undefined);
+      response = await new GuardianClient(g.url).attest(request).catch(() => undefined);
       return response !== undefined;
     },
     60_000,
@@ -279,11 +282,13 @@ async function signedBy(g: RunningGuardian, message: Message): Promise<AttestRes
 }
 
 async function refusalOf(g: RunningGuardian, msgId: Hex, dest: Chain): Promise<GuardianRefusedError> {
-  const error = await requestAttestation(g.url, {
-    destChainId: dest.info.chainId,
-    destGateway: dest.info.gateway,
-    msgIds: [msgId],
-  }).catch((e: unknown) => e);
+  const error = await new GuardianClient(g.url)
+    .attest({
+      destChainId: dest.info.chainId,
+      destGateway: dest.info.gateway,
+      msgIds: [msgId],
+    })
+    .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GuardianRefusedError);
   return error as GuardianRefusedError;
 }

@@ -22,8 +22,8 @@ import { attestationSigner, packSignatures, sortGuardians, type AttestationDomai
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import {
+  GuardianClient,
   GuardianRefusedError,
-  requestAttestation,
   type AttestResponse,
   type MessageState,
   type MessageView,
@@ -32,8 +32,8 @@ import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/manifest.js";
 import { toDeliveryBatch, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
-import { httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const APPROVAL_ABOVE = "1000";
@@ -41,7 +41,7 @@ const OPERATOR_TOKEN = "integration-operator-token-0123456789";
 
 interface RunningGuardian {
   process: ManagedProcess;
-  url: string;
+  readonly url: string;
   address: Address;
 }
 
@@ -55,26 +55,33 @@ beforeAll(async () => {
   // Two confirmations at one block a second: a message is visibly unconfirmed for ~2 s.
   devnet = await startDevnet({ services: false, dir: join(dir, "devnet"), l2Count: 2, confirmations: 2 });
   const keys = devnet.manifest.devKeys!.guardians.slice(0, 2);
-  guardians = keys.map((key, i) => {
-    const port = devnet.ports.guardians[i]!;
-    const process = devnet.group.start({
-      name: `guardian-${i}`,
-      ...serviceCommand(join(REPO, "guardian/index.ts")),
-      env: {
-        MANIFEST: devnet.manifestPath,
-        GUARDIAN_KEY: key,
-        DEVNET: "true",
-        PORT: String(port),
-        OPERATOR_TOKEN,
-        APPROVAL_ABOVE,
-        DATA_DIR: join(dir, `guardian-${i}`),
-        POLL_INTERVAL_MS: "250",
-        LOG_LEVEL: "debug",
-      },
-    });
-    return { process, url: `http://127.0.0.1:${port}`, address: privateKeyToAccount(key as Hex).address };
-  });
-  await Promise.all(guardians.map((g) => waitUntilHealthy(g)));
+  guardians = await Promise.all(
+    keys.map(async (key, i) => {
+      const process = await devnet.startService({
+        ...devnet.guardianService(i),
+        entry: join(REPO, "guardian/index.ts"),
+        env: {
+          MANIFEST: devnet.manifestPath,
+          GUARDIAN_KEY: key,
+          DEVNET: "true",
+          OPERATOR_TOKEN,
+          APPROVAL_ABOVE,
+          DATA_DIR: join(dir, `guardian-${i}`),
+          POLL_INTERVAL_MS: "250",
+          LOG_LEVEL: "debug",
+        },
+        startTimeoutMs: 60_000,
+      });
+      return {
+        process,
+        // Follows the process if a restart had to move it.
+        get url() {
+          return process.url;
+        },
+        address: privateKeyToAccount(key as Hex).address,
+      };
+    }),
+  );
   await Promise.all([0, 1, 2].map((user) => approveGateway(user, "l2a", "ALPHA")));
 });
 
@@ -116,9 +123,9 @@ describe("guardian service", () => {
     const recipient = user(2).address;
     const sent = await sendTransfer(1, "l2a", "l2b", "ALPHA", "1500", recipient);
     for (const g of guardians) await statesUntil(g, sent.msgId, "awaiting-approval");
-    const refused = await requestAttestation(guardians[0]!.url, attestRequest(sent.message, [sent.msgId])).catch(
-      (e) => e,
-    );
+    const refused = await new GuardianClient(guardians[0]!.url)
+      .attest(attestRequest(sent.message, [sent.msgId]))
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GuardianRefusedError);
     expect((refused as GuardianRefusedError).refusal.awaitingApproval).toEqual([sent.msgId]);
 
@@ -171,7 +178,7 @@ describe("guardian service", () => {
     const first = await sendTransfer(2, "l2a", "l2b", "ALPHA", "10", user(3).address);
     await statesUntil(g0, first.msgId, "signable");
     await statesUntil(g1, first.msgId, "signable");
-    const signed = await requestAttestation(g0.url, attestRequest(first.message, [first.msgId]));
+    const signed = await new GuardianClient(g0.url).attest(attestRequest(first.message, [first.msgId]));
     expect(signed.root).toBe(first.msgId);
 
     await g0.process.stop();
@@ -183,11 +190,12 @@ describe("guardian service", () => {
     expect(second.message.nonce).toBe(first.message.nonce);
     expect(second.msgId).not.toBe(first.msgId);
 
-    g0.process.start();
-    await waitUntilHealthy(g0);
+    await g0.process.start();
     await statesUntil(g0, second.msgId, "rejected");
     expect(await messageView(g0, second.msgId)).toMatchObject({ state: "rejected", reason: "conflicting nonce" });
-    const refused = await requestAttestation(g0.url, attestRequest(second.message, [second.msgId])).catch((e) => e);
+    const refused = await new GuardianClient(g0.url)
+      .attest(attestRequest(second.message, [second.msgId]))
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GuardianRefusedError);
     expect((refused as GuardianRefusedError).refusal.rejected).toEqual([
       { msgId: second.msgId, reason: "conflicting nonce" },
@@ -197,7 +205,7 @@ describe("guardian service", () => {
     // the second is signable there.
     await statesUntil(g1, second.msgId, "signable");
     expect((await fetch(`${g1.url}/v1/messages/${first.msgId}`)).status).toBe(404);
-    const fromG1 = await requestAttestation(g1.url, attestRequest(second.message, [second.msgId]));
+    const fromG1 = await new GuardianClient(g1.url).attest(attestRequest(second.message, [second.msgId]));
     expect(
       await attestationSigner(domainOf(second.message), second.msgId, fromG1.guardianSetIndex, fromG1.signature as Hex),
     ).toBe(g1.address);
@@ -262,10 +270,6 @@ async function sendTransfer(
   return sent;
 }
 
-async function waitUntilHealthy(g: RunningGuardian) {
-  await waitFor(`guardian at ${g.url}`, () => httpOk(`${g.url}/healthz`), 60_000, 100);
-}
-
 async function messageView(g: RunningGuardian, msgId: Hex): Promise<MessageView> {
   const res = await fetch(`${g.url}/v1/messages/${msgId}`);
   if (!res.ok) throw new Error(`GET /v1/messages/${msgId}: HTTP ${res.status}`);
@@ -300,7 +304,9 @@ function attestRequest(message: Message, msgIds: Hex[]) {
 
 /** Both guardians' attestations, each checked to recover to its guardian. */
 async function attestAll(msgId: Hex, message: Message): Promise<AttestResponse[]> {
-  const responses = await Promise.all(guardians.map((g) => requestAttestation(g.url, attestRequest(message, [msgId]))));
+  const responses = await Promise.all(
+    guardians.map((g) => new GuardianClient(g.url).attest(attestRequest(message, [msgId]))),
+  );
   for (const [i, response] of responses.entries()) {
     expect(response.root).toBe(msgId);
     expect(response.guardian).toBe(guardians[i]!.address);

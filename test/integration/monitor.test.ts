@@ -27,8 +27,8 @@ import type { GuardianHealth } from "../../core/guardian-api.js";
 import { findToken, type Manifest } from "../../core/manifest.js";
 import { messageId, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
-import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 import { MessageStatus } from "../../monitor/gateway.js";
 import {
@@ -50,7 +50,6 @@ let dir: string;
 let devnet: Devnet;
 let manifest: Manifest;
 let monitor: ManagedProcess;
-let monitorUrl: string;
 let guardianStubs: Server[] = [];
 let l2a: Chain;
 let l2b: Chain;
@@ -89,7 +88,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(`${monitorUrl}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${monitorUrl()}${path}`, { signal: AbortSignal.timeout(5_000) });
   return (await res.json()) as T;
 }
 
@@ -110,7 +109,7 @@ async function alerts(): Promise<AlertView[]> {
 
 /** The value of one sample of /metrics, e.g. metric("bridge_paused", { chain: "l2b" }). */
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = await (await fetch(`${monitorUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const text = await (await fetch(`${monitorUrl()}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split("\n")) {
     const match = /^([a-z_]+)(?:\{(.*)\})? (.+)$/.exec(line);
@@ -154,10 +153,13 @@ async function gatewayEvents(c: Chain, eventName: "Paused" | "MessageVetoed" | "
   return parseEventLogs({ abi: bridgeGatewayAbi, logs, eventName });
 }
 
+/** Starts (or restarts) the monitor; resolves once its own /healthz answers 200. */
 async function startMonitor(): Promise<void> {
-  monitor.start();
-  await waitFor("monitor /healthz", () => httpOk(`${monitorUrl}/healthz`), 60_000, 250);
+  await monitor.start();
 }
+
+/** Where the monitor listens (a restart keeps the port unless another process took it). */
+const monitorUrl = () => monitor.url;
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
@@ -170,23 +172,20 @@ beforeAll(async () => {
   l2a = chain("l2a");
   l2b = chain("l2b");
   guardianStubs = await startGuardianStubs();
-  const port = await freePort();
-  monitorUrl = `http://127.0.0.1:${port}`;
-  monitor = devnet.group.start({
+  monitor = await devnet.startService({
     name: "monitor",
-    ...serviceCommand("monitor/index.ts"),
+    entry: "monitor/index.ts",
     env: {
       MANIFEST: devnet.manifestPath,
       MONITOR_KEY: manifest.devKeys!.monitor,
       DEVNET: "true",
-      PORT: String(port),
       LOG_LEVEL: "info",
       POLL_INTERVAL_MS: "300",
       PENDING_SLO_SECONDS: String(PENDING_SLO_SECONDS),
       GUARDIAN_POLL_MS: String(GUARDIAN_POLL_MS),
     },
+    startTimeoutMs: 60_000,
   });
-  await waitFor("monitor /healthz", () => httpOk(`${monitorUrl}/healthz`), 60_000, 250);
 });
 
 afterEach((ctx) => {
@@ -271,24 +270,26 @@ describe("monitor", () => {
     const receipt = await deliver(l2b, [forged], keys().relayers[1]!);
     const queued = parseEventLogs({ abi: bridgeGatewayAbi, logs: receipt.logs, eventName: "MessageQueued" });
     expect(queued.map((e) => e.args.msgId)).toEqual([msgId]);
-    const deliveredAt = Date.now();
+    const executableAt = queued[0]!.args.executableAt!;
 
     await until(
       "veto and pause",
       async () => (await queuedStatus(l2b, msgId)) === MessageStatus.Vetoed && (await isPaused(l2b)),
     );
-    const reactionMs = Date.now() - deliveredAt;
-    expect(reactionMs).toBeLessThan(LARGE_DELAY_SECONDS * 1_000);
 
-    // Sent together: the veto and the pause land in the same block, or the next one.
+    // In time: both landed in blocks before the message could execute (chain time, not the
+    // test's clock, which a loaded machine stretches).
     const [vetoed] = await gatewayEvents(l2b, "MessageVetoed");
     const paused = await gatewayEvents(l2b, "Paused");
     expect(paused).toHaveLength(1);
     const monitorAddress = privateKeyToAccount(keys().monitor).address;
     expect(vetoed!.args).toMatchObject({ msgId, by: monitorAddress });
     expect(paused[0]!.args.by).toBe(monitorAddress);
-    expect(Number(vetoed!.blockNumber - paused[0]!.blockNumber)).toBeLessThanOrEqual(1);
     expect(vetoed!.blockNumber).toBeGreaterThanOrEqual(receipt.blockNumber);
+    for (const event of [vetoed!, paused[0]!]) {
+      const block = await l2b.client.getBlock({ blockNumber: event.blockNumber });
+      expect(block.timestamp, `${event.eventName} before executableAt`).toBeLessThan(executableAt);
+    }
 
     // After the delay it still cannot execute: vetoed, and the gateway is paused.
     await rpc(l2b.info.rpcUrl, "evm_increaseTime", [LARGE_DELAY_SECONDS + 1]);
@@ -335,11 +336,13 @@ describe("monitor", () => {
     await monitor.stop();
     expect(await monitor.waitForExit()).toBe(0); // SIGTERM: a clean shutdown
     await startMonitor();
-    await until("the rescanned forged alert", async () =>
-      (await alerts()).some((a) => a.kind === "forged_message" && a.msgId === msgId),
-    );
-    await new Promise((r) => setTimeout(r, 1_500));
-    const rescanned = (await alerts()).find((a) => a.kind === "forged_message" && a.msgId === msgId)!;
+    // The restarted monitor finds the forged delivery again and decides both actions.
+    const rescannedAlert = async () => (await alerts()).find((a) => a.kind === "forged_message" && a.msgId === msgId);
+    await until("the rescanned forged alert with both actions decided", async () => {
+      const a = await rescannedAlert();
+      return a !== undefined && a.actions.length === 2 && a.actions.every((x) => x.status !== "sent");
+    });
+    const rescanned = (await rescannedAlert())!;
     expect(rescanned.actions.map((x) => [x.action, x.status]).sort()).toEqual([
       ["pause", "skipped"],
       ["veto", "skipped"],

@@ -27,7 +27,7 @@ import {
 } from "../../core/generated/abis.js";
 import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
 import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
-import { depositToL2 } from "../../deploy/escape.js";
+import { depositToL2 } from "../../devnet/tokens.js";
 import { executePendingDeposits, FileDepositCursor } from "../../devnet/op-stack/deposits.js";
 import { depositCursorFile } from "../../devnet/op-stack/devnet.js";
 import { outputAt, proposeDueOutputs } from "../../devnet/op-stack/proposer.js";

@@ -26,10 +26,16 @@ import { viemChain } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type Manifest } from "../../core/manifest.js";
-import { redisPing, rpc } from "../../devnet/infra.js";
-import { freePort, httpOk, waitFor, type ManagedProcess } from "../../devnet/processes.js";
-import { serviceCommand, startDevnet, type Devnet } from "../../devnet/start.js";
+import { rpc } from "../../devnet/infra.js";
+import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
+import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
+import {
+  metricSum,
+  startGuardian,
+  startRelayer,
+  waitForExecutedOnce as waitForExecutedOnceOn,
+} from "./helpers/relay.js";
 
 const LARGE_DELAY_SECONDS = 4;
 /** Guardians hold transfers above this many whole tokens for their operator's approval. */
@@ -49,9 +55,13 @@ beforeAll(async () => {
   devnet = await startDevnet({ services: false, dir, l2Count: 3, largeDelaySeconds: LARGE_DELAY_SECONDS });
   manifest = devnet.manifest;
   for (const c of manifest.chains) clients.set(c.name, publicClient(c.name));
-  manifest.devKeys!.guardians.forEach((_, i) => guardians.push(startGuardian(i)));
-  for (let i = 0; i < 2; i++) relayers.push(await startRelayer(i));
-  await Promise.all([...guardians, ...relayers].map((p) => waitForHealthy(p)));
+  // Each resolves once the service's own /healthz answers (a port taken meanwhile is replaced).
+  const started = await Promise.all([
+    ...manifest.devKeys!.guardians.map((_, i) => startGuardian(devnet, dir, i, guardianEnv())),
+    ...[0, 1].map((i) => startRelayer(devnet, i, RELAYER_ENV)),
+  ]);
+  guardians.push(...started.slice(0, -2));
+  relayers.push(...started.slice(-2));
 });
 
 afterAll(async () => {
@@ -168,7 +178,7 @@ describe("relayer", () => {
   });
 
   it("exposes its metrics and health", async () => {
-    const text = await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/metrics`)).text();
+    const text = await (await fetch(`${relayers[0]!.url}/metrics`)).text();
     for (const name of [
       "bridge_relayer_queue_jobs",
       "bridge_relayer_messages_observed_total",
@@ -185,7 +195,7 @@ describe("relayer", () => {
     expect(await relayerMetric('bridge_relayer_queue_jobs{queue="deliver.901-902",state="completed"}')).toBeGreaterThan(
       0,
     );
-    const health = (await (await fetch(`http://127.0.0.1:${relayers[0]!.spec.env!.PORT}/healthz`)).json()) as {
+    const health = (await (await fetch(`${relayers[0]!.url}/healthz`)).json()) as {
       ok: boolean;
       redis: string;
     };
@@ -236,15 +246,44 @@ describe("relayer", () => {
       50,
     );
     await relayers[0]!.kill();
-    relayers[0]!.start();
-    await waitForHealthy(relayers[0]!);
+    await relayers[0]!.start();
     await waitForExecutedOnce(
       "l2b",
       burst.map((s) => s.msgId),
     );
 
-    // Back to two relayers; it joins when up (startup is slow on a loaded machine, not awaited).
-    relayers[1]!.start();
+    // Back to two relayers.
+    await relayers[1]!.start();
+  });
+
+  it("keeps delivering when one of two relayers is killed, and the restarted one rejoins", async () => {
+    const log = relayerLog(0);
+    const takenBefore = count(log(), "batch taken");
+    const before = (await Promise.all([0, 1, 2, 3].map((u) => sendMany(u, "l2a", "l2b", "ALPHA", ["1", "2"])))).flat();
+    await waitFor("relayer-0 to take a batch", async () => count(log(), "batch taken") > takenBefore, 30_000, 50);
+    await relayers[0]!.kill();
+    // Relayer 0 stays down: relayer 1, already working, delivers everything, including the jobs
+    // relayer 0 held when it died (their locks lapse within LOCK_TTL_MS).
+    const after = (await Promise.all([4, 5].map((u) => sendMany(u, "l2b", "l2a", "BETA", ["1", "2"])))).flat();
+    await waitForExecutedOnce(
+      "l2b",
+      before.map((s) => s.msgId),
+    );
+    await waitForExecutedOnce(
+      "l2a",
+      after.map((s) => s.msgId),
+    );
+    expect(relayers[0]!.running).toBe(false);
+
+    // Restarted, relayer 0 rejoins without any other process restarting: alone, it delivers.
+    await relayers[0]!.start();
+    await relayers[1]!.stop();
+    const rejoined = await sendMany(6, "l2a", "l2b", "ALPHA", ["1"]);
+    await waitForExecutedOnce(
+      "l2b",
+      rejoined.map((s) => s.msgId),
+    );
+    await relayers[1]!.start();
   });
 
   it("loses nothing when Redis restarts empty mid-run", async () => {
@@ -267,8 +306,7 @@ describe("relayer", () => {
     const redis = devnet.redis!.process;
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_000));
-    redis.start();
-    await waitFor("redis to restart", () => redisPing(devnet.redis!.port), 10_000, 100);
+    await redis.start();
 
     await waitForExecutedOnce("l2c", [large!.msgId]);
     await waitForExecutedOnce(
@@ -282,52 +320,18 @@ describe("relayer", () => {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function startGuardian(i: number): ManagedProcess {
-  return devnet.group.start({
-    name: `guardian-${i}`,
-    ...serviceCommand("guardian/index.ts"),
-    env: {
-      MANIFEST: devnet.manifestPath,
-      GUARDIAN_KEY: manifest.devKeys!.guardians[i]!,
-      DEVNET: "true",
-      PORT: String(devnet.ports.guardians[i]),
-      OPERATOR_TOKEN: devnet.operatorToken,
-      APPROVAL_ABOVE,
-      DATA_DIR: join(dir, `guardian-${i}`),
-      LOG_LEVEL: "info",
-      POLL_INTERVAL_MS: "500",
-    },
-  });
+function guardianEnv() {
+  return { APPROVAL_ABOVE, POLL_INTERVAL_MS: "250" };
 }
 
-async function startRelayer(i: number): Promise<ManagedProcess> {
-  const port = await freePort();
-  return devnet.group.start({
-    name: `relayer-${i}`,
-    ...serviceCommand("relayer/index.ts"),
-    env: {
-      MANIFEST: devnet.manifestPath,
-      RELAYER_KEY: manifest.devKeys!.relayers[i]!,
-      DEVNET: "true",
-      REDIS_URL: devnet.redisUrl,
-      PORT: String(port),
-      RELAYER_ID: `relayer-${i}`,
-      LOG_LEVEL: "info",
-      POLL_INTERVAL_MS: "500",
-      LOCK_TTL_MS: "5000",
-      TX_TIMEOUT_MS: "8000",
-      RETRY_BASE_MS: "500",
-      RETRY_MAX_MS: "3000",
-    },
-  });
-}
-
-async function waitForHealthy(p: ManagedProcess): Promise<void> {
-  const port = p.spec.env!.PORT;
-  // Generous: five `node --import tsx` services starting at once on two shared cores can take
-  // over a minute to load.
-  await waitFor(`${p.spec.name} /healthz`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 240_000, 200);
-}
+/** Relayer settings of these tests: short timeouts, so failures and replacements happen quickly. */
+const RELAYER_ENV = {
+  POLL_INTERVAL_MS: "250",
+  LOCK_TTL_MS: "3000",
+  TX_TIMEOUT_MS: "8000",
+  RETRY_BASE_MS: "500",
+  RETRY_MAX_MS: "3000",
+};
 
 function relayerLog(i: number) {
   return () => readFileSync(relayers[i]!.logFile, "utf8");
@@ -417,28 +421,8 @@ function groupByDest(sent: Sent[]): Map<string, Hex[]> {
 }
 
 /** Waits until each of `msgIds` has a MessageExecuted on `dest`, then asserts exactly one each. */
-async function waitForExecutedOnce(dest: string, msgIds: Hex[], timeoutMs = 120_000): Promise<void> {
-  const client = clients.get(dest)!;
-  const gateway = findChain(manifest, dest).gateway!;
-  const executions = async () => {
-    const logs = await client.getLogs({ address: gateway, event: MESSAGE_EXECUTED, fromBlock: 0n });
-    const counts = new Map<string, number>();
-    for (const l of logs) counts.set(l.args.msgId!.toLowerCase(), (counts.get(l.args.msgId!.toLowerCase()) ?? 0) + 1);
-    return counts;
-  };
-  await waitFor(
-    `${msgIds.length} messages executed on ${dest}`,
-    async () => {
-      const counts = await executions();
-      return msgIds.every((id) => counts.has(id.toLowerCase()));
-    },
-    timeoutMs,
-    250,
-  );
-  // One more block, so a duplicate execution racing in would be visible.
-  await new Promise((r) => setTimeout(r, 1_200));
-  const counts = await executions();
-  for (const id of msgIds) expect(counts.get(id.toLowerCase()), `MessageExecuted(${id}) on ${dest}`).toBe(1);
+function waitForExecutedOnce(dest: string, msgIds: Hex[], timeoutMs = 120_000): Promise<void> {
+  return waitForExecutedOnceOn(clients.get(dest)!, findChain(manifest, dest).gateway!, msgIds, dest, timeoutMs);
 }
 
 async function balanceOf(chain: string, symbol: string, holder: Address): Promise<bigint> {
@@ -448,18 +432,8 @@ async function balanceOf(chain: string, symbol: string, holder: Address): Promis
 }
 
 /** Sum of one metric series (exact name and labels as exposed) over every running relayer. */
-async function relayerMetric(series: string): Promise<number> {
-  let total = 0;
-  for (const r of relayers.filter((p) => p.running)) {
-    const text = await fetch(`http://127.0.0.1:${r.spec.env!.PORT}/metrics`).then(
-      (res) => res.text(),
-      () => "",
-    );
-    for (const line of text.split("\n")) {
-      if (line.startsWith(`${series} `)) total += Number(line.slice(series.length + 1));
-    }
-  }
-  return total;
+function relayerMetric(series: string): Promise<number> {
+  return metricSum(relayers, series);
 }
 
 async function gatewayWrite(chain: string, key: string, functionName: "pause" | "unpause" | "veto", args: Hex[] = []) {

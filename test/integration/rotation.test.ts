@@ -20,9 +20,9 @@ import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
 import { messageId, toDeliveryBatch, type Message } from "../../core/message.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
-import { BridgeSdk, resolveChain } from "@portcullis/sdk";
+import { BridgeClient, type GatewayChain } from "@portcullis/sdk";
 import { setGuardianSetCall } from "@portcullis/sdk/council";
-import { councilKeys, devCouncil } from "./helpers/governance.js";
+import { councilSigners, devCouncil } from "./helpers/governance.js";
 import { revertOf } from "./helpers/reverts.js";
 
 const GRACE_SECONDS = 30;
@@ -185,8 +185,8 @@ describe("guardian-set rotation", () => {
         ["l2a", "l2b"].map((name) =>
           council.enact(
             council.chain(name),
-            [setGuardianSetCall(resolveChain(manifest(), name, "--chain"), newSet, 2, GRACE_SECONDS)],
-            councilKeys(manifest()),
+            [setGuardianSetCall(council.chain(name) as GatewayChain, newSet, 2, GRACE_SECONDS)],
+            councilSigners(manifest()),
           ),
         ),
       );
@@ -253,7 +253,8 @@ describe("guardian-set rotation", () => {
 
     // `bridge transfer` / `status` count attestations from the destination's current set too,
     // finding the standby guardian's URL in the manifest's directory.
-    const seen = await new BridgeSdk(manifest()).currentGuardianSet(resolveChain(manifest(), "l2b", "--chain"));
+    const sdk = new BridgeClient(manifest());
+    const seen = await sdk.currentGuardianSet(sdk.chain("l2b"));
     expect(seen.guardians.map((g) => g.address)).toEqual(newSet);
     expect(seen.guardians.every((g) => g.url.startsWith("http://127.0.0.1:"))).toBe(true);
 

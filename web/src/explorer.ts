@@ -1,127 +1,91 @@
 /**
- * The explorer's status API as React hooks: a message (fetched once, then kept current by the
- * `/v1/stream` Server-Sent Events), and an address's history (refreshed on every update the
- * stream pushes for that address).
- *
- * TODO(explorer client): the JSON types below mirror the explorer's views (explorer/views.ts);
- * they move to the SDK's typed client (`sdk/explorer-client.ts`) when it lands.
+ * The explorer's status API as React hooks, over the SDK's typed client (`ExplorerClient`,
+ * `sdk/explorer-client.ts`): a message (fetched once, then kept current by the `/v1/stream`
+ * Server-Sent Events), and an address's history (refreshed on every update the stream pushes
+ * for that address).
  */
+import {
+  ExplorerApiError,
+  ExplorerClient,
+  type ExplorerMessage,
+  type ExplorerMessageStatus,
+  type ExplorerMessageSummary,
+  type ExplorerStage,
+} from "@portcullis/sdk";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
-import type { Address, Hex } from "viem";
+import { useEffect, useMemo } from "react";
+import type { Address } from "viem";
 import { useAppConfig } from "./context.js";
 
-export type MessageStatus = "sent" | "queued" | "executed" | "vetoed" | "cancelled" | "refunded";
-
-export interface StageView {
-  stage: MessageStatus;
-  chainId: number;
-  blockNumber: number;
-  txHash: Hex;
-  logIndex: number;
-  time: number;
-  details: Record<string, unknown>;
-}
-
-export interface MessageJson {
-  version: number;
-  nonce: string;
-  sourceChainId: string;
-  destChainId: string;
-  sourceGateway: Address;
-  destGateway: Address;
-  sender: Address;
-  recipient: Address;
-  token: Address;
-  amount: string;
-  deadline: string;
-}
-
-export interface MessageSummary {
-  msgId: Hex;
-  status: MessageStatus;
-  message: MessageJson | null;
-  source: { chainId: number; name: string | null } | null;
-  destination: { chainId: number; name: string | null } | null;
-  token: { symbol: string; decimals: number; homeToken: Address } | null;
-  sent: { blockNumber: number; txHash: Hex; time: number } | null;
-}
-
-export interface MessageView extends MessageSummary {
-  stages: StageView[];
-  reason: { kind: string; text: string };
-  eta: number | null;
-}
+export type MessageStatus = ExplorerMessageStatus;
+export type StageView = ExplorerStage;
+export type MessageSummary = ExplorerMessageSummary;
+export type MessageView = ExplorerMessage;
 
 export const FINAL_STATUSES: readonly MessageStatus[] = ["executed", "refunded"];
 
-export class ExplorerError extends Error {
-  override name = "ExplorerError";
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** The explorer's answer was an error (`status` 0: it did not answer at all). */
+export { ExplorerApiError as ExplorerError };
+
+function useExplorer(): ExplorerClient {
+  const { explorer } = useAppConfig();
+  return useMemo(() => new ExplorerClient(explorer), [explorer]);
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  let res: Response;
+/** A failed request as the explorer's own sentence, or one saying it did not answer. */
+async function ask<T>(client: ExplorerClient, base: string, call: (c: ExplorerClient) => Promise<T>): Promise<T> {
   try {
-    res = await fetch(url, { signal, headers: { accept: "application/json" } });
+    return await call(client);
   } catch (e) {
-    throw new ExplorerError(0, `The explorer at ${new URL(url).origin} did not answer (${(e as Error).message}).`);
+    if (e instanceof ExplorerApiError) throw e;
+    throw new ExplorerApiError(0, `The explorer at ${base} did not answer (${(e as Error).message}).`);
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new ExplorerError(res.status, body.error ?? `The explorer answered HTTP ${res.status}.`);
-  return body as T;
 }
 
 /** One message by id or by the hash of the transaction that sent it, live. */
 export function useMessage(ref: string | undefined) {
   const { explorer } = useAppConfig();
+  const client = useExplorer();
   const queries = useQueryClient();
   const key = ["message", ref];
   const query = useQuery({
     queryKey: key,
     enabled: ref !== undefined,
-    queryFn: ({ signal }) => getJson<MessageView>(`${explorer}/v1/messages/${ref}`, signal),
+    queryFn: () => ask(client, explorer, (c) => c.message(ref!)),
     // Until the explorer indexed the send (a block or two), it answers 404: ask again.
-    retry: (count, e) => e instanceof ExplorerError && e.status === 404 && count < 60,
+    retry: (count, e) => e instanceof ExplorerApiError && e.status === 404 && count < 60,
     retryDelay: 1_000,
   });
   const msgId = query.data?.msgId;
   const final = query.data ? FINAL_STATUSES.includes(query.data.status) : false;
   useEffect(() => {
     if (!msgId || final) return;
-    const stream = new EventSource(`${explorer}/v1/stream?msgId=${msgId}`);
-    stream.addEventListener("message", (e) => queries.setQueryData(key, JSON.parse(e.data) as MessageView));
+    const stream = client.subscribe({ msgId }, { onMessage: (view) => queries.setQueryData(key, view) });
     return () => stream.close();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [explorer, msgId, final]);
+  }, [client, msgId, final]);
   return query;
 }
 
 /** The transfers `address` sent, newest first, refreshed whenever one of them changes. */
 export function useHistory(address: Address | undefined) {
   const { explorer } = useAppConfig();
+  const client = useExplorer();
   const queries = useQueryClient();
   const key = ["history", address];
   const query = useQuery({
     queryKey: key,
     enabled: address !== undefined,
-    queryFn: ({ signal }) =>
-      getJson<{ messages: MessageSummary[]; nextCursor: string | null }>(
-        `${explorer}/v1/messages?sender=${address}&limit=100`,
-        signal,
-      ),
+    queryFn: () => ask(client, explorer, (c) => c.messages({ sender: address!, limit: 100 })),
   });
   useEffect(() => {
     if (!address) return;
-    const stream = new EventSource(`${explorer}/v1/stream?address=${address}`);
-    stream.addEventListener("message", () => void queries.invalidateQueries({ queryKey: key }));
+    const stream = client.subscribe(
+      { address },
+      { onMessage: () => void queries.invalidateQueries({ queryKey: key }) },
+    );
     return () => stream.close();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [explorer, address]);
+  }, [client, address]);
   return query;
 }

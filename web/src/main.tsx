@@ -12,7 +12,7 @@ const root = createRoot(document.getElementById("root")!);
 
 try {
   const config = await loadConfig();
-  const wagmi = wagmiConfigFor(config.l2s);
+  const wagmi = wagmiConfigFor(config.manifest.chains);
   const queries = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false, retry: 1 } } });
   root.render(
     <StrictMode>

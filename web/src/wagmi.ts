@@ -1,16 +1,18 @@
 /**
- * wagmi for a deployment: one viem chain per L2 of the manifest (the chains a wallet signs on),
- * read through the manifest's RPC URLs, and the injected connector (EIP-1193 `window.ethereum`,
- * plus any wallet announcing itself through EIP-6963).
+ * wagmi for a deployment: one viem chain per chain of the manifest — the L2s a transfer is
+ * signed on, and L1, where an escape is proven and finalized — read through the manifest's RPC
+ * URLs, and the injected connector (EIP-1193 `window.ethereum`, plus any wallet announcing
+ * itself through EIP-6963).
  */
-import { createConfig, http, injected, type Config } from "wagmi";
+import { viemChain, type ChainInfo } from "@portcullis/sdk";
 import type { Chain } from "viem";
-import { viemChain } from "@portcullis/sdk";
-import type { GatewayChain } from "./config.js";
+import { createConfig, http, injected, type Config } from "wagmi";
 
-export function wagmiConfigFor(l2s: GatewayChain[]): Config {
-  const chains = l2s.map((c) => viemChain(c));
-  if (chains.length === 0) throw new Error("the deployment has no L2 with a gateway");
+export function wagmiConfigFor(manifestChains: readonly ChainInfo[]): Config {
+  // L2s first: wagmi treats the first chain as the default one.
+  const ordered = [...manifestChains].sort((a, b) => Number(a.kind === "l1") - Number(b.kind === "l1"));
+  const chains = ordered.map((c) => viemChain(c));
+  if (chains.length === 0) throw new Error("the deployment has no chains");
   return createConfig({
     chains: chains as [Chain, ...Chain[]],
     connectors: [injected({ shimDisconnect: true })],

@@ -4,20 +4,18 @@
  * short one) → execute. Integration tests use this instead of a governor key, because no key
  * holds GOVERNOR_ROLE.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { encodeFunctionData, type ContractFunctionArgs, type ContractFunctionName, type Hex } from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { walletClientFor } from "../../../core/chains.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import type { Manifest } from "../../../core/manifest.js";
-import { Council, CouncilStore } from "@portcullis/sdk/council";
+import { Council, MemoryCouncilStore } from "@portcullis/sdk/council";
 
 type GatewayWrite = ContractFunctionName<typeof bridgeGatewayAbi, "nonpayable">;
 
 /** A Council over `manifest` with a throwaway signature store. */
 export function devCouncil(manifest: Manifest): Council {
-  const dir = mkdtempSync(join(tmpdir(), "portcullis-council-"));
-  return new Council(manifest, new CouncilStore(join(dir, "pending.json")));
+  return new Council(manifest, new MemoryCouncilStore());
 }
 
 /** The dev council keys that reach the Safe threshold. */
@@ -25,6 +23,11 @@ export function councilKeys(manifest: Manifest): Hex[] {
   const keys = (manifest.devKeys?.council ?? []) as Hex[];
   if (keys.length === 0) throw new Error("the manifest has no dev council keys");
   return keys;
+}
+
+/** The dev council owners as signers (accounts over their keys). */
+export function councilSigners(manifest: Manifest): PrivateKeyAccount[] {
+  return councilKeys(manifest).map((key) => privateKeyToAccount(key));
 }
 
 /** Calls `functionName(args)` on the gateway of `chainName` through the Safe and the timelock. */
@@ -39,9 +42,13 @@ export async function govern<F extends GatewayWrite>(
   const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName, args } as Parameters<
     typeof encodeFunctionData
   >[0]);
+  // Owners sign both ways the engine takes: the first as a viem account, the others through a
+  // wallet client on the chain (as a browser wallet would).
+  const [first, ...others] = councilSigners(manifest);
+  const signers = [first!, ...others.map((account) => walletClientFor(chain, account))];
   return council.enact(
     chain,
     [{ target: chain.gateway!, data, description: `${chainName}: ${functionName}` }],
-    councilKeys(manifest),
+    signers,
   );
 }

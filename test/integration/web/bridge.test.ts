@@ -2,7 +2,9 @@
  * The web app in a real headless Chromium (Debian's, via playwright-core) against a real devnet
  * — anvil chains, guardians, relayers, monitor, explorer — as a user drives it: connect the
  * injected wallet, bridge, watch the live timeline, read the history, deliver a transfer
- * yourself when the relayers are down. The wallet is the one stand-in (`wallet.ts`: an EIP-1193
+ * yourself when the relayers are down, escape a transfer past its deadline through L1 (cancel,
+ * prove, finalize, refund; the chains' clocks under the test's control, so no step races the
+ * wall clock). The wallet is the one stand-in (`wallet.ts`: an EIP-1193
  * provider that signs with a dev key in this process and forwards the rest to the chain's RPC).
  * Screenshots land in `test-results/web/` (gitignored).
  */
@@ -12,26 +14,22 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { erc20Abi, parseUnits, type Address, type Hex } from "viem";
-import { findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { BridgeClient, findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { rpc } from "../../../devnet/infra.js";
 import { startDevnet, type Devnet } from "../../../devnet/start.js";
 import { launchChromium, screenshot, type Browser } from "./browser.js";
-import { serveWeb, WEB_DIST } from "./serve.js";
+import { WEB_DIST } from "../../../devnet/explorer.js";
 import { DevKeyWallet } from "./wallet.js";
-
-/**
- * TEMPORARY: the scenarios after the first need the SDK's validate/quote/send/relay (sdk
- * milestone 2) and the explorer serving the app, its API and /config.json; they are written
- * against the app's selectors and switched on when those land.
- */
-const PENDING = true;
+import { advanceClocks, holdBlocks, resumeBlocks } from "../helpers/clock.js";
 
 /** Generous: the machine is shared; tests wait for states, never for durations. */
 const STATE_TIMEOUT = 180_000;
+const WAIT = { timeout: STATE_TIMEOUT, interval: 500 };
 
 let dir: string;
 let devnet: Devnet;
 let browser: Browser;
-let web: Awaited<ReturnType<typeof serveWeb>>;
+let web: { url: string };
 let wallet: DevKeyWallet;
 let page: Page;
 const sentByTest: Hex[] = [];
@@ -40,11 +38,15 @@ beforeAll(async () => {
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   dir = mkdtempSync(join(tmpdir(), "portcullis-web-"));
   devnet = await startDevnet({ dir, services: true });
-  web = await serveWeb(devnet.manifest);
+  if (!devnet.explorer?.webDir) throw new Error("the devnet's explorer does not serve the web app");
+  web = devnet.explorer;
   browser = await launchChromium();
-  const l2s = devnet.manifest.chains.filter((c) => c.gateway);
   // The wallet starts on l2b, so the page has to offer the switch to l2a.
-  wallet = new DevKeyWallet(devnet.manifest.devKeys!.users[1] as Hex, l2s, findChain(devnet.manifest, "l2b"));
+  wallet = new DevKeyWallet(
+    devnet.manifest.devKeys!.users[1] as Hex,
+    devnet.manifest.chains,
+    findChain(devnet.manifest, "l2b"),
+  );
   await wallet.install(browser.context);
   page = await browser.context.newPage();
   page.setDefaultTimeout(STATE_TIMEOUT);
@@ -52,7 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await web?.close();
   await devnet?.stop();
   if (dir && !process.env.PORTCULLIS_KEEP_LOGS) rmSync(dir, { recursive: true, force: true });
 });
@@ -68,13 +69,24 @@ function balanceOf(chain: string, symbol: string, owner: Address): Promise<bigin
   });
 }
 
-async function fill(form: { from?: string; to?: string; token?: string; amount?: string; recipient?: string }) {
+async function fill(form: {
+  from?: string;
+  to?: string;
+  token?: string;
+  amount?: string;
+  recipient?: string;
+  deadlineSeconds?: number;
+}) {
   await page.goto(web.url);
-  if (form.from) await page.getByLabel("From").selectOption(form.from);
-  if (form.to) await page.getByLabel("To").selectOption(form.to);
-  if (form.token) await page.getByLabel("Token").selectOption(form.token);
-  await page.getByLabel("Amount").fill(form.amount ?? "");
-  await page.getByLabel("Recipient").fill(form.recipient ?? "");
+  if (form.from) await page.getByLabel("From", { exact: true }).selectOption(form.from);
+  if (form.to) await page.getByLabel("To", { exact: true }).selectOption(form.to);
+  if (form.token) await page.getByLabel("Token", { exact: true }).selectOption(form.token);
+  await page.getByLabel("Amount", { exact: true }).fill(form.amount ?? "");
+  await page.getByLabel("Recipient", { exact: true }).fill(form.recipient ?? "");
+  if (form.deadlineSeconds !== undefined) {
+    await page.getByText("Deadline", { exact: true }).click();
+    await page.getByLabel(/^Deliverable for/).fill(String(form.deadlineSeconds));
+  }
 }
 
 /** Sends what the form holds and returns the message id the page then shows. */
@@ -96,17 +108,17 @@ describe("web app on a devnet", () => {
   it("connects the injected wallet, offers the switch to the source chain, shows the balance", async () => {
     await page.goto(web.url);
     await page.getByRole("button", { name: "Connect Portcullis dev wallet" }).click();
-    await expect.poll(() => page.getByTestId("wallet-address").getAttribute("title")).toBe(wallet.address);
-    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2b");
+    await expect.poll(() => page.getByTestId("wallet-address").getAttribute("title"), WAIT).toBe(wallet.address);
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent(), WAIT).toBe("l2b");
 
     await page.getByRole("button", { name: "Switch to l2a" }).click();
-    await expect.poll(() => page.getByTestId("wallet-chain").textContent()).toBe("l2a");
+    await expect.poll(() => page.getByTestId("wallet-chain").textContent(), WAIT).toBe("l2a");
     expect(wallet.calls("wallet_switchEthereumChain")).toHaveLength(1);
-    await expect.poll(() => page.getByTestId("balance").textContent()).toBe("Balance on l2a: 1,000,000 ALPHA");
+    await expect.poll(() => page.getByTestId("balance").textContent(), WAIT).toBe("Balance on l2a: 1,000,000 ALPHA");
     await screenshot(page, "connected");
   });
 
-  it.skipIf(PENDING)("bad input shows its sentence before anything is signed, and sends nothing", async () => {
+  it("bad input shows its sentence before anything is signed, and sends nothing", async () => {
     const l2a = publicClientFor(findChain(devnet.manifest, "l2a"));
     const nonceBefore = await l2a.getTransactionCount({ address: wallet.address });
     const cases = [
@@ -129,49 +141,47 @@ describe("web app on a devnet", () => {
     expect(await l2a.getTransactionCount({ address: wallet.address })).toBe(nonceBefore);
   });
 
-  it.skipIf(PENDING)(
-    "bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed",
-    async () => {
-      const before = await balanceOf("l2b", "ALPHA", wallet.address);
-      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
-      await screenshot(page, "bridge-quote");
-      await sendFromForm();
-      // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
-      expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
-      await statusIs("executed");
-      await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state")).toBe("done");
-      await screenshot(page, "executed");
-      expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
-    },
-  );
+  it("bridges l2a → l2b: fast verdict, approve and send, the live timeline reaches executed", async () => {
+    const before = await balanceOf("l2b", "ALPHA", wallet.address);
+    await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
+    await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
+    await screenshot(page, "bridge-quote");
+    await sendFromForm();
+    // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
+    expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);
+    await statusIs("executed");
+    await expect.poll(() => page.locator('[data-stage="executed"]').getAttribute("data-state"), WAIT).toBe("done");
+    await screenshot(page, "executed");
+    expect(await balanceOf("l2b", "ALPHA", wallet.address)).toBe(before + parseUnits("5", 18));
+  });
 
-  it.skipIf(PENDING)("a large transfer shows its delay and ETA, then executes", async () => {
+  it("a large transfer shows its delay and ETA, then executes", async () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "20000" });
-    await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Delayed.*fast limit/);
+    await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Delayed.*fast limit/);
+    await screenshot(page, "bridge-delayed-quote");
     await sendFromForm();
     await statusIs("delayed");
-    await expect.poll(() => page.getByTestId("reason").textContent()).toMatch(/fast limit/);
-    await expect.poll(() => page.getByTestId("eta").textContent()).toMatch(/^ETA /);
+    await expect.poll(() => page.getByTestId("reason").textContent(), WAIT).toMatch(/fast limit/);
+    await expect.poll(() => page.getByTestId("eta").textContent(), WAIT).toMatch(/^ETA /);
     await screenshot(page, "delayed");
     await statusIs("executed");
   });
 
-  it.skipIf(PENDING)("the history lists both transfers, newest first, with their status", async () => {
+  it("the history lists both transfers, newest first, with their status", async () => {
     await page.getByRole("link", { name: "History" }).click();
     const rows = page.getByTestId("history").locator("tbody tr");
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), WAIT).toBe(2);
     expect(await rows.nth(0).getAttribute("data-msg-id")).toBe(sentByTest[1]);
     expect(await rows.nth(1).getAttribute("data-msg-id")).toBe(sentByTest[0]);
-    await expect.poll(() => rows.locator(".status").allTextContents()).toEqual(["executed", "executed"]);
+    await expect.poll(() => rows.locator(".status").allTextContents(), WAIT).toEqual(["executed", "executed"]);
     await screenshot(page, "history");
   });
 
-  it.skipIf(PENDING)("with the relayers stopped, the self-relay button delivers a transfer", async () => {
+  it("with the relayers stopped, the self-relay button delivers a transfer", async () => {
     await Promise.all(devnet.relayers.map((r) => r.stop()));
     try {
       await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "3" });
-      await expect.poll(() => page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+      await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
       await sendFromForm();
       const deliver = page.getByRole("button", { name: /Deliver it yourself/ });
       await deliver.waitFor({ state: "visible", timeout: STATE_TIMEOUT });
@@ -181,7 +191,87 @@ describe("web app on a devnet", () => {
       // The delivery was signed by the user's wallet, on the destination chain.
       expect(wallet.chainId).toBe(findChain(devnet.manifest, "l2b").chainId);
     } finally {
-      devnet.relayers.forEach((r) => r.start());
+      await Promise.all(devnet.relayers.map((r) => r.start()));
+    }
+  });
+
+  // Last: it moves the devnet's clocks forward.
+  it("past its deadline, a stuck transfer escapes through L1 from the page, step by step, resumable", async () => {
+    const l1 = findChain(devnet.manifest, "l1");
+    const l1Rpc = l1.rpcUrl;
+    const escape = page.getByTestId("escape");
+    const escapeStatus = () => escape.getByTestId("escape-status").textContent();
+    const stepState = (key: string) => escape.locator(`[data-step="${key}"]`).getAttribute("data-state");
+    const action = (name: string) => escape.getByRole("button", { name, exact: true });
+
+    await Promise.all(devnet.relayers.map((r) => r.stop()));
+    try {
+      await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "4", deadlineSeconds: 600 });
+      await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
+      const msgId = await sendFromForm();
+      const afterSend = await balanceOf("l2a", "ALPHA", wallet.address);
+
+      // Nothing can deliver it (no relayer; nobody clicks "deliver it yourself"): rather than
+      // wait ten minutes, move every chain's clock past its deadline together.
+      const sent = await new BridgeClient(devnet.manifest).findMessage(msgId);
+      const destNow = (await publicClientFor(findChain(devnet.manifest, "l2b")).getBlock()).timestamp;
+      await advanceClocks(
+        devnet.manifest.chains.map((c) => c.rpcUrl),
+        Number(sent.message.deadline - destNow) + 1,
+      );
+      await statusIs("sent");
+      await action("Cancel on l2b").waitFor({ state: "visible" });
+      expect(await stepState("deadline")).toBe("done");
+      await screenshot(page, "escape-cancel");
+
+      // L1 held: no output root can cover the cancellation, so the page says it waits for one.
+      await holdBlocks(l1Rpc);
+      try {
+        await action("Cancel on l2b").click();
+        await expect.poll(() => stepState("prove"), WAIT).toBe("current");
+        await expect.poll(escapeStatus, WAIT).toMatch(/^Cancellation: waiting for l2b's next output root on L1/);
+        await screenshot(page, "escape-waiting-output-root");
+        // Resumable: a reloaded page reads where the escape stands from the chains.
+        await page.reload();
+        await expect.poll(() => stepState("prove"), WAIT).toBe("current");
+        expect(await stepState("cancel")).toBe("done");
+        expect(await escape.getByTestId("escape-action").count()).toBe(0);
+      } finally {
+        await resumeBlocks(l1Rpc);
+      }
+
+      // L1 held again once the proof is sent, and one block mined to include it: L1's clock
+      // stands still inside the finalization window, so the page shows that wait.
+      await action("Prove on l1").waitFor({ state: "visible" });
+      const sentBefore = wallet.sent.length;
+      await holdBlocks(l1Rpc);
+      try {
+        await action("Prove on l1").click();
+        await expect.poll(() => wallet.sent.length, WAIT).toBe(sentBefore + 1);
+        await rpc(l1Rpc, "evm_mine", []);
+        await expect.poll(() => stepState("finalize"), WAIT).toBe("current");
+        await expect
+          .poll(escapeStatus, WAIT)
+          .toMatch(/^Cancellation: proven; in the finalization window \(about \d+s\)/);
+        await screenshot(page, "escape-finalization-window");
+      } finally {
+        await resumeBlocks(l1Rpc);
+      }
+
+      await action("Finalize on l1").click();
+      await expect.poll(escapeStatus, WAIT).toBe("Refunded to the sender on the source chain");
+      await statusIs("refunded");
+      expect(await escape.locator('[data-state="done"]').count()).toBe(5);
+      await screenshot(page, "escape-refunded");
+
+      expect(await balanceOf("l2a", "ALPHA", wallet.address)).toBe(afterSend + parseUnits("4", 18));
+      // Cancel was signed on l2b, prove and finalize on L1, all by the user's wallet.
+      expect(wallet.chainId).toBe(l1.chainId);
+    } catch (e) {
+      await screenshot(page, "escape-failed");
+      throw e;
+    } finally {
+      await Promise.all(devnet.relayers.map((r) => r.start()));
     }
   });
 });

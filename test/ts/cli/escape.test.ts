@@ -1,14 +1,12 @@
 /**
- * The offline parts of `bridge escape`: the sentence printed for every stage, and input refused
- * before any chain is contacted. The flow itself runs on the devnet in
+ * The offline part of `bridge escape`: the sentence printed for every stage (the SDK's
+ * `escapeStageText`). Message references are refused before any chain is contacted by
+ * `BridgeClient.findMessage` (test/ts/sdk/errors.test.ts). The flow itself runs on the devnet in
  * test/integration/escape.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import { escapeStageText, type EscapeState, type EscapeWithdrawal } from "@portcullis/sdk";
-import { findOne } from "../../../cli/escape-command.js";
-import { BridgeInputError } from "@portcullis/sdk";
-import type { BridgeSdk, SentRecord } from "@portcullis/sdk";
+import { escapeStageText, type EscapeState, type EscapeWithdrawal, type SentRecord } from "@portcullis/sdk";
 
 const sent = { msgId: `0x${"ab".repeat(32)}` } as unknown as SentRecord;
 const hash = `0x${"cd".repeat(32)}` as Hex;
@@ -56,29 +54,5 @@ describe("escapeStageText", () => {
   it("never counts down below zero", () => {
     expect(text({ stage: "waiting-deadline", deadline: 990, now: 1_000 })).toContain("(0s");
     expect(proving("cancel", "l2b", "waiting-to-finalize", -3)).toContain("(about 0s)");
-  });
-});
-
-describe("findOne", () => {
-  const offline = {
-    findMessages: () => {
-      throw new Error("must not be called for malformed input");
-    },
-    gatewayChains: [],
-  } as unknown as BridgeSdk;
-
-  it("refuses a malformed id before contacting any chain", async () => {
-    await expect(findOne(offline, "0x1234")).rejects.toThrow(BridgeInputError);
-    await expect(findOne(offline, "not-hex")).rejects.toThrow(/0x followed by 64 hex digits/);
-  });
-
-  it("refuses an unknown message, and a transaction that sent several", async () => {
-    const none = { findMessages: async () => [], gatewayChains: [{ name: "l2a" }] } as unknown as BridgeSdk;
-    await expect(findOne(none, hash)).rejects.toThrow(/no message or transaction .* was found on l2a/);
-    const two = {
-      findMessages: async () => [{ msgId: "0x01" }, { msgId: "0x02" }],
-      gatewayChains: [],
-    } as unknown as BridgeSdk;
-    await expect(findOne(two, hash)).rejects.toThrow(/sent 2 messages; escape one by its message id/);
   });
 });

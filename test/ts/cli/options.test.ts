@@ -1,6 +1,6 @@
 /** `cli/options.ts`: the signing key from --key, BRIDGE_KEY or the devnet's first user. */
 import { describe, expect, it } from "vitest";
-import { BridgeInputError } from "@portcullis/sdk";
+import { InvalidInputError } from "@portcullis/sdk";
 import { parsePrivateKey, resolveKey } from "../../../cli/options.js";
 import { testManifest } from "../sdk/fixtures.js";
 
@@ -25,6 +25,6 @@ describe("keys", () => {
     expect(() => resolveKey(manifest, undefined, { BRIDGE_KEY: "nope" })).toThrow(
       "BRIDGE_KEY is not a 32-byte hex private key.",
     );
-    expect(() => parsePrivateKey(`0x${"zz".repeat(32)}`, "--key")).toThrow(BridgeInputError);
+    expect(() => parsePrivateKey(`0x${"zz".repeat(32)}`, "--key")).toThrow(InvalidInputError);
   });
 });

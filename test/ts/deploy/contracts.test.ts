@@ -1,7 +1,8 @@
 /**
- * `deployBridgeContracts`, the deployment path the devnet shares with these tests: what it
- * configures on every gateway, and that a bridge deployed with one key on every chain (the
- * devnet's setup, where a BridgedToken lands at its home token's address) still moves tokens.
+ * `deployBridgeContracts`, the direct deployment the in-process unit tests and the gas benchmark
+ * use (real networks and the devnet deploy through `deploy/engine.ts`): what it configures on
+ * every gateway, and that a bridge deployed with one key on every chain (where a BridgedToken
+ * can land at its home token's address) still moves tokens.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { GATEWAY_ROLES } from "../../../deploy/contracts.js";

@@ -6,7 +6,12 @@
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HttpRequestError, parseUnits, type Hex } from "viem";
-import { attestRefusalSchema, attestResponseSchema, type MessageView } from "../../../core/guardian-api.js";
+import {
+  attestRefusalSchema,
+  attestResponseSchema,
+  GuardianClient,
+  type MessageView,
+} from "../../../core/guardian-api.js";
 import { messageId } from "../../../core/message.js";
 import type { HttpService } from "../../../core/service/http.js";
 import { guardianHttp } from "../../../guardian/api.js";
@@ -105,6 +110,28 @@ describe("GET /v1/messages/:msgId", () => {
     expect(view).toMatchObject({ msgId: messageId(small), state: "signable", message: { nonce: "0" } });
     expect((await request(`/v1/messages/${messageId(large)}`)).status).toBe(404);
     expect((await request("/v1/messages/0xnope")).status).toBe(400);
+  });
+});
+
+describe("GET /v1/signable", () => {
+  it("test_signable_longPollThroughClient_succeeds: what became signable, then a wait woken by news", async () => {
+    const client = new GuardianClient(base);
+    await confirmed(small, large);
+    const first = await client.signable({ waitMs: 0 });
+    expect(first.messages.map((m) => m.msgId)).toEqual([messageId(small)]);
+    const waiting = client.signable({ after: first.cursor, waitMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    await client.approve(messageId(large)).catch(() => undefined); // no token: refused, changes nothing
+    await new GuardianClient(base, { operatorToken: TOKEN }).approve(messageId(large));
+    const second = await waiting;
+    expect(second.messages.map((m) => m.msgId)).toEqual([messageId(large)]);
+    expect(second.messages[0]!.message).toMatchObject({ nonce: "1" });
+  });
+
+  it("test_signable_badQuery_reverts: 400 for a wait beyond the limit or a bad limit", async () => {
+    expect((await request("/v1/signable?waitMs=999999")).status).toBe(400);
+    expect((await request("/v1/signable?limit=0")).status).toBe(400);
+    expect((await request("/v1/signable?waitMs=abc")).status).toBe(400);
   });
 });
 

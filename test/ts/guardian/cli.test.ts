@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseUnits } from "viem";
 import { messageId } from "../../../core/message.js";
 import type { HttpService } from "../../../core/service/http.js";
-import { freePort } from "../../../devnet/processes.js";
+import { reservePort } from "../../../devnet/ports.js";
 import { runGuardianCli } from "../../../cli/guardian.js";
 import { guardianHttp } from "../../../guardian/api.js";
 import { createTestGuardian, transfer, type TestGuardian } from "./fixture.js";
@@ -69,7 +69,11 @@ describe("guardian CLI", () => {
   });
 
   it("test_cli_unreachableGuardian_reverts: exit 1", async () => {
-    const result = await run("pending", "--url", `http://127.0.0.1:${await freePort()}`, "--token", TOKEN);
+    // A reserved port nothing listens on (a port from the ephemeral range could be bound by anyone meanwhile).
+    const lease = await reservePort();
+    const result = await run("pending", "--url", `http://127.0.0.1:${lease.port}`, "--token", TOKEN).finally(() =>
+      lease.release(),
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^guardian: cannot reach the guardian at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });

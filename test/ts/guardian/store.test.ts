@@ -54,6 +54,21 @@ describe.each(implementations)("%s", (_name, open) => {
     await store.close();
   });
 
+  it("test_claimMany_firstIdWinsWithinAndAcrossCalls_succeeds: holders in order, conflicts keep the first", async () => {
+    const store = await open();
+    await store.claim(901n, 1n, A);
+    const holders = await store.claimMany([
+      { sourceChainId: 901n, nonce: 1n, msgId: B },
+      { sourceChainId: 901n, nonce: 2n, msgId: B },
+      { sourceChainId: 901n, nonce: 2n, msgId: A },
+      { sourceChainId: 902n, nonce: 1n, msgId: B.toUpperCase().replace("0X", "0x") as Hex },
+    ]);
+    expect(holders).toEqual([A, B, B, B]);
+    expect(await store.claimOf(901n, 2n)).toBe(B);
+    expect(await store.claimMany([])).toEqual([]);
+    await store.close();
+  });
+
   it("test_claim_mixedCaseId_succeeds: ids are compared case-insensitively", async () => {
     const store = await open();
     await store.claim(901n, 1n, A.toUpperCase().replace("0X", "0x") as Hex);
@@ -87,6 +102,19 @@ describe("FileGuardianStore durability", () => {
     expect(second.claimCount).toBe(1);
     await second.close();
     expect(readFileSync(join(dir, JOURNAL_FILE), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("test_claimMany_oneJournalWrite_survivesReopen_succeeds: every new claim of a batch is durable", async () => {
+    const dir = tempDir();
+    const first = await FileGuardianStore.open(dir);
+    const ids = Array.from({ length: 50 }, (_, i) => id(`batch ${i}`));
+    await first.claimMany(ids.map((msgId, i) => ({ sourceChainId: 901n, nonce: BigInt(i), msgId })));
+    await first.close();
+    const second = await FileGuardianStore.open(dir);
+    expect(second.claimCount).toBe(50);
+    expect(await second.claimOf(901n, 49n)).toBe(ids[49]);
+    await second.close();
+    expect(readFileSync(join(dir, JOURNAL_FILE), "utf8").trim().split("\n")).toHaveLength(50);
   });
 
   it("test_open_tornLastLine_succeeds: an unfinished append is dropped and the journal stays appendable", async () => {

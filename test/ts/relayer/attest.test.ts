@@ -8,7 +8,11 @@ import { privateKeyToAccount } from "viem/accounts";
 import { attestationSigner, signAttestation, sortGuardians } from "../../../core/attestation.js";
 import { GuardianRefusedError, type AttestRequest, type AttestResponse } from "../../../core/guardian-api.js";
 import { merkleRoot } from "../../../core/merkle.js";
-import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../../../relayer/attest.js";
+import {
+  collectAttestation,
+  type GuardianSetView,
+  type RequestAttestation,
+} from "../../../core/collect-attestation.js";
 import { testMessage } from "./fixtures.js";
 
 const keys: LocalAccount[] = [0, 1, 2].map((i) => privateKeyToAccount(keccak256(stringToHex(`guardian ${i}`))));

@@ -20,8 +20,11 @@ describe("relayer config", () => {
   it("test_config_defaults_succeeds", () => {
     const c = loadRelayerConfig(valid);
     expect(c).toMatchObject({
-      BATCH_SIZE: 100,
       QUEUE_PREFIX: "portcullis",
+      LOCK_TTL_MS: 5_000,
+      MAX_IN_FLIGHT: 4,
+      MAX_TX_GAS: 16_777_216n,
+      SIGNABLE_WAIT_MS: 2_000,
       POLL_INTERVAL_MS: 1_000,
       TX_TIMEOUT_MS: 60_000,
       REDIS_CLUSTER: false,
@@ -32,8 +35,14 @@ describe("relayer config", () => {
   });
 
   it("test_config_numbersFromStrings_succeeds", () => {
-    const c = loadRelayerConfig({ ...valid, BATCH_SIZE: "25", TX_TIMEOUT_MS: "5000", PORT: "0" });
-    expect([c.BATCH_SIZE, c.TX_TIMEOUT_MS, c.PORT]).toEqual([25, 5_000, 0]);
+    const c = loadRelayerConfig({
+      ...valid,
+      MAX_IN_FLIGHT: "8",
+      MAX_TX_GAS: "30000000",
+      TX_TIMEOUT_MS: "5000",
+      PORT: "0",
+    });
+    expect([c.MAX_IN_FLIGHT, c.MAX_TX_GAS, c.TX_TIMEOUT_MS, c.PORT]).toEqual([8, 30_000_000n, 5_000, 0]);
   });
 
   it("test_config_missingRequired_reverts: names every missing variable", () => {
@@ -46,13 +55,15 @@ describe("relayer config", () => {
     const message = errorOf({
       RELAYER_KEY: "0x1234",
       REDIS_URL: "http://localhost:6379",
-      BATCH_SIZE: "1000",
+      MAX_IN_FLIGHT: "0",
+      FEED_WAIT_MS: "60000",
       POLL_INTERVAL_MS: "abc",
       QUEUE_PREFIX: "bad prefix",
     });
     expect(message).toMatch(/RELAYER_KEY: must be a 0x-prefixed 32-byte hex private key/);
     expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
-    expect(message).toMatch(/BATCH_SIZE: .*256/);
+    expect(message).toMatch(/MAX_IN_FLIGHT:/);
+    expect(message).toMatch(/FEED_WAIT_MS: .*30000/);
     expect(message).toMatch(/POLL_INTERVAL_MS:/);
     expect(message).toMatch(/QUEUE_PREFIX:/);
   });

@@ -15,22 +15,25 @@ import {
   keccak256,
   stringToHex,
   type Hex,
+  type PublicClient,
   type TransactionReceipt,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Job, Worker } from "bullmq";
 import { signAttestation } from "../../../core/attestation.js";
+import { Gateway } from "../../../core/gateway.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
 import { messageId, messageToJson, type Message, type MessageHeader, type Transfer } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
-import type { GuardianSetView, RequestAttestation } from "../../../relayer/attest.js";
+import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
-import { mapLimit, RouteDeliverer } from "../../../relayer/deliverer.js";
+import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
+import { GasBudget } from "../../../relayer/gas.js";
 import type { JobScheduler } from "../../../relayer/jobs.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import type { DeliverJobData } from "../../../relayer/queues.js";
-import { MemoryStore } from "../../../relayer/store.js";
+import type { Readiness } from "../../../relayer/signable.js";
 import { silentLogger, testMessage, TOKEN_B } from "./fixtures.js";
 
 const GATEWAY = "0x2000000000000000000000000000000000000002";
@@ -72,6 +75,10 @@ class FakeGateway {
   /** Revert for a batch (by its nonces), or undefined to accept it. */
   reverts: (nonces: bigint[]) => { errorName: string; args: unknown[] } | undefined = () => undefined;
   delivered: bigint[][] = [];
+  /** Sends wait for this before they are "mined". */
+  mining: Promise<void> = Promise.resolve();
+  inFlight = 0;
+  peakInFlight = 0;
 
   chain(): RelayerChain {
     const revertError = (errorName: string, args: unknown[]) =>
@@ -85,13 +92,16 @@ class FakeGateway {
       );
     const simulate = async (call: { args: readonly unknown[] }) => {
       if (this.paused) throw revertError("BridgePaused", []);
+      const header = call.args[0] as MessageHeader;
+      const done = (call.args[1] as Transfer[]).find((t) => this.processed.has(t.nonce));
+      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId({ ...header, ...done })]);
       const nonces = (call.args[1] as Transfer[]).map((t) => t.nonce);
       const revert = this.reverts(nonces);
       if (revert) throw revertError(revert.errorName, revert.args);
       return {};
     };
     const publicClient = {
-      getBlock: async () => ({ timestamp: 1_000n }),
+      getBlock: async () => ({ timestamp: 1_000n, gasLimit: 30_000_000n }),
       readContract: async ({ functionName, args }: { functionName: string; args?: readonly unknown[] }) => {
         if (functionName === "paused") return this.paused;
         if (functionName === "isProcessed") return this.processed.has(args![1] as bigint);
@@ -106,6 +116,10 @@ class FakeGateway {
     };
     const sender = {
       send: async (tx: { data: Hex }): Promise<TransactionReceipt> => {
+        this.inFlight++;
+        this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+        await this.mining;
+        this.inFlight--;
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
         const [header, transfers] = args as unknown as [MessageHeader, Transfer[]];
         const ids = transfers.map((t) => messageId({ ...header, ...t }));
@@ -127,6 +141,7 @@ class FakeGateway {
     return {
       chainId: 902,
       gateway: GATEWAY,
+      gw: new Gateway(GATEWAY, publicClient as unknown as PublicClient),
       publicClient,
       wallet: { account: { address: "0x7000000000000000000000000000000000000007" } },
       sender,
@@ -138,7 +153,15 @@ interface Harness {
   gateway: FakeGateway;
   deadLetters: { msgId: Hex; reason: string; stage: string }[];
   guardianCalls: Hex[][];
+  /** Job ids whose lock "went to another relayer" at the next extension. */
+  loseLocks: Set<string>;
+  readiness: Readiness;
+  budget: GasBudget;
+  maxInFlight: number;
 }
+
+/** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
+const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined };
 
 /** Runs one deliverer over `jobs` until every job is settled. */
 async function deliver(
@@ -147,20 +170,29 @@ async function deliver(
   guardianBehaviour: (i: number, msgIds: Hex[]) => AttestRefusal | undefined = () => undefined,
 ): Promise<Harness> {
   const gateway = new FakeGateway();
-  const h: Harness = { gateway, deadLetters: [], guardianCalls: [] };
+  const h: Harness = {
+    gateway,
+    deadLetters: [],
+    guardianCalls: [],
+    loseLocks: new Set(),
+    readiness: noFeeds,
+    budget: new GasBudget({ maxTxGas: 16_777_216n, maxMessages: 1024, headroomPercent: 120n }),
+    maxInFlight: 4,
+  };
   setup(h);
   const dest = gateway.chain();
   const source = { chainId: 901 } as RelayerChain;
 
   const waiting = [...jobs];
-  const worker = {
+  const worker: DeliveryWorker = {
     name: "deliver.901-902",
-    getNextJob: async (_token: string, o?: { block?: boolean }) => {
+    getNextJob: (async (_token: string, o?: { block?: boolean }) => {
       const next = waiting.shift();
       if (!next && o?.block !== false) await new Promise((r) => setTimeout(r, 5));
       return next;
-    },
-  } as unknown as Worker<DeliverJobData>;
+    }) as unknown as DeliveryWorker["getNextJob"],
+    extendJobLocks: async (ids: string[]) => ids.filter((id) => h.loseLocks.has(id)),
+  };
   const scheduler = {
     scheduleExecute: async () => undefined,
     deadLetter: async (e: { msgId: Hex; reason: string; stage: string }) => void h.deadLetters.push(e),
@@ -181,20 +213,22 @@ async function deliver(
   };
   const deliverer = new RouteDeliverer(
     source,
-    dest,
+    { chain: dest, budget: h.budget },
     worker,
-    new MemoryStore(),
     scheduler,
     guardianSet,
     request,
+    h.readiness,
     new RelayerMetrics(new Registry()),
     silentLogger(),
-    { relayerId: "test", batchSize: 100, leaseMs: 10_000, pollMs: 5, guardianTimeoutMs: 1_000 },
+    { relayerId: "test", lockMs: 10_000, maxInFlight: h.maxInFlight, guardianTimeoutMs: 1_000, signableWaitMs: 5_000 },
   );
   const controller = new AbortController();
   const running = deliverer.run(controller.signal);
   const deadline = Date.now() + 10_000;
-  while (jobs.some((j) => !j.settled) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  while (jobs.some((j) => !j.settled && !h.loseLocks.has(j.id)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
   controller.abort();
   await running;
   return h;
@@ -231,10 +265,20 @@ describe("RouteDeliverer", () => {
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
   });
 
-  it("test_deliver_alreadyProcessed_countsAsSuccess_succeeds: filtered before attesting", async () => {
+  it("test_deliver_alreadyProcessed_retryFilteredBeforeAttesting_succeeds: a retried job is read first", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    jobs[0]!.attemptsMade = 1;
+    const h = await deliver(jobs, (h) => h.gateway.processed.add(1n));
+    expect(h.gateway.delivered).toEqual([[2n]]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["already_processed", "executed"]);
+  });
+
+  it("test_deliver_alreadyProcessed_firstAttemptFoundBySimulation_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
     const h = await deliver(jobs, (h) => h.gateway.processed.add(1n));
     expect(h.gateway.delivered).toEqual([[2n]]);
+    expect(h.guardianCalls).toHaveLength(2);
     expect(verdicts(jobs)).toEqual(["already_processed", "executed"]);
   });
 
@@ -316,18 +360,75 @@ describe("RouteDeliverer", () => {
   });
 });
 
-describe("mapLimit", () => {
-  it("test_mapLimit_boundsConcurrencyKeepsOrder_succeeds", async () => {
-    let inFlight = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3, 0], 2, async (n) => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, n));
-      inFlight -= 1;
-      return n * 10;
+describe("RouteDeliverer pipeline", () => {
+  /** A budget whose transaction cap fits `n` messages at the prior per-message cost. */
+  const budgetFor = (n: number) =>
+    new GasBudget({
+      maxTxGas: ((100_000n + 60_000n * BigInt(n)) * 120n) / 100n + 1n,
+      maxMessages: 1024,
+      headroomPercent: 120n,
     });
-    expect(out).toEqual([50, 10, 40, 20, 30, 0]);
-    expect(peak).toBe(2);
+
+  it("test_deliver_batchesSizedByGas_succeeds: as many messages as the gas cap allows, not a count", async () => {
+    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => (h.budget = budgetFor(2)));
+    expect(h.gateway.delivered.map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(h.gateway.delivered.flat().sort()).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(verdicts(jobs)).toEqual(["executed", "executed", "executed", "executed", "executed"]);
+  });
+
+  it("test_deliver_severalTransactionsInFlight_boundedByMaxInFlight_succeeds", async () => {
+    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    let mine!: () => void;
+    const h = await deliver(jobs, (h) => {
+      h.budget = budgetFor(1);
+      h.maxInFlight = 3;
+      h.gateway.mining = new Promise((r) => (mine = r));
+      setTimeout(() => mine(), 300);
+    });
+    expect(h.gateway.peakInFlight).toBe(3);
+    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  });
+
+  it("test_deliver_lockLostBeforeSend_leftToItsNewHolder_succeeds: re-attested without it, never settled", async () => {
+    const jobs = [1n, 2n, 3n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => h.loseLocks.add(jobs[1]!.id));
+    expect(h.gateway.delivered).toEqual([[1n, 3n]]);
+    expect(jobs[1]!.settled).toBeUndefined();
+    expect(h.guardianCalls).toHaveLength(2);
+  });
+
+  it("test_deliver_waitsForAQuorumOfListings_untilSignableWaitAfterEnqueue_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    const events: string[] = [];
+    const h = await deliver(jobs, (h) => {
+      h.readiness = {
+        feedsUp: () => true,
+        waitReady: async (ids, set, timeoutMs) => {
+          events.push(`wait ${ids.length} of ${set.threshold} for ${timeoutMs > 4_000 && timeoutMs <= 5_000}`);
+          await new Promise((r) => setTimeout(r, 50));
+          events.push("listed");
+        },
+      };
+    });
+    expect(events).toEqual(["wait 1 of 2 for true", "listed"]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_enqueuedLongAgo_doesNotWaitForListings_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    jobs[0]!.data.observedAt = Date.now() - 60_000;
+    let waited = false;
+    await deliver(jobs, (h) => {
+      h.readiness = {
+        feedsUp: () => true,
+        waitReady: async () => {
+          waited = true;
+        },
+      };
+    });
+    expect(waited).toBe(false);
+    expect(verdicts(jobs)).toEqual(["executed"]);
   });
 });

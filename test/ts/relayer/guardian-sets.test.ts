@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getAddress, type Address, type PublicClient } from "viem";
+import { Gateway } from "../../../core/gateway.js";
 import { ChainGuardianSets, endpointsOf, fixedGuardianSets } from "../../../relayer/guardian-sets.js";
 
 const A = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
@@ -27,7 +28,7 @@ function fakeGateway() {
       return [members, threshold, 0n];
     },
   } as unknown as PublicClient;
-  return { state, dest: { publicClient, gateway: A(0x9a7e) } };
+  return { state, dest: { gw: new Gateway(A(0x9a7e), publicClient) } };
 }
 
 describe("ChainGuardianSets", () => {

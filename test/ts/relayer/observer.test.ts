@@ -77,14 +77,14 @@ describe("cursor and lease store", () => {
 
   it("test_lease_exclusiveUntilReleasedOrExpired_succeeds", async () => {
     const store = new MemoryStore();
-    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
-    expect(await store.acquireLease("deliver:1-2", "b", 1_000)).toBe(false);
-    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
-    await store.releaseLease("deliver:1-2", "b");
-    expect(await store.acquireLease("deliver:1-2", "b", 1_000)).toBe(false);
-    await store.releaseLease("deliver:1-2", "a");
-    expect(await store.acquireLease("deliver:1-2", "b", 1)).toBe(true);
+    expect(await store.acquireLease("observe:1", "a", 1_000)).toBe(true);
+    expect(await store.acquireLease("observe:1", "b", 1_000)).toBe(false);
+    expect(await store.acquireLease("observe:1", "a", 1_000)).toBe(true);
+    await store.releaseLease("observe:1", "b");
+    expect(await store.acquireLease("observe:1", "b", 1_000)).toBe(false);
+    await store.releaseLease("observe:1", "a");
+    expect(await store.acquireLease("observe:1", "b", 1)).toBe(true);
     await new Promise((r) => setTimeout(r, 5));
-    expect(await store.acquireLease("deliver:1-2", "a", 1_000)).toBe(true);
+    expect(await store.acquireLease("observe:1", "a", 1_000)).toBe(true);
   });
 });

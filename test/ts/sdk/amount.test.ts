@@ -1,7 +1,7 @@
 /** `sdk/amount.ts`: decimal amounts as users type them, exact to the token's decimals. */
 import { describe, expect, it } from "vitest";
 import { formatAmount, formatTokens, parseAmount } from "../../../sdk/amount.js";
-import { BridgeInputError } from "../../../sdk/errors.js";
+import { InvalidInputError } from "../../../sdk/errors.js";
 
 describe("parseAmount", () => {
   it.each([
@@ -35,7 +35,7 @@ describe("parseAmount", () => {
     ["+1", 'amount "+1" is not a decimal number (for example 1.5).'],
     ["Infinity", 'amount "Infinity" is not a decimal number (for example 1.5).'],
   ])("refuses %j with one sentence", (text, message) => {
-    expect(() => parseAmount(text, 18, "TKN")).toThrow(new BridgeInputError(message));
+    expect(() => parseAmount(text, 18, "TKN")).toThrow(new InvalidInputError(message));
   });
 
   it("refuses more decimals than the token has, naming both counts", () => {

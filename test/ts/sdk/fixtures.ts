@@ -1,6 +1,11 @@
-/** A small hand-written manifest for the CLI's offline tests (no chain is contacted). */
-import { getAddress } from "viem";
-import { parseManifest, type Manifest } from "../../../core/manifest.js";
+/** A small hand-written manifest, messages and tallies for the SDK's and CLI's offline tests. */
+import { expect } from "vitest";
+import { getAddress, type Address, type Hex } from "viem";
+import { parseManifest, type GatewayChain, type Manifest } from "../../../core/manifest.js";
+import { MESSAGE_VERSION } from "../../../core/message.js";
+import { InvalidInputError } from "../../../sdk/errors.js";
+import type { Attestations } from "../../../sdk/status.js";
+import type { SentRecord } from "../../../sdk/tracker.js";
 
 export const ALPHA_HOME = getAddress("0x00000000000000000000000000000000000a1fa0");
 export const BETA_HOME = getAddress("0x00000000000000000000000000000000000be7a0");
@@ -91,4 +96,66 @@ export function testManifest(overrides: Partial<{ network: string; devKeys: bool
           },
         }),
   });
+}
+
+/** The guardians' tally of a message: `signable` of 2 signed (3 guardians), plus `extra`. */
+export function attestations(signable: number, extra: Partial<Attestations> = {}): Attestations {
+  return {
+    signable,
+    threshold: 2,
+    guardians: 3,
+    awaitingApproval: 0,
+    unconfirmed: 0,
+    unknown: 0,
+    unreachable: 0,
+    rejected: [],
+    ...extra,
+  };
+}
+
+/** A 5 ALPHA transfer l2a → l2b, sent at unix second 1_700_000_000 in block 12. */
+export function sentRecord(manifest: Manifest = testManifest()): SentRecord {
+  const [, l2a, l2b] = manifest.chains as GatewayChain[];
+  return {
+    msgId: `0x${"ab".repeat(32)}` as Hex,
+    message: {
+      version: MESSAGE_VERSION,
+      nonce: 7n,
+      sourceChainId: 901n,
+      destChainId: 902n,
+      sourceGateway: l2a!.gateway,
+      destGateway: l2b!.gateway,
+      sender: "0x00000000000000000000000000000000000000c1",
+      recipient: "0x00000000000000000000000000000000000000c2",
+      token: ALPHA_HOME,
+      amount: 5n * 10n ** 18n,
+      deadline: 1_700_086_400n,
+    },
+    source: l2a!,
+    dest: l2b!,
+    token: manifest.tokens[0],
+    txHash: `0x${"cd".repeat(32)}` as Hex,
+    blockNumber: 12n,
+    timestamp: 1_700_000_000,
+  };
+}
+
+/** A distinct test address: G(1) = 0x…01. */
+export const G = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+
+/**
+ * The sentence `f` refuses with: an `InvalidInputError` whose `shortMessage` is one sentence;
+ * with `sdkWords`, also free of command-line flags (the SDK's sentences never name one).
+ */
+export function refusal(f: () => unknown, options: { sdkWords?: boolean } = {}): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidInputError);
+    const message = (e as InvalidInputError).shortMessage;
+    expect(message).toMatch(/\.$/);
+    if (options.sdkWords) expect(message, "no command-line words in the SDK").not.toMatch(/--[a-z]/);
+    return message;
+  }
+  throw new Error("expected the input to be refused");
 }

@@ -1,55 +1,31 @@
-/** `sdk/progress.ts`: what a user reads while a transfer moves, on a terminal and in a log. */
+/**
+ * `sdk/describe.ts` and `sdk/progress.ts`: what a user reads while a transfer moves — the
+ * sentence for every reason, and the printer on a terminal and in a log.
+ */
 import { describe, expect, it } from "vitest";
-import type { Hex } from "viem";
-import type { GatewayChain } from "../../../sdk/input.js";
-import { attestedCount, ProgressPrinter, stageText, timingsText, waitingText } from "../../../sdk/progress.js";
-import type { Attestations, SentRecord, TransferState } from "../../../sdk/bridge.js";
-import { MESSAGE_VERSION } from "../../../core/message.js";
-import { ALPHA_HOME, testManifest } from "./fixtures.js";
+import { attestationText, attestedCount, etaText, reasonText, stageText, timingsText } from "../../../sdk/describe.js";
+import { ProgressPrinter } from "../../../sdk/progress.js";
+import { deriveStatus, type Reason, type RouteParams, type TransferFacts } from "../../../sdk/status.js";
+import type { Observation } from "../../../sdk/tracker.js";
+import { attestations, sentRecord } from "./fixtures.js";
 
-const manifest = testManifest();
-const [, l2a, l2b] = manifest.chains as GatewayChain[];
+const sent = sentRecord();
 const T0 = 1_700_000_000_000;
+const params: RouteParams = { confirmations: 1, blockTimeSeconds: 1, fastLimit: 10n ** 22n, largeDelaySeconds: 20 };
+const at = { blockNumber: 40n, txHash: sent.txHash, timestamp: sent.timestamp + 3 };
 
-function attestations(signable: number, extra: Partial<Attestations> = {}): Attestations {
-  return {
-    signable,
-    threshold: 2,
-    guardians: 3,
-    awaitingApproval: 0,
-    unconfirmed: 0,
-    unknown: 0,
-    unreachable: 0,
-    rejected: [],
+/** An observation of `sent` with these facts, its status derived as `track()` does. */
+function observation(
+  extra: Partial<TransferFacts>,
+  observedAt: Observation["observedAt"] = { sent: T0 + 900 },
+): Observation {
+  const facts: TransferFacts = {
+    message: sent.message,
+    sent: { blockNumber: sent.blockNumber, txHash: sent.txHash, timestamp: sent.timestamp },
     ...extra,
   };
-}
-
-const sent: SentRecord = {
-  msgId: `0x${"ab".repeat(32)}` as Hex,
-  message: {
-    version: MESSAGE_VERSION,
-    nonce: 7n,
-    sourceChainId: 901n,
-    destChainId: 902n,
-    sourceGateway: l2a!.gateway,
-    destGateway: l2b!.gateway,
-    sender: "0x00000000000000000000000000000000000000c1",
-    recipient: "0x00000000000000000000000000000000000000c2",
-    token: ALPHA_HOME,
-    amount: 5n * 10n ** 18n,
-    deadline: 2_000_000_000n,
-  },
-  source: l2a!,
-  dest: l2b!,
-  token: manifest.tokens[0],
-  txHash: `0x${"cd".repeat(32)}` as Hex,
-  blockNumber: 12n,
-  timestamp: 1_700_000_000,
-};
-
-function state(partial: Partial<TransferState>): TransferState {
-  return { sent, stage: "sent", observedAt: { sent: T0 + 900 }, ...partial };
+  const now = sent.timestamp + 2;
+  return { sent, facts, params, status: deriveStatus(facts, params, now), observedAt, at: now };
 }
 
 describe("texts", () => {
@@ -57,41 +33,68 @@ describe("texts", () => {
     expect(attestedCount(attestations(1))).toBe("1/2");
     expect(attestedCount(attestations(2))).toBe("2/2");
     expect(attestedCount(attestations(3))).toBe("2/2 (3 of 3 guardians)");
-    expect(stageText(state({ stage: "attested", attestations: attestations(2) }))).toBe("attested 2/2");
+    expect(stageText(observation({ attestations: attestations(2) }))).toBe("attested 2/2");
+    expect(attestationText(attestations(1, { unconfirmed: 2, unreachable: 1 }))).toBe(
+      "1/2 (2 waiting for source confirmations, 1 unreachable)",
+    );
   });
 
-  it("says why a transfer waits", () => {
-    const now = 1_000;
-    const tokens = (v: bigint) => `${v / 10n ** 18n} ALPHA`;
-    expect(waitingText({ kind: "attestations", attestations: attestations(1, { unconfirmed: 2 }) }, now)).toBe(
-      "waiting for guardian attestations 1/2 (2 waiting for source confirmations)",
-    );
-    expect(
-      waitingText({ kind: "attestations", attestations: attestations(0, { awaitingApproval: 3 }) }, now),
-    ).toContain("3 awaiting operator approval");
-    expect(waitingText({ kind: "large-transfer", executableAt: 1_017 }, now)).toBe(
-      "large-transfer delay: executable in 17 s",
-    );
-    expect(waitingText({ kind: "rate-limited", executableAt: 1_005 }, now)).toBe(
-      "rate limit (the inbound bucket lacked room): queued, executable in 5 s",
-    );
-    expect(waitingText({ kind: "rate-limit", available: 3n * 10n ** 18n, delaySeconds: 20 }, now, tokens)).toBe(
-      "rate limit: the destination's inbound bucket lacks room (3 ALPHA available); it will be queued for 20 s",
-    );
-    expect(waitingText({ kind: "paused", chain: "l2b" }, now)).toMatch(
-      /^destination paused: the l2b gateway is paused/,
-    );
-    expect(waitingText({ kind: "execution", executableAt: 900 }, now)).toBe(
-      "delay over: waiting for a relayer to execute it",
-    );
+  it("says why a transfer waits, and how it ended, in plain words", () => {
+    const ctx = { source: "l2a", dest: "l2b", nowSeconds: 1_000 };
+    const cases: [Reason, string | RegExp][] = [
+      [{ kind: "confirmations", confirmed: 1, required: 3 }, "waiting for l2a confirmations (1 of 3 blocks)"],
+      [
+        { kind: "attestations", signed: 1, threshold: 2, attestations: attestations(1, { unconfirmed: 2 }) },
+        "waiting for guardian attestations 1/2 (2 waiting for source confirmations)",
+      ],
+      [{ kind: "attestations" }, "waiting for guardian attestations"],
+      [
+        { kind: "guardian-approval", awaiting: 1, signed: 1, threshold: 2 },
+        "waiting for 1 guardian operator to approve this large transfer (1/2 signed)",
+      ],
+      [
+        { kind: "rejected", reasons: ["unknown route"] },
+        /^the guardians refused it: unknown route; it will not be delivered/,
+      ],
+      [{ kind: "relayer" }, "waiting for a relayer to deliver it"],
+      [
+        { kind: "relayer", then: "large-transfer", delaySeconds: 20 },
+        "waiting for a relayer to deliver it; above the fast limit, it will then wait the large-transfer delay (20 s)",
+      ],
+      [
+        { kind: "relayer", then: "rate-limit", delaySeconds: 20 },
+        /l2b inbound rate limit lacks room, so it will then wait 20 s$/,
+      ],
+      [{ kind: "large-transfer-delay", until: 1_017 }, /^large-transfer delay until 1970-01-01T00:16:57.000Z \(17 s\)/],
+      [
+        { kind: "rate-limit", until: 1_005 },
+        "queued by the l2b inbound rate limit until 1970-01-01T00:16:45.000Z (5 s)",
+      ],
+      [{ kind: "executor", since: 900 }, "delay over: waiting for a relayer (or anyone) to execute it"],
+      [{ kind: "paused" }, "the l2b gateway is paused; the transfer resumes when governance unpauses it"],
+      [{ kind: "expired", deadline: 900 }, /^deadline passed at .* undelivered: .* escape it through L1$/],
+      [{ kind: "unreachable", chain: "l2b" }, "cannot reach l2b; showing what was seen before"],
+      [{ kind: "vetoed", deadline: 900 }, /can be escaped through L1 now$/],
+      [{ kind: "vetoed", deadline: 2_000 }, /after its deadline/],
+      [{ kind: "cancelled", refundOnL1: false }, /^cancelled after its deadline; its refund travels through L1/],
+      [{ kind: "refunded", onL1: true, at: 990 }, /^refunded to the sender on L1 at /],
+    ];
+    for (const [reason, text] of cases) {
+      const said = reasonText(reason, ctx);
+      if (typeof text === "string") expect(said, reason.kind).toBe(text);
+      else expect(said, reason.kind).toMatch(text);
+    }
+  });
+
+  it("gives exact ETAs as times and estimates as seconds", () => {
+    expect(etaText({ at: 1_030, exact: true }, 1_000)).toBe("ETA 1970-01-01T00:17:10.000Z (in 30 s)");
+    expect(etaText({ at: 1_012, exact: false }, 1_000)).toBe("ETA ~12 s");
+    expect(etaText(undefined, 1_000)).toBe("");
   });
 
   it("lists the stages reached with their times", () => {
-    const s = state({
-      stage: "executed",
-      observedAt: { sent: T0 + 900, attested: T0 + 1_800, delivered: T0 + 2_400, executed: T0 + 2_400 },
-    });
-    expect(timingsText(s, T0)).toBe("sent 0.9s · attested 1.8s · delivered 2.4s · executed 2.4s");
+    const o = observation({}, { sent: T0 + 900, attested: T0 + 1_800, delivered: T0 + 2_400, executed: T0 + 2_400 });
+    expect(timingsText(o, T0)).toBe("sent 0.9s · attested 1.8s · delivered 2.4s · executed 2.4s");
   });
 });
 
@@ -99,27 +102,16 @@ describe("ProgressPrinter off a terminal", () => {
   it("prints one line per stage and per new reason to wait, not per poll", () => {
     const lines: string[] = [];
     const printer = new ProgressPrinter({ write: (t: string) => lines.push(...t.split("\n").filter(Boolean)) }, T0);
-    const waitingAttestations = (k: number) => ({ kind: "attestations" as const, attestations: attestations(k) });
-    printer.update(state({ attestations: attestations(0), waiting: waitingAttestations(0) }));
-    printer.update(state({ attestations: attestations(0), waiting: waitingAttestations(0) }));
-    printer.update(state({ attestations: attestations(1), waiting: waitingAttestations(1) }));
+    printer.update(observation({ attestations: attestations(0) }));
+    printer.update(observation({ attestations: attestations(0) }));
+    printer.update(observation({ attestations: attestations(1) }));
     const attested = { sent: T0 + 900, attested: T0 + 1_800 };
-    printer.update(
-      state({
-        stage: "attested",
-        attestations: attestations(2),
-        observedAt: attested,
-        waiting: { kind: "delivery", delaySeconds: 20 },
-      }),
-    );
+    printer.update(observation({ attestations: attestations(2) }, attested));
     printer.finish(
-      state({
-        stage: "executed",
-        attestations: attestations(2),
-        delivered: { blockNumber: 40n, txHash: sent.txHash, timestamp: 0 },
-        executed: { blockNumber: 40n, txHash: sent.txHash, timestamp: 0 },
-        observedAt: { ...attested, delivered: T0 + 2_400, executed: T0 + 2_400 },
-      }),
+      observation(
+        { attestations: attestations(2), executed: at },
+        { ...attested, delivered: T0 + 2_400, executed: T0 + 2_400 },
+      ),
     );
     const labels = lines.map((l) => l.trim().split(/\s+/).slice(1, 3).join(" "));
     expect(labels).toEqual([
@@ -133,19 +125,15 @@ describe("ProgressPrinter off a terminal", () => {
       "sent 0.9s",
     ]);
     expect(lines[0]).toContain("5 ALPHA l2a → l2b");
-    expect(lines[4]).toContain("waiting for a relayer to deliver it");
+    expect(lines[4]).toContain("waiting for a relayer to deliver it; ETA ~");
     expect(lines.at(-1)).toBe("timings: sent 0.9s · attested 1.8s · delivered 2.4s · executed 2.4s");
   });
 
   it("redraws a single line on a terminal", () => {
     let out = "";
     const printer = new ProgressPrinter({ isTTY: true, write: (t: string) => (out += t) }, T0);
-    printer.update(
-      state({ attestations: attestations(1), waiting: { kind: "attestations", attestations: attestations(1) } }),
-    );
-    printer.update(
-      state({ attestations: attestations(1), waiting: { kind: "attestations", attestations: attestations(1) } }),
-    );
+    printer.update(observation({ attestations: attestations(1) }));
+    printer.update(observation({ attestations: attestations(1) }));
     printer.stop();
     expect(out.split("\n")).toHaveLength(2); // the redrawn line, then the newline from stop()
     expect(out).toContain("\r\x1b[2K");

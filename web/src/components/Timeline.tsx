@@ -1,26 +1,15 @@
 /**
- * A transfer's stages as a vertical timeline: done stages with their chain, block, transaction
- * and time; the current one with the reason it waits and its ETA (ticking); later ones greyed.
+ * A transfer's stages as a vertical timeline (rows from `timelineRows`): done stages with their
+ * chain, block, transaction and time; the current one with the reason it waits and its ETA,
+ * ticking; later ones greyed.
  */
-import { useEffect, useState } from "react";
 import type { Manifest } from "@portcullis/sdk";
+import { useEffect, useState } from "react";
 import { chainName } from "../config.js";
 import type { MessageView, StageView } from "../explorer.js";
-import { formatDuration, formatIn, formatTime, shortHex } from "../format.js";
+import { formatIn, formatTime, shortHex } from "../format.js";
 import { Link } from "../router.js";
-
-export interface AttestationCount {
-  signed: number;
-  threshold: number;
-}
-
-type Row = {
-  key: string;
-  title: string;
-  state: "done" | "current" | "todo" | "failed";
-  stage?: StageView;
-  note?: string;
-};
+import { timelineRows, type AttestationCount } from "../timeline.js";
 
 /** Seconds since the epoch, updated every second while mounted. */
 export function useNow(): number {
@@ -32,91 +21,52 @@ export function useNow(): number {
   return now;
 }
 
-export function Timeline(props: { view: MessageView; manifest: Manifest; attestations?: AttestationCount }) {
-  const { view, manifest, attestations } = props;
+export function Timeline(props: {
+  view: MessageView;
+  manifest: Manifest;
+  attestations?: AttestationCount;
+  /** A fresher reason than the explorer's (the SDK's own look while undelivered). */
+  reason?: { text: string; eta: number | null };
+}) {
+  const { view, manifest } = props;
+  const reason = props.reason ?? { text: view.reason.text, eta: view.eta };
   const now = useNow();
-  const find = (s: StageView["stage"]) => view.stages.find((x) => x.stage === s);
-  const sent = find("sent");
-  const queued = find("queued");
-  const executed = find("executed");
-  const vetoed = find("vetoed");
-  const cancelled = find("cancelled");
-  const refunded = find("refunded");
-  const delivered = queued ?? executed;
-  const dest = view.destination?.name ?? "the destination";
-  const attested =
-    delivered !== undefined || (attestations !== undefined && attestations.signed >= attestations.threshold);
-  const count = attestations
-    ? ` ${Math.min(attestations.signed, attestations.threshold)}/${attestations.threshold}`
-    : "";
-
-  const rows: Row[] = [
-    {
-      key: "sent",
-      title: `Sent on ${view.source?.name ?? "the source"}`,
-      state: sent ? "done" : "current",
-      stage: sent,
-    },
-    {
-      key: "attested",
-      title: `Attested by the guardians${attested && !attestations ? "" : count}`,
-      state: attested ? "done" : sent ? "current" : "todo",
-    },
-    {
-      key: "delivered",
-      title: `Delivered on ${dest}`,
-      state: delivered ? "done" : attested ? "current" : "todo",
-      stage: delivered,
-    },
-  ];
-  if (queued) {
-    const until = Number(queued.details.executableAt ?? 0);
-    rows.push({
-      key: "delay",
-      title: `Delayed until ${formatTime(until)}`,
-      state: executed || vetoed ? "done" : "current",
-      note: executed || vetoed ? undefined : `${formatDuration(until - queued.time)} delay, vetoable`,
-    });
-  }
-  if (vetoed) rows.push({ key: "vetoed", title: `Vetoed on ${dest}`, state: "failed", stage: vetoed });
-  if (cancelled)
-    rows.push({ key: "cancelled", title: `Cancelled on ${dest} (escape)`, state: "done", stage: cancelled });
-  if (refunded) rows.push({ key: "refunded", title: "Refunded to the sender", state: "done", stage: refunded });
-  if (!vetoed && !cancelled && !refunded) {
-    rows.push({
-      key: "executed",
-      title: `Executed: the recipient is paid on ${dest}`,
-      state: executed ? "done" : "todo",
-      stage: executed,
-    });
-  }
-  // The first unfinished row is where the transfer waits.
-  const current = rows.find((r) => r.state === "current");
-  for (const r of rows) if (r.state === "current" && r !== current) r.state = "todo";
-
+  const rows = timelineRows(view, now, props.attestations);
+  const waiting = rows.some((r) => r.state === "current");
   return (
-    <ol className="timeline" data-testid="timeline">
-      {rows.map((r) => (
-        <li key={r.key} className={r.state} data-stage={r.key} data-state={r.state}>
-          <div className="stage">{r.title}</div>
-          {r.stage && <StageMeta stage={r.stage} manifest={manifest} />}
-          {r.note && <div className="meta">{r.note}</div>}
-          {r === current && (
-            <div className="reason" data-testid="reason">
-              {view.reason.text}
-              {view.eta !== null && (
-                <>
-                  {" "}
-                  <span className="eta" data-testid="eta">
-                    ETA {formatTime(view.eta)} ({formatIn(view.eta - now)})
-                  </span>
-                </>
-              )}
-            </div>
-          )}
-        </li>
-      ))}
-    </ol>
+    <>
+      <ol className="timeline" data-testid="timeline">
+        {rows.map((r) => (
+          <li key={r.key} className={r.state} data-stage={r.key} data-state={r.state}>
+            <div className="stage">{r.title}</div>
+            {r.stage && <StageMeta stage={r.stage} manifest={manifest} />}
+            {r.note && r.state !== "done" && <div className="meta">{r.note}</div>}
+            {r.state === "current" && <Reason reason={reason} now={now} />}
+          </li>
+        ))}
+      </ol>
+      {!waiting && (
+        <p className="outcome">
+          <Reason reason={reason} now={now} />
+        </p>
+      )}
+    </>
+  );
+}
+
+function Reason({ reason, now }: { reason: { text: string; eta: number | null }; now: number }) {
+  return (
+    <span className="reason" data-testid="reason">
+      {reason.text}
+      {reason.eta !== null && reason.eta > now && (
+        <>
+          {" "}
+          <span className="eta" data-testid="eta">
+            ETA {formatTime(reason.eta)} ({formatIn(reason.eta - now)})
+          </span>
+        </>
+      )}
+    </span>
   );
 }
 

@@ -19,7 +19,7 @@ export function HistoryPage() {
         </p>
       ) : !history.data ? (
         <p className="hint">Loading…</p>
-      ) : history.data.messages.length === 0 ? (
+      ) : history.data.items.length === 0 ? (
         <p className="hint">No transfers sent by {address} yet.</p>
       ) : (
         <table data-testid="history">
@@ -33,7 +33,7 @@ export function HistoryPage() {
             </tr>
           </thead>
           <tbody>
-            {history.data.messages.map((m) => (
+            {history.data.items.map((m) => (
               <tr key={m.msgId} data-msg-id={m.msgId}>
                 <td>{m.sent ? formatTime(m.sent.time) : "?"}</td>
                 <td>

@@ -8,7 +8,10 @@ import { useAppConfig } from "../context.js";
 import { ExplorerError, useMessage, type MessageView } from "../explorer.js";
 import { formatTime, formatTokens } from "../format.js";
 import { navigate } from "../router.js";
-import { Timeline } from "../components/Timeline.js";
+import { reasonText, type Observation } from "@portcullis/sdk";
+import { EscapePanel, SelfRelay, useObservation } from "../components/Stuck.js";
+import { Timeline, useNow } from "../components/Timeline.js";
+import { sentence } from "../sdk.js";
 
 const REF = /^0x[0-9a-fA-F]{64}$/;
 
@@ -53,6 +56,12 @@ function Lookup({ initial }: { initial: string }) {
 export function MessageDetails({ reference }: { reference: string }) {
   const { manifest } = useAppConfig();
   const message = useMessage(reference);
+  const view = message.data;
+  // While it is not delivered, the SDK asks the chains and the guardians themselves: the
+  // attestations k/M, the precise reason it waits, and whether the user can deliver it.
+  const undelivered = view?.status === "sent";
+  const observation = useObservation(view?.msgId, undelivered);
+  const now = useNow();
   if (message.error) {
     const e = message.error;
     return (
@@ -63,8 +72,17 @@ export function MessageDetails({ reference }: { reference: string }) {
       </p>
     );
   }
-  if (!message.data) return <p className="hint">Looking up {reference}…</p>;
-  const view = message.data;
+  if (!view) return <p className="hint">Looking up {reference}…</p>;
+  const a = observation.data?.facts.attestations;
+  const o = undelivered ? observation.data : undefined;
+  const reason = o
+    ? {
+        text: sentence(
+          reasonText(o.status.reason, { source: o.sent.source.name, dest: o.sent.dest.name, nowSeconds: now }),
+        ),
+        eta: o.status.eta?.at ?? null,
+      }
+    : undefined;
   return (
     <section className="card" data-testid="message">
       <h1>
@@ -75,12 +93,30 @@ export function MessageDetails({ reference }: { reference: string }) {
       </h1>
       <Facts view={view} />
       <h2>Progress</h2>
-      <Timeline view={view} manifest={manifest} />
+      <Timeline
+        view={view}
+        manifest={manifest}
+        attestations={a ? { signed: a.signable, threshold: a.threshold } : undefined}
+        reason={reason}
+      />
+      {o && <SelfRelay observation={o} />}
+      {escapeShown(view, observation.data) && <EscapePanel sent={observation.data!.sent} />}
       <p className="hint">
         Raw record: <a href={`/v1/messages/${view.msgId}`}>/v1/messages/{view.msgId}</a>
       </p>
     </section>
   );
+}
+
+/**
+ * The escape panel shows once the SDK says the transfer is escapable (past its deadline
+ * undelivered, or vetoed), and for every transfer whose escape began (cancelled, refunded):
+ * the panel then reads where the escape stands.
+ */
+function escapeShown(view: MessageView, observation: Observation | undefined): boolean {
+  if (!observation) return false;
+  if (view.status === "sent") return observation.status.escapable;
+  return view.status === "vetoed" || view.status === "cancelled" || view.status === "refunded";
 }
 
 export function statusLabel(view: Pick<MessageView, "status">): string {

@@ -2,7 +2,8 @@
  * Collecting a guardian attestation for one batch: every guardian of the set is asked in
  * parallel, each answer is checked (right guardian, set index, root and signature — a bad
  * signature would only make the delivery revert), and collection stops as soon as `threshold`
- * valid signatures are in.
+ * valid signatures are in. Used by the relayer for its batches and by the SDK's self-relay
+ * (`sdk/relay.ts`) for one user's message.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
 import {
@@ -11,16 +12,11 @@ import {
   sortGuardians,
   type AttestationArg,
   type AttestationDomain,
-} from "../core/attestation.js";
-import {
-  GuardianRefusedError,
-  type AttestRefusal,
-  type AttestRequest,
-  type AttestResponse,
-} from "../core/guardian-api.js";
-import { merkleRoot } from "../core/merkle.js";
+} from "./attestation.js";
+import { GuardianRefusedError, type AttestRefusal, type AttestRequest, type AttestResponse } from "./guardian-api.js";
+import { merkleRoot } from "./merkle.js";
 
-/** `core/guardian-api.ts` requestAttestation, injectable for tests. */
+/** `GuardianClient.attest` (`core/guardian-api.ts`), injectable for tests. */
 export type RequestAttestation = (url: string, request: AttestRequest, timeoutMs: number) => Promise<AttestResponse>;
 
 export interface GuardianEndpoint {

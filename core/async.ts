@@ -1,0 +1,68 @@
+/** Small async helpers shared by the services (bounded concurrency, counted slots). */
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+/**
+ * `size` slots; `acquire` waits for a free one (first come, first served) and resolves with a
+ * function that frees it (calling it twice frees it once). An aborted wait rejects with the
+ * signal's reason and takes no slot.
+ */
+export class Semaphore {
+  private used = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`a semaphore needs at least one slot, not ${size}`);
+  }
+
+  /** Slots taken now. */
+  get inUse(): number {
+    return this.used;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    if (this.used < this.size && this.queue.length === 0) {
+      this.used++;
+      return this.releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener("abort", abort);
+        resolve();
+      };
+      const abort = () => {
+        const i = this.queue.indexOf(grant);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject(signal!.reason);
+      };
+      this.queue.push(grant);
+      signal?.addEventListener("abort", abort, { once: true });
+    });
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.queue.shift();
+      // The slot passes straight to the next waiter, so `used` stays as it is.
+      if (next) next();
+      else this.used--;
+    };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * How many messages one `deliver` may carry on a destination: sized by gas, not by count.
+ *
+ * A delivery's gas is about `fixed + perMessage × n` (the attestation check and call overhead,
+ * then each transfer's replay bit, rate-limit bucket and mint or release). A transaction may use
+ * at most `min(MAX_TX_GAS, blockGasLimit / 2)`: MAX_TX_GAS defaults to EIP-7825's per-transaction
+ * cap of 2^24, and half a block leaves room for everyone else's transactions (and for a second
+ * relayer's delivery in the same block). The per-message cost is measured: every gas estimate of
+ * a delivery updates a moving average of `(gas − fixed) / n`, starting from a conservative prior,
+ * so batches grow to what the destination really charges. Token mixes cost differently; the
+ * estimate before each send is the guard, and a batch estimated over the cap is split.
+ */
+
+/** EIP-7825: the most gas one transaction may use. */
+export const EIP7825_TX_GAS_CAP = 16_777_216n;
+/** Assumed fixed part of a delivery: 21,000 intrinsic plus signature checks and call overhead. */
+const FIXED_GAS = 100_000n;
+/** Prior per-message cost before anything was measured (a new recipient costs the most). */
+const PRIOR_PER_MESSAGE_GAS = 60_000n;
+/** Weight of the newest measurement in the moving average. */
+const SMOOTHING = 0.3;
+
+export interface GasBudgetOptions {
+  maxTxGas: bigint;
+  /** Most messages per delivery whatever the gas (the guardians' attestation limit). */
+  maxMessages: number;
+  /** Gas limit over the estimate, in percent (the limit a sent transaction carries). */
+  headroomPercent: bigint;
+}
+
+export class GasBudget {
+  private perMessage = PRIOR_PER_MESSAGE_GAS;
+  private blockGasLimit?: bigint;
+
+  constructor(private readonly o: GasBudgetOptions) {}
+
+  /** The measured cost of one more message in a delivery. */
+  get perMessageGas(): bigint {
+    return this.perMessage;
+  }
+
+  /** The destination's block gas limit (read from its latest block). */
+  setBlockGasLimit(limit: bigint): void {
+    this.blockGasLimit = limit;
+  }
+
+  /** The most gas one delivery's limit may be. */
+  txGasLimit(): bigint {
+    const half = this.blockGasLimit === undefined ? this.o.maxTxGas : this.blockGasLimit / 2n;
+    return half < this.o.maxTxGas ? half : this.o.maxTxGas;
+  }
+
+  /** How many messages fit in one delivery now (at least 1). */
+  maxMessages(): number {
+    const room = (this.txGasLimit() * 100n) / this.o.headroomPercent - FIXED_GAS;
+    const fit = room > 0n ? Number(room / this.perMessage) : 1;
+    return Math.max(1, Math.min(this.o.maxMessages, fit));
+  }
+
+  /** The gas a delivery of `messages` transfers is expected to use. */
+  predict(messages: number): bigint {
+    return FIXED_GAS + this.perMessage * BigInt(messages);
+  }
+
+  /** The gas limit a delivery estimated at `gas` is sent with. */
+  limitFor(gas: bigint): bigint {
+    return (gas * this.o.headroomPercent) / 100n;
+  }
+
+  /** Feeds a measurement: `gas` for a delivery of `messages` transfers. */
+  observe(messages: number, gas: bigint): void {
+    if (messages < 1 || gas <= FIXED_GAS) return;
+    const sample = Number((gas - FIXED_GAS) / BigInt(messages));
+    const next = Math.round(Number(this.perMessage) * (1 - SMOOTHING) + sample * SMOOTHING);
+    this.perMessage = BigInt(Math.max(1_000, next));
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The one way into the delivery queues, for messages read from a source chain (observer.ts) and
+ * for messages a guardian quorum listed as signable (signable.ts): each is checked against the
+ * manifest (its source and destination gateways are ours); read from a chain (which after a
+ * Redis wipe means everything since deployBlock), messages already processed on their
+ * destination are skipped (a still-queued one gets its execute job back); the rest become
+ * delivery jobs keyed by msgId, so whichever path sees a message first enqueues it and the other
+ * adds nothing.
+ */
+import { isAddressEqual } from "viem";
+import { mapLimit } from "../core/async.js";
+import type { Logger } from "../core/service/logger.js";
+import type { RelayerChain } from "./chains.js";
+import type { JobScheduler, ObservedMessage } from "./jobs.js";
+import type { RelayerMetrics } from "./metrics.js";
+
+/** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
+const READ_CONCURRENCY = 256;
+
+export type IntakePath = "observer" | "feed";
+
+export class Intake {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly chains: ReadonlyMap<number, RelayerChain>,
+    private readonly jobs: JobScheduler,
+    private readonly metrics: RelayerMetrics,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ component: "intake" });
+  }
+
+  /**
+   * Enqueues what still needs delivery; returns how many jobs were added (or already existed).
+   * Messages from the feed are fresh (just confirmed): they skip the destination reads, which
+   * the deliverer makes anyway before attesting, and go straight in.
+   */
+  async enqueue(messages: readonly ObservedMessage[], path: IntakePath): Promise<number> {
+    const verdicts = await mapLimit(messages, READ_CONCURRENCY, (m) =>
+      path === "feed" ? this.routeCheck(m, path) : this.triage(m, path),
+    );
+    const toDeliver = messages.filter((_, i) => verdicts[i] === "deliver");
+    if (toDeliver.length === 0) return 0;
+    await this.jobs.addDeliveries(toDeliver);
+    this.log.debug({ count: toDeliver.length, path }, "messages enqueued for delivery");
+    return toDeliver.length;
+  }
+
+  private async triage(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
+    if ((await this.routeCheck(m, path)) === "skip") return "skip";
+    const dest = this.chains.get(Number(m.message.destChainId))!;
+    if (!(await dest.gw.isProcessed(m.message.sourceChainId, m.message.nonce))) return "deliver";
+    const queued = await dest.gw.queuedMessage(m.msgId);
+    if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
+    return "skip";
+  }
+
+  /** "skip" for a message between gateways that are not the manifest's. */
+  private async routeCheck(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
+    const route = `${m.message.sourceChainId}-${m.message.destChainId}`;
+    const source = this.chains.get(Number(m.message.sourceChainId));
+    const dest = this.chains.get(Number(m.message.destChainId));
+    if (
+      !source ||
+      !dest ||
+      !isAddressEqual(source.gateway, m.message.sourceGateway) ||
+      !isAddressEqual(dest.gateway, m.message.destGateway)
+    ) {
+      this.metrics.failures.inc({ stage: "observe", reason: "unknown_route" });
+      this.log.warn({ msgId: m.msgId, route, path }, "message between gateways not in the manifest: not relayed");
+      return "skip";
+    }
+    return "deliver";
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * What the guardians say is signable, as it happens: one long poll per guardian on its signable
+ * feed (GET /v1/signable, core/guardian-api.ts), tallied per message. When the guardians that
+ * listed a message reach its destination's threshold, the message is handed to `onQuorum` (the
+ * intake, which enqueues its delivery job at once) and every batch waiting on it wakes up: an
+ * attestation is requested the moment a quorum would sign, never on a timer.
+ *
+ * The feeds are a fast path, not an authority: an entry is validated (its msgId is its
+ * message's id) by the client, a listed message can still be refused when attested (a reorg, a
+ * rotation), and a relayer whose guardians serve no feed (down, or an older version) simply asks
+ * them without waiting, as before.
+ */
+import type { Address, Hex } from "viem";
+import type { GuardianClient, SignableBatch } from "../core/guardian-api.js";
+import { messageFromJson, type Message } from "../core/message.js";
+import { sleep } from "../core/service/lifecycle.js";
+import type { Logger } from "../core/service/logger.js";
+import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
+import type { ObservedMessage } from "./jobs.js";
+import { RepeatFilter } from "./log-filter.js";
+
+/** The feed of one guardian (a `GuardianClient` in production). */
+export type SignableSource = Pick<GuardianClient, "signable">;
+
+export interface SignableTrackerOptions {
+  /** How long one feed request waits for news. */
+  waitMs: number;
+  /** Pause after a failed feed request. */
+  retryMs: number;
+  /** Tallies older than this are forgotten. */
+  retentionMs: number;
+}
+
+export interface SignableTrackerDeps {
+  /** Every guardian that may sign (the manifest's directory). */
+  guardians: readonly GuardianEndpoint[];
+  source: (url: string) => SignableSource;
+  /** The destination chain's current guardian set (undefined: not a chain of the manifest). */
+  guardianSet: (destChainId: number) => Promise<GuardianSetView | undefined>;
+  /** Messages that just reached a quorum of listings. */
+  onQuorum: (messages: ObservedMessage[]) => Promise<void>;
+  logger: Logger;
+  options: SignableTrackerOptions;
+  now?: () => number;
+}
+
+interface Tally {
+  message: Message;
+  sourceBlock: bigint;
+  /** Lower-case addresses of the guardians that listed it. */
+  listedBy: Set<string>;
+  announced: boolean;
+  at: number;
+}
+
+/** Whether batches may wait for the feeds: what a deliverer needs from the tracker. */
+export interface Readiness {
+  /** True when at least `threshold` members of `set` have a working feed. */
+  feedsUp(set: GuardianSetView): boolean;
+  /** Resolves when every id is listed by a quorum of `set`, or after `timeoutMs`. */
+  waitReady(ids: readonly Hex[], set: GuardianSetView, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export class SignableTracker implements Readiness {
+  private readonly tallies = new Map<Hex, Tally>();
+  /** Per guardian (lower-case address): did its last feed request succeed. */
+  private readonly up = new Map<string, boolean>();
+  private readonly waiters = new Set<() => void>();
+  private readonly log: Logger;
+  private readonly repeats = new RepeatFilter();
+  private readonly now: () => number;
+  private lastPrune = 0;
+
+  constructor(private readonly d: SignableTrackerDeps) {
+    this.log = d.logger.child({ component: "signable" });
+    this.now = d.now ?? Date.now;
+  }
+
+  /** Follows every guardian's feed until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const reachable = this.d.guardians.filter((g) => g.url !== "");
+    await Promise.all(reachable.map((g) => this.follow(g, signal)));
+  }
+
+  /** How many members of `set` listed `msgId`. */
+  listings(msgId: Hex, set: GuardianSetView): number {
+    const tally = this.tallies.get(msgId.toLowerCase() as Hex);
+    if (!tally) return 0;
+    return set.guardians.filter((g) => tally.listedBy.has(g.address.toLowerCase())).length;
+  }
+
+  feedsUp(set: GuardianSetView): boolean {
+    return set.guardians.filter((g) => this.up.get(g.address.toLowerCase()) === true).length >= set.threshold;
+  }
+
+  async waitReady(ids: readonly Hex[], set: GuardianSetView, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const ready = () => ids.every((id) => this.listings(id, set) >= set.threshold);
+    if (ready() || timeoutMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (ready() || signal?.aborted) done();
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(check);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Records one feed answer of guardian `by` (exposed for tests). */
+  async record(by: Address, batch: SignableBatch): Promise<void> {
+    const at = this.now();
+    const touched: Hex[] = [];
+    for (const entry of batch.messages) {
+      const id = entry.msgId.toLowerCase() as Hex;
+      let tally = this.tallies.get(id);
+      if (!tally) {
+        tally = {
+          message: messageFromJson(entry.message),
+          sourceBlock: BigInt(entry.blockNumber),
+          listedBy: new Set(),
+          announced: false,
+          at,
+        };
+        this.tallies.set(id, tally);
+      }
+      tally.listedBy.add(by.toLowerCase());
+      touched.push(id);
+    }
+    this.wake();
+    // The sets first, then one synchronous pass: concurrent records of several feeds must not
+    // both see a message short of quorum and both announce it.
+    const dests = [...new Set(touched.map((id) => Number(this.tallies.get(id)!.message.destChainId)))];
+    const sets = new Map(await Promise.all(dests.map(async (d) => [d, await this.d.guardianSet(d)] as const)));
+    const reached: ObservedMessage[] = [];
+    for (const id of touched) {
+      const tally = this.tallies.get(id);
+      if (!tally || tally.announced) continue;
+      const set = sets.get(Number(tally.message.destChainId));
+      if (!set || this.listings(id, set) < set.threshold) continue;
+      tally.announced = true;
+      reached.push({ msgId: id, message: tally.message, sourceBlock: tally.sourceBlock });
+    }
+    if (reached.length > 0) {
+      await this.d.onQuorum(reached);
+      this.log.debug(
+        { guardian: by, listed: batch.messages.length, quorum: reached.length, ms: this.now() - at },
+        "a guardian quorum listed messages: enqueued",
+      );
+    }
+    this.prune(at);
+  }
+
+  private async follow(guardian: GuardianEndpoint, signal: AbortSignal): Promise<void> {
+    const source = this.d.source(guardian.url);
+    let cursor: string | undefined;
+    while (!signal.aborted) {
+      try {
+        const batch = await source.signable({ after: cursor, waitMs: this.d.options.waitMs }, signal);
+        this.up.set(guardian.address.toLowerCase(), true);
+        cursor = batch.cursor;
+        if (batch.messages.length > 0) await this.record(guardian.address, batch);
+      } catch (e) {
+        if (signal.aborted) break;
+        this.up.set(guardian.address.toLowerCase(), false);
+        this.wake();
+        const err = (e as Error).message.split("\n")[0] ?? String(e);
+        if (this.repeats.shouldLog(guardian.url, err)) {
+          this.log.warn({ guardian: guardian.address, err }, "signable feed unavailable; retrying (repeats muted)");
+        }
+        await sleep(this.d.options.retryMs, signal);
+      }
+    }
+  }
+
+  private wake() {
+    for (const check of [...this.waiters]) check();
+  }
+
+  private prune(now: number) {
+    if (now - this.lastPrune < 10_000) return;
+    this.lastPrune = now;
+    for (const [id, tally] of this.tallies) if (now - tally.at > this.d.options.retentionMs) this.tallies.delete(id);
+  }
+}

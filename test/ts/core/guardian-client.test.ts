@@ -1,0 +1,97 @@
+/**
+ * `GuardianClient` against a scripted fetch: each failure becomes a `GuardianApiError` of the
+ * right kind (unreachable, HTTP status with the guardian's own reason, invalid body), a 409 on
+ * attest a `GuardianRefusedError` with the parsed refusal, and bad requests never leave.
+ */
+import { describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { GuardianApiError, GuardianClient, GuardianRefusedError } from "../../../core/guardian-api.js";
+import { messageId, messageToJson } from "../../../core/message.js";
+import { testMessage } from "../relayer/fixtures.js";
+
+const URL = "http://127.0.0.1:1";
+const ID = `0x${"ab".repeat(32)}` as Hex;
+
+function scripted(status: number, body: unknown): { fetch: typeof fetch; calls: string[] } {
+  const calls: string[] = [];
+  const fetchImpl = (async (input: string | URL | Request) => {
+    calls.push(String(input));
+    return new Response(typeof body === "string" ? body : JSON.stringify(body), { status });
+  }) as typeof fetch;
+  return { fetch: fetchImpl, calls };
+}
+
+async function failure(p: Promise<unknown>): Promise<GuardianApiError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(GuardianApiError);
+  return e as GuardianApiError;
+}
+
+const attest = {
+  destChainId: 902,
+  destGateway: "0x2000000000000000000000000000000000000002" as Hex,
+  msgIds: [ID] as string[],
+};
+
+describe("GuardianClient", () => {
+  it("test_attest_409_throwsRefusal_reverts", async () => {
+    const { fetch } = scripted(409, { error: "1 of 1 messages not signable: 1 unknown", unknown: [ID] });
+    const e = await failure(new GuardianClient(URL, { fetch }).attest(attest));
+    expect(e).toBeInstanceOf(GuardianRefusedError);
+    expect((e as GuardianRefusedError).refusal).toMatchObject({ unknown: [ID], awaitingApproval: [], rejected: [] });
+  });
+
+  it("test_attest_invalidSignature_reverts: a response that breaks the contract is refused", async () => {
+    const { fetch } = scripted(200, { guardian: "0x2000000000000000000000000000000000000002", root: ID });
+    const e = await failure(new GuardianClient(URL, { fetch }).attest(attest));
+    expect(e.kind).toBe("invalid-response");
+    expect(e.detail).toMatch(/guardianSetIndex/);
+  });
+
+  it("test_call_httpError_carriesGuardiansReason_reverts", async () => {
+    const { fetch } = scripted(503, { error: "cannot read the chains right now" });
+    const e = await failure(new GuardianClient(URL, { fetch }).message(ID));
+    expect(e).toMatchObject({ kind: "http", status: 503, detail: "cannot read the chains right now" });
+  });
+
+  it("test_call_unreachable_reverts", async () => {
+    const e = await failure(new GuardianClient("http://127.0.0.1:9", { timeoutMs: 2_000 }).message(ID));
+    expect(e.kind).toBe("unreachable");
+  });
+
+  it("test_message_404_isUndefined_succeeds", async () => {
+    const { fetch } = scripted(404, { error: "not seen" });
+    expect(await new GuardianClient(URL, { fetch }).message(ID)).toBeUndefined();
+  });
+
+  it("test_badRequest_neverSent_reverts: a malformed id or an operator call without a token", async () => {
+    const { fetch, calls } = scripted(200, {});
+    const client = new GuardianClient(URL, { fetch });
+    await expect(client.message("0x12" as Hex)).rejects.toThrow();
+    await expect(client.attest({ ...attest, msgIds: [] })).rejects.toThrow();
+    expect((await failure(client.pending())).status).toBe(401);
+    expect(calls).toEqual([]);
+  });
+
+  it("test_signable_entryWhoseIdLies_reverts: each entry's msgId must be its message's id", async () => {
+    const { message, msgId } = testMessage();
+    const good = { msgId, message: messageToJson(message), blockNumber: "3" };
+    const lying = { ...good, msgId: messageId({ ...message, amount: 1n }) };
+    const ok = scripted(200, { cursor: "a.1", messages: [good] });
+    expect((await new GuardianClient(URL, { fetch: ok.fetch }).signable({ waitMs: 0 })).messages).toHaveLength(1);
+    const bad = scripted(200, { cursor: "a.1", messages: [lying] });
+    expect((await failure(new GuardianClient(URL, { fetch: bad.fetch }).signable({ waitMs: 0 }))).kind).toBe(
+      "invalid-response",
+    );
+    expect(ok.calls[0]).toBe(`${URL}/v1/signable?waitMs=0&limit=1000`);
+  });
+
+  it("test_health_503WithBody_succeeds: the body is read whatever the status", async () => {
+    const body = { ok: false, guardian: "0x2000000000000000000000000000000000000002", chains: {}, lastSignedAt: null };
+    const { fetch } = scripted(503, body);
+    expect(await new GuardianClient(URL, { fetch }).health()).toMatchObject({ ok: false, status: 503 });
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The intake: only messages between the manifest's gateways are enqueued; one already processed
+ * on its destination is not (a still-queued one gets its execute job back).
+ */
+import { describe, expect, it } from "vitest";
+import { Registry } from "prom-client";
+import type { Hex, PublicClient } from "viem";
+import { Gateway } from "../../../core/gateway.js";
+import type { RelayerChain } from "../../../relayer/chains.js";
+import { Intake } from "../../../relayer/intake.js";
+import type { JobScheduler, ObservedMessage } from "../../../relayer/jobs.js";
+import { RelayerMetrics } from "../../../relayer/metrics.js";
+import { silentLogger, testMessage } from "./fixtures.js";
+
+function chain(chainId: number, gateway: Hex, processed: Set<bigint>): RelayerChain {
+  const publicClient = {
+    readContract: async ({ functionName, args }: { functionName: string; args: readonly unknown[] }) => {
+      if (functionName === "isProcessed") return processed.has(args[1] as bigint);
+      if (functionName === "queuedMessage") return { status: 1, executableAt: 77n };
+      throw new Error(functionName);
+    },
+  } as unknown as PublicClient;
+  return { chainId, gateway, gw: new Gateway(gateway, publicClient) } as unknown as RelayerChain;
+}
+
+describe("Intake", () => {
+  it("test_enqueue_onlyMessagesOfTheManifestAndFromChainsOnlyUnprocessed_succeeds", async () => {
+    const processed = new Set([2n]);
+    const chains = new Map([
+      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
+      [902, chain(902, "0x2000000000000000000000000000000000000002", processed)],
+    ]);
+    const added: ObservedMessage[] = [];
+    const executes: [number, Hex, number | bigint][] = [];
+    const jobs = {
+      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+      scheduleExecute: async (chainId: number, msgId: Hex, at: number) => void executes.push([chainId, msgId, at]),
+    } as unknown as JobScheduler;
+    const metrics = new RelayerMetrics(new Registry());
+    const intake = new Intake(chains, jobs, metrics, silentLogger());
+    const fresh = testMessage({ nonce: 1n });
+    const done = testMessage({ nonce: 2n });
+    const foreign = testMessage({ nonce: 3n, destGateway: "0x9000000000000000000000000000000000000009" });
+    const count = await intake.enqueue(
+      [fresh, done, foreign].map((m) => ({ ...m, sourceBlock: 1n })),
+      "observer",
+    );
+    expect(count).toBe(1);
+    expect(added.map((m) => m.msgId)).toEqual([fresh.msgId]);
+    expect(executes).toEqual([[902, done.msgId, 77]]);
+
+    // From the feed (fresh messages): no destination reads; the deliverer checks before attesting.
+    added.length = 0;
+    expect(
+      await intake.enqueue(
+        [fresh, done, foreign].map((m) => ({ ...m, sourceBlock: 1n })),
+        "feed",
+      ),
+    ).toBe(2);
+    expect(added.map((m) => m.msgId)).toEqual([fresh.msgId, done.msgId]);
+    expect(await metrics.failures.get()).toMatchObject({
+      values: [{ labels: { stage: "observe", reason: "unknown_route" }, value: 2 }],
+    });
+  });
+});

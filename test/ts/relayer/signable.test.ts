@@ -1,0 +1,107 @@
+/**
+ * The signable tracker against scripted guardian feeds: a message is announced (enqueued) once,
+ * when a quorum of its destination's guardian set listed it; waiting batches wake then; feeds of
+ * guardians outside the set do not count; a down feed marks the set as not worth waiting for.
+ */
+import { describe, expect, it } from "vitest";
+import { type Address, type Hex } from "viem";
+import type { SignableBatch } from "../../../core/guardian-api.js";
+import { messageToJson } from "../../../core/message.js";
+import type { GuardianSetView } from "../../../core/collect-attestation.js";
+import type { ObservedMessage } from "../../../relayer/jobs.js";
+import { SignableTracker, type SignableSource } from "../../../relayer/signable.js";
+import { silentLogger, testMessage } from "./fixtures.js";
+
+const G = [1, 2, 3, 4].map((i) => `0x${String(i).repeat(40)}` as Address);
+const set: GuardianSetView = {
+  index: 0,
+  threshold: 2,
+  guardians: G.slice(0, 3).map((address, i) => ({ address, url: `g${i}` })),
+};
+const a = testMessage({ nonce: 1n });
+const b = testMessage({ nonce: 2n });
+const batch = (...ms: { msgId: Hex; message: ReturnType<typeof testMessage>["message"] }[]): SignableBatch => ({
+  cursor: "x.1",
+  reset: false,
+  messages: ms.map((m) => ({ msgId: m.msgId, message: messageToJson(m.message), blockNumber: "5" })),
+});
+
+/** A feed with nothing new: waits until aborted. */
+function idle(signal?: AbortSignal): Promise<SignableBatch> {
+  return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+}
+
+/** A feed that serves `first` once, then has nothing new. */
+function serving(first: SignableBatch): SignableSource {
+  let served = false;
+  return {
+    signable: async (_q, signal) => {
+      if (served) return idle(signal);
+      served = true;
+      return first;
+    },
+  };
+}
+
+function tracker(sources: Record<string, SignableSource> = {}) {
+  const announced: ObservedMessage[][] = [];
+  const t = new SignableTracker({
+    guardians: G.map((address, i) => ({ address, url: `g${i}` })),
+    source: (url) => sources[url] ?? { signable: (_q, signal) => idle(signal) },
+    guardianSet: async (dest) => (dest === 902 ? set : undefined),
+    onQuorum: async (messages) => void announced.push(messages),
+    logger: silentLogger(),
+    options: { waitMs: 1_000, retryMs: 5, retentionMs: 60_000 },
+  });
+  return { t, announced };
+}
+
+describe("SignableTracker", () => {
+  it("test_record_quorumOfTheSetAnnouncesOnce_succeeds", async () => {
+    const { t, announced } = tracker();
+    await t.record(G[0]!, batch(a, b));
+    expect(announced).toEqual([]);
+    await t.record(G[3]!, batch(a)); // not in the destination's set: does not count
+    expect(announced).toEqual([]);
+    await t.record(G[1]!, batch(a));
+    expect(announced).toEqual([[{ msgId: a.msgId, message: a.message, sourceBlock: 5n }]]);
+    await t.record(G[2]!, batch(a, b));
+    expect(announced.map((m) => m.map((x) => x.msgId))).toEqual([[a.msgId], [b.msgId]]);
+    expect(t.listings(a.msgId, set)).toBe(3);
+  });
+
+  it("test_record_unknownDestination_neverAnnounced_succeeds", async () => {
+    const { t, announced } = tracker();
+    const elsewhere = testMessage({ destChainId: 999n });
+    await t.record(G[0]!, batch(elsewhere));
+    await t.record(G[1]!, batch(elsewhere));
+    expect(announced).toEqual([]);
+  });
+
+  it("test_waitReady_wakesOnQuorumOrTimesOut_succeeds", async () => {
+    const { t } = tracker();
+    const started = Date.now();
+    const waiting = t.waitReady([a.msgId], set, 20_000);
+    await t.record(G[0]!, batch(a));
+    await t.record(G[2]!, batch(a));
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const before = Date.now();
+    await t.waitReady([b.msgId], set, 30);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(25);
+  });
+
+  it("test_run_followsFeedsAndTracksWhichAreUp_succeeds", async () => {
+    const down: SignableSource = { signable: async () => Promise.reject(new Error("ECONNREFUSED")) };
+    const { t, announced } = tracker({ g0: serving(batch(a)), g1: serving(batch()), g2: down });
+    const controller = new AbortController();
+    const running = t.run(controller.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.feedsUp(set)).toBe(true); // g0 and g1 answered: 2 of 3 live, threshold 2
+    expect(t.feedsUp({ ...set, threshold: 3 })).toBe(false); // g2 is down
+    expect(t.listings(a.msgId, set)).toBe(1);
+    expect(announced).toEqual([]);
+    controller.abort();
+    await running;
+  });
+});
