@@ -35,7 +35,7 @@ import {
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
 import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../core/message.js";
+import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
@@ -59,7 +59,7 @@ const TAKE_CONCURRENCY = 32;
 
 type DeliveredResult = "executed" | "queued" | "already_processed";
 
-type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", "deliver">;
+type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "payable", "deliver">;
 
 type Outcome =
   | { kind: "done"; result: DeliveredResult }
@@ -289,7 +289,9 @@ export class RouteDeliverer {
     const [now, paused, processed] = await Promise.all([
       this.dest.publicClient.getBlock().then((b) => b.timestamp),
       this.dest.gw.paused(),
-      mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
+      mapLimit(retried, READ_CONCURRENCY, (i) =>
+        this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
+      ),
     ]);
     attempt.mark("checked");
     for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
@@ -362,11 +364,13 @@ export class RouteDeliverer {
 
       attempt.mark("attested");
       attempt.stage = "simulate";
-      const { header, transfers } = toDeliveryBatch(batch.map((b) => b.message));
-      const args: DeliverArgs = [header, transfers, [], round.attestation];
+      const messages = batch.map((b) => b.message);
+      const args: DeliverArgs = deliverArgs(messages, round.attestation);
+      // The drop-offs the batch's messages ask for, handed over with the delivery.
+      const value = deliveryValue(messages);
       let gas: bigint;
       try {
-        gas = await this.simulate(args, batch.length);
+        gas = await this.simulate(args, value, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -423,6 +427,7 @@ export class RouteDeliverer {
           to: this.dest.gateway,
           data: encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "deliver", args }),
           gas,
+          value,
         },
         signal,
       );
@@ -451,12 +456,13 @@ export class RouteDeliverer {
    * runs out of gas, or reverts without a reason, is estimated instead (which also names the
    * revert if there is one): its limit may then exceed what one delivery may use.
    */
-  private async simulate(args: DeliverArgs, messages: number): Promise<bigint> {
+  private async simulate(args: DeliverArgs, value: bigint, messages: number): Promise<bigint> {
     const call = {
       address: this.dest.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
       args: args as DeliverArgs,
+      value,
       account: this.dest.wallet.account,
     } as const;
     const predicted = this.budget.limitFor(this.budget.predict(messages));

@@ -114,7 +114,7 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [inbound, largeDelay, blockTime] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.inboundToken(this.sent.message.token),
+        gateway.inboundToken(this.sent.message.tokenChainId, this.sent.message.token),
         gateway.largeDelay(),
         this.client.blockTimeSeconds(this.sent.source),
       ]),
@@ -131,7 +131,7 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [processed, queued, paused, head] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.isProcessed(message.sourceChainId, message.nonce),
+        gateway.isProcessed(message.sourceChainId, message.sourceGateway, message.nonce),
         gateway.queuedMessage(msgId),
         gateway.paused(),
         this.client.client(this.dest).getBlock({ blockTag: "latest" }),
@@ -172,7 +172,9 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [head, bucket] = await Promise.all([
       this.client.read(this.sent.source, () => this.client.client(this.sent.source).getBlockNumber()),
-      this.client.read(this.dest, () => gateway.rateLimit(this.sent.message.token, "inbound")),
+      this.client.read(this.dest, () =>
+        gateway.rateLimit(this.sent.message.tokenChainId, this.sent.message.token, "inbound"),
+      ),
     ]);
     f.sourceHead = head;
     this.inboundBucket = bucket;

@@ -141,8 +141,8 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
         srcGateway.paused(),
         srcGateway.route(to.chainId),
         srcGateway.localToken(sourceToken),
-        srcGateway.availableRateLimit(token.homeToken, "outbound"),
-        srcGateway.rateLimit(token.homeToken, "outbound"),
+        srcGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
+        srcGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
         srcGateway.deadlineWindows(),
         src.getBlock({ blockTag: "latest" }),
         client.blockTimeSeconds(from),
@@ -152,9 +152,9 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
     Promise.all([
       dstGateway.paused(),
       dstGateway.route(from.chainId),
-      dstGateway.inboundToken(token.homeToken),
-      dstGateway.availableRateLimit(token.homeToken, "inbound"),
-      dstGateway.rateLimit(token.homeToken, "inbound"),
+      dstGateway.inboundToken(BigInt(token.homeChainId), token.homeToken),
+      dstGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
+      dstGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
       dstGateway.largeDelay(),
     ]),
   );
@@ -293,7 +293,7 @@ export async function buildTransfer(client: BridgeClient, request: TransferReque
     data: encodeFunctionData({
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient!, t.amount, deadline],
+      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient!, t.amount, deadline, 0n],
     }),
     value: 0n,
     description: `send ${tokens} from ${t.from.name} to ${t.recipient} on ${t.to.name}`,

@@ -10,7 +10,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 import {BridgeGatewayStorage} from "./BridgeGatewayStorage.sol";
-import {BridgeGatewayAdmin} from "./BridgeGatewayAdmin.sol";
 import {IBridgedToken} from "../interfaces/IBridgedToken.sol";
 import {Message} from "../interfaces/IBridgeMessage.sol";
 import {MessageLib} from "../libraries/MessageLib.sol";
@@ -20,6 +19,12 @@ import {NonceBitmap} from "../libraries/NonceBitmap.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 import {FeeLib} from "../libraries/FeeLib.sol";
 
+/// @dev The admin module's set-up function, declared here so the gateway does not compile (or
+///      depend on) the module itself.
+interface IBridgeGatewayAdminInit {
+    function initialize(address governor, address[] calldata guardians, uint8 threshold, uint32 delay) external;
+}
+
 /// @title BridgeGateway
 /// @notice The Portcullis gateway of one L2. Non-upgradeable: parameters change only through
 ///         GOVERNOR_ROLE (a timelock), pausing and vetoing through PAUSER_ROLE and VETO_ROLE
@@ -28,15 +33,15 @@ import {FeeLib} from "../libraries/FeeLib.sol";
 ///         out, unlocks never exceed what was locked here, and every payout is balance-checked.
 /// @dev This contract holds the three hot paths — `send`, `deliver`, `execute` — and delegates
 ///      every other function (governance, security council, fee updater, escape hatch, claims,
-///      views) to `BridgeGatewayAdmin`, which its constructor deploys and which can never
-///      change (`ADMIN_MODULE` is immutable). The split keeps each contract under the 24 KiB
+///      views) to `BridgeGatewayAdmin` (given to the constructor, immutable), which runs the
+///      views one module further on (`BridgeGatewayViews`). The split keeps each contract under the 24 KiB
 ///      code limit and the hot paths' function dispatch short. Talk to a gateway through
 ///      `IBridgeGateway`. Gas figures: docs/gas.md.
 contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using NonceBitmap for NonceBitmap.Bitmap;
 
-    /// @notice The module every function but `send`, `deliver` and `execute` runs in.
+    /// @notice The module every function but `send`, `deliver` and `execute` runs in (never changes).
     address public immutable ADMIN_MODULE;
 
     /// @dev "No bitmap word loaded yet" in a batch cache.
@@ -46,11 +51,19 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     /// @param guardians Initial guardian set (index 0), strictly ascending.
     /// @param threshold Signatures required from that set.
     /// @param delay Delay of large or rate-limited transfers, in seconds.
-    constructor(address governor, address[] memory guardians, uint8 threshold, uint32 delay) EIP712("Portcullis", "2") {
-        address admin = address(new BridgeGatewayAdmin());
-        ADMIN_MODULE = admin;
-        (bool ok, bytes memory err) = admin.delegatecall(
-            abi.encodeCall(BridgeGatewayAdmin.initialize, (governor, guardians, threshold, delay))
+    /// @param adminModule A `BridgeGatewayAdmin` (stateless code: one per chain can serve every
+    ///        gateway there). Fixed for the gateway's life.
+    constructor(
+        address governor,
+        address[] memory guardians,
+        uint8 threshold,
+        uint32 delay,
+        address adminModule
+    ) EIP712("Portcullis", "2") {
+        require(adminModule.code.length != 0, BridgeInvalidParameter());
+        ADMIN_MODULE = adminModule;
+        (bool ok, bytes memory err) = adminModule.delegatecall(
+            abi.encodeCall(IBridgeGatewayAdminInit.initialize, (governor, guardians, threshold, delay))
         );
         if (!ok) {
             assembly ("memory-safe") {
@@ -59,10 +72,10 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         }
     }
 
-    /// @dev Every other function of `IBridgeGateway` runs in the admin module, on this contract's
-    ///      storage. Plain native-token transfers (empty calldata) reach the module too, which
-    ///      has no `receive`: they revert.
-    fallback() external payable {
+    /// @dev Every other function of `IBridgeGateway` runs in the admin module (or, for views,
+    ///      one module further), on this contract's storage. Not payable: plain native-token
+    ///      transfers revert (fees come with `send`, drop-offs with `deliver`).
+    fallback() external {
         address admin = ADMIN_MODULE;
         assembly ("memory-safe") {
             let p := mload(0x40)
@@ -101,7 +114,10 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
 
         uint256 quote = destRoute.deliveryFee;
         if (dropOff != 0) quote += _dropOffFee(destChainId, dropOff);
-        require(msg.value == 0 || msg.value >= quote, BridgeFeeTooLow(quote, msg.value));
+        // Paid (anything above the quote is a tip), or unpaid and without drop-off: the sender
+        // relays it (relayers skip messages that paid less than the quote by default). A drop-off
+        // is always paid for: it is native value the delivering relayer hands over.
+        require(msg.value >= quote || (msg.value == 0 && dropOff == 0), BridgeFeeTooLow(quote, msg.value));
 
         RateLimitLib.Bucket storage bucket = entry.outbound;
         // Explicit branch: the bucket's remaining room is only read to explain a refusal.
@@ -228,7 +244,13 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
             bucket = _accept($, m, id, sourceKey, processed, cache, bucket);
             bool fast = _decide($, m, id, config.largeDelay, cache, bucket);
             _flush($, processed, cache, bucket);
-            _verifyAttestation($, config, proofs.length == 0 ? id : _proven(proofs[0], id), guardianSetIndex, signatures);
+            _verifyAttestation(
+                $,
+                config,
+                proofs.length == 0 ? id : _proven(proofs[0], id),
+                guardianSetIndex,
+                signatures
+            );
             require(msg.value == m.dropOff, BridgeDropOffNotSupplied(m.dropOff, msg.value));
             if (fast) {
                 _payOut(cache.local, cache.isHome, m.recipient, m.amount);
@@ -237,7 +259,15 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
             return;
         }
         bytes32[] memory ids = new bytes32[](n);
-        Payouts memory payouts = Payouts(new address[](n), new bool[](n), new address[](n), new uint256[](n), 0, new uint256[](0), 0);
+        Payouts memory payouts = Payouts(
+            new address[](n),
+            new bool[](n),
+            new address[](n),
+            new uint256[](n),
+            0,
+            new uint256[](0),
+            0
+        );
         uint256 dropOffTotal = 0;
         for (uint256 i = 0; i < n; ++i) {
             bytes32 id = MessageLib.load(m, messages, i);
@@ -429,7 +459,10 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
                 _checkMoved(local, before, total);
             } else if (start == 0 && end == count) {
                 // The usual single-token batch: the lists are passed in place, cut to `count`.
-                IBridgedToken(local).mintBatch(_truncated(payouts.recipients, count), _truncated(payouts.amounts, count));
+                IBridgedToken(local).mintBatch(
+                    _truncated(payouts.recipients, count),
+                    _truncated(payouts.amounts, count)
+                );
             } else {
                 IBridgedToken(local).mintBatch(
                     Arrays.slice(payouts.recipients, start, end),

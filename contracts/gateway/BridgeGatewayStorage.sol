@@ -29,6 +29,14 @@ abstract contract BridgeGatewayStorage is IBridgeGatewayTypes {
     bytes32 internal constant VETOER = keccak256("VETO_ROLE");
     bytes32 internal constant FEE_UPDATER = keccak256("FEE_UPDATER_ROLE");
 
+    /// @dev Gas the `EscapeHatch` gets at least on L1 for a cancellation. It forwards the
+    ///      refund as a deposit, and the `OptimismPortal` meters deposits by burning L1 gas in
+    ///      proportion to their L2 gas (~0.7M for the hatch's refund), so this is generous.
+    ///      Whoever finalizes the withdrawal on L1 pays it; a relay that still fails is recorded
+    ///      by the `L1CrossDomainMessenger` and anyone can replay it with more gas.
+    uint32 internal constant ESCAPE_L1_GAS_LIMIT_ = 1_500_000;
+    /// @dev Gas the `L1StandardBridge` gets at least on L1 to release a refund paid on L1.
+    uint32 internal constant L1_WITHDRAWAL_GAS_LIMIT_ = 200_000;
     /// @dev Gas a drop-off's recipient gets to accept it, beyond the 2,300 stipend of a value
     ///      call: enough for a Safe or a smart account's `receive`, bounded so a recipient cannot
     ///      make a delivery arbitrarily expensive.

@@ -60,9 +60,11 @@ interface IBridgeGateway is IBridgeGatewayTypes, IAccessControl {
     /// @dev Locks a home token (refusing fee-on-transfer tokens by balance delta) or burns a
     ///      bridged token, consumes the outbound bucket, assigns the next nonce and stores the
     ///      message id. `deadline` 0 means now + the default window. `msg.value` is the delivery
-    ///      fee: at least `quoteFee(destChainId, dropOff)` (anything above is kept as a tip), or 0
-    ///      when the sender will relay the message itself (relayers do not deliver unpaid
-    ///      messages by default; the transfer can still be self-relayed or escaped).
+    ///      fee: at least `quoteFee(destChainId, dropOff)` (anything above is kept as a tip, never
+    ///      refunded), or 0 for a message without drop-off that the sender will relay itself
+    ///      (relayers do not deliver messages that paid less than the quote by default; such a
+    ///      transfer can still be self-relayed or escaped). Anything else reverts
+    ///      `BridgeFeeTooLow`. Fees accrue on the gateway until the beneficiary claims them.
     /// @return msgId The id of the emitted message.
     function send(
         address token,
@@ -145,15 +147,22 @@ interface IBridgeGateway is IBridgeGatewayTypes, IAccessControl {
     ///         identity (mint/burn). Refuses tokens without `decimals()` or with more than 36.
     function registerToken(uint64 homeChainId, address homeToken, address local) external;
 
-    /// @notice Sets the largest amount of `local` (base units) that may execute without delay.
-    ///         Stored at a resolution of 10^limitScale base units (rounded down); amounts too large
-    ///         to store are stored as the largest one.
-    function setFastLimit(address local, uint256 fastLimit) external;
+    /// @notice Sets the largest amount of the token (`homeChainId`, `homeToken`), in base units,
+    ///         that may execute here without delay. Stored at a resolution of 10^limitScale base
+    ///         units (rounded down; limitScale = decimals - 18 above 18 decimals, else 0); amounts
+    ///         too large to store (above 2^80 - 1 units) are stored as the largest one.
+    function setFastLimit(uint64 homeChainId, address homeToken, uint256 fastLimit) external;
 
-    /// @notice Sets a bucket of `local`, in base units (stored at the token's limit resolution,
-    ///         rounded down). `type(uint256).max` capacity (or any capacity too large to store)
-    ///         means unlimited. The bucket starts full.
-    function setRateLimit(address local, Direction direction, uint256 capacity, uint256 refillPerSecond) external;
+    /// @notice Sets a bucket of the token (`homeChainId`, `homeToken`), in base units (stored at
+    ///         the token's limit resolution, rounded down). `type(uint256).max` capacity (or any
+    ///         capacity too large to store) means unlimited. The bucket starts full.
+    function setRateLimit(
+        uint64 homeChainId,
+        address homeToken,
+        Direction direction,
+        uint256 capacity,
+        uint256 refillPerSecond
+    ) external;
 
     /// @notice Sets the delay of large or rate-limited transfers.
     function setLargeDelay(uint32 delay) external;
@@ -252,17 +261,24 @@ interface IBridgeGateway is IBridgeGatewayTypes, IAccessControl {
     /// @notice What the gateway holds of `token` beyond `lockedBalance` (what `sweepSurplus` moves).
     function surplus(address token) external view returns (uint256);
 
-    /// @notice What a bucket of `local` could release now, in base units.
-    function availableRateLimit(address local, Direction direction) external view returns (uint256);
+    /// @notice What a bucket of the token (`homeChainId`, `homeToken`) could release now, in base
+    ///         units (`type(uint256).max` when unlimited).
+    function availableRateLimit(
+        uint64 homeChainId,
+        address homeToken,
+        Direction direction
+    ) external view returns (uint256);
 
-    /// @notice A bucket of `local` as stored, and the base units per stored unit.
+    /// @notice A bucket of the token as stored (capacity and refill in units), and the base units
+    ///         per unit (10^limitScale).
     function rateLimit(
-        address local,
+        uint64 homeChainId,
+        address homeToken,
         Direction direction
     ) external view returns (RateLimitLib.Bucket memory bucket, uint256 unit);
 
-    /// @notice The fast limit of `local`, in base units.
-    function fastLimit(address local) external view returns (uint256);
+    /// @notice The fast limit of the token, in base units.
+    function fastLimit(uint64 homeChainId, address homeToken) external view returns (uint256);
 
     /// @notice True while send, deliver and execute are stopped.
     function paused() external view returns (bool);

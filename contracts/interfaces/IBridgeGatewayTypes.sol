@@ -152,9 +152,16 @@ interface IBridgeGatewayTypes {
         uint8 decimals
     );
     /// @notice A token's largest fast (undelayed) amount changed (base units, as stored).
-    event FastLimitSet(address indexed local, uint256 fastLimit);
+    event FastLimitSet(uint64 indexed homeChainId, address indexed homeToken, uint256 fastLimit);
     /// @notice A token's rate-limit bucket changed (base units, as stored); it starts full.
-    event RateLimitSet(address indexed local, Direction indexed direction, uint256 capacity, uint256 refillPerSecond);
+    ///         `capacity` is `type(uint256).max` for an unlimited bucket.
+    event RateLimitSet(
+        uint64 indexed homeChainId,
+        address indexed homeToken,
+        Direction indexed direction,
+        uint256 capacity,
+        uint256 refillPerSecond
+    );
     /// @notice The delay of large or rate-limited transfers changed.
     event LargeDelaySet(uint32 largeDelay);
     /// @notice The default time a sent message stays deliverable changed.

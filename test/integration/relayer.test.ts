@@ -401,7 +401,7 @@ async function sendMany(u: number, from: string, to: string, symbol: string, amo
       address: source.gateway!,
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [local, BigInt(dest.chainId), recipient(u), parseUnits(amount, token.decimals), 0n],
+      args: [local, BigInt(dest.chainId), recipient(u), parseUnits(amount, token.decimals), 0n, 0n],
       // Estimates made while other users' sends are pending can come out short (cold vs warm
       // storage): a fixed limit keeps concurrent senders from running out of gas.
       gas: 400_000n,

@@ -12,7 +12,7 @@ import { publicClientFor, walletClientFor, type ChainWallet } from "../../../cor
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../../core/logs.js";
 import { findChain, findToken, type ChainInfo, type Manifest } from "../../../core/manifest.js";
-import { messageId, toDeliveryBatch, type Message } from "../../../core/message.js";
+import { messageId, deliverArgs, type Message } from "../../../core/message.js";
 
 export interface Chain {
   info: ChainInfo & { gateway: Address };
@@ -59,7 +59,6 @@ export async function deliverSigned(
   messages: readonly Message[],
   relayerKey: Hex,
 ): Promise<TransactionReceipt> {
-  const { header, transfers } = toDeliveryBatch(messages);
   const attestation = await attestAsGuardians(manifest, messages);
   return mined(
     dest,
@@ -67,7 +66,7 @@ export async function deliverSigned(
       address: dest.info.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
-      args: [header, transfers, [], attestation],
+      args: deliverArgs(messages, attestation),
     }),
   );
 }
@@ -97,7 +96,7 @@ export async function sendTransfer(
       address: from.info.gateway,
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [local, BigInt(to.info.chainId), user.account.address, value, 0n],
+      args: [local, BigInt(to.info.chainId), user.account.address, value, 0n, 0n],
     }),
   );
   const [sent] = decodeMessagesSent(receipt.logs, from.info.gateway);
@@ -117,7 +116,7 @@ export async function forgeMessage(
   const token = findToken(manifest, symbol);
   const now = (await to.client.getBlock()).timestamp;
   return {
-    version: 1,
+    version: 2,
     nonce,
     sourceChainId: BigInt(from.info.chainId),
     destChainId: BigInt(to.info.chainId),
@@ -125,9 +124,11 @@ export async function forgeMessage(
     destGateway: to.info.gateway,
     sender: recipient,
     recipient,
+    tokenChainId: BigInt(token.homeChainId),
     token: token.homeToken,
     amount: parseUnits(amount, token.decimals),
     deadline: now + 3_600n,
+    dropOff: 0n,
   };
 }
 

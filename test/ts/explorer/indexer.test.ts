@@ -21,7 +21,7 @@ const CHAIN = 901;
 
 function message(nonce: number): Message {
   return {
-    version: 1,
+    version: 2,
     nonce: BigInt(nonce),
     sourceChainId: BigInt(CHAIN),
     destChainId: 902n,
@@ -29,9 +29,11 @@ function message(nonce: number): Message {
     destGateway: OTHER,
     sender: USER,
     recipient: USER,
+    tokenChainId: BigInt(CHAIN),
     token: OTHER,
     amount: 1n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
 }
 

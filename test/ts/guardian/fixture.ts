@@ -93,9 +93,11 @@ export function transfer(overrides: Partial<Message> = {}): Message {
     destGateway: L2B.gateway,
     sender: ALICE,
     recipient: BOB,
+    tokenChainId: BigInt(L2A.chainId),
     token: ALPHA,
     amount: 10n ** 18n,
     deadline: 4_000_000_000n,
+    dropOff: 0n,
     ...overrides,
   };
 }

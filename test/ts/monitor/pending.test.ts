@@ -14,7 +14,7 @@ const id = (s: string): Hex => keccak256(toHex(s));
 
 function message(nonce: bigint, source = 901n, dest = 902n): Message {
   return {
-    version: 1,
+    version: 2,
     nonce,
     sourceChainId: source,
     destChainId: dest,
@@ -22,9 +22,11 @@ function message(nonce: bigint, source = 901n, dest = 902n): Message {
     destGateway: addr(Number(dest)),
     sender: addr(1),
     recipient: addr(2),
+    tokenChainId: source,
     token: addr(3),
     amount: 10n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
 }
 

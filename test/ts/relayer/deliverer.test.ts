@@ -24,7 +24,7 @@ import { signAttestation } from "../../../core/attestation.js";
 import { Gateway } from "../../../core/gateway.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
-import { messageId, messageToJson, type Message, type MessageHeader, type Transfer } from "../../../core/message.js";
+import { decodeDeliveryBatch, messageId, messageToJson, type Message } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
@@ -69,6 +69,9 @@ function jobFor(message: Message, id?: string): FakeJob {
 }
 
 /** The destination gateway as the deliverer sees it. */
+/** The messages of a `deliver` call's arguments (the packed batch, addressed to `GATEWAY` on 902). */
+const delivered = (args: readonly unknown[]): Message[] => decodeDeliveryBatch(args[0] as Hex, 902n, GATEWAY);
+
 class FakeGateway {
   paused = false;
   processed = new Set<bigint>();
@@ -92,10 +95,10 @@ class FakeGateway {
       );
     const simulate = async (call: { args: readonly unknown[] }) => {
       if (this.paused) throw revertError("BridgePaused", []);
-      const header = call.args[0] as MessageHeader;
-      const done = (call.args[1] as Transfer[]).find((t) => this.processed.has(t.nonce));
-      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId({ ...header, ...done })]);
-      const nonces = (call.args[1] as Transfer[]).map((t) => t.nonce);
+      const messages = delivered(call.args);
+      const done = messages.find((m) => this.processed.has(m.nonce));
+      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId(done)]);
+      const nonces = messages.map((m) => m.nonce);
       const revert = this.reverts(nonces);
       if (revert) throw revertError(revert.errorName, revert.args);
       return {};
@@ -104,7 +107,7 @@ class FakeGateway {
       getBlock: async () => ({ timestamp: 1_000n, gasLimit: 30_000_000n }),
       readContract: async ({ functionName, args }: { functionName: string; args?: readonly unknown[] }) => {
         if (functionName === "paused") return this.paused;
-        if (functionName === "isProcessed") return this.processed.has(args![1] as bigint);
+        if (functionName === "isProcessed") return this.processed.has(args![2] as bigint);
         if (functionName === "queuedMessage") return { status: 0, executableAt: 0n };
         throw new Error(`unexpected read ${functionName}`);
       },
@@ -121,10 +124,10 @@ class FakeGateway {
         await this.mining;
         this.inFlight--;
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
-        const [header, transfers] = args as unknown as [MessageHeader, Transfer[]];
-        const ids = transfers.map((t) => messageId({ ...header, ...t }));
-        this.delivered.push(transfers.map((t) => t.nonce));
-        transfers.forEach((t) => this.processed.add(t.nonce));
+        const messages = delivered(args as readonly unknown[]);
+        const ids = messages.map(messageId);
+        this.delivered.push(messages.map((m) => m.nonce));
+        messages.forEach((m) => this.processed.add(m.nonce));
         return {
           status: "success",
           transactionHash: `0x${"ee".repeat(32)}`,
