@@ -95,8 +95,10 @@ async function measure(m: number, n: number) {
   await setRoute(deployer!, publicClient, gateway, SOURCE_CHAIN, SOURCE_GATEWAY);
   await registerToken(deployer!, publicClient, gateway, SOURCE_CHAIN, HOME_TOKEN, bridged, LIMITS);
   await registerToken(deployer!, publicClient, gateway, chainId, home, home, LIMITS);
-  const write = async (call: Parameters<typeof deployer.writeContract>[0]) =>
-    (await confirm(publicClient, await deployer!.writeContract(call))).gasUsed;
+  // Each call below is an ABI-typed literal; viem cannot pick a payable overload through a
+  // generic parameter, hence the cast.
+  const write = async (call: object) =>
+    (await confirm(publicClient, await deployer!.writeContract(call as never))).gasUsed;
   await write({
     address: gateway,
     abi: bridgeGatewayAbi,

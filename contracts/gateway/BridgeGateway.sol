@@ -62,6 +62,7 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     ) EIP712("Portcullis", "2") {
         require(adminModule.code.length != 0, BridgeInvalidParameter());
         ADMIN_MODULE = adminModule;
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory err) = adminModule.delegatecall(
             abi.encodeCall(IBridgeGatewayAdminInit.initialize, (governor, guardians, threshold, delay))
         );
@@ -75,6 +76,7 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     /// @dev Every other function of `IBridgeGateway` runs in the admin module (or, for views,
     ///      one module further), on this contract's storage. Not payable: plain native-token
     ///      transfers revert (fees come with `send`, drop-offs with `deliver`).
+    // solhint-disable-next-line no-complex-fallback
     fallback() external {
         address admin = ADMIN_MODULE;
         assembly ("memory-safe") {
@@ -112,25 +114,8 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         LocalToken memory local = entry.info;
         require(local.homeToken != address(0), BridgeUnknownToken(token));
 
-        uint256 quote = destRoute.deliveryFee;
-        if (dropOff != 0) quote += _dropOffFee(destChainId, dropOff);
-        // Paid (anything above the quote is a tip), or unpaid and without drop-off: the sender
-        // relays it (relayers skip messages that paid less than the quote by default). A drop-off
-        // is always paid for: it is native value the delivering relayer hands over.
-        require(msg.value >= quote || (msg.value == 0 && dropOff == 0), BridgeFeeTooLow(quote, msg.value));
-
-        RateLimitLib.Bucket storage bucket = entry.outbound;
-        // Explicit branch: the bucket's remaining room is only read to explain a refusal.
-        uint256 unit = _unit(local.limitScale);
-        if (!RateLimitLib.tryConsume(bucket, _units(amount, unit))) {
-            revert BridgeRateLimited(token, amount, RateLimitLib.available(bucket) * unit);
-        }
-
-        if (local.isHome) {
-            _lock(entry, token, amount);
-        } else {
-            IBridgedToken(token).burn(msg.sender, amount);
-        }
+        uint256 quote = _checkedFee(destRoute, destChainId, dropOff);
+        _take(entry, local, token, amount);
 
         uint64 nonce = state.nextNonce;
         Message memory message = Message({
@@ -155,6 +140,32 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         msgId = MessageLib.hash(message);
         $.sent[nonce] = msgId;
         emit MessageSent(msgId, message, msg.value, quote);
+    }
+
+    /// @dev The quote of a send, which `msg.value` must pay: in full (anything above the quote is
+    ///      a tip), or not at all for a message without drop-off, which the sender relays itself
+    ///      (relayers skip messages that paid less than the quote by default). A drop-off is always
+    ///      paid for: it is native value the delivering relayer hands over.
+    function _checkedFee(Route memory destRoute, uint64 destChainId, uint128 dropOff) private view returns (uint256) {
+        uint256 quote = destRoute.deliveryFee;
+        if (dropOff != 0) quote += _dropOffFee(destChainId, dropOff);
+        require(msg.value >= quote || (msg.value == 0 && dropOff == 0), BridgeFeeTooLow(quote, msg.value));
+        return quote;
+    }
+
+    /// @dev Consumes the outbound bucket, then locks a home token or burns a bridged one.
+    function _take(LocalEntry storage entry, LocalToken memory local, address token, uint256 amount) private {
+        RateLimitLib.Bucket storage bucket = entry.outbound;
+        // Explicit branch: the bucket's remaining room is only read to explain a refusal.
+        uint256 unit = _unit(local.limitScale);
+        if (!RateLimitLib.tryConsume(bucket, _units(amount, unit))) {
+            revert BridgeRateLimited(token, amount, RateLimitLib.available(bucket) * unit);
+        }
+        if (local.isHome) {
+            _lock(entry, token, amount);
+        } else {
+            IBridgedToken(token).burn(msg.sender, amount);
+        }
     }
 
     /// @dev The drop-off part of a quote; reverts above the destination's cap.
@@ -235,29 +246,52 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         // then interactions: a token or recipient called during payout can never observe a
         // half-applied batch, and nothing is paid unless the whole batch was attested.
         Message memory m = MessageLib.buffer(version, sourceChainId, sourceGateway);
+        if (n == 1) _deliverOne($, config, m, sourceKey, messages, proofs, guardianSetIndex, signatures);
+        else _deliverMany($, config, m, sourceKey, messages, proofs, guardianSetIndex, signatures);
+    }
+
+    /// @dev A lone message skips the id and payout lists: same checks, direct payout.
+    function _deliverOne(
+        Layout storage $,
+        Config memory config,
+        Message memory m,
+        uint256 sourceKey,
+        bytes calldata messages,
+        bytes32[][] calldata proofs,
+        uint32 guardianSetIndex,
+        bytes calldata signatures
+    ) private {
         BatchCache memory cache = BatchCache(0, address(0), false, 0, 1, NO_WORD, 0);
         RateLimitLib.Bucket memory bucket;
         NonceBitmap.Bitmap storage processed = $.processed[sourceKey];
-        if (n == 1) {
-            // A lone message skips the id and payout lists: same checks, direct payout.
-            bytes32 id = MessageLib.load(m, messages, 0);
-            bucket = _accept($, m, id, sourceKey, processed, cache, bucket);
-            bool fast = _decide($, m, id, config.largeDelay, cache, bucket);
-            _flush($, processed, cache, bucket);
-            _verifyAttestation(
-                $,
-                config,
-                proofs.length == 0 ? id : _proven(proofs[0], id),
-                guardianSetIndex,
-                signatures
-            );
-            require(msg.value == m.dropOff, BridgeDropOffNotSupplied(m.dropOff, msg.value));
-            if (fast) {
-                _payOut(cache.local, cache.isHome, m.recipient, m.amount);
-                if (m.dropOff != 0) _forwardDropOff(id, m.recipient, m.dropOff);
-            }
-            return;
+        bytes32 id = MessageLib.load(m, messages, 0);
+        bucket = _accept($, m, id, sourceKey, processed, cache, bucket);
+        bool fast = _decide($, m, id, config.largeDelay, cache, bucket);
+        _flush($, processed, cache, bucket);
+        _verifyAttestation($, config, proofs.length == 0 ? id : _proven(proofs[0], id), guardianSetIndex, signatures);
+        require(msg.value == m.dropOff, BridgeDropOffNotSupplied(m.dropOff, msg.value));
+        if (fast) {
+            _payOut(cache.local, cache.isHome, m.recipient, m.amount);
+            if (m.dropOff != 0) _forwardDropOff(id, m.recipient, m.dropOff);
         }
+    }
+
+    /// @dev A batch: every message checked and applied, the root attested, then every fast
+    ///      payout and drop-off.
+    function _deliverMany(
+        Layout storage $,
+        Config memory config,
+        Message memory m,
+        uint256 sourceKey,
+        bytes calldata messages,
+        bytes32[][] calldata proofs,
+        uint32 guardianSetIndex,
+        bytes calldata signatures
+    ) private {
+        uint256 n = MessageLib.count(messages);
+        BatchCache memory cache = BatchCache(0, address(0), false, 0, 1, NO_WORD, 0);
+        RateLimitLib.Bucket memory bucket;
+        NonceBitmap.Bitmap storage processed = $.processed[sourceKey];
         bytes32[] memory ids = new bytes32[](n);
         Payouts memory payouts = Payouts(
             new address[](n),

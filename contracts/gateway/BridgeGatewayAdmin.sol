@@ -52,6 +52,7 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
     }
 
     /// @dev The views of `IBridgeGateway` (and any unknown selector, which reverts there).
+    // solhint-disable-next-line no-complex-fallback
     fallback() external {
         address views = VIEWS_MODULE;
         assembly ("memory-safe") {

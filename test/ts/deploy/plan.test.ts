@@ -193,6 +193,7 @@ describe("reconcile", () => {
         ...desired.safeContracts.map((p) => p.address),
         desired.council.safe,
         desired.timelock.address,
+        desired.gatewayAdmin.address,
         desired.gateway.address,
         other.bridged.address,
       ]);
@@ -234,15 +235,17 @@ describe("reconcile", () => {
         gateway: desired.gateway.address,
       });
     }
-    // BETA's limits scaled by its 6 decimals; "unlimited" outbound is the gateway's 2^96 - 1.
+    // BETA's limits scaled by its 6 decimals, by identity (home chain 902, its address);
+    // "unlimited" outbound is type(uint256).max in `setRateLimit`.
     const beta = steps.filter((s) => s.chain === "l2a" && !s.creates).map(gatewayCall);
-    expect(beta.filter((c) => c.args[0] === A(0xb1)).map((c) => c.args.slice(1))).toEqual([
+    expect(beta.filter((c) => c.args[1] === A(0xb1)).map((c) => c.args.slice(2))).toEqual([
       [desired.tokens[1]!.bridged.address],
       [5_000_000n],
       [1, 1_500_000n, 500_000n],
     ]);
-    const alphaOut = beta.find((c) => c.functionName === "setRateLimit" && c.args[0] === A(0xa1) && c.args[1] === 1);
-    expect(alphaOut!.args.slice(2)).toEqual([2n ** 96n - 1n, 0n]);
+    expect(beta.filter((c) => c.args[1] === A(0xb1)).every((c) => c.args[0] === 902n)).toBe(true);
+    const alphaOut = beta.find((c) => c.functionName === "setRateLimit" && c.args[1] === A(0xa1) && c.args[2] === 1);
+    expect(alphaOut!.args.slice(3)).toEqual([2n ** 256n - 1n, 0n]);
   });
 
   it("test_reconcile_sameAddressesEverywhere: gateway, timelock, Safe and bridged tokens", () => {
@@ -263,7 +266,7 @@ describe("reconcile", () => {
 
   it("test_reconcile_limitChangedByGovernance_reportsExactlyThat: nothing the deployer could send", () => {
     const observed = complete();
-    observed.l2.l2b!.gateway!.tokens.get(A(0xa1))!.fastLimit = 1n;
+    observed.l2.l2b!.gateway!.tokens.get(tokenKey({ tokenChainId: 901n, token: A(0xa1) }))!.fastLimit = 1n;
     const findings = reconcile(desired, observed);
     expect(findings).toEqual([
       {
@@ -303,11 +306,11 @@ describe("reconcile", () => {
     const gw = observed.l2.l2a!.gateway!;
     gw.roles.set(GATEWAY_ROLES.governor, new Set([DEPLOYER]));
     gw.roles.get(GATEWAY_ROLES.pauser)!.add(A(0xbad));
-    gw.tokens.get(A(0xa1))!.fastLimit = 1n;
+    gw.tokens.get(tokenKey({ tokenChainId: 901n, token: A(0xa1) }))!.fastLimit = 1n;
     const steps = stepsOf(reconcile(desired, observed));
     expect(steps.every((s) => s.chain === "l2a")).toBe(true);
     expect(steps.map(gatewayCall).map((c) => [c.functionName, ...c.args])).toEqual([
-      ["setFastLimit", A(0xa1), 10_000n * 10n ** 18n],
+      ["setFastLimit", 901n, A(0xa1), 10_000n * 10n ** 18n],
       ["grantRole", GATEWAY_ROLES.governor, desired.timelock.address],
       ["revokeRole", GATEWAY_ROLES.pauser, A(0xbad)],
       ["renounceRole", GATEWAY_ROLES.governor, DEPLOYER],
@@ -317,8 +320,8 @@ describe("reconcile", () => {
   it("test_reconcile_permanentDifferences_haveNoFix: registration, escape wiring, bridged token, registry", () => {
     const observed = complete();
     const gw = observed.l2.l2a!.gateway!;
-    gw.tokens.get(A(0xb1))!.local = A(0x5555);
-    gw.tokens.set(A(0x7777), {
+    gw.tokens.get(tokenKey({ tokenChainId: 902n, token: A(0xb1) }))!.local = A(0x5555);
+    gw.tokens.set(tokenKey({ tokenChainId: 901n, token: A(0x7777) }), {
       local: A(0x7777),
       isHome: true,
       fastLimit: 0n,
