@@ -190,7 +190,7 @@ describe("buildTransfer and sendTransfer", () => {
     expect(send!.chainId).toBe(901);
     expect(decodeFunctionData({ abi: bridgeGatewayAbi, data: send!.data })).toEqual({
       functionName: "send",
-      args: [bridge.chains.l2a.token(), 902n, bob, tokens(5), BigInt(quote.deadline.at)],
+      args: [bridge.chains.l2a.token(), 902n, bob, tokens(5), BigInt(quote.deadline.at), 0n],
     });
     // Signed by a plain wallet, outside the SDK: the gateway accepts them as they are.
     const wallet = bridge.chains.l2a.accounts.alice;
