@@ -33,6 +33,16 @@ const STAGE_RANK: Record<MessageStatus, number> = {
 /** Names of the events that belong to a message's lifecycle. */
 export const MESSAGE_EVENTS = Object.keys(STAGE_OF_EVENT);
 
+/**
+ * The same rule as a table (event, stage, rank), for storage that derives statuses inside the
+ * database (PostgreSQL's one-statement page write in storage/postgres-page.ts): the highest rank
+ * wins. Ties (executed and vetoed, which one message never has both of) are broken by the stage's
+ * name there and by event order in `statusOf`.
+ */
+export const LIFECYCLE_STAGES: readonly { event: string; stage: MessageStatus; rank: number }[] = Object.entries(
+  STAGE_OF_EVENT,
+).map(([event, stage]) => ({ event, stage, rank: STAGE_RANK[stage] }));
+
 /** The stage a message reached, given the names of its indexed events (any order). */
 export function statusOf(eventNames: Iterable<string>): MessageStatus {
   let status: MessageStatus = "sent";

@@ -4,7 +4,7 @@
  * numbers by the shared storage code.
  */
 import pg from "pg";
-import type { Param, Row, SqlDriver, SqlExecutor } from "./sql.js";
+import type { ArrayParam, Param, Row, SqlDriver, SqlExecutor } from "./sql.js";
 
 /** `?` → `$n`. The explorer's SQL has no `?` inside string literals. */
 export function numberPlaceholders(sql: string): string {
@@ -27,7 +27,7 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
 function executor(q: Queryable): SqlExecutor {
   return {
-    async all(sql: string, params: readonly Param[] = []) {
+    async all(sql: string, params: readonly (Param | ArrayParam)[] = []) {
       return (await q.query(toPg(sql), params as unknown[])).rows as Row[];
     },
     async run(sql: string, params: readonly Param[] = []) {
@@ -48,7 +48,7 @@ export class PostgresDriver implements SqlDriver {
     this.exec = executor(this.pool);
   }
 
-  all(sql: string, params?: readonly Param[]): Promise<Row[]> {
+  all(sql: string, params?: readonly (Param | ArrayParam)[]): Promise<Row[]> {
     return this.exec.all(sql, params);
   }
 

@@ -18,15 +18,18 @@ import type {
 } from "../model.js";
 import { statusOf } from "../status.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { commitPageParams, commitPageStatement } from "./postgres-page.js";
 import { CHECKPOINTS_KEPT, StorageMismatchError, type ChainCursor, type ExplorerStorage } from "./storage.js";
 
 export type Row = Record<string, unknown>;
 export type Param = string | number | bigint | null;
+/** PostgreSQL only: an array parameter (one column of a page, for `unnest`). */
+export type ArrayParam = readonly Param[];
 
 /** What a database driver provides: statements with `?` placeholders, and transactions. */
 export interface SqlDriver {
   readonly kind: "sqlite" | "postgres";
-  all(sql: string, params?: readonly Param[]): Promise<Row[]>;
+  all(sql: string, params?: readonly (Param | ArrayParam)[]): Promise<Row[]>;
   run(sql: string, params?: readonly Param[]): Promise<void>;
   /** Runs `fn` in one transaction on one connection; rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
@@ -41,6 +44,9 @@ const INSERT_CHUNK = 400;
 const EVENT_COLUMNS = "chain_id, block_number, log_index, tx_hash, block_hash, time, name, msg_id, args";
 const MESSAGE_COLUMNS =
   "msg_id, source_chain_id, dest_chain_id, nonce, sender, recipient, message, block_number, log_index, tx_hash, time, status";
+
+/** PostgreSQL's page write (postgres-page.ts), built once. */
+const COMMIT_PAGE_POSTGRES = commitPageStatement(EVENT_COLUMNS, MESSAGE_COLUMNS);
 
 export class SqlStorage implements ExplorerStorage {
   constructor(private readonly db: SqlDriver) {}
@@ -90,30 +96,33 @@ export class SqlStorage implements ExplorerStorage {
   }
 
   async commitPage(page: IndexedPage): Promise<Hex[]> {
+    const events = page.events.map(eventRow);
+    const messages = page.sent.map((s) => messageRow(s, "sent"));
+    const touched = unique([
+      ...page.sent.map((s) => s.msgId),
+      ...page.events.flatMap((e) => (e.msgId ? [e.msgId] : [])),
+    ]);
+    if (this.db.kind === "postgres") {
+      // One statement, one round trip: the same steps as below (postgres-page.ts).
+      const head = {
+        chainId: page.chainId,
+        gateway: page.gateway,
+        expected: page.fromBlock - 1,
+        to: page.to,
+        updatedAt: Date.now(),
+      };
+      const [result] = await this.db.all(COMMIT_PAGE_POSTGRES, commitPageParams(head, events, messages));
+      if (result?.ok !== true) {
+        checkContinues(page, result?.gateway == null ? undefined : result);
+        throw new Error(`chain ${page.chainId}: the page was not stored (the cursor check failed)`);
+      }
+      return touched;
+    }
     return this.db.transaction(async (tx) => {
       const [current] = await tx.all("SELECT gateway, block FROM chains WHERE chain_id = ?", [page.chainId]);
-      if (current && (current.gateway as string).toLowerCase() !== page.gateway.toLowerCase()) {
-        throw new StorageMismatchError(
-          `this database indexed gateway ${String(current.gateway)} on chain ${page.chainId}, not ${page.gateway}: use a new database for another deployment`,
-        );
-      }
-      const expected = current ? Number(current.block) : undefined;
-      if (expected !== undefined && expected !== page.fromBlock - 1) {
-        throw new Error(
-          `chain ${page.chainId}: the stored cursor is at block ${expected}, not ${page.fromBlock - 1} (is another explorer indexing into this database?)`,
-        );
-      }
-      await insertRows(tx, "events", EVENT_COLUMNS, page.events.map(eventRow));
-      await insertRows(
-        tx,
-        "messages",
-        MESSAGE_COLUMNS,
-        page.sent.map((s) => messageRow(s, "sent")),
-      );
-      const touched = unique([
-        ...page.sent.map((s) => s.msgId),
-        ...page.events.flatMap((e) => (e.msgId ? [e.msgId] : [])),
-      ]);
+      checkContinues(page, current);
+      await insertRows(tx, "events", EVENT_COLUMNS, events);
+      await insertRows(tx, "messages", MESSAGE_COLUMNS, messages);
       await refreshStatuses(tx, touched);
       await tx.run(
         `INSERT INTO chains (chain_id, gateway, block, hash, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -258,6 +267,22 @@ export class SqlStorage implements ExplorerStorage {
     const [m] = await this.db.all("SELECT COUNT(*) AS n FROM messages");
     const [e] = await this.db.all("SELECT COUNT(*) AS n FROM events");
     return { messages: Number(m?.n ?? 0), events: Number(e?.n ?? 0) };
+  }
+}
+
+/** Throws unless `page` continues the stored cursor `current` (none yet: any page does), from the same gateway. */
+function checkContinues(page: IndexedPage, current: Row | undefined): void {
+  if (!current) return;
+  if ((current.gateway as string).toLowerCase() !== page.gateway.toLowerCase()) {
+    throw new StorageMismatchError(
+      `this database indexed gateway ${String(current.gateway)} on chain ${page.chainId}, not ${page.gateway}: use a new database for another deployment`,
+    );
+  }
+  const expected = Number(current.block);
+  if (expected !== page.fromBlock - 1) {
+    throw new Error(
+      `chain ${page.chainId}: the stored cursor is at block ${expected}, not ${page.fromBlock - 1} (is another explorer indexing into this database?)`,
+    );
   }
 }
 

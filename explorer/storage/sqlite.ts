@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Param, Row, SqlDriver, SqlExecutor } from "./sql.js";
+import type { ArrayParam, Param, Row, SqlDriver, SqlExecutor } from "./sql.js";
 
 export class SqliteDriver implements SqlDriver {
   readonly kind = "sqlite" as const;
@@ -36,8 +36,9 @@ export class SqliteDriver implements SqlDriver {
     return s;
   }
 
-  async all(sql: string, params: readonly Param[] = []): Promise<Row[]> {
-    return this.statement(sql).all(...params) as Row[];
+  async all(sql: string, params: readonly (Param | ArrayParam)[] = []): Promise<Row[]> {
+    if (params.some(Array.isArray)) throw new Error("SQLite takes no array parameters (a PostgreSQL-only statement)");
+    return this.statement(sql).all(...(params as Param[])) as Row[];
   }
 
   async run(sql: string, params: readonly Param[] = []): Promise<void> {

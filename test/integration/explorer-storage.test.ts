@@ -319,6 +319,80 @@ describe.each(Object.entries(kinds))("explorer storage on %s", (kind, location) 
     }
   });
 
+  it("stores a page of 1,000 messages with events of several kinds whole, or nothing of it", async () => {
+    const at = location();
+    const fresh = await openStorage(at);
+    const reader = await openStorage(at);
+    try {
+      const a = new ChainPages(A, GATEWAY_A, 1);
+      const b = new ChainPages(B, GATEWAY_B, 1);
+      const messages = Array.from({ length: 1000 }, (_, i) => message(i, A, B, [ALICE, BOB, CAROL][i % 3]!, BOB));
+      const ids = messages.map((m) => messageId(m));
+      // The destination indexed first: stored messages get their status when their MessageSent lands.
+      for (let i = 0; i < 100; i++) b.emit("MessageExecuted", ids[i]!);
+      for (let i = 100; i < 200; i++) b.emit("MessageQueued", ids[i]!, { executableAt: "1" });
+      await fresh.commitPage(b.take());
+
+      for (const [i, m] of messages.entries()) {
+        a.send(m);
+        if (i % 100 === 99) a.nextBlock();
+      }
+      a.emit("Paused", null, { by: ALICE });
+      a.emit("FastLimitSet", null, { homeToken: TOKEN, fastLimit: "5" });
+      for (let i = 200; i < 250; i++) a.emit("MessageCancelled", ids[i]!);
+      for (let i = 200; i < 220; i++) a.emit("MessageRefunded", ids[i]!);
+      const page = a.take();
+      const before = await fresh.counts();
+
+      // The same page with one duplicate key at its very end fails as a whole.
+      const broken = { ...page, events: [...page.events, { ...page.events[0]! }] };
+      await expect(fresh.commitPage(broken)).rejects.toThrow();
+      expect(await fresh.counts()).toEqual(before);
+      expect(await fresh.cursor(A)).toBeUndefined();
+
+      // A reader on another connection sees the page's rows all or none, never a part.
+      const seen = { messages: new Set<number>(), events: new Set<number>() };
+      let done = false;
+      const watching = (async () => {
+        while (!done) {
+          const c = await reader.counts();
+          seen.messages.add(c.messages);
+          seen.events.add(c.events);
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      })();
+      const touched = await fresh.commitPage(page);
+      done = true;
+      await watching;
+      const after = await fresh.counts();
+      expect(after).toEqual({ messages: before.messages + 1000, events: before.events + page.events.length });
+      expect([...seen.messages].every((n) => n === before.messages || n === after.messages)).toBe(true);
+      expect([...seen.events].every((n) => n === before.events || n === after.events)).toBe(true);
+      expect(new Set(touched)).toEqual(new Set(ids));
+      expect(await fresh.cursor(A)).toEqual({ gateway: GATEWAY_A, ...page.to });
+
+      // A later destination page updates stored messages.
+      for (let i = 300; i < 400; i++) b.emit("MessageExecuted", ids[i]!);
+      await fresh.commitPage(b.take());
+      const count = async (status: "sent" | "queued" | "executed" | "cancelled" | "refunded") =>
+        (await fresh.messages({ statuses: [status] }, undefined, 2000)).length;
+      expect(await count("executed")).toBe(200);
+      expect(await count("queued")).toBe(100);
+      expect(await count("cancelled")).toBe(30);
+      expect(await count("refunded")).toBe(20);
+      expect(await count("sent")).toBe(650);
+      expect((await fresh.message(ids[210]!))?.events.map((e) => e.name)).toEqual([
+        "MessageSent",
+        "MessageCancelled",
+        "MessageRefunded",
+      ]);
+      expect((await fresh.latestEvent(A, ["Paused"]))?.blockNumber).toBe(page.to.block);
+    } finally {
+      await reader.close();
+      await fresh.close();
+    }
+  });
+
   it(`keeps the newest ${CHECKPOINTS_KEPT} checkpoints per chain`, async () => {
     const fresh = await openStorage(location());
     try {
