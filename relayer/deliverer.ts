@@ -15,6 +15,8 @@
  * a verdict:
  *
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
+ *   paid less than its quote (fee-policy.ts)   -> completed as left_alone (its sender self-relays)
+ *   what it paid not found yet                 -> retried (payment_unknown)
  *   unknown / unconfirmed / awaiting approval  -> failed with a plain error: BullMQ retries it
  *   paused destination, no guardian quorum     -> with capped exponential backoff
  *   rejected by a guardian quorum, expired     -> UnrecoverableError + dead-letter queue
@@ -42,6 +44,7 @@ import { collectAttestation, type GuardianSetView, type RequestAttestation } fro
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
+import type { FeeGate, Payment } from "./fee-policy.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
 import type { JobScheduler } from "./jobs.js";
@@ -57,7 +60,8 @@ const READ_CONCURRENCY = 256;
 /** Jobs asked for at once while filling a batch. */
 const TAKE_CONCURRENCY = 32;
 
-type DeliveredResult = "executed" | "queued" | "already_processed";
+/** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
+type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
 
 type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", "deliver">;
 
@@ -72,6 +76,8 @@ interface Item {
   job: Job<DeliverJobData>;
   msgId: Hex;
   message: Message;
+  /** What it paid on the source chain, once the fee policy read it. */
+  payment?: Payment;
 }
 
 /** The BullMQ worker calls a deliverer makes (a real Worker in production). */
@@ -81,6 +87,8 @@ export type DeliveryWorker = Pick<Worker<DeliverJobData>, "name" | "getNextJob" 
 export interface Destination {
   chain: RelayerChain;
   budget: GasBudget;
+  /** The route's fee policy (fee-policy.ts); absent: every message is delivered, no income counted. */
+  fees?: FeeGate;
 }
 
 export interface DelivererOptions {
@@ -130,6 +138,7 @@ export class RouteDeliverer {
   private readonly slots: Semaphore;
   private readonly dest: RelayerChain;
   private readonly budget: GasBudget;
+  private readonly fees?: FeeGate;
 
   constructor(
     private readonly source: Pick<RelayerChain, "chainId">,
@@ -145,6 +154,7 @@ export class RouteDeliverer {
   ) {
     this.dest = destination.chain;
     this.budget = destination.budget;
+    this.fees = destination.fees;
     this.route = `${source.chainId}-${this.dest.chainId}`;
     this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
     this.slots = new Semaphore(o.maxInFlight);
@@ -286,13 +296,22 @@ export class RouteDeliverer {
     // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
     // messages) and a delivery since would show in the simulation: only retries are read here.
     const retried = items.filter((i) => i.job.attemptsMade > 0);
-    const [now, paused, processed] = await Promise.all([
+    // What each message paid (its MessageSent on the source) is read beside the destination.
+    const [now, paused, processed, fees] = await Promise.all([
       this.dest.publicClient.getBlock().then((b) => b.timestamp),
       this.dest.gw.paused(),
       mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
+      this.fees?.judge(items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock) }))),
     ]);
     attempt.mark("checked");
     for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
+    for (const item of items) {
+      const verdict = fees?.get(item.msgId.toLowerCase());
+      if (!verdict || attempt.decided(item.msgId)) continue;
+      if (verdict.kind === "deliver") item.payment = verdict.payment;
+      else if (verdict.kind === "left_alone") attempt.set(item.msgId, { kind: "done", result: "left_alone" });
+      else attempt.set(item.msgId, { kind: "retry", stage: "simulate", reason: "payment_unknown" });
+    }
     for (const item of items) {
       if (!attempt.decided(item.msgId) && isExpired(item.message, now)) {
         attempt.set(item.msgId, {
@@ -508,6 +527,9 @@ export class RouteDeliverer {
       this.metrics.messagesDelivered.inc({ route: this.route, result: outcome.result });
       this.metrics.deliveryLatency.observe({ route: this.route }, Math.max(0, now - item.job.data.observedAt) / 1000);
     }
+    this.fees?.recordDelivered(
+      batch.filter((b) => executed.has(b.msgId.toLowerCase()) || queued.has(b.msgId.toLowerCase())),
+    );
     this.metrics.batchesDelivered.inc({ route: this.route });
     this.metrics.batchSize.observe({ route: this.route }, batch.length);
     this.log.info(

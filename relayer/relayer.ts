@@ -17,6 +17,7 @@ import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RouteDeliverer } from "./deliverer.js";
 import { Executor } from "./executor.js";
+import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
@@ -162,7 +163,11 @@ export class Relayer {
             .catch((e: unknown) => this.log.warn({ err: String(e) }, "stalled checker"));
           const deliverer = new RouteDeliverer(
             source,
-            { chain: dest, budget: this.budgetOf(dest) },
+            {
+              chain: dest,
+              budget: this.budgetOf(dest),
+              fees: feeGateFor(source, dest, config, metrics, this.d.logger),
+            },
             worker,
             this.jobs,
             this.guardianSetsOf(dest),
