@@ -45,6 +45,7 @@ export class Views {
     const summary = this.summary(r);
     const m = r.sent?.message;
     const queued = r.events.find((e) => e.name === "MessageQueued");
+    const fee = feeOf(r);
     const wait = describeWait(
       {
         status: r.status,
@@ -56,14 +57,29 @@ export class Views {
         fastLimit: m ? destination?.fastLimits.get(m.token.toLowerCase()) : undefined,
         inboundAvailable,
         largeDelay: destination?.largeDelay,
+        fee,
       },
       now,
     );
-    return { ...summary, stages: stages(r), reason: { kind: wait.kind, text: wait.text }, eta: wait.eta };
+    return {
+      ...summary,
+      stages: stages(r),
+      fee: fee ? { paid: fee.paid.toString(), quote: fee.quote.toString(), underpaid: fee.paid < fee.quote } : null,
+      reason: { kind: wait.kind, text: wait.text },
+      eta: wait.eta,
+    };
   }
 }
 
+/** What the message paid and was quoted, from its indexed `MessageSent`. */
+function feeOf(r: MessageRecord): { paid: bigint; quote: bigint } | undefined {
+  const args = r.events.find((e) => e.name === "MessageSent")?.args;
+  if (typeof args?.fee !== "string" || typeof args.quote !== "string") return undefined;
+  return { paid: BigInt(args.fee), quote: BigInt(args.quote) };
+}
+
 const STAGE_DETAILS: Record<string, string[]> = {
+  MessageSent: ["fee", "quote"],
   MessageQueued: ["executableAt", "nonce"],
   MessageVetoed: ["by"],
   MessageCancelled: ["refundOnL1", "nonce"],
