@@ -42,6 +42,7 @@ export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): Tx
         type: "eip1559",
         to: tx.to,
         data: tx.data,
+        value: tx.value,
         gas: tx.gas,
         nonce: tx.nonce,
         maxFeePerGas: tx.maxFeePerGas,

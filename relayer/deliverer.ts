@@ -37,7 +37,7 @@ import {
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
 import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../core/message.js";
+import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
@@ -63,7 +63,7 @@ const TAKE_CONCURRENCY = 32;
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
 
-type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", "deliver">;
+type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "payable", "deliver">;
 
 type Outcome =
   | { kind: "done"; result: DeliveredResult }
@@ -381,11 +381,13 @@ export class RouteDeliverer {
 
       attempt.mark("attested");
       attempt.stage = "simulate";
-      const { header, transfers } = toDeliveryBatch(batch.map((b) => b.message));
-      const args: DeliverArgs = [header, transfers, [], round.attestation];
+      const messages = batch.map((b) => b.message);
+      const args: DeliverArgs = deliverArgs(messages, round.attestation);
+      // The drop-offs of the batch: this relayer supplies them, the gateway forwards each.
+      const value = deliveryValue(messages);
       let gas: bigint;
       try {
-        gas = await this.simulate(args, batch.length);
+        gas = await this.simulate(args, value, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -442,6 +444,7 @@ export class RouteDeliverer {
           to: this.dest.gateway,
           data: encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "deliver", args }),
           gas,
+          value,
         },
         signal,
       );
@@ -470,13 +473,14 @@ export class RouteDeliverer {
    * runs out of gas, or reverts without a reason, is estimated instead (which also names the
    * revert if there is one): its limit may then exceed what one delivery may use.
    */
-  private async simulate(args: DeliverArgs, messages: number): Promise<bigint> {
+  private async simulate(args: DeliverArgs, value: bigint, messages: number): Promise<bigint> {
     const call = {
       address: this.dest.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
       args: args as DeliverArgs,
       account: this.dest.wallet.account,
+      value,
     } as const;
     const predicted = this.budget.limitFor(this.budget.predict(messages));
     const limit = predicted < this.budget.txGasLimit() ? predicted : this.budget.txGasLimit();

@@ -42,6 +42,8 @@ export interface TxRequest {
   to: Address;
   data: Hex;
   gas: bigint;
+  /** Native wei sent with it (a delivery's drop-offs); default 0. */
+  value?: bigint;
 }
 
 export interface SignedTxRequest extends TxRequest, Fees {

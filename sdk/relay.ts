@@ -8,7 +8,7 @@
 import { decodeEventLog, encodeFunctionData, type Hex, type WalletClient } from "viem";
 import { collectAttestation } from "../core/collect-attestation.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { toDeliveryBatch } from "../core/message.js";
+import { deliverArgs, deliveryValue } from "../core/message.js";
 import type { BridgeClient } from "./client.js";
 import {
   AlreadyDeliveredError,
@@ -77,7 +77,6 @@ export async function buildRelay(
     ].join("; ");
     throw new AttestationsUnavailableError(round.signers.length, set.threshold, set.guardians.length, details);
   }
-  const { header, transfers } = toDeliveryBatch([sent.message]);
   return {
     sent,
     transaction: {
@@ -87,10 +86,13 @@ export async function buildRelay(
       data: encodeFunctionData({
         abi: bridgeGatewayAbi,
         functionName: "deliver",
-        args: [header, transfers, [], round.attestation],
+        args: deliverArgs([sent.message], round.attestation),
       }),
-      value: 0n,
-      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures`,
+      // A drop-off is supplied by whoever delivers: here, the self-relaying user.
+      value: deliveryValue([sent.message]),
+      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures${
+        sent.message.dropOff > 0n ? `, supplying its ${sent.message.dropOff} wei drop-off` : ""
+      }`,
     },
   };
 }
