@@ -250,6 +250,7 @@ async function runStorage(
         senders.accounts[0]!.address,
         1n,
         0n,
+        0n,
       ],
     })) *
       11n) /
@@ -313,7 +314,7 @@ async function runStorage(
           data: encodeFunctionData({
             abi: bridgeGatewayAbi,
             functionName: "send",
-            args: [local, BigInt(dst.chainId), recipient, parseUnits("1", token.decimals) + BigInt(i), 0n],
+            args: [local, BigInt(dst.chainId), recipient, parseUnits("1", token.decimals) + BigInt(i), 0n, 0n],
           }),
           nonce: senders.nonces[s]!++,
           gas,

@@ -54,8 +54,11 @@ export interface QueuedMessageView {
   recipient: Address;
   localToken: Address;
   sourceChainId: bigint;
+  /** The source gateway (replay protection is per source gateway). */
+  sourceGateway: Address;
   nonce: bigint;
   amount: bigint;
+  isHome: boolean;
 }
 
 export interface GuardianSet {
@@ -84,7 +87,9 @@ export interface DeadlineWindows {
 }
 
 export interface LocalTokenView {
-  /** The token's identity in messages (its home-chain address); zero when not registered. */
+  /** The token's identity in messages, part 1: its home chain (0 when not registered). */
+  homeChainId: bigint;
+  /** ...part 2: its address there (zero when not registered). */
   homeToken: Address;
   isHome: boolean;
   registered: boolean;
@@ -93,7 +98,7 @@ export interface LocalTokenView {
 export interface InboundTokenView {
   /** What this gateway pays out for the token; zero when not registered. */
   local: Address;
-  /** Largest amount that executes at once (still subject to the inbound bucket). */
+  /** Largest amount that executes at once (still subject to the inbound bucket), in base units. */
   fastLimit: bigint;
   isHome: boolean;
   registered: boolean;
@@ -142,9 +147,9 @@ export class Gateway {
     return this.contract.read.paused(at);
   }
 
-  /** True once (sourceChainId, nonce) was delivered, vetoed or cancelled here. */
-  isProcessed(sourceChainId: bigint, nonce: bigint, at: ReadAt = {}): Promise<boolean> {
-    return this.contract.read.isProcessed([sourceChainId, nonce], at);
+  /** True once `nonce` of `sourceGateway` on `sourceChainId` was delivered, vetoed or cancelled here. */
+  isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint, at: ReadAt = {}): Promise<boolean> {
+    return this.contract.read.isProcessed([sourceChainId, sourceGateway, nonce], at);
   }
 
   /** The id of the message this gateway sent with `nonce` (zero hash when none). */
@@ -164,8 +169,10 @@ export class Gateway {
       recipient: q.recipient,
       localToken: q.localToken,
       sourceChainId: q.sourceChainId,
+      sourceGateway: q.sourceGateway,
       nonce: q.nonce,
       amount: q.amount,
+      isHome: q.isHome,
     };
   }
 
@@ -197,23 +204,43 @@ export class Gateway {
   /** How a token, by its address on this chain, is bridged here. */
   async localToken(local: Address, at: ReadAt = {}): Promise<LocalTokenView> {
     const t = await this.contract.read.localToken([local], at);
-    return { homeToken: t.homeToken, isHome: t.isHome, registered: t.homeToken !== ZERO_ADDRESS };
+    return {
+      homeChainId: t.homeChainId,
+      homeToken: t.homeToken,
+      isHome: t.isHome,
+      registered: t.homeToken !== ZERO_ADDRESS,
+    };
   }
 
-  /** What this gateway pays out for a token (by its home identity), and its fast limit. */
-  async inboundToken(homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
-    const t = await this.contract.read.inboundToken([homeToken], at);
-    return { local: t.local, fastLimit: t.fastLimit, isHome: t.isHome, registered: t.local !== ZERO_ADDRESS };
+  /**
+   * What this gateway pays out for a token, by its identity (home chain, home address), and its
+   * fast limit in base units.
+   */
+  async inboundToken(homeChainId: number | bigint, homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
+    const t = await this.contract.read.inboundToken([BigInt(homeChainId), homeToken], at);
+    return {
+      local: t.local,
+      // Stored in units of 10^limitScale base units.
+      fastLimit: t.fastLimit * 10n ** BigInt(t.limitScale),
+      isHome: t.isHome,
+      registered: t.local !== ZERO_ADDRESS,
+    };
   }
 
-  /** What the bucket could release now (2^256 - 1 when unlimited). */
-  availableRateLimit(homeToken: Address, direction: DirectionName, at: ReadAt = {}): Promise<bigint> {
-    return this.contract.read.availableRateLimit([homeToken, directionValue(direction)], at);
+  /** What the bucket of `local` (the token's address on this chain) could release now (2^256 - 1 when unlimited). */
+  availableRateLimit(local: Address, direction: DirectionName, at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.availableRateLimit([local, directionValue(direction)], at);
   }
 
-  async rateLimit(homeToken: Address, direction: DirectionName, at: ReadAt = {}): Promise<RateLimitBucket> {
-    const b = await this.contract.read.rateLimit([homeToken, directionValue(direction)], at);
-    return { capacity: b.capacity, refillPerSecond: b.refillPerSecond, fullAt: b.fullAt };
+  /**
+   * A bucket of `local` in base units (the gateway stores it in units of 10^limitScale base
+   * units); an unlimited one keeps capacity `UNLIMITED_CAPACITY`.
+   */
+  async rateLimit(local: Address, direction: DirectionName, at: ReadAt = {}): Promise<RateLimitBucket> {
+    const [b, unit] = await this.contract.read.rateLimit([local, directionValue(direction)], at);
+    if (b.capacity === UNLIMITED_CAPACITY)
+      return { capacity: b.capacity, refillPerSecond: b.refillPerSecond, fullAt: b.fullAt };
+    return { capacity: b.capacity * unit, refillPerSecond: b.refillPerSecond * unit, fullAt: b.fullAt };
   }
 
   async deadlineWindows(at: ReadAt = {}): Promise<DeadlineWindows> {
@@ -221,7 +248,6 @@ export class Gateway {
     return { minSeconds: w.minWindow, defaultSeconds: w.defaultWindow, maxSeconds: w.maxWindow };
   }
 
-  /** Tokens of `homeToken` locked here (home chain only). */
   /** What `send` to `destChainId` with `dropOff` (destination wei) costs in this chain's native wei. */
   quoteFee(destChainId: number | bigint, dropOff: bigint, at: ReadAt = {}): Promise<bigint> {
     return this.contract.read.quoteFee([BigInt(destChainId), dropOff], at);
@@ -251,8 +277,9 @@ export class Gateway {
     return this.contract.read.feeBeneficiary(at);
   }
 
-  lockedBalance(homeToken: Address, at: ReadAt = {}): Promise<bigint> {
-    return this.contract.read.lockedBalance([homeToken], at);
+  /** Tokens of `local` locked here (a home token, on its home chain). */
+  lockedBalance(local: Address, at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.lockedBalance([local], at);
   }
 
   /** True once the message this gateway sent with `nonce` was refunded by an escape. */

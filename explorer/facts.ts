@@ -29,9 +29,9 @@ export interface GatewayFacts {
   pausedChangedAt?: { blockNumber: number; time: number };
   largeDelay?: number;
   deadlineWindows?: { min: number; default: number; max: number };
-  /** Home token (lowercase) → largest fast amount. */
+  /** The token's address on this chain (lowercase; gateway v2 keys limits by it) → largest fast amount. */
   fastLimits: Map<string, bigint>;
-  /** "<homeToken lowercase>:<Inbound|Outbound>" → bucket parameters. */
+  /** "<local token lowercase>:<Inbound|Outbound>" → bucket parameters. */
   rateLimits: Map<string, { capacity: bigint; refillPerSecond: bigint }>;
   /** Remote chain id → gateway and whether enabled. */
   routes: Map<number, { gateway: string; enabled: boolean }>;
@@ -79,11 +79,11 @@ export class FactsCache {
           };
           break;
         case "FastLimitSet":
-          facts.fastLimits.set(String(a.homeToken).toLowerCase(), BigInt(String(a.fastLimit)));
+          facts.fastLimits.set(String(a.local).toLowerCase(), BigInt(String(a.fastLimit)));
           break;
         case "RateLimitSet":
           facts.rateLimits.set(
-            `${String(a.homeToken).toLowerCase()}:${Number(a.direction) === 0 ? "Inbound" : "Outbound"}`,
+            `${String(a.local).toLowerCase()}:${Number(a.direction) === 0 ? "Inbound" : "Outbound"}`,
             {
               capacity: BigInt(String(a.capacity)),
               refillPerSecond: BigInt(String(a.refillPerSecond)),

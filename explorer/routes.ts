@@ -114,11 +114,11 @@ export class RouteReader {
       Promise.all(
         tokens.map((t) =>
           Promise.all([
-            gw.inboundToken(t.homeToken),
-            gw.rateLimit(t.homeToken, "inbound"),
-            gw.availableRateLimit(t.homeToken, "inbound"),
-            gw.rateLimit(t.homeToken, "outbound"),
-            gw.availableRateLimit(t.homeToken, "outbound"),
+            gw.inboundToken(t.homeChainId, t.homeToken),
+            gw.rateLimit(t.addresses[String(c.chainId)]!, "inbound"),
+            gw.availableRateLimit(t.addresses[String(c.chainId)]!, "inbound"),
+            gw.rateLimit(t.addresses[String(c.chainId)]!, "outbound"),
+            gw.availableRateLimit(t.addresses[String(c.chainId)]!, "outbound"),
           ]),
         ),
       ),

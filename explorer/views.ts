@@ -3,6 +3,7 @@
  * the indexed gateway facts and, for a message still waiting for delivery, the destination's
  * live rate-limit room.
  */
+import type { Hex } from "viem";
 import type { ExplorerChainRef, ExplorerMessage, ExplorerMessageSummary, ExplorerStage } from "@portcullis/sdk";
 import { tokenByHome, type Manifest } from "../core/manifest.js";
 import type { GatewayFacts } from "./facts.js";
@@ -17,6 +18,11 @@ export type MessageView = ExplorerMessage;
 export class Views {
   constructor(private readonly manifest: Manifest) {}
 
+  /** The address of the message's token on `chainId`, from the manifest. */
+  private localOn(m: { token: string; tokenChainId: string }, chainId: number): string | undefined {
+    return tokenByHome(this.manifest, m.token as Hex, BigInt(m.tokenChainId))?.addresses[String(chainId)];
+  }
+
   chain(chainId: number): ChainRef {
     return { chainId, name: this.manifest.chains.find((c) => c.chainId === chainId)?.name ?? null };
   }
@@ -25,7 +31,7 @@ export class Views {
     const m = r.sent?.message;
     const sourceId = m ? Number(m.sourceChainId) : sourceOfEvents(r.events);
     const destId = m ? Number(m.destChainId) : destinationOfEvents(r.events);
-    const token = m ? tokenByHome(this.manifest, m.token) : undefined;
+    const token = m ? tokenByHome(this.manifest, m.token, BigInt(m.tokenChainId)) : undefined;
     return {
       msgId: r.msgId,
       status: r.status,
@@ -46,6 +52,8 @@ export class Views {
     const m = r.sent?.message;
     const queued = r.events.find((e) => e.name === "MessageQueued");
     const fee = feeOf(r);
+    // Limits are keyed by the token's address on the destination.
+    const destLocal = summary.token && summary.destination ? this.localOn(m!, summary.destination.chainId) : undefined;
     const wait = describeWait(
       {
         status: r.status,
@@ -54,7 +62,7 @@ export class Views {
         executableAt: queued ? Number(queued.args.executableAt) : undefined,
         destinationPaused: destination?.paused ?? false,
         destination: summary.destination?.name ?? `chain ${summary.destination?.chainId ?? "?"}`,
-        fastLimit: m ? destination?.fastLimits.get(m.token.toLowerCase()) : undefined,
+        fastLimit: destLocal ? destination?.fastLimits.get(destLocal.toLowerCase()) : undefined,
         inboundAvailable,
         largeDelay: destination?.largeDelay,
         fee,

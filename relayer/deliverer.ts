@@ -300,7 +300,9 @@ export class RouteDeliverer {
     const [now, paused, processed, fees] = await Promise.all([
       this.dest.publicClient.getBlock().then((b) => b.timestamp),
       this.dest.gw.paused(),
-      mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
+      mapLimit(retried, READ_CONCURRENCY, (i) =>
+        this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
+      ),
       this.fees?.judge(items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock) }))),
     ]);
     attempt.mark("checked");

@@ -302,7 +302,7 @@ export class BridgeClient {
       message,
       source: this.chain(message.sourceChainId),
       dest: this.chain(message.destChainId),
-      token: tokenByHome(this.manifest, message.token),
+      token: tokenByHome(this.manifest, message.token, message.tokenChainId),
       txHash,
       blockNumber,
       timestamp,

@@ -42,7 +42,7 @@ export async function buildRelay(
   const gateway = client.gateway(dest);
   const [processed, paused, head] = await client.read(dest, () =>
     Promise.all([
-      gateway.isProcessed(sent.message.sourceChainId, sent.message.nonce),
+      gateway.isProcessed(sent.message.sourceChainId, sent.message.sourceGateway, sent.message.nonce),
       gateway.paused(),
       client.client(dest).getBlock({ blockTag: "latest" }),
     ]),

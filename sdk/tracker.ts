@@ -4,7 +4,7 @@
  * parameters) and derives the status from them. It remembers what never un-happens (delivery,
  * execution, veto, cancellation, refund), so later polls ask only what is still open.
  */
-import type { Hex } from "viem";
+import { zeroAddress, type Address, type Hex } from "viem";
 import type { RateLimitBucket } from "../core/gateway.js";
 import type { GatewayChain, TokenInfo } from "../core/manifest.js";
 import type { Message } from "../core/message.js";
@@ -54,6 +54,8 @@ export class MessageTracker {
   private largeDelaySeconds?: number;
   private blockTimeSeconds?: number;
   private inboundBucket?: RateLimitBucket;
+  /** The token's address on the destination (its buckets are keyed by it). */
+  private destToken?: Address;
   /** The destination's latest block time: deadlines and delays are judged by its clock. */
   private destTime = 0;
 
@@ -117,12 +119,13 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [inbound, largeDelay, blockTime] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.inboundToken(this.sent.message.token),
+        gateway.inboundToken(this.sent.message.tokenChainId, this.sent.message.token),
         gateway.largeDelay(),
         this.client.blockTimeSeconds(this.sent.source),
       ]),
     );
     this.fastLimit = inbound.fastLimit;
+    this.destToken = inbound.local;
     this.largeDelaySeconds = largeDelay;
     this.blockTimeSeconds = blockTime;
   }
@@ -134,7 +137,7 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [processed, queued, paused, head] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.isProcessed(message.sourceChainId, message.nonce),
+        gateway.isProcessed(message.sourceChainId, message.sourceGateway, message.nonce),
         gateway.queuedMessage(msgId),
         gateway.paused(),
         this.client.client(this.dest).getBlock({ blockTag: "latest" }),
@@ -173,9 +176,13 @@ export class MessageTracker {
   private async pollUndelivered() {
     const f = this.facts;
     const gateway = this.client.gateway(this.dest);
+    const local = this.destToken;
     const [head, bucket] = await Promise.all([
       this.client.read(this.sent.source, () => this.client.client(this.sent.source).getBlockNumber()),
-      this.client.read(this.dest, () => gateway.rateLimit(this.sent.message.token, "inbound")),
+      // An unregistered token has no bucket to read (its delivery would be refused).
+      local && local !== zeroAddress
+        ? this.client.read(this.dest, () => gateway.rateLimit(local, "inbound"))
+        : Promise.resolve(undefined),
     ]);
     f.sourceHead = head;
     this.inboundBucket = bucket;

@@ -132,7 +132,7 @@ interface Inspection {
 async function inspect(client: BridgeClient, request: TransferRequest): Promise<Inspection> {
   const { transfer, problems } = checkTransfer(client.manifest, request);
   if (!transfer) return { problems };
-  const { from, to, token, sourceToken, amount, sender } = transfer;
+  const { from, to, token, sourceToken, destToken, amount, sender } = transfer;
 
   const reachable = await Promise.all(
     ([from, to] as const).map((chain) =>
@@ -157,8 +157,8 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
         srcGateway.paused(),
         srcGateway.route(to.chainId),
         srcGateway.localToken(sourceToken),
-        srcGateway.availableRateLimit(token.homeToken, "outbound"),
-        srcGateway.rateLimit(token.homeToken, "outbound"),
+        srcGateway.availableRateLimit(sourceToken, "outbound"),
+        srcGateway.rateLimit(sourceToken, "outbound"),
         srcGateway.deadlineWindows(),
         src.getBlock({ blockTag: "latest" }),
         client.blockTimeSeconds(from),
@@ -168,9 +168,9 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
     Promise.all([
       dstGateway.paused(),
       dstGateway.route(from.chainId),
-      dstGateway.inboundToken(token.homeToken),
-      dstGateway.availableRateLimit(token.homeToken, "inbound"),
-      dstGateway.rateLimit(token.homeToken, "inbound"),
+      dstGateway.inboundToken(token.homeChainId, token.homeToken),
+      dstGateway.availableRateLimit(destToken, "inbound"),
+      dstGateway.rateLimit(destToken, "inbound"),
       dstGateway.largeDelay(),
     ]),
   );
@@ -462,7 +462,7 @@ export async function simulateGatewayCall(
       args,
       account,
       value: tx.value,
-    } as Parameters<PublicClient["simulateContract"]>[0]);
+    } as unknown as Parameters<PublicClient["simulateContract"]>[0]);
   } catch (e) {
     throw gatewayRefusal(e, chain.name) ?? e;
   }

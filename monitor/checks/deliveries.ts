@@ -1,9 +1,10 @@
 /**
  * What a destination gateway delivered, from the delivering transaction. A fast message emits
  * only `MessageExecuted(msgId)`: its content (source chain, nonce, amount, ...) exists only in
- * the `deliver` calldata, as one `MessageHeader` plus a `Transfer` per message. This module
- * rebuilds each full `Message` = header ∪ transfer and its id through core, exactly as the
- * gateway hashed it.
+ * the `deliver` calldata, as the packed batch of `core/message.ts` (a route header, then each
+ * message's own fields; the destination fields are the delivering gateway's chain and address).
+ * This module rebuilds each full `Message` and its id through core, exactly as the gateway
+ * hashed it.
  */
 import {
   decodeFunctionData,
@@ -14,7 +15,7 @@ import {
   type PublicClient,
 } from "viem";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
-import { fromDeliveryBatch, messageId, type Message } from "../../core/message.js";
+import { decodeDeliveryBatch, messageId, type Message } from "../../core/message.js";
 
 export interface DeliveredMessage {
   msgId: Hex;
@@ -26,11 +27,16 @@ const DELIVER_SELECTOR = toFunctionSelector(
 );
 
 /**
- * The messages of one `deliver(header, transfers, proofs, attestation)` call, or `undefined`
- * when `input` is not a `deliver` call. Malformed calldata for the selector also gives
- * `undefined`: the gateway would have reverted on it, so it delivered nothing.
+ * The messages of one `deliver(messages, proofs, guardianSetIndex, signatures)` call to
+ * `destGateway` on `destChainId`, or `undefined` when `input` is not a `deliver` call. Malformed
+ * calldata for the selector also gives `undefined`: the gateway would have reverted on it, so it
+ * delivered nothing.
  */
-export function messagesFromDeliverCalldata(input: Hex): DeliveredMessage[] | undefined {
+export function messagesFromDeliverCalldata(
+  input: Hex,
+  destChainId: bigint,
+  destGateway: Address,
+): DeliveredMessage[] | undefined {
   if (!input.toLowerCase().startsWith(DELIVER_SELECTOR)) return undefined;
   let decoded;
   try {
@@ -39,8 +45,13 @@ export function messagesFromDeliverCalldata(input: Hex): DeliveredMessage[] | un
     return undefined;
   }
   if (decoded.functionName !== "deliver") return undefined;
-  const [header, transfers] = decoded.args;
-  return fromDeliveryBatch(header, transfers).map((message) => ({ msgId: messageId(message), message }));
+  let messages: Message[];
+  try {
+    messages = decodeDeliveryBatch(decoded.args[0], destChainId, destGateway);
+  } catch {
+    return undefined;
+  }
+  return messages.map((message) => ({ msgId: messageId(message), message }));
 }
 
 /** A frame of geth's `callTracer` output (also served by anvil, reth and most providers). */
@@ -67,12 +78,14 @@ export function deliverCallsInTrace(frame: CallFrame, gateway: Address): Hex[] {
  */
 export async function deliveredInTransaction(
   client: PublicClient,
+  chainId: number,
   gateway: Address,
   txHash: Hex,
 ): Promise<DeliveredMessage[]> {
+  const decode = (input: Hex) => messagesFromDeliverCalldata(input, BigInt(chainId), gateway);
   const tx = await client.getTransaction({ hash: txHash });
   if (tx.to && isAddressEqual(tx.to, gateway)) {
-    const direct = messagesFromDeliverCalldata(tx.input);
+    const direct = decode(tx.input);
     if (direct) return direct;
   }
   let trace: CallFrame;
@@ -84,5 +97,5 @@ export async function deliveredInTransaction(
   } catch {
     return [];
   }
-  return deliverCallsInTrace(trace, gateway).flatMap((input) => messagesFromDeliverCalldata(input) ?? []);
+  return deliverCallsInTrace(trace, gateway).flatMap((input) => decode(input) ?? []);
 }
