@@ -88,7 +88,9 @@ describe("self-relay", () => {
     expect((error as AttestationsUnavailableError).details).toMatch(/ECONNREFUSED|fetch failed/);
     const twoUp = clientOf(bridge, fakeGuardians(bridge, { up: [3, 4] }).fetch);
     await expect(twoUp.relay(sent, bobOnL2b())).rejects.toMatchObject({ signed: 2, threshold: 3 });
-    expect(await bridge.chains.l2b.gatewayAs().read.isProcessed([901n, sent.message.nonce])).toBe(false);
+    expect(
+      await bridge.chains.l2b.gatewayAs().read.isProcessed([901n, sent.message.sourceGateway, sent.message.nonce]),
+    ).toBe(false);
   });
 
   it("refuses a wallet on the wrong chain, a paused destination and an expired message", async () => {
