@@ -17,7 +17,7 @@ import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
-import { messageId, toDeliveryBatch, type Message } from "../../core/message.js";
+import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../core/message.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { BridgeClient, type GatewayChain } from "@portcullis/sdk";
@@ -77,13 +77,21 @@ async function sendLoop(userKey: string, from: string, to: string, symbol: strin
       }),
     );
   }
+  // The delivery fee: relayers deliver what paid its quote (FEE_POLICY=quote).
+  const fee = await client(from).readContract({
+    address: l2(from).gateway,
+    abi: bridgeGatewayAbi,
+    functionName: "quoteFee",
+    args: [BigInt(l2(to).chainId), 0n],
+  });
   while (!stop.aborted) {
     const receipt = await mined(
       await wallet.writeContract({
         address: l2(from).gateway,
         abi: bridgeGatewayAbi,
         functionName: "send",
-        args: [local, BigInt(l2(to).chainId), wallet.account.address, parseUnits("1", token.decimals), 0n],
+        args: [local, BigInt(l2(to).chainId), wallet.account.address, parseUnits("1", token.decimals), 0n, 0n],
+        value: fee,
         // Estimates made while other users' sends are pending can come out short (cold vs warm
         // storage): a fixed limit keeps concurrent senders from running out of gas.
         gas: 400_000n,
@@ -108,7 +116,7 @@ function isProcessed(s: Sent): Promise<boolean> {
     address: l2(s.dest).gateway,
     abi: bridgeGatewayAbi,
     functionName: "isProcessed",
-    args: [s.message.sourceChainId, s.message.nonce],
+    args: [s.message.sourceChainId, s.message.sourceGateway, s.message.nonce],
   });
 }
 
@@ -126,7 +134,7 @@ async function probeMessage(): Promise<Message> {
   const now = (await client("l2b").getBlock()).timestamp;
   const alpha = findToken(manifest(), "ALPHA");
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce: 1_000_000_000n + now,
     sourceChainId: BigInt(l2("l2a").chainId),
     destChainId: BigInt(l2("l2b").chainId),
@@ -134,9 +142,11 @@ async function probeMessage(): Promise<Message> {
     destGateway: l2("l2b").gateway,
     sender: address(manifest().devKeys!.users[0]!),
     recipient: address(manifest().devKeys!.users[0]!),
+    tokenChainId: BigInt(alpha.homeChainId),
     token: alpha.homeToken,
     amount: 1n,
     deadline: now + 3_600n,
+    dropOff: 0n,
   };
 }
 
@@ -148,12 +158,11 @@ async function simulateDeliver(message: Message, signerKeys: string[], setMember
     messageId(message),
     setIndex,
   );
-  const { header, transfers } = toDeliveryBatch([message]);
   return client("l2b").simulateContract({
     address: l2("l2b").gateway,
     abi: bridgeGatewayAbi,
     functionName: "deliver",
-    args: [header, transfers, [], attestation],
+    args: deliverArgs([message], attestation),
     account: privateKeyToAccount(manifest().devKeys!.relayers[0]! as Hex),
   });
 }
@@ -221,7 +230,7 @@ describe("guardian-set rotation", () => {
               address: l2(s.dest).gateway,
               abi: bridgeGatewayAbi,
               functionName: "isProcessed",
-              args: [s.message.sourceChainId, s.message.nonce],
+              args: [s.message.sourceChainId, s.message.sourceGateway, s.message.nonce],
             }),
           ),
         );

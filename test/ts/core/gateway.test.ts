@@ -32,7 +32,7 @@ describe("Gateway", () => {
       expiresAt: 0,
     });
     expect(await gateway.route(l2a.chainId)).toEqual({ gateway: l2a.gateway, enabled: true });
-    expect(await gateway.inboundToken(l2a.homeToken())).toEqual({
+    expect(await gateway.inboundToken(l2a.chainId, l2a.homeToken())).toEqual({
       local: l2b.token(),
       fastLimit: tokens(1_000),
       isHome: false,
@@ -49,7 +49,7 @@ describe("Gateway", () => {
     const queued = await gateway.queuedMessage(sent!.msgId);
     expect(queued.status).toBe("Queued");
     expect(queued.executableAt).toBeGreaterThan(Number(await l2b.timestamp()) + 500);
-    expect(await gateway.isProcessed(901n, sent!.message.nonce)).toBe(true);
+    expect(await gateway.isProcessed(901n, l2a.gateway, sent!.message.nonce)).toBe(true);
     expect((await gateway.messageEvent("MessageQueued", sent!.msgId, 0n))?.args.executableAt).toBe(
       BigInt(queued.executableAt),
     );
