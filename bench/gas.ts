@@ -18,7 +18,7 @@ import type { Address, LocalAccount } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { attestWith, sortGuardians } from "../core/attestation.js";
 import { merkleRoot } from "../core/merkle.js";
-import { MESSAGE_VERSION, messageId, toDeliveryBatch, type Message } from "../core/message.js";
+import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../core/message.js";
 import { confirm, deployBridgedToken, deployGateway, registerToken, setRoute, UNLIMITED } from "../deploy/contracts.js";
 
 const SETS: ReadonlyArray<[number, number]> = [
@@ -55,7 +55,7 @@ async function measure(m: number, n: number) {
     homeChainId: SOURCE_CHAIN,
   });
   await setRoute(deployer!, publicClient, gateway, SOURCE_CHAIN, SOURCE_GATEWAY);
-  await registerToken(deployer!, publicClient, gateway, HOME_TOKEN, bridged, {
+  await registerToken(deployer!, publicClient, gateway, SOURCE_CHAIN, HOME_TOKEN, bridged, {
     fastLimit: 10n ** 24n,
     inbound: { capacity: 10n ** 27n, refillPerSecond: 10n ** 21n },
     outbound: { capacity: UNLIMITED, refillPerSecond: 0n },
@@ -76,9 +76,11 @@ async function measure(m: number, n: number) {
     destGateway: gateway,
     sender: deployer!.account.address,
     recipient,
+    tokenChainId: SOURCE_CHAIN,
     token: HOME_TOKEN,
     amount: 10n ** 18n,
     deadline: 4_000_000_000n,
+    dropOff: 0n,
   });
   const deliver = async (messages: Message[]) => {
     const root = merkleRoot(messages.map(messageId));
@@ -87,7 +89,7 @@ async function measure(m: number, n: number) {
       address: gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
-      args: [toDeliveryBatch(messages).header, toDeliveryBatch(messages).transfers, [], attestation],
+      args: deliverArgs(messages, attestation),
     });
     return (await confirm(publicClient, hash)).gasUsed;
   };

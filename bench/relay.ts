@@ -253,6 +253,7 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
   const total = r.amounts.reduce((a, b) => a + b, 0n);
   const largest = r.amounts.reduce((a, b) => (b > a ? b : a), 0n);
   const home = r.token.homeToken;
+  const homeChainId = BigInt(r.token.homeChainId);
   const fmt = (v: bigint) => `${v / 10n ** BigInt(r.token.decimals)} ${r.token.symbol}`;
   // No key governs: limits change through the council Safe and the devnet's short timelock.
   const council = new Council(
@@ -263,14 +264,12 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
   const write = async (chain: GatewayChain, data: Hex, description: string) => {
     await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description }], owners);
   };
-  // Limits are keyed by the token's address on each chain (gateway v2).
-  const localOn = (chain: GatewayChain) => r.token.addresses[String(chain.chainId)]!;
-  const inbound = await client.gateway(r.dst).inboundToken(r.token.homeChainId, home);
+  const inbound = await client.gateway(r.dst).inboundToken(homeChainId, home);
   if (largest > inbound.fastLimit) {
     const data = encodeFunctionData({
       abi: bridgeGatewayAbi,
       functionName: "setFastLimit",
-      args: [localOn(r.dst), largest],
+      args: [homeChainId, home, largest],
     });
     await write(r.dst, data, "setFastLimit");
     notes.push(`raised the ${r.dst.name} fast limit of ${r.token.symbol} to ${fmt(largest)} (governance)`);
@@ -280,10 +279,10 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
     [r.src, Direction.Outbound, "outbound"],
   ] as const) {
     const gateway = client.gateway(chain);
-    const room = await gateway.availableRateLimit(localOn(chain), name);
+    const room = await gateway.availableRateLimit(homeChainId, home, name);
     if (room < total) {
-      const bucket = await gateway.rateLimit(localOn(chain), name);
-      const args = [localOn(chain), direction, total * 2n, bucket.refillPerSecond] as const;
+      const bucket = await gateway.rateLimit(homeChainId, home, name);
+      const args = [homeChainId, home, direction, total * 2n, bucket.refillPerSecond] as const;
       await write(
         chain,
         encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setRateLimit", args }),

@@ -54,11 +54,9 @@ export interface QueuedMessageView {
   recipient: Address;
   localToken: Address;
   sourceChainId: bigint;
-  /** The source gateway (replay protection is per source gateway). */
   sourceGateway: Address;
   nonce: bigint;
   amount: bigint;
-  isHome: boolean;
 }
 
 export interface GuardianSet {
@@ -87,9 +85,9 @@ export interface DeadlineWindows {
 }
 
 export interface LocalTokenView {
-  /** The token's identity in messages, part 1: its home chain (0 when not registered). */
+  /** The token's identity in messages, part 1: its home chain id (0 when not registered). */
   homeChainId: bigint;
-  /** ...part 2: its address there (zero when not registered). */
+  /** The token's identity in messages, part 2: its home-chain address; zero when not registered. */
   homeToken: Address;
   isHome: boolean;
   registered: boolean;
@@ -98,7 +96,7 @@ export interface LocalTokenView {
 export interface InboundTokenView {
   /** What this gateway pays out for the token; zero when not registered. */
   local: Address;
-  /** Largest amount that executes at once (still subject to the inbound bucket), in base units. */
+  /** Largest amount that executes at once (still subject to the inbound bucket). */
   fastLimit: bigint;
   isHome: boolean;
   registered: boolean;
@@ -147,7 +145,10 @@ export class Gateway {
     return this.contract.read.paused(at);
   }
 
-  /** True once `nonce` of `sourceGateway` on `sourceChainId` was delivered, vetoed or cancelled here. */
+  /**
+   * True once `nonce` of the source gateway `sourceGateway` on `sourceChainId` was delivered,
+   * vetoed or cancelled here (replay protection is per source gateway).
+   */
   isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint, at: ReadAt = {}): Promise<boolean> {
     return this.contract.read.isProcessed([sourceChainId, sourceGateway, nonce], at);
   }
@@ -172,7 +173,6 @@ export class Gateway {
       sourceGateway: q.sourceGateway,
       nonce: q.nonce,
       amount: q.amount,
-      isHome: q.isHome,
     };
   }
 
@@ -213,34 +213,34 @@ export class Gateway {
   }
 
   /**
-   * What this gateway pays out for a token, by its identity (home chain, home address), and its
-   * fast limit in base units.
+   * What this gateway pays out for a token (by its identity: home chain id and home address),
+   * and its fast limit in base units.
    */
-  async inboundToken(homeChainId: number | bigint, homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
-    const t = await this.contract.read.inboundToken([BigInt(homeChainId), homeToken], at);
-    return {
-      local: t.local,
-      // Stored in units of 10^limitScale base units.
-      fastLimit: t.fastLimit * 10n ** BigInt(t.limitScale),
-      isHome: t.isHome,
-      registered: t.local !== ZERO_ADDRESS,
-    };
+  async inboundToken(homeChainId: bigint, homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
+    const t = await this.contract.read.inboundToken([homeChainId, homeToken], at);
+    const fastLimit = t.fastLimit * 10n ** BigInt(t.limitScale);
+    return { local: t.local, fastLimit, isHome: t.isHome, registered: t.local !== ZERO_ADDRESS };
   }
 
-  /** What the bucket of `local` (the token's address on this chain) could release now (2^256 - 1 when unlimited). */
-  availableRateLimit(local: Address, direction: DirectionName, at: ReadAt = {}): Promise<bigint> {
-    return this.contract.read.availableRateLimit([local, directionValue(direction)], at);
+  /** What the bucket could release now, in base units (2^256 - 1 when unlimited). */
+  availableRateLimit(homeChainId: bigint, homeToken: Address, direction: DirectionName, at: ReadAt = {}) {
+    return this.contract.read.availableRateLimit([homeChainId, homeToken, directionValue(direction)], at);
   }
 
   /**
-   * A bucket of `local` in base units (the gateway stores it in units of 10^limitScale base
-   * units); an unlimited one keeps capacity `UNLIMITED_CAPACITY`.
+   * A bucket in base units: the gateway keeps high-decimal tokens' buckets in units of
+   * 10^(decimals - 18); capacity and refill are scaled back here, so the `bucketAvailable` /
+   * `bucketRoomAt` arithmetic gives base units (unlimited stays `UNLIMITED_CAPACITY`).
    */
-  async rateLimit(local: Address, direction: DirectionName, at: ReadAt = {}): Promise<RateLimitBucket> {
-    const [b, unit] = await this.contract.read.rateLimit([local, directionValue(direction)], at);
-    if (b.capacity === UNLIMITED_CAPACITY)
-      return { capacity: b.capacity, refillPerSecond: b.refillPerSecond, fullAt: b.fullAt };
-    return { capacity: b.capacity * unit, refillPerSecond: b.refillPerSecond * unit, fullAt: b.fullAt };
+  async rateLimit(
+    homeChainId: bigint,
+    homeToken: Address,
+    direction: DirectionName,
+    at: ReadAt = {},
+  ): Promise<RateLimitBucket> {
+    const [b, unit] = await this.contract.read.rateLimit([homeChainId, homeToken, directionValue(direction)], at);
+    const capacity = b.capacity === UNLIMITED_CAPACITY ? b.capacity : b.capacity * unit;
+    return { capacity, refillPerSecond: b.refillPerSecond * unit, fullAt: b.fullAt };
   }
 
   async deadlineWindows(at: ReadAt = {}): Promise<DeadlineWindows> {
@@ -277,9 +277,9 @@ export class Gateway {
     return this.contract.read.feeBeneficiary(at);
   }
 
-  /** Tokens of `local` locked here (a home token, on its home chain). */
-  lockedBalance(local: Address, at: ReadAt = {}): Promise<bigint> {
-    return this.contract.read.lockedBalance([local], at);
+  /** Tokens of `homeToken` locked here (home chain only). */
+  lockedBalance(homeToken: Address, at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.lockedBalance([homeToken], at);
   }
 
   /** True once the message this gateway sent with `nonce` was refunded by an escape. */

@@ -114,11 +114,11 @@ export class RouteReader {
       Promise.all(
         tokens.map((t) =>
           Promise.all([
-            gw.inboundToken(t.homeChainId, t.homeToken),
-            gw.rateLimit(t.addresses[String(c.chainId)]!, "inbound"),
-            gw.availableRateLimit(t.addresses[String(c.chainId)]!, "inbound"),
-            gw.rateLimit(t.addresses[String(c.chainId)]!, "outbound"),
-            gw.availableRateLimit(t.addresses[String(c.chainId)]!, "outbound"),
+            gw.inboundToken(BigInt(t.homeChainId), t.homeToken),
+            gw.rateLimit(BigInt(t.homeChainId), t.homeToken, "inbound"),
+            gw.availableRateLimit(BigInt(t.homeChainId), t.homeToken, "inbound"),
+            gw.rateLimit(BigInt(t.homeChainId), t.homeToken, "outbound"),
+            gw.availableRateLimit(BigInt(t.homeChainId), t.homeToken, "outbound"),
           ]),
         ),
       ),

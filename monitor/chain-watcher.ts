@@ -219,7 +219,7 @@ export class ChainWatcher {
   private async attribute(executed: ExecutedEvent[], fastTxs: Map<Hex, Hex[]>) {
     const decoded = new Map<Hex, DeliveredMessage>();
     for (const txHash of fastTxs.keys()) {
-      for (const d of await deliveredInTransaction(this.gateway.client, this.chainId, this.gateway.address, txHash)) {
+      for (const d of await deliveredInTransaction(this.gateway.client, this.gateway.address, txHash)) {
         decoded.set(d.msgId, d);
       }
     }

@@ -42,7 +42,7 @@ export interface TxRequest {
   to: Address;
   data: Hex;
   gas: bigint;
-  /** Native wei sent with it (a delivery's drop-offs); default 0. */
+  /** Native value sent with the call (a delivery's drop-offs); none when absent. */
   value?: bigint;
 }
 

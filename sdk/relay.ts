@@ -88,7 +88,7 @@ export async function buildRelay(
         functionName: "deliver",
         args: deliverArgs([sent.message], round.attestation),
       }),
-      // A drop-off is supplied by whoever delivers: here, the self-relaying user.
+      // The drop-off the message asks for: the self-relayer hands it over (see `quoteFee`).
       value: deliveryValue([sent.message]),
       description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures${
         sent.message.dropOff > 0n ? `, supplying its ${sent.message.dropOff} wei drop-off` : ""

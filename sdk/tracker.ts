@@ -4,7 +4,7 @@
  * parameters) and derives the status from them. It remembers what never un-happens (delivery,
  * execution, veto, cancellation, refund), so later polls ask only what is still open.
  */
-import { zeroAddress, type Address, type Hex } from "viem";
+import type { Hex } from "viem";
 import type { RateLimitBucket } from "../core/gateway.js";
 import type { GatewayChain, TokenInfo } from "../core/manifest.js";
 import type { Message } from "../core/message.js";
@@ -54,8 +54,6 @@ export class MessageTracker {
   private largeDelaySeconds?: number;
   private blockTimeSeconds?: number;
   private inboundBucket?: RateLimitBucket;
-  /** The token's address on the destination (its buckets are keyed by it). */
-  private destToken?: Address;
   /** The destination's latest block time: deadlines and delays are judged by its clock. */
   private destTime = 0;
 
@@ -125,7 +123,6 @@ export class MessageTracker {
       ]),
     );
     this.fastLimit = inbound.fastLimit;
-    this.destToken = inbound.local;
     this.largeDelaySeconds = largeDelay;
     this.blockTimeSeconds = blockTime;
   }
@@ -176,13 +173,11 @@ export class MessageTracker {
   private async pollUndelivered() {
     const f = this.facts;
     const gateway = this.client.gateway(this.dest);
-    const local = this.destToken;
     const [head, bucket] = await Promise.all([
       this.client.read(this.sent.source, () => this.client.client(this.sent.source).getBlockNumber()),
-      // An unregistered token has no bucket to read (its delivery would be refused).
-      local && local !== zeroAddress
-        ? this.client.read(this.dest, () => gateway.rateLimit(local, "inbound"))
-        : Promise.resolve(undefined),
+      this.client.read(this.dest, () =>
+        gateway.rateLimit(this.sent.message.tokenChainId, this.sent.message.token, "inbound"),
+      ),
     ]);
     f.sourceHead = head;
     this.inboundBucket = bucket;

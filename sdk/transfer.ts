@@ -157,8 +157,8 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
         srcGateway.paused(),
         srcGateway.route(to.chainId),
         srcGateway.localToken(sourceToken),
-        srcGateway.availableRateLimit(sourceToken, "outbound"),
-        srcGateway.rateLimit(sourceToken, "outbound"),
+        srcGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
+        srcGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
         srcGateway.deadlineWindows(),
         src.getBlock({ blockTag: "latest" }),
         client.blockTimeSeconds(from),
@@ -168,9 +168,9 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
     Promise.all([
       dstGateway.paused(),
       dstGateway.route(from.chainId),
-      dstGateway.inboundToken(token.homeChainId, token.homeToken),
-      dstGateway.availableRateLimit(destToken, "inbound"),
-      dstGateway.rateLimit(destToken, "inbound"),
+      dstGateway.inboundToken(BigInt(token.homeChainId), token.homeToken),
+      dstGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
+      dstGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
       dstGateway.largeDelay(),
     ]),
   );

@@ -1,10 +1,9 @@
 /**
  * What a destination gateway delivered, from the delivering transaction. A fast message emits
  * only `MessageExecuted(msgId)`: its content (source chain, nonce, amount, ...) exists only in
- * the `deliver` calldata, as the packed batch of `core/message.ts` (a route header, then each
- * message's own fields; the destination fields are the delivering gateway's chain and address).
- * This module rebuilds each full `Message` and its id through core, exactly as the gateway
- * hashed it.
+ * the `deliver` calldata, as one `MessageHeader` plus a `Transfer` per message. This module
+ * rebuilds each full `Message` = header ∪ transfer and its id through core, exactly as the
+ * gateway hashed it.
  */
 import {
   decodeFunctionData,
@@ -28,9 +27,9 @@ const DELIVER_SELECTOR = toFunctionSelector(
 
 /**
  * The messages of one `deliver(messages, proofs, guardianSetIndex, signatures)` call to
- * `destGateway` on `destChainId`, or `undefined` when `input` is not a `deliver` call. Malformed
- * calldata for the selector also gives `undefined`: the gateway would have reverted on it, so it
- * delivered nothing.
+ * `destGateway` on `destChainId` (the packed batch does not carry them), or `undefined` when
+ * `input` is not a `deliver` call. Malformed calldata for the selector also gives `undefined`:
+ * the gateway would have reverted on it, so it delivered nothing.
  */
 export function messagesFromDeliverCalldata(
   input: Hex,
@@ -78,12 +77,11 @@ export function deliverCallsInTrace(frame: CallFrame, gateway: Address): Hex[] {
  */
 export async function deliveredInTransaction(
   client: PublicClient,
-  chainId: number,
   gateway: Address,
   txHash: Hex,
 ): Promise<DeliveredMessage[]> {
+  const [tx, chainId] = await Promise.all([client.getTransaction({ hash: txHash }), client.getChainId()]);
   const decode = (input: Hex) => messagesFromDeliverCalldata(input, BigInt(chainId), gateway);
-  const tx = await client.getTransaction({ hash: txHash });
   if (tx.to && isAddressEqual(tx.to, gateway)) {
     const direct = decode(tx.input);
     if (direct) return direct;

@@ -101,7 +101,7 @@ export class DeliveryCheck {
         continue;
       }
       const route = routeLabels(ctx.manifest, m.message.sourceChainId, m.message.destChainId);
-      const token = tokenByHome(ctx.manifest, m.message.token, m.message.tokenChainId);
+      const token = tokenByHome(ctx.manifest, m.message.token);
       ctx.alerts.raise({
         key: `pending:${m.msgId}`,
         kind: "pending_slo",
@@ -131,8 +131,8 @@ export class DeliveryCheck {
    */
   private async confirmLate(m: TrackedMessage): Promise<"settled" | "late" | "nonce taken"> {
     const dest = this.destination(Number(m.message.destChainId));
-    const { sourceChainId, sourceGateway, nonce } = m.message;
-    if (!dest || !(await dest.isProcessed(sourceChainId, sourceGateway, nonce))) return "late";
+    if (!dest || !(await dest.isProcessed(m.message.sourceChainId, m.message.sourceGateway, m.message.nonce)))
+      return "late";
     const status = await dest.queuedStatus(m.msgId);
     if (status === MessageStatus.Cancelled) {
       this.ledger.complete(m.msgId);

@@ -194,9 +194,6 @@ export function buildProposal(
       if (fastLimit === undefined && inbound === undefined && outbound === undefined) {
         throw new InvalidInputError("a limits change needs a fast limit, an inbound bucket or an outbound bucket.");
       }
-      // Gateway v2 keys limits by the token's address on the governed chain.
-      const local = token.addresses[String(chain.chainId)];
-      if (!local) throw new InvalidInputError(`${token.symbol} is not deployed on ${chain.name}.`);
       const calls: GovernanceCall[] = [];
       if (fastLimit !== undefined) {
         const fast = checkLimit(fastLimit, "the fast limit", token.symbol);
@@ -204,7 +201,11 @@ export function buildProposal(
           gatewayCall(
             chain,
             `setFastLimit(${token.symbol}, ${fast})`,
-            encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [local, fast] }),
+            encodeFunctionData({
+              abi: bridgeGatewayAbi,
+              functionName: "setFastLimit",
+              args: [BigInt(token.homeChainId), token.homeToken, fast],
+            }),
           ),
         );
       }
@@ -222,7 +223,7 @@ export function buildProposal(
             encodeFunctionData({
               abi: bridgeGatewayAbi,
               functionName: "setRateLimit",
-              args: [local, direction, capacity, refill],
+              args: [BigInt(token.homeChainId), token.homeToken, direction, capacity, refill],
             }),
           ),
         );

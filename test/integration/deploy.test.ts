@@ -425,7 +425,7 @@ describe("portcullis-deploy", () => {
     }
     expect(executed.code, executed.stderr).toBe(0);
     const gw = new Gateway(l2a.gateway!, client("l2a"));
-    expect((await gw.inboundToken(beta.homeChainId, beta.homeToken)).fastLimit).toBe(parseUnits("77", 6));
+    expect((await gw.inboundToken(BigInt(beta.homeChainId), beta.homeToken)).fastLimit).toBe(parseUnits("77", 6));
 
     const check = await deploy(["check", "--config", configPath]);
     expect(check.code, show(check)).toBe(1);

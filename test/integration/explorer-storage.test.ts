@@ -51,7 +51,7 @@ const hash = (s: string): Hex => keccak256(toHex(s));
 
 function message(nonce: number, from: number, to: number, sender: Address, recipient: Address): Message {
   return {
-    version: MESSAGE_VERSION,
+    version: 2,
     nonce: BigInt(nonce),
     sourceChainId: BigInt(from),
     destChainId: BigInt(to),
@@ -59,11 +59,11 @@ function message(nonce: number, from: number, to: number, sender: Address, recip
     destGateway: to === A ? GATEWAY_A : GATEWAY_B,
     sender,
     recipient,
-    tokenChainId: BigInt(A),
+    tokenChainId: BigInt(from),
     token: TOKEN,
     amount: 10n ** 30n + BigInt(nonce),
     deadline: 2_000_000_000n,
-    dropOff: BigInt(nonce),
+    dropOff: 0n,
   };
 }
 

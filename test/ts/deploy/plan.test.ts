@@ -4,6 +4,7 @@
  * drift — checking the transactions it plans, their order, and what it leaves to governance.
  */
 import { decodeFunctionData, getAddress, zeroAddress, type Address, type Hex } from "viem";
+import { tokenKey } from "../../../core/message.js";
 import { describe, expect, it } from "vitest";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { OP_PREDEPLOYS } from "../../../core/op-stack.js";
@@ -81,6 +82,7 @@ function fresh(): Observed {
     create2: present,
     factory: false,
     safeContracts: new Set(),
+    gatewayAdmin: false,
     bridged: new Map(desired.tokens.map((t) => [t.symbol, undefined])),
   });
   return { l1: { create2: present, factory: false }, l2: { l2a: l2(), l2b: l2() } };
@@ -92,9 +94,9 @@ const roles = (entries: [Hex, Address[]][]): RoleHolders => new Map(entries.map(
 function complete(d: Desired = desired): Observed {
   const l2 = (name: string): L2State => {
     const chain = d.l2s.find((c) => c.name === name)!;
-    const tokens = new Map<Address, GatewayToken>(
+    const tokens = new Map<string, GatewayToken>(
       d.tokens.map((t) => [
-        t.homeToken,
+        tokenKey({ tokenChainId: BigInt(t.homeChainId), token: t.homeToken }),
         {
           local: t.home === name ? t.homeToken : t.bridged.address,
           isHome: t.home === name,
@@ -108,6 +110,7 @@ function complete(d: Desired = desired): Observed {
       create2: present,
       factory: true,
       safeContracts: new Set(d.safeContracts.map((p) => p.address)),
+      gatewayAdmin: true,
       safe: { owners: [A(0xc1), A(0xc2), A(0xc3)], threshold: 2 },
       timelock: {
         deployBlock: 1,

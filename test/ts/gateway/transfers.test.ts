@@ -49,7 +49,7 @@ describe("fast transfers", () => {
     expect(minted.queued).toEqual([]);
     expect(await l2b.balanceOf(bob)).toBe(tokens(600));
     expect(await l2b.totalSupply()).toBe(tokens(600));
-    expect(await l2b.gatewayAs().read.isProcessed([901n, sent!.message.nonce])).toBe(true);
+    expect(await l2b.gatewayAs().read.isProcessed([901n, l2a.gateway, sent!.message.nonce])).toBe(true);
 
     // l2b → l2a: bob's bridged tokens are burned on l2b and alice's home tokens unlocked on l2a.
     const toA = await bridge.send("l2b", "l2a", { amount: tokens(200), sender: l2b.accounts.bob, recipient: alice });
@@ -82,7 +82,7 @@ describe("fast transfers", () => {
 
   it("test_send_outboundBucketEmpty_reverts: a send the outbound bucket cannot cover is refused", async () => {
     const { l2a } = bridge.chains;
-    await l2a.mined(l2a.gatewayAs().write.setRateLimit([l2a.homeToken(), OUTBOUND, tokens(500), tokens(1)]));
+    await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, l2a.homeToken(), OUTBOUND, tokens(500), tokens(1)]));
     await bridge.send("l2a", "l2b", { amount: tokens(400) });
     const [homeToken, amount, available] = await expectRevert(
       bridge.send("l2a", "l2b", { amount: tokens(400) }),
@@ -191,7 +191,7 @@ describe("rate limits", () => {
   it("test_deliver_inboundBucketExhausted_queues: a transfer within the fast limit queues when the bucket is empty", async () => {
     const { l2b } = bridge.chains;
     // 1,500 tokens of room refilling at 1 token/s: the second 1,000 cannot fit for ~500 s.
-    await l2b.mined(l2b.gatewayAs().write.setRateLimit([l2b.homeToken(), INBOUND, tokens(1_500), tokens(1)]));
+    await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, l2b.homeToken(), INBOUND, tokens(1_500), tokens(1)]));
     const first = await bridge.send("l2a", "l2b", { amount: tokens(1_000), recipient: bob });
     const second = await bridge.send("l2a", "l2b", { amount: tokens(1_000), recipient: carol });
     const [a, b] = [...bridge.sentIn(first), ...bridge.sentIn(second)].map((s) => s.msgId);
@@ -201,7 +201,7 @@ describe("rate limits", () => {
     expect(delivery.queued.map((q) => q.msgId)).toEqual([b]);
     expect(await l2b.balanceOf(bob)).toBe(tokens(1_000));
     expect(await l2b.balanceOf(carol)).toBe(0n);
-    expect(await l2b.gatewayAs().read.availableRateLimit([l2b.homeToken(), INBOUND])).toBeLessThan(tokens(1_000));
+    expect(await l2b.gatewayAs().read.availableRateLimit([901n, l2b.homeToken(), INBOUND])).toBeLessThan(tokens(1_000));
 
     // A queued transfer does not wait for the bucket: once the delay passes it executes.
     await l2b.increaseTime(bridge.largeDelaySeconds);

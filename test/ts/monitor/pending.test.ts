@@ -22,7 +22,7 @@ function message(nonce: bigint, source = 901n, dest = 902n): Message {
     destGateway: addr(Number(dest)),
     sender: addr(1),
     recipient: addr(2),
-    tokenChainId: 901n,
+    tokenChainId: source,
     token: addr(3),
     amount: 10n,
     deadline: 2_000_000_000n,

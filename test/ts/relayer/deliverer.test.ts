@@ -70,6 +70,9 @@ function jobFor(message: Message, id?: string): FakeJob {
 }
 
 /** The destination gateway as the deliverer sees it. */
+/** The messages of a `deliver` call's arguments (the packed batch, addressed to `GATEWAY` on 902). */
+const delivered = (args: readonly unknown[]): Message[] => decodeDeliveryBatch(args[0] as Hex, 902n, GATEWAY);
+
 class FakeGateway {
   paused = false;
   processed = new Set<bigint>();

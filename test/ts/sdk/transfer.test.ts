@@ -88,7 +88,7 @@ describe("validateTransfer", () => {
   it("says when the outbound bucket lacks room now, and until when", async () => {
     const l2a = bridge.chains.l2a;
     const home = l2a.homeToken();
-    await l2a.mined(l2a.gatewayAs().write.setRateLimit([home, 1, tokens(10), tokens(1)]));
+    await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(10), tokens(1)]));
     try {
       // Carol takes 8 of the 10 (alice's allowance stays untouched for the tests below).
       await bridge.fund(bridge.users.carol, tokens(8));
@@ -103,7 +103,7 @@ describe("validateTransfer", () => {
         `amount 11 ${DEFAULT_SYMBOL} is more than the l2a outbound rate limit ever lets out at once (10 ${DEFAULT_SYMBOL}).`,
       );
     } finally {
-      await l2a.mined(l2a.gatewayAs().write.setRateLimit([home, 1, tokens(100_000), tokens(10)]));
+      await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(100_000), tokens(10)]));
     }
   });
 
@@ -151,7 +151,7 @@ describe("quote", () => {
   it("within the fast limit but beyond the inbound bucket, it is delayed by the rate limit", async () => {
     const l2b = bridge.chains.l2b;
     const home = l2b.homeToken();
-    await l2b.mined(l2b.gatewayAs().write.setRateLimit([home, 0, tokens(2), tokens(1)]));
+    await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, home, 0, tokens(2), tokens(1)]));
     try {
       expect((await client.quote(request())).path).toEqual({
         kind: "delayed",
@@ -159,7 +159,7 @@ describe("quote", () => {
         delaySeconds: 600,
       });
     } finally {
-      await l2b.mined(l2b.gatewayAs().write.setRateLimit([home, 0, tokens(100_000), tokens(10)]));
+      await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, home, 0, tokens(100_000), tokens(10)]));
     }
   });
 
