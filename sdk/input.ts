@@ -149,7 +149,12 @@ export function checkTransfer(
   if (deadline !== undefined && (!Number.isInteger(deadline) || deadline <= 0)) {
     problems.deadline = `the deadline must be a positive whole number of seconds from now, got ${deadline}.`;
   }
-  const dropOff = attempt("dropOff", () => dropOffOf(request.dropOff));
+  let dropOff = attempt("dropOff", () => dropOffOf(request.dropOff));
+  if (dropOff !== undefined && dropOff > 0n && request.payFee === false) {
+    // The gateway takes an unpaid send only without a drop-off: nobody would be paid to supply it.
+    problems.dropOff = "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.";
+    dropOff = undefined;
+  }
 
   if (
     Object.keys(problems).length > 0 ||

@@ -40,7 +40,7 @@ let relayer: ManagedProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portcullis-fees-"));
-  devnet = await startDevnet({ services: false, dir, l2Count: 2, guardians: 3, threshold: 2 });
+  devnet = await startDevnet({ services: false, dir, l2Count: 2, guardians: 3, threshold: 2, fees: true });
   manifest = devnet.manifest;
   sdk = new BridgeClient(manifest);
   const started = await Promise.all([
