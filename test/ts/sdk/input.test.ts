@@ -32,10 +32,8 @@ describe("checkTransfer", () => {
     expect(resolveTransfer(manifest, ok)).toMatchObject({ dropOff: 0n, payFee: true });
     expect(resolveTransfer(manifest, { ...ok, dropOff: "0.01" }).dropOff).toBe(10n ** 16n);
     expect(resolveTransfer(manifest, { ...ok, dropOff: "0" }).dropOff).toBe(0n);
-    expect(resolveTransfer(manifest, { ...ok, dropOff: 5n, payFee: false })).toMatchObject({
-      dropOff: 5n,
-      payFee: false,
-    });
+    expect(resolveTransfer(manifest, { ...ok, dropOff: 5n })).toMatchObject({ dropOff: 5n, payFee: true });
+    expect(resolveTransfer(manifest, { ...ok, payFee: false })).toMatchObject({ dropOff: 0n, payFee: false });
   });
 
   it("resolves chains by name or id, tokens by symbol or any address, amounts in base units", () => {
@@ -114,6 +112,12 @@ describe("checkTransfer", () => {
       { deadlineSeconds: 1.5 },
       "deadline",
       "the deadline must be a positive whole number of seconds from now, got 1.5.",
+    ],
+    [
+      "a drop-off on a transfer that pays no fee",
+      { dropOff: "0.01", payFee: false },
+      "dropOff",
+      "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.",
     ],
     [
       "a drop-off that is no amount of ETH",
