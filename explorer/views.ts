@@ -7,6 +7,7 @@ import type { Hex } from "viem";
 import type { ExplorerChainRef, ExplorerMessage, ExplorerMessageSummary, ExplorerStage } from "@portcullis/sdk";
 import { tokenByHome, type Manifest } from "../core/manifest.js";
 import type { GatewayFacts } from "./facts.js";
+import { tokenKey } from "../core/message.js";
 import type { IndexedEvent, MessageRecord } from "./model.js";
 import { describeWait, MESSAGE_EVENTS, statusOf } from "./status.js";
 
@@ -17,11 +18,6 @@ export type MessageView = ExplorerMessage;
 
 export class Views {
   constructor(private readonly manifest: Manifest) {}
-
-  /** The address of the message's token on `chainId`, from the manifest. */
-  private localOn(m: { token: string; tokenChainId: string }, chainId: number): string | undefined {
-    return tokenByHome(this.manifest, m.token as Hex, BigInt(m.tokenChainId))?.addresses[String(chainId)];
-  }
 
   chain(chainId: number): ChainRef {
     return { chainId, name: this.manifest.chains.find((c) => c.chainId === chainId)?.name ?? null };
@@ -52,8 +48,6 @@ export class Views {
     const m = r.sent?.message;
     const queued = r.events.find((e) => e.name === "MessageQueued");
     const fee = feeOf(r);
-    // Limits are keyed by the token's address on the destination.
-    const destLocal = summary.token && summary.destination ? this.localOn(m!, summary.destination.chainId) : undefined;
     const wait = describeWait(
       {
         status: r.status,
@@ -62,7 +56,9 @@ export class Views {
         executableAt: queued ? Number(queued.args.executableAt) : undefined,
         destinationPaused: destination?.paused ?? false,
         destination: summary.destination?.name ?? `chain ${summary.destination?.chainId ?? "?"}`,
-        fastLimit: destLocal ? destination?.fastLimits.get(destLocal.toLowerCase()) : undefined,
+        fastLimit: m
+          ? destination?.fastLimits.get(tokenKey({ tokenChainId: BigInt(m.tokenChainId), token: m.token }))
+          : undefined,
         inboundAvailable,
         largeDelay: destination?.largeDelay,
         fee,
