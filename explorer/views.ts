@@ -3,7 +3,6 @@
  * the indexed gateway facts and, for a message still waiting for delivery, the destination's
  * live rate-limit room.
  */
-import type { Hex } from "viem";
 import type { ExplorerChainRef, ExplorerMessage, ExplorerMessageSummary, ExplorerStage } from "@portcullis/sdk";
 import { tokenByHome, type Manifest } from "../core/manifest.js";
 import type { GatewayFacts } from "./facts.js";
