@@ -152,7 +152,8 @@ export function checkTransfer(
   let dropOff = attempt("dropOff", () => dropOffOf(request.dropOff));
   if (dropOff !== undefined && dropOff > 0n && request.payFee === false) {
     // The gateway takes an unpaid send only without a drop-off: nobody would be paid to supply it.
-    problems.dropOff = "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.";
+    problems.dropOff =
+      "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.";
     dropOff = undefined;
   }
 
