@@ -22,6 +22,7 @@ import { Command, Option } from "commander";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  AlreadyDeliveredError,
   BridgeClient,
   escapeStageText,
   observeEscape,
@@ -201,7 +202,9 @@ async function selfRelayWhenSigned(
     const o = await client.status(sent);
     printer.update(o);
     if (o.status.reason.kind === "self-relay" || o.status.reason.kind === "relayer") break;
-    if (o.status.final || o.status.reason.kind === "expired" || o.status.reason.kind === "rejected") return;
+    // Delivered by someone else (a relayer that delivers everything), or it never will be.
+    if (o.status.stage === "delivered" || o.status.final) return;
+    if (o.status.reason.kind === "expired" || o.status.reason.kind === "rejected") return;
     if (Date.now() >= deadline) {
       printer.stop();
       process.stdout.write(`timed out waiting for the guardians; relay it later with: bridge relay ${sent.msgId}\n`);
@@ -210,8 +213,13 @@ async function selfRelayWhenSigned(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  const result = await client.relay(sent, walletClientFor(sent.dest, account));
-  printer.note(`delivered it yourself on ${sent.dest.name} (tx ${result.txHash})`);
+  try {
+    const result = await client.relay(sent, walletClientFor(sent.dest, account));
+    printer.note(`delivered it yourself on ${sent.dest.name} (tx ${result.txHash})`);
+  } catch (e) {
+    if (!(e instanceof AlreadyDeliveredError)) throw e;
+    printer.note(`already delivered on ${sent.dest.name}`);
+  }
 }
 
 /** What the user should know before sending: a transfer that will wait on the destination, and why. */
