@@ -11,6 +11,8 @@
  *   --senders <count>       distinct sending accounts (default 50), split over the routes
  *   --relayers <K>          relayer processes (default 2)
  *   --json                  stdout is exactly one JSON object (see below); logs go to stderr
+ *   --explorer              keep the devnet's explorer running (it is stopped for the run: it
+ *                           is not on the relay path and would index the burst on the same cores)
  *
  * Senders get ETH with anvil_setBalance and their tokens from the devnet's dev users, who hold a
  * faucet balance of every token on its home chain however deployment homed it (see `fundSenders`).
@@ -76,6 +78,7 @@ const args = new Command("bench:relay")
   .option("--log-level <level>", "the services' LOG_LEVEL (debug shows each step's timing)", "info")
   .option("--json", "print one JSON object on stdout")
   .option("--keep-logs", "keep the devnet directory (service logs) after a successful run")
+  .option("--explorer", "keep the devnet's explorer running during the run (stopped by default)")
   .parse()
   .opts<{
     from?: string;
@@ -88,6 +91,7 @@ const args = new Command("bench:relay")
     logLevel: string;
     json?: boolean;
     keepLogs?: boolean;
+    explorer?: boolean;
   }>();
 
 const RPC_BATCH = 100;
@@ -592,7 +596,19 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const histogram = new Map<number, number>();
   for (const l of latencies) histogram.set(l, (histogram.get(l) ?? 0) + 1);
   const sizes = [...perTx.values()];
+  // Wall-clock time of each block (anvil stamps interval-mined blocks with its clock), to line
+  // the chains up with the services' logs.
+  const byBlock = (stamps: number[]) => {
+    const counts = new Map<number, number>();
+    for (const t of stamps) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return [...counts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, count]) => `${new Date(t).toISOString().slice(11, 19)} ${count}`)
+      .join(", ");
+  };
   const diagnostics = [
+    `sends by block time: ${byBlock(sentAt)}`,
+    `executions by block time: ${byBlock(executedAt)}`,
     `latency by whole seconds: ${[...histogram].map(([ms, count]) => `${ms / 1000}s ${count}`).join(", ")}`,
     `${perTx.size} deliver transactions of ${Math.min(...sizes)}–${Math.max(...sizes)} transfers (mean ${(n / perTx.size).toFixed(0)})`,
     `wall clock from the first submission to the last execution seen: ${wallSeconds.toFixed(1)} s`,
@@ -688,6 +704,12 @@ try {
     serviceEnv: { LOG_LEVEL: args.logLevel },
   });
   if (controller.signal.aborted) throw new Error("interrupted");
+  if (devnet.explorer && !args.explorer) {
+    // Not on the relay path: it indexes every message of the burst on the same two cores (in
+    // production it runs elsewhere). --explorer keeps it.
+    await devnet.explorer.process.stop();
+    log("explorer stopped for the run (--explorer keeps it)");
+  }
   const { result, notes, diagnostics } = await bench(devnet, controller.signal);
   const o = devnet.options;
   const confirmationMs = o.confirmations * o.blockTimeSeconds * 1000;

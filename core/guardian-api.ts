@@ -114,22 +114,28 @@ export const signableQuerySchema = z.object({
 });
 export type SignableQuery = z.input<typeof signableQuerySchema>;
 
-export const signableEntrySchema = z
-  .object({
-    msgId: hex32.transform((v) => v.toLowerCase() as Hex),
-    message: messageJson,
-    blockNumber: uintString,
-  })
-  .refine((e) => messageId(messageFromJson(e.message)) === e.msgId, "msgId is not the id of the message");
+/** A feed entry's fields; `signableEntrySchema` also checks that `msgId` is its message's id. */
+const signableEntryFields = z.object({
+  msgId: hex32.transform((v) => v.toLowerCase() as Hex),
+  message: messageJson,
+  blockNumber: uintString,
+});
+
+const ID_MISMATCH = "msgId is not the id of the message";
+const idMatches = (e: z.infer<typeof signableEntryFields>) => messageId(messageFromJson(e.message)) === e.msgId;
+
+export const signableEntrySchema = signableEntryFields.refine(idMatches, ID_MISMATCH);
 export type SignableEntry = z.infer<typeof signableEntrySchema>;
 
-export const signableBatchSchema = z.object({
+const signableBatchFields = z.object({
   /** Pass as `after` next time. */
   cursor: z.string().min(1).max(100),
   /** The cursor given was not this feed's (another guardian process) or too old: from the start. */
   reset: z.boolean().default(false),
-  messages: z.array(signableEntrySchema),
+  messages: z.array(signableEntryFields),
 });
+
+export const signableBatchSchema = signableBatchFields.extend({ messages: z.array(signableEntrySchema) });
 export type SignableBatch = z.infer<typeof signableBatchSchema>;
 
 /**
@@ -212,12 +218,38 @@ export class GuardianClient {
    * GET /v1/signable: what became signable after `after`, waiting up to `waitMs` for news.
    * `signal` ends the wait early (shutdown).
    */
-  async signable(query: SignableQuery, signal?: AbortSignal): Promise<SignableBatch> {
+  async signable(
+    query: SignableQuery,
+    signal?: AbortSignal,
+    o: {
+      /**
+       * Ids whose message the caller has already checked against its id (another guardian listed
+       * it): their entries' ids are not re-derived (hashing every message of every feed costs a
+       * relayer more CPU than anything else it does per message). Their `message` must then not
+       * be used: the caller keeps the one it checked.
+       */
+      checked?: (msgId: Hex) => boolean;
+    } = {},
+  ): Promise<SignableBatch> {
     const q = signableQuerySchema.parse(query);
     const params = new URLSearchParams({ waitMs: String(q.waitMs), limit: String(q.limit) });
     if (q.after !== undefined) params.set("after", q.after);
     const res = await this.call("GET", `/v1/signable?${params}`, { timeoutMs: this.timeoutMs + q.waitMs, signal });
-    return this.parse(signableBatchSchema, this.ok(res), "signable batch");
+    if (!o.checked) return this.parse(signableBatchSchema, this.ok(res), "signable batch");
+    const batch = this.parse(signableBatchFields, this.ok(res), "signable batch");
+    const bad = batch.messages.findIndex((e) => !o.checked!(e.msgId) && !idMatches(e));
+    if (bad >= 0) {
+      const issues = `messages.${bad}: ${ID_MISMATCH}`;
+      throw new GuardianApiError(
+        this.url,
+        "invalid-response",
+        `guardian ${this.url} sent an invalid signable batch: ${issues}`,
+        {
+          detail: `invalid signable batch: ${issues}`,
+        },
+      );
+    }
+    return batch;
   }
 
   /** GET /v1/pending (operator): messages waiting for this guardian's operator. */

@@ -1,16 +1,22 @@
 /**
- * A throwaway PostgreSQL server for tests, benchmarks and the devnet: `initdb` in a temp dir,
- * started on 127.0.0.1 with `pg_ctl` (socket in the same dir), trust authentication, stopped and
- * deleted with `stop()`. Debian's `postgresql` package provides the binaries
- * (/usr/lib/postgresql/<version>/bin); `initdb` refuses to run as root, so as root every command
- * runs as the `postgres` user through `runuser` and the data dir is owned by it.
+ * A throwaway PostgreSQL server for tests, benchmarks and the devnet: `initdb` in a temp dir, then
+ * the `postgres` server itself as a foreground child in a ProcessGroup (processes.ts: a port from
+ * the allocator, tied to this Node process so it dies with it, even on SIGKILL), on 127.0.0.1
+ * (socket in the same dir), trust authentication; `stop()` asks for a fast shutdown (SIGINT) and
+ * deletes the data dir. It never daemonizes (`pg_ctl start` did, so a killed test worker left a
+ * server running). Debian's `postgresql` package provides the binaries
+ * (/usr/lib/postgresql/<version>/bin). `initdb` and the server refuse to run as root, so as root
+ * they run as the `postgres` user (`runuser` for initdb/createdb; for the server `setpriv`, which
+ * execs it under the same pid and sets its parent-death signal after changing user) and the data
+ * dir is owned by it.
  */
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { PrerequisiteError } from "./infra.js";
-import { canBind, reservePort, type PortLease } from "./ports.js";
+import { ProcessGroup, type Probe, type ProbeTarget } from "./processes.js";
 
 export interface PostgresServer {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
@@ -47,7 +53,7 @@ function pgRun(bin: string, args: string[]): string {
   return execFileSync(command, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
 }
 
-export async function startPostgres(options: { port?: number } = {}): Promise<PostgresServer> {
+export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "portcullis-pg-"));
   if (isRoot()) {
@@ -55,31 +61,25 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Po
     chownSync(dir, uid, gid);
   }
   const data = join(dir, "data");
-  // A port from the devnet's allocator (held until stop). `pg_ctl -w` waits for the server it
-  // started (its own postmaster.pid), so the one answering is ours; a port someone outside the
-  // allocator took meanwhile fails the start, and it is retried on another port.
-  let lease: PortLease | undefined;
-  let port = options.port ?? 0;
+  const group = new ProcessGroup(join(dir, "logs"));
+  let server;
   try {
     pgRun(join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
-    for (let attempt = 1; ; attempt++) {
-      if (options.port === undefined) {
-        lease = await reservePort();
-        port = lease.port;
-      }
-      try {
-        pgStart(bin, data, dir, port);
-        break;
-      } catch (e) {
-        lease?.release();
-        const taken = !(await canBind(port));
-        if (!taken || options.port !== undefined || attempt >= 3) throw e;
-      }
-    }
+    // The probe recognises this server by its data directory, so the one answering is ours; a
+    // port someone outside the allocator took makes it exit ("address already in use") and the
+    // group starts it again on another port.
+    server = await group.start({
+      name: "postgres",
+      launch: (port) => postgresCommand(bin, data, dir, port),
+      probe: (t) => probePostgres(t, data),
+      startTimeoutMs: 60_000,
+    });
   } catch (e) {
+    await group.stopAll().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`PostgreSQL did not start: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
   }
+  const port = server.port!;
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -94,27 +94,77 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Po
       if (stopped) return;
       stopped = true;
       try {
-        pgRun(join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
+        // SIGINT is PostgreSQL's fast shutdown (clients disconnected, no waiting for them);
+        // the group's SIGTERM (a smart shutdown) would wait for every client to leave.
+        if (server.running && server.pid !== undefined) {
+          process.kill(server.pid, "SIGINT");
+          await Promise.race([server.waitForExit(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+        }
+        await group.stopAll();
       } finally {
-        lease?.release();
         rmSync(dir, { recursive: true, force: true });
       }
     },
   };
 }
 
-/** `pg_ctl start` on `port`, waiting (-w) until the server it started accepts connections. */
-function pgStart(bin: string, data: string, dir: string, port: number): void {
-  const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    "-c listen_addresses=127.0.0.1",
+/** The server on `port`, in the foreground (logging to stderr, into the group's log file). */
+function postgresCommand(bin: string, data: string, dir: string, port: number) {
+  const args = [
+    "-D",
+    data,
+    "-p",
+    String(port),
+    "-k",
+    dir,
+    "-c",
+    "listen_addresses=127.0.0.1",
     // Throwaway data: no fsync (tests and benchmarks measure the explorer, not the disk).
-    "-c fsync=off",
-    "-c synchronous_commit=off",
-    "-c full_page_writes=off",
-  ].join(" ");
-  pgRun(join(bin, "pg_ctl"), ["-D", data, "-o", settings, "-l", join(dir, "log"), "-w", "-t", "60", "start"]);
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+  ];
+  const server = join(bin, "postgres");
+  return isRoot()
+    ? {
+        command: "setpriv",
+        args: ["--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig=KILL", "--", server, ...args],
+      }
+    : { command: server, args };
+}
+
+/** Ready when a query answers and the server's data directory is `data` (ours); else foreign. */
+async function probePostgres({ port }: ProbeTarget, data: string): Promise<Probe> {
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    database: "postgres",
+    connectionTimeoutMillis: 2_000,
+  });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    return { state: "starting", detail: (e as Error).message };
+  }
+  try {
+    const { rows } = await client.query<{ setting: string }>(
+      "SELECT setting FROM pg_settings WHERE name = 'data_directory'",
+    );
+    const theirs = rows[0]?.setting;
+    return theirs === data
+      ? { state: "ready" }
+      : { state: "foreign", detail: `a PostgreSQL serving ${theirs ?? "an unknown data directory"} answers` };
+  } catch (e) {
+    // "the database system is starting up" and the like.
+    return { state: "starting", detail: (e as Error).message };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 function postgresUser(): { uid: number; gid: number } {

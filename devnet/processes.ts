@@ -14,7 +14,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, createWriteStream, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import {
+  appendFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { portAllocator, type PortLease } from "./ports.js";
 
@@ -244,7 +252,8 @@ export class ManagedProcess {
   private spawn(spec: ProcessSpec) {
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(this.logFile, { flags: "a" });
-    const child = spawn(spec.command, spec.args, {
+    const [command, args] = tiedToThisProcess(spec.command, spec.args);
+    const child = spawn(command, args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -274,6 +283,22 @@ export class ManagedProcess {
       // the log is a courtesy
     }
   }
+}
+
+/**
+ * On Linux every child is started through util-linux's `setpriv --pdeathsig KILL`, which execs
+ * the command (same pid) with the kernel's parent-death signal set: when this Node process dies
+ * for any reason, SIGKILL and SIGTERM included, the kernel kills the child too. The `exit` hook
+ * below cannot cover those deaths, and one of them left chains running: a devnet start that
+ * outlived a test's `beforeAll` timeout kept starting processes that no `afterAll` knew of,
+ * until the test runner killed its worker with a signal. Elsewhere (no `setpriv`) the command
+ * runs as is and only the `exit` hook and `stopAll` stop it.
+ */
+const SETPRIV = "/usr/bin/setpriv";
+const haveSetpriv = process.platform === "linux" && existsSync(SETPRIV);
+
+function tiedToThisProcess(command: string, args: string[]): [string, string[]] {
+  return haveSetpriv ? [SETPRIV, ["--pdeathsig", "KILL", "--", command, ...args]] : [command, args];
 }
 
 /** Every group of this process, so a process that exits without stopping them leaves no child behind. */

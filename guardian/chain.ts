@@ -80,6 +80,9 @@ const SETTLEMENT_TOPICS = {
   cancelled: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageCancelled" })[0],
 } as const;
 
+/** Decoded MessageSent logs kept for a second read (a few blocks of a burst). */
+const DECODED_KEPT = 20_000;
+
 interface RpcLog {
   address: Address;
   topics: Hex[];
@@ -96,6 +99,12 @@ interface RpcLog {
  */
 export class ViemGatewayReader implements GatewayReader {
   private readonly typed: Gateway;
+  /**
+   * Logs decoded lately, by block hash and log index: the follower reads a message's log twice
+   * (in the unconfirmed tail, then at depth), and decoding re-derives its id (an EIP-712 hash,
+   * the guardian's costliest step per message). A hit must carry the same data and topics.
+   */
+  private readonly decoded = new Map<string, { data: Hex; topics: string; observed: ObservedMessage }>();
 
   constructor(
     private readonly client: PublicClient,
@@ -131,7 +140,18 @@ export class ViemGatewayReader implements GatewayReader {
         },
       ],
     })) as RpcLog[];
-    return logs.filter((log) => !log.removed).map((log) => observed(log));
+    return logs.filter((log) => !log.removed).map((log) => this.observedOnce(log));
+  }
+
+  private observedOnce(log: RpcLog): ObservedMessage {
+    const key = `${log.blockHash}:${log.logIndex}`;
+    const topics = log.topics.join(",");
+    const hit = this.decoded.get(key);
+    if (hit && hit.data === log.data && hit.topics === topics) return { ...hit.observed };
+    const result = observed(log);
+    if (this.decoded.size >= DECODED_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
+    this.decoded.set(key, { data: log.data, topics, observed: result });
+    return { ...result };
   }
 
   async settlements(fromBlock: bigint, toBlock: bigint): Promise<Settlement[]> {

@@ -20,8 +20,12 @@ import type { GatewayChain, MessagePolicy } from "./policy.js";
 
 /** How far back a detected deep reorg rescans when its exact depth is unknown. */
 export const REORG_REWIND_BLOCKS = 128n;
-/** Concurrent `sentMessageId` reads while checking a page of logs (sent as one JSON-RPC batch). */
-const GATEWAY_READS_IN_FLIGHT = 256;
+/**
+ * Concurrent `sentMessageId` reads while checking a page of logs (viem sends them as JSON-RPC
+ * batches of 256, several requests at once): a burst block's reads take one round trip, not one
+ * per 256.
+ */
+const GATEWAY_READS_IN_FLIGHT = 2_048;
 
 export interface ChainView {
   headBlock: bigint;
@@ -106,6 +110,7 @@ export class ChainFollower {
 
     const confirmedHead = head.number - BigInt(this.chain.confirmations);
     let scanned: BlockRef = cursorBlock;
+    let tailRead: ObservedMessage[] | undefined;
     const from = this.cursor + 1n;
     const to = min(confirmedHead, from + BigInt(this.options.maxBlockRange) - 1n);
     if (to >= from) {
@@ -113,9 +118,11 @@ export class ChainFollower {
       // cursor mismatch on the next poll instead of going unnoticed.
       const toBlock = await this.reader.blockAt(to);
       if (!toBlock) throw new ChainInconsistencyError(`block ${to} below the head ${head.number} is missing`);
-      const [logs, settlements] = await Promise.all([
+      // The unconfirmed tail (read when this range reaches the confirmed head) goes with them.
+      const [logs, settlements, tail] = await Promise.all([
         this.reader.messagesSent(from, to),
         this.reader.settlements(from, to),
+        to >= confirmedHead && head.number > to ? this.reader.messagesSent(to + 1n, head.number) : undefined,
       ]);
       await this.checkAgainstGateway(logs, confirmedHead);
       if (epoch !== this.epoch) return false;
@@ -124,13 +131,15 @@ export class ChainFollower {
       this.cursor = to;
       this.cursorHash = toBlock.hash;
       scanned = toBlock;
+      tailRead = tail;
     } else {
       this.cursorHash = cursorBlock.hash;
     }
 
     const caughtUp = this.cursor >= confirmedHead;
     if (caughtUp) {
-      const tail = head.number > this.cursor ? await this.reader.messagesSent(this.cursor + 1n, head.number) : [];
+      const tail =
+        tailRead ?? (head.number > this.cursor ? await this.reader.messagesSent(this.cursor + 1n, head.number) : []);
       if (epoch !== this.epoch) return false;
       this.recordTail(tail);
     }

@@ -318,16 +318,31 @@ export class Guardian {
     }
   }
 
-  /** Lists the messages confirmed since the last call that are signable now on the feed. */
+  /**
+   * Lists on the feed the confirmed messages that are signable now. The books are read first if
+   * they do not cover the messages yet (the follower has just confirmed them; the books' own loop
+   * may not have read that far): without that, a fresh message would be judged "pending" here and
+   * never listed. Messages still pending (books short, within the accountant's grace) are kept
+   * and judged again on the next call; rejected or approval-bound ones leave (approval lists them).
+   */
   private async publishSignable(): Promise<void> {
-    const confirmed = this.confirmedSince.splice(0);
+    const candidates = this.confirmedSince.splice(0);
+    if (candidates.length === 0) return;
+    const confirmed = candidates.filter((c) => this.book.get(c.msgId)?.confirmed === true);
+    await this.accountant.cover(confirmed).catch((err: unknown) => {
+      this.deps.logger.warn({ err: (err as Error).message }, "cannot read the books; the messages stay unlisted");
+    });
     const ready: MessageRecord[] = [];
+    const later: MessageRecord[] = [];
     for (const candidate of confirmed) {
       // Still in the book (not dropped by a rewind meanwhile) and signable.
       const record = this.book.get(candidate.msgId);
       if (!record?.confirmed) continue;
-      if ((await this.verdict(record)).state === "signable") ready.push(record);
+      const { state } = await this.verdict(record);
+      if (state === "signable") ready.push(record);
+      else if (state === "unconfirmed") later.push(record);
     }
+    this.confirmedSince.unshift(...later);
     if (ready.length === 0) return;
     this.signable.publish(
       ready.map((r) => ({ msgId: r.msgId, message: messageToJson(r.message), blockNumber: r.blockNumber })),

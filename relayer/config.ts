@@ -11,10 +11,12 @@ import { keyEnv } from "../core/signer.js";
 import { FEE_POLICIES } from "./fee-policy.js";
 
 const positiveInt = z.coerce.number().int().positive();
-const flag = z
-  .enum(["true", "false", "1", "0", ""])
-  .default("false")
-  .transform((v) => v === "true" || v === "1");
+const flagDefault = (value: "true" | "false") =>
+  z
+    .enum(["true", "false", "1", "0", ""])
+    .default(value)
+    .transform((v) => v === "true" || v === "1" || (v === "" && value === "true"));
+const flag = flagDefault("false");
 
 /**
  * A BullMQ key prefix. On Redis Cluster every key of a queue must hash to one slot, so the prefix
@@ -55,6 +57,7 @@ const relayerFields = z
     LOCK_TTL_MS: positiveInt.min(1_000).default(5_000),
     MAX_IN_FLIGHT: positiveInt.max(64).default(4),
     MAX_TX_GAS: z.coerce.bigint().min(100_000n).default(16_777_216n),
+    OPTIMISTIC_SEND: flagDefault("true"),
     SIGNABLE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     FEED_WAIT_MS: positiveInt.max(MAX_SIGNABLE_WAIT_MS).default(20_000),
     GUARDIAN_TIMEOUT_MS: positiveInt.default(5_000),

@@ -51,14 +51,17 @@ import type { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
+import { DestinationState } from "./dest-state.js";
 import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
 const MAX_ROUNDS = 12;
 /** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
 const READ_CONCURRENCY = 256;
+/** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
+const LAGGING_WAIT_FACTOR = 4;
 /** Jobs asked for at once while filling a batch. */
-const TAKE_CONCURRENCY = 32;
+const TAKE_CONCURRENCY = 128;
 
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
@@ -89,6 +92,19 @@ export interface Destination {
   budget: GasBudget;
   /** The route's fee policy (fee-policy.ts); absent: every message is delivered, no income counted. */
   fees?: FeeGate;
+  /** Its clock and pause flag, shared by every route to it (default: this route's own). */
+  state?: DestinationState;
+}
+
+/** How old a destination's clock and pause flag may be when a batch checks them. */
+export const DESTINATION_STATE_MAX_AGE_MS = 500;
+
+/** Reads a destination's head timestamp and pause flag (two calls, one JSON-RPC batch). */
+export function destinationState(chain: RelayerChain): DestinationState {
+  return new DestinationState(async () => {
+    const [block, paused] = await Promise.all([chain.publicClient.getBlock(), chain.gw.paused()]);
+    return { timestamp: block.timestamp, paused };
+  }, DESTINATION_STATE_MAX_AGE_MS);
 }
 
 export interface DelivererOptions {
@@ -100,6 +116,13 @@ export interface DelivererOptions {
   guardianTimeoutMs: number;
   /** How long a batch waits for a quorum of the feeds to list its messages (SIGNABLE_WAIT_MS). */
   signableWaitMs: number;
+  /**
+   * OPTIMISTIC_SEND: a batch's first round, when none of its messages was tried before and the
+   * route's last delivery went through, is sent without simulating it first (one heavy
+   * `eth_call` less on the critical path). A delivery that reverts on chain costs its gas, and
+   * the route simulates every batch again until one goes through. Default off here (tests).
+   */
+  optimisticSend?: boolean;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -109,10 +132,11 @@ class Attempt {
   rounds = 0;
   /** Milliseconds since the batch was taken at which each step ended (logged with the delivery). */
   readonly timings: Record<string, number> = {};
-  private readonly started = Date.now();
+  /** Wall-clock ms when the batch was taken. */
+  readonly takenAt = Date.now();
 
   mark(step: string) {
-    this.timings[step] = Date.now() - this.started;
+    this.timings[step] = Date.now() - this.takenAt;
   }
 
   constructor(readonly token: string) {}
@@ -139,6 +163,9 @@ export class RouteDeliverer {
   private readonly dest: RelayerChain;
   private readonly budget: GasBudget;
   private readonly fees?: FeeGate;
+  private readonly destState: DestinationState;
+  /** The route's last delivery went through (optimistic sends allowed). */
+  private lastWentThrough = true;
 
   constructor(
     private readonly source: Pick<RelayerChain, "chainId">,
@@ -155,6 +182,7 @@ export class RouteDeliverer {
     this.dest = destination.chain;
     this.budget = destination.budget;
     this.fees = destination.fees;
+    this.destState = destination.state ?? destinationState(this.dest);
     this.route = `${source.chainId}-${this.dest.chainId}`;
     this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
     this.slots = new Semaphore(o.maxInFlight);
@@ -251,11 +279,14 @@ export class RouteDeliverer {
   }
 
   /**
-   * Extends the locks of the batch's undecided jobs; a job whose lock is gone (this relayer
-   * stalled past LOCK_TTL_MS and another took it) is marked lost. Returns the lost ids.
+   * Extends the locks of the batch's jobs until they are settled — decided ones too: a job set
+   * aside in the first round is settled with the rest at the end, and a lock lapsing meanwhile
+   * would let the stalled check hand it to another relayer (duplicate work, "could not settle").
+   * An undecided job whose lock is gone (this relayer stalled past LOCK_TTL_MS and another took
+   * it) is marked lost. Returns the lost ids.
    */
   private async extendLocks(jobs: Job<DeliverJobData>[], attempt: Attempt): Promise<Set<string>> {
-    const open = jobs.filter((j) => !attempt.decided(j.id as Hex));
+    const open = jobs.filter((j) => attempt.get(j.id as Hex)?.kind !== "lost");
     if (open.length === 0) return new Set();
     const failed = await this.worker.extendJobLocks(
       open.map((j) => j.id!),
@@ -286,7 +317,7 @@ export class RouteDeliverer {
     const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();
     const listed =
       waitMs > 0 && this.readiness.feedsUp(set)
-        ? this.readiness.waitReady(
+        ? this.waitForListings(
             items.map((i) => i.msgId),
             set,
             waitMs,
@@ -297,9 +328,8 @@ export class RouteDeliverer {
     // messages) and a delivery since would show in the simulation: only retries are read here.
     const retried = items.filter((i) => i.job.attemptsMade > 0);
     // What each message paid (its MessageSent on the source) is read beside the destination.
-    const [now, paused, processed, fees] = await Promise.all([
-      this.dest.publicClient.getBlock().then((b) => b.timestamp),
-      this.dest.gw.paused(),
+    const [{ timestamp: now, paused }, processed, fees] = await Promise.all([
+      this.destState.get(),
       mapLimit(retried, READ_CONCURRENCY, (i) =>
         this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
       ),
@@ -334,6 +364,22 @@ export class RouteDeliverer {
     await listed;
     attempt.mark("listed");
     await this.deliverBatch(orderBatch(live), attempt, signal);
+  }
+
+  /**
+   * Waits until a quorum of the feeds lists every message, at most `waitMs`. If by then not one
+   * is listed while the feeds are up, the guardians are behind (a burst on a loaded node), not
+   * refusing: asking now would only collect "unconfirmed" refusals and a retry, so the batch
+   * waits longer (at most LAGGING_WAIT_FACTOR x SIGNABLE_WAIT_MS) for the first listing. A batch
+   * where some are listed and others not goes at once: the others (awaiting approval, say) are
+   * set aside by the attestation's refusals.
+   */
+  private async waitForListings(ids: Hex[], set: GuardianSetView, waitMs: number, signal: AbortSignal) {
+    await this.readiness.waitReady(ids, set, waitMs, signal);
+    if (signal.aborted || !this.readiness.feedsUp(set) || this.readiness.anyReady(ids, set)) return;
+    await this.readiness.waitReady(ids, set, this.o.signableWaitMs * LAGGING_WAIT_FACTOR, signal, "any");
+    // The rest of the guardians' listings usually arrive with the first (a block at a time).
+    if (!signal.aborted) await this.readiness.waitReady(ids, set, Math.min(waitMs, 250), signal);
   }
 
   /** Attests, simulates and sends `batch`, shrinking it by each verdict until it goes through. */
@@ -387,9 +433,14 @@ export class RouteDeliverer {
       const args: DeliverArgs = deliverArgs(messages, round.attestation);
       // The drop-offs of the batch: this relayer supplies them, the gateway forwards each.
       const value = deliveryValue(messages);
+      const optimistic =
+        this.o.optimisticSend === true &&
+        this.lastWentThrough &&
+        attempt.rounds === 1 &&
+        batch.every((b) => b.job.attemptsMade === 0);
       let gas: bigint;
       try {
-        gas = await this.simulate(args, value, batch.length);
+        gas = optimistic ? this.predictedLimit(batch.length) : await this.simulate(args, value, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -402,9 +453,17 @@ export class RouteDeliverer {
         );
         switch (action.kind) {
           case "processed": {
-            const item = batch.find((b) => b.msgId === action.msgId)!;
-            await this.alreadyProcessed(item, attempt);
-            without([action.msgId]);
+            // Another relayer got there (its lock lapsed and the job moved, or a racing path):
+            // it usually delivered a whole batch, so every message is read once here rather than
+            // one simulation round per processed message.
+            const named = batch.find((b) => b.msgId === action.msgId)!;
+            const others = batch.filter((b) => b !== named);
+            const processed = await mapLimit(others, READ_CONCURRENCY, (b) =>
+              this.dest.gw.isProcessed(b.message.sourceChainId, b.message.sourceGateway, b.message.nonce),
+            );
+            const done = [named, ...others.filter((_, i) => processed[i])];
+            for (const item of done) await this.alreadyProcessed(item, attempt);
+            without(done.map((b) => b.msgId));
             continue;
           }
           case "dead":
@@ -452,6 +511,7 @@ export class RouteDeliverer {
       );
       attempt.mark("mined");
       this.recordGas(receipt);
+      this.lastWentThrough = receipt.status === "success";
       if (receipt.status !== "success") {
         // Lost a race mined in the same block; the next round's simulation says what changed.
         this.metrics.failures.inc({ stage: "send", reason: "reverted" });
@@ -484,8 +544,7 @@ export class RouteDeliverer {
       account: this.dest.wallet.account,
       value,
     } as const;
-    const predicted = this.budget.limitFor(this.budget.predict(messages));
-    const limit = predicted < this.budget.txGasLimit() ? predicted : this.budget.txGasLimit();
+    const limit = this.predictedLimit(messages);
     try {
       await this.dest.publicClient.simulateContract({ ...call, gas: limit });
       return limit;
@@ -494,6 +553,12 @@ export class RouteDeliverer {
     }
     const estimate = await this.dest.publicClient.estimateContractGas(call);
     return this.budget.limitFor(estimate);
+  }
+
+  /** The gas limit the measured per-message cost predicts for `messages`, within the cap. */
+  private predictedLimit(messages: number): bigint {
+    const predicted = this.budget.limitFor(this.budget.predict(messages));
+    return predicted < this.budget.txGasLimit() ? predicted : this.budget.txGasLimit();
   }
 
   private async alreadyProcessed(item: Item, attempt: Attempt): Promise<void> {
@@ -538,6 +603,7 @@ export class RouteDeliverer {
     );
     this.metrics.batchesDelivered.inc({ route: this.route });
     this.metrics.batchSize.observe({ route: this.route }, batch.length);
+    this.observeSteps(batch, attempt);
     this.log.info(
       {
         tx: receipt.transactionHash,
@@ -549,6 +615,19 @@ export class RouteDeliverer {
       },
       "batch delivered",
     );
+  }
+
+  /** Each step's own duration (bridge_relayer_batch_step_seconds), and the queueing before them. */
+  private observeSteps(batch: Item[], attempt: Attempt) {
+    const queuedMs = attempt.takenAt - Math.min(...batch.map((b) => b.job.data.observedAt));
+    this.metrics.batchStep.observe({ route: this.route, step: "queued" }, Math.max(0, queuedMs) / 1000);
+    let previous = 0;
+    for (const step of ["checked", "listed", "attested", "simulated", "mined"]) {
+      const at = attempt.timings[step];
+      if (at === undefined) continue;
+      this.metrics.batchStep.observe({ route: this.route, step }, Math.max(0, at - previous) / 1000);
+      previous = at;
+    }
   }
 
   private recordGas(receipt: TransactionReceipt) {

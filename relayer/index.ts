@@ -30,6 +30,9 @@
  *                        process (default 4)
  *   MAX_TX_GAS           most gas one delivery may use (default 16777216, EIP-7825's cap); a
  *                        delivery also stays under half the destination's block gas limit
+ *   OPTIMISTIC_SEND      send a route's first attempt at a batch without simulating it first
+ *                        while its last delivery went through (default true; false: always
+ *                        simulate, never pay for a reverted delivery)
  *   SIGNABLE_WAIT_MS     how long a batch waits for a quorum of the guardians' signable feeds
  *                        to list its messages before asking anyway (default 2000)
  *   FEED_WAIT_MS         long-poll wait of one signable-feed request (default 20000)

@@ -33,12 +33,16 @@ export class Intake {
 
   /**
    * Enqueues what still needs delivery; returns how many jobs were added (or already existed).
-   * Messages from the feed are fresh (just confirmed): they skip the destination reads, which
-   * the deliverer makes anyway before attesting, and go straight in.
+   * Fresh messages — from the feed (just confirmed), or read by the observer from the newest
+   * blocks (`fresh`) — skip the destination reads and go straight in: a message sent seconds ago
+   * is processed only if someone raced us to it, which the deliverer's simulation finds
+   * (`BridgeMessageAlreadyProcessed`, counted as success). Older ones (a catch-up after an outage
+   * or a Redis wipe, scanning from deployBlock) are read, so delivered history is not re-queued.
    */
-  async enqueue(messages: readonly ObservedMessage[], path: IntakePath): Promise<number> {
+  async enqueue(messages: readonly ObservedMessage[], path: IntakePath, o: { fresh?: boolean } = {}): Promise<number> {
+    const fresh = path === "feed" || o.fresh === true;
     const verdicts = await mapLimit(messages, READ_CONCURRENCY, (m) =>
-      path === "feed" ? this.routeCheck(m, path) : this.triage(m, path),
+      fresh ? this.routeCheck(m, path) : this.triage(m, path),
     );
     const toDeliver = messages.filter((_, i) => verdicts[i] === "deliver");
     if (toDeliver.length === 0) return 0;

@@ -17,6 +17,7 @@ export class RelayerMetrics {
   readonly batchesDelivered: Counter<"route">;
   readonly batchSize: Histogram<"route">;
   readonly deliveryLatency: Histogram<"route">;
+  readonly batchStep: Histogram<"route" | "step">;
   readonly failures: Counter<"stage" | "reason">;
   readonly deadLetters: Counter<"stage">;
   readonly messagesExecuted: Counter<"chain" | "result">;
@@ -73,7 +74,7 @@ export class RelayerMetrics {
       name: "bridge_relayer_batch_size",
       help: "Messages per mined deliver transaction",
       labelNames: ["route"],
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1024],
       registers,
     });
     this.deliveryLatency = new Histogram({
@@ -81,6 +82,13 @@ export class RelayerMetrics {
       help: "Time from a message's observation to its delivery transaction being mined",
       labelNames: ["route"],
       buckets: [1, 2, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.batchStep = new Histogram({
+      name: "bridge_relayer_batch_step_seconds",
+      help: "Time of each step of a delivered batch: queued (oldest message enqueued to batch taken), checked, listed, attested, simulated, mined (each from the previous step's end)",
+      labelNames: ["route", "step"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
     this.failures = new Counter({

@@ -22,6 +22,9 @@ import type { ObservedMessage } from "./jobs.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { advanceCursor, type Cursor, type RelayerStore } from "./store.js";
 
+/** Blocks below the confirmed head whose messages count as fresh (see Intake.enqueue). */
+const FRESH_BLOCKS = 64;
+
 const MESSAGE_SENT = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageSent" });
 
 export interface ResumePoint {
@@ -97,6 +100,7 @@ export class ChainObserver {
     } else if (!stored) {
       this.log.info({ from: resume.from }, "no cursor: scanning from the gateway's deploy block");
     }
+    const live = stored !== undefined && !resume.reorged;
     let base = resume.base;
     let from = resume.from;
     while (from <= target && !signal?.aborted) {
@@ -106,7 +110,10 @@ export class ChainObserver {
       for (const m of scanned.messages) {
         this.metrics.messagesObserved.inc({ route: `${m.message.sourceChainId}-${m.message.destChainId}` });
       }
-      await this.intake.enqueue(scanned.messages, "observer");
+      // Following the head from a cursor, blocks this close to it hold messages sent seconds ago:
+      // no destination reads (a rescan from deployBlock or after a reorg always reads).
+      const fresh = live && from > target - FRESH_BLOCKS;
+      await this.intake.enqueue(scanned.messages, "observer", { fresh });
       const next = advanceCursor(base, to, scanned.hash);
       if (!(await this.store.compareAndSetCursor(this.source.chainId, stored, next))) {
         this.log.info(

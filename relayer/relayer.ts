@@ -15,7 +15,8 @@ import type { Logger } from "../core/service/logger.js";
 import type { RequestAttestation } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
-import { RouteDeliverer } from "./deliverer.js";
+import { destinationState, RouteDeliverer } from "./deliverer.js";
+import type { DestinationState } from "./dest-state.js";
 import { Executor } from "./executor.js";
 import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";
@@ -166,6 +167,7 @@ export class Relayer {
             {
               chain: dest,
               budget: this.budgetOf(dest),
+              state: this.stateOf(dest),
               fees: feeGateFor(source, dest, config, metrics, this.d.logger),
             },
             worker,
@@ -181,6 +183,7 @@ export class Relayer {
               maxInFlight: config.MAX_IN_FLIGHT,
               guardianTimeoutMs: config.GUARDIAN_TIMEOUT_MS,
               signableWaitMs: config.SIGNABLE_WAIT_MS,
+              optimisticSend: config.OPTIMISTIC_SEND,
             },
           );
           loops.push(deliverer.run(stop.signal));
@@ -271,6 +274,17 @@ export class Relayer {
 
   /** Per destination chain id: how much one delivery may carry (gas.ts). */
   private readonly budgets = new Map<number, GasBudget>();
+  private readonly destStates = new Map<number, DestinationState>();
+
+  /** One view of each destination's clock and pause flag, shared by every route to it. */
+  private stateOf(dest: RelayerChain): DestinationState {
+    let state = this.destStates.get(dest.chainId);
+    if (!state) {
+      state = destinationState(dest);
+      this.destStates.set(dest.chainId, state);
+    }
+    return state;
+  }
 
   private budgetOf(dest: RelayerChain): GasBudget {
     let budget = this.budgets.get(dest.chainId);

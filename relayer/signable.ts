@@ -12,7 +12,7 @@
  */
 import type { Address, Hex } from "viem";
 import type { GuardianClient, SignableBatch } from "../core/guardian-api.js";
-import { messageFromJson, type Message } from "../core/message.js";
+import { messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
@@ -57,8 +57,19 @@ interface Tally {
 export interface Readiness {
   /** True when at least `threshold` members of `set` have a working feed. */
   feedsUp(set: GuardianSetView): boolean;
-  /** Resolves when every id is listed by a quorum of `set`, or after `timeoutMs`. */
-  waitReady(ids: readonly Hex[], set: GuardianSetView, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when every id (`until: "any"`: at least one) is listed by a quorum of `set`, or
+   * after `timeoutMs`.
+   */
+  waitReady(
+    ids: readonly Hex[],
+    set: GuardianSetView,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    until?: "all" | "any",
+  ): Promise<void>;
+  /** Whether at least one id is listed by a quorum of `set`. */
+  anyReady(ids: readonly Hex[], set: GuardianSetView): boolean;
 }
 
 export class SignableTracker implements Readiness {
@@ -93,8 +104,19 @@ export class SignableTracker implements Readiness {
     return set.guardians.filter((g) => this.up.get(g.address.toLowerCase()) === true).length >= set.threshold;
   }
 
-  async waitReady(ids: readonly Hex[], set: GuardianSetView, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const ready = () => ids.every((id) => this.listings(id, set) >= set.threshold);
+  anyReady(ids: readonly Hex[], set: GuardianSetView): boolean {
+    return ids.some((id) => this.listings(id, set) >= set.threshold);
+  }
+
+  async waitReady(
+    ids: readonly Hex[],
+    set: GuardianSetView,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    until: "all" | "any" = "all",
+  ): Promise<void> {
+    const ready = () =>
+      until === "any" ? this.anyReady(ids, set) : ids.every((id) => this.listings(id, set) >= set.threshold);
     if (ready() || timeoutMs <= 0) return;
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -112,16 +134,25 @@ export class SignableTracker implements Readiness {
     });
   }
 
-  /** Records one feed answer of guardian `by` (exposed for tests). */
-  async record(by: Address, batch: SignableBatch): Promise<void> {
+  /**
+   * Records one feed answer of guardian `by` (exposed for tests). `unchecked`: ids whose entries
+   * the client did not re-derive because a tally held them (their message is not used; if the
+   * tally was pruned meanwhile, the entry is checked here).
+   */
+  async record(by: Address, batch: SignableBatch, unchecked?: ReadonlySet<Hex>): Promise<void> {
     const at = this.now();
     const touched: Hex[] = [];
     for (const entry of batch.messages) {
       const id = entry.msgId.toLowerCase() as Hex;
       let tally = this.tallies.get(id);
       if (!tally) {
+        const message = messageFromJson(entry.message);
+        if (unchecked?.has(id) && messageId(message) !== id) {
+          this.log.warn({ guardian: by, msgId: id }, "feed entry whose msgId is not its message's id: ignored");
+          continue;
+        }
         tally = {
-          message: messageFromJson(entry.message),
+          message,
           sourceBlock: BigInt(entry.blockNumber),
           listedBy: new Set(),
           announced: false,
@@ -161,10 +192,17 @@ export class SignableTracker implements Readiness {
     let cursor: string | undefined;
     while (!signal.aborted) {
       try {
-        const batch = await source.signable({ after: cursor, waitMs: this.d.options.waitMs }, signal);
+        // A message another guardian listed was checked then: its id is not re-derived.
+        const unchecked = new Set<Hex>();
+        const checked = (id: Hex) => {
+          if (!this.tallies.has(id)) return false;
+          unchecked.add(id);
+          return true;
+        };
+        const batch = await source.signable({ after: cursor, waitMs: this.d.options.waitMs }, signal, { checked });
         this.up.set(guardian.address.toLowerCase(), true);
         cursor = batch.cursor;
-        if (batch.messages.length > 0) await this.record(guardian.address, batch);
+        if (batch.messages.length > 0) await this.record(guardian.address, batch, unchecked);
       } catch (e) {
         if (signal.aborted) break;
         this.up.set(guardian.address.toLowerCase(), false);

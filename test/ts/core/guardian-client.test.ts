@@ -89,6 +89,22 @@ describe("GuardianClient", () => {
     expect(ok.calls[0]).toBe(`${URL}/v1/signable?waitMs=0&limit=1000`);
   });
 
+  it("test_signable_checkedIds_notReDerived_succeeds: only ids the caller has not checked are", async () => {
+    const { message, msgId } = testMessage();
+    const lying = { msgId: messageId({ ...message, amount: 1n }), message: messageToJson(message), blockNumber: "3" };
+    const lyingId = lying.msgId.toLowerCase() as Hex;
+    const { fetch } = scripted(200, { cursor: "a.1", messages: [lying] });
+    const client = new GuardianClient(URL, { fetch });
+    // An id the caller checked before (it keeps its own message for it) is not re-derived...
+    expect(
+      (await client.signable({ waitMs: 0 }, undefined, { checked: (id) => id === lyingId })).messages,
+    ).toHaveLength(1);
+    // ...any other still is, and a lie is an invalid answer.
+    const e = await failure(client.signable({ waitMs: 0 }, undefined, { checked: () => false }));
+    expect(e.kind).toBe("invalid-response");
+    expect(e.message).toContain("msgId is not the id of the message");
+  });
+
   it("test_health_503WithBody_succeeds: the body is read whatever the status", async () => {
     const body = { ok: false, guardian: "0x2000000000000000000000000000000000000002", chains: {}, lastSignedAt: null };
     const { fetch } = scripted(503, body);

@@ -4,7 +4,7 @@
  * process moves to a fresh port, a bounded number of times — and a restart keeps the guarantee.
  * The child is a tiny HTTP server answering /healthz with its SERVICE_INSTANCE, like a service.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,5 +166,51 @@ describe("ManagedProcess (listening)", () => {
     const again = await new PortAllocator({ range: { low: port, high: port } }).reserve();
     expect(again.port).toBe(port);
     again.release();
+  });
+});
+
+/** A Node process (its own, like a test worker) that starts a long `sleep` in a group and prints its pid. */
+const PARENT = `
+  import { ProcessGroup } from ${JSON.stringify(join(process.cwd(), "devnet/processes.ts"))};
+  const group = new ProcessGroup(process.env.LOG_DIR);
+  const p = await group.start({ name: "orphan-candidate", command: "sleep", args: ["300"] });
+  console.log("child " + p.pid);
+  setInterval(() => {}, 1000);
+`;
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("a group's children when the Node process dies without stopping them", () => {
+  it.runIf(process.platform === "linux")("dies with it, even when it is SIGKILLed", async () => {
+    const { spawn } = await import("node:child_process");
+    const script = join(dir, "parent.mts");
+    writeFileSync(script, PARENT);
+    // Node itself with tsx's loader (the tsx command would be a wrapper around another Node).
+    const parent = spawn(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, LOG_DIR: join(dir, "orphan-logs") },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      parent.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /child (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.once("exit", (code) => reject(new Error(`the parent exited (${code}) before starting its child`)));
+    });
+    expect(alive(childPid)).toBe(true);
+
+    parent.kill("SIGKILL"); // no `exit` handler runs: only the kernel can stop the child now
+    const deadline = Date.now() + 15_000;
+    while (alive(childPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(childPid)).toBe(false);
   });
 });

@@ -114,4 +114,27 @@ describe("Guardian signable feed", () => {
     await sync();
     expect(await ids(guardian)).toEqual([]);
   });
+  it("test_run_listsWhatItConfirms_succeeds: the follow loop lists a message without waiting for the books' loop", async () => {
+    const { guardian, l2a } = createTestGuardian();
+    const message = transfer();
+    l2a.mine(message);
+    l2a.mineEmpty(2);
+    const controller = new AbortController();
+    const running = guardian.run(controller.signal);
+    try {
+      // The follower confirms it and lists it in the same round (the books are read first when
+      // they do not cover it yet); a long poll wakes on it.
+      let listed: Hex[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 20 && listed.length === 0; i++) {
+        const batch = await guardian.signable.read({ after: cursor, waitMs: 1_000, limit: 100 });
+        cursor = batch.cursor;
+        listed = batch.messages.map((m) => m.msgId as Hex);
+      }
+      expect(listed).toEqual([messageId(message)]);
+    } finally {
+      controller.abort();
+      await running;
+    }
+  });
 });

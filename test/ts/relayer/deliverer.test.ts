@@ -85,6 +85,9 @@ class FakeGateway {
   mining: Promise<void> = Promise.resolve();
   inFlight = 0;
   peakInFlight = 0;
+  simulations = 0;
+  /** The next this-many sends are mined reverted (a delivery that failed on chain). */
+  revertSends = 0;
 
   chain(): RelayerChain {
     const revertError = (errorName: string, args: unknown[]) =>
@@ -98,6 +101,7 @@ class FakeGateway {
       );
     const batchOf = (packed: unknown) => decodeDeliveryBatch(packed as Hex, 902n, GATEWAY);
     const simulate = async (call: { args: readonly unknown[]; value?: bigint }) => {
+      this.simulations++;
       if (this.paused) throw revertError("BridgePaused", []);
       const messages = batchOf(call.args[0]);
       const done = messages.find((m) => this.processed.has(m.nonce));
@@ -134,6 +138,16 @@ class FakeGateway {
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
         const messages = batchOf(args[0]);
         const ids = messages.map(messageId);
+        if (this.revertSends > 0) {
+          this.revertSends--;
+          return {
+            status: "reverted",
+            transactionHash: `0x${"dd".repeat(32)}`,
+            gasUsed: 50_000n,
+            effectiveGasPrice: 1n,
+            logs: [],
+          } as unknown as TransactionReceipt;
+        }
         this.delivered.push(messages.map((m) => m.nonce));
         this.values.push(tx.value ?? 0n);
         messages.forEach((m) => this.processed.add(m.nonce));
@@ -173,10 +187,11 @@ interface Harness {
   /** The route's fee policy (none: every message is delivered). */
   fees?: FeeGate;
   metrics: RelayerMetrics;
+  optimistic: boolean;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
-const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined };
+const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined, anyReady: () => false };
 
 /** Runs one deliverer over `jobs` until every job is settled. */
 async function deliver(
@@ -194,6 +209,7 @@ async function deliver(
     budget: new GasBudget({ maxTxGas: 16_777_216n, maxMessages: 1024, headroomPercent: 120n }),
     maxInFlight: 4,
     metrics: new RelayerMetrics(new Registry()),
+    optimistic: false,
   };
   setup(h);
   const dest = gateway.chain();
@@ -237,7 +253,14 @@ async function deliver(
     h.readiness,
     h.metrics,
     silentLogger(),
-    { relayerId: "test", lockMs: 10_000, maxInFlight: h.maxInFlight, guardianTimeoutMs: 1_000, signableWaitMs: 5_000 },
+    {
+      relayerId: "test",
+      lockMs: 10_000,
+      maxInFlight: h.maxInFlight,
+      guardianTimeoutMs: 1_000,
+      signableWaitMs: 5_000,
+      optimisticSend: h.optimistic,
+    },
   );
   const controller = new AbortController();
   const running = deliverer.run(controller.signal);
@@ -308,6 +331,21 @@ describe("RouteDeliverer", () => {
     expect(h.gateway.delivered).toEqual([[1n, 3n]]);
     expect(h.guardianCalls).toHaveLength(2);
     expect(verdicts(jobs)).toEqual(["executed", "already_processed", "executed"]);
+  });
+
+  it("test_deliver_manyProcessedByAnotherRelayer_oneExtraRound_succeeds: stolen jobs are read at once", async () => {
+    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => [1n, 2n, 4n, 5n].forEach((n) => h.gateway.processed.add(n)));
+    expect(h.gateway.delivered).toEqual([[3n]]);
+    // One simulation names one of them; the batch's other messages are read, not simulated away one by one.
+    expect(h.guardianCalls).toHaveLength(2);
+    expect(verdicts(jobs)).toEqual([
+      "already_processed",
+      "already_processed",
+      "executed",
+      "already_processed",
+      "already_processed",
+    ]);
   });
 
   it("test_deliver_refusedMessagesSetAside_restDelivered_succeeds", async () => {
@@ -425,10 +463,50 @@ describe("RouteDeliverer pipeline", () => {
           await new Promise((r) => setTimeout(r, 50));
           events.push("listed");
         },
+        anyReady: () => true,
       };
     });
     expect(events).toEqual(["wait 1 of 2 for true", "listed"]);
     expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_noneListedYet_waitsLongerForTheFirstListing_succeeds: guardians behind are not asked early", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    const waits: string[] = [];
+    let listed = false;
+    const h = await deliver(jobs, (h) => {
+      h.readiness = {
+        feedsUp: () => true,
+        waitReady: async (_ids, _set, timeoutMs, _signal, until = "all") => {
+          waits.push(`${until} ${timeoutMs > 5_000 ? "long" : "short"}`);
+          if (until === "any") listed = true;
+        },
+        anyReady: () => listed,
+      };
+    });
+    expect(waits).toEqual(["all short", "any long", "all short"]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  it("test_deliver_optimistic_sendsWithoutSimulating_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    const h = await deliver(jobs, (h) => (h.optimistic = true));
+    expect(h.gateway.simulations).toBe(0);
+    expect(h.gateway.delivered).toEqual([[1n, 2n]]);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+  });
+
+  it("test_deliver_optimisticSendReverted_simulatesUntilOneGoesThrough_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
+    const h = await deliver(jobs, (h) => {
+      h.optimistic = true;
+      h.gateway.revertSends = 1;
+    });
+    // Reverted on chain: the next round is simulated, then sent.
+    expect(h.gateway.simulations).toBe(1);
+    expect(h.gateway.delivered).toEqual([[1n]]);
     expect(verdicts(jobs)).toEqual(["executed"]);
   });
 
@@ -442,6 +520,7 @@ describe("RouteDeliverer pipeline", () => {
         waitReady: async () => {
           waited = true;
         },
+        anyReady: () => false,
       };
     });
     expect(waited).toBe(false);

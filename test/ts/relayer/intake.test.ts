@@ -62,4 +62,22 @@ describe("Intake", () => {
       values: [{ labels: { stage: "observe", reason: "unknown_route" }, value: 2 }],
     });
   });
+  it("test_enqueue_freshFromTheObserver_skipsDestinationReads_succeeds", async () => {
+    const chains = new Map([
+      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
+      [902, chain(902, "0x2000000000000000000000000000000000000002", new Set([2n]))],
+    ]);
+    const added: ObservedMessage[] = [];
+    const jobs = {
+      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+      scheduleExecute: async () => undefined,
+    } as unknown as JobScheduler;
+    const intake = new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger());
+    const done = testMessage({ nonce: 2n });
+    // Read from the newest blocks: enqueued without reading the destination (the deliverer's
+    // simulation finds it processed); from older blocks it is read and skipped.
+    expect(await intake.enqueue([{ ...done, sourceBlock: 1n }], "observer", { fresh: true })).toBe(1);
+    expect(await intake.enqueue([{ ...done, sourceBlock: 1n }], "observer", { fresh: false })).toBe(0);
+    expect(added.map((m) => m.msgId)).toEqual([done.msgId]);
+  });
 });

@@ -104,4 +104,43 @@ describe("SignableTracker", () => {
     controller.abort();
     await running;
   });
+  it("test_record_uncheckedEntries_useTheCheckedMessage_succeeds: ids listed before are not re-derived", async () => {
+    const { t, announced } = tracker();
+    await t.record(G[0]!, batch(a));
+    // A second guardian's entry for a tallied id, not re-derived by the client: its (here
+    // forged) message is never used; the tally keeps the one checked first.
+    const forged = batch({ msgId: a.msgId, message: b.message });
+    await t.record(G[1]!, forged, new Set([a.msgId.toLowerCase() as Hex]));
+    expect(announced).toEqual([[{ msgId: a.msgId, message: a.message, sourceBlock: 5n }]]);
+    // An unchecked entry whose tally is gone is checked here: a mismatch is ignored.
+    const { t: fresh, announced: none } = tracker();
+    await fresh.record(G[0]!, forged, new Set([a.msgId.toLowerCase() as Hex]));
+    await fresh.record(G[1]!, forged, new Set([a.msgId.toLowerCase() as Hex]));
+    expect(fresh.listings(a.msgId, set)).toBe(0);
+    expect(none).toEqual([]);
+  });
+
+  it("test_run_asksTheClientToSkipOnlyTalliedIds_succeeds", async () => {
+    const seen: boolean[][] = [];
+    const probe = (first: SignableBatch): SignableSource => {
+      let served = false;
+      return {
+        signable: async (_q, signal, o) => {
+          seen.push([a.msgId, b.msgId].map((id) => o?.checked?.(id.toLowerCase() as Hex) ?? false));
+          if (served) return idle(signal);
+          served = true;
+          return first;
+        },
+      };
+    };
+    const { t } = tracker({ g0: probe(batch(a)) });
+    const controller = new AbortController();
+    const running = t.run(controller.signal);
+    for (let waited = 0; seen.length < 2 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await running;
+    // Before anything was listed nothing is skipped; once `a` is tallied, only `a` is.
+    expect(seen[0]).toEqual([false, false]);
+    expect(seen[1]).toEqual([true, false]);
+  });
 });
