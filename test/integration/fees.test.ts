@@ -120,6 +120,13 @@ describe("fees and gas drop-off", () => {
     expect(final.status.stage).toBe("executed");
     expect(await tokenBalance("l2b", "ALPHA", recipient)).toBe(parseUnits("3", 18));
     expect(await sdk.client(chain("l2b")).getBalance({ address: recipient })).toBe(DROP_OFF);
+    // The relayer counts it once it has read its own receipt, which can be after the chain shows it.
+    await waitFor(
+      "the relayer to count the drop-off it supplied",
+      async () => (await relayerMetric("bridge_relayer_drop_off_supplied_wei_total")) > 0,
+      DELIVERY_TIMEOUT_MS,
+      250,
+    );
     expect(await relayerMetric("bridge_relayer_drop_off_supplied_wei_total")).toBe(Number(DROP_OFF));
   });
 
