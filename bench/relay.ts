@@ -180,7 +180,7 @@ async function feeCaps(client: PublicClient) {
 async function signAndSubmit(
   chain: GatewayChain,
   client: PublicClient,
-  batches: { account: PrivateKeyAccount; calls: { to: Address; data: Hex; gas: bigint }[] }[],
+  batches: { account: PrivateKeyAccount; calls: { to: Address; data: Hex; gas: bigint; value?: bigint }[] }[],
 ): Promise<Hex[]> {
   const fees = await feeCaps(client);
   const raw: Hex[] = [];
@@ -200,16 +200,25 @@ async function signAndSubmit(
 // Set-up: routes, limits, funding
 
 /**
- * The gateway `send` of `amount` to `recipient` (deadline 0: the gateway's default window). The
- * bench signs thousands in advance, so it encodes them itself rather than ask the SDK's
+ * The gateway `send` of `amount` to `recipient` (deadline 0: the gateway's default window; no
+ * drop-off), paying `fee` (the route's quote: relayers deliver only what paid it). The bench
+ * signs thousands in advance, so it encodes them itself rather than ask the SDK's
  * `buildTransfer`, which reads both chains per call; the probe quote checks the route once.
  */
-function sendCall(from: GatewayChain, to: GatewayChain, sourceToken: Address, recipient: Address, amount: bigint) {
+function sendCall(
+  from: GatewayChain,
+  to: GatewayChain,
+  sourceToken: Address,
+  recipient: Address,
+  amount: bigint,
+  fee: bigint,
+) {
   return {
     address: from.gateway,
     abi: bridgeGatewayAbi,
     functionName: "send",
     args: [sourceToken, BigInt(to.chainId), recipient, amount, 0n, 0n],
+    value: fee,
   } as const;
 }
 
@@ -315,6 +324,7 @@ async function fundSenders(
   const homeToken = token.addresses[String(home.chainId)] as Address;
   const client = bridge.client(home);
   const local = chain.chainId === home.chainId;
+  const fee = local ? 0n : await bridge.gateway(home).quoteFee(chain.chainId, 0n);
   // Each dev user pays every eighth sender.
   const payers = devnet.manifest.devKeys!.users.map((k, p) => {
     const grants = senders.map((s, i) => ({ to: s.address, amount: amounts[i]! })).filter((_, i) => i % 8 === p % 8);
@@ -345,7 +355,8 @@ async function fundSenders(
             }
           : {
               to: home.gateway,
-              data: encodeFunctionData(sendCall(home, chain, homeToken, g.to, g.amount)),
+              data: encodeFunctionData(sendCall(home, chain, homeToken, g.to, g.amount, fee)),
+              value: fee,
               gas: 400_000n,
             },
       );
@@ -444,7 +455,8 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       await waitMined(r.src.rpcUrl, await signAndSubmit(r.src, client, approvals), `approvals on ${r.src.name}`);
     }
     // A wallet-like 10% margin: blocks are packed by gas limit, so a fat margin would slow the source.
-    const probeCall = sendCall(r.src, r.dst, sourceToken, r.senders[0]!.address, r.amounts[0]!);
+    const fee = probe.fee.amount;
+    const probeCall = sendCall(r.src, r.dst, sourceToken, r.senders[0]!.address, r.amounts[0]!, fee);
     const gas = ((await client.estimateContractGas({ account: r.senders[0]!, ...probeCall })) * 11n) / 10n;
     const fees = await feeCaps(client);
     const nonces = await Promise.all(
@@ -457,13 +469,14 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
     for (let i = 0; i < r.amounts.length; i++) {
       const s = i % r.senders.length;
       const sender = r.senders[s]!;
-      const call = sendCall(r.src, r.dst, sourceToken, sender.address, r.amounts[i]!);
+      const call = sendCall(r.src, r.dst, sourceToken, sender.address, r.amounts[i]!, fee);
       signed.push(
         await sender.signTransaction({
           chainId: r.src.chainId,
           type: "eip1559",
           to: call.address,
           data: encodeFunctionData(call),
+          value: call.value,
           nonce: nonces[s]! + Math.floor(i / r.senders.length),
           gas,
           ...fees,

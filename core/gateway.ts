@@ -248,6 +248,35 @@ export class Gateway {
     return { minSeconds: w.minWindow, defaultSeconds: w.defaultWindow, maxSeconds: w.maxWindow };
   }
 
+  /** What `send` to `destChainId` with `dropOff` (destination wei) costs in this chain's native wei. */
+  quoteFee(destChainId: number | bigint, dropOff: bigint, at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.quoteFee([BigInt(destChainId), dropOff], at);
+  }
+
+  /** Pricing of messages to `destChainId`, its bounds, its drop-off cap, and the updater's hour window. */
+  async feeConfig(destChainId: number | bigint, at: ReadAt = {}) {
+    const [config, windowStart, windowGasPrice, windowExchangeRate] = await this.contract.read.feeConfig(
+      [BigInt(destChainId)],
+      at,
+    );
+    return { ...config, windowStart, windowGasPrice, windowExchangeRate };
+  }
+
+  /** The largest drop-off (destination wei) one message to `destChainId` may ask for; 0: none. */
+  async dropOffCap(destChainId: number | bigint, at: ReadAt = {}): Promise<bigint> {
+    return (await this.feeConfig(destChainId, at)).dropOffCap;
+  }
+
+  /** Fees paid on this gateway and not yet claimed by the beneficiary (native wei). */
+  accruedFees(at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.accruedFees(at);
+  }
+
+  /** Who may claim the fees (`claimFees`). */
+  feeBeneficiary(at: ReadAt = {}): Promise<Address> {
+    return this.contract.read.feeBeneficiary(at);
+  }
+
   /** Tokens of `homeToken` locked here (home chain only). */
   lockedBalance(homeToken: Address, at: ReadAt = {}): Promise<bigint> {
     return this.contract.read.lockedBalance([homeToken], at);

@@ -90,7 +90,9 @@ export async function buildRelay(
       }),
       // The drop-off the message asks for: the self-relayer hands it over (see `quoteFee`).
       value: deliveryValue([sent.message]),
-      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures`,
+      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures${
+        sent.message.dropOff > 0n ? `, supplying its ${sent.message.dropOff} wei drop-off` : ""
+      }`,
     },
   };
 }

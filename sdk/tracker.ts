@@ -13,6 +13,7 @@ import {
   deriveStatus,
   type Attestations,
   type EventRef,
+  type Payment,
   type RouteParams,
   type Stage,
   type TransferFacts,
@@ -28,6 +29,8 @@ export interface SentRecord extends EventRef {
   dest: GatewayChain;
   /** Undefined for a token this manifest does not list. */
   token: TokenInfo | undefined;
+  /** What the sender paid for delivery and was quoted (from `MessageSent`). */
+  payment?: Payment;
 }
 
 /** One look at a message: what was seen, what it means, and when each stage was first seen. */
@@ -59,8 +62,8 @@ export class MessageTracker {
     readonly sent: SentRecord,
     private readonly now: () => number = Date.now,
   ) {
-    const { msgId: _id, message, source: _s, dest: _d, token: _t, ...ref } = sent;
-    this.facts = { message, sent: ref };
+    const { msgId: _id, message, source: _s, dest: _d, token: _t, payment, ...ref } = sent;
+    this.facts = { message, sent: ref, ...(payment ? { payment } : {}) };
     this.observedAt = { sent: this.now() };
   }
 

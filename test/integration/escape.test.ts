@@ -46,7 +46,7 @@ import {
   optimismPortalAbi,
 } from "../../core/generated/abis.js";
 import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
-import { deliverArgs, type Message } from "../../core/message.js";
+import { deliverArgs, deliveryValue, MESSAGE_VERSION, type Message } from "../../core/message.js";
 import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
 import { viemChain, walletClientFor } from "../../core/chains.js";
 import { waitFor } from "../../devnet/processes.js";
@@ -249,6 +249,7 @@ describe("escape hatch", () => {
             abi: bridgeGatewayAbi,
             functionName: "deliver",
             args: deliverArgs([sent.message], attestation),
+            value: deliveryValue([sent.message]),
           }),
         ).rejects.toThrow(/BridgeMessageExpired|BridgeMessageAlreadyProcessed/);
         expect(await destStatus(sent)).toBe(MessageStatus.Cancelled);
@@ -328,7 +329,7 @@ describe("escape hatch", () => {
     /** A made-up `onMessageCancelled` call that would refund `amount` ALPHA on l2a. */
     function forgedCall(amount: string): Hex {
       const message: Message = {
-        version: 2,
+        version: MESSAGE_VERSION,
         nonce: 999_999n,
         sourceChainId: BigInt(l2a.info.chainId),
         destChainId: BigInt(l2b.info.chainId),

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keccak256, toHex, type Address, type Hex } from "viem";
-import { messageId, messageToJson, type Message } from "../../core/message.js";
+import { MESSAGE_VERSION, messageId, messageToJson, type Message } from "../../core/message.js";
 import { startPostgres, type PostgresServer } from "../../devnet/postgres.js";
 import type { IndexedEvent, IndexedPage, SentMessage } from "../../explorer/model.js";
 import { SCHEMA_VERSION } from "../../explorer/storage/migrations.js";

@@ -523,6 +523,7 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
       address: l2a.gateway,
       abi: bridgeGatewayAbi,
       functionName: "send",
+      // No fee: this test delivers the message itself, as a self-relaying sender would.
       args: [local, BigInt(l2b.chainId), user.account.address, amount, 0n, 0n],
     }),
   );

@@ -30,7 +30,7 @@ import {
 } from "../../core/guardian-api.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/manifest.js";
-import { deliverArgs, type Message } from "../../core/message.js";
+import { deliverArgs, deliveryValue, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
 import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
@@ -263,6 +263,7 @@ async function sendTransfer(
       0n,
       0n,
     ],
+    // No fee: this test delivers its messages itself (no relayer runs here).
   });
   const receipt = await publicClientFor(source).waitForTransactionReceipt({ hash });
   expect(receipt.status).toBe("success");
@@ -335,6 +336,7 @@ async function deliver(message: Message, responses: AttestResponse[]) {
     abi: bridgeGatewayAbi,
     functionName: "deliver",
     args: deliverArgs([message], attestation),
+    value: deliveryValue([message]),
   });
   const receipt = await publicClientFor(dest).waitForTransactionReceipt({ hash });
   expect(receipt.status).toBe("success");

@@ -17,7 +17,7 @@ import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
-import { messageId, deliverArgs, type Message } from "../../core/message.js";
+import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../core/message.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { BridgeClient, type GatewayChain } from "@portcullis/sdk";
@@ -77,6 +77,13 @@ async function sendLoop(userKey: string, from: string, to: string, symbol: strin
       }),
     );
   }
+  // The delivery fee: relayers deliver what paid its quote (FEE_POLICY=quote).
+  const fee = await client(from).readContract({
+    address: l2(from).gateway,
+    abi: bridgeGatewayAbi,
+    functionName: "quoteFee",
+    args: [BigInt(l2(to).chainId), 0n],
+  });
   while (!stop.aborted) {
     const receipt = await mined(
       await wallet.writeContract({
@@ -84,6 +91,7 @@ async function sendLoop(userKey: string, from: string, to: string, symbol: strin
         abi: bridgeGatewayAbi,
         functionName: "send",
         args: [local, BigInt(l2(to).chainId), wallet.account.address, parseUnits("1", token.decimals), 0n, 0n],
+        value: fee,
         // Estimates made while other users' sends are pending can come out short (cold vs warm
         // storage): a fixed limit keeps concurrent senders from running out of gas.
         gas: 400_000n,
@@ -126,7 +134,7 @@ async function probeMessage(): Promise<Message> {
   const now = (await client("l2b").getBlock()).timestamp;
   const alpha = findToken(manifest(), "ALPHA");
   return {
-    version: 2,
+    version: MESSAGE_VERSION,
     nonce: 1_000_000_000n + now,
     sourceChainId: BigInt(l2("l2a").chainId),
     destChainId: BigInt(l2("l2b").chainId),

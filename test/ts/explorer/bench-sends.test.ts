@@ -78,7 +78,7 @@ function sentLog(nonce: number): { log: SendReceipt["logs"][number]; msgId: Hex 
     destGateway: OTHER,
     sender: "0x1111111111111111111111111111111111111111",
     recipient: "0x2222222222222222222222222222222222222222",
-    tokenChainId: 901n,
+    tokenChainId: 902n,
     token: "0x3333333333333333333333333333333333333333",
     amount: 1_000_000n,
     deadline: 2_000_000_000n,

@@ -277,7 +277,8 @@ describe("batches", () => {
       messageId(message),
     );
     const edited = { ...message, amount: tokens(10_000) };
-    await expectRevert(bridge.deliver([edited], { attestation: signed }), "BridgeUnknownGuardian");
+    // v2: the signature check is GuardianSignatures' and raises its own error (v1: BridgeUnknownGuardian).
+    await expectRevert(bridge.deliver([edited], { attestation: signed }), "GuardianSignerUnknown");
   });
 });
 
@@ -294,13 +295,20 @@ describe("delivery checks", () => {
   it("test_deliver_unregisteredToken_reverts: an attested message for a token not registered here", async () => {
     const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
     const stranger = bridge.chains.l2b.gateway;
-    await expectRevert(bridge.deliver([{ ...message, token: stranger }]), "BridgeUnknownToken", [stranger]);
+    // v2 identifies a token by (home chain id, home address): BridgeUnknownTokenIdentity (v1: BridgeUnknownToken).
+    await expectRevert(bridge.deliver([{ ...message, token: stranger }]), "BridgeUnknownTokenIdentity", [
+      message.tokenChainId,
+      stranger,
+    ]);
   });
 
   // Regression: the batch cache once started at homeToken = address(0), so a message naming
   // token address(0) skipped the registration lookup and was queued instead of refused.
   it("test_deliver_zeroToken_reverts", async () => {
     const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
-    await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownToken", [zeroAddress]);
+    await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownTokenIdentity", [
+      message.tokenChainId,
+      zeroAddress,
+    ]);
   });
 });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeFunctionData, getAddress, keccak256, numberToHex, toHex, type Address, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
-import { messageId, deliverArgs, type Message } from "../../../core/message.js";
+import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../../core/message.js";
 import { deliverCallsInTrace, messagesFromDeliverCalldata } from "../../../monitor/checks/deliveries.js";
 
 const addr = (n: number): Address => getAddress(numberToHex(n, { size: 20 }));
@@ -14,7 +14,7 @@ const GATEWAY = addr(0xaaaa);
 
 function message(nonce: bigint, overrides: Partial<Message> = {}): Message {
   return {
-    version: 2,
+    version: MESSAGE_VERSION,
     nonce,
     sourceChainId: 901n,
     destChainId: 902n,
@@ -26,7 +26,7 @@ function message(nonce: bigint, overrides: Partial<Message> = {}): Message {
     token: addr(0x70),
     amount: 10n ** 18n * (nonce + 1n),
     deadline: 1_900_000_000n,
-    dropOff: 0n,
+    dropOff: nonce * 3n,
     ...overrides,
   };
 }
@@ -39,30 +39,33 @@ function deliverCalldata(messages: Message[], proofs: Hex[][] = []): Hex {
   });
 }
 
+/** The delivering gateway's chain: the packed batch does not carry the destination. */
+const DEST = 902n;
+
 describe("messagesFromDeliverCalldata", () => {
   it("test_messagesFromDeliverCalldata_batch_rebuildsEveryMessageAndId", () => {
     const messages = [message(0n), message(7n, { recipient: addr(0x99), amount: 2n ** 255n }), message(2n ** 64n - 1n)];
-    const decoded = messagesFromDeliverCalldata(deliverCalldata(messages), 902n, GATEWAY);
+    const decoded = messagesFromDeliverCalldata(deliverCalldata(messages), DEST, GATEWAY);
     expect(decoded).toEqual(messages.map((m) => ({ msgId: messageId(m), message: m })));
   });
 
   it("test_messagesFromDeliverCalldata_withProofs_succeeds", () => {
     const messages = [message(1n), message(2n)];
     const proofs = [[keccak256(toHex("a"))], [keccak256(toHex("b"))]];
-    expect(messagesFromDeliverCalldata(deliverCalldata(messages, proofs), 902n, GATEWAY)?.map((d) => d.msgId)).toEqual(
+    expect(messagesFromDeliverCalldata(deliverCalldata(messages, proofs), DEST, GATEWAY)?.map((d) => d.msgId)).toEqual(
       messages.map(messageId),
     );
   });
 
   it("test_messagesFromDeliverCalldata_otherFunction_returnsUndefined", () => {
     const execute = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "execute", args: [keccak256("0x01")] });
-    expect(messagesFromDeliverCalldata(execute, 902n, GATEWAY)).toBeUndefined();
-    expect(messagesFromDeliverCalldata("0x", 902n, GATEWAY)).toBeUndefined();
+    expect(messagesFromDeliverCalldata(execute, DEST, GATEWAY)).toBeUndefined();
+    expect(messagesFromDeliverCalldata("0x", DEST, GATEWAY)).toBeUndefined();
   });
 
   it("test_messagesFromDeliverCalldata_truncated_returnsUndefined", () => {
     const data = deliverCalldata([message(3n)]);
-    expect(messagesFromDeliverCalldata(data.slice(0, 200) as Hex, 902n, GATEWAY)).toBeUndefined();
+    expect(messagesFromDeliverCalldata(data.slice(0, 200) as Hex, DEST, GATEWAY)).toBeUndefined();
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getAddress, keccak256, numberToHex, toHex, type Hex } from "viem";
-import type { Message } from "../../../core/message.js";
+import { MESSAGE_VERSION, type Message } from "../../../core/message.js";
 import { MessageLedger } from "../../../monitor/ledger.js";
 import { backlogByRoute, overdue } from "../../../monitor/checks/pending.js";
 
@@ -14,7 +14,7 @@ const id = (s: string): Hex => keccak256(toHex(s));
 
 function message(nonce: bigint, source = 901n, dest = 902n): Message {
   return {
-    version: 2,
+    version: MESSAGE_VERSION,
     nonce,
     sourceChainId: source,
     destChainId: dest,

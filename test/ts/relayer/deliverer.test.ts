@@ -31,6 +31,7 @@ import type { RelayerChain } from "../../../relayer/chains.js";
 import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
 import type { JobScheduler } from "../../../relayer/jobs.js";
+import { FeeGate, type Payment } from "../../../relayer/fee-policy.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import type { DeliverJobData } from "../../../relayer/queues.js";
 import type { Readiness } from "../../../relayer/signable.js";
@@ -78,6 +79,8 @@ class FakeGateway {
   /** Revert for a batch (by its nonces), or undefined to accept it. */
   reverts: (nonces: bigint[]) => { errorName: string; args: unknown[] } | undefined = () => undefined;
   delivered: bigint[][] = [];
+  /** `msg.value` of each sent delivery. */
+  values: bigint[] = [];
   /** Sends wait for this before they are "mined". */
   mining: Promise<void> = Promise.resolve();
   inFlight = 0;
@@ -96,12 +99,17 @@ class FakeGateway {
         }),
         { abi: bridgeGatewayAbi, functionName: "deliver", args: [] },
       );
-    const simulate = async (call: { args: readonly unknown[] }) => {
+    const batchOf = (packed: unknown) => decodeDeliveryBatch(packed as Hex, 902n, GATEWAY);
+    const simulate = async (call: { args: readonly unknown[]; value?: bigint }) => {
       this.simulations++;
       if (this.paused) throw revertError("BridgePaused", []);
-      const messages = delivered(call.args);
+      const messages = batchOf(call.args[0]);
       const done = messages.find((m) => this.processed.has(m.nonce));
       if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId(done)]);
+      const required = messages.reduce((sum, m) => sum + m.dropOff, 0n);
+      if ((call.value ?? 0n) !== required) {
+        throw revertError("BridgeDropOffNotSupplied", [required, call.value ?? 0n]);
+      }
       const nonces = messages.map((m) => m.nonce);
       const revert = this.reverts(nonces);
       if (revert) throw revertError(revert.errorName, revert.args);
@@ -122,13 +130,13 @@ class FakeGateway {
       },
     };
     const sender = {
-      send: async (tx: { data: Hex }): Promise<TransactionReceipt> => {
+      send: async (tx: { data: Hex; value?: bigint }): Promise<TransactionReceipt> => {
         this.inFlight++;
         this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
         await this.mining;
         this.inFlight--;
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
-        const messages = delivered(args as readonly unknown[]);
+        const messages = batchOf(args[0]);
         const ids = messages.map(messageId);
         if (this.revertSends > 0) {
           this.revertSends--;
@@ -141,6 +149,7 @@ class FakeGateway {
           } as unknown as TransactionReceipt;
         }
         this.delivered.push(messages.map((m) => m.nonce));
+        this.values.push(tx.value ?? 0n);
         messages.forEach((m) => this.processed.add(m.nonce));
         return {
           status: "success",
@@ -175,6 +184,9 @@ interface Harness {
   readiness: Readiness;
   budget: GasBudget;
   maxInFlight: number;
+  /** The route's fee policy (none: every message is delivered). */
+  fees?: FeeGate;
+  metrics: RelayerMetrics;
   optimistic: boolean;
 }
 
@@ -196,6 +208,7 @@ async function deliver(
     readiness: noFeeds,
     budget: new GasBudget({ maxTxGas: 16_777_216n, maxMessages: 1024, headroomPercent: 120n }),
     maxInFlight: 4,
+    metrics: new RelayerMetrics(new Registry()),
     optimistic: false,
   };
   setup(h);
@@ -232,13 +245,13 @@ async function deliver(
   };
   const deliverer = new RouteDeliverer(
     source,
-    { chain: dest, budget: h.budget },
+    { chain: dest, budget: h.budget, fees: h.fees },
     worker,
     scheduler,
     guardianSet,
     request,
     h.readiness,
-    new RelayerMetrics(new Registry()),
+    h.metrics,
     silentLogger(),
     {
       relayerId: "test",
@@ -512,5 +525,58 @@ describe("RouteDeliverer pipeline", () => {
     });
     expect(waited).toBe(false);
     expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  /** A fee gate over fixed payments (by msgId), policy `quote`. */
+  function feesOf(h: Harness, payments: Map<string, Payment>): FeeGate {
+    return new FeeGate(
+      { payments: async () => payments },
+      { mode: "quote", sponsoredSenders: [] },
+      h.metrics,
+      { sourceChainId: 901, destChainId: 902 },
+      silentLogger(),
+    );
+  }
+
+  async function metricValue(
+    h: Harness,
+    name: "feeIncomeWei" | "dropOffSuppliedWei" | "messagesLeftAlone",
+  ): Promise<number> {
+    return (await h.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
+  }
+
+  it("test_deliver_underpaid_leftAloneNotDelivered_paidOnesDeliveredWithTheirDropOffs", async () => {
+    const paid = testMessage({ nonce: 1n, dropOff: 7n });
+    const unpaid = testMessage({ nonce: 2n, dropOff: 5n });
+    const paidToo = testMessage({ nonce: 3n, dropOff: 11n });
+    const jobs = [jobFor(paid.message), jobFor(unpaid.message), jobFor(paidToo.message)];
+    const h = await deliver(jobs, (h) => {
+      h.fees = feesOf(
+        h,
+        new Map([
+          [paid.msgId.toLowerCase(), { fee: 100n, quote: 100n }],
+          [unpaid.msgId.toLowerCase(), { fee: 0n, quote: 100n }],
+          [paidToo.msgId.toLowerCase(), { fee: 130n, quote: 100n }],
+        ]),
+      );
+    });
+    expect(verdicts(jobs)).toEqual(["executed", "left_alone", "executed"]);
+    expect(h.gateway.delivered).toEqual([[1n, 3n]]);
+    // The relayer supplies exactly the delivered messages' drop-offs.
+    expect(h.gateway.values).toEqual([18n]);
+    expect(h.deadLetters).toEqual([]);
+    expect(await metricValue(h, "feeIncomeWei")).toBe(230);
+    expect(await metricValue(h, "dropOffSuppliedWei")).toBe(18);
+    expect(await metricValue(h, "messagesLeftAlone")).toBe(1);
+  });
+
+  it("test_deliver_paymentNotFound_retriedNeverDeliveredUnpaid", async () => {
+    const m = testMessage({ nonce: 1n });
+    const jobs = [jobFor(m.message)];
+    const h = await deliver(jobs, (h) => {
+      h.fees = feesOf(h, new Map());
+    });
+    expect(verdicts(jobs)).toEqual(["retry: simulate: payment_unknown"]);
+    expect(h.gateway.delivered).toEqual([]);
   });
 });

@@ -56,7 +56,9 @@ describe("self-relay", () => {
     const { transaction } = await client.buildRelay(sent.msgId);
     expect(transaction).toMatchObject({ kind: "deliver", chainId: 902, to: bridge.chains.l2b.gateway, value: 0n });
     const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: transaction.data });
-    expect(args![2]).toBe(0); // guardian set index; the set itself is read on-chain
+    // deliver(packed messages, proofs, guardianSetIndex, signatures): a batch of one, no proofs.
+    expect(args![1]).toEqual([]);
+    expect(args![2]).toBe(0);
     expect(guardians.requests.filter((r) => r.startsWith("POST")).length).toBeGreaterThanOrEqual(3);
 
     const result = await client.relay(sent.txHash, bobOnL2b());

@@ -127,7 +127,16 @@ describe("quote", () => {
   it("a small transfer takes the fast path; the quote carries limits, deadline and approval", async () => {
     const q = await client.quote(request());
     expect(q.path).toEqual({ kind: "fast" });
-    expect(q.fee).toBeUndefined();
+    // This test bridge prices no route (no FeeConfig): the fee is 0, and no drop-off is allowed.
+    expect(q.fee).toEqual({
+      amount: 0n,
+      quote: 0n,
+      delivery: 0n,
+      dropOffCost: 0n,
+      dropOff: 0n,
+      dropOffCap: 0n,
+      paid: true,
+    });
     expect(q.limits).toEqual({
       fastLimit: tokens(1_000),
       outboundAvailable: tokens(100_000),
