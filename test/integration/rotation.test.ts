@@ -12,12 +12,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeFunctionData, erc20Abi, maxUint256, parseUnits, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { attestWith, sortGuardians } from "../../core/attestation.js";
+import { attestationSigner, attestWith, sortGuardians } from "../../core/attestation.js";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
-import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../core/message.js";
+import { decodeDeliveryBatch, deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../core/message.js";
+import { merkleRoot, processProof } from "../../core/merkle.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { BridgeClient, type GatewayChain } from "@portcullis/sdk";
@@ -252,12 +253,19 @@ describe("guardian-set rotation", () => {
       const tx = await client(name).getTransaction({ hash: here[0]!.transactionHash! });
       const { functionName, args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.input });
       expect(functionName).toBe("deliver");
-      const attestation = (args as readonly unknown[])[3] as {
-        guardianSetIndex: number;
-        guardians: readonly Address[];
-      };
-      expect(attestation.guardianSetIndex, name).toBe(1);
-      expect(attestation.guardians, name).toEqual(newSet);
+      // v2 `deliver(messages, proofs, guardianSetIndex, signatures)`: no guardian list in the
+      // call, so recover the signers of the attested root and check they are of the new set.
+      const [packed, proofs, setIndex, signatures] = args as readonly [Hex, readonly (readonly Hex[])[], number, Hex];
+      expect(setIndex, name).toBe(1);
+      const domain = { destChainId: BigInt(l2(name).chainId), destGateway: l2(name).gateway };
+      const ids = decodeDeliveryBatch(packed, domain.destChainId, domain.destGateway).map(messageId);
+      const root = proofs.length === 0 ? merkleRoot(ids) : processProof(ids[0]!, proofs[0]!);
+      const sigs = (signatures.length - 2) / 130;
+      expect(sigs, name).toBeGreaterThanOrEqual(2);
+      for (let i = 0; i < sigs; i++) {
+        const signature = `0x${signatures.slice(2 + i * 130, 2 + (i + 1) * 130)}` as Hex;
+        expect(newSet, name).toContain(await attestationSigner(domain, root, setIndex, signature));
+      }
     }
 
     // `bridge transfer` / `status` count attestations from the destination's current set too,
@@ -313,7 +321,7 @@ describe("guardian-set rotation", () => {
       "BridgeGuardianSetExpired",
     );
     expect(await revertOf(simulateDeliver(probe, [removedKey!, keptKeys[0]!], newSet, 1))).toBe(
-      "BridgeUnknownGuardian",
+      "GuardianSignerUnknown",
     );
     expect(await revertOf(simulateDeliver(probe, [keptKeys[0]!, standbyKey], newSet, 1))).toBeUndefined();
   });
