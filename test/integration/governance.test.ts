@@ -374,12 +374,10 @@ describe("governance", () => {
     expect(threshold).toBe(3);
     const [, l2bThreshold] = await gatewayRead<[Address[], number, bigint]>("l2b", "guardianSet", [1]);
     expect(l2bThreshold).toBe(3);
-    expect((await gatewayRead<{ fastLimit: bigint }>("l2b", "inboundToken", [alpha.homeToken])).fastLimit).toBe(
-      parseUnits("5000", alpha.decimals),
-    );
-    expect((await gatewayRead<{ capacity: bigint }>("l2b", "rateLimit", [alpha.homeToken, 0])).capacity).toBe(
-      parseUnits("200000", alpha.decimals),
-    );
+    const alphaId = [BigInt(alpha.homeChainId), alpha.homeToken] as const;
+    expect(await gatewayRead<bigint>("l2b", "fastLimit", alphaId)).toBe(parseUnits("5000", alpha.decimals));
+    const [bucket, unit] = await gatewayRead<[{ capacity: bigint }, bigint]>("l2b", "rateLimit", [...alphaId, 0]);
+    expect(bucket.capacity * unit).toBe(parseUnits("200000", alpha.decimals));
     expect(await gatewayRead("l2a", "largeDelay")).toBe(45);
     expect(await routeEvents("l2b", l2aId)).toBe(routeEventsBefore + 1);
 
