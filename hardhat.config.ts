@@ -7,18 +7,25 @@ import hardhatViem from "@nomicfoundation/hardhat-viem";
 const require = createRequire(import.meta.url);
 const SOLC_VERSION = "0.8.30";
 
+function compiler(runs: number) {
+  return {
+    version: SOLC_VERSION,
+    path: require.resolve("solc/soljson.js"),
+    settings: { optimizer: { enabled: true, runs }, evmVersion: "prague", viaIR: true },
+  };
+}
+
 /** Chain ids of the in-process test chains. The devnet uses the same ids (see deploy/). */
 export const TEST_CHAIN_IDS = { l1: 900, l2a: 901, l2b: 902, l2c: 903 } as const;
 
 export default defineConfig({
   plugins: [hardhatViem],
   solidity: {
-    version: SOLC_VERSION,
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 10_000 },
-      evmVersion: "prague",
-      viaIR: true,
+    compilers: [compiler(10_000)],
+    overrides: {
+      // The gateway's cold module (governance, escape hatch, claims; views one module further):
+      // optimized for size so it stays under the 24 KiB code limit. Its gas is paid rarely.
+      "contracts/gateway/BridgeGatewayAdmin.sol": compiler(1),
     },
   },
   test: {

@@ -298,6 +298,7 @@ async function runStorage(
         senders.accounts[0]!.address,
         1n,
         0n,
+        0n,
       ],
     })) *
       11n) /
@@ -366,7 +367,7 @@ async function runStorage(
             data: encodeFunctionData({
               abi: bridgeGatewayAbi,
               functionName: "send",
-              args: [local, BigInt(dst.chainId), to, sendAmount(i, oneToken), 0n],
+              args: [local, BigInt(dst.chainId), to, sendAmount(i, oneToken), 0n, 0n],
             }),
             nonce: senders.nonces[s]!++,
             gas,

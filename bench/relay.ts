@@ -180,7 +180,7 @@ async function feeCaps(client: PublicClient) {
 async function signAndSubmit(
   chain: GatewayChain,
   client: PublicClient,
-  batches: { account: PrivateKeyAccount; calls: { to: Address; data: Hex; gas: bigint }[] }[],
+  batches: { account: PrivateKeyAccount; calls: { to: Address; data: Hex; gas: bigint; value?: bigint }[] }[],
 ): Promise<Hex[]> {
   const fees = await feeCaps(client);
   const raw: Hex[] = [];
@@ -200,16 +200,25 @@ async function signAndSubmit(
 // Set-up: routes, limits, funding
 
 /**
- * The gateway `send` of `amount` to `recipient` (deadline 0: the gateway's default window). The
- * bench signs thousands in advance, so it encodes them itself rather than ask the SDK's
+ * The gateway `send` of `amount` to `recipient` (deadline 0: the gateway's default window; no
+ * drop-off), paying `fee` (the route's quote: relayers deliver only what paid it). The bench
+ * signs thousands in advance, so it encodes them itself rather than ask the SDK's
  * `buildTransfer`, which reads both chains per call; the probe quote checks the route once.
  */
-function sendCall(from: GatewayChain, to: GatewayChain, sourceToken: Address, recipient: Address, amount: bigint) {
+function sendCall(
+  from: GatewayChain,
+  to: GatewayChain,
+  sourceToken: Address,
+  recipient: Address,
+  amount: bigint,
+  fee: bigint,
+) {
   return {
     address: from.gateway,
     abi: bridgeGatewayAbi,
     functionName: "send",
-    args: [sourceToken, BigInt(to.chainId), recipient, amount, 0n],
+    args: [sourceToken, BigInt(to.chainId), recipient, amount, 0n, 0n],
+    value: fee,
   } as const;
 }
 
@@ -248,6 +257,7 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
   const total = r.amounts.reduce((a, b) => a + b, 0n);
   const largest = r.amounts.reduce((a, b) => (b > a ? b : a), 0n);
   const home = r.token.homeToken;
+  const homeChainId = BigInt(r.token.homeChainId);
   const fmt = (v: bigint) => `${v / 10n ** BigInt(r.token.decimals)} ${r.token.symbol}`;
   // No key governs: limits change through the council Safe and the devnet's short timelock.
   const council = new Council(
@@ -258,9 +268,13 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
   const write = async (chain: GatewayChain, data: Hex, description: string) => {
     await council.enact(council.chain(chain.name), [{ target: chain.gateway, data, description }], owners);
   };
-  const inbound = await client.gateway(r.dst).inboundToken(home);
+  const inbound = await client.gateway(r.dst).inboundToken(homeChainId, home);
   if (largest > inbound.fastLimit) {
-    const data = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [home, largest] });
+    const data = encodeFunctionData({
+      abi: bridgeGatewayAbi,
+      functionName: "setFastLimit",
+      args: [homeChainId, home, largest],
+    });
     await write(r.dst, data, "setFastLimit");
     notes.push(`raised the ${r.dst.name} fast limit of ${r.token.symbol} to ${fmt(largest)} (governance)`);
   }
@@ -269,10 +283,10 @@ async function ensureLimits(devnet: Devnet, client: BridgeClient, r: Route): Pro
     [r.src, Direction.Outbound, "outbound"],
   ] as const) {
     const gateway = client.gateway(chain);
-    const room = await gateway.availableRateLimit(home, name);
+    const room = await gateway.availableRateLimit(homeChainId, home, name);
     if (room < total) {
-      const bucket = await gateway.rateLimit(home, name);
-      const args = [home, direction, total * 2n, bucket.refillPerSecond] as const;
+      const bucket = await gateway.rateLimit(homeChainId, home, name);
+      const args = [homeChainId, home, direction, total * 2n, bucket.refillPerSecond] as const;
       await write(
         chain,
         encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setRateLimit", args }),
@@ -310,6 +324,7 @@ async function fundSenders(
   const homeToken = token.addresses[String(home.chainId)] as Address;
   const client = bridge.client(home);
   const local = chain.chainId === home.chainId;
+  const fee = local ? 0n : await bridge.gateway(home).quoteFee(chain.chainId, 0n);
   // Each dev user pays every eighth sender.
   const payers = devnet.manifest.devKeys!.users.map((k, p) => {
     const grants = senders.map((s, i) => ({ to: s.address, amount: amounts[i]! })).filter((_, i) => i % 8 === p % 8);
@@ -340,7 +355,8 @@ async function fundSenders(
             }
           : {
               to: home.gateway,
-              data: encodeFunctionData(sendCall(home, chain, homeToken, g.to, g.amount)),
+              data: encodeFunctionData(sendCall(home, chain, homeToken, g.to, g.amount, fee)),
+              value: fee,
               gas: 400_000n,
             },
       );
@@ -439,7 +455,8 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       await waitMined(r.src.rpcUrl, await signAndSubmit(r.src, client, approvals), `approvals on ${r.src.name}`);
     }
     // A wallet-like 10% margin: blocks are packed by gas limit, so a fat margin would slow the source.
-    const probeCall = sendCall(r.src, r.dst, sourceToken, r.senders[0]!.address, r.amounts[0]!);
+    const fee = probe.fee.amount;
+    const probeCall = sendCall(r.src, r.dst, sourceToken, r.senders[0]!.address, r.amounts[0]!, fee);
     const gas = ((await client.estimateContractGas({ account: r.senders[0]!, ...probeCall })) * 11n) / 10n;
     const fees = await feeCaps(client);
     const nonces = await Promise.all(
@@ -452,13 +469,14 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
     for (let i = 0; i < r.amounts.length; i++) {
       const s = i % r.senders.length;
       const sender = r.senders[s]!;
-      const call = sendCall(r.src, r.dst, sourceToken, sender.address, r.amounts[i]!);
+      const call = sendCall(r.src, r.dst, sourceToken, sender.address, r.amounts[i]!, fee);
       signed.push(
         await sender.signTransaction({
           chainId: r.src.chainId,
           type: "eip1559",
           to: call.address,
           data: encodeFunctionData(call),
+          value: call.value,
           nonce: nonces[s]! + Math.floor(i / r.senders.length),
           gas,
           ...fees,

@@ -3,8 +3,8 @@
  * onto the SDK's requests and prints the SDK's sentences).
  *
  *   bridge transfer --from <chain> --to <chain> --token <symbol|address> --amount <decimal>
- *                   [--recipient <address>] [--deadline <seconds>] [--key <hex>] [--no-follow]
- *                   [--timeout <seconds>]
+ *                   [--recipient <address>] [--deadline <seconds>] [--drop-off <eth>]
+ *                   [--self-relay] [--key <hex>] [--no-follow] [--timeout <seconds>]
  *   bridge status <msgId|txHash> [--follow] [--json]
  *   bridge relay <msgId|txHash> [--key <hex>]       deliver your own message (relayers stalled)
  *   bridge balances [--address <address>] [--json]
@@ -22,10 +22,12 @@ import { Command, Option } from "commander";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  AlreadyDeliveredError,
   BridgeClient,
   escapeStageText,
   observeEscape,
   ChainUnreachableError,
+  formatEth,
   formatTokens,
   isoTime,
   ManifestError,
@@ -68,6 +70,14 @@ program
   .option(
     "--deadline <seconds>",
     "how long the transfer stays deliverable; after that it can be escaped through L1 (default: the gateway's, 1 day)",
+  )
+  .option(
+    "--drop-off <eth>",
+    "native gas (ETH) the recipient receives on the destination with the tokens, paid here with the fee (capped by governance)",
+  )
+  .option(
+    "--self-relay",
+    "pay no delivery fee and deliver the message yourself (relayers leave unpaid messages alone); needs ETH on the destination",
   )
   .addOption(keyOption())
   .addOption(manifestOption())
@@ -115,6 +125,8 @@ interface TransferOptions {
   amount: string;
   recipient?: string;
   deadline?: string;
+  dropOff?: string;
+  selfRelay?: boolean;
   key?: string;
   manifest: string;
   follow: boolean;
@@ -135,12 +147,15 @@ async function transfer(opts: TransferOptions) {
     recipient: opts.recipient,
     sender: account.address,
     deadlineSeconds,
+    dropOff: opts.dropOff,
+    payFee: !opts.selfRelay,
   };
   const quote = await client.quote(request);
   const t = quote.transfer;
   const out = process.stdout;
   const tokens = formatTokens(t.amount, t.token.decimals, t.token.symbol);
   out.write(`sending ${tokens} from ${account.address} on ${t.from.name} to ${t.recipient} on ${t.to.name}\n`);
+  out.write(`fee: ${feeLine(quote)}\n`);
   const note = pathNote(quote);
   if (note) out.write(`note: ${note}\n`);
   const printer = new ProgressPrinter(out, startedAt);
@@ -151,11 +166,60 @@ async function transfer(opts: TransferOptions) {
       }
     },
   });
-  if (!opts.follow) {
+  if (!quote.fee.paid) {
+    // Relayers leave an unpaid message alone: the sender delivers it once the guardians sign.
+    out.write(`sent: msg ${sent.msgId} (tx ${sent.txHash}); relaying it yourself\n`);
+    await selfRelayWhenSigned(client, sent, account, printer, timeoutMs);
+    if (process.exitCode !== undefined || !opts.follow) return;
+  } else if (!opts.follow) {
     out.write(`sent: msg ${sent.msgId} (tx ${sent.txHash})\nfollow it with: bridge status ${sent.msgId} --follow\n`);
     return;
   }
   await followToEnd(client, sent, printer, timeoutMs);
+}
+
+/** "0.0002 ETH delivery (+ 0.0101 ETH for 0.01 ETH of gas on l2b)", or the self-relay note. */
+function feeLine(q: Quote): string {
+  const f = q.fee;
+  const dropOff =
+    f.dropOff > 0n ? ` + ${formatEth(f.dropOffCost)} for ${formatEth(f.dropOff)} of gas on ${q.transfer.to.name}` : "";
+  if (!f.paid) {
+    return `none paid (the quote is ${formatEth(f.quote)}): relayers leave unpaid messages alone, so this command delivers it itself on ${q.transfer.to.name}${f.dropOff > 0n ? ", supplying the drop-off" : ""}`;
+  }
+  return `${formatEth(f.amount)} (${formatEth(f.delivery)} delivery${dropOff}), paid on ${q.transfer.from.name} with the send`;
+}
+
+/** Waits until the guardians sign `sent`, then delivers it with the sender's key (a self-relayed transfer). */
+async function selfRelayWhenSigned(
+  client: BridgeClient,
+  sent: SentRecord,
+  account: ReturnType<typeof privateKeyToAccount>,
+  printer: ProgressPrinter,
+  timeoutMs?: number,
+) {
+  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+  for (;;) {
+    const o = await client.status(sent);
+    printer.update(o);
+    if (o.status.reason.kind === "self-relay" || o.status.reason.kind === "relayer") break;
+    // Delivered by someone else (a relayer that delivers everything), or it never will be.
+    if (o.status.stage === "delivered" || o.status.final) return;
+    if (o.status.reason.kind === "expired" || o.status.reason.kind === "rejected") return;
+    if (Date.now() >= deadline) {
+      printer.stop();
+      process.stdout.write(`timed out waiting for the guardians; relay it later with: bridge relay ${sent.msgId}\n`);
+      process.exitCode = EXIT.timedOut;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    const result = await client.relay(sent, walletClientFor(sent.dest, account));
+    printer.note(`delivered it yourself on ${sent.dest.name} (tx ${result.txHash})`);
+  } catch (e) {
+    if (!(e instanceof AlreadyDeliveredError)) throw e;
+    printer.note(`already delivered on ${sent.dest.name}`);
+  }
 }
 
 /** What the user should know before sending: a transfer that will wait on the destination, and why. */
@@ -251,7 +315,8 @@ async function relay(id: string, opts: { key?: string; manifest: string }) {
   const account = privateKeyToAccount(resolveKey(manifest, opts.key, process.env));
   const sent = await client.findMessage(ref);
   const out = process.stdout;
-  out.write(`relaying ${sent.msgId} (${sent.source.name} → ${sent.dest.name}) from ${account.address}\n`);
+  const dropOff = sent.message.dropOff > 0n ? `, supplying its ${formatEth(sent.message.dropOff)} drop-off` : "";
+  out.write(`relaying ${sent.msgId} (${sent.source.name} → ${sent.dest.name}) from ${account.address}${dropOff}\n`);
   const result = await client.relay(sent, walletClientFor(sent.dest, account));
   out.write(`delivered on ${sent.dest.name} (tx ${result.txHash})\n`);
   if (result.outcome === "executed") {

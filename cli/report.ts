@@ -2,7 +2,9 @@
 import {
   amountText,
   etaText,
+  feeText,
   formatAmount,
+  formatEth as formatEthExact,
   isoTime,
   reasonText,
   stageText,
@@ -24,6 +26,10 @@ export function describeStatus(o: Observation, nowSeconds = Date.now() / 1000): 
     ["message", sent.msgId],
     ["route", `${sent.source.name} (${sent.source.chainId}) → ${dest} (${sent.dest.chainId})`],
     ["amount", amountText(sent)],
+    ...(m.dropOff > 0n
+      ? [["drop-off", `${formatEthExact(m.dropOff)} of gas for the recipient on ${dest}`] as [string, string]]
+      : []),
+    ["fee", feeText(status.fee)],
     ["sender", m.sender],
     ["recipient", m.recipient],
     ["nonce", String(m.nonce)],
@@ -62,6 +68,7 @@ export function statusJson(o: Observation) {
     eta: status.eta,
     final: status.final,
     escapable: status.escapable,
+    fee: status.fee,
     route: { from: sent.source.name, to: sent.dest.name },
     token: sent.token?.symbol ?? sent.message.token,
     amount: sent.token ? formatAmount(sent.message.amount, sent.token.decimals) : sent.message.amount,

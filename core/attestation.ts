@@ -6,7 +6,7 @@ import { concat, getAddress, hashTypedData, recoverAddress, type Address, type H
 
 /** Name and version of the gateway's EIP-712 domain (`EIP712("Portcullis", "1")`). */
 export const DOMAIN_NAME = "Portcullis";
-export const DOMAIN_VERSION = "1";
+export const DOMAIN_VERSION = "2";
 
 export const attestationTypes = {
   Attestation: [

@@ -54,6 +54,7 @@ export interface QueuedMessageView {
   recipient: Address;
   localToken: Address;
   sourceChainId: bigint;
+  sourceGateway: Address;
   nonce: bigint;
   amount: bigint;
 }
@@ -84,7 +85,9 @@ export interface DeadlineWindows {
 }
 
 export interface LocalTokenView {
-  /** The token's identity in messages (its home-chain address); zero when not registered. */
+  /** The token's identity in messages, part 1: its home chain id (0 when not registered). */
+  homeChainId: bigint;
+  /** The token's identity in messages, part 2: its home-chain address; zero when not registered. */
   homeToken: Address;
   isHome: boolean;
   registered: boolean;
@@ -142,9 +145,12 @@ export class Gateway {
     return this.contract.read.paused(at);
   }
 
-  /** True once (sourceChainId, nonce) was delivered, vetoed or cancelled here. */
-  isProcessed(sourceChainId: bigint, nonce: bigint, at: ReadAt = {}): Promise<boolean> {
-    return this.contract.read.isProcessed([sourceChainId, nonce], at);
+  /**
+   * True once `nonce` of the source gateway `sourceGateway` on `sourceChainId` was delivered,
+   * vetoed or cancelled here (replay protection is per source gateway).
+   */
+  isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint, at: ReadAt = {}): Promise<boolean> {
+    return this.contract.read.isProcessed([sourceChainId, sourceGateway, nonce], at);
   }
 
   /** The id of the message this gateway sent with `nonce` (zero hash when none). */
@@ -164,6 +170,7 @@ export class Gateway {
       recipient: q.recipient,
       localToken: q.localToken,
       sourceChainId: q.sourceChainId,
+      sourceGateway: q.sourceGateway,
       nonce: q.nonce,
       amount: q.amount,
     };
@@ -197,28 +204,77 @@ export class Gateway {
   /** How a token, by its address on this chain, is bridged here. */
   async localToken(local: Address, at: ReadAt = {}): Promise<LocalTokenView> {
     const t = await this.contract.read.localToken([local], at);
-    return { homeToken: t.homeToken, isHome: t.isHome, registered: t.homeToken !== ZERO_ADDRESS };
+    return {
+      homeChainId: t.homeChainId,
+      homeToken: t.homeToken,
+      isHome: t.isHome,
+      registered: t.homeToken !== ZERO_ADDRESS,
+    };
   }
 
-  /** What this gateway pays out for a token (by its home identity), and its fast limit. */
-  async inboundToken(homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
-    const t = await this.contract.read.inboundToken([homeToken], at);
-    return { local: t.local, fastLimit: t.fastLimit, isHome: t.isHome, registered: t.local !== ZERO_ADDRESS };
+  /**
+   * What this gateway pays out for a token (by its identity: home chain id and home address),
+   * and its fast limit in base units.
+   */
+  async inboundToken(homeChainId: bigint, homeToken: Address, at: ReadAt = {}): Promise<InboundTokenView> {
+    const t = await this.contract.read.inboundToken([homeChainId, homeToken], at);
+    const fastLimit = t.fastLimit * 10n ** BigInt(t.limitScale);
+    return { local: t.local, fastLimit, isHome: t.isHome, registered: t.local !== ZERO_ADDRESS };
   }
 
-  /** What the bucket could release now (2^256 - 1 when unlimited). */
-  availableRateLimit(homeToken: Address, direction: DirectionName, at: ReadAt = {}): Promise<bigint> {
-    return this.contract.read.availableRateLimit([homeToken, directionValue(direction)], at);
+  /** What the bucket could release now, in base units (2^256 - 1 when unlimited). */
+  availableRateLimit(homeChainId: bigint, homeToken: Address, direction: DirectionName, at: ReadAt = {}) {
+    return this.contract.read.availableRateLimit([homeChainId, homeToken, directionValue(direction)], at);
   }
 
-  async rateLimit(homeToken: Address, direction: DirectionName, at: ReadAt = {}): Promise<RateLimitBucket> {
-    const b = await this.contract.read.rateLimit([homeToken, directionValue(direction)], at);
-    return { capacity: b.capacity, refillPerSecond: b.refillPerSecond, fullAt: b.fullAt };
+  /**
+   * A bucket in base units: the gateway keeps high-decimal tokens' buckets in units of
+   * 10^(decimals - 18); capacity and refill are scaled back here, so the `bucketAvailable` /
+   * `bucketRoomAt` arithmetic gives base units (unlimited stays `UNLIMITED_CAPACITY`).
+   */
+  async rateLimit(
+    homeChainId: bigint,
+    homeToken: Address,
+    direction: DirectionName,
+    at: ReadAt = {},
+  ): Promise<RateLimitBucket> {
+    const [b, unit] = await this.contract.read.rateLimit([homeChainId, homeToken, directionValue(direction)], at);
+    const capacity = b.capacity === UNLIMITED_CAPACITY ? b.capacity : b.capacity * unit;
+    return { capacity, refillPerSecond: b.refillPerSecond * unit, fullAt: b.fullAt };
   }
 
   async deadlineWindows(at: ReadAt = {}): Promise<DeadlineWindows> {
     const w = await this.contract.read.deadlineWindows(at);
     return { minSeconds: w.minWindow, defaultSeconds: w.defaultWindow, maxSeconds: w.maxWindow };
+  }
+
+  /** What `send` to `destChainId` with `dropOff` (destination wei) costs in this chain's native wei. */
+  quoteFee(destChainId: number | bigint, dropOff: bigint, at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.quoteFee([BigInt(destChainId), dropOff], at);
+  }
+
+  /** Pricing of messages to `destChainId`, its bounds, its drop-off cap, and the updater's hour window. */
+  async feeConfig(destChainId: number | bigint, at: ReadAt = {}) {
+    const [config, windowStart, windowGasPrice, windowExchangeRate] = await this.contract.read.feeConfig(
+      [BigInt(destChainId)],
+      at,
+    );
+    return { ...config, windowStart, windowGasPrice, windowExchangeRate };
+  }
+
+  /** The largest drop-off (destination wei) one message to `destChainId` may ask for; 0: none. */
+  async dropOffCap(destChainId: number | bigint, at: ReadAt = {}): Promise<bigint> {
+    return (await this.feeConfig(destChainId, at)).dropOffCap;
+  }
+
+  /** Fees paid on this gateway and not yet claimed by the beneficiary (native wei). */
+  accruedFees(at: ReadAt = {}): Promise<bigint> {
+    return this.contract.read.accruedFees(at);
+  }
+
+  /** Who may claim the fees (`claimFees`). */
+  feeBeneficiary(at: ReadAt = {}): Promise<Address> {
+    return this.contract.read.feeBeneficiary(at);
   }
 
   /** Tokens of `homeToken` locked here (home chain only). */

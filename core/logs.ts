@@ -6,6 +6,10 @@ import { messageId, type Message } from "./message.js";
 export interface SentMessage {
   msgId: Hex;
   message: Message;
+  /** What the sender paid with the send (native wei of the source chain). */
+  fee: bigint;
+  /** What `quoteFee` asked at that moment: `fee < quote` means unpaid (left for self-relay). */
+  quote: bigint;
 }
 
 /**
@@ -24,7 +28,7 @@ export function decodeMessageSent(log: Pick<Log, "data" | "topics">): SentMessag
   if (msgId !== decoded.args.msgId) {
     throw new Error(`MessageSent log id ${decoded.args.msgId} does not match its message (${msgId})`);
   }
-  return { msgId, message };
+  return { msgId, message, fee: decoded.args.fee, quote: decoded.args.quote };
 }
 
 const MESSAGE_SENT_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent" })[0];

@@ -228,6 +228,18 @@ export function findToken(manifest: Manifest, symbolOrAddress: string): TokenInf
   return token;
 }
 
-export function tokenByHome(manifest: Manifest, homeToken: Address): TokenInfo | undefined {
-  return manifest.tokens.find((t) => t.homeToken.toLowerCase() === homeToken.toLowerCase());
+/**
+ * The token with this identity: its home-chain address and, when given, its home chain (a
+ * message's `tokenChainId`; two tokens at one address on two chains are different tokens).
+ */
+export function tokenByHome(
+  manifest: Manifest,
+  homeToken: Address,
+  homeChainId?: number | bigint,
+): TokenInfo | undefined {
+  return manifest.tokens.find(
+    (t) =>
+      t.homeToken.toLowerCase() === homeToken.toLowerCase() &&
+      (homeChainId === undefined || BigInt(t.homeChainId) === BigInt(homeChainId)),
+  );
 }

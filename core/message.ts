@@ -1,11 +1,29 @@
 /**
- * The bridge message: the one TypeScript definition every service uses. It mirrors
- * `contracts/interfaces/IBridgeMessage.sol`; `test/ts/core/message.test.ts` proves the ids and
- * digests computed here equal the contract's for fuzzed messages.
+ * The bridge message (format version 2): the one TypeScript definition every service uses. It
+ * mirrors `contracts/interfaces/IBridgeMessage.sol` and `contracts/libraries/MessageLib.sol`
+ * (ids and the packed batch `deliver` takes); `test/ts/core/message.test.ts` proves the ids,
+ * packed batches and digests computed here equal the contract's for fuzzed messages.
+ *
+ * Version 2 added `tokenChainId` (a token is identified by its home chain and its address there)
+ * and `dropOff` (native wei of the destination chain handed to the recipient with the transfer,
+ * supplied by the delivering relayer as the `deliver` call's value).
  */
-import { decodeAbiParameters, encodeAbiParameters, hashStruct, isAddress, type Address, type Hex } from "viem";
+import {
+  concat,
+  decodeAbiParameters,
+  encodeAbiParameters,
+  getAddress,
+  hashStruct,
+  isAddress,
+  numberToHex,
+  size,
+  sliceHex,
+  hexToBigInt,
+  type Address,
+  type Hex,
+} from "viem";
 
-export const MESSAGE_VERSION = 1;
+export const MESSAGE_VERSION = 2;
 
 export interface Message {
   version: number;
@@ -16,11 +34,18 @@ export interface Message {
   destGateway: Address;
   sender: Address;
   recipient: Address;
-  /** Token identity: the token's address on its home chain. */
+  /** Token identity, part 1: the chain id of the token's home chain. */
+  tokenChainId: bigint;
+  /** Token identity, part 2: the token's address on its home chain. */
   token: Address;
   amount: bigint;
   /** Unix seconds after which the message can no longer be delivered. */
   deadline: bigint;
+  /**
+   * Native wei (of the destination chain) the destination gateway forwards to `recipient` with
+   * the transfer; the delivering relayer supplies it as the `deliver` call's value. 0 for none.
+   */
+  dropOff: bigint;
 }
 
 /** EIP-712 types of the message; field order is the struct's and must never change. */
@@ -34,9 +59,11 @@ export const messageTypes = {
     { name: "destGateway", type: "address" },
     { name: "sender", type: "address" },
     { name: "recipient", type: "address" },
+    { name: "tokenChainId", type: "uint64" },
     { name: "token", type: "address" },
     { name: "amount", type: "uint256" },
     { name: "deadline", type: "uint64" },
+    { name: "dropOff", type: "uint128" },
   ],
 } as const;
 
@@ -73,8 +100,10 @@ export function messageToJson(message: Message): MessageJson {
     nonce: message.nonce.toString(),
     sourceChainId: message.sourceChainId.toString(),
     destChainId: message.destChainId.toString(),
+    tokenChainId: message.tokenChainId.toString(),
     amount: message.amount.toString(),
     deadline: message.deadline.toString(),
+    dropOff: message.dropOff.toString(),
   };
 }
 
@@ -92,7 +121,7 @@ export function messageFromJson(json: unknown): Message {
     return v;
   };
   // Range-checked here, not at encoding time, so an out-of-range field is refused where it enters.
-  const uint = (key: string, bits: 64 | 256): bigint => {
+  const uint = (key: string, bits: 64 | 128 | 256): bigint => {
     const v = j[key];
     if (typeof v !== "string" || !UINT.test(v)) throw new Error(`message.${key}: expected a decimal string`);
     const value = BigInt(v);
@@ -109,40 +138,40 @@ export function messageFromJson(json: unknown): Message {
     destGateway: address("destGateway"),
     sender: address("sender"),
     recipient: address("recipient"),
+    tokenChainId: uint("tokenChainId", 64),
     token: address("token"),
     amount: uint("amount", 256),
     deadline: uint("deadline", 64),
+    dropOff: uint("dropOff", 128),
   };
-}
-
-/** The route part of a message, shared by every message of a delivered batch. */
-export interface MessageHeader {
-  version: number;
-  sourceChainId: bigint;
-  destChainId: bigint;
-  sourceGateway: Address;
-  destGateway: Address;
-}
-
-/** The per-message part of a delivered message. */
-export interface Transfer {
-  nonce: bigint;
-  sender: Address;
-  recipient: Address;
-  token: Address;
-  amount: bigint;
-  deadline: bigint;
 }
 
 export function routeKey(m: Pick<Message, "sourceChainId" | "destChainId" | "sourceGateway" | "destGateway">) {
   return `${m.sourceChainId}:${m.sourceGateway.toLowerCase()}->${m.destChainId}:${m.destGateway.toLowerCase()}`;
 }
 
+/** The token identity of a message as one key: `<home chain id>:<home address, lower case>`. */
+export function tokenKey(m: Pick<Message, "tokenChainId" | "token">): string {
+  return `${m.tokenChainId}:${m.token.toLowerCase()}`;
+}
+
 /**
- * Splits a batch into the calldata form `deliver` takes: one header plus transfers. Every
- * message must share the route (a relayer batches per route); anything else is a caller bug.
+ * The packed batch `deliver` takes (`MessageLib`): a 29-byte header
+ * `version (1) ‖ sourceChainId (8) ‖ sourceGateway (20)`, then per message 132 bytes
+ * `nonce (8) ‖ sender (20) ‖ recipient (20) ‖ tokenChainId (8) ‖ token (20) ‖ amount (32) ‖
+ * deadline (8) ‖ dropOff (16)`, big-endian, no padding. The destination fields are not carried:
+ * they are the delivering gateway's own chain id and address.
  */
-export function toDeliveryBatch(messages: readonly Message[]): { header: MessageHeader; transfers: Transfer[] } {
+export const BATCH_HEADER_BYTES = 29;
+export const BATCH_MESSAGE_BYTES = 132;
+
+const fixed = (value: bigint, bytes: number): Hex => numberToHex(value, { size: bytes });
+
+/**
+ * Packs a batch for `deliver`. Every message must share the route (a relayer batches per
+ * route); anything else is a caller bug and throws.
+ */
+export function encodeDeliveryBatch(messages: readonly Message[]): Hex {
   const first = messages[0];
   if (!first) throw new Error("a delivery batch needs at least one message");
   const route = routeKey(first);
@@ -151,38 +180,77 @@ export function toDeliveryBatch(messages: readonly Message[]): { header: Message
       throw new Error(`a delivery batch must share one route: ${routeKey(m)} differs from ${route}`);
     }
   }
-  return {
-    header: {
-      version: first.version,
-      sourceChainId: first.sourceChainId,
-      destChainId: first.destChainId,
-      sourceGateway: first.sourceGateway,
-      destGateway: first.destGateway,
-    },
-    transfers: messages.map((m) => ({
-      nonce: m.nonce,
-      sender: m.sender,
-      recipient: m.recipient,
-      token: m.token,
-      amount: m.amount,
-      deadline: m.deadline,
-    })),
-  };
+  const parts: Hex[] = [fixed(BigInt(first.version), 1), fixed(first.sourceChainId, 8), first.sourceGateway];
+  for (const m of messages) {
+    parts.push(
+      fixed(m.nonce, 8),
+      m.sender,
+      m.recipient,
+      fixed(m.tokenChainId, 8),
+      m.token,
+      fixed(m.amount, 32),
+      fixed(m.deadline, 8),
+      fixed(m.dropOff, 16),
+    );
+  }
+  return concat(parts);
 }
 
-/** The inverse of `toDeliveryBatch`: the full messages of a delivered batch (`Message` = header ∪ transfer). */
-export function fromDeliveryBatch(header: MessageHeader, transfers: readonly Transfer[]): Message[] {
-  return transfers.map((t) => ({
-    version: header.version,
-    nonce: t.nonce,
-    sourceChainId: header.sourceChainId,
-    destChainId: header.destChainId,
-    sourceGateway: header.sourceGateway,
-    destGateway: header.destGateway,
-    sender: t.sender,
-    recipient: t.recipient,
-    token: t.token,
-    amount: t.amount,
-    deadline: t.deadline,
-  }));
+/**
+ * The messages of a packed batch delivered to `destGateway` on `destChainId` (the inverse of
+ * `encodeDeliveryBatch`). Throws on a length that is not a header plus whole messages.
+ */
+export function decodeDeliveryBatch(packed: Hex, destChainId: bigint, destGateway: Address): Message[] {
+  const length = size(packed);
+  if (length <= BATCH_HEADER_BYTES || (length - BATCH_HEADER_BYTES) % BATCH_MESSAGE_BYTES !== 0) {
+    throw new Error(`a packed batch of ${length} bytes is not a header plus whole messages`);
+  }
+  const uintAt = (start: number, bytes: number) => hexToBigInt(sliceHex(packed, start, start + bytes));
+  const addressAt = (start: number) => getAddress(sliceHex(packed, start, start + 20));
+  const version = Number(uintAt(0, 1));
+  const sourceChainId = uintAt(1, 8);
+  const sourceGateway = addressAt(9);
+  const messages: Message[] = [];
+  for (let p = BATCH_HEADER_BYTES; p < length; p += BATCH_MESSAGE_BYTES) {
+    messages.push({
+      version,
+      nonce: uintAt(p, 8),
+      sourceChainId,
+      destChainId,
+      sourceGateway,
+      destGateway: getAddress(destGateway),
+      sender: addressAt(p + 8),
+      recipient: addressAt(p + 28),
+      tokenChainId: uintAt(p + 48, 8),
+      token: addressAt(p + 56),
+      amount: uintAt(p + 76, 32),
+      deadline: uintAt(p + 108, 8),
+      dropOff: uintAt(p + 116, 16),
+    });
+  }
+  return messages;
+}
+
+/** What a `deliver` of `messages` must carry as its value: the sum of their drop-offs. */
+export function deliveryValue(messages: readonly Pick<Message, "dropOff">[]): bigint {
+  return messages.reduce((sum, m) => sum + m.dropOff, 0n);
+}
+
+/** The attestation part of a delivery (`core/attestation.ts`'s `AttestationArg` fits it). */
+export interface DeliveryAttestation {
+  guardianSetIndex: number;
+  /** 65-byte signatures `r‖s‖v`, ascending by signer. */
+  signatures: Hex;
+}
+
+/**
+ * The arguments of `deliver(messages, proofs, guardianSetIndex, signatures)` for a batch. Send
+ * them with `value: deliveryValue(messages)`.
+ */
+export function deliverArgs(
+  messages: readonly Message[],
+  attestation: DeliveryAttestation,
+  proofs: readonly (readonly Hex[])[] = [],
+): readonly [Hex, readonly (readonly Hex[])[], number, Hex] {
+  return [encodeDeliveryBatch(messages), proofs, attestation.guardianSetIndex, attestation.signatures] as const;
 }

@@ -20,6 +20,8 @@ import type {
 import {
   bridgeGatewayAbi,
   bridgeGatewayBytecode,
+  bridgeGatewayAdminAbi,
+  bridgeGatewayAdminBytecode,
   bridgedTokenAbi,
   bridgedTokenBytecode,
   testTokenAbi,
@@ -50,12 +52,27 @@ export interface GatewayParams {
   largeDelaySeconds: number;
 }
 
-export async function deployGateway(wallet: Wallet, publicClient: PublicClient, p: GatewayParams) {
+/**
+ * Deploys a gateway: its admin module (`BridgeGatewayAdmin`, which deploys the views module),
+ * unless `adminModule` names one already on the chain, then the gateway over it.
+ */
+export async function deployGateway(
+  wallet: Wallet,
+  publicClient: PublicClient,
+  p: GatewayParams & { adminModule?: Address },
+) {
+  const adminModule = p.adminModule ?? (await deployGatewayAdmin(wallet, publicClient));
   const hash = await wallet.deployContract({
     abi: bridgeGatewayAbi,
     bytecode: bridgeGatewayBytecode,
-    args: [p.governor, sortGuardians(p.guardians), p.threshold, p.largeDelaySeconds],
+    args: [p.governor, sortGuardians(p.guardians), p.threshold, p.largeDelaySeconds, adminModule],
   });
+  return deployed(publicClient, hash);
+}
+
+/** Deploys the gateway's admin module (stateless code any number of gateways can share). */
+export async function deployGatewayAdmin(wallet: Wallet, publicClient: PublicClient) {
+  const hash = await wallet.deployContract({ abi: bridgeGatewayAdminAbi, bytecode: bridgeGatewayAdminBytecode });
   return deployed(publicClient, hash);
 }
 
@@ -116,31 +133,38 @@ async function writeGateway<F extends GatewayWrite>(
   return confirm(publicClient, await wallet.writeContract(request as Parameters<Wallet["writeContract"]>[0]));
 }
 
-/** Registers `local` for `homeToken` on a gateway and sets its limits (caller is the governor). */
+/**
+ * Registers `local` for the token identity (`homeChainId`, `homeToken`) on a gateway and sets its
+ * limits (caller is the governor).
+ */
 export async function registerToken(
   wallet: Wallet,
   publicClient: PublicClient,
   gateway: Address,
+  homeChainId: bigint,
   homeToken: Address,
   local: Address,
   limits: TokenLimits,
 ) {
-  await writeGateway(wallet, publicClient, gateway, "registerToken", [homeToken, local]);
-  await writeGateway(wallet, publicClient, gateway, "setFastLimit", [homeToken, limits.fastLimit]);
+  await writeGateway(wallet, publicClient, gateway, "registerToken", [homeChainId, homeToken, local]);
+  await writeGateway(wallet, publicClient, gateway, "setFastLimit", [homeChainId, homeToken, limits.fastLimit]);
   const { inbound, outbound } = limits;
-  await writeGateway(wallet, publicClient, gateway, "setRateLimit", [
-    homeToken,
-    0,
-    inbound.capacity,
-    inbound.refillPerSecond,
-  ]);
-  await writeGateway(wallet, publicClient, gateway, "setRateLimit", [
-    homeToken,
-    1,
-    outbound.capacity,
-    outbound.refillPerSecond,
-  ]);
+  for (const [direction, bucket] of [
+    [0, inbound],
+    [1, outbound],
+  ] as const) {
+    await writeGateway(wallet, publicClient, gateway, "setRateLimit", [
+      homeChainId,
+      homeToken,
+      direction,
+      bucket.capacity === UNLIMITED ? MAX_UINT256 : bucket.capacity,
+      bucket.refillPerSecond,
+    ]);
+  }
 }
+
+/** `type(uint256).max`: an unlimited bucket in `setRateLimit`. */
+const MAX_UINT256 = 2n ** 256n - 1n;
 
 /** Enables the route from `gateway` to the gateway on `remoteChainId` (caller is the governor). */
 export async function setRoute(
@@ -246,17 +270,13 @@ export async function deployBridgeContracts(
     }),
   );
 
-  // Token by token: its home copy, then a BridgedToken on every other chain. With one deployer
-  // key on every chain, each chain's nonce then advances in lockstep (one deployment per token
-  // per chain), so two home tokens can never share an address: the token identity in messages
-  // is the home-chain address alone, and gateways refuse a second token with the same identity.
-  // (A BridgedToken may still land at its own home token's address elsewhere; that is fine.)
+  // Token by token: its home copy, then a BridgedToken on every other chain. A token's identity
+  // in messages is (home chain id, home address), so two home tokens at one address on two
+  // chains (likely with one deployer key) are two tokens.
   const tokens: BridgeContracts["tokens"] = [];
   for (const { symbol, name, decimals, home: homeName } of params.tokens) {
     const home = byName.get(homeName)!;
     const homeToken = await deployTestToken(home.wallet, home.publicClient, name, symbol, decimals);
-    const clash = tokens.find((t) => t.homeToken === homeToken);
-    if (clash) throw new Error(`token ${symbol}: home address ${homeToken} is already ${clash.symbol}'s identity`);
     const token = {
       symbol,
       name,
@@ -293,6 +313,7 @@ export async function deployBridgeContracts(
           wallet,
           publicClient,
           gateway,
+          BigInt(token.homeChainId),
           token.homeToken,
           token.addresses[chainId]!,
           params.tokens[i]!.limits,

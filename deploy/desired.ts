@@ -11,6 +11,7 @@ import {
   bridgedTokenAbi,
   bridgedTokenBytecode,
   bridgeGatewayAbi,
+  bridgeGatewayAdminBytecode,
   bridgeGatewayBytecode,
 } from "../core/generated/abis.js";
 import { DeployConfigError, hasEscape, type DeployConfig, type L2Config, type LimitsConfig } from "./config.js";
@@ -36,13 +37,13 @@ export interface DesiredToken {
   symbol: string;
   name: string;
   decimals: number;
-  /** Home L2's name and chain id; the identity in messages is `homeToken`. */
+  /** Home L2's name and chain id; the identity in messages is (`homeChainId`, `homeToken`). */
   home: string;
   homeChainId: number;
   homeToken: Address;
   /** The `BridgedToken` on every other L2. */
   bridged: FactoryContract;
-  /** As the gateway stores them (fast limit clamped to 88 bits like the contract does). */
+  /** As the gateway stores them (`scaleLimits`: resolution and clamping like the contract's). */
   limits: TokenLimits;
 }
 
@@ -65,6 +66,8 @@ export interface Desired {
   /** The council Safe (created, or an existing one). */
   council: { safe: Address; create?: CouncilSafePlan };
   timelock: FactoryContract;
+  /** The gateway's admin module (`BridgeGatewayAdmin`, stateless code), created before it. */
+  gatewayAdmin: FactoryContract;
   gateway: FactoryContract;
   guardians: Address[];
   threshold: number;
@@ -77,8 +80,8 @@ export interface Desired {
   escapeHatch?: FactoryContract & { registry: EscapeRegistration[] };
 }
 
-/** Stored fast limits are clamped to 88 bits (`BridgeGateway.setFastLimit`). */
-const MAX_STORED_FAST_LIMIT = (1n << 88n) - 1n;
+/** Stored fast limits are clamped to 80 bits of limit units (`BridgeGateway.setFastLimit`). */
+const MAX_STORED_FAST_LIMIT_UNITS = (1n << 80n) - 1n;
 const MAX_REFILL_SECONDS = 1n << 32n;
 
 export function desiredDeployment(config: DeployConfig, facts: Record<string, TokenFacts>): Desired {
@@ -95,13 +98,14 @@ export function desiredDeployment(config: DeployConfig, facts: Record<string, To
       : undefined;
   const council = { safe: create?.address ?? ("safe" in config.council ? config.council.safe : deployer), create };
   const guardians = sortGuardians(config.guardians.members.map((g) => g.address));
+  const gatewayAdmin = factoryContract("gateway-admin", bridgeGatewayAdminBytecode);
   const gateway = factoryContract(
     "gateway",
     encodeDeployData({
       abi: bridgeGatewayAbi,
       bytecode: bridgeGatewayBytecode,
       // The deployer governs during set-up, then hands GOVERNOR to the timelock and renounces.
-      args: [deployer, guardians, config.guardians.threshold, config.largeDelaySeconds],
+      args: [deployer, guardians, config.guardians.threshold, config.largeDelaySeconds, gatewayAdmin.address],
     }),
   );
 
@@ -151,6 +155,7 @@ export function desiredDeployment(config: DeployConfig, facts: Record<string, To
     safeContracts: safeContractPlacements(),
     council,
     timelock: factoryContract("timelock", timelockInitCode(config.governance.delaySeconds, council.safe)),
+    gatewayAdmin,
     gateway,
     guardians,
     threshold: config.guardians.threshold,
@@ -190,10 +195,18 @@ export function scaleLimits(limits: LimitsConfig, decimals: number, path: string
     if (!valid) problems.push(`${path}.${field}: a bucket must refill from empty within 2^32 s (raise perSecond)`);
     return { capacity, refillPerSecond };
   };
-  const fast = u(limits.fast, "fast");
+  // The gateway keeps limits of tokens above 18 decimals in units of 10^(decimals - 18) base
+  // units, rounding down (reads give base units back): compare what it will store.
+  const unit = 10n ** BigInt(Math.max(0, decimals - 18));
+  const stored = (v: bigint) => (v === UNLIMITED ? v : (v / unit) * unit);
+  const fastUnits = u(limits.fast, "fast") / unit;
+  const scaled = (b: { capacity: bigint; refillPerSecond: bigint }) => ({
+    capacity: stored(b.capacity),
+    refillPerSecond: stored(b.refillPerSecond),
+  });
   return {
-    fastLimit: fast > MAX_STORED_FAST_LIMIT ? MAX_STORED_FAST_LIMIT : fast,
-    inbound: bucket(limits.inbound, "inbound"),
-    outbound: bucket(limits.outbound, "outbound"),
+    fastLimit: (fastUnits > MAX_STORED_FAST_LIMIT_UNITS ? MAX_STORED_FAST_LIMIT_UNITS : fastUnits) * unit,
+    inbound: scaled(bucket(limits.inbound, "inbound")),
+    outbound: scaled(bucket(limits.outbound, "outbound")),
   };
 }

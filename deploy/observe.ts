@@ -5,6 +5,7 @@
  * (AccessControl is not enumerable), from the block each contract was created in.
  */
 import { getAddress, zeroAddress, type AbiEvent, type Address, type Hex, type PublicClient } from "viem";
+import { tokenKey } from "../core/message.js";
 import { Gateway } from "../core/gateway.js";
 import { bridgedTokenAbi, bridgeGatewayAbi, escapeHatchAbi, timelockControllerAbi } from "../core/generated/abis.js";
 import { DeployConfigError, type DeployConfig } from "./config.js";
@@ -38,8 +39,8 @@ export interface GatewayState {
   paused: boolean;
   /** By remote chain id: every chain the config names and every one a RouteSet mentioned. */
   routes: Map<number, { gateway: Address; enabled: boolean }>;
-  /** By home token: the config's and every registered one. */
-  tokens: Map<Address, GatewayToken>;
+  /** By token identity (`tokenKey`: home chain id and address): the config's and every registered one. */
+  tokens: Map<string, GatewayToken>;
   escape: { messenger: Address; escapeHatch: Address; tokenBridge: Address };
   roles: RoleHolders;
 }
@@ -72,6 +73,8 @@ export interface L2State {
   /** The council Safe (undefined: no code there). */
   safe?: { owners: Address[]; threshold: number };
   timelock?: TimelockState;
+  /** True when the gateway's admin module has code. */
+  gatewayAdmin: boolean;
   gateway?: GatewayState;
   /** The BridgedToken of each token not homed here, by symbol (undefined: not created). */
   bridged: Map<string, BridgedTokenState | undefined>;
@@ -140,12 +143,13 @@ async function observeL1(desired: Desired, name: string, client: PublicClient, o
 
 async function observeL2(desired: Desired, name: string, client: PublicClient, o: ObserveOptions): Promise<L2State> {
   const others = desired.tokens.filter((t) => t.home !== name);
-  const [create2, factory, safeCode, safe, timelock, gateway, bridged] = await Promise.all([
+  const [create2, factory, safeCode, safe, timelock, gatewayAdmin, gateway, bridged] = await Promise.all([
     observeCreate2(client),
     hasCode(client, desired.factory),
     Promise.all(desired.safeContracts.map(async (p) => [p.address, await hasCode(client, p.address)] as const)),
     observeSafe(client, desired.council.safe),
     observeTimelock(client, name, desired.timelock.address, o),
+    hasCode(client, desired.gatewayAdmin.address),
     observeGateway(desired, name, client, o),
     Promise.all(others.map(async (t) => [t.symbol, await observeBridged(client, t.bridged.address)] as const)),
   ]);
@@ -155,6 +159,7 @@ async function observeL2(desired: Desired, name: string, client: PublicClient, o
     safeContracts: new Set(safeCode.filter(([, present]) => present).map(([a]) => a)),
     safe,
     timelock,
+    gatewayAdmin,
     gateway,
     bridged: new Map(bridged),
   };
@@ -208,10 +213,16 @@ async function observeGateway(
   const deployBlock = await creationBlock(client, name, address, o);
   const logs = await logsSince(client, address, GATEWAY_HISTORY_EVENTS, deployBlock, o);
   const routeIds = new Set(desired.l2s.filter((c) => c.name !== name).map((c) => c.chainId));
-  const homeTokens = new Set(desired.tokens.map((t) => t.homeToken));
+  const identities = new Map(
+    desired.tokens.map((t) => [tokenKey({ tokenChainId: BigInt(t.homeChainId), token: t.homeToken }), t] as const),
+  );
+  const homeTokens = new Map([...identities].map(([k, t]) => [k, [BigInt(t.homeChainId), t.homeToken] as const]));
   for (const log of logs) {
     if (log.eventName === "RouteSet") routeIds.add(Number(log.args.chainId));
-    if (log.eventName === "TokenRegistered") homeTokens.add(getAddress(log.args.homeToken as Address));
+    if (log.eventName === "TokenRegistered") {
+      const id = [log.args.homeChainId as bigint, getAddress(log.args.homeToken as Address)] as const;
+      homeTokens.set(tokenKey({ tokenChainId: id[0], token: id[1] }), id);
+    }
   }
   const gw = new Gateway(address, client);
   const [set, largeDelay, windows, paused, escape, routes, tokens] = await Promise.all([
@@ -221,7 +232,11 @@ async function observeGateway(
     gw.paused(),
     gw.escapeConfig(),
     Promise.all([...routeIds].map(async (id) => [id, await gw.route(id)] as const)),
-    Promise.all([...homeTokens].map(async (home) => [home, await observeGatewayToken(gw, home)] as const)),
+    Promise.all(
+      [...homeTokens].map(
+        async ([key, [chainId, home]]) => [key, await observeGatewayToken(gw, chainId, home)] as const,
+      ),
+    ),
   ]);
   return {
     deployBlock,
@@ -232,7 +247,7 @@ async function observeGateway(
     deadlineWindows: { min: windows.minSeconds, default: windows.defaultSeconds, max: windows.maxSeconds },
     paused,
     routes: new Map(routes.map(([id, r]) => [id, { gateway: getAddress(r.gateway), enabled: r.enabled }])),
-    tokens: new Map(tokens.filter((t): t is readonly [Address, GatewayToken] => t[1] !== undefined)),
+    tokens: new Map(tokens.filter((t): t is readonly [string, GatewayToken] => t[1] !== undefined)),
     escape: {
       messenger: getAddress(escape.messenger),
       escapeHatch: getAddress(escape.escapeHatch),
@@ -242,11 +257,11 @@ async function observeGateway(
   };
 }
 
-async function observeGatewayToken(gw: Gateway, home: Address): Promise<GatewayToken | undefined> {
+async function observeGatewayToken(gw: Gateway, homeChainId: bigint, home: Address): Promise<GatewayToken | undefined> {
   const [inbound, inBucket, outBucket] = await Promise.all([
-    gw.inboundToken(home),
-    gw.rateLimit(home, "inbound"),
-    gw.rateLimit(home, "outbound"),
+    gw.inboundToken(homeChainId, home),
+    gw.rateLimit(homeChainId, home, "inbound"),
+    gw.rateLimit(homeChainId, home, "outbound"),
   ]);
   if (!inbound.registered) return undefined;
   return {

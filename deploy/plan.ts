@@ -10,8 +10,9 @@
  * fresh chain's plan lists every transaction up to the hand-over, in order.
  */
 import { encodeFunctionData, formatEther, zeroAddress, type Abi, type Address, type Hex } from "viem";
+import { tokenKey } from "../core/message.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { GATEWAY_ROLES, type TokenLimits } from "./contracts.js";
+import { GATEWAY_ROLES, UNLIMITED, type TokenLimits } from "./contracts.js";
 import {
   CREATE2_DEPLOYER,
   CREATE2_DEPLOYER_FUNDING,
@@ -333,7 +334,12 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
     }
   }
 
-  // The gateway, compared as freshly constructed when it does not exist yet.
+  // The gateway (after its admin module), compared as freshly constructed when it does not exist yet.
+  if (!s.gatewayAdmin) {
+    add(`the gateway's admin module ${desired.gatewayAdmin.address} is missing`, [
+      factoryStep(chain, desired, "the BridgeGatewayAdmin", desired.gatewayAdmin),
+    ]);
+  }
   if (!s.gateway) {
     add(`the gateway ${desired.gateway.address} is missing`, [
       factoryStep(chain, desired, "the BridgeGateway", desired.gateway),
@@ -418,15 +424,17 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
   }
 
   // Tokens: registration and limits.
-  const wantedTokens = new Set(desired.tokens.map((t) => t.homeToken));
+  const identity = (t: { homeChainId: number; homeToken: Address }) =>
+    tokenKey({ tokenChainId: BigInt(t.homeChainId), token: t.homeToken });
+  const wantedTokens = new Set(desired.tokens.map(identity));
   for (const t of desired.tokens) {
     const isHome = t.home === chain;
     const local = isHome ? t.homeToken : t.bridged.address;
-    let got: GatewayToken | undefined = gw.tokens.get(t.homeToken);
+    let got: GatewayToken | undefined = gw.tokens.get(identity(t));
     if (!got) {
       govern(
         `token ${t.symbol} is not registered (config: ${local})`,
-        [gatewayCall("registerToken", [t.homeToken, local])],
+        [gatewayCall("registerToken", [BigInt(t.homeChainId), t.homeToken, local])],
         "a `registerToken` proposal, then its limits",
       );
       if (!governs) continue;
@@ -440,7 +448,7 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
       );
       continue;
     }
-    reconcileLimits(t.symbol, t.homeToken, got, t.limits, govern, gatewayCall);
+    reconcileLimits(t.symbol, BigInt(t.homeChainId), t.homeToken, got, t.limits, govern, gatewayCall);
   }
   for (const [home, got] of gw.tokens) {
     if (!wantedTokens.has(home)) {
@@ -488,10 +496,13 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
   return out;
 }
 
+/** `type(uint256).max`: an unlimited bucket in `setRateLimit`. */
+const MAX_UINT256 = 2n ** 256n - 1n;
 const ZERO_BUCKET: Bucket = { capacity: 0n, refillPerSecond: 0n };
 
 function reconcileLimits(
   symbol: string,
+  homeChainId: bigint,
   homeToken: Address,
   got: GatewayToken,
   want: TokenLimits,
@@ -501,7 +512,7 @@ function reconcileLimits(
   if (got.fastLimit !== want.fastLimit) {
     govern(
       `token ${symbol} fast limit is ${got.fastLimit} (config: ${want.fastLimit})`,
-      [call("setFastLimit", [homeToken, want.fastLimit])],
+      [call("setFastLimit", [homeChainId, homeToken, want.fastLimit])],
       `\`bridge council propose set-limits --token ${symbol} --fast …\``,
     );
   }
@@ -513,7 +524,15 @@ function reconcileLimits(
     if (g.capacity !== bucket.capacity || g.refillPerSecond !== bucket.refillPerSecond) {
       govern(
         `token ${symbol} ${name} limit is ${g.capacity} / ${g.refillPerSecond} per s (config: ${bucket.capacity} / ${bucket.refillPerSecond} per s)`,
-        [call("setRateLimit", [homeToken, direction, bucket.capacity, bucket.refillPerSecond])],
+        [
+          call("setRateLimit", [
+            homeChainId,
+            homeToken,
+            direction,
+            bucket.capacity === UNLIMITED ? MAX_UINT256 : bucket.capacity,
+            bucket.refillPerSecond,
+          ]),
+        ],
         `\`bridge council propose set-limits --token ${symbol} --${name} …\``,
       );
     }

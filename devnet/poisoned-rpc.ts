@@ -225,19 +225,21 @@ function toJsonLog(l: ForgedLog, logIndex: number): JsonLog {
 const messageSentEvent = bridgeGatewayAbi.find((e) => e.type === "event" && e.name === "MessageSent")!;
 
 /**
- * The poison of a forged send: a `MessageSent(msgId, message)` log from `gateway` in a real block
- * (riding on a real transaction of it), and the `sentMessageId(nonce)` answer that agrees with it
- * from that block on — a self-consistent lie, as a competent attacker would serve it.
+ * The poison of a forged send: a `MessageSent(msgId, message, fee, quote)` log from `gateway` in
+ * a real block (riding on a real transaction of it), encoded as the v2 gateway emits it, and the
+ * `sentMessageId(nonce)` answer that agrees with it from that block on — a self-consistent lie,
+ * as a competent attacker would serve it. `fee` and `quote` default to 0 (a fee-free send).
  */
 export function forgedSend(
   gateway: Address,
   message: Message,
   at: { blockNumber: bigint; blockHash: Hex; transactionHash: Hex },
+  paid: { fee?: bigint; quote?: bigint } = {},
 ): { logs: ForgedLog[]; calls: ForgedCall[]; msgId: Hex } {
   const msgId = messageId(message);
   const topics = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent", args: { msgId } }) as Hex[];
   const inputs = (messageSentEvent as { inputs: readonly { indexed?: boolean }[] }).inputs.filter((i) => !i.indexed);
-  const data = encodeAbiParameters(inputs as never, [message] as never);
+  const data = encodeAbiParameters(inputs as never, [message, paid.fee ?? 0n, paid.quote ?? 0n] as never);
   return {
     msgId,
     logs: [{ address: gateway, topics, data, ...at }],

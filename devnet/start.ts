@@ -20,6 +20,7 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { deployDevnet } from "./deploy.js";
+import { configureDevnetFees } from "./fees.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
 import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
 import { awaitDevnetDeposits, installDevnetOpStack, opStackOperatorServices } from "./op-stack/devnet.js";
@@ -94,6 +95,12 @@ export interface DevnetOptions {
   serviceStartTimeoutMs: number;
   /** Extra environment for every service process (e.g. MAX_IN_FLIGHT for the relayers). */
   serviceEnv?: Record<string, string>;
+  /**
+   * Price every route through governance after deployment (devnet/fees.ts: `DEVNET_FEES`, the
+   * relayer operator as beneficiary and fee updater). Off: every route quotes 0 and allows no
+   * drop-off. Costs one governance delay at start.
+   */
+  fees: boolean;
 }
 
 export const DEFAULT_DEVNET: DevnetOptions = {
@@ -113,6 +120,7 @@ export const DEFAULT_DEVNET: DevnetOptions = {
   outputIntervalBlocks: 2,
   minDeadlineSeconds: 5,
   services: true,
+  fees: false,
   serviceStartTimeoutMs: 180_000,
 };
 
@@ -362,6 +370,7 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
       },
     });
     await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
+    if (options.fees) await configureDevnetFees(manifest, dir);
     const manifestPath = join(dir, "manifest.json");
     writeManifest(manifestPath, manifest);
 

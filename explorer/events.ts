@@ -58,7 +58,12 @@ export function decodeGatewayLog(chainId: number, log: Log, time: number): Decod
     try {
       const sent = decodeMessageSent(log);
       const msgId = sent.msgId.toLowerCase() as Hex;
-      const args = jsonSafe({ msgId: sent.msgId, message: sent.message }) as Record<string, unknown>;
+      const args = jsonSafe({
+        msgId: sent.msgId,
+        message: sent.message,
+        fee: sent.fee,
+        quote: sent.quote,
+      }) as Record<string, unknown>;
       return {
         event: { ...base, name: item.name, msgId, args },
         sent: { ...base, msgId, message: messageToJson(sent.message) },

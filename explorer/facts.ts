@@ -4,6 +4,8 @@
  * set — folded from its indexed admin events (the constructor and every setter emit one). Cached
  * per chain and dropped whenever a page or rollback of that chain touches an admin event.
  */
+import type { Address } from "viem";
+import { tokenKey } from "../core/message.js";
 import type { ExplorerStorage } from "./storage/storage.js";
 
 /** Gateway events that change its configuration (as opposed to a message's lifecycle). */
@@ -29,13 +31,18 @@ export interface GatewayFacts {
   pausedChangedAt?: { blockNumber: number; time: number };
   largeDelay?: number;
   deadlineWindows?: { min: number; default: number; max: number };
-  /** Home token (lowercase) → largest fast amount. */
+  /** Token identity `<home chain id>:<home address lowercase>` (core/message.ts `tokenKey`) → largest fast amount. */
   fastLimits: Map<string, bigint>;
-  /** "<homeToken lowercase>:<Inbound|Outbound>" → bucket parameters. */
+  /** "<token identity>:<Inbound|Outbound>" → bucket parameters. */
   rateLimits: Map<string, { capacity: bigint; refillPerSecond: bigint }>;
   /** Remote chain id → gateway and whether enabled. */
   routes: Map<number, { gateway: string; enabled: boolean }>;
   guardianSet?: { index: number; guardians: string[]; threshold: number };
+}
+
+/** The `tokenKey` of an indexed limit event's (homeChainId, homeToken). */
+function identityKey(a: Record<string, unknown>): string {
+  return tokenKey({ tokenChainId: BigInt(String(a.homeChainId)), token: String(a.homeToken) as Address });
 }
 
 export class FactsCache {
@@ -79,16 +86,13 @@ export class FactsCache {
           };
           break;
         case "FastLimitSet":
-          facts.fastLimits.set(String(a.homeToken).toLowerCase(), BigInt(String(a.fastLimit)));
+          facts.fastLimits.set(identityKey(a), BigInt(String(a.fastLimit)));
           break;
         case "RateLimitSet":
-          facts.rateLimits.set(
-            `${String(a.homeToken).toLowerCase()}:${Number(a.direction) === 0 ? "Inbound" : "Outbound"}`,
-            {
-              capacity: BigInt(String(a.capacity)),
-              refillPerSecond: BigInt(String(a.refillPerSecond)),
-            },
-          );
+          facts.rateLimits.set(`${identityKey(a)}:${Number(a.direction) === 0 ? "Inbound" : "Outbound"}`, {
+            capacity: BigInt(String(a.capacity)),
+            refillPerSecond: BigInt(String(a.refillPerSecond)),
+          });
           break;
         case "RouteSet":
           facts.routes.set(Number(a.chainId), { gateway: String(a.gateway), enabled: Boolean(a.enabled) });

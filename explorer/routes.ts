@@ -114,11 +114,11 @@ export class RouteReader {
       Promise.all(
         tokens.map((t) =>
           Promise.all([
-            gw.inboundToken(t.homeToken),
-            gw.rateLimit(t.homeToken, "inbound"),
-            gw.availableRateLimit(t.homeToken, "inbound"),
-            gw.rateLimit(t.homeToken, "outbound"),
-            gw.availableRateLimit(t.homeToken, "outbound"),
+            gw.inboundToken(BigInt(t.homeChainId), t.homeToken),
+            gw.rateLimit(BigInt(t.homeChainId), t.homeToken, "inbound"),
+            gw.availableRateLimit(BigInt(t.homeChainId), t.homeToken, "inbound"),
+            gw.rateLimit(BigInt(t.homeChainId), t.homeToken, "outbound"),
+            gw.availableRateLimit(BigInt(t.homeChainId), t.homeToken, "outbound"),
           ]),
         ),
       ),

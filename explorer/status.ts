@@ -80,6 +80,8 @@ export interface StatusFacts {
   inboundAvailable?: bigint;
   /** The destination's large-transfer delay in seconds (indexed LargeDelaySet). */
   largeDelay?: number;
+  /** What the sender paid for delivery and was quoted (from the `MessageSent`), in wei. */
+  fee?: { paid: bigint; quote: bigint };
 }
 
 /** The current reason and ETA of a message at `now` (unix seconds). */
@@ -132,6 +134,13 @@ export function describeWait(f: StatusFacts, now: number): Wait {
         };
       }
       if (f.destinationPaused) return paused(f.destination, null);
+      if (f.fee && f.fee.paid < f.fee.quote) {
+        return {
+          kind: "self-relay",
+          text: `It paid ${f.fee.paid} wei of its ${f.fee.quote} wei delivery fee, so relayers may not deliver it: the sender can deliver it (bridge relay, or the SDK's relay) or escape it after its deadline.`,
+          eta: null,
+        };
+      }
       if (f.amount !== undefined && f.fastLimit !== undefined && f.amount > f.fastLimit) {
         const delay = f.largeDelay === undefined ? "" : ` (${f.largeDelay} s)`;
         return {

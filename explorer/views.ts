@@ -6,6 +6,7 @@
 import type { ExplorerChainRef, ExplorerMessage, ExplorerMessageSummary, ExplorerStage } from "@portcullis/sdk";
 import { tokenByHome, type Manifest } from "../core/manifest.js";
 import type { GatewayFacts } from "./facts.js";
+import { tokenKey } from "../core/message.js";
 import type { IndexedEvent, MessageRecord } from "./model.js";
 import { describeWait, MESSAGE_EVENTS, statusOf } from "./status.js";
 
@@ -25,7 +26,7 @@ export class Views {
     const m = r.sent?.message;
     const sourceId = m ? Number(m.sourceChainId) : sourceOfEvents(r.events);
     const destId = m ? Number(m.destChainId) : destinationOfEvents(r.events);
-    const token = m ? tokenByHome(this.manifest, m.token) : undefined;
+    const token = m ? tokenByHome(this.manifest, m.token, BigInt(m.tokenChainId)) : undefined;
     return {
       msgId: r.msgId,
       status: r.status,
@@ -45,6 +46,7 @@ export class Views {
     const summary = this.summary(r);
     const m = r.sent?.message;
     const queued = r.events.find((e) => e.name === "MessageQueued");
+    const fee = feeOf(r);
     const wait = describeWait(
       {
         status: r.status,
@@ -53,17 +55,34 @@ export class Views {
         executableAt: queued ? Number(queued.args.executableAt) : undefined,
         destinationPaused: destination?.paused ?? false,
         destination: summary.destination?.name ?? `chain ${summary.destination?.chainId ?? "?"}`,
-        fastLimit: m ? destination?.fastLimits.get(m.token.toLowerCase()) : undefined,
+        fastLimit: m
+          ? destination?.fastLimits.get(tokenKey({ tokenChainId: BigInt(m.tokenChainId), token: m.token }))
+          : undefined,
         inboundAvailable,
         largeDelay: destination?.largeDelay,
+        fee,
       },
       now,
     );
-    return { ...summary, stages: stages(r), reason: { kind: wait.kind, text: wait.text }, eta: wait.eta };
+    return {
+      ...summary,
+      stages: stages(r),
+      fee: fee ? { paid: fee.paid.toString(), quote: fee.quote.toString(), underpaid: fee.paid < fee.quote } : null,
+      reason: { kind: wait.kind, text: wait.text },
+      eta: wait.eta,
+    };
   }
 }
 
+/** What the message paid and was quoted, from its indexed `MessageSent`. */
+function feeOf(r: MessageRecord): { paid: bigint; quote: bigint } | undefined {
+  const args = r.events.find((e) => e.name === "MessageSent")?.args;
+  if (typeof args?.fee !== "string" || typeof args.quote !== "string") return undefined;
+  return { paid: BigInt(args.fee), quote: BigInt(args.quote) };
+}
+
 const STAGE_DETAILS: Record<string, string[]> = {
+  MessageSent: ["fee", "quote"],
   MessageQueued: ["executableAt", "nonce"],
   MessageVetoed: ["by"],
   MessageCancelled: ["refundOnL1", "nonce"],

@@ -62,7 +62,7 @@ export class MessagePolicy {
     if (!dest || dest.chainId === source.chainId || !isAddressEqual(dest.gateway, message.destGateway)) {
       return "invalid route";
     }
-    const token = tokenByHome(this.manifest, message.token);
+    const token = tokenByHome(this.manifest, message.token, message.tokenChainId);
     if (!token || !token.addresses[String(source.chainId)] || !token.addresses[String(dest.chainId)]) {
       return "invalid token";
     }

@@ -106,8 +106,8 @@ export class ChainGateway implements GatewayControl {
     return answers[0]!.id;
   }
 
-  isProcessed(sourceChainId: bigint, nonce: bigint): Promise<boolean> {
-    return this.typed.isProcessed(sourceChainId, nonce);
+  isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint): Promise<boolean> {
+    return this.typed.isProcessed(sourceChainId, sourceGateway, nonce);
   }
 
   queuedMessage(msgId: Hex) {

@@ -43,6 +43,7 @@ export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): Tx
         to: tx.to,
         data: tx.data,
         gas: tx.gas,
+        value: tx.value,
         nonce: tx.nonce,
         maxFeePerGas: tx.maxFeePerGas,
         maxPriorityFeePerGas: tx.maxPriorityFeePerGas,

@@ -3,10 +3,12 @@
  * list). Every value has a unit in its name or a documented default.
  */
 import { hostname } from "node:os";
+import { isAddress, type Address } from "viem";
 import { z } from "zod";
 import { MAX_SIGNABLE_WAIT_MS } from "../core/guardian-api.js";
 import { envFields, parseConfig } from "../core/service/config.js";
 import { keyEnv } from "../core/signer.js";
+import { FEE_POLICIES } from "./fee-policy.js";
 
 const positiveInt = z.coerce.number().int().positive();
 const flagDefault = (value: "true" | "false") =>
@@ -25,6 +27,20 @@ const queuePrefix = z
   .min(1)
   .max(64)
   .regex(/^(\{[A-Za-z0-9_.-]+\}|[A-Za-z0-9_.-]+)$/, "must be a name like portcullis or a hash tag like {portcullis}");
+
+/** Comma-separated addresses (EIP-55 checksum enforced on mixed case); empty: none. */
+const addressList = z.string().transform((v, ctx) => {
+  const list = v
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
+  const bad = list.filter((a) => !isAddress(a));
+  if (bad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `must be comma-separated 0x addresses; not one: ${bad.join(", ")}` });
+    return z.NEVER;
+  }
+  return list as Address[];
+});
 
 const relayerFields = z
   .object({
@@ -50,6 +66,8 @@ const relayerFields = z
     RETRY_MAX_MS: positiveInt.default(60_000),
     MAX_BLOCK_RANGE: positiveInt.default(2_000),
     MAX_FEE_BUMPS: z.coerce.number().int().min(0).max(20).default(8),
+    FEE_POLICY: z.enum(FEE_POLICIES).default("quote"),
+    FEE_SPONSORED_SENDERS: addressList.default(""),
   })
   .superRefine((c, ctx) => {
     if (c.REDIS_CLUSTER && !c.QUEUE_PREFIX.startsWith("{")) {

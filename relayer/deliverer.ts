@@ -15,6 +15,8 @@
  * a verdict:
  *
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
+ *   paid less than its quote (fee-policy.ts)   -> completed as left_alone (its sender self-relays)
+ *   what it paid not found yet                 -> retried (payment_unknown)
  *   unknown / unconfirmed / awaiting approval  -> failed with a plain error: BullMQ retries it
  *   paused destination, no guardian quorum     -> with capped exponential backoff
  *   rejected by a guardian quorum, expired     -> UnrecoverableError + dead-letter queue
@@ -35,13 +37,14 @@ import {
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
 import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { messageFromJson, messageId, toDeliveryBatch, type Message } from "../core/message.js";
+import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
+import type { FeeGate, Payment } from "./fee-policy.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
 import type { JobScheduler } from "./jobs.js";
@@ -60,9 +63,10 @@ const LAGGING_WAIT_FACTOR = 4;
 /** Jobs asked for at once while filling a batch. */
 const TAKE_CONCURRENCY = 128;
 
-type DeliveredResult = "executed" | "queued" | "already_processed";
+/** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
+type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
 
-type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "nonpayable", "deliver">;
+type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "payable", "deliver">;
 
 type Outcome =
   | { kind: "done"; result: DeliveredResult }
@@ -75,6 +79,8 @@ interface Item {
   job: Job<DeliverJobData>;
   msgId: Hex;
   message: Message;
+  /** What it paid on the source chain, once the fee policy read it. */
+  payment?: Payment;
 }
 
 /** The BullMQ worker calls a deliverer makes (a real Worker in production). */
@@ -84,6 +90,8 @@ export type DeliveryWorker = Pick<Worker<DeliverJobData>, "name" | "getNextJob" 
 export interface Destination {
   chain: RelayerChain;
   budget: GasBudget;
+  /** The route's fee policy (fee-policy.ts); absent: every message is delivered, no income counted. */
+  fees?: FeeGate;
   /** Its clock and pause flag, shared by every route to it (default: this route's own). */
   state?: DestinationState;
 }
@@ -154,6 +162,7 @@ export class RouteDeliverer {
   private readonly slots: Semaphore;
   private readonly dest: RelayerChain;
   private readonly budget: GasBudget;
+  private readonly fees?: FeeGate;
   private readonly destState: DestinationState;
   /** The route's last delivery went through (optimistic sends allowed). */
   private lastWentThrough = true;
@@ -172,6 +181,7 @@ export class RouteDeliverer {
   ) {
     this.dest = destination.chain;
     this.budget = destination.budget;
+    this.fees = destination.fees;
     this.destState = destination.state ?? destinationState(this.dest);
     this.route = `${source.chainId}-${this.dest.chainId}`;
     this.guardianSets = "current" in guardians ? guardians : fixedGuardianSets(guardians);
@@ -317,12 +327,23 @@ export class RouteDeliverer {
     // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
     // messages) and a delivery since would show in the simulation: only retries are read here.
     const retried = items.filter((i) => i.job.attemptsMade > 0);
-    const [{ timestamp: now, paused }, processed] = await Promise.all([
+    // What each message paid (its MessageSent on the source) is read beside the destination.
+    const [{ timestamp: now, paused }, processed, fees] = await Promise.all([
       this.destState.get(),
-      mapLimit(retried, READ_CONCURRENCY, (i) => this.dest.gw.isProcessed(i.message.sourceChainId, i.message.nonce)),
+      mapLimit(retried, READ_CONCURRENCY, (i) =>
+        this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
+      ),
+      this.fees?.judge(items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock) }))),
     ]);
     attempt.mark("checked");
     for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
+    for (const item of items) {
+      const verdict = fees?.get(item.msgId.toLowerCase());
+      if (!verdict || attempt.decided(item.msgId)) continue;
+      if (verdict.kind === "deliver") item.payment = verdict.payment;
+      else if (verdict.kind === "left_alone") attempt.set(item.msgId, { kind: "done", result: "left_alone" });
+      else attempt.set(item.msgId, { kind: "retry", stage: "simulate", reason: "payment_unknown" });
+    }
     for (const item of items) {
       if (!attempt.decided(item.msgId) && isExpired(item.message, now)) {
         attempt.set(item.msgId, {
@@ -408,8 +429,10 @@ export class RouteDeliverer {
 
       attempt.mark("attested");
       attempt.stage = "simulate";
-      const { header, transfers } = toDeliveryBatch(batch.map((b) => b.message));
-      const args: DeliverArgs = [header, transfers, [], round.attestation];
+      const messages = batch.map((b) => b.message);
+      const args: DeliverArgs = deliverArgs(messages, round.attestation);
+      // The drop-offs of the batch: this relayer supplies them, the gateway forwards each.
+      const value = deliveryValue(messages);
       const optimistic =
         this.o.optimisticSend === true &&
         this.lastWentThrough &&
@@ -417,7 +440,7 @@ export class RouteDeliverer {
         batch.every((b) => b.job.attemptsMade === 0);
       let gas: bigint;
       try {
-        gas = optimistic ? this.predictedLimit(batch.length) : await this.simulate(args, batch.length);
+        gas = optimistic ? this.predictedLimit(batch.length) : await this.simulate(args, value, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -436,7 +459,7 @@ export class RouteDeliverer {
             const named = batch.find((b) => b.msgId === action.msgId)!;
             const others = batch.filter((b) => b !== named);
             const processed = await mapLimit(others, READ_CONCURRENCY, (b) =>
-              this.dest.gw.isProcessed(b.message.sourceChainId, b.message.nonce),
+              this.dest.gw.isProcessed(b.message.sourceChainId, b.message.sourceGateway, b.message.nonce),
             );
             const done = [named, ...others.filter((_, i) => processed[i])];
             for (const item of done) await this.alreadyProcessed(item, attempt);
@@ -482,6 +505,7 @@ export class RouteDeliverer {
           to: this.dest.gateway,
           data: encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "deliver", args }),
           gas,
+          value,
         },
         signal,
       );
@@ -511,13 +535,14 @@ export class RouteDeliverer {
    * runs out of gas, or reverts without a reason, is estimated instead (which also names the
    * revert if there is one): its limit may then exceed what one delivery may use.
    */
-  private async simulate(args: DeliverArgs, messages: number): Promise<bigint> {
+  private async simulate(args: DeliverArgs, value: bigint, messages: number): Promise<bigint> {
     const call = {
       address: this.dest.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
       args: args as DeliverArgs,
       account: this.dest.wallet.account,
+      value,
     } as const;
     const limit = this.predictedLimit(messages);
     try {
@@ -573,6 +598,9 @@ export class RouteDeliverer {
       this.metrics.messagesDelivered.inc({ route: this.route, result: outcome.result });
       this.metrics.deliveryLatency.observe({ route: this.route }, Math.max(0, now - item.job.data.observedAt) / 1000);
     }
+    this.fees?.recordDelivered(
+      batch.filter((b) => executed.has(b.msgId.toLowerCase()) || queued.has(b.msgId.toLowerCase())),
+    );
     this.metrics.batchesDelivered.inc({ route: this.route });
     this.metrics.batchSize.observe({ route: this.route }, batch.length);
     this.observeSteps(batch, attempt);

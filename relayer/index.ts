@@ -41,6 +41,13 @@
  *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)
+ *   FEE_POLICY           which messages this relayer delivers, by what they paid on the source
+ *                        chain (relayer/fee-policy.ts, docs/relayer.md "Fees"): quote (default)
+ *                        = those that paid at least their quote, an underpaid one is left alone
+ *                        (logged, counted in bridge_relayer_messages_left_alone_total) for its
+ *                        sender to self-relay or escape; all = every message, paid or not
+ *   FEE_SPONSORED_SENDERS  comma-separated senders whose unpaid messages are delivered anyway
+ *                        under FEE_POLICY=quote (default none)
  */
 import { withRpcUrls } from "../core/chains.js";
 import { loadManifest } from "../core/manifest-file.js";

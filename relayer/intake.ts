@@ -54,7 +54,8 @@ export class Intake {
   private async triage(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {
     if ((await this.routeCheck(m, path)) === "skip") return "skip";
     const dest = this.chains.get(Number(m.message.destChainId))!;
-    if (!(await dest.gw.isProcessed(m.message.sourceChainId, m.message.nonce))) return "deliver";
+    if (!(await dest.gw.isProcessed(m.message.sourceChainId, m.message.sourceGateway, m.message.nonce)))
+      return "deliver";
     const queued = await dest.gw.queuedMessage(m.msgId);
     if (queued.status === "Queued") await this.jobs.scheduleExecute(dest.chainId, m.msgId, queued.executableAt);
     return "skip";

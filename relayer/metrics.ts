@@ -23,6 +23,9 @@ export class RelayerMetrics {
   readonly messagesExecuted: Counter<"chain" | "result">;
   readonly gasUsed: Counter<"chain">;
   readonly gasSpentWei: Counter<"chain">;
+  readonly feeIncomeWei: Counter<"chain">;
+  readonly dropOffSuppliedWei: Counter<"chain">;
+  readonly messagesLeftAlone: Counter<"route" | "reason">;
   readonly txReplacements: Counter<"chain">;
   readonly walletBalanceWei: Gauge<"chain">;
   readonly observedBlock: Gauge<"chain">;
@@ -116,6 +119,24 @@ export class RelayerMetrics {
       name: "bridge_relayer_gas_spent_wei_total",
       help: "Fees paid by this relayer's mined transactions (gasUsed * effectiveGasPrice), in wei",
       labelNames: ["chain"],
+      registers,
+    });
+    this.feeIncomeWei = new Counter({
+      name: "bridge_relayer_fee_income_wei_total",
+      help: "Delivery fees (source-chain native wei, from MessageSent) of the messages this relayer delivered, by source chain; the beneficiary claims them from that gateway",
+      labelNames: ["chain"],
+      registers,
+    });
+    this.dropOffSuppliedWei = new Counter({
+      name: "bridge_relayer_drop_off_supplied_wei_total",
+      help: "Native wei this relayer supplied as the drop-offs of its mined deliveries, by destination chain",
+      labelNames: ["chain"],
+      registers,
+    });
+    this.messagesLeftAlone = new Counter({
+      name: "bridge_relayer_messages_left_alone_total",
+      help: "Messages the fee policy left alone (reason underpaid: paid less than their quote); their senders can self-relay or escape them",
+      labelNames: ["route", "reason"],
       registers,
     });
     this.txReplacements = new Counter({

@@ -18,6 +18,7 @@ import type { RelayerConfig } from "./config.js";
 import { destinationState, RouteDeliverer } from "./deliverer.js";
 import type { DestinationState } from "./dest-state.js";
 import { Executor } from "./executor.js";
+import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
@@ -163,7 +164,12 @@ export class Relayer {
             .catch((e: unknown) => this.log.warn({ err: String(e) }, "stalled checker"));
           const deliverer = new RouteDeliverer(
             source,
-            { chain: dest, budget: this.budgetOf(dest), state: this.stateOf(dest) },
+            {
+              chain: dest,
+              budget: this.budgetOf(dest),
+              state: this.stateOf(dest),
+              fees: feeGateFor(source, dest, config, metrics, this.d.logger),
+            },
             worker,
             this.jobs,
             this.guardianSetsOf(dest),

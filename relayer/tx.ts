@@ -42,6 +42,8 @@ export interface TxRequest {
   to: Address;
   data: Hex;
   gas: bigint;
+  /** Native value sent with the call (a delivery's drop-offs); none when absent. */
+  value?: bigint;
 }
 
 export interface SignedTxRequest extends TxRequest, Fees {

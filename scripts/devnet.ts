@@ -63,7 +63,7 @@ out(`starting the devnet: L1 + ${l2Count} L2s, ${redisUrl ? `Redis at ${redisUrl
 let devnet: Devnet | undefined;
 let exitCode = 0;
 try {
-  devnet = await startDevnet({ l2Count, dir: options.dir, redisUrl, services: true });
+  devnet = await startDevnet({ l2Count, dir: options.dir, redisUrl, services: true, fees: true });
   const prometheus = options.prometheus ? await startPrometheus(devnet) : undefined;
   out(`devnet up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s\n`);
   printInfo(devnet);

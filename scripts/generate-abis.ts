@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Contracts the off-chain code talks to or deploys: artifact path → export prefix. */
 const CONTRACTS: Record<string, string> = {
-  "gateway/BridgeGateway.sol/BridgeGateway": "bridgeGateway",
+  "gateway/BridgeGatewayAdmin.sol/BridgeGatewayAdmin": "bridgeGatewayAdmin",
   "token/BridgedToken.sol/BridgedToken": "bridgedToken",
   "mocks/TestToken.sol/TestToken": "testToken",
   "mocks/FeeOnTransferToken.sol/FeeOnTransferToken": "feeOnTransferToken",
@@ -60,6 +60,47 @@ const artifacts = [
   ...Object.entries(CONTRACTS).map(([path, name]) => [join(root, "artifacts/contracts", `${path}.json`), name]),
   ...Object.entries(PACKAGE_ARTIFACTS).map(([path, name]) => [join(root, "node_modules", path), name]),
 ];
+/**
+ * The gateway is one address served by three contracts: `BridgeGateway` (send, deliver, execute,
+ * and its constructor and bytecode), `BridgeGatewayAdmin` (everything else that writes, reached
+ * through the gateway's fallback) and `BridgeGatewayViews` (the views, one module further).
+ * `bridgeGatewayAbi` is the union: everything callable at a gateway's address, every event and
+ * error any of them raises. `IBridgeGateway` must be covered by it exactly (checked here), so the
+ * split can never drop a function.
+ */
+{
+  const read = (path: string) =>
+    JSON.parse(readFileSync(join(root, "artifacts/contracts", `${path}.json`), "utf8")) as {
+      abi: { type: string; name?: string; inputs?: { type: string }[] }[];
+      bytecode: string;
+    };
+  const gateway = read("gateway/BridgeGateway.sol/BridgeGateway");
+  const parts = [
+    gateway,
+    read("gateway/BridgeGatewayAdmin.sol/BridgeGatewayAdmin"),
+    read("gateway/BridgeGatewayViews.sol/BridgeGatewayViews"),
+  ];
+  const iface = read("interfaces/IBridgeGateway.sol/IBridgeGateway");
+  const key = (item: { type: string; name?: string; inputs?: { type: string }[] }) =>
+    `${item.type} ${item.name ?? ""}(${(item.inputs ?? []).map((i) => i.type).join(",")})`;
+  const merged = new Map<string, unknown>();
+  for (const [i, part] of parts.entries()) {
+    for (const item of part.abi) {
+      // Only the gateway's constructor deploys it; `initialize` runs only inside it.
+      if (i > 0 && (item.type === "constructor" || item.name === "initialize")) continue;
+      if (item.type === "fallback" || item.type === "receive") continue;
+      if (!merged.has(key(item))) merged.set(key(item), item);
+    }
+  }
+  const missing = iface.abi.filter((item) => item.type === "function" && !merged.has(key(item)));
+  if (missing.length > 0) {
+    process.stderr.write(`IBridgeGateway functions no gateway module implements: ${missing.map(key).join("; ")}\n`);
+    process.exit(1);
+  }
+  lines.push(`export const bridgeGatewayAbi = ${JSON.stringify([...merged.values()])} as const;`);
+  lines.push(`export const bridgeGatewayBytecode = ${JSON.stringify(gateway.bytecode)} as \`0x\${string}\`;`);
+  lines.push("");
+}
 for (const [file, name] of artifacts) {
   const artifact = JSON.parse(readFileSync(file!, "utf8"));
   lines.push(`export const ${name}Abi = ${JSON.stringify(artifact.abi)} as const;`);

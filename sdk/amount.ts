@@ -35,3 +35,27 @@ export function formatAmount(value: bigint, decimals: number): string {
 export function formatTokens(value: bigint, decimals: number, symbol: string): string {
   return `${formatAmount(value, decimals)} ${symbol}`;
 }
+
+/**
+ * Parses a native-token amount (ETH, 18 decimals) that may be zero, e.g. a drop-off "0.01".
+ * `what` names it in the sentence.
+ */
+export function parseNativeAmount(text: string, what: string): bigint {
+  const trimmed = text.trim();
+  const match = DECIMAL.exec(trimmed);
+  if (trimmed.startsWith("-") || !match) {
+    throw new InvalidInputError(`${what} "${text}" is not a decimal amount of ETH (for example 0.01).`);
+  }
+  const fraction = (match[2] ?? match[3] ?? "").replace(/0+$/, "");
+  if (fraction.length > 18) {
+    throw new InvalidInputError(
+      `${what} "${text}" has more than 18 digits after the point (1 wei is 0.000000000000000001 ETH).`,
+    );
+  }
+  return BigInt(match[1] ?? "0") * 10n ** 18n + BigInt(fraction.padEnd(18, "0") || "0");
+}
+
+/** "0.01 ETH". */
+export function formatEth(wei: bigint): string {
+  return `${formatUnits(wei, 18)} ETH`;
+}

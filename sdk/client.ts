@@ -28,7 +28,7 @@ import {
 import { publicClientFor } from "../core/chains.js";
 import { Gateway } from "../core/gateway.js";
 import { GuardianClient } from "../core/guardian-api.js";
-import { decodeMessageSent, decodeMessagesSent } from "../core/logs.js";
+import { decodeMessageSent, decodeMessagesSent, type SentMessage } from "../core/logs.js";
 import {
   gatewayChains,
   guardianDirectory,
@@ -280,7 +280,7 @@ export class BridgeClient {
     if (!receipt) return [];
     const block = await this.read(chain, () => client.getBlock({ blockNumber: receipt.blockNumber }));
     return decodeMessagesSent(receipt.logs, chain.gateway).map((sent) =>
-      this.record(sent.msgId, sent.message, hash, receipt.blockNumber, Number(block.timestamp)),
+      this.record(sent, hash, receipt.blockNumber, Number(block.timestamp)),
     );
   }
 
@@ -291,20 +291,22 @@ export class BridgeClient {
     if (!log || log.blockNumber === null || log.transactionHash === null) return undefined;
     const sent = decodeMessageSent(log);
     const block = await this.read(chain, () => this.client(chain).getBlock({ blockNumber: log.blockNumber! }));
-    return this.record(sent.msgId, sent.message, log.transactionHash, log.blockNumber, Number(block.timestamp));
+    return this.record(sent, log.transactionHash, log.blockNumber, Number(block.timestamp));
   }
 
   /** A `SentRecord` for a decoded `MessageSent`. */
-  record(msgId: Hex, message: Message, txHash: Hex, blockNumber: bigint, timestamp: number): SentRecord {
+  record(sent: SentMessage, txHash: Hex, blockNumber: bigint, timestamp: number): SentRecord {
+    const { msgId, message, fee, quote } = sent;
     return {
       msgId,
       message,
       source: this.chain(message.sourceChainId),
       dest: this.chain(message.destChainId),
-      token: tokenByHome(this.manifest, message.token),
+      token: tokenByHome(this.manifest, message.token, message.tokenChainId),
       txHash,
       blockNumber,
       timestamp,
+      payment: { fee, quote },
     };
   }
 

@@ -2,8 +2,8 @@
  * A transfer's status in plain words — the same sentences in the CLI, the devnet demo and any
  * front end that wants them. Pure: times come in as arguments, so every sentence is unit-tested.
  */
-import { formatTokens } from "./amount.js";
-import type { Attestations, Reason, Stage } from "./status.js";
+import { formatEth, formatTokens } from "./amount.js";
+import type { Attestations, Reason, Stage, TransferStatus } from "./status.js";
 import type { Observation, SentRecord } from "./tracker.js";
 
 /** A unix time as ISO 8601 UTC. */
@@ -75,6 +75,8 @@ export function reasonText(reason: Reason, context: { source: string; dest: stri
         : reason.then === "rate-limit"
           ? `waiting for a relayer to deliver it; the ${dest} inbound rate limit lacks room, so it will then wait ${reason.delaySeconds} s`
           : "waiting for a relayer to deliver it";
+    case "self-relay":
+      return `signed by the guardians, but it paid ${formatEth(reason.fee)} of its ${formatEth(reason.quote)} delivery fee, so relayers may not deliver it: deliver it yourself with bridge relay (SDK: relay), or escape it after its deadline`;
     case "large-transfer-delay":
       return `large-transfer delay ${countdown(reason.until, nowSeconds)}; the security council can veto it meanwhile`;
     case "rate-limit":
@@ -150,4 +152,18 @@ export function etaText(eta: { at: number; exact: boolean } | undefined, nowSeco
   if (!eta) return "";
   const left = Math.max(0, Math.ceil(eta.at - nowSeconds));
   return eta.exact ? `ETA ${isoTime(eta.at)} (in ${left} s)` : `ETA ~${left} s`;
+}
+
+/**
+ * "0.0002 ETH (the quote)", "0.0003 ETH (quote 0.0002 ETH, the rest a tip)", "none (quote
+ * 0.0002 ETH): relayers may not deliver it; relay it yourself (bridge relay) or escape it".
+ */
+export function feeText(fee: TransferStatus["fee"]): string {
+  if (!fee) return "unknown";
+  if (fee.underpaid) {
+    const paid = fee.fee === 0n ? "none" : formatEth(fee.fee);
+    return `${paid} (quote ${formatEth(fee.quote)}): relayers may not deliver it; deliver it yourself (bridge relay, SDK relay) or escape it after its deadline`;
+  }
+  if (fee.fee === fee.quote) return `${formatEth(fee.fee)} (the quote)`;
+  return `${formatEth(fee.fee)} (quote ${formatEth(fee.quote)}, the rest a tip)`;
 }

@@ -43,7 +43,7 @@ export class PortcullisError extends Error {
 }
 
 /** Fields of a transfer a problem can be about. */
-export type TransferField = "from" | "to" | "token" | "amount" | "sender" | "recipient" | "deadline";
+export type TransferField = "from" | "to" | "token" | "amount" | "sender" | "recipient" | "deadline" | "dropOff";
 /** Problems keyed by field, each one sentence; empty when the transfer can be sent. */
 export type TransferProblems = Partial<Record<TransferField, string>>;
 /** The order problems are reported in when only one is shown. */
@@ -55,6 +55,7 @@ export const TRANSFER_FIELDS: readonly TransferField[] = [
   "recipient",
   "sender",
   "deadline",
+  "dropOff",
 ];
 
 /** The first problem in field order. */

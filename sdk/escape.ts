@@ -238,7 +238,7 @@ export async function observeEscape(bridge: BridgeClient, sent: SentRecord): Pro
           address: dest.gateway,
           abi: bridgeGatewayAbi,
           functionName: "isProcessed",
-          args: [message.sourceChainId, message.nonce],
+          args: [message.sourceChainId, message.sourceGateway, message.nonce],
         }),
         destClient.getBlock({ blockTag: "latest" }),
       ]),

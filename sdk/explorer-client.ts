@@ -24,6 +24,7 @@ export type ExplorerMessageStatus = (typeof EXPLORER_MESSAGE_STATUSES)[number];
 /** Why a message is where it is. */
 export type ExplorerWaitKind =
   | "delivery"
+  | "self-relay"
   | "large-transfer"
   | "rate-limit"
   | "execution"
@@ -71,6 +72,12 @@ export interface ExplorerMessageSummary {
 
 export interface ExplorerMessage extends ExplorerMessageSummary {
   stages: ExplorerStage[];
+  /**
+   * The delivery fee (source-chain native wei, decimal strings) from its `MessageSent`: what was
+   * paid and quoted. `underpaid`: relayers may leave it alone; the sender can self-relay it.
+   * Null when its `MessageSent` is not indexed.
+   */
+  fee: { paid: string; quote: string; underpaid: boolean } | null;
   reason: { kind: ExplorerWaitKind; text: string };
   /** Unix seconds when the next step can happen, when known (a queued message's executableAt). */
   eta: number | null;

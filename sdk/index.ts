@@ -30,9 +30,11 @@ export { MessageTracker, tallyAttestations, type Observation, type SentRecord } 
 export {
   deriveStatus,
   FINAL_STAGES,
+  isUnderpaid,
   RELAY_ALLOWANCE_SECONDS,
   type Attestations,
   type EventRef,
+  type Payment,
   type Reason,
   type ReasonKind,
   type RouteParams,
@@ -48,13 +50,14 @@ export {
   type ResolvedTransfer,
   type TransferRequest,
 } from "./input.js";
-export { formatAmount, formatTokens, parseAmount } from "./amount.js";
+export { formatAmount, formatEth, formatTokens, parseAmount, parseNativeAmount } from "./amount.js";
 export * from "./errors.js";
 export {
   amountText,
   attestationText,
   attestedCount,
   etaText,
+  feeText,
   isoTime,
   reasonText,
   seconds,

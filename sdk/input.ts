@@ -6,7 +6,7 @@
  */
 import { getAddress, isAddress, zeroAddress, type Address } from "viem";
 import { findToken, gatewayChains, type GatewayChain, type Manifest, type TokenInfo } from "../core/manifest.js";
-import { parseAmount } from "./amount.js";
+import { parseAmount, parseNativeAmount } from "./amount.js";
 import { InvalidInputError, PortcullisError, type TransferField, type TransferProblems } from "./errors.js";
 
 export type { GatewayChain };
@@ -27,6 +27,18 @@ export interface TransferRequest {
   recipient?: string;
   /** How long the transfer stays deliverable, in seconds from now; default the gateway's window. */
   deadlineSeconds?: number;
+  /**
+   * Native gas for the recipient on the destination (gas drop-off): ETH as a decimal string
+   * ("0.01") or wei as a bigint; default none. Paid on the source with the fee, capped per
+   * message by governance (the cap is checked against the source gateway).
+   */
+  dropOff?: string | bigint;
+  /**
+   * `false`: pay no delivery fee. Relayers then leave the message alone (by default they deliver
+   * only what paid its quote) and the sender delivers it with `relay` (or escapes it after the
+   * deadline). Default `true`: pay the quote.
+   */
+  payFee?: boolean;
 }
 
 /** A request whose every field is understood. */
@@ -45,6 +57,10 @@ export interface ResolvedTransfer {
   /** The sender when the request named no recipient (undefined if neither). */
   recipient?: Address;
   deadlineSeconds?: number;
+  /** Native wei for the recipient on the destination (0: none). */
+  dropOff: bigint;
+  /** Whether the sender pays the delivery fee (see `TransferRequest.payFee`). */
+  payFee: boolean;
 }
 
 /** The chains with a gateway, for sentences. */
@@ -133,6 +149,13 @@ export function checkTransfer(
   if (deadline !== undefined && (!Number.isInteger(deadline) || deadline <= 0)) {
     problems.deadline = `the deadline must be a positive whole number of seconds from now, got ${deadline}.`;
   }
+  let dropOff = attempt("dropOff", () => dropOffOf(request.dropOff));
+  if (dropOff !== undefined && dropOff > 0n && request.payFee === false) {
+    // The gateway takes an unpaid send only without a drop-off: nobody would be paid to supply it.
+    problems.dropOff =
+      "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.";
+    dropOff = undefined;
+  }
 
   if (
     Object.keys(problems).length > 0 ||
@@ -141,13 +164,26 @@ export function checkTransfer(
     !token ||
     !sourceToken ||
     !destToken ||
-    amount === undefined
+    amount === undefined ||
+    dropOff === undefined
   ) {
     return { problems };
   }
   return {
     problems,
-    transfer: { from, to, token, sourceToken, destToken, amount, sender, recipient, deadlineSeconds: deadline },
+    transfer: {
+      from,
+      to,
+      token,
+      sourceToken,
+      destToken,
+      amount,
+      sender,
+      recipient,
+      deadlineSeconds: deadline,
+      dropOff,
+      payFee: request.payFee ?? true,
+    },
   };
 }
 
@@ -155,4 +191,12 @@ function amountOf(amount: string | bigint, token: TokenInfo): bigint {
   if (typeof amount === "string") return parseAmount(amount, token.decimals, token.symbol);
   if (amount <= 0n) throw new InvalidInputError(`amount must be greater than zero, got ${amount} base units.`);
   return amount;
+}
+
+/** The drop-off in wei: none, ETH as a decimal string, or wei as a bigint. */
+function dropOffOf(dropOff: string | bigint | undefined): bigint {
+  if (dropOff === undefined) return 0n;
+  if (typeof dropOff === "string") return parseNativeAmount(dropOff, "drop-off");
+  if (dropOff < 0n) throw new InvalidInputError(`drop-off must not be negative, got ${dropOff} wei.`);
+  return dropOff;
 }

@@ -8,7 +8,7 @@
 import { decodeEventLog, encodeFunctionData, type Hex, type WalletClient } from "viem";
 import { collectAttestation } from "../core/collect-attestation.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { toDeliveryBatch } from "../core/message.js";
+import { deliverArgs, deliveryValue } from "../core/message.js";
 import type { BridgeClient } from "./client.js";
 import {
   AlreadyDeliveredError,
@@ -42,7 +42,7 @@ export async function buildRelay(
   const gateway = client.gateway(dest);
   const [processed, paused, head] = await client.read(dest, () =>
     Promise.all([
-      gateway.isProcessed(sent.message.sourceChainId, sent.message.nonce),
+      gateway.isProcessed(sent.message.sourceChainId, sent.message.sourceGateway, sent.message.nonce),
       gateway.paused(),
       client.client(dest).getBlock({ blockTag: "latest" }),
     ]),
@@ -77,7 +77,6 @@ export async function buildRelay(
     ].join("; ");
     throw new AttestationsUnavailableError(round.signers.length, set.threshold, set.guardians.length, details);
   }
-  const { header, transfers } = toDeliveryBatch([sent.message]);
   return {
     sent,
     transaction: {
@@ -87,10 +86,13 @@ export async function buildRelay(
       data: encodeFunctionData({
         abi: bridgeGatewayAbi,
         functionName: "deliver",
-        args: [header, transfers, [], round.attestation],
+        args: deliverArgs([sent.message], round.attestation),
       }),
-      value: 0n,
-      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures`,
+      // The drop-off the message asks for: the self-relayer hands it over (see `quoteFee`).
+      value: deliveryValue([sent.message]),
+      description: `deliver message ${msgId} to ${dest.name} with ${set.threshold} of ${set.guardians.length} guardian signatures${
+        sent.message.dropOff > 0n ? `, supplying its ${sent.message.dropOff} wei drop-off` : ""
+      }`,
     },
   };
 }

@@ -51,6 +51,8 @@ export interface TransferFacts {
   message: Message;
   /** The `MessageSent` on the source chain. */
   sent: EventRef;
+  /** What the sender paid for delivery and what it was quoted (from `MessageSent`). */
+  payment?: Payment;
   /** The source chain's latest block number, for counting confirmations. */
   sourceHead?: bigint;
   attestations?: Attestations;
@@ -67,6 +69,19 @@ export interface TransferFacts {
   destPaused?: boolean;
   /** Name of a chain that did not answer the latest observation. */
   unreachable?: string;
+}
+
+/** A message's delivery fee, from its `MessageSent` (source-chain native wei). */
+export interface Payment {
+  /** What the sender paid (`msg.value` of `send`). */
+  fee: bigint;
+  /** What the gateway quoted for it at that moment. */
+  quote: bigint;
+}
+
+/** True when a message paid less than its quote: relayers (by default) leave it alone. */
+export function isUnderpaid(payment: Payment | undefined): boolean {
+  return payment !== undefined && payment.fee < payment.quote;
 }
 
 /** The route's parameters that decide how long things take. */
@@ -102,6 +117,12 @@ export type Reason =
   | { kind: "rejected"; reasons: string[] }
   /** Signable: waiting for a relayer (or the sender: self-relay) to deliver it; `then` when it will queue. */
   | { kind: "relayer"; then?: "large-transfer" | "rate-limit"; delaySeconds?: number }
+  /**
+   * Signable, but it paid less than its quote: relayers may not deliver it (by default they do
+   * not); its sender can deliver it (`bridge relay`, `BridgeClient.relay`) or escape it after
+   * its deadline.
+   */
+  | { kind: "self-relay"; fee: bigint; quote: bigint }
   /** Delivered above the fast limit: waits until `until`. */
   | { kind: "large-transfer-delay"; until: number }
   /** Delivered when the inbound bucket lacked room: waits until `until`. */
@@ -136,6 +157,11 @@ export interface TransferStatus {
   final: boolean;
   /** The escape hatch can take it now: past its deadline undelivered, or vetoed and past it. */
   escapable: boolean;
+  /**
+   * What it paid for delivery against its quote (absent when unknown). `underpaid`: relayers
+   * may leave it alone, the sender can self-relay it or escape it after its deadline.
+   */
+  fee?: Payment & { underpaid: boolean };
 }
 
 /** The status of a transfer given what is known about it at `nowSeconds`. */
@@ -148,6 +174,7 @@ export function deriveStatus(facts: TransferFacts, params: RouteParams, nowSecon
     eta,
     final: FINAL_STAGES.includes(stage),
     escapable,
+    ...(facts.payment ? { fee: { ...facts.payment, underpaid: isUnderpaid(facts.payment) } } : {}),
   });
 
   if (facts.refunded) {
@@ -187,6 +214,11 @@ export function deriveStatus(facts: TransferFacts, params: RouteParams, nowSecon
   const eta = (from: number) => estimatePayout(facts, params, from);
   if (attestations) {
     if (attestations.signable >= attestations.threshold) {
+      if (isUnderpaid(facts.payment)) {
+        // Nobody is expected to deliver it but its sender: no ETA.
+        const { fee, quote } = facts.payment!;
+        return status(stage, { kind: "self-relay", fee, quote });
+      }
       return status(stage, relayerReason(facts, params, nowSeconds), eta(nowSeconds));
     }
     const cannotReach = attestations.guardians - attestations.rejected.length < attestations.threshold;

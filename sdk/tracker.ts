@@ -13,6 +13,7 @@ import {
   deriveStatus,
   type Attestations,
   type EventRef,
+  type Payment,
   type RouteParams,
   type Stage,
   type TransferFacts,
@@ -28,6 +29,8 @@ export interface SentRecord extends EventRef {
   dest: GatewayChain;
   /** Undefined for a token this manifest does not list. */
   token: TokenInfo | undefined;
+  /** What the sender paid for delivery and was quoted (from `MessageSent`). */
+  payment?: Payment;
 }
 
 /** One look at a message: what was seen, what it means, and when each stage was first seen. */
@@ -59,8 +62,8 @@ export class MessageTracker {
     readonly sent: SentRecord,
     private readonly now: () => number = Date.now,
   ) {
-    const { msgId: _id, message, source: _s, dest: _d, token: _t, ...ref } = sent;
-    this.facts = { message, sent: ref };
+    const { msgId: _id, message, source: _s, dest: _d, token: _t, payment, ...ref } = sent;
+    this.facts = { message, sent: ref, ...(payment ? { payment } : {}) };
     this.observedAt = { sent: this.now() };
   }
 
@@ -114,7 +117,7 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [inbound, largeDelay, blockTime] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.inboundToken(this.sent.message.token),
+        gateway.inboundToken(this.sent.message.tokenChainId, this.sent.message.token),
         gateway.largeDelay(),
         this.client.blockTimeSeconds(this.sent.source),
       ]),
@@ -131,7 +134,7 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [processed, queued, paused, head] = await this.client.read(this.dest, () =>
       Promise.all([
-        gateway.isProcessed(message.sourceChainId, message.nonce),
+        gateway.isProcessed(message.sourceChainId, message.sourceGateway, message.nonce),
         gateway.queuedMessage(msgId),
         gateway.paused(),
         this.client.client(this.dest).getBlock({ blockTag: "latest" }),
@@ -172,7 +175,9 @@ export class MessageTracker {
     const gateway = this.client.gateway(this.dest);
     const [head, bucket] = await Promise.all([
       this.client.read(this.sent.source, () => this.client.client(this.sent.source).getBlockNumber()),
-      this.client.read(this.dest, () => gateway.rateLimit(this.sent.message.token, "inbound")),
+      this.client.read(this.dest, () =>
+        gateway.rateLimit(this.sent.message.tokenChainId, this.sent.message.token, "inbound"),
+      ),
     ]);
     f.sourceHead = head;
     this.inboundBucket = bucket;

@@ -21,7 +21,7 @@ import { bucketRoomAt, type DeadlineWindows, type RateLimitBucket } from "../cor
 import { bridgedTokenAbi, bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeMessagesSent } from "../core/logs.js";
 import type { GatewayChain } from "../core/manifest.js";
-import { formatTokens } from "./amount.js";
+import { formatEth, formatTokens } from "./amount.js";
 import type { BridgeClient } from "./client.js";
 import {
   GatewayRefusedError,
@@ -52,13 +52,28 @@ export type TransferPath =
   /** Queued on delivery for `delaySeconds` (vetoable), because it is above the fast limit or the inbound bucket lacks room. */
   | { kind: "delayed"; reason: "above-fast-limit" | "inbound-rate-limit"; delaySeconds: number };
 
+/** What a transfer costs in the source chain's native token (wei), besides gas. */
+export interface TransferFee {
+  /** `msg.value` of the send: `quote`, or 0 when the sender relays it itself (`payFee: false`). */
+  amount: bigint;
+  /** What the source gateway's `quoteFee` asks now (delivery plus the drop-off). */
+  quote: bigint;
+  /** The delivery part of the quote (a relayer's destination gas, converted, plus a flat fee). */
+  delivery: bigint;
+  /** The drop-off's part of the quote (its native tokens and the gas of handing them over, converted). */
+  dropOffCost: bigint;
+  /** Destination wei the recipient receives as native gas (0: none). */
+  dropOff: bigint;
+  /** Largest drop-off governance allows on this route (destination wei). */
+  dropOffCap: bigint;
+  /** False when the sender pays nothing and will relay the message itself. */
+  paid: boolean;
+}
+
 export interface Quote {
   transfer: ResolvedTransfer;
-  /**
-   * What the gateway charges. Absent: no fee (today's gateway has none; issue 14 adds
-   * `quoteFee` to the gateway, and the quote will carry its answer here).
-   */
-  fee?: { amount: bigint; token: Address };
+  /** What the gateway charges for delivery (and the drop-off), paid as `msg.value` of the send. */
+  fee: TransferFee;
   path: TransferPath;
   limits: {
     /** Largest amount the destination pays at once. */
@@ -109,6 +124,7 @@ interface Inspection {
     blockTimeSeconds: number;
     allowance?: bigint;
     sourceIsHome: boolean;
+    fee: TransferFee;
   };
 }
 
@@ -116,7 +132,7 @@ interface Inspection {
 async function inspect(client: BridgeClient, request: TransferRequest): Promise<Inspection> {
   const { transfer, problems } = checkTransfer(client.manifest, request);
   if (!transfer) return { problems };
-  const { from, to, token, sourceToken, amount, sender } = transfer;
+  const { from, to, token, sourceToken, destToken, amount, sender } = transfer;
 
   const reachable = await Promise.all(
     ([from, to] as const).map((chain) =>
@@ -141,8 +157,8 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
         srcGateway.paused(),
         srcGateway.route(to.chainId),
         srcGateway.localToken(sourceToken),
-        srcGateway.availableRateLimit(token.homeToken, "outbound"),
-        srcGateway.rateLimit(token.homeToken, "outbound"),
+        srcGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
+        srcGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "outbound"),
         srcGateway.deadlineWindows(),
         src.getBlock({ blockTag: "latest" }),
         client.blockTimeSeconds(from),
@@ -152,9 +168,9 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
     Promise.all([
       dstGateway.paused(),
       dstGateway.route(from.chainId),
-      dstGateway.inboundToken(token.homeToken),
-      dstGateway.availableRateLimit(token.homeToken, "inbound"),
-      dstGateway.rateLimit(token.homeToken, "inbound"),
+      dstGateway.inboundToken(BigInt(token.homeChainId), token.homeToken),
+      dstGateway.availableRateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
+      dstGateway.rateLimit(BigInt(token.homeChainId), token.homeToken, "inbound"),
       dstGateway.largeDelay(),
     ]),
   );
@@ -175,6 +191,7 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
       )
     : [undefined, undefined, undefined];
 
+  const fee = await readFee(client, transfer);
   const tokens = (v: bigint) => formatTokens(v, token.decimals, token.symbol);
   const sourceTime = Number(head.timestamp);
   const route = `${from.name} → ${to.name}`;
@@ -201,6 +218,17 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
   }
   if (sender === undefined) problems.sender = "the sender's address is needed to check the balance and the allowance.";
   else if (eth === 0n) problems.sender = `${sender} has no ETH on ${from.name} to pay for gas.`;
+  else if (eth !== undefined && fee && eth <= fee.amount) {
+    problems.sender = `${sender} has ${formatEth(eth)} on ${from.name}, not enough for the ${formatEth(fee.amount)} fee plus gas.`;
+  }
+  if (transfer.dropOff > 0n && fee && transfer.dropOff > fee.dropOffCap) {
+    problems.dropOff =
+      fee.dropOffCap === 0n
+        ? `the ${from.name} gateway allows no gas drop-off to ${to.name}.`
+        : `a drop-off of ${formatEth(transfer.dropOff)} is more than the ${formatEth(fee.dropOffCap)} the ${from.name} gateway allows per transfer to ${to.name}.`;
+  }
+  if (!fee && !problems.to)
+    problems.to = `the ${from.name} gateway quotes no delivery fee to ${to.name}; the route is not priced.`;
   const deadline = transfer.deadlineSeconds;
   if (deadline !== undefined && (deadline < windows.minSeconds || deadline > windows.maxSeconds)) {
     problems.deadline = `the ${from.name} gateway accepts a deadline between ${windows.minSeconds} and ${windows.maxSeconds} seconds from now, not ${deadline}.`;
@@ -219,7 +247,51 @@ async function inspect(client: BridgeClient, request: TransferRequest): Promise<
       blockTimeSeconds,
       allowance,
       sourceIsHome: local.isHome,
+      fee: fee ?? emptyFee(transfer),
     },
+  };
+}
+
+function emptyFee(transfer: ResolvedTransfer): TransferFee {
+  return {
+    amount: 0n,
+    quote: 0n,
+    delivery: 0n,
+    dropOffCost: 0n,
+    dropOff: transfer.dropOff,
+    dropOffCap: 0n,
+    paid: false,
+  };
+}
+
+/**
+ * The fee of `transfer` from the source gateway: the drop-off cap of the route, the quote
+ * without and (when a drop-off within the cap is asked) with the drop-off. Undefined when the
+ * gateway cannot quote the route (unknown route or no pricing; `quoteFee` reverts then).
+ */
+async function readFee(client: BridgeClient, transfer: ResolvedTransfer): Promise<TransferFee | undefined> {
+  const { from, to, dropOff } = transfer;
+  const gateway = client.gateway(from);
+  const [cap, delivery] = await client.read(from, () =>
+    Promise.all([
+      gateway.dropOffCap(to.chainId).catch(() => undefined),
+      gateway.quoteFee(to.chainId, 0n).catch(() => undefined),
+    ]),
+  );
+  if (cap === undefined || delivery === undefined) return undefined;
+  const withDropOff =
+    dropOff > 0n && dropOff <= cap
+      ? await client.read(from, () => gateway.quoteFee(to.chainId, dropOff).catch(() => undefined))
+      : delivery;
+  if (withDropOff === undefined) return undefined;
+  return {
+    amount: transfer.payFee ? withDropOff : 0n,
+    quote: withDropOff,
+    delivery,
+    dropOffCost: withDropOff - delivery,
+    dropOff,
+    dropOffCap: cap,
+    paid: transfer.payFee,
   };
 }
 
@@ -246,6 +318,7 @@ function quoteOf(client: BridgeClient, inspection: Inspection, ignore: readonly 
   const window = transfer.deadlineSeconds ?? facts.windows.defaultSeconds;
   return {
     transfer,
+    fee: facts.fee,
     path,
     limits: {
       fastLimit: facts.fastLimit,
@@ -293,10 +366,12 @@ export async function buildTransfer(client: BridgeClient, request: TransferReque
     data: encodeFunctionData({
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient!, t.amount, deadline],
+      args: [t.sourceToken, BigInt(t.to.chainId), t.recipient!, t.amount, deadline, t.dropOff],
     }),
-    value: 0n,
-    description: `send ${tokens} from ${t.from.name} to ${t.recipient} on ${t.to.name}`,
+    value: q.fee.amount,
+    description: `send ${tokens} from ${t.from.name} to ${t.recipient} on ${t.to.name}${
+      t.dropOff > 0n ? ` with ${formatEth(t.dropOff)} of gas there` : ""
+    }, paying ${q.fee.paid ? `a ${formatEth(q.fee.amount)} delivery fee` : "no delivery fee (you relay it yourself)"}`,
   });
   return { quote: q, transactions };
 }
@@ -360,13 +435,7 @@ export async function sendTransfer(
     const [sent] = decodeMessagesSent(receipt.logs, from.gateway);
     if (!sent) throw new PortcullisError(`the send transaction ${receipt.transactionHash} emitted no MessageSent.`);
     const block = await client.read(from, () => client.client(from).getBlock({ blockNumber: receipt.blockNumber }));
-    return client.record(
-      sent.msgId,
-      sent.message,
-      receipt.transactionHash,
-      receipt.blockNumber,
-      Number(block.timestamp),
-    );
+    return client.record(sent, receipt.transactionHash, receipt.blockNumber, Number(block.timestamp));
   }
   throw new Error("buildTransfer returned no send transaction");
 }
@@ -392,7 +461,8 @@ export async function simulateGatewayCall(
       functionName,
       args,
       account,
-    } as Parameters<PublicClient["simulateContract"]>[0]);
+      value: tx.value,
+    } as unknown as Parameters<PublicClient["simulateContract"]>[0]);
   } catch (e) {
     throw gatewayRefusal(e, chain.name) ?? e;
   }
@@ -414,6 +484,9 @@ export function gatewayRefusal(e: unknown, chain: string): GatewayRefusedError |
     BridgeInvalidDeadline: `the deadline is outside the ${chain} gateway's allowed window.`,
     BridgeMessageExpired: `the message passed its deadline; it can only be escaped now.`,
     BridgeMessageAlreadyProcessed: `the message was already delivered on ${chain}.`,
+    BridgeFeeTooLow: `the delivery fee on ${chain} rose since the quote; quote the transfer again.`,
+    BridgeDropOffTooLarge: `the drop-off is more than the ${chain} gateway allows on this route.`,
+    BridgeDropOffNotSupplied: `the delivery must carry its messages' drop-off as its value.`,
     ERC20InsufficientBalance: `the amount exceeds the sender's balance on ${chain}.`,
     ERC20InsufficientAllowance: `the gateway's allowance is too small on ${chain}.`,
   };

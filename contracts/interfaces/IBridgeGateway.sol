@@ -1,232 +1,123 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Message, MessageHeader, Transfer, Attestation} from "./IBridgeMessage.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Message} from "./IBridgeMessage.sol";
+import {IBridgeGatewayTypes} from "./IBridgeGatewayTypes.sol";
+import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 
 /// @title Portcullis bridge gateway
-/// @notice One gateway runs on every L2. It locks home tokens or burns bridged tokens on `send`,
-///         and on `deliver` accepts guardian-attested messages from other gateways, executing
-///         small transfers at once and queueing large or rate-limited ones behind a vetoable delay.
-interface IBridgeGateway {
-    /// @notice Lifecycle of a delivered message that did not execute at once.
-    /// @dev Messages executed in the same call as their delivery are never written here: the nonce
-    ///      bitmap alone marks them processed (that is what keeps the fast path cheap).
-    enum MessageStatus {
-        None,
-        Queued,
-        Executed,
-        Vetoed,
-        Cancelled
-    }
-
-    /// @notice Direction of a rate-limit bucket, seen from this gateway.
-    enum Direction {
-        Inbound,
-        Outbound
-    }
-
-    /// @notice A token the gateway knows, keyed by its local address.
-    struct LocalToken {
-        /// @dev The token identity carried in messages: its address on its home chain.
-        address homeToken;
-        /// @dev True when this chain is the token's home chain (lock/unlock), false for a
-        ///      `BridgedToken` (mint/burn).
-        bool isHome;
-    }
-
-    /// @notice A registered token, keyed by its home identity. One slot: read once per delivery.
-    struct InboundToken {
-        /// @dev The local token paid out: the home token itself, or its `BridgedToken` here.
-        address local;
-        /// @dev Largest amount that may execute without delay (still subject to the bucket).
-        ///      88 bits (3.09e26 base units) so the flag below shares the slot.
-        uint88 fastLimit;
-        /// @dev True on the token's home chain (unlock), false for a bridged copy (mint). Stored,
-        ///      not inferred from addresses: a bridged copy can sit at the same address as the
-        ///      home token on another chain (same deployer, same nonce).
-        bool isHome;
-    }
-
-    /// @notice A queued message: what `execute` pays out after the delay.
-    struct QueuedMessage {
-        address recipient;
-        uint64 executableAt;
-        MessageStatus status;
-        address localToken;
-        uint64 sourceChainId;
-        uint64 nonce;
-        uint256 amount;
-    }
-
-    /// @notice A guardian set, by index. Only its hash is read on the hot path.
-    struct GuardianSetInfo {
-        /// @dev keccak256 of the ABI-packed ascending guardian list, truncated to 20 bytes.
-        bytes20 hash;
-        uint8 threshold;
-        /// @dev 0 while the set is current; set to the end of its grace period when replaced.
-        uint64 expiresAt;
-    }
-
+/// @notice One gateway runs on every L2. It locks home tokens or burns bridged tokens on `send`
+///         (charging a delivery fee in the native token), and on `deliver` accepts
+///         guardian-attested messages from other gateways, executing small transfers at once and
+///         queueing large or rate-limited ones behind a vetoable delay.
+/// @dev The whole gateway, as one address: `BridgeGateway` serves `send`, `deliver` and `execute`
+///      and delegates every other function to `BridgeGatewayAdmin` (fixed at construction). Use
+///      this interface (never `BridgeGateway` alone) to talk to a gateway.
+interface IBridgeGateway is IBridgeGatewayTypes, IAccessControl {
     // ------------------------------------------------------------------------------------------
-    // Events
+    // Constants
     // ------------------------------------------------------------------------------------------
 
-    /// @notice A transfer left this chain. Guardians attest exactly this message.
-    event MessageSent(bytes32 indexed msgId, Message message);
-    /// @notice A delivered message waits until `executableAt` (large or rate-limited transfer).
-    event MessageQueued(bytes32 indexed msgId, uint64 indexed sourceChainId, uint64 nonce, uint64 executableAt);
-    /// @notice A message paid out. A fast message is delivered and executed in one call and emits
-    ///         only this event; a queued one emitted `MessageQueued` first.
-    event MessageExecuted(bytes32 indexed msgId);
-    /// @notice A queued message was vetoed and will never execute.
-    event MessageVetoed(bytes32 indexed msgId, address indexed by);
-    /// @notice A new guardian set became current; the previous one stays valid until `previousExpiresAt`.
-    event GuardianSetChanged(uint32 indexed index, address[] guardians, uint8 threshold, uint64 previousExpiresAt);
-    /// @notice A route to or from a remote gateway was added, changed or disabled.
-    event RouteSet(uint64 indexed chainId, address gateway, bool enabled);
-    /// @notice A token was registered (or re-registered) on this gateway.
-    event TokenRegistered(address indexed homeToken, address indexed local, bool isHome);
-    /// @notice A token's largest fast (undelayed) amount changed.
-    event FastLimitSet(address indexed homeToken, uint88 fastLimit);
-    /// @notice A token's rate-limit bucket changed; its level is reset to full.
-    event RateLimitSet(address indexed homeToken, Direction indexed direction, uint96 capacity, uint96 refillPerSecond);
-    /// @notice The delay of large or rate-limited transfers changed.
-    event LargeDelaySet(uint32 largeDelay);
-    /// @notice The default time a sent message stays deliverable changed.
-    event DeadlineWindowsSet(uint32 minWindow, uint32 defaultWindow, uint32 maxWindow);
-    /// @notice The gateway was paused (no send, deliver or execute).
-    event Paused(address indexed by);
-    /// @notice The gateway was unpaused (governance only).
-    event Unpaused(address indexed by);
-    /// @notice The escape hatch was connected (once, see `initializeEscape`).
-    event EscapeInitialized(address messenger, address escapeHatch, address tokenBridge);
-    /// @notice A message addressed here expired undelivered (or was vetoed) and was cancelled;
-    ///         its refund is on its way to the source through L1.
-    event MessageCancelled(bytes32 indexed msgId, uint64 indexed sourceChainId, uint64 nonce, bool refundOnL1);
-    /// @notice A message sent from here was refunded to `to` (on this chain, or on L1 when
-    ///         `onL1`: the canonical withdrawal was started).
-    event MessageRefunded(bytes32 indexed msgId, address indexed to, uint256 amount, bool onL1);
+    /// @notice Changes parameters, rotates guardians, unpauses, sets fee bounds and beneficiary.
+    ///         Held by the governance timelock.
+    function GOVERNOR_ROLE() external view returns (bytes32);
+
+    /// @notice Pauses instantly. Held by the security council Safe and the monitor.
+    function PAUSER_ROLE() external view returns (bytes32);
+
+    /// @notice Vetoes queued messages. Held by the security council Safe and the monitor.
+    function VETO_ROLE() external view returns (bytes32);
+
+    /// @notice Moves the gas price and exchange rate of fees within governance's bounds.
+    function FEE_UPDATER_ROLE() external view returns (bytes32);
+
+    /// @notice Gas the `EscapeHatch` gets at least on L1 for a cancellation.
+    function ESCAPE_L1_GAS_LIMIT() external view returns (uint32);
+
+    /// @notice Gas the `L1StandardBridge` gets at least on L1 to release a refund paid on L1.
+    function L1_WITHDRAWAL_GAS_LIMIT() external view returns (uint32);
+
+    /// @notice How long a queued message must have been executable (and past its deadline)
+    ///         before its sender alone may cancel it.
+    function QUEUED_EXIT_GRACE() external view returns (uint32);
+
+    /// @notice Gas a drop-off's recipient gets to accept it (beyond the call stipend).
+    function DROP_OFF_GAS() external view returns (uint32);
+
+    /// @notice Destination gas a drop-off adds to a quote (a value call, possibly to a new account).
+    function DROP_OFF_GAS_COST() external view returns (uint32);
+
+    /// @notice The module this gateway delegates all but `send`, `deliver` and `execute` to.
+    function ADMIN_MODULE() external view returns (address);
 
     // ------------------------------------------------------------------------------------------
-    // Errors
+    // Users and relayers
     // ------------------------------------------------------------------------------------------
 
-    /// @notice The gateway is paused.
-    error BridgePaused();
-    /// @notice The gateway is not paused.
-    error BridgeNotPaused();
-    /// @notice The message format version is not supported.
-    error BridgeUnsupportedVersion(uint8 version);
-    /// @notice The message is addressed to another chain or gateway.
-    error BridgeWrongDestination(uint64 destChainId, address destGateway);
-    /// @notice No enabled route to or from `chainId` via `gateway`.
-    error BridgeUnknownRoute(uint64 chainId, address gateway);
-    /// @notice The token is not registered here (includes address(0) and addresses without code).
-    error BridgeUnknownToken(address token);
-    /// @notice The token's registration is inconsistent (see `registerToken`).
-    error BridgeInvalidTokenRegistration(address homeToken, address local);
-    /// @notice The message's deadline has passed.
-    error BridgeMessageExpired(bytes32 msgId, uint64 deadline);
-    /// @notice A requested deadline is outside the allowed window.
-    error BridgeInvalidDeadline(uint64 deadline);
-    /// @notice This (source chain, nonce) was already delivered, cancelled or vetoed.
-    error BridgeMessageAlreadyProcessed(bytes32 msgId);
-    /// @notice The message is not in the state the call needs.
-    error BridgeInvalidMessageStatus(bytes32 msgId, MessageStatus status);
-    /// @notice The queued message's delay has not passed.
-    error BridgeMessageNotReady(bytes32 msgId, uint64 executableAt);
-    /// @notice Zero amount, zero recipient, or an amount that does not fit the limits' width.
-    error BridgeInvalidTransfer();
-    /// @notice The token took a fee or otherwise moved a different amount than asked.
-    error BridgeFeeOnTransfer(address token, uint256 expected, uint256 received);
-    /// @notice The outbound bucket has no room for this amount now.
-    error BridgeRateLimited(address homeToken, uint256 amount, uint256 available);
-    /// @notice No messages, or proofs that do not match the messages.
-    error BridgeInvalidBatch();
-    /// @notice A message's Merkle proof leads to a different root than the rest of the batch.
-    error BridgeInvalidProof(bytes32 msgId);
-    /// @notice The attestation names a guardian set index that does not exist.
-    error BridgeUnknownGuardianSet(uint32 index);
-    /// @notice The attestation's guardian set expired after a rotation.
-    error BridgeGuardianSetExpired(uint32 index, uint64 expiresAt);
-    /// @notice The guardian list passed in the attestation is not the stored set.
-    error BridgeGuardianSetMismatch(uint32 index);
-    /// @notice Signature bytes are not a whole number of 65-byte signatures.
-    error BridgeMalformedSignatures(uint256 length);
-    /// @notice Fewer valid signatures than the set's threshold.
-    error BridgeThresholdNotMet(uint256 signatures, uint8 threshold);
-    /// @notice `ecrecover` returned the zero address.
-    error BridgeInvalidSignature(uint256 index);
-    /// @notice The signature's `s` is in the upper half of the curve order, or `v` is not 27/28.
-    error BridgeMalleableSignature(uint256 index);
-    /// @notice Signers are not strictly ascending (covers duplicates).
-    error BridgeSignersNotAscending(uint256 index, address signer);
-    /// @notice The signer is not in the guardian set.
-    error BridgeUnknownGuardian(uint256 index, address signer);
-    /// @notice A new guardian set is empty, unsorted, contains zero, or its threshold is out of range.
-    error BridgeInvalidGuardianSet();
-    /// @notice A rate limit or delay parameter is out of range.
-    error BridgeInvalidParameter();
-    /// @notice The escape hatch is not configured on this gateway yet, or is already.
-    error BridgeEscapeNotConfigured();
-    error BridgeEscapeAlreadyConfigured();
-    /// @notice `cancelExpired` before the message's deadline.
-    error BridgeMessageNotExpired(bytes32 msgId, uint64 deadline);
-    /// @notice Only the message's sender may ask for the refund on L1.
-    error BridgeOnlySenderChoosesL1(address sender);
-    /// @notice `refund` did not come from the L1 escape hatch through the `L2CrossDomainMessenger`.
-    error BridgeNotEscapeHatch(address caller);
-    /// @notice `refund` names a message this gateway never sent.
-    error BridgeUnknownMessage(bytes32 msgId);
-    /// @notice The message was refunded already.
-    error BridgeAlreadyRefunded(bytes32 msgId);
-
-    // ------------------------------------------------------------------------------------------
-    // User and relayer functions
-    // ------------------------------------------------------------------------------------------
-
-    /// @notice Sends `amount` of `token` (its local address) to `recipient` on `destChainId`.
-    /// @dev Locks a home token (rejecting fee-on-transfer tokens by balance delta) or burns a
+    /// @notice Sends `amount` of `token` (its local address) to `recipient` on `destChainId`, and
+    ///         `dropOff` native wei of the destination chain to the same recipient.
+    /// @dev Locks a home token (refusing fee-on-transfer tokens by balance delta) or burns a
     ///      bridged token, consumes the outbound bucket, assigns the next nonce and stores the
-    ///      message id. `deadline` 0 means now + the default window.
+    ///      message id. `deadline` 0 means now + the default window. `msg.value` is the delivery
+    ///      fee: at least `quoteFee(destChainId, dropOff)` (anything above is kept as a tip, never
+    ///      refunded), or 0 for a message without drop-off that the sender will relay itself
+    ///      (relayers do not deliver messages that paid less than the quote by default; such a
+    ///      transfer can still be self-relayed or escaped). Anything else reverts
+    ///      `BridgeFeeTooLow`. Fees accrue on the gateway until the beneficiary claims them.
     /// @return msgId The id of the emitted message.
     function send(
         address token,
         uint64 destChainId,
         address recipient,
         uint256 amount,
-        uint64 deadline
-    ) external returns (bytes32 msgId);
+        uint64 deadline,
+        uint128 dropOff
+    ) external payable returns (bytes32 msgId);
 
-    /// @notice Delivers guardian-attested messages of one route addressed to this gateway.
-    /// @dev The batch is `header` (the route, shared) plus one `Transfer` per message; message
-    ///      ids are computed over the full `Message`. With `proofs` empty the attested root is
-    ///      the Merkle root over all message ids (a batch of one: the id itself); otherwise
-    ///      `proofs[i]` proves message i under one common root. Each message executes at once
-    ///      when its amount is within the fast limit and the inbound bucket has room, else it is
-    ///      queued for `largeDelay`. Reverts as a whole on any invalid message so a relayer
-    ///      learns exactly what was wrong (including "already processed").
+    /// @notice Delivers guardian-attested messages of one source gateway addressed to this one.
+    /// @dev `messages` is the packed batch of `MessageLib` (one header, then each message's own
+    ///      fields). With `proofs` empty the attested root is the Merkle root over all message
+    ///      ids (a batch of one: the id itself); otherwise `proofs[i]` proves message i under one
+    ///      common root. `signatures` are `threshold` or more 65-byte signatures of guardian set
+    ///      `guardianSetIndex` over `attestationDigest(root, guardianSetIndex)`, ascending by
+    ///      signer. Each message executes at once when its amount is within the fast limit and
+    ///      the inbound bucket has room, else it is queued for `largeDelay`. `msg.value` must
+    ///      equal the sum of the messages' drop-offs: fast ones are forwarded to their recipients,
+    ///      queued ones held until `execute`. Reverts as a whole on any invalid message so a
+    ///      relayer learns exactly what was wrong (including "already processed").
     function deliver(
-        MessageHeader calldata header,
-        Transfer[] calldata transfers,
+        bytes calldata messages,
         bytes32[][] calldata proofs,
-        Attestation calldata attestation
-    ) external;
+        uint32 guardianSetIndex,
+        bytes calldata signatures
+    ) external payable;
 
-    /// @notice Pays out a queued message once its delay has passed. Anyone may call it.
+    /// @notice Pays out a queued message (and its held drop-off) once its delay has passed.
+    ///         Anyone may call it.
     function execute(bytes32 msgId) external;
 
+    /// @notice Sends the caller's credited drop-offs (those its recipient contract refused) to `to`.
+    function claimDropOff(address to) external;
+
+    /// @notice Sends the accrued fees to the beneficiary. Beneficiary only.
+    function claimFees() external;
+
     // ------------------------------------------------------------------------------------------
-    // Security council and monitor
+    // Security council, monitor, fee updater
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Vetoes a queued message forever (VETO_ROLE). Its (source chain, nonce) may then be
-    ///         taken by one different, never-seen message, so a forged message cannot block the
-    ///         real one with the same nonce.
+    /// @notice Vetoes a queued message forever (VETO_ROLE). Its (source, nonce) may then be taken
+    ///         by one different, never-seen message, so a forged message cannot block the real
+    ///         one with the same nonce. A held drop-off goes to the fee pot.
     function veto(bytes32 msgId) external;
 
     /// @notice Stops send, deliver and execute at once (PAUSER_ROLE).
     function pause() external;
+
+    /// @notice Moves the gas price and exchange rate of messages to `destChainId`
+    ///         (FEE_UPDATER_ROLE), within the bounds governance set for them.
+    function updateFeeInputs(uint64 destChainId, uint64 gasPrice, uint96 exchangeRate) external;
 
     // ------------------------------------------------------------------------------------------
     // Governance (GOVERNOR_ROLE, held by a timelock)
@@ -239,26 +130,55 @@ interface IBridgeGateway {
     ///         The previous set keeps verifying for `previousSetGrace` seconds.
     function setGuardianSet(address[] calldata guardians, uint8 threshold, uint64 previousSetGrace) external;
 
-    /// @notice Adds, changes or disables the route to and from the gateway on `chainId`.
+    /// @notice Sends to `chainId` go to `gateway` while `enabled`, and deliveries from `gateway`
+    ///         are accepted while `enabled`. Re-pointing a route to a new gateway leaves the
+    ///         previous gateway accepted as a source, so its messages in flight still deliver;
+    ///         `setInboundSource(chainId, previous, false)` stops that.
     function setRoute(uint64 chainId, address gateway, bool enabled) external;
 
-    /// @notice Registers a token. `local` is either a `BridgedToken` whose GATEWAY is this gateway
-    ///         and HOME_TOKEN is `homeToken` (mint/burn here), or else the home token itself
-    ///         (`local == homeToken`, lock/unlock here).
-    function registerToken(address homeToken, address local) external;
+    /// @notice Accepts (or stops accepting) deliveries from `gateway` on `chainId` without
+    ///         changing where sends go. Replay protection is kept per source gateway, so a
+    ///         replaced gateway starting again at nonce 0 never collides with its predecessor.
+    function setInboundSource(uint64 chainId, address gateway, bool enabled) external;
 
-    /// @notice Sets the largest amount of `homeToken` that may execute without delay. Values above
-    ///         2^88 - 1 are stored as 2^88 - 1 (3.09e26 base units); larger transfers always wait.
-    function setFastLimit(address homeToken, uint96 fastLimit) external;
+    /// @notice Registers the token identified by (`homeChainId`, `homeToken`). On its home chain
+    ///         `local` is the token itself (lock/unlock); elsewhere `local` is a `BridgedToken`
+    ///         whose GATEWAY is this gateway and whose HOME_CHAIN_ID and HOME_TOKEN are the
+    ///         identity (mint/burn). Refuses tokens without `decimals()` or with more than 36.
+    function registerToken(uint64 homeChainId, address homeToken, address local) external;
 
-    /// @notice Sets a token bucket. Capacity `type(uint96).max` means unlimited. The bucket starts full.
-    function setRateLimit(address homeToken, Direction direction, uint96 capacity, uint96 refillPerSecond) external;
+    /// @notice Sets the largest amount of the token (`homeChainId`, `homeToken`), in base units,
+    ///         that may execute here without delay. Stored at a resolution of 10^limitScale base
+    ///         units (rounded down; limitScale = decimals - 18 above 18 decimals, else 0); amounts
+    ///         too large to store (above 2^80 - 1 units) are stored as the largest one.
+    function setFastLimit(uint64 homeChainId, address homeToken, uint256 fastLimit) external;
+
+    /// @notice Sets a bucket of the token (`homeChainId`, `homeToken`), in base units (stored at
+    ///         the token's limit resolution, rounded down). `type(uint256).max` capacity (or any
+    ///         capacity too large to store) means unlimited. The bucket starts full.
+    function setRateLimit(
+        uint64 homeChainId,
+        address homeToken,
+        Direction direction,
+        uint256 capacity,
+        uint256 refillPerSecond
+    ) external;
 
     /// @notice Sets the delay of large or rate-limited transfers.
     function setLargeDelay(uint32 delay) external;
 
     /// @notice Sets the bounds and the default for how long a sent message stays deliverable.
     function setDeadlineWindows(uint32 minWindow, uint32 defaultWindow, uint32 maxWindow) external;
+
+    /// @notice Sets the pricing of messages to `destChainId`, its bounds and its drop-off cap.
+    function setFeeConfig(uint64 destChainId, FeeConfig calldata config) external;
+
+    /// @notice Names who may claim the accrued fees (the relayer operator).
+    function setFeeBeneficiary(address beneficiary) external;
+
+    /// @notice Sends `to` what the gateway holds of `token` beyond what it has locked (tokens sent
+    ///         to the gateway by mistake, rebasing yield). Never takes it below `lockedBalance`.
+    function sweepSurplus(address token, address to) external;
 
     /// @notice Connects the gateway to its rollup's canonical messaging and the L1 escape hatch.
     ///         Callable once: afterwards nobody, governance included, can re-point where refunds
@@ -273,11 +193,13 @@ interface IBridgeGateway {
     // Escape hatch (no guardian, relayer or role involved)
     // ------------------------------------------------------------------------------------------
 
-    /// @notice After `message.deadline`, cancels an undelivered message addressed to this
-    ///         gateway — or one the council vetoed — so it can never be delivered, and sends the
-    ///         cancellation to the L1 escape hatch over the rollup's canonical messaging. Anyone
-    ///         may call it; only the message's sender may set `refundOnL1`. Works while paused:
-    ///         a user's exit does not depend on whoever paused the bridge.
+    /// @notice Cancels a message addressed to this gateway so it can never be delivered or
+    ///         executed, and sends the cancellation to the L1 escape hatch over the rollup's
+    ///         canonical messaging. Possible after `message.deadline` for a message that was
+    ///         never delivered or was vetoed (anyone may call), and for a queued message that
+    ///         stayed unexecuted for `QUEUED_EXIT_GRACE` after both its deadline and its
+    ///         `executableAt` (its sender only: a recipient the token blocks, a token that
+    ///         refuses to pay). Only the sender may set `refundOnL1`. Works while paused.
     /// @return msgId The cancelled message's id.
     function cancelExpired(Message calldata message, bool refundOnL1) external returns (bytes32 msgId);
 
@@ -285,28 +207,117 @@ interface IBridgeGateway {
     ///         re-mints to the sender here, or (when `refundOnL1` and the token is the rollup's
     ///         canonical representation of an L1 token) starts its withdrawal to the sender on L1.
     ///         Only the L1 escape hatch can call it, through the canonical messenger. Works while
-    ///         paused, at most once per message.
+    ///         paused, at most once per message. The delivery fee is not refunded.
     function refund(Message calldata message, bool refundOnL1) external;
 
     // ------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------
 
+    /// @notice What `send` to `destChainId` with `dropOff` costs in this chain's native wei.
+    ///         Reverts when the route is unknown or the drop-off above its cap.
+    function quoteFee(uint64 destChainId, uint128 dropOff) external view returns (uint256);
+
+    /// @notice Pricing and bounds of messages to `destChainId`, and the hour window the updater
+    ///         is in (its start and the values at its start).
+    function feeConfig(
+        uint64 destChainId
+    )
+        external
+        view
+        returns (FeeConfig memory config, uint64 windowStart, uint64 windowGasPrice, uint96 windowExchangeRate);
+
+    /// @notice Who may claim the fees.
+    function feeBeneficiary() external view returns (address);
+
+    /// @notice Fees paid and not yet claimed (native wei).
+    function accruedFees() external view returns (uint256);
+
+    /// @notice Drop-offs `recipient` refused and may claim.
+    function dropOffCredit(address recipient) external view returns (uint256);
+
     /// @notice EIP-712 struct hash of `message`: its id.
     function messageId(Message calldata message) external pure returns (bytes32);
+
+    /// @notice The ids of a packed batch addressed to this gateway, as `deliver` computes them.
+    function messageIds(bytes calldata messages) external view returns (bytes32[] memory);
 
     /// @notice The EIP-712 digest guardians sign for `root` under guardian set `setIndex`.
     function attestationDigest(bytes32 root, uint32 setIndex) external view returns (bytes32);
 
-    /// @notice True when (sourceChainId, nonce) was delivered, cancelled or vetoed here.
-    function isProcessed(uint64 sourceChainId, uint64 nonce) external view returns (bool);
+    /// @notice True when `nonce` of `sourceGateway` on `sourceChainId` was delivered, cancelled
+    ///         or vetoed here.
+    function isProcessed(uint64 sourceChainId, address sourceGateway, uint64 nonce) external view returns (bool);
 
     /// @notice The id of the message this gateway sent with `nonce` (zero if none).
     function sentMessageId(uint64 nonce) external view returns (bytes32);
 
-    /// @notice Tokens of `homeToken` locked here (home chain only): the backing of every bridged copy.
-    function lockedBalance(address homeToken) external view returns (uint256);
+    /// @notice True when the message this gateway sent with `nonce` was refunded by an escape.
+    function isRefunded(uint64 nonce) external view returns (bool);
 
-    /// @notice What the bucket could release now.
-    function availableRateLimit(address homeToken, Direction direction) external view returns (uint256);
+    /// @notice Tokens of `local` locked here (home tokens only): the backing of every bridged copy.
+    function lockedBalance(address local) external view returns (uint256);
+
+    /// @notice What the gateway holds of `token` beyond `lockedBalance` (what `sweepSurplus` moves).
+    function surplus(address token) external view returns (uint256);
+
+    /// @notice What a bucket of the token (`homeChainId`, `homeToken`) could release now, in base
+    ///         units (`type(uint256).max` when unlimited).
+    function availableRateLimit(
+        uint64 homeChainId,
+        address homeToken,
+        Direction direction
+    ) external view returns (uint256);
+
+    /// @notice A bucket of the token as stored (capacity and refill in units), and the base units
+    ///         per unit (10^limitScale).
+    function rateLimit(
+        uint64 homeChainId,
+        address homeToken,
+        Direction direction
+    ) external view returns (RateLimitLib.Bucket memory bucket, uint256 unit);
+
+    /// @notice The fast limit of the token, in base units.
+    function fastLimit(uint64 homeChainId, address homeToken) external view returns (uint256);
+
+    /// @notice True while send, deliver and execute are stopped.
+    function paused() external view returns (bool);
+
+    /// @notice Delay of large or rate-limited transfers, in seconds.
+    function largeDelay() external view returns (uint32);
+
+    /// @notice Index of the current guardian set.
+    function guardianSetIndex() external view returns (uint32);
+
+    /// @notice A guardian set's members, threshold and expiry (0 while current).
+    function guardianSet(
+        uint32 index
+    ) external view returns (address[] memory guardians, uint8 threshold, uint64 expiresAt);
+
+    /// @notice The gateway sends to on `chainId`, and whether the route is enabled.
+    function route(uint64 chainId) external view returns (address gateway, bool enabled);
+
+    /// @notice True when deliveries from `gateway` on `chainId` are accepted.
+    function isInboundSource(uint64 chainId, address gateway) external view returns (bool);
+
+    /// @notice How a local token is bridged (zero identity: not registered).
+    function localToken(address local) external view returns (LocalToken memory);
+
+    /// @notice The local token paid out for the identity (`homeChainId`, `homeToken`).
+    function inboundToken(uint64 homeChainId, address homeToken) external view returns (InboundToken memory);
+
+    /// @notice A queued (or executed, vetoed, cancelled) message.
+    function queuedMessage(bytes32 msgId) external view returns (QueuedMessage memory);
+
+    /// @notice The drop-off a queued message holds until it executes (native wei).
+    function heldDropOff(bytes32 msgId) external view returns (uint256);
+
+    /// @notice The nonce the next `send` will use.
+    function nextNonce() external view returns (uint64);
+
+    /// @notice Bounds and default of a sent message's deliverable window, in seconds.
+    function deadlineWindows() external view returns (DeadlineWindows memory);
+
+    /// @notice The escape hatch wiring (all zero until `initializeEscape`).
+    function escapeConfig() external view returns (address messenger, address escapeHatch, address tokenBridge);
 }

@@ -14,7 +14,7 @@ import {
   type PublicClient,
 } from "viem";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
-import { fromDeliveryBatch, messageId, type Message } from "../../core/message.js";
+import { decodeDeliveryBatch, messageId, type Message } from "../../core/message.js";
 
 export interface DeliveredMessage {
   msgId: Hex;
@@ -26,11 +26,16 @@ const DELIVER_SELECTOR = toFunctionSelector(
 );
 
 /**
- * The messages of one `deliver(header, transfers, proofs, attestation)` call, or `undefined`
- * when `input` is not a `deliver` call. Malformed calldata for the selector also gives
- * `undefined`: the gateway would have reverted on it, so it delivered nothing.
+ * The messages of one `deliver(messages, proofs, guardianSetIndex, signatures)` call to
+ * `destGateway` on `destChainId` (the packed batch does not carry them), or `undefined` when
+ * `input` is not a `deliver` call. Malformed calldata for the selector also gives `undefined`:
+ * the gateway would have reverted on it, so it delivered nothing.
  */
-export function messagesFromDeliverCalldata(input: Hex): DeliveredMessage[] | undefined {
+export function messagesFromDeliverCalldata(
+  input: Hex,
+  destChainId: bigint,
+  destGateway: Address,
+): DeliveredMessage[] | undefined {
   if (!input.toLowerCase().startsWith(DELIVER_SELECTOR)) return undefined;
   let decoded;
   try {
@@ -39,8 +44,13 @@ export function messagesFromDeliverCalldata(input: Hex): DeliveredMessage[] | un
     return undefined;
   }
   if (decoded.functionName !== "deliver") return undefined;
-  const [header, transfers] = decoded.args;
-  return fromDeliveryBatch(header, transfers).map((message) => ({ msgId: messageId(message), message }));
+  let messages: Message[];
+  try {
+    messages = decodeDeliveryBatch(decoded.args[0], destChainId, destGateway);
+  } catch {
+    return undefined;
+  }
+  return messages.map((message) => ({ msgId: messageId(message), message }));
 }
 
 /** A frame of geth's `callTracer` output (also served by anvil, reth and most providers). */
@@ -70,9 +80,10 @@ export async function deliveredInTransaction(
   gateway: Address,
   txHash: Hex,
 ): Promise<DeliveredMessage[]> {
-  const tx = await client.getTransaction({ hash: txHash });
+  const [tx, chainId] = await Promise.all([client.getTransaction({ hash: txHash }), client.getChainId()]);
+  const decode = (input: Hex) => messagesFromDeliverCalldata(input, BigInt(chainId), gateway);
   if (tx.to && isAddressEqual(tx.to, gateway)) {
-    const direct = messagesFromDeliverCalldata(tx.input);
+    const direct = decode(tx.input);
     if (direct) return direct;
   }
   let trace: CallFrame;
@@ -84,5 +95,5 @@ export async function deliveredInTransaction(
   } catch {
     return [];
   }
-  return deliverCallsInTrace(trace, gateway).flatMap((input) => messagesFromDeliverCalldata(input) ?? []);
+  return deliverCallsInTrace(trace, gateway).flatMap((input) => decode(input) ?? []);
 }

@@ -129,7 +129,7 @@ export class OriginCheck {
   private onForged(job: DeliveryToVerify, reason: string, actions: PlannedAction[]) {
     const chain = chainName(this.ctx.manifest, job.destChainId);
     const m = job.message;
-    const token = m ? tokenByHome(this.ctx.manifest, m.token) : undefined;
+    const token = m ? tokenByHome(this.ctx.manifest, m.token, m.tokenChainId) : undefined;
     const { alert, isNew } = this.ctx.alerts.raise({
       key: `forged:${job.destChainId}:${job.msgId}`,
       kind: "forged_message",

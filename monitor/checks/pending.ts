@@ -4,7 +4,7 @@
  * queues it); the oldest pending age per route is the relayer and guardian lag a user feels.
  * A message older than the SLO raises an alert once (confirmed on chain first, see `Monitor`).
  */
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { tokenByHome } from "../../core/manifest.js";
 import { errorLine, routeLabels, type MonitorContext } from "../context.js";
 import { MessageStatus, type MessageStatusValue } from "../gateway.js";
@@ -60,7 +60,7 @@ const OVERDUE_CONFIRMATIONS_PER_POLL = 20;
 
 /** What the delivery check asks a destination gateway. */
 export interface DestinationReads {
-  isProcessed(sourceChainId: bigint, nonce: bigint): Promise<boolean>;
+  isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint): Promise<boolean>;
   queuedStatus(msgId: Hex): Promise<MessageStatusValue>;
 }
 
@@ -131,7 +131,8 @@ export class DeliveryCheck {
    */
   private async confirmLate(m: TrackedMessage): Promise<"settled" | "late" | "nonce taken"> {
     const dest = this.destination(Number(m.message.destChainId));
-    if (!dest || !(await dest.isProcessed(m.message.sourceChainId, m.message.nonce))) return "late";
+    if (!dest || !(await dest.isProcessed(m.message.sourceChainId, m.message.sourceGateway, m.message.nonce)))
+      return "late";
     const status = await dest.queuedStatus(m.msgId);
     if (status === MessageStatus.Cancelled) {
       this.ledger.complete(m.msgId);

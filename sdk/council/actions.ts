@@ -201,7 +201,11 @@ export function buildProposal(
           gatewayCall(
             chain,
             `setFastLimit(${token.symbol}, ${fast})`,
-            encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "setFastLimit", args: [token.homeToken, fast] }),
+            encodeFunctionData({
+              abi: bridgeGatewayAbi,
+              functionName: "setFastLimit",
+              args: [BigInt(token.homeChainId), token.homeToken, fast],
+            }),
           ),
         );
       }
@@ -219,7 +223,7 @@ export function buildProposal(
             encodeFunctionData({
               abi: bridgeGatewayAbi,
               functionName: "setRateLimit",
-              args: [token.homeToken, direction, capacity, refill],
+              args: [BigInt(token.homeChainId), token.homeToken, direction, capacity, refill],
             }),
           ),
         );

@@ -84,6 +84,8 @@ describe("bridge CLI on a devnet", () => {
     ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(run.stdout).toMatch(/timings: sent [\d.]+s · attested [\d.]+s · delivered [\d.]+s · executed [\d.]+s/);
+    // The fee is shown before sending (0 here: this devnet prices no route).
+    expect(run.stdout).toMatch(/^fee: 0 ETH \(0 ETH delivery\), paid on l2a with the send$/m);
     expect(await balanceOf("l2b", "ALPHA", user)).toBe(before + 5n * 10n ** 18n);
     transferred = { msgId: /msg (0x[0-9a-f]{64})/.exec(run.stdout)![1] as Hex, recipient: user };
   });
@@ -111,6 +113,9 @@ describe("bridge CLI on a devnet", () => {
       ],
       [{ amount: "5000000" }, /exceeds the balance of .* on l2a \(1000000 ALPHA\)/],
       [{ deadline: "soon" }, /--deadline "soon" is not a positive whole number of seconds/],
+      [{ "drop-off": "lots" }, /drop-off "lots" is not a decimal amount of ETH/],
+      // This devnet prices no route (no `fees: true`): governance allows no drop-off.
+      [{ "drop-off": "0.01" }, /the l2a gateway allows no gas drop-off to l2b\./],
     ];
     // Two at a time: each is a process of its own on a machine shared with the devnet.
     for (let i = 0; i < cases.length; i += 2) {

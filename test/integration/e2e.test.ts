@@ -177,7 +177,7 @@ async function isProcessed(sent: SentRecord): Promise<boolean> {
     address: sent.dest.gateway,
     abi: bridgeGatewayAbi,
     functionName: "isProcessed",
-    args: [sent.message.sourceChainId, sent.message.nonce],
+    args: [sent.message.sourceChainId, sent.message.sourceGateway, sent.message.nonce],
   });
 }
 

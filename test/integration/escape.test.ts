@@ -46,7 +46,7 @@ import {
   optimismPortalAbi,
 } from "../../core/generated/abis.js";
 import { findToken, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
-import { toDeliveryBatch, type Message } from "../../core/message.js";
+import { deliverArgs, deliveryValue, MESSAGE_VERSION, type Message } from "../../core/message.js";
 import { OP_PREDEPLOYS, opStackL2Chain } from "../../core/op-stack.js";
 import { viemChain, walletClientFor } from "../../core/chains.js";
 import { waitFor } from "../../devnet/processes.js";
@@ -241,7 +241,6 @@ describe("escape hatch", () => {
       await Promise.all(devnet.relayers.map((r) => r.start()));
       for (const sent of cancelled) {
         const dest = chainOf(manifest, sent.dest.name);
-        const { header, transfers } = toDeliveryBatch([sent.message]);
         const attestation = await attestAsGuardians(manifest, [sent.message]);
         await expect(
           dest.client.simulateContract({
@@ -249,7 +248,8 @@ describe("escape hatch", () => {
             address: dest.info.gateway,
             abi: bridgeGatewayAbi,
             functionName: "deliver",
-            args: [header, transfers, [], attestation],
+            args: deliverArgs([sent.message], attestation),
+            value: deliveryValue([sent.message]),
           }),
         ).rejects.toThrow(/BridgeMessageExpired|BridgeMessageAlreadyProcessed/);
         expect(await destStatus(sent)).toBe(MessageStatus.Cancelled);
@@ -329,7 +329,7 @@ describe("escape hatch", () => {
     /** A made-up `onMessageCancelled` call that would refund `amount` ALPHA on l2a. */
     function forgedCall(amount: string): Hex {
       const message: Message = {
-        version: 1,
+        version: MESSAGE_VERSION,
         nonce: 999_999n,
         sourceChainId: BigInt(l2a.info.chainId),
         destChainId: BigInt(l2b.info.chainId),
@@ -337,9 +337,11 @@ describe("escape hatch", () => {
         destGateway: l2b.info.gateway,
         sender: user,
         recipient: user,
+        tokenChainId: BigInt(findToken(manifest, "ALPHA").homeChainId),
         token: findToken(manifest, "ALPHA").homeToken,
         amount: parseUnits(amount, 18),
         deadline: 1n,
+        dropOff: 0n,
       };
       return encodeFunctionData({ abi: escapeHatchAbi, functionName: "onMessageCancelled", args: [message, false] });
     }

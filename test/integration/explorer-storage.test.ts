@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keccak256, toHex, type Address, type Hex } from "viem";
-import { messageId, messageToJson, type Message } from "../../core/message.js";
+import { MESSAGE_VERSION, messageId, messageToJson, type Message } from "../../core/message.js";
 import { startPostgres, type PostgresServer } from "../../devnet/postgres.js";
 import type { IndexedEvent, IndexedPage, SentMessage } from "../../explorer/model.js";
 import { SCHEMA_VERSION } from "../../explorer/storage/migrations.js";
@@ -51,7 +51,7 @@ const hash = (s: string): Hex => keccak256(toHex(s));
 
 function message(nonce: number, from: number, to: number, sender: Address, recipient: Address): Message {
   return {
-    version: 1,
+    version: 2,
     nonce: BigInt(nonce),
     sourceChainId: BigInt(from),
     destChainId: BigInt(to),
@@ -59,9 +59,11 @@ function message(nonce: number, from: number, to: number, sender: Address, recip
     destGateway: to === A ? GATEWAY_A : GATEWAY_B,
     sender,
     recipient,
+    tokenChainId: BigInt(from),
     token: TOKEN,
     amount: 10n ** 30n + BigInt(nonce),
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
 }
 

@@ -28,7 +28,7 @@ import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi, timelockControllerAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/manifest.js";
-import { messageId, toDeliveryBatch } from "../../core/message.js";
+import { messageId, deliverArgs } from "../../core/message.js";
 import { GATEWAY_ROLES } from "../../deploy/contracts.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { Council, type GovernedChain } from "@portcullis/sdk/council";
@@ -374,12 +374,10 @@ describe("governance", () => {
     expect(threshold).toBe(3);
     const [, l2bThreshold] = await gatewayRead<[Address[], number, bigint]>("l2b", "guardianSet", [1]);
     expect(l2bThreshold).toBe(3);
-    expect((await gatewayRead<{ fastLimit: bigint }>("l2b", "inboundToken", [alpha.homeToken])).fastLimit).toBe(
-      parseUnits("5000", alpha.decimals),
-    );
-    expect((await gatewayRead<{ capacity: bigint }>("l2b", "rateLimit", [alpha.homeToken, 0])).capacity).toBe(
-      parseUnits("200000", alpha.decimals),
-    );
+    const alphaId = [BigInt(alpha.homeChainId), alpha.homeToken] as const;
+    expect(await gatewayRead<bigint>("l2b", "fastLimit", alphaId)).toBe(parseUnits("5000", alpha.decimals));
+    const [bucket, unit] = await gatewayRead<[{ capacity: bigint }, bigint]>("l2b", "rateLimit", [...alphaId, 0]);
+    expect(bucket.capacity * unit).toBe(parseUnits("200000", alpha.decimals));
     expect(await gatewayRead("l2a", "largeDelay")).toBe(45);
     expect(await routeEvents("l2b", l2aId)).toBe(routeEventsBefore + 1);
 
@@ -523,7 +521,8 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
       address: l2a.gateway,
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [local, BigInt(l2b.chainId), user.account.address, amount, 0n],
+      // No fee: this test delivers the message itself, as a self-relaying sender would.
+      args: [local, BigInt(l2b.chainId), user.account.address, amount, 0n, 0n],
     }),
   );
   const [record] = decodeMessagesSent(sent.logs, l2a.gateway);
@@ -536,7 +535,6 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
     messageId(message),
     set.index,
   );
-  const { header, transfers } = toDeliveryBatch([message]);
   const relayer = walletClientFor(l2b, privateKeyToAccount(keys.relayers[0]! as Hex), 100);
   await mine(
     "l2b",
@@ -544,7 +542,7 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
       address: l2b.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
-      args: [header, transfers, [], attestation],
+      args: deliverArgs([message], attestation),
     }),
   );
   expect(gatewayChains(manifest()).length).toBeGreaterThan(1);

@@ -30,7 +30,7 @@ import {
 } from "../../core/guardian-api.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, gatewayChains, type ChainInfo } from "../../core/manifest.js";
-import { toDeliveryBatch, type Message } from "../../core/message.js";
+import { deliverArgs, deliveryValue, type Message } from "../../core/message.js";
 import { rpc } from "../../devnet/infra.js";
 import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
@@ -261,7 +261,9 @@ async function sendTransfer(
       recipient,
       parseUnits(amount, token.decimals),
       0n,
+      0n,
     ],
+    // No fee: this test delivers its messages itself (no relayer runs here).
   });
   const receipt = await publicClientFor(source).waitForTransactionReceipt({ hash });
   expect(receipt.status).toBe("success");
@@ -324,7 +326,6 @@ async function attestAll(msgId: Hex, message: Message): Promise<AttestResponse[]
 async function deliver(message: Message, responses: AttestResponse[]) {
   const dest = gatewayChains(devnet.manifest).find((c) => BigInt(c.chainId) === message.destChainId)!;
   const relayer = privateKeyToAccount(devnet.manifest.devKeys!.relayers[0] as Hex);
-  const { header, transfers } = toDeliveryBatch([message]);
   const attestation = {
     guardianSetIndex: responses[0]!.guardianSetIndex,
     guardians: sortGuardians(devnet.manifest.guardianSet.guardians.map((g) => g.address)),
@@ -334,7 +335,8 @@ async function deliver(message: Message, responses: AttestResponse[]) {
     address: dest.gateway,
     abi: bridgeGatewayAbi,
     functionName: "deliver",
-    args: [header, transfers, [], attestation],
+    args: deliverArgs([message], attestation),
+    value: deliveryValue([message]),
   });
   const receipt = await publicClientFor(dest).waitForTransactionReceipt({ hash });
   expect(receipt.status).toBe("success");

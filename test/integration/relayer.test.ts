@@ -396,12 +396,20 @@ async function sendMany(u: number, from: string, to: string, symbol: string, amo
       await pub.waitForTransactionReceipt({ hash });
     }
   }
+  // The delivery fee: relayers deliver what paid its quote (FEE_POLICY=quote, relayer/fee-policy.ts).
+  const fee = await pub.readContract({
+    address: source.gateway!,
+    abi: bridgeGatewayAbi,
+    functionName: "quoteFee",
+    args: [BigInt(dest.chainId), 0n],
+  });
   for (const amount of amounts) {
     const hash = await wallet.writeContract({
       address: source.gateway!,
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [local, BigInt(dest.chainId), recipient(u), parseUnits(amount, token.decimals), 0n],
+      args: [local, BigInt(dest.chainId), recipient(u), parseUnits(amount, token.decimals), 0n, 0n],
+      value: fee,
       // Estimates made while other users' sends are pending can come out short (cold vs warm
       // storage): a fixed limit keeps concurrent senders from running out of gas.
       gas: 400_000n,

@@ -12,12 +12,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeFunctionData, erc20Abi, maxUint256, parseUnits, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { attestWith, sortGuardians } from "../../core/attestation.js";
+import { attestationSigner, attestWith, sortGuardians } from "../../core/attestation.js";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { bridgeGatewayAbi } from "../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../core/logs.js";
 import { findChain, findToken, type ChainInfo } from "../../core/manifest.js";
-import { messageId, toDeliveryBatch, type Message } from "../../core/message.js";
+import { decodeDeliveryBatch, deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../core/message.js";
+import { merkleRoot, processProof } from "../../core/merkle.js";
 import { waitFor } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { BridgeClient, type GatewayChain } from "@portcullis/sdk";
@@ -77,13 +78,21 @@ async function sendLoop(userKey: string, from: string, to: string, symbol: strin
       }),
     );
   }
+  // The delivery fee: relayers deliver what paid its quote (FEE_POLICY=quote).
+  const fee = await client(from).readContract({
+    address: l2(from).gateway,
+    abi: bridgeGatewayAbi,
+    functionName: "quoteFee",
+    args: [BigInt(l2(to).chainId), 0n],
+  });
   while (!stop.aborted) {
     const receipt = await mined(
       await wallet.writeContract({
         address: l2(from).gateway,
         abi: bridgeGatewayAbi,
         functionName: "send",
-        args: [local, BigInt(l2(to).chainId), wallet.account.address, parseUnits("1", token.decimals), 0n],
+        args: [local, BigInt(l2(to).chainId), wallet.account.address, parseUnits("1", token.decimals), 0n, 0n],
+        value: fee,
         // Estimates made while other users' sends are pending can come out short (cold vs warm
         // storage): a fixed limit keeps concurrent senders from running out of gas.
         gas: 400_000n,
@@ -108,7 +117,7 @@ function isProcessed(s: Sent): Promise<boolean> {
     address: l2(s.dest).gateway,
     abi: bridgeGatewayAbi,
     functionName: "isProcessed",
-    args: [s.message.sourceChainId, s.message.nonce],
+    args: [s.message.sourceChainId, s.message.sourceGateway, s.message.nonce],
   });
 }
 
@@ -126,7 +135,7 @@ async function probeMessage(): Promise<Message> {
   const now = (await client("l2b").getBlock()).timestamp;
   const alpha = findToken(manifest(), "ALPHA");
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce: 1_000_000_000n + now,
     sourceChainId: BigInt(l2("l2a").chainId),
     destChainId: BigInt(l2("l2b").chainId),
@@ -134,9 +143,11 @@ async function probeMessage(): Promise<Message> {
     destGateway: l2("l2b").gateway,
     sender: address(manifest().devKeys!.users[0]!),
     recipient: address(manifest().devKeys!.users[0]!),
+    tokenChainId: BigInt(alpha.homeChainId),
     token: alpha.homeToken,
     amount: 1n,
     deadline: now + 3_600n,
+    dropOff: 0n,
   };
 }
 
@@ -148,12 +159,11 @@ async function simulateDeliver(message: Message, signerKeys: string[], setMember
     messageId(message),
     setIndex,
   );
-  const { header, transfers } = toDeliveryBatch([message]);
   return client("l2b").simulateContract({
     address: l2("l2b").gateway,
     abi: bridgeGatewayAbi,
     functionName: "deliver",
-    args: [header, transfers, [], attestation],
+    args: deliverArgs([message], attestation),
     account: privateKeyToAccount(manifest().devKeys!.relayers[0]! as Hex),
   });
 }
@@ -221,7 +231,7 @@ describe("guardian-set rotation", () => {
               address: l2(s.dest).gateway,
               abi: bridgeGatewayAbi,
               functionName: "isProcessed",
-              args: [s.message.sourceChainId, s.message.nonce],
+              args: [s.message.sourceChainId, s.message.sourceGateway, s.message.nonce],
             }),
           ),
         );
@@ -243,12 +253,19 @@ describe("guardian-set rotation", () => {
       const tx = await client(name).getTransaction({ hash: here[0]!.transactionHash! });
       const { functionName, args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.input });
       expect(functionName).toBe("deliver");
-      const attestation = (args as readonly unknown[])[3] as {
-        guardianSetIndex: number;
-        guardians: readonly Address[];
-      };
-      expect(attestation.guardianSetIndex, name).toBe(1);
-      expect(attestation.guardians, name).toEqual(newSet);
+      // v2 `deliver(messages, proofs, guardianSetIndex, signatures)`: no guardian list in the
+      // call, so recover the signers of the attested root and check they are of the new set.
+      const [packed, proofs, setIndex, signatures] = args as readonly [Hex, readonly (readonly Hex[])[], number, Hex];
+      expect(setIndex, name).toBe(1);
+      const domain = { destChainId: BigInt(l2(name).chainId), destGateway: l2(name).gateway };
+      const ids = decodeDeliveryBatch(packed, domain.destChainId, domain.destGateway).map(messageId);
+      const root = proofs.length === 0 ? merkleRoot(ids) : processProof(ids[0]!, proofs[0]!);
+      const sigs = (signatures.length - 2) / 130;
+      expect(sigs, name).toBeGreaterThanOrEqual(2);
+      for (let i = 0; i < sigs; i++) {
+        const signature = `0x${signatures.slice(2 + i * 130, 2 + (i + 1) * 130)}` as Hex;
+        expect(newSet, name).toContain(await attestationSigner(domain, root, setIndex, signature));
+      }
     }
 
     // `bridge transfer` / `status` count attestations from the destination's current set too,
@@ -304,7 +321,7 @@ describe("guardian-set rotation", () => {
       "BridgeGuardianSetExpired",
     );
     expect(await revertOf(simulateDeliver(probe, [removedKey!, keptKeys[0]!], newSet, 1))).toBe(
-      "BridgeUnknownGuardian",
+      "GuardianSignerUnknown",
     );
     expect(await revertOf(simulateDeliver(probe, [keptKeys[0]!, standbyKey], newSet, 1))).toBeUndefined();
   });

@@ -12,7 +12,7 @@ import { publicClientFor, walletClientFor, type ChainWallet } from "../../../cor
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { decodeMessagesSent } from "../../../core/logs.js";
 import { findChain, findToken, type ChainInfo, type Manifest } from "../../../core/manifest.js";
-import { messageId, toDeliveryBatch, type Message } from "../../../core/message.js";
+import { deliverArgs, deliveryValue, MESSAGE_VERSION, messageId, type Message } from "../../../core/message.js";
 
 export interface Chain {
   info: ChainInfo & { gateway: Address };
@@ -59,7 +59,6 @@ export async function deliverSigned(
   messages: readonly Message[],
   relayerKey: Hex,
 ): Promise<TransactionReceipt> {
-  const { header, transfers } = toDeliveryBatch(messages);
   const attestation = await attestAsGuardians(manifest, messages);
   return mined(
     dest,
@@ -67,7 +66,8 @@ export async function deliverSigned(
       address: dest.info.gateway,
       abi: bridgeGatewayAbi,
       functionName: "deliver",
-      args: [header, transfers, [], attestation],
+      args: deliverArgs(messages, attestation),
+      value: deliveryValue(messages),
     }),
   );
 }
@@ -91,13 +91,21 @@ export async function sendTransfer(
       user.writeContract({ address: local, abi: erc20Abi, functionName: "approve", args: [from.info.gateway, value] }),
     );
   }
+  // The delivery fee the gateway quotes now: relayers deliver what paid it (FEE_POLICY=quote).
+  const fee = await from.client.readContract({
+    address: from.info.gateway,
+    abi: bridgeGatewayAbi,
+    functionName: "quoteFee",
+    args: [BigInt(to.info.chainId), 0n],
+  });
   const receipt = await mined(
     from,
     user.writeContract({
       address: from.info.gateway,
       abi: bridgeGatewayAbi,
       functionName: "send",
-      args: [local, BigInt(to.info.chainId), user.account.address, value, 0n],
+      args: [local, BigInt(to.info.chainId), user.account.address, value, 0n, 0n],
+      value: fee,
     }),
   );
   const [sent] = decodeMessagesSent(receipt.logs, from.info.gateway);
@@ -117,7 +125,7 @@ export async function forgeMessage(
   const token = findToken(manifest, symbol);
   const now = (await to.client.getBlock()).timestamp;
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce,
     sourceChainId: BigInt(from.info.chainId),
     destChainId: BigInt(to.info.chainId),
@@ -125,9 +133,11 @@ export async function forgeMessage(
     destGateway: to.info.gateway,
     sender: recipient,
     recipient,
+    tokenChainId: BigInt(token.homeChainId),
     token: token.homeToken,
     amount: parseUnits(amount, token.decimals),
     deadline: now + 3_600n,
+    dropOff: 0n,
   };
 }
 

@@ -53,7 +53,7 @@ abstract contract EscapeHatchFixture is Deployers {
     function _message() internal view returns (Message memory) {
         return
             Message({
-                version: 1,
+                version: 2,
                 nonce: 7,
                 sourceChainId: CHAIN_A,
                 destChainId: CHAIN_B,
@@ -61,9 +61,11 @@ abstract contract EscapeHatchFixture is Deployers {
                 destGateway: gatewayB,
                 sender: alice,
                 recipient: alice,
+                tokenChainId: CHAIN_A,
                 token: address(0x70c3),
                 amount: 25e6,
-                deadline: 999_000
+                deadline: 999_000,
+                dropOff: 0
             });
     }
 

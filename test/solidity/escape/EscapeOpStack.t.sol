@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBridgeGatewayTypes} from "../../../contracts/interfaces/IBridgeGatewayTypes.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {OpStackFixture} from "./OpStackFixture.sol";
 import {Vm} from "../utils/Vm.sol";
@@ -14,7 +15,6 @@ import {
     OutputRootProof,
     WithdrawalTransaction
 } from "../utils/OpStack.sol";
-import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {EscapeHatch} from "../../../contracts/escape/EscapeHatch.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {Message} from "../../../contracts/interfaces/IBridgeMessage.sol";
@@ -38,8 +38,8 @@ contract EscapeOpStack_Test is OpStackFixture {
 
     Rollup internal rollupA;
     Rollup internal rollupB;
-    BridgeGateway internal gatewayA;
-    BridgeGateway internal gatewayB;
+    IBridgeGateway internal gatewayA;
+    IBridgeGateway internal gatewayB;
     EscapeHatch internal hatch;
     TestToken internal l1Token;
     IERC20 internal alpha;
@@ -84,10 +84,10 @@ contract EscapeOpStack_Test is OpStackFixture {
         _onL2(A, rollupA);
         vm.startPrank(governor);
         gatewayA.setRoute(B, address(gatewayB), true);
-        gatewayA.registerToken(address(alpha), address(alpha));
-        gatewayA.setFastLimit(address(alpha), type(uint96).max);
-        gatewayA.setRateLimit(address(alpha), IBridgeGateway.Direction.Outbound, type(uint96).max, 0);
-        gatewayA.setRateLimit(address(alpha), IBridgeGateway.Direction.Inbound, type(uint96).max, 0);
+        gatewayA.registerToken(A, address(alpha), address(alpha));
+        gatewayA.setFastLimit(A, address(alpha), type(uint96).max);
+        gatewayA.setRateLimit(A, address(alpha), IBridgeGatewayTypes.Direction.Outbound, type(uint96).max, 0);
+        gatewayA.setRateLimit(A, address(alpha), IBridgeGatewayTypes.Direction.Inbound, type(uint96).max, 0);
         gatewayA.initializeEscape(
             OpPredeploys.L2_CROSS_DOMAIN_MESSENGER,
             address(hatch),
@@ -130,12 +130,12 @@ contract EscapeOpStack_Test is OpStackFixture {
         vm.startPrank(alice);
         alpha.approve(address(gatewayA), AMOUNT);
         vm.recordLogs();
-        gatewayA.send(address(alpha), B, alice, AMOUNT, 0);
+        gatewayA.send(address(alpha), B, alice, AMOUNT, 0, 0);
         vm.stopPrank();
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = 0; i < logs.length; ++i) {
-            if (logs[i].emitter == address(gatewayA) && logs[i].topics[0] == IBridgeGateway.MessageSent.selector) {
-                message = abi.decode(logs[i].data, (Message));
+            if (logs[i].emitter == address(gatewayA) && logs[i].topics[0] == IBridgeGatewayTypes.MessageSent.selector) {
+                (message, , ) = abi.decode(logs[i].data, (Message, uint256, uint256));
             }
         }
         assertEq(alpha.balanceOf(address(gatewayA)), AMOUNT, "locked on A");
@@ -274,7 +274,7 @@ contract EscapeOpStack_Test is OpStackFixture {
     function test_refund_notThroughMessenger_reverts() public {
         Message memory message = _sendAndExpire();
         _onL2(A, rollupA);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeNotEscapeHatch.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeNotEscapeHatch.selector, alice));
         vm.prank(alice);
         gatewayA.refund(message, false);
         assertFalse(

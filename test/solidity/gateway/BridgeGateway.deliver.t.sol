@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBridgeGatewayTypes} from "../../../contracts/interfaces/IBridgeGatewayTypes.sol";
 import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {MessageLib} from "../../../contracts/libraries/MessageLib.sol";
+import {GuardianSignatures} from "../../../contracts/libraries/GuardianSignatures.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
-import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+import {Message} from "../../../contracts/interfaces/IBridgeMessage.sol";
+import {MessageHeader, Transfer, Attestation} from "../utils/BridgeFixture.sol";
 
 contract BridgeGateway_deliver_Test is BridgeFixture {
     uint256 internal constant AMOUNT = 10e18;
@@ -16,7 +20,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32[][] memory proofs = _noProofs();
         Attestation memory att = _attestation(_id(h, t));
         vm.expectRevert(err);
-        gateway.deliver(h, ts, proofs, att);
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function _status(bytes32 id) internal view returns (uint256) {
@@ -31,13 +35,13 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         Transfer memory t = _transfer(remoteHomeToken, AMOUNT);
         bytes32 id = _id(_header(), t);
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.MessageExecuted(id);
+        emit IBridgeGatewayTypes.MessageExecuted(id);
         _deliver(t);
         assertEq(bridgedToken.balanceOf(bob), AMOUNT, "minted");
         assertEq(bridgedToken.totalSupply(), AMOUNT, "supply");
-        assertTrue(gateway.isProcessed(REMOTE_CHAIN, t.nonce), "nonce taken");
+        assertTrue(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, t.nonce), "nonce taken");
         // The fast path writes no queue entry: the bitmap alone marks it processed.
-        assertEq(_status(id), uint256(IBridgeGateway.MessageStatus.None), "no queue entry");
+        assertEq(_status(id), uint256(IBridgeGatewayTypes.MessageStatus.None), "no queue entry");
     }
 
     function test_deliver_fastHome_unlocksAtOnce_succeeds() public {
@@ -67,19 +71,19 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32 id = _id(_header(), t);
         uint64 executableAt = uint64(_now() + LARGE_DELAY);
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.MessageQueued(id, REMOTE_CHAIN, t.nonce, executableAt);
+        emit IBridgeGatewayTypes.MessageQueued(id, REMOTE_CHAIN, t.nonce, executableAt);
         _deliver(t);
 
         assertEq(bridgedToken.balanceOf(bob), 0, "nothing paid yet");
-        IBridgeGateway.QueuedMessage memory q = gateway.queuedMessage(id);
-        assertEq(uint256(q.status), uint256(IBridgeGateway.MessageStatus.Queued), "queued");
+        IBridgeGatewayTypes.QueuedMessage memory q = gateway.queuedMessage(id);
+        assertEq(uint256(q.status), uint256(IBridgeGatewayTypes.MessageStatus.Queued), "queued");
         assertEq(q.executableAt, executableAt, "executableAt = now + largeDelay");
         assertEq(q.recipient, bob, "recipient");
         assertEq(q.localToken, address(bridgedToken), "local token");
         assertEq(q.sourceChainId, REMOTE_CHAIN, "source");
         assertEq(q.nonce, t.nonce, "nonce");
         assertEq(q.amount, t.amount, "amount");
-        assertTrue(gateway.isProcessed(REMOTE_CHAIN, t.nonce), "nonce taken");
+        assertTrue(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, t.nonce), "nonce taken");
     }
 
     function test_deliver_homeQueued_keepsLocked_succeeds() public {
@@ -92,29 +96,63 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
 
     function test_deliver_bucketExhausted_queues_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            100e18,
+            1e18
+        );
         _deliver(_transfer(remoteHomeToken, 100e18));
         assertEq(bridgedToken.balanceOf(bob), 100e18, "first drains the bucket fast");
-        assertEq(gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound), 0, "empty");
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(remoteHomeToken),
+                remoteHomeToken,
+                IBridgeGatewayTypes.Direction.Inbound
+            ),
+            0,
+            "empty"
+        );
 
         Transfer memory t = _transfer(remoteHomeToken, 1e18);
         bytes32 id = _deliver(t);
         assertEq(bridgedToken.balanceOf(bob), 100e18, "second waits");
-        IBridgeGateway.QueuedMessage memory q = gateway.queuedMessage(id);
-        assertEq(uint256(q.status), uint256(IBridgeGateway.MessageStatus.Queued), "queued");
+        IBridgeGatewayTypes.QueuedMessage memory q = gateway.queuedMessage(id);
+        assertEq(uint256(q.status), uint256(IBridgeGatewayTypes.MessageStatus.Queued), "queued");
         assertEq(q.executableAt, _now() + LARGE_DELAY, "executableAt");
     }
 
     function test_deliver_queuedDoesNotConsumeBucket_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            100e18,
+            1e18
+        );
         _deliver(_transfer(remoteHomeToken, uint256(FAST_LIMIT) + 1));
-        assertEq(gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound), 100e18, "full");
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(remoteHomeToken),
+                remoteHomeToken,
+                IBridgeGatewayTypes.Direction.Inbound
+            ),
+            100e18,
+            "full"
+        );
     }
 
     function test_deliver_bucketRefilled_executes_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            100e18,
+            1e18
+        );
         _deliver(_transfer(remoteHomeToken, 100e18));
         vm.warp(_now() + 5);
         _deliver(_transfer(remoteHomeToken, 5e18));
@@ -137,30 +175,44 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         refill = uint96(bound(refill, (uint256(capacity) >> 32) + 1, type(uint96).max));
         amount = bound(amount, 1, uint256(type(uint96).max) + 1);
         vm.startPrank(governor);
-        gateway.setFastLimit(remoteHomeToken, fastLimit);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, capacity, refill);
+        gateway.setFastLimit(_homeChain(remoteHomeToken), remoteHomeToken, fastLimit);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            capacity,
+            refill
+        );
         gateway.setLargeDelay(delay);
         vm.stopPrank();
-        uint256 limit = gateway.inboundToken(remoteHomeToken).fastLimit;
-        assertEq(limit, fastLimit < type(uint88).max ? fastLimit : type(uint88).max, "stored limit");
+        uint256 limit = gateway.inboundToken(_homeChain(remoteHomeToken), remoteHomeToken).fastLimit;
+        assertEq(limit, fastLimit < type(uint80).max ? fastLimit : type(uint80).max, "stored limit");
         // Partly drain the bucket with a fast message so "room" is not always "full".
         drained = bound(drained, 0, capacity);
         if (drained != 0 && drained <= limit) _deliver(_transfer(remoteHomeToken, drained));
 
-        uint256 available = gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound);
+        uint256 available = gateway.availableRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound
+        );
         uint256 supplyBefore = bridgedToken.totalSupply();
         bool expectFast = amount <= limit && amount <= available;
         bytes32 id = _deliver(_transfer(remoteHomeToken, amount));
 
-        IBridgeGateway.QueuedMessage memory q = gateway.queuedMessage(id);
-        uint256 availableAfter = gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound);
+        IBridgeGatewayTypes.QueuedMessage memory q = gateway.queuedMessage(id);
+        uint256 availableAfter = gateway.availableRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound
+        );
         if (expectFast) {
             assertEq(bridgedToken.totalSupply() - supplyBefore, amount, "fast: minted at once");
-            assertEq(uint256(q.status), uint256(IBridgeGateway.MessageStatus.None), "fast: not queued");
+            assertEq(uint256(q.status), uint256(IBridgeGatewayTypes.MessageStatus.None), "fast: not queued");
             assertLe(availableAfter, available - amount, "fast: bucket consumed");
         } else {
             assertEq(bridgedToken.totalSupply(), supplyBefore, "queued: nothing minted");
-            assertEq(uint256(q.status), uint256(IBridgeGateway.MessageStatus.Queued), "queued");
+            assertEq(uint256(q.status), uint256(IBridgeGatewayTypes.MessageStatus.Queued), "queued");
             assertEq(q.executableAt, _now() + delay, "executableAt = now + delay");
             assertEq(availableAfter, available, "queued: bucket untouched");
         }
@@ -169,9 +221,9 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
     function testFuzz_deliver_unlimitedBucket_fastIffWithinLimit_succeeds(uint88 fastLimit, uint256 amount) public {
         amount = bound(amount, 1, type(uint128).max);
         vm.prank(governor);
-        gateway.setFastLimit(remoteHomeToken, fastLimit);
+        gateway.setFastLimit(_homeChain(remoteHomeToken), remoteHomeToken, fastLimit);
         bytes32 id = _deliver(_transfer(remoteHomeToken, amount));
-        bool queued = gateway.queuedMessage(id).status == IBridgeGateway.MessageStatus.Queued;
+        bool queued = gateway.queuedMessage(id).status == IBridgeGatewayTypes.MessageStatus.Queued;
         assertEq(queued, amount > fastLimit, "queued iff above the fast limit");
         assertEq(bridgedToken.balanceOf(bob), queued ? 0 : amount, "paid iff fast");
     }
@@ -183,11 +235,11 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
     ///      clamp should store a sentinel that `_decide` treats as "no limit".
     function test_deliver_saturatedFastLimitStillDelaysAboveClamp_succeeds() public {
         vm.prank(governor);
-        gateway.setFastLimit(remoteHomeToken, type(uint96).max);
+        gateway.setFastLimit(_homeChain(remoteHomeToken), remoteHomeToken, type(uint96).max);
         bytes32 id = _deliver(_transfer(remoteHomeToken, uint256(type(uint88).max) + 1));
         assertEq(
             uint256(gateway.queuedMessage(id).status),
-            uint256(IBridgeGateway.MessageStatus.Queued),
+            uint256(IBridgeGatewayTypes.MessageStatus.Queued),
             "queued despite 'no fast limit'"
         );
     }
@@ -202,7 +254,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             t,
-            abi.encodeWithSelector(IBridgeGateway.BridgeMessageAlreadyProcessed.selector, id)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageAlreadyProcessed.selector, id)
         );
     }
 
@@ -212,7 +264,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             t,
-            abi.encodeWithSelector(IBridgeGateway.BridgeMessageAlreadyProcessed.selector, id)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageAlreadyProcessed.selector, id)
         );
     }
 
@@ -224,7 +276,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             t,
-            abi.encodeWithSelector(IBridgeGateway.BridgeMessageAlreadyProcessed.selector, other)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageAlreadyProcessed.selector, other)
         );
     }
 
@@ -233,9 +285,9 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         Transfer[] memory ts = new Transfer[](4);
         for (uint256 i = 0; i < 4; ++i) ts[i] = _transfer(remoteHomeToken, AMOUNT);
         _deliverBatch(ts);
-        for (uint64 n = 254; n < 258; ++n) assertTrue(gateway.isProcessed(REMOTE_CHAIN, n), "processed");
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, 253), "neighbour below untouched");
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, 258), "neighbour above untouched");
+        for (uint64 n = 254; n < 258; ++n) assertTrue(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, n), "processed");
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, 253), "neighbour below untouched");
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, 258), "neighbour above untouched");
     }
 
     function test_deliver_expired_reverts() public {
@@ -244,7 +296,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             t,
-            abi.encodeWithSelector(IBridgeGateway.BridgeMessageExpired.selector, _id(_header(), t), t.deadline)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageExpired.selector, _id(_header(), t), t.deadline)
         );
     }
 
@@ -255,24 +307,40 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         assertEq(bridgedToken.balanceOf(bob), AMOUNT, "deliverable up to and including the deadline");
     }
 
+    /// @dev The packed batch does not carry the destination: the gateway hashes its own chain id
+    ///      and address into every id, so a message attested for another destination has another
+    ///      id here and its signatures recover strangers.
     function test_deliver_wrongDestChain_reverts() public {
         MessageHeader memory h = _header();
         h.destChainId = 999;
-        _expectDeliverRevert(
-            h,
-            _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeWrongDestination.selector, uint64(999), address(gateway))
-        );
+        _expectOtherDestinationRefused(h);
     }
 
     function test_deliver_wrongDestGateway_reverts() public {
         MessageHeader memory h = _header();
         h.destGateway = alice;
-        _expectDeliverRevert(
-            h,
-            _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeWrongDestination.selector, localChain, alice)
-        );
+        _expectOtherDestinationRefused(h);
+    }
+
+    /// @dev Guardians attested `h`'s destination; here the id is this gateway's, so the first
+    ///      signature recovers a stranger (whose address the test computes the same way).
+    function _expectOtherDestinationRefused(MessageHeader memory h) internal {
+        Transfer[] memory ts = _one(_transfer(remoteHomeToken, AMOUNT));
+        Attestation memory att = _attestation(_id(h, ts[0]));
+        bytes32 here = gateway.attestationDigest(_id(_header(), ts[0]), 0);
+        bytes memory sigs = att.signatures;
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly {
+            r := mload(add(sigs, 0x20))
+            s := mload(add(sigs, 0x40))
+            v := byte(0, mload(add(sigs, 0x60)))
+        }
+        address stranger = ecrecover(here, v, r, s);
+        bytes32[][] memory proofs = _noProofs();
+        vm.expectRevert(abi.encodeWithSelector(GuardianSignatures.GuardianSignerUnknown.selector, 0, stranger));
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_unknownRoute_reverts() public {
@@ -281,7 +349,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             h,
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownRoute.selector, uint64(777), remoteGateway)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownRoute.selector, uint64(777), remoteGateway)
         );
     }
 
@@ -291,7 +359,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownRoute.selector, REMOTE_CHAIN, remoteGateway)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownRoute.selector, REMOTE_CHAIN, remoteGateway)
         );
     }
 
@@ -301,7 +369,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             h,
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownRoute.selector, REMOTE_CHAIN, alice)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownRoute.selector, REMOTE_CHAIN, alice)
         );
     }
 
@@ -310,7 +378,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             _transfer(unknown, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, unknown)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownTokenIdentity.selector, REMOTE_CHAIN, unknown)
         );
     }
 
@@ -321,8 +389,10 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         MessageHeader memory h = _header();
         Attestation memory att = _attestation(MerkleTree.root(_ids(h, ts)));
         bytes32[][] memory proofs = _noProofs();
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(0)));
-        gateway.deliver(h, ts, proofs, att);
+        vm.expectRevert(
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownTokenIdentity.selector, REMOTE_CHAIN, address(0))
+        );
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     /// @dev Regression (reported bug): the first message of a batch naming token address(0)
@@ -333,9 +403,9 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             t,
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(0))
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownTokenIdentity.selector, REMOTE_CHAIN, address(0))
         );
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, t.nonce), "nonce not burnt");
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, t.nonce), "nonce not burnt");
     }
 
     function test_deliver_paused_reverts() public {
@@ -344,17 +414,27 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             _header(),
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgePaused.selector)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgePaused.selector)
         );
     }
 
-    function test_deliver_versionTwo_reverts() public {
+    function test_deliver_versionThree_reverts() public {
         MessageHeader memory h = _header();
-        h.version = 2;
+        h.version = 3;
         _expectDeliverRevert(
             h,
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnsupportedVersion.selector, uint8(2))
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnsupportedVersion.selector, uint8(3))
+        );
+    }
+
+    function test_deliver_versionOne_reverts() public {
+        MessageHeader memory h = _header();
+        h.version = 1;
+        _expectDeliverRevert(
+            h,
+            _transfer(remoteHomeToken, AMOUNT),
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnsupportedVersion.selector, uint8(1))
         );
     }
 
@@ -364,7 +444,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         _expectDeliverRevert(
             h,
             _transfer(remoteHomeToken, AMOUNT),
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnsupportedVersion.selector, uint8(0))
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnsupportedVersion.selector, uint8(0))
         );
     }
 
@@ -387,11 +467,11 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         for (uint256 i = 0; i < 5; ++i) {
             if (i == 2) {
                 assertEq(bridgedToken.balanceOf(ts[i].recipient), 0, "large one waits");
-                assertEq(_status(ids[i]), uint256(IBridgeGateway.MessageStatus.Queued), "queued");
+                assertEq(_status(ids[i]), uint256(IBridgeGatewayTypes.MessageStatus.Queued), "queued");
             } else {
                 assertEq(bridgedToken.balanceOf(ts[i].recipient), ts[i].amount, "fast ones paid");
             }
-            assertTrue(gateway.isProcessed(REMOTE_CHAIN, ts[i].nonce), "processed");
+            assertTrue(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, ts[i].nonce), "processed");
         }
     }
 
@@ -400,7 +480,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         MessageHeader memory h = _header();
         bytes32[] memory ids = _ids(h, ts);
         Attestation memory att = _attestation(MerkleTree.root(ids));
-        gateway.deliver(h, ts, MerkleTree.proofs(ids), att);
+        _deliverVia(gateway, h, ts, MerkleTree.proofs(ids), att);
         for (uint256 i = 0; i < 5; ++i) {
             assertEq(bridgedToken.balanceOf(ts[i].recipient), ts[i].amount, "paid");
         }
@@ -417,12 +497,12 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32[][] memory proofs = new bytes32[][](2);
         (subset[0], proofs[0]) = (ts[4], MerkleTree.proof(ids, 4));
         (subset[1], proofs[1]) = (ts[1], MerkleTree.proof(ids, 1));
-        gateway.deliver(h, subset, proofs, att);
+        _deliverVia(gateway, h, subset, proofs, att);
         assertEq(bridgedToken.balanceOf(ts[4].recipient), ts[4].amount, "leaf 4");
         assertEq(bridgedToken.balanceOf(ts[1].recipient), ts[1].amount, "leaf 1");
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, ts[0].nonce), "leaf 0 still pending");
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, ts[0].nonce), "leaf 0 still pending");
 
-        gateway.deliver(h, _one(ts[0]), _single(MerkleTree.proof(ids, 0)), att);
+        _deliverVia(gateway, h, _one(ts[0]), _single(MerkleTree.proof(ids, 0)), att);
         assertEq(bridgedToken.balanceOf(ts[0].recipient), ts[0].amount, "leaf 0 later");
     }
 
@@ -438,8 +518,8 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         Attestation memory att = _attestation(MerkleTree.root(ids));
         bytes32[][] memory proofs = MerkleTree.proofs(ids);
         proofs[1] = proofs[2]; // leaf 1 with leaf 2's path leads elsewhere
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeInvalidProof.selector, ids[1]));
-        gateway.deliver(h, ts, proofs, att);
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeInvalidProof.selector, ids[1]));
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_proofUnderUnsignedRoot_reverts() public {
@@ -450,8 +530,8 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         Attestation memory att = _attestation(ids[0]);
         bytes32[][] memory proofs = MerkleTree.proofs(ids);
         vm.expectRevert();
-        gateway.deliver(h, ts, proofs, att);
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, ts[0].nonce), "nothing delivered");
+        _deliverVia(gateway, h, ts, proofs, att);
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, ts[0].nonce), "nothing delivered");
     }
 
     function test_deliver_tamperedTransferInBatch_reverts() public {
@@ -461,7 +541,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         ts[1].amount += 1; // the root no longer matches what was signed
         bytes32[][] memory proofs = _noProofs();
         vm.expectRevert();
-        gateway.deliver(h, ts, proofs, att);
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_emptyBatch_reverts() public {
@@ -469,8 +549,8 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         Transfer[] memory ts = new Transfer[](0);
         Attestation memory att = _attestation(bytes32(0));
         bytes32[][] memory proofs = _noProofs();
-        vm.expectRevert(IBridgeGateway.BridgeInvalidBatch.selector);
-        gateway.deliver(h, ts, proofs, att);
+        vm.expectRevert(abi.encodeWithSelector(MessageLib.MessageLibMalformedBatch.selector, 29));
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_proofCountMismatch_reverts() public {
@@ -481,8 +561,8 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32[][] memory proofs = new bytes32[][](2);
         proofs[0] = MerkleTree.proof(ids, 0);
         proofs[1] = MerkleTree.proof(ids, 1);
-        vm.expectRevert(IBridgeGateway.BridgeInvalidBatch.selector);
-        gateway.deliver(h, ts, proofs, att);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidBatch.selector);
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_duplicateInBatch_reverts() public {
@@ -492,8 +572,8 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32[] memory ids = _ids(h, ts);
         Attestation memory att = _attestation(MerkleTree.root(ids));
         bytes32[][] memory proofs = _noProofs();
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeMessageAlreadyProcessed.selector, ids[1]));
-        gateway.deliver(h, ts, proofs, att);
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageAlreadyProcessed.selector, ids[1]));
+        _deliverVia(gateway, h, ts, proofs, att);
     }
 
     function test_deliver_batchRevertsAsAWhole_reverts() public {
@@ -504,9 +584,11 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32[] memory ids = _ids(h, ts);
         Attestation memory att = _attestation(MerkleTree.root(ids));
         bytes32[][] memory proofs = _noProofs();
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeMessageExpired.selector, ids[2], ts[2].deadline));
-        gateway.deliver(h, ts, proofs, att);
-        assertFalse(gateway.isProcessed(REMOTE_CHAIN, ts[0].nonce), "first message not taken");
+        vm.expectRevert(
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeMessageExpired.selector, ids[2], ts[2].deadline)
+        );
+        _deliverVia(gateway, h, ts, proofs, att);
+        assertFalse(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, ts[0].nonce), "first message not taken");
     }
 
     function test_deliver_batchHomeThenBridged_succeeds() public {
@@ -570,22 +652,37 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
     function test_deliver_batchBucketSharedAcrossMessages_succeeds() public {
         // The bucket is consumed message by message inside one batch.
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 25e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            25e18,
+            1e18
+        );
         Transfer[] memory ts = _batch(3); // 10, 20, 30
         ts[1].amount = 10e18;
         ts[2].amount = 10e18;
         bytes32[] memory ids = _deliverBatch(ts);
         assertEq(bridgedToken.balanceOf(ts[0].recipient), 10e18, "first fits");
         assertEq(bridgedToken.balanceOf(ts[1].recipient), 10e18, "second fits");
-        assertEq(_status(ids[2]), uint256(IBridgeGateway.MessageStatus.Queued), "third exceeds the bucket");
-        assertEq(gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound), 5e18, "left");
+        assertEq(_status(ids[2]), uint256(IBridgeGatewayTypes.MessageStatus.Queued), "third exceeds the bucket");
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(remoteHomeToken),
+                remoteHomeToken,
+                IBridgeGatewayTypes.Direction.Inbound
+            ),
+            5e18,
+            "left"
+        );
     }
 }
 
 contract BridgeGateway_messageId_Test is BridgeFixture {
     bytes32 internal constant MESSAGE_TYPEHASH = keccak256(
         "Message(uint8 version,uint64 nonce,uint64 sourceChainId,uint64 destChainId,address sourceGateway,"
-        "address destGateway,address sender,address recipient,address token,uint256 amount,uint64 deadline)"
+        "address destGateway,address sender,address recipient,uint64 tokenChainId,address token,uint256 amount,"
+        "uint64 deadline,uint128 dropOff)"
     );
 
     /// @notice The id is the EIP-712 struct hash of the message, field for field.
@@ -593,7 +690,8 @@ contract BridgeGateway_messageId_Test is BridgeFixture {
         bytes32 expected = keccak256(
             bytes.concat(
                 abi.encode(MESSAGE_TYPEHASH, m.version, m.nonce, m.sourceChainId, m.destChainId, m.sourceGateway),
-                abi.encode(m.destGateway, m.sender, m.recipient, m.token, m.amount, m.deadline)
+                abi.encode(m.destGateway, m.sender, m.recipient, m.tokenChainId, m.token, m.amount),
+                abi.encode(m.deadline, m.dropOff)
             )
         );
         assertEq(gateway.messageId(m), expected, "struct hash");
@@ -612,10 +710,10 @@ contract BridgeGateway_messageId_Test is BridgeFixture {
         vm.assume(recipient != address(0));
         amount = bound(amount, 1, FAST_LIMIT);
         deadline = uint64(bound(deadline, _now(), type(uint64).max));
-        Transfer memory t = Transfer(nonce, sender, recipient, remoteHomeToken, amount, deadline);
+        Transfer memory t = Transfer(nonce, sender, recipient, REMOTE_CHAIN, remoteHomeToken, amount, deadline, 0);
         uint256 before = bridgedToken.balanceOf(recipient);
         _deliver(t);
         assertEq(bridgedToken.balanceOf(recipient) - before, amount, "delivered under the messageId attestation");
-        assertTrue(gateway.isProcessed(REMOTE_CHAIN, nonce), "nonce");
+        assertTrue(gateway.isProcessed(REMOTE_CHAIN, remoteGateway, nonce), "nonce");
     }
 }

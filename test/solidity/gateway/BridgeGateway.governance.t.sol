@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBridgeGatewayTypes} from "../../../contracts/interfaces/IBridgeGatewayTypes.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {BridgeFixture} from "../utils/BridgeFixture.sol";
-import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
@@ -18,15 +18,21 @@ abstract contract GovernanceFixture is BridgeFixture {
             );
     }
 
-    function _invalidRegistration(address home, address local) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(IBridgeGateway.BridgeInvalidTokenRegistration.selector, home, local);
+    function _invalidRegistration(address home, address local) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IBridgeGatewayTypes.BridgeInvalidTokenRegistration.selector,
+                _homeChain(home),
+                home,
+                local
+            );
     }
 }
 
 contract BridgeGateway_constructor_Test is GovernanceFixture {
     function test_constructor_initialState_succeeds() public view {
         assertTrue(gateway.hasRole(gateway.GOVERNOR_ROLE(), governor), "governor");
-        assertFalse(gateway.hasRole(gateway.DEFAULT_ADMIN_ROLE(), governor), "no default admin");
+        assertFalse(gateway.hasRole(bytes32(0), governor), "no default admin");
         assertEq(gateway.getRoleAdmin(gateway.PAUSER_ROLE()), gateway.GOVERNOR_ROLE(), "pauser admin");
         assertEq(gateway.getRoleAdmin(gateway.VETO_ROLE()), gateway.GOVERNOR_ROLE(), "veto admin");
         assertEq(gateway.getRoleAdmin(gateway.GOVERNOR_ROLE()), gateway.GOVERNOR_ROLE(), "governor admin");
@@ -36,7 +42,7 @@ contract BridgeGateway_constructor_Test is GovernanceFixture {
         assertEq(keccak256(abi.encode(set)), keccak256(abi.encode(guardians)), "set");
         assertEq(threshold, THRESHOLD, "threshold");
         assertEq(expiresAt, 0, "current set does not expire");
-        BridgeGateway.DeadlineWindows memory w = gateway.deadlineWindows();
+        IBridgeGatewayTypes.DeadlineWindows memory w = gateway.deadlineWindows();
         assertEq(w.minWindow, 60, "min");
         assertEq(w.defaultWindow, 1 days, "default");
         assertEq(w.maxWindow, 30 days, "max");
@@ -50,7 +56,7 @@ contract BridgeGateway_constructor_Test is GovernanceFixture {
             _gatewayArgs(governor, set, threshold, LARGE_DELAY)
         );
         assertEq(deployed, address(0), "not deployed");
-        assertEq(err, abi.encodeWithSelector(IBridgeGateway.BridgeInvalidGuardianSet.selector), "error");
+        assertEq(err, abi.encodeWithSelector(IBridgeGatewayTypes.BridgeInvalidGuardianSet.selector), "error");
     }
 
     function test_constructor_unsortedGuardians_reverts() public {
@@ -102,7 +108,7 @@ contract BridgeGateway_setGuardianSet_Test is GovernanceFixture {
         address[] memory set = _set(5);
         uint64 expiresAt = uint64(_now() + 2 days);
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.GuardianSetChanged(1, set, 3, expiresAt);
+        emit IBridgeGatewayTypes.GuardianSetChanged(1, set, 3, expiresAt);
         vm.prank(governor);
         gateway.setGuardianSet(set, 3, 2 days);
 
@@ -130,7 +136,7 @@ contract BridgeGateway_setGuardianSet_Test is GovernanceFixture {
     }
 
     function _expectInvalid(address[] memory set, uint8 threshold) internal {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidGuardianSet.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidGuardianSet.selector);
         vm.prank(governor);
         gateway.setGuardianSet(set, threshold, 1 days);
         assertEq(gateway.guardianSetIndex(), 0, "unchanged");
@@ -173,7 +179,7 @@ contract BridgeGateway_setRoute_Test is GovernanceFixture {
     function test_setRoute_succeeds() public {
         address gw = makeAddr("otherGateway");
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.RouteSet(902, gw, true);
+        emit IBridgeGatewayTypes.RouteSet(902, gw, true);
         vm.prank(governor);
         gateway.setRoute(902, gw, true);
         (address stored, bool enabled) = gateway.route(902);
@@ -189,19 +195,19 @@ contract BridgeGateway_setRoute_Test is GovernanceFixture {
     }
 
     function test_setRoute_ownChain_reverts() public {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
         gateway.setRoute(localChain, remoteGateway, true);
     }
 
     function test_setRoute_zeroChain_reverts() public {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
         gateway.setRoute(0, remoteGateway, true);
     }
 
     function test_setRoute_zeroGateway_reverts() public {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
         gateway.setRoute(902, address(0), true);
     }
@@ -223,23 +229,26 @@ contract BridgeGateway_registerToken_Test is GovernanceFixture {
 
     function _register(address home, address local) internal {
         vm.prank(governor);
-        gateway.registerToken(home, local);
+        gateway.registerToken(_homeChain(home), home, local);
     }
 
     function _expectInvalid(address home, address local) internal {
         vm.expectRevert(_invalidRegistration(home, local));
         vm.prank(governor);
-        gateway.registerToken(home, local);
+        gateway.registerToken(_homeChain(home), home, local);
     }
 
     function test_registerToken_homeToken_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.TokenRegistered(address(fresh), address(fresh), true);
+        emit IBridgeGatewayTypes.TokenRegistered(localChain, address(fresh), address(fresh), true, 6);
         _register(address(fresh), address(fresh));
-        IBridgeGateway.LocalToken memory local = gateway.localToken(address(fresh));
+        IBridgeGatewayTypes.LocalToken memory local = gateway.localToken(address(fresh));
         assertEq(local.homeToken, address(fresh), "identity");
         assertTrue(local.isHome, "home");
-        IBridgeGateway.InboundToken memory inbound = gateway.inboundToken(address(fresh));
+        IBridgeGatewayTypes.InboundToken memory inbound = gateway.inboundToken(
+            _homeChain(address(fresh)),
+            address(fresh)
+        );
         assertEq(inbound.local, address(fresh), "paid out as itself");
         assertTrue(inbound.isHome, "inbound home");
         assertEq(inbound.fastLimit, 0, "no fast limit until set");
@@ -249,10 +258,10 @@ contract BridgeGateway_registerToken_Test is GovernanceFixture {
         address identity = makeAddr("identity");
         BridgedToken copy = _deployBridgedToken("Copy", "CPY", 6, address(gateway), identity, REMOTE_CHAIN);
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.TokenRegistered(identity, address(copy), false);
+        emit IBridgeGatewayTypes.TokenRegistered(REMOTE_CHAIN, identity, address(copy), false, 6);
         _register(identity, address(copy));
         assertFalse(gateway.localToken(address(copy)).isHome, "bridged");
-        assertEq(gateway.inboundToken(identity).local, address(copy), "minted as the copy");
+        assertEq(gateway.inboundToken(_homeChain(identity), identity).local, address(copy), "minted as the copy");
     }
 
     function test_registerToken_bridgedCopyAtHomeAddress_succeeds() public {
@@ -261,23 +270,25 @@ contract BridgeGateway_registerToken_Test is GovernanceFixture {
         address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)));
         BridgedToken copy = _deployBridgedToken("Copy", "CPY", 18, address(gateway), predicted, REMOTE_CHAIN);
         assertEq(address(copy), predicted, "deployed at its own identity");
-        _register(predicted, predicted);
+        // Registered under its identity's chain (the test's `_homeChain` would see code here).
+        vm.prank(governor);
+        gateway.registerToken(REMOTE_CHAIN, predicted, predicted);
         assertFalse(gateway.localToken(predicted).isHome, "bridged despite equal addresses");
-        assertFalse(gateway.inboundToken(predicted).isHome, "inbound: mint");
+        assertFalse(gateway.inboundToken(REMOTE_CHAIN, predicted).isHome, "inbound: mint");
     }
 
     function test_registerToken_again_keepsFastLimit_succeeds() public {
         _register(address(fresh), address(fresh));
         vm.prank(governor);
-        gateway.setFastLimit(address(fresh), 5e6);
+        gateway.setFastLimit(_homeChain(address(fresh)), address(fresh), 5e6);
         _register(address(fresh), address(fresh));
-        assertEq(gateway.inboundToken(address(fresh)).fastLimit, 5e6, "idempotent");
+        assertEq(gateway.inboundToken(_homeChain(address(fresh)), address(fresh)).fastLimit, 5e6, "idempotent");
     }
 
     function test_registerToken_nonGovernor_reverts() public {
         vm.expectRevert(_unauthorizedGovernor(alice));
         vm.prank(alice);
-        gateway.registerToken(address(fresh), address(fresh));
+        gateway.registerToken(_homeChain(address(fresh)), address(fresh), address(fresh));
     }
 
     function test_registerToken_zeroHome_reverts() public {
@@ -325,74 +336,120 @@ contract BridgeGateway_registerToken_Test is GovernanceFixture {
 contract BridgeGateway_setFastLimit_Test is GovernanceFixture {
     function test_setFastLimit_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.FastLimitSet(address(homeToken), 42);
+        emit IBridgeGatewayTypes.FastLimitSet(localChain, address(homeToken), 42);
         vm.prank(governor);
-        gateway.setFastLimit(address(homeToken), 42);
-        assertEq(gateway.inboundToken(address(homeToken)).fastLimit, 42, "stored");
+        gateway.setFastLimit(_homeChain(address(homeToken)), address(homeToken), 42);
+        assertEq(gateway.inboundToken(_homeChain(address(homeToken)), address(homeToken)).fastLimit, 42, "stored");
     }
 
-    function test_setFastLimit_clampsTo88Bits_succeeds() public {
+    function test_setFastLimit_clampsTo80Bits_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.FastLimitSet(address(homeToken), type(uint88).max);
+        emit IBridgeGatewayTypes.FastLimitSet(localChain, address(homeToken), type(uint80).max);
         vm.prank(governor);
-        gateway.setFastLimit(address(homeToken), type(uint96).max);
-        assertEq(gateway.inboundToken(address(homeToken)).fastLimit, type(uint88).max, "clamped");
-        assertEq(gateway.inboundToken(address(homeToken)).local, address(homeToken), "slot neighbours intact");
-        assertTrue(gateway.inboundToken(address(homeToken)).isHome, "flag intact");
+        gateway.setFastLimit(_homeChain(address(homeToken)), address(homeToken), type(uint96).max);
+        assertEq(
+            gateway.inboundToken(_homeChain(address(homeToken)), address(homeToken)).fastLimit,
+            type(uint80).max,
+            "clamped"
+        );
+        assertEq(
+            gateway.inboundToken(_homeChain(address(homeToken)), address(homeToken)).local,
+            address(homeToken),
+            "slot neighbours intact"
+        );
+        assertTrue(gateway.inboundToken(_homeChain(address(homeToken)), address(homeToken)).isHome, "flag intact");
     }
 
     function test_setFastLimit_unknownToken_reverts() public {
         address unknown = makeAddr("unknown");
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, unknown));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IBridgeGatewayTypes.BridgeUnknownTokenIdentity.selector,
+                _homeChain(unknown),
+                unknown
+            )
+        );
         vm.prank(governor);
-        gateway.setFastLimit(unknown, 1);
+        gateway.setFastLimit(_homeChain(unknown), unknown, 1);
     }
 
     function test_setFastLimit_nonGovernor_reverts() public {
         vm.expectRevert(_unauthorizedGovernor(vetoer));
         vm.prank(vetoer);
-        gateway.setFastLimit(address(homeToken), 1);
+        gateway.setFastLimit(_homeChain(address(homeToken)), address(homeToken), 1);
     }
 }
 
 contract BridgeGateway_setRateLimit_Test is GovernanceFixture {
     function test_setRateLimit_emitsRateLimitSet_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.RateLimitSet(address(homeToken), IBridgeGateway.Direction.Inbound, 100, 1);
+        emit IBridgeGatewayTypes.RateLimitSet(
+            localChain,
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Inbound,
+            100,
+            1
+        );
         _setInbound(100, 1);
     }
 
     function test_setRateLimit_startsFull_succeeds() public {
         _setInbound(100, 1);
-        assertEq(_available(IBridgeGateway.Direction.Inbound), 100, "full");
-        assertEq(_available(IBridgeGateway.Direction.Outbound), type(uint256).max, "other direction untouched");
+        assertEq(_available(IBridgeGatewayTypes.Direction.Inbound), 100, "full");
+        assertEq(_available(IBridgeGatewayTypes.Direction.Outbound), type(uint256).max, "other direction untouched");
     }
 
     function _setInbound(uint96 capacity, uint96 refill) internal {
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Inbound, capacity, refill);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Inbound,
+            capacity,
+            refill
+        );
     }
 
-    function _available(IBridgeGateway.Direction direction) internal view returns (uint256) {
-        return gateway.availableRateLimit(address(homeToken), direction);
+    function _available(IBridgeGatewayTypes.Direction direction) internal view returns (uint256) {
+        return gateway.availableRateLimit(_homeChain(address(homeToken)), address(homeToken), direction);
     }
 
     function test_setRateLimit_resetsLevelToFull_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            100e18,
+            1e18
+        );
         _deliver(_transfer(remoteHomeToken, 60e18));
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 100e18, 1e18);
-        assertEq(gateway.availableRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound), 100e18, "full");
+        gateway.setRateLimit(
+            _homeChain(remoteHomeToken),
+            remoteHomeToken,
+            IBridgeGatewayTypes.Direction.Inbound,
+            100e18,
+            1e18
+        );
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(remoteHomeToken),
+                remoteHomeToken,
+                IBridgeGatewayTypes.Direction.Inbound
+            ),
+            100e18,
+            "full"
+        );
     }
 
     function test_setRateLimit_zeroBucket_blocksEverything_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(remoteHomeToken, IBridgeGateway.Direction.Inbound, 0, 0);
+        gateway.setRateLimit(_homeChain(remoteHomeToken), remoteHomeToken, IBridgeGatewayTypes.Direction.Inbound, 0, 0);
         bytes32 id = _deliver(_transfer(remoteHomeToken, 1));
         assertEq(
             uint256(gateway.queuedMessage(id).status),
-            uint256(IBridgeGateway.MessageStatus.Queued),
+            uint256(IBridgeGatewayTypes.MessageStatus.Queued),
             "zero bucket queues"
         );
     }
@@ -400,40 +457,70 @@ contract BridgeGateway_setRateLimit_Test is GovernanceFixture {
     function test_setRateLimit_maxRefillWindow_succeeds() public {
         uint96 capacity = uint96(uint256(7) << 32);
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound, capacity, 7);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Outbound,
+            capacity,
+            7
+        );
     }
 
     function test_setRateLimit_capacityWithoutRefill_reverts() public {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Inbound, 100, 0);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Inbound,
+            100,
+            0
+        );
     }
 
     function test_setRateLimit_refillTooSlow_reverts() public {
         uint96 capacity = uint96((uint256(7) << 32) + 1);
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound, capacity, 7);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Outbound,
+            capacity,
+            7
+        );
     }
 
     function test_setRateLimit_unknownToken_reverts() public {
         address unknown = makeAddr("unknown");
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, unknown));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IBridgeGatewayTypes.BridgeUnknownTokenIdentity.selector,
+                _homeChain(unknown),
+                unknown
+            )
+        );
         vm.prank(governor);
-        gateway.setRateLimit(unknown, IBridgeGateway.Direction.Inbound, 1, 1);
+        gateway.setRateLimit(_homeChain(unknown), unknown, IBridgeGatewayTypes.Direction.Inbound, 1, 1);
     }
 
     function test_setRateLimit_nonGovernor_reverts() public {
         vm.expectRevert(_unauthorizedGovernor(pauser));
         vm.prank(pauser);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Inbound, 1, 1);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Inbound,
+            1,
+            1
+        );
     }
 }
 
 contract BridgeGateway_setLargeDelay_Test is GovernanceFixture {
     function test_setLargeDelay_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.LargeDelaySet(3 days);
+        emit IBridgeGatewayTypes.LargeDelaySet(3 days);
         vm.prank(governor);
         gateway.setLargeDelay(3 days);
         assertEq(gateway.largeDelay(), 3 days, "stored");
@@ -451,10 +538,10 @@ contract BridgeGateway_setLargeDelay_Test is GovernanceFixture {
 contract BridgeGateway_setDeadlineWindows_Test is GovernanceFixture {
     function test_setDeadlineWindows_succeeds() public {
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.DeadlineWindowsSet(1, 2, 3);
+        emit IBridgeGatewayTypes.DeadlineWindowsSet(1, 2, 3);
         vm.prank(governor);
         gateway.setDeadlineWindows(1, 2, 3);
-        BridgeGateway.DeadlineWindows memory w = gateway.deadlineWindows();
+        IBridgeGatewayTypes.DeadlineWindows memory w = gateway.deadlineWindows();
         assertEq(w.minWindow, 1, "min");
         assertEq(w.defaultWindow, 2, "default");
         assertEq(w.maxWindow, 3, "max");
@@ -466,7 +553,7 @@ contract BridgeGateway_setDeadlineWindows_Test is GovernanceFixture {
     }
 
     function _expectInvalid(uint32 minWindow, uint32 defaultWindow, uint32 maxWindow) internal {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidParameter.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidParameter.selector);
         vm.prank(governor);
         gateway.setDeadlineWindows(minWindow, defaultWindow, maxWindow);
     }

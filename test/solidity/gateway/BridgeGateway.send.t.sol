@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBridgeGatewayTypes} from "../../../contracts/interfaces/IBridgeGatewayTypes.sol";
 import {BridgeFixture} from "../utils/BridgeFixture.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {Message} from "../../../contracts/interfaces/IBridgeMessage.sol";
@@ -25,7 +26,7 @@ contract BridgeGateway_send_Test is BridgeFixture {
     ) internal view returns (Message memory) {
         return
             Message({
-                version: 1,
+                version: 2,
                 nonce: nonce,
                 sourceChainId: localChain,
                 destChainId: REMOTE_CHAIN,
@@ -33,15 +34,17 @@ contract BridgeGateway_send_Test is BridgeFixture {
                 destGateway: remoteGateway,
                 sender: alice,
                 recipient: bob,
+                tokenChainId: _homeChain(identity),
                 token: identity,
                 amount: amount,
-                deadline: deadline
+                deadline: deadline,
+                dropOff: 0
             });
     }
 
     function _send(address token, uint256 amount, uint64 deadline) internal returns (bytes32) {
         vm.prank(alice);
-        return gateway.send(token, REMOTE_CHAIN, bob, amount, deadline);
+        return gateway.send(token, REMOTE_CHAIN, bob, amount, deadline, 0);
     }
 
     function test_send_homeToken_locksExactBalanceDelta_succeeds() public {
@@ -76,25 +79,25 @@ contract BridgeGateway_send_Test is BridgeFixture {
 
         uint256 received = AMOUNT - AMOUNT / 100;
         vm.expectRevert(
-            abi.encodeWithSelector(IBridgeGateway.BridgeFeeOnTransfer.selector, address(fot), AMOUNT, received)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeFeeOnTransfer.selector, address(fot), AMOUNT, received)
         );
         _send(address(fot), AMOUNT, 0);
     }
 
     function test_send_unregisteredToken_reverts() public {
         TestToken other = _deployTestToken("Other", "OTH", 18);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(other)));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownToken.selector, address(other)));
         _send(address(other), AMOUNT, 0);
     }
 
     function test_send_zeroToken_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownToken.selector, address(0)));
         _send(address(0), AMOUNT, 0);
     }
 
     function test_send_codelessToken_reverts() public {
         address eoa = makeAddr("eoa");
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownToken.selector, eoa));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownToken.selector, eoa));
         _send(eoa, AMOUNT, 0);
     }
 
@@ -103,28 +106,30 @@ contract BridgeGateway_send_Test is BridgeFixture {
         vm.prank(governor);
         gateway.setRoute(REMOTE_CHAIN, remoteGateway, false);
         vm.expectRevert(
-            abi.encodeWithSelector(IBridgeGateway.BridgeUnknownRoute.selector, REMOTE_CHAIN, remoteGateway)
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownRoute.selector, REMOTE_CHAIN, remoteGateway)
         );
         _send(address(homeToken), AMOUNT, 0);
     }
 
     function test_send_unknownRoute_reverts() public {
         _fund(AMOUNT);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeUnknownRoute.selector, uint64(777), address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeUnknownRoute.selector, uint64(777), address(0))
+        );
         vm.prank(alice);
-        gateway.send(address(homeToken), 777, bob, AMOUNT, 0);
+        gateway.send(address(homeToken), 777, bob, AMOUNT, 0, 0);
     }
 
     function test_send_zeroAmount_reverts() public {
-        vm.expectRevert(IBridgeGateway.BridgeInvalidTransfer.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidTransfer.selector);
         _send(address(homeToken), 0, 0);
     }
 
     function test_send_zeroRecipient_reverts() public {
         _fund(AMOUNT);
-        vm.expectRevert(IBridgeGateway.BridgeInvalidTransfer.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgeInvalidTransfer.selector);
         vm.prank(alice);
-        gateway.send(address(homeToken), REMOTE_CHAIN, address(0), AMOUNT, 0);
+        gateway.send(address(homeToken), REMOTE_CHAIN, address(0), AMOUNT, 0, 0);
     }
 
     function test_send_zeroDeadline_usesDefaultWindow_succeeds() public {
@@ -147,21 +152,21 @@ contract BridgeGateway_send_Test is BridgeFixture {
     function test_send_deadlineBelowMinWindow_reverts() public {
         _fund(AMOUNT);
         uint64 deadline = uint64(_now() + 59);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeInvalidDeadline.selector, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeInvalidDeadline.selector, deadline));
         _send(address(homeToken), AMOUNT, deadline);
     }
 
     function test_send_deadlineInPast_reverts() public {
         _fund(AMOUNT);
         uint64 deadline = uint64(_now() - 1);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeInvalidDeadline.selector, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeInvalidDeadline.selector, deadline));
         _send(address(homeToken), AMOUNT, deadline);
     }
 
     function test_send_deadlineAboveMaxWindow_reverts() public {
         _fund(AMOUNT);
         uint64 deadline = uint64(_now() + 30 days + 1);
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeInvalidDeadline.selector, deadline));
+        vm.expectRevert(abi.encodeWithSelector(IBridgeGatewayTypes.BridgeInvalidDeadline.selector, deadline));
         _send(address(homeToken), AMOUNT, deadline);
     }
 
@@ -176,22 +181,52 @@ contract BridgeGateway_send_Test is BridgeFixture {
 
     function test_send_outboundRateLimited_reverts() public {
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Outbound,
+            100e18,
+            1e18
+        );
         _fund(101e18);
         _send(address(homeToken), 100e18, 0);
-        assertEq(gateway.availableRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound), 0, "drained");
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(address(homeToken)),
+                address(homeToken),
+                IBridgeGatewayTypes.Direction.Outbound
+            ),
+            0,
+            "drained"
+        );
 
-        vm.expectRevert(abi.encodeWithSelector(IBridgeGateway.BridgeRateLimited.selector, address(homeToken), 1e18, 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IBridgeGatewayTypes.BridgeRateLimited.selector, address(homeToken), 1e18, 0)
+        );
         _send(address(homeToken), 1e18, 0);
     }
 
     function test_send_outboundBucketRefills_succeeds() public {
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound, 100e18, 1e18);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Outbound,
+            100e18,
+            1e18
+        );
         _fund(110e18);
         _send(address(homeToken), 100e18, 0);
         vm.warp(_now() + 10);
-        assertEq(gateway.availableRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound), 10e18, "refill");
+        assertEq(
+            gateway.availableRateLimit(
+                _homeChain(address(homeToken)),
+                address(homeToken),
+                IBridgeGatewayTypes.Direction.Outbound
+            ),
+            10e18,
+            "refill"
+        );
         _send(address(homeToken), 10e18, 0);
         assertEq(gateway.lockedBalance(address(homeToken)), 110e18, "locked");
     }
@@ -199,7 +234,13 @@ contract BridgeGateway_send_Test is BridgeFixture {
     function test_send_outboundLimitIsPerToken_succeeds() public {
         // Draining the home token's outbound bucket leaves the bridged token's untouched.
         vm.prank(governor);
-        gateway.setRateLimit(address(homeToken), IBridgeGateway.Direction.Outbound, 1e18, 1e9);
+        gateway.setRateLimit(
+            _homeChain(address(homeToken)),
+            address(homeToken),
+            IBridgeGatewayTypes.Direction.Outbound,
+            1e18,
+            1e9
+        );
         _fund(1e18);
         _send(address(homeToken), 1e18, 0);
         _mintBridged(alice, AMOUNT);
@@ -210,7 +251,7 @@ contract BridgeGateway_send_Test is BridgeFixture {
         _fund(AMOUNT);
         vm.prank(pauser);
         gateway.pause();
-        vm.expectRevert(IBridgeGateway.BridgePaused.selector);
+        vm.expectRevert(IBridgeGatewayTypes.BridgePaused.selector);
         _send(address(homeToken), AMOUNT, 0);
     }
 
@@ -241,7 +282,7 @@ contract BridgeGateway_send_Test is BridgeFixture {
         Message memory expected = _expected(address(homeToken), AMOUNT, 0, uint64(_now() + 1 days));
         bytes32 id = gateway.messageId(expected);
         vm.expectEmit(true, true, true, true, address(gateway));
-        emit IBridgeGateway.MessageSent(id, expected);
+        emit IBridgeGatewayTypes.MessageSent(id, expected, 0, 0);
         assertEq(_send(address(homeToken), AMOUNT, 0), id, "returned id");
     }
 

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IBridgeGatewayTypes} from "../../../contracts/interfaces/IBridgeGatewayTypes.sol";
 import {Guardians} from "../utils/BridgeFixture.sol";
 import {InvariantTest} from "../utils/Test.sol";
 import {MerkleTree} from "../utils/MerkleTree.sol";
 import {Vm} from "../utils/Vm.sol";
-import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {LoopbackMessenger} from "../utils/LoopbackMessenger.sol";
-import {Message, MessageHeader, Transfer, Attestation} from "../../../contracts/interfaces/IBridgeMessage.sol";
+import {Message} from "../../../contracts/interfaces/IBridgeMessage.sol";
+import {MessageHeader, Transfer, Attestation} from "../utils/BridgeFixture.sol";
 
 // The handler lives in this file on purpose: the invariant runner needs an artifact for every
 // target contract, and only the selected test files get one, so a handler in a separate file
@@ -31,7 +32,7 @@ contract BridgeGateway_Invariants is InvariantTest {
         vm.warp(1_700_000_000);
         handler = new BridgeHandler();
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = BridgeHandler.sendHome.selector;
         selectors[1] = BridgeHandler.sendRemote.selector;
         selectors[2] = BridgeHandler.deliver.selector;
@@ -44,6 +45,7 @@ contract BridgeGateway_Invariants is InvariantTest {
         selectors[9] = BridgeHandler.govern.selector;
         selectors[10] = BridgeHandler.warp.selector;
         selectors[11] = BridgeHandler.escape.selector;
+        selectors[12] = BridgeHandler.claimFees.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
@@ -119,6 +121,24 @@ contract BridgeGateway_Invariants is InvariantTest {
         assertEq(handler.badRefunds(), 0, "refunded twice or never sent");
     }
 
+    /// @notice (h) Fees never touch locked balances, and native value is fully booked: each
+    ///         gateway's native balance is exactly its accrued fees plus the drop-offs it holds
+    ///         for queued messages plus those credited to recipients that refused them. (Token
+    ///         balances are checked by (a'') and by `unexplainedOutflows`, which also covers every
+    ///         `claimFees`.)
+    function invariant_nativeValueBooked() public view {
+        assertEq(handler.nativeUnbooked(handler.home()), 0, "home: native balance != fees + held + credited");
+        assertEq(handler.nativeUnbooked(handler.remote()), 0, "remote: native balance != fees + held + credited");
+    }
+
+    /// @notice (i) A drop-off is paid once: no message's drop-off is handed over (or credited)
+    ///         twice, none is both handed over and forfeited, and every wei a relayer supplied is
+    ///         accounted for.
+    function invariant_dropOffPaidOnce() public view {
+        assertEq(handler.doubleDropOffs(), 0, "a drop-off was paid twice");
+        assertEq(handler.dropOffImbalance(), 0, "supplied != paid + credited + held + forfeited");
+    }
+
     /// @notice (f) Sent ids are the EIP-712 hash of exactly the message the handler expects.
     function invariant_sentIdsMatchMessages() public view {
         assertEq(handler.idMismatches(), 0, "sent id mismatch");
@@ -147,8 +167,8 @@ contract BridgeHandler is Guardians {
     uint32 public constant LARGE_DELAY = 1 hours;
     uint8 internal constant THRESHOLD = 2;
 
-    BridgeGateway public immutable home;
-    BridgeGateway public immutable remote;
+    IBridgeGateway public immutable home;
+    IBridgeGateway public immutable remote;
     TestToken public immutable token;
     BridgedToken public immutable bridged;
     address public immutable governor;
@@ -175,7 +195,7 @@ contract BridgeHandler is Guardians {
     mapping(bytes32 id => uint256 indexPlusOne) internal sentIndex;
     /// @dev Ids that were queued at a gateway (genuine or forged), for execute and veto.
     bytes32[] internal queuedIds;
-    mapping(bytes32 id => BridgeGateway) internal queuedAt;
+    mapping(bytes32 id => IBridgeGateway) internal queuedAt;
     mapping(bytes32 id => bool) internal forged;
 
     // ------------------------------------------------------------------------------------------
@@ -211,11 +231,21 @@ contract BridgeHandler is Guardians {
     LoopbackMessenger public immutable homeMessenger;
     LoopbackMessenger public immutable remoteMessenger;
 
+    /// @notice Drop-off events (paid, credited or forfeited) per (gateway, id).
+    mapping(address gateway => mapping(bytes32 id => uint256)) public dropOffEvents;
+    uint256 public doubleDropOffs;
+    /// @notice Native value relayers supplied with successful deliveries, and where it went.
+    uint256 public dropOffSupplied;
+    uint256 public dropOffPaidOrCredited;
+    uint256 public dropOffForfeited;
+    address public immutable beneficiary;
+
     /// @notice How often each action got through (to see the campaign is not all reverts).
     mapping(bytes32 action => uint256) public successes;
 
     constructor() {
         governor = makeAddr("governor");
+        beneficiary = makeAddr("beneficiary");
         pauser = makeAddr("pauser");
         vetoer = makeAddr("vetoer");
         for (uint256 i = 0; i < 4; ++i) actors.push(makeAddr(string.concat("actor", vm.toString(i))));
@@ -234,24 +264,42 @@ contract BridgeHandler is Guardians {
         _configure(remote, HOME_CHAIN, address(home), address(bridged));
         // Outbound limit on home only, so sends are sometimes refused.
         vm.chainId(HOME_CHAIN);
-        home.setRateLimit(address(token), IBridgeGateway.Direction.Outbound, 1_000e18, 1e18);
+        home.setRateLimit(HOME_CHAIN, address(token), IBridgeGatewayTypes.Direction.Outbound, 1_000e18, 1e18);
 
         homeMessenger = new LoopbackMessenger();
         remoteMessenger = new LoopbackMessenger();
         home.initializeEscape(address(homeMessenger), address(this), address(0));
+        home.setFeeConfig(REMOTE_CHAIN, _feeConfig());
+        home.setFeeBeneficiary(beneficiary);
         vm.chainId(REMOTE_CHAIN);
         remote.initializeEscape(address(remoteMessenger), address(this), address(0));
+        remote.setFeeConfig(HOME_CHAIN, _feeConfig());
+        remote.setFeeBeneficiary(beneficiary);
     }
 
-    function _configure(BridgeGateway gw, uint64 peerChain, address peer, address local) internal {
+    function _feeConfig() internal pure returns (IBridgeGatewayTypes.FeeConfig memory c) {
+        c.gasPrice = 1 gwei;
+        c.exchangeRate = 1e18;
+        c.gasPerMessage = 150_000;
+        c.flatFee = 1e12;
+        c.minGasPrice = 0.1 gwei;
+        c.maxGasPrice = 100 gwei;
+        c.minExchangeRate = 1e16;
+        c.maxExchangeRate = 1e20;
+        c.maxChangePerUpdateBps = 1_000;
+        c.maxChangePerHourBps = 2_000;
+        c.dropOffCap = 0.01 ether;
+    }
+
+    function _configure(IBridgeGateway gw, uint64 peerChain, address peer, address local) internal {
         gw.grantRole(gw.PAUSER_ROLE(), pauser);
         gw.grantRole(gw.VETO_ROLE(), vetoer);
         gw.grantRole(gw.GOVERNOR_ROLE(), governor);
         gw.setRoute(peerChain, peer, true);
-        gw.registerToken(address(token), local);
-        gw.setFastLimit(address(token), FAST_LIMIT);
-        gw.setRateLimit(address(token), IBridgeGateway.Direction.Inbound, 3 * FAST_LIMIT, 0.05e18);
-        gw.setRateLimit(address(token), IBridgeGateway.Direction.Outbound, type(uint96).max, 0);
+        gw.registerToken(HOME_CHAIN, address(token), local);
+        gw.setFastLimit(HOME_CHAIN, address(token), FAST_LIMIT);
+        gw.setRateLimit(HOME_CHAIN, address(token), IBridgeGatewayTypes.Direction.Inbound, 3 * FAST_LIMIT, 0.05e18);
+        gw.setRateLimit(HOME_CHAIN, address(token), IBridgeGatewayTypes.Direction.Outbound, type(uint96).max, 0);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -279,24 +327,39 @@ contract BridgeHandler is Guardians {
         _send(remote, address(bridged), actor, actors[recipientSeed % actors.length], amount);
     }
 
-    function _send(BridgeGateway gw, address local, address actor, address recipient, uint256 amount) internal {
+    function _send(IBridgeGateway gw, address local, address actor, address recipient, uint256 amount) internal {
         bool toRemote = gw == home;
         uint64 source = toRemote ? HOME_CHAIN : REMOTE_CHAIN;
         vm.chainId(source);
         bool paused = gw.paused();
         uint64 nonce = gw.nextNonce();
         uint256 homeBefore = token.balanceOf(address(home));
+        // One send in three asks for a drop-off; every one pays the quote (a few pay nothing:
+        // those the sender would relay itself).
+        uint128 dropOff = amount % 3 == 0 ? uint128(amount % 0.01 ether) : 0;
+        uint64 dest = toRemote ? REMOTE_CHAIN : HOME_CHAIN;
+        uint256 fee = amount % 7 == 0 && dropOff == 0 ? 0 : gw.quoteFee(dest, dropOff);
+        vm.deal(actor, actor.balance + fee);
         vm.prank(actor);
-        try gw.send(local, toRemote ? REMOTE_CHAIN : HOME_CHAIN, recipient, amount, 0) returns (bytes32 id) {
+        try gw.send{value: fee}(local, dest, recipient, amount, 0, dropOff) returns (bytes32 id) {
             if (paused) ++sentWhilePaused;
             MessageHeader memory h = MessageHeader(
-                1,
+                2,
                 source,
                 toRemote ? REMOTE_CHAIN : HOME_CHAIN,
                 address(gw),
                 address(toRemote ? remote : home)
             );
-            Transfer memory t = Transfer(nonce, actor, recipient, address(token), amount, uint64(_now() + 1 days));
+            Transfer memory t = Transfer(
+                nonce,
+                actor,
+                recipient,
+                HOME_CHAIN,
+                address(token),
+                amount,
+                uint64(_now() + 1 days),
+                dropOff
+            );
             if (id != gw.messageId(_message(h, t)) || id != gw.sentMessageId(nonce)) ++idMismatches;
             _record(id, toRemote, h, t);
             if (toRemote) pendingToRemote += amount;
@@ -321,7 +384,7 @@ contract BridgeHandler is Guardians {
         bool toRemote = seed & 1 == 1;
         uint256[] memory picked = _pick(toRemote, bound(count, 1, 3), seed);
         if (picked.length == 0) return;
-        BridgeGateway gw = toRemote ? remote : home;
+        IBridgeGateway gw = toRemote ? remote : home;
         MessageHeader memory h = sent[picked[0]].header;
         Transfer[] memory ts = new Transfer[](picked.length);
         bytes32[] memory ids = new bytes32[](picked.length);
@@ -333,7 +396,15 @@ contract BridgeHandler is Guardians {
         bytes32[][] memory proofs = withProofs ? MerkleTree.proofs(ids) : new bytes32[][](0);
         vm.chainId(h.destChainId);
         Attestation memory att = _attest(gw, MerkleTree.root(ids), 0, guardianSet, _prefix(guardianKeys, THRESHOLD));
-        _observe(gw, abi.encodeCall(gw.deliver, (h, ts, proofs, att)), address(0));
+        // The relayer supplies the drop-offs; one delivery in eight supplies one wei too few.
+        uint256 value = _dropOffs(ts);
+        if (value != 0 && (seed >> 5) % 8 == 7) --value;
+        vm.deal(address(this), address(this).balance + value);
+        _observeValue(
+            gw,
+            abi.encodeCall(gw.deliver, (_pack(h, ts), proofs, att.guardianSetIndex, att.signatures)),
+            value
+        );
     }
 
     /// @dev Up to `count` sent messages of one direction, starting at a random one. Mostly
@@ -357,7 +428,7 @@ contract BridgeHandler is Guardians {
     function execute(uint256 seed, bool wait) external {
         if (queuedIds.length == 0) return;
         bytes32 id = _pickQueued(seed);
-        BridgeGateway gw = queuedAt[id];
+        IBridgeGateway gw = queuedAt[id];
         vm.chainId(gw == home ? HOME_CHAIN : REMOTE_CHAIN);
         uint64 executableAt = gw.queuedMessage(id).executableAt;
         if (wait && executableAt > _now()) vm.warp(executableAt);
@@ -372,7 +443,7 @@ contract BridgeHandler is Guardians {
         if (seed % 4 == 0) return id;
         for (uint256 k = 0; k < n; ++k) {
             bytes32 candidate = queuedIds[(seed + k) % n];
-            if (queuedAt[candidate].queuedMessage(candidate).status == IBridgeGateway.MessageStatus.Queued) {
+            if (queuedAt[candidate].queuedMessage(candidate).status == IBridgeGatewayTypes.MessageStatus.Queued) {
                 return candidate;
             }
         }
@@ -382,7 +453,7 @@ contract BridgeHandler is Guardians {
     function veto(uint256 seed) external {
         if (queuedIds.length == 0) return;
         bytes32 id = _pickQueued(seed);
-        BridgeGateway gw = queuedAt[id];
+        IBridgeGateway gw = queuedAt[id];
         vm.chainId(gw == home ? HOME_CHAIN : REMOTE_CHAIN);
         _observe(gw, abi.encodeCall(gw.veto, (id)), vetoer);
     }
@@ -393,14 +464,14 @@ contract BridgeHandler is Guardians {
     ///         nonce for the genuine message.
     function forgeAndVeto(uint256 seed, uint256 amount) external {
         bool toRemote = seed & 1 == 1;
-        BridgeGateway gw = toRemote ? remote : home;
-        BridgeGateway source = toRemote ? home : remote;
+        IBridgeGateway gw = toRemote ? remote : home;
+        IBridgeGateway source = toRemote ? home : remote;
         uint64 nonce = source.nextNonce();
         uint256[] memory pending = _pick(toRemote, 1, seed >> 3);
         if (pending.length != 0 && !sent[pending[0]].delivered) nonce = sent[pending[0]].transfer.nonce;
 
         MessageHeader memory h = MessageHeader(
-            1,
+            2,
             toRemote ? HOME_CHAIN : REMOTE_CHAIN,
             toRemote ? REMOTE_CHAIN : HOME_CHAIN,
             address(source),
@@ -410,30 +481,36 @@ contract BridgeHandler is Guardians {
             nonce,
             makeAddr("forger"),
             makeAddr("forger"),
+            HOME_CHAIN,
             address(token),
             _aboveFastLimit(gw, amount, 10 * uint256(FAST_LIMIT)),
-            uint64(_now() + 1 days)
+            uint64(_now() + 1 days),
+            0
         );
         bytes32 id = gw.messageId(_message(h, t));
         forged[id] = true;
         vm.chainId(h.destChainId);
         Attestation memory att = _attest(gw, id, 0, guardianSet, _prefix(guardianKeys, THRESHOLD));
-        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+        _observe(
+            gw,
+            abi.encodeCall(gw.deliver, (_pack(h, _one(t)), new bytes32[][](0), att.guardianSetIndex, att.signatures)),
+            address(0)
+        );
         if (queuedAt[id] == gw) _observe(gw, abi.encodeCall(gw.veto, (id)), vetoer);
     }
 
     /// @dev An amount the gateway will queue whatever governance set its fast limit to.
-    function _aboveFastLimit(BridgeGateway gw, uint256 amount, uint256 span) internal view returns (uint256) {
-        uint256 limit = gw.inboundToken(address(token)).fastLimit;
+    function _aboveFastLimit(IBridgeGateway gw, uint256 amount, uint256 span) internal view returns (uint256) {
+        uint256 limit = gw.inboundToken(HOME_CHAIN, address(token)).fastLimit;
         return bound(amount, limit + 1, limit + span);
     }
 
     /// @notice A stranger tries to deliver a message signed by keys that are not guardians.
     function forgeUnattested(uint256 seed, uint256 amount) external {
         bool toRemote = seed & 1 == 1;
-        BridgeGateway gw = toRemote ? remote : home;
+        IBridgeGateway gw = toRemote ? remote : home;
         MessageHeader memory h = MessageHeader(
-            1,
+            2,
             toRemote ? HOME_CHAIN : REMOTE_CHAIN,
             toRemote ? REMOTE_CHAIN : HOME_CHAIN,
             address(toRemote ? home : remote),
@@ -443,9 +520,11 @@ contract BridgeHandler is Guardians {
             uint64(seed >> 8) % 64,
             makeAddr("forger"),
             makeAddr("forger"),
+            HOME_CHAIN,
             address(token),
             bound(amount, 1, uint256(FAST_LIMIT)),
-            uint64(_now() + 1 days)
+            uint64(_now() + 1 days),
+            0
         );
         bytes32 id = gw.messageId(_message(h, t));
         forged[id] = true;
@@ -453,21 +532,29 @@ contract BridgeHandler is Guardians {
         vm.chainId(h.destChainId);
         // Real set list with fake signatures, and the fake set itself: both must fail.
         Attestation memory att = _attest(gw, id, 0, guardianSet, _prefix(keys, THRESHOLD));
-        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+        _observe(
+            gw,
+            abi.encodeCall(gw.deliver, (_pack(h, _one(t)), new bytes32[][](0), att.guardianSetIndex, att.signatures)),
+            address(0)
+        );
         att = _attest(gw, id, 0, fakeSet, _prefix(keys, THRESHOLD));
-        _observe(gw, abi.encodeCall(gw.deliver, (h, _one(t), new bytes32[][](0), att)), address(0));
+        _observe(
+            gw,
+            abi.encodeCall(gw.deliver, (_pack(h, _one(t)), new bytes32[][](0), att.guardianSetIndex, att.signatures)),
+            address(0)
+        );
     }
 
     /// @notice The security council or monitor pauses one gateway.
     function pause(bool atHome) external {
-        BridgeGateway gw = atHome ? home : remote;
+        IBridgeGateway gw = atHome ? home : remote;
         vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
         _observe(gw, abi.encodeCall(gw.pause, ()), pauser);
     }
 
     /// @notice Governance unpauses one gateway.
     function unpause(bool atHome) external {
-        BridgeGateway gw = atHome ? home : remote;
+        IBridgeGateway gw = atHome ? home : remote;
         vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
         _observe(gw, abi.encodeCall(gw.unpause, ()), governor);
     }
@@ -475,17 +562,17 @@ contract BridgeHandler is Guardians {
     /// @notice Governance retunes limits and delays: it must never move locked funds.
     function govern(uint256 seed, uint96 value) external {
         bool atHome = seed & 1 == 1;
-        BridgeGateway gw = atHome ? home : remote;
+        IBridgeGateway gw = atHome ? home : remote;
         vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
         uint256 action = (seed >> 1) % 3;
         bytes memory call;
         if (action == 0) {
-            call = abi.encodeCall(gw.setFastLimit, (address(token), uint96(bound(value, 0, 2 * FAST_LIMIT))));
+            call = abi.encodeCall(gw.setFastLimit, (HOME_CHAIN, address(token), bound(value, 0, 2 * FAST_LIMIT)));
         } else if (action == 1) {
-            uint96 capacity = uint96(bound(value, FAST_LIMIT, 5 * FAST_LIMIT));
+            uint256 capacity = bound(value, FAST_LIMIT, 5 * FAST_LIMIT);
             call = abi.encodeCall(
                 gw.setRateLimit,
-                (address(token), IBridgeGateway.Direction.Inbound, capacity, 0.05e18)
+                (HOME_CHAIN, address(token), IBridgeGatewayTypes.Direction.Inbound, capacity, 0.05e18)
             );
         } else {
             call = abi.encodeCall(gw.setLargeDelay, (uint32(bound(value, 0, 2 * LARGE_DELAY))));
@@ -513,7 +600,7 @@ contract BridgeHandler is Guardians {
         Sent storage s = sent[index];
         Message memory m = _message(s.header, s.transfer);
         if (wait && _now() <= m.deadline) vm.warp(uint256(m.deadline) + 1);
-        BridgeGateway dest = s.toRemote ? remote : home;
+        IBridgeGateway dest = s.toRemote ? remote : home;
         LoopbackMessenger destMessenger = s.toRemote ? remoteMessenger : homeMessenger;
         vm.chainId(m.destChainId);
         uint256 sentBefore = destMessenger.sent();
@@ -523,7 +610,7 @@ contract BridgeHandler is Guardians {
         // What L1 receives, forwarded as the escape hatch does, to the source's messenger.
         bytes memory toL1 = destMessenger.lastData();
         (Message memory cancelledMessage, bool refundOnL1) = abi.decode(_args(toL1), (Message, bool));
-        BridgeGateway source = s.toRemote ? home : remote;
+        IBridgeGateway source = s.toRemote ? home : remote;
         vm.chainId(m.sourceChainId);
         bytes memory refundCall = abi.encodeCall(IBridgeGateway.refund, (cancelledMessage, refundOnL1));
         _observeRelay(source, s.toRemote ? homeMessenger : remoteMessenger, refundCall);
@@ -537,13 +624,20 @@ contract BridgeHandler is Guardians {
 
     /// @dev A refund relayed by `messenger` from the escape hatch (this handler), observed like
     ///      any other gateway call.
-    function _observeRelay(BridgeGateway gw, LoopbackMessenger messenger, bytes memory refundCall) internal {
+    function _observeRelay(IBridgeGateway gw, LoopbackMessenger messenger, bytes memory refundCall) internal {
         _observe(
             gw,
             abi.encodeCall(LoopbackMessenger.relay, (address(this), address(gw), refundCall)),
             address(0),
             address(messenger)
         );
+    }
+
+    /// @notice The beneficiary claims the fees of one gateway (its tokens must not move).
+    function claimFees(bool atHome) external {
+        IBridgeGateway gw = atHome ? home : remote;
+        vm.chainId(atHome ? HOME_CHAIN : REMOTE_CHAIN);
+        _observe(gw, abi.encodeCall(gw.claimFees, ()), beneficiary);
     }
 
     /// @notice Time passes.
@@ -558,46 +652,63 @@ contract BridgeHandler is Guardians {
     /// @dev Calls `gw` with `data` (as `caller`, or the handler), then books every
     ///      `MessageExecuted` / `MessageQueued` / `MessageVetoed` it emitted and checks that
     ///      home's token balance fell by exactly the executed attested unlocks.
-    function _observe(BridgeGateway gw, bytes memory data, address caller) internal {
+    function _observe(IBridgeGateway gw, bytes memory data, address caller) internal {
         _observe(gw, data, caller, address(gw));
     }
 
+    /// @dev `_observe` of a delivery by the handler carrying `value` (its drop-offs).
+    function _observeValue(IBridgeGateway gw, bytes memory data, uint256 value) internal {
+        _call(gw, data, address(0), address(gw), value);
+    }
+
     /// @dev `_observe` of a call made to `target` (the gateway, or a messenger relaying to it).
-    function _observe(BridgeGateway gw, bytes memory data, address caller, address target) internal {
+    function _observe(IBridgeGateway gw, bytes memory data, address caller, address target) internal {
+        _call(gw, data, caller, target, 0);
+    }
+
+    function _call(IBridgeGateway gw, bytes memory data, address caller, address target, uint256 value) internal {
         bool paused = gw.paused();
         uint256 homeBefore = token.balanceOf(address(home));
         vm.recordLogs();
         if (caller != address(0)) vm.prank(caller);
-        (bool ok, bytes memory ret) = target.call(data);
+        (bool ok, bytes memory ret) = target.call{value: value}(data);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         if (!ok) {
             _checkRefusal(ret);
             return;
         }
         ++successes[bytes32(bytes4(data))];
+        dropOffSupplied += value;
         uint256 unlocked = 0;
         for (uint256 i = 0; i < logs.length; ++i) {
             if (logs[i].emitter != address(gw)) continue;
             bytes32 topic = logs[i].topics[0];
             bytes32 id = logs[i].topics.length > 1 ? logs[i].topics[1] : bytes32(0);
-            if (topic == IBridgeGateway.MessageExecuted.selector) {
+            if (topic == IBridgeGatewayTypes.MessageExecuted.selector) {
                 unlocked += _bookExecution(gw, id, paused);
-            } else if (topic == IBridgeGateway.MessageQueued.selector) {
+            } else if (topic == IBridgeGatewayTypes.MessageQueued.selector) {
                 _markDelivered(id);
                 queuedIds.push(id);
                 queuedAt[id] = gw;
-            } else if (topic == IBridgeGateway.MessageVetoed.selector) {
+            } else if (topic == IBridgeGatewayTypes.MessageVetoed.selector) {
                 uint256 k = sentIndex[id];
                 if (k != 0) sent[k - 1].vetoed = true;
-            } else if (topic == IBridgeGateway.MessageCancelled.selector) {
+            } else if (topic == IBridgeGatewayTypes.MessageCancelled.selector) {
                 uint256 k = sentIndex[id];
                 if (k != 0) {
                     Sent storage c = sent[k - 1];
                     if (c.delivered && !c.vetoed) ++cancelledAfterDelivery;
                     c.cancelled = true;
                 }
-            } else if (topic == IBridgeGateway.MessageRefunded.selector) {
+            } else if (topic == IBridgeGatewayTypes.MessageRefunded.selector) {
                 unlocked += _bookRefund(gw, id);
+            } else if (topic == IBridgeGatewayTypes.DropOffDelivered.selector) {
+                if (++dropOffEvents[address(gw)][id] > 1) ++doubleDropOffs;
+                (uint256 amount, ) = abi.decode(logs[i].data, (uint256, bool));
+                dropOffPaidOrCredited += amount;
+            } else if (topic == IBridgeGatewayTypes.DropOffForfeited.selector) {
+                if (++dropOffEvents[address(gw)][id] > 1) ++doubleDropOffs;
+                dropOffForfeited += abi.decode(logs[i].data, (uint256));
             }
         }
         // Only executed, attested unlocks may lower home's balance, by exactly their amounts.
@@ -608,7 +719,7 @@ contract BridgeHandler is Guardians {
     }
 
     /// @dev Books one execution; returns the home tokens it unlocked.
-    function _bookExecution(BridgeGateway gw, bytes32 id, bool paused) internal returns (uint256 unlocked) {
+    function _bookExecution(IBridgeGateway gw, bytes32 id, bool paused) internal returns (uint256 unlocked) {
         if (++executions[address(gw)][id] > 1) ++doubleExecutions;
         if (paused) ++executedWhilePaused;
         uint256 k = sentIndex[id];
@@ -633,7 +744,7 @@ contract BridgeHandler is Guardians {
     }
 
     /// @dev Books one refund at a source gateway; returns the home tokens it unlocked.
-    function _bookRefund(BridgeGateway gw, bytes32 id) internal returns (uint256 unlocked) {
+    function _bookRefund(IBridgeGateway gw, bytes32 id) internal returns (uint256 unlocked) {
         uint256 k = sentIndex[id];
         if (k == 0) {
             ++badRefunds;
@@ -663,7 +774,7 @@ contract BridgeHandler is Guardians {
     /// @dev A genuine message that was never delivered must never be refused as already
     ///      processed: a vetoed forgery on its nonce must not block it.
     function _checkRefusal(bytes memory ret) internal {
-        if (ret.length != 36 || bytes4(ret) != IBridgeGateway.BridgeMessageAlreadyProcessed.selector) return;
+        if (ret.length != 36 || bytes4(ret) != IBridgeGatewayTypes.BridgeMessageAlreadyProcessed.selector) return;
         bytes32 id;
         assembly {
             id := mload(add(ret, 36))
@@ -676,6 +787,26 @@ contract BridgeHandler is Guardians {
     // ------------------------------------------------------------------------------------------
     // Views
     // ------------------------------------------------------------------------------------------
+
+    /// @notice Native value at `gw` not explained by its books (0 when they balance).
+    function nativeUnbooked(IBridgeGateway gw) external view returns (uint256) {
+        uint256 booked = gw.accruedFees() + _held(gw);
+        for (uint256 i = 0; i < actors.length; ++i) booked += gw.dropOffCredit(actors[i]);
+        uint256 balance = address(gw).balance;
+        return balance > booked ? balance - booked : booked - balance;
+    }
+
+    function _held(IBridgeGateway gw) internal view returns (uint256 total) {
+        for (uint256 i = 0; i < queuedIds.length; ++i) {
+            if (queuedAt[queuedIds[i]] == gw) total += gw.heldDropOff(queuedIds[i]);
+        }
+    }
+
+    /// @notice Drop-off value supplied minus what was paid, credited, forfeited or is still held.
+    function dropOffImbalance() external view returns (uint256) {
+        uint256 out = dropOffPaidOrCredited + dropOffForfeited + _held(home) + _held(remote);
+        return dropOffSupplied > out ? dropOffSupplied - out : out - dropOffSupplied;
+    }
 
     /// @notice Ids ever queued (genuine and forged).
     function queuedCount() external view returns (uint256) {

@@ -3,7 +3,6 @@ pragma solidity 0.8.30;
 
 import {Test} from "../utils/Test.sol";
 import {BridgeHandler} from "./BridgeGateway.invariants.t.sol";
-import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
 import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 
 /// @notice The handler itself must be able to do what the invariant campaign relies on: a
@@ -31,7 +30,7 @@ contract BridgeHandler_Test is Test {
         assertEq(handler.pendingToHome(), 0, "executed at home");
         assertEq(handler.pendingToRemote(), 0, "executed on remote");
         assertEq(handler.home().lockedBalance(address(handler.token())), 6e18, "locked");
-        assertEq(_successes(BridgeGateway.deliver.selector), 2, "two deliveries");
+        assertEq(_successes(IBridgeGateway.deliver.selector), 2, "two deliveries");
     }
 
     function test_handler_queueThenExecute_succeeds() public {
@@ -39,7 +38,7 @@ contract BridgeHandler_Test is Test {
         handler.deliver(1, 1);
         assertEq(handler.pendingToRemote(), 150e18, "queued");
         handler.execute(0, true);
-        assertEq(_successes(BridgeGateway.execute.selector), 1, "executed after the delay");
+        assertEq(_successes(IBridgeGateway.execute.selector), 1, "executed after the delay");
         assertEq(handler.pendingToRemote(), 0, "done");
     }
 
@@ -47,11 +46,11 @@ contract BridgeHandler_Test is Test {
         handler.sendHome(256, 1, 150e18);
         handler.deliver(1, 1);
         handler.veto(0);
-        assertEq(_successes(BridgeGateway.veto.selector), 1, "vetoed");
+        assertEq(_successes(IBridgeGateway.veto.selector), 1, "vetoed");
         handler.forgeAndVeto(1, 0);
-        assertEq(_successes(BridgeGateway.veto.selector), 2, "forgery queued and vetoed");
+        assertEq(_successes(IBridgeGateway.veto.selector), 2, "forgery queued and vetoed");
         handler.forgeUnattested(1, 1e18);
-        assertEq(_successes(BridgeGateway.deliver.selector), 2, "unattested forgeries refused");
+        assertEq(_successes(IBridgeGateway.deliver.selector), 2, "unattested forgeries refused");
     }
 
     function test_handler_forgeryTakesPendingNonce_genuineStillDelivers_succeeds() public {
@@ -66,20 +65,20 @@ contract BridgeHandler_Test is Test {
         handler.sendHome(0, 1, 10e18); // home -> remote, never delivered
         uint256 lockedBefore = handler.home().lockedBalance(address(handler.token()));
         handler.escape(0, true); // waits for the deadline, cancels on remote, refunds at home
-        assertEq(_successes(BridgeGateway.cancelExpired.selector), 1, "cancelled");
+        assertEq(_successes(IBridgeGateway.cancelExpired.selector), 1, "cancelled");
         assertEq(handler.pendingToRemote(), 0, "refunded");
         assertEq(handler.home().lockedBalance(address(handler.token())), lockedBefore - 10e18, "unlocked");
         handler.deliver(1, 1); // too late and cancelled: refused
-        assertEq(_successes(BridgeGateway.deliver.selector), 0, "never delivered");
+        assertEq(_successes(IBridgeGateway.deliver.selector), 0, "never delivered");
         handler.escape(0, true); // a second escape is refused
-        assertEq(_successes(BridgeGateway.cancelExpired.selector), 1, "cancelled once");
+        assertEq(_successes(IBridgeGateway.cancelExpired.selector), 1, "cancelled once");
     }
 
     function test_handler_escapeOfDeliveredMessage_refused_succeeds() public {
         handler.sendHome(0, 1, 10e18);
         handler.deliver(1, 1);
         handler.escape(0, true); // seed % 4 == 0 picks any message: the delivered one
-        assertEq(_successes(BridgeGateway.cancelExpired.selector), 0, "delivered: not cancellable");
+        assertEq(_successes(IBridgeGateway.cancelExpired.selector), 0, "delivered: not cancellable");
     }
 
     function test_handler_pauseBlocksThenUnpause_succeeds() public {
@@ -89,8 +88,8 @@ contract BridgeHandler_Test is Test {
         handler.unpause(true);
         handler.sendHome(0, 1, 10e18);
         assertEq(handler.sentCount(), 1, "sent after unpause");
-        assertEq(_successes(BridgeGateway.pause.selector), 1, "paused once");
-        assertEq(_successes(BridgeGateway.unpause.selector), 1, "unpaused once");
+        assertEq(_successes(IBridgeGateway.pause.selector), 1, "paused once");
+        assertEq(_successes(IBridgeGateway.unpause.selector), 1, "unpaused once");
     }
 
     function test_handler_merkleBatchAndReplay_succeeds() public {

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 import {Test} from "./Test.sol";
-import {BridgeGateway} from "../../../contracts/gateway/BridgeGateway.sol";
+import {IBridgeGateway} from "../../../contracts/interfaces/IBridgeGateway.sol";
 import {BridgedToken} from "../../../contracts/token/BridgedToken.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {FeeOnTransferToken} from "../../../contracts/mocks/FeeOnTransferToken.sol";
@@ -12,6 +12,10 @@ import {FeeOnTransferToken} from "../../../contracts/mocks/FeeOnTransferToken.so
 ///         for why not `new`). The contract types are imported for their ABI only.
 abstract contract Deployers is Test {
     string internal constant GATEWAY_ARTIFACT = "contracts/gateway/BridgeGateway.sol:BridgeGateway";
+    string internal constant GATEWAY_ADMIN_ARTIFACT = "contracts/gateway/BridgeGatewayAdmin.sol:BridgeGatewayAdmin";
+
+    /// @dev One admin module per test contract (stateless code, shared by its gateways).
+    address private _adminModule;
     string internal constant BRIDGED_TOKEN_ARTIFACT = "contracts/token/BridgedToken.sol:BridgedToken";
     string internal constant TEST_TOKEN_ARTIFACT = "contracts/mocks/TestToken.sol:TestToken";
     string internal constant FEE_TOKEN_ARTIFACT = "contracts/mocks/FeeOnTransferToken.sol:FeeOnTransferToken";
@@ -21,8 +25,14 @@ abstract contract Deployers is Test {
         address[] memory guardians,
         uint8 threshold,
         uint32 delay
-    ) internal pure returns (bytes memory) {
-        return abi.encode(governor, guardians, threshold, delay);
+    ) internal returns (bytes memory) {
+        return abi.encode(governor, guardians, threshold, delay, _gatewayAdmin());
+    }
+
+    /// @dev The `BridgeGatewayAdmin` every gateway of this test runs its cold functions in.
+    function _gatewayAdmin() internal returns (address) {
+        if (_adminModule == address(0)) _adminModule = deployCode(GATEWAY_ADMIN_ARTIFACT, "");
+        return _adminModule;
     }
 
     function _deployGateway(
@@ -30,8 +40,8 @@ abstract contract Deployers is Test {
         address[] memory guardians,
         uint8 threshold,
         uint32 delay
-    ) internal returns (BridgeGateway) {
-        return BridgeGateway(deployCode(GATEWAY_ARTIFACT, _gatewayArgs(governor, guardians, threshold, delay)));
+    ) internal returns (IBridgeGateway) {
+        return IBridgeGateway(deployCode(GATEWAY_ARTIFACT, _gatewayArgs(governor, guardians, threshold, delay)));
     }
 
     function _deployBridgedToken(

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {MerkleLib} from "../../../contracts/libraries/MerkleLib.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 
 /// @title MerkleTree
 /// @notice Test-side builder of the batch tree's proofs, written independently of
@@ -41,7 +41,7 @@ library MerkleTree {
     function _parents(bytes32[] memory level) private pure returns (bytes32[] memory parents) {
         uint256 n = level.length;
         parents = new bytes32[]((n + 1) / 2);
-        for (uint256 i = 0; i + 1 < n; i += 2) parents[i / 2] = MerkleLib.hashPair(level[i], level[i + 1]);
+        for (uint256 i = 0; i + 1 < n; i += 2) parents[i / 2] = Hashes.commutativeKeccak256(level[i], level[i + 1]);
         if (n % 2 == 1) parents[n / 2] = level[n - 1];
     }
 }

@@ -30,6 +30,7 @@ interface Vm {
     /// @dev Installs `code` as the runtime code at `target` (OP Stack predeploys on an "L2").
     function etch(address target, bytes calldata newRuntimeBytecode) external;
     function store(address target, bytes32 slot, bytes32 value) external;
+    function deal(address account, uint256 newBalance) external;
     /// @dev Reads a file the config's `fsPermissions` allow (published OP Stack artifacts).
     function readFile(string calldata path) external view returns (string memory data);
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);

@@ -32,7 +32,7 @@ describe("Gateway", () => {
       expiresAt: 0,
     });
     expect(await gateway.route(l2a.chainId)).toEqual({ gateway: l2a.gateway, enabled: true });
-    expect(await gateway.inboundToken(l2a.homeToken())).toEqual({
+    expect(await gateway.inboundToken(901n, l2a.homeToken())).toEqual({
       local: l2b.token(),
       fastLimit: tokens(1_000),
       isHome: false,
@@ -49,7 +49,7 @@ describe("Gateway", () => {
     const queued = await gateway.queuedMessage(sent!.msgId);
     expect(queued.status).toBe("Queued");
     expect(queued.executableAt).toBeGreaterThan(Number(await l2b.timestamp()) + 500);
-    expect(await gateway.isProcessed(901n, sent!.message.nonce)).toBe(true);
+    expect(await gateway.isProcessed(901n, l2a.gateway, sent!.message.nonce)).toBe(true);
     expect((await gateway.messageEvent("MessageQueued", sent!.msgId, 0n))?.args.executableAt).toBe(
       BigInt(queued.executableAt),
     );
@@ -61,15 +61,15 @@ describe("Gateway", () => {
     const home = l2a.homeToken();
     const gateway = new Gateway(l2a.gateway, l2a.publicClient);
     // 10 tokens, refilling 3 per second: an odd rate, so the fixed-point rounding matters.
-    await l2a.mined(l2a.gatewayAs().write.setRateLimit([home, 1, tokens(10), tokens(3)]));
+    await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(10), tokens(3)]));
     await bridge.send("l2a", "l2b", { amount: tokens(9) });
-    const bucket = await gateway.rateLimit(home, "outbound");
+    const bucket = await gateway.rateLimit(901n, home, "outbound");
     const start = Number(await l2a.timestamp());
     const want = tokens(7);
     const roomAt = bucketRoomAt(bucket, want, start)!;
     expect(roomAt).toBeGreaterThan(start);
     for (let t = start; t <= roomAt + 1; t++) {
-      const onChain = await gateway.availableRateLimit(home, "outbound");
+      const onChain = await gateway.availableRateLimit(901n, home, "outbound");
       expect(bucketAvailable(bucket, t), `at +${t - start} s`).toBe(onChain);
       expect(onChain >= want, `room for 7 at +${t - start} s`).toBe(t >= roomAt);
       await l2a.increaseTime(1);

@@ -1,26 +1,31 @@
 /**
  * `core/message.ts` and `core/attestation.ts` against `BridgeGateway` on an in-process chain:
  * fuzzed messages (every field over its full range) must get the same id from TypeScript and
- * from the contract, both from the `messageId` view (MessageLib.hash) and from what `deliver`
- * computes for a batch (MessageLib.hashBatch, hand-written assembly); fuzzed roots and set
- * indices must give the same attestation digest. Plus the codec round trips and input checks.
+ * from the contract, both from the `messageId` view (MessageLib.hash) and from packed batches
+ * (`messageIds`, which runs `deliver`'s own MessageLib.load, hand-written assembly); fuzzed roots
+ * and set indices must give the same attestation digest. Plus the codec round trips (ABI, JSON,
+ * packed batch) and input checks.
  */
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getAddress, type Address, type PublicClient } from "viem";
+import { getAddress, size, sliceHex, type Address, type PublicClient } from "viem";
 import { attestationDigest, attestWith } from "../../../core/attestation.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import {
+  BATCH_HEADER_BYTES,
+  BATCH_MESSAGE_BYTES,
+  decodeDeliveryBatch,
   decodeMessage,
+  deliverArgs,
+  deliveryValue,
+  encodeDeliveryBatch,
   encodeMessage,
   MESSAGE_VERSION,
   messageFromJson,
   messageId,
   messageToJson,
-  toDeliveryBatch,
-  type Message,
 } from "../../../core/message.js";
 import { deployGateway, setRoute, type Wallet } from "../../../deploy/contracts.js";
 import { testKeys } from "../helpers/bridge.js";
@@ -84,58 +89,62 @@ describe(`message ids and digests, core vs BridgeGateway (FUZZ_SEED=${FUZZ_SEED}
   });
 
   /**
-   * `deliver` hashes a batch from its header and transfers in assembly. If any id differed from
-   * core's, the attested root would differ and the signature would recover a stranger
-   * (BridgeUnknownGuardian). With the attestation accepted, the first message fails on its own
-   * fields: an expired deadline names the on-chain id, a future one the unregistered token.
+   * `deliver` reads each message of its packed batch with `MessageLib.load` (hand-written
+   * assembly) and hashes it in place; `messageIds` runs exactly that code. Random batches packed
+   * by core must give core's ids there, so every field lands where core put it.
    */
-  it(`testFuzz_deliverIds: ${BATCHES} random batches hash to core's ids inside deliver`, async () => {
+  it(`testFuzz_packedBatchIds: ${BATCHES} random packed batches give core's ids in MessageLib`, async () => {
     const rng = new Random(FUZZ_SEED + 2n);
-    const now = (await publicClient.getBlock()).timestamp;
     for (let i = 0; i < BATCHES; i++) {
-      let sourceChainId = rng.uint(64);
-      if (sourceChainId === 0n || sourceChainId === chainId) sourceChainId = 1n;
-      let sourceGateway = rng.address();
-      if (BigInt(sourceGateway) === 0n) sourceGateway = getAddress(`0x${"11".repeat(20)}`);
-      await setRoute(governor, publicClient, gateway, sourceChainId, sourceGateway);
-
       const route = {
         version: MESSAGE_VERSION,
-        sourceChainId,
+        sourceChainId: rng.uint(64),
         destChainId: chainId,
-        sourceGateway,
+        sourceGateway: rng.address(),
         destGateway: gateway,
       };
       const messages = Array.from({ length: 1 + rng.int(5) }, () => rng.message(route));
-      const expired = rng.int(2) === 0;
-      messages[0]!.deadline = expired ? rng.uint(64) % (now - 1000n) : now + 1000n + (rng.uint(64) % 2n ** 63n);
-      // Token zero slips past the registration check (see the skipped test in transfers.test.ts).
-      if (BigInt(messages[0]!.token) === 0n) messages[0]!.token = getAddress(`0x${"22".repeat(20)}`);
-
-      const ids = messages.map(messageId);
-      const attestation = await attestWith(
-        [guardian!],
-        [guardian!.address],
-        { destChainId: chainId, destGateway: gateway },
-        merkleRoot(ids),
-        0,
-      );
-      const { header, transfers } = toDeliveryBatch(messages);
-      const revert = await revertOf(
-        publicClient.simulateContract({
-          account: governor.account,
-          address: gateway,
-          abi: bridgeGatewayAbi,
-          functionName: "deliver",
-          args: [header, transfers, [], attestation],
-        }),
-      );
-      const first = messages[0]!;
-      const expected = expired
-        ? { errorName: "BridgeMessageExpired", args: [ids[0], first.deadline] }
-        : { errorName: "BridgeUnknownToken", args: [first.token] };
-      expect(revert, `batch ${i} of ${messages.length}`).toEqual(expected);
+      const packed = encodeDeliveryBatch(messages);
+      const onChain = await publicClient.readContract({
+        address: gateway,
+        abi: bridgeGatewayAbi,
+        functionName: "messageIds",
+        args: [packed],
+      });
+      expect(onChain, `batch ${i} of ${messages.length}`).toEqual(messages.map(messageId));
+      expect(decodeDeliveryBatch(packed, chainId, gateway)).toEqual(messages);
     }
+  });
+
+  it("test_deliver_packedBatch_idsMatchInsideDeliver: an expired message reverts naming core's id", async () => {
+    const rng = new Random(FUZZ_SEED + 7n);
+    const sourceGateway = getAddress(`0x${"11".repeat(20)}`);
+    await setRoute(governor, publicClient, gateway, 1n, sourceGateway);
+    const route = {
+      version: MESSAGE_VERSION,
+      sourceChainId: 1n,
+      destChainId: chainId,
+      sourceGateway,
+      destGateway: gateway,
+    };
+    const messages = Array.from({ length: 3 }, () => rng.message({ ...route, deadline: 5n, dropOff: 0n }));
+    const attestation = await attestWith(
+      [guardian!],
+      [guardian!.address],
+      { destChainId: chainId, destGateway: gateway },
+      merkleRoot(messages.map(messageId)),
+      0,
+    );
+    const revert = await revertOf(
+      publicClient.simulateContract({
+        account: governor.account,
+        address: gateway,
+        abi: bridgeGatewayAbi,
+        functionName: "deliver",
+        args: deliverArgs(messages, attestation),
+      }),
+    );
+    expect(revert).toEqual({ errorName: "BridgeMessageExpired", args: [messageId(messages[0]!), 5n] });
   });
 });
 
@@ -164,8 +173,14 @@ describe("messageFromJson rejects malformed input", () => {
     ["null", null, /^message: expected an object$/],
     ["a string", "0x1234", /^message: expected an object$/],
     ["an array", [valid], /^message: expected an object$/],
-    ["version 2", { ...valid, version: 2 }, /^message\.version: expected 1$/],
-    ["version as a string", { ...valid, version: "1" }, /^message\.version: expected 1$/],
+    ["version 1", { ...valid, version: 1 }, /^message\.version: expected 2$/],
+    ["version as a string", { ...valid, version: "2" }, /^message\.version: expected 2$/],
+    ["a missing tokenChainId", { ...valid, tokenChainId: undefined }, /^message\.tokenChainId: expected a decimal/],
+    [
+      "a dropOff of 2^128",
+      { ...valid, dropOff: String(2n ** 128n) },
+      /^message\.dropOff: \d+ does not fit in uint128$/,
+    ],
     ["a missing nonce", { ...valid, nonce: undefined }, /^message\.nonce: expected a decimal string$/],
     ["a numeric amount (loses precision)", { ...valid, amount: 1e30 }, /^message\.amount: expected a decimal string$/],
     ["a negative amount", { ...valid, amount: "-1" }, /^message\.amount: expected a decimal string$/],
@@ -212,7 +227,7 @@ function badChecksum(address: string): string {
   );
 }
 
-describe("toDeliveryBatch", () => {
+describe("encodeDeliveryBatch", () => {
   const rng = new Random(FUZZ_SEED + 6n);
   const route = {
     version: MESSAGE_VERSION,
@@ -223,15 +238,16 @@ describe("toDeliveryBatch", () => {
   };
   const batch = Array.from({ length: 4 }, () => rng.message(route));
 
-  it("test_toDeliveryBatch_oneRoute_succeeds: one header, and transfers that rebuild every message", () => {
-    const { header, transfers } = toDeliveryBatch(batch);
-    expect(header).toEqual(route);
-    expect(transfers.map((t) => ({ ...header, ...t }))).toEqual(batch);
+  it("test_encodeDeliveryBatch_oneRoute_succeeds: a 29-byte header and 132 bytes per message, decoded back", () => {
+    const packed = encodeDeliveryBatch(batch);
+    expect(size(packed)).toBe(BATCH_HEADER_BYTES + 4 * BATCH_MESSAGE_BYTES);
+    expect(decodeDeliveryBatch(packed, route.destChainId, route.destGateway)).toEqual(batch);
+    expect(deliveryValue(batch)).toBe(batch.reduce((sum, m) => sum + m.dropOff, 0n));
   });
 
-  it("test_toDeliveryBatch_routeCaseOnly_succeeds: addresses differing only in case are one route", () => {
+  it("test_encodeDeliveryBatch_routeCaseOnly_succeeds: addresses differing only in case are one route", () => {
     const lower = { ...batch[1]!, destGateway: batch[1]!.destGateway.toLowerCase() as Address };
-    expect(toDeliveryBatch([batch[0]!, lower]).transfers).toHaveLength(2);
+    expect(size(encodeDeliveryBatch([batch[0]!, lower]))).toBe(BATCH_HEADER_BYTES + 2 * BATCH_MESSAGE_BYTES);
   });
 
   it.each([
@@ -239,13 +255,21 @@ describe("toDeliveryBatch", () => {
     ["destChainId", { destChainId: 903n }],
     ["sourceGateway", { sourceGateway: rng.address() }],
     ["destGateway", { destGateway: rng.address() }],
-    ["version", { version: 2 }],
-  ] as const)("test_toDeliveryBatch_mixed_%s_throws", (_, change) => {
+    ["version", { version: 3 }],
+  ] as const)("test_encodeDeliveryBatch_mixed_%s_throws", (_, change) => {
     const mixed = [...batch.slice(0, 2), { ...batch[2]!, ...change }, batch[3]!];
-    expect(() => toDeliveryBatch(mixed)).toThrow(/^a delivery batch must share one route/);
+    expect(() => encodeDeliveryBatch(mixed)).toThrow(/^a delivery batch must share one route/);
   });
 
-  it("test_toDeliveryBatch_empty_throws", () => {
-    expect(() => toDeliveryBatch([])).toThrow(/at least one message/);
+  it("test_encodeDeliveryBatch_empty_throws", () => {
+    expect(() => encodeDeliveryBatch([])).toThrow(/at least one message/);
+  });
+
+  it("test_decodeDeliveryBatch_badLength_throws", () => {
+    const packed = encodeDeliveryBatch(batch.slice(0, 1));
+    expect(() => decodeDeliveryBatch(sliceHex(packed, 0, 100), 902n, route.destGateway)).toThrow(/not a header plus/);
+    expect(() => decodeDeliveryBatch(sliceHex(packed, 0, BATCH_HEADER_BYTES), 902n, route.destGateway)).toThrow(
+      /not a header plus/,
+    );
   });
 });

@@ -25,15 +25,18 @@ describe("deployBridgeContracts", () => {
         expect(await gateway.read.route([bridge.chains[other].chainId])).toEqual([bridge.chains[other].gateway, true]);
       }
       for (const symbol of ["PCT", "USD"]) {
-        const inbound = await gateway.read.inboundToken([chain.homeToken(symbol)]);
+        const inbound = await gateway.read.inboundToken([901n, chain.homeToken(symbol)]);
         expect(inbound).toEqual({
           local: chain.token(symbol),
           fastLimit: DEFAULT_LIMITS.fastLimit,
           isHome: name === "l2a",
+          limitScale: 0,
         });
         expect(await gateway.read.localToken([chain.token(symbol)])).toEqual({
+          homeChainId: 901n,
           homeToken: chain.homeToken(symbol),
           isHome: name === "l2a",
+          limitScale: 0,
         });
       }
       expect(await gateway.read.guardianSet([0])).toEqual([bridge.guardians, bridge.threshold, 0n]);

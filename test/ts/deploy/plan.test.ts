@@ -4,6 +4,7 @@
  * drift — checking the transactions it plans, their order, and what it leaves to governance.
  */
 import { decodeFunctionData, getAddress, zeroAddress, type Address, type Hex } from "viem";
+import { tokenKey } from "../../../core/message.js";
 import { describe, expect, it } from "vitest";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { OP_PREDEPLOYS } from "../../../core/op-stack.js";
@@ -81,6 +82,7 @@ function fresh(): Observed {
     create2: present,
     factory: false,
     safeContracts: new Set(),
+    gatewayAdmin: false,
     bridged: new Map(desired.tokens.map((t) => [t.symbol, undefined])),
   });
   return { l1: { create2: present, factory: false }, l2: { l2a: l2(), l2b: l2() } };
@@ -92,9 +94,9 @@ const roles = (entries: [Hex, Address[]][]): RoleHolders => new Map(entries.map(
 function complete(d: Desired = desired): Observed {
   const l2 = (name: string): L2State => {
     const chain = d.l2s.find((c) => c.name === name)!;
-    const tokens = new Map<Address, GatewayToken>(
+    const tokens = new Map<string, GatewayToken>(
       d.tokens.map((t) => [
-        t.homeToken,
+        tokenKey({ tokenChainId: BigInt(t.homeChainId), token: t.homeToken }),
         {
           local: t.home === name ? t.homeToken : t.bridged.address,
           isHome: t.home === name,
@@ -108,6 +110,7 @@ function complete(d: Desired = desired): Observed {
       create2: present,
       factory: true,
       safeContracts: new Set(d.safeContracts.map((p) => p.address)),
+      gatewayAdmin: true,
       safe: { owners: [A(0xc1), A(0xc2), A(0xc3)], threshold: 2 },
       timelock: {
         deployBlock: 1,
@@ -190,6 +193,7 @@ describe("reconcile", () => {
         ...desired.safeContracts.map((p) => p.address),
         desired.council.safe,
         desired.timelock.address,
+        desired.gatewayAdmin.address,
         desired.gateway.address,
         other.bridged.address,
       ]);
@@ -231,15 +235,17 @@ describe("reconcile", () => {
         gateway: desired.gateway.address,
       });
     }
-    // BETA's limits scaled by its 6 decimals; "unlimited" outbound is the gateway's 2^96 - 1.
+    // BETA's limits scaled by its 6 decimals, by identity (home chain 902, its address);
+    // "unlimited" outbound is type(uint256).max in `setRateLimit`.
     const beta = steps.filter((s) => s.chain === "l2a" && !s.creates).map(gatewayCall);
-    expect(beta.filter((c) => c.args[0] === A(0xb1)).map((c) => c.args.slice(1))).toEqual([
+    expect(beta.filter((c) => c.args[1] === A(0xb1)).map((c) => c.args.slice(2))).toEqual([
       [desired.tokens[1]!.bridged.address],
       [5_000_000n],
       [1, 1_500_000n, 500_000n],
     ]);
-    const alphaOut = beta.find((c) => c.functionName === "setRateLimit" && c.args[0] === A(0xa1) && c.args[1] === 1);
-    expect(alphaOut!.args.slice(2)).toEqual([2n ** 96n - 1n, 0n]);
+    expect(beta.filter((c) => c.args[1] === A(0xb1)).every((c) => c.args[0] === 902n)).toBe(true);
+    const alphaOut = beta.find((c) => c.functionName === "setRateLimit" && c.args[1] === A(0xa1) && c.args[2] === 1);
+    expect(alphaOut!.args.slice(3)).toEqual([2n ** 256n - 1n, 0n]);
   });
 
   it("test_reconcile_sameAddressesEverywhere: gateway, timelock, Safe and bridged tokens", () => {
@@ -260,7 +266,7 @@ describe("reconcile", () => {
 
   it("test_reconcile_limitChangedByGovernance_reportsExactlyThat: nothing the deployer could send", () => {
     const observed = complete();
-    observed.l2.l2b!.gateway!.tokens.get(A(0xa1))!.fastLimit = 1n;
+    observed.l2.l2b!.gateway!.tokens.get(tokenKey({ tokenChainId: 901n, token: A(0xa1) }))!.fastLimit = 1n;
     const findings = reconcile(desired, observed);
     expect(findings).toEqual([
       {
@@ -300,11 +306,11 @@ describe("reconcile", () => {
     const gw = observed.l2.l2a!.gateway!;
     gw.roles.set(GATEWAY_ROLES.governor, new Set([DEPLOYER]));
     gw.roles.get(GATEWAY_ROLES.pauser)!.add(A(0xbad));
-    gw.tokens.get(A(0xa1))!.fastLimit = 1n;
+    gw.tokens.get(tokenKey({ tokenChainId: 901n, token: A(0xa1) }))!.fastLimit = 1n;
     const steps = stepsOf(reconcile(desired, observed));
     expect(steps.every((s) => s.chain === "l2a")).toBe(true);
     expect(steps.map(gatewayCall).map((c) => [c.functionName, ...c.args])).toEqual([
-      ["setFastLimit", A(0xa1), 10_000n * 10n ** 18n],
+      ["setFastLimit", 901n, A(0xa1), 10_000n * 10n ** 18n],
       ["grantRole", GATEWAY_ROLES.governor, desired.timelock.address],
       ["revokeRole", GATEWAY_ROLES.pauser, A(0xbad)],
       ["renounceRole", GATEWAY_ROLES.governor, DEPLOYER],
@@ -314,8 +320,8 @@ describe("reconcile", () => {
   it("test_reconcile_permanentDifferences_haveNoFix: registration, escape wiring, bridged token, registry", () => {
     const observed = complete();
     const gw = observed.l2.l2a!.gateway!;
-    gw.tokens.get(A(0xb1))!.local = A(0x5555);
-    gw.tokens.set(A(0x7777), {
+    gw.tokens.get(tokenKey({ tokenChainId: 902n, token: A(0xb1) }))!.local = A(0x5555);
+    gw.tokens.set(tokenKey({ tokenChainId: 901n, token: A(0x7777) }), {
       local: A(0x7777),
       isHome: true,
       fastLimit: 0n,

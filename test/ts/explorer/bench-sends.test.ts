@@ -70,7 +70,7 @@ describe("bench:explorer funding", () => {
 
 function sentLog(nonce: number): { log: SendReceipt["logs"][number]; msgId: Hex } {
   const message: Message = {
-    version: 1,
+    version: 2,
     nonce: BigInt(nonce),
     sourceChainId: 902n,
     destChainId: 901n,
@@ -78,9 +78,11 @@ function sentLog(nonce: number): { log: SendReceipt["logs"][number]; msgId: Hex 
     destGateway: OTHER,
     sender: "0x1111111111111111111111111111111111111111",
     recipient: "0x2222222222222222222222222222222222222222",
+    tokenChainId: 902n,
     token: "0x3333333333333333333333333333333333333333",
     amount: 1_000_000n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
   const msgId = messageId(message);
   return {
@@ -91,7 +93,7 @@ function sentLog(nonce: number): { log: SendReceipt["logs"][number]; msgId: Hex 
         Hex,
         ...Hex[],
       ],
-      data: encodeAbiParameters([messageAbiParameter], [message]),
+      data: encodeAbiParameters([messageAbiParameter, { type: "uint256" }, { type: "uint256" }], [message, 0n, 0n]),
     },
   };
 }

@@ -25,7 +25,7 @@ const OTHER = getAddress("0x00000000000000000000000000000000000000b2");
 const TOKEN = "0x3333333333333333333333333333333333333333" as Address;
 
 const message: Message = {
-  version: 1,
+  version: 2,
   nonce: 7n,
   sourceChainId: 901n,
   destChainId: 902n,
@@ -33,9 +33,11 @@ const message: Message = {
   destGateway: OTHER,
   sender: "0x1111111111111111111111111111111111111111",
   recipient: "0x2222222222222222222222222222222222222222",
+  tokenChainId: 901n,
   token: TOKEN,
   amount: 1_000_123n,
   deadline: 2_000_000_000n,
+  dropOff: 0n,
 };
 
 function log(topics: readonly unknown[], data: Hex): Log {
@@ -72,7 +74,7 @@ describe("decodeGatewayLog", () => {
     const msgId = messageId(message);
     const l = log(
       encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent", args: { msgId } }),
-      encodeAbiParameters([messageAbiParameter], [message]),
+      encodeAbiParameters([messageAbiParameter, { type: "uint256" }, { type: "uint256" }], [message, 0n, 0n]),
     );
     const decoded = decodeGatewayLog(901, l, base.time);
     expect(decoded.problem).toBeUndefined();
@@ -89,12 +91,22 @@ describe("decodeGatewayLog", () => {
       event: { ...base, ...wholeAbi(executed), msgId: messageId(message).toLowerCase() },
     });
     const rateLimit = log(
-      encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "RateLimitSet", args: { homeToken: TOKEN, direction: 1 } }),
-      encodeAbiParameters([{ type: "uint96" }, { type: "uint96" }], [5_000_000n, 100n]),
+      encodeEventTopics({
+        abi: bridgeGatewayAbi,
+        eventName: "RateLimitSet",
+        args: { homeChainId: 901n, homeToken: TOKEN, direction: 1 },
+      }),
+      encodeAbiParameters([{ type: "uint256" }, { type: "uint256" }], [5_000_000n, 100n]),
     );
     const decoded = decodeGatewayLog(901, rateLimit, base.time);
     expect(decoded).toEqual({ event: { ...base, ...wholeAbi(rateLimit), msgId: null } });
-    expect(decoded.event.args).toEqual({ homeToken: TOKEN, direction: 1, capacity: "5000000", refillPerSecond: "100" });
+    expect(decoded.event.args).toEqual({
+      homeChainId: "901",
+      homeToken: TOKEN,
+      direction: 1,
+      capacity: "5000000",
+      refillPerSecond: "100",
+    });
   });
 
   it("keeps a log no gateway event matches raw, as Unknown, with a reason", () => {
@@ -123,7 +135,7 @@ describe("decodeGatewayLog", () => {
     const wrongId = keccak256(toHex("not this message"));
     const l = log(
       encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent", args: { msgId: wrongId } }),
-      encodeAbiParameters([messageAbiParameter], [message]),
+      encodeAbiParameters([messageAbiParameter, { type: "uint256" }, { type: "uint256" }], [message, 0n, 0n]),
     );
     const decoded = decodeGatewayLog(901, l, base.time);
     expect(decoded.event).toEqual({ ...base, ...wholeAbi(l), msgId: wrongId.toLowerCase() });

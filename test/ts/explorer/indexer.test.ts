@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { encodeAbiParameters, encodeEventTopics, keccak256, toHex, type Address, type Hex, type Log } from "viem";
 import { Registry } from "prom-client";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
-import { messageAbiParameter, messageId, type Message } from "../../../core/message.js";
+import { MESSAGE_VERSION, messageAbiParameter, messageId, type Message } from "../../../core/message.js";
 import { createLogger } from "../../../core/service/logger.js";
 import { ChainIndexer, type ChainReader } from "../../../explorer/indexer.js";
 import { ExplorerMetrics } from "../../../explorer/metrics.js";
@@ -21,7 +21,7 @@ const CHAIN = 901;
 
 function message(nonce: number): Message {
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce: BigInt(nonce),
     sourceChainId: BigInt(CHAIN),
     destChainId: 902n,
@@ -29,9 +29,11 @@ function message(nonce: number): Message {
     destGateway: OTHER,
     sender: USER,
     recipient: USER,
+    tokenChainId: BigInt(CHAIN),
     token: OTHER,
     amount: 1n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
 }
 
@@ -89,7 +91,8 @@ function sentLog(nonce: number): Omit<Log, "blockHash" | "blockNumber"> {
       Hex,
       ...Hex[],
     ],
-    data: encodeAbiParameters([messageAbiParameter], [m]),
+    // MessageSent(msgId, message, fee, quote): the fee and quote are not indexed.
+    data: encodeAbiParameters([messageAbiParameter, { type: "uint256" }, { type: "uint256" }], [m, 0n, 0n]),
     transactionHash: keccak256(toHex(`send ${nonce}`)),
     transactionIndex: 0,
     logIndex: 0,

@@ -36,6 +36,15 @@ describe("describeWait", () => {
     expect(describeWait({ ...base, inboundAvailable: 4n }, NOW).text).toMatch(/rate-limit bucket lacks room/);
   });
 
+  it("says an underpaid message is the sender's to relay (or escape); a paid one waits for a relayer", () => {
+    const underpaid = describeWait({ ...base, fee: { paid: 0n, quote: 200n } }, NOW);
+    expect(underpaid).toMatchObject({ kind: "self-relay", eta: null });
+    expect(underpaid.text).toMatch(/paid 0 wei of its 200 wei delivery fee.*bridge relay.*escape/);
+    expect(describeWait({ ...base, fee: { paid: 200n, quote: 200n } }, NOW).kind).toBe("delivery");
+    // Expiry still comes first.
+    expect(describeWait({ ...base, deadline: NOW - 1, fee: { paid: 0n, quote: 200n } }, NOW).kind).toBe("expired");
+  });
+
   it("puts expiry before a pause, and a pause before delivery", () => {
     expect(describeWait({ ...base, deadline: NOW - 1, destinationPaused: true }, NOW).kind).toBe("expired");
     expect(describeWait({ ...base, destinationPaused: true }, NOW)).toMatchObject({ kind: "paused", eta: null });

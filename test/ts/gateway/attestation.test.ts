@@ -1,6 +1,8 @@
 /**
  * Guardian attestations `deliver` refuses, each with its own custom error, and guardian-set
- * rotation. One message l2a → l2b is sent up front; every rejection test signs it differently
+ * rotation. Gateway v2: the signature checks live in the `GuardianSignatures` library and raise
+ * its errors (`GuardianSignatures*`, `GuardianSigner*`), and `deliver` takes no guardian list (the
+ * set is read on-chain by index), so the v1 list-mismatch cases test the v2 equivalent instead. One message l2a → l2b is sent up front; every rejection test signs it differently
  * (a reverted delivery changes nothing, so the tests share one bridge), and the last test
  * delivers it with an honest attestation to show the message itself was never the problem.
  */
@@ -8,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { concat, numberToHex, parseEventLogs, size, slice, type Hex, type TransactionReceipt } from "viem";
 import { sortGuardians, type AttestationArg } from "../../../core/attestation.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
-import { messageId, type Message } from "../../../core/message.js";
+import { deliverArgs, deliveryValue, messageId, type Message } from "../../../core/message.js";
 import { deployGateway } from "../../../deploy/contracts.js";
 import { createBridge, only, testKeys, tokens, type TestBridge } from "../helpers/bridge.js";
 import { expectRevert } from "../helpers/revert.js";
@@ -75,67 +77,69 @@ describe("deliver rejects attestations", () => {
   /** The signer of signature `i` of the honest attestation (signatures ascend by signer). */
   const signer = (i: number) => sortGuardians(bridge.guardianKeys.slice(0, 3).map((k) => k.address))[i]!;
 
-  describe("BridgeThresholdNotMet", () => {
+  describe("GuardianSignaturesBelowThreshold (v1: BridgeThresholdNotMet)", () => {
     it("test_deliver_belowThreshold_reverts: M-1 signatures", async () => {
       const two = await attest({ signers: bridge.guardianKeys.slice(0, 2) });
-      await expectRevert(deliverWith(two), "BridgeThresholdNotMet", [2n, 3]);
+      await expectRevert(deliverWith(two), "GuardianSignaturesBelowThreshold", [2n, 3]);
     });
 
     it("test_deliver_noSignatures_reverts", async () => {
-      await expectRevert(deliverWith({ ...honest, signatures: "0x" }), "BridgeThresholdNotMet", [0n, 3]);
+      await expectRevert(deliverWith({ ...honest, signatures: "0x" }), "GuardianSignaturesBelowThreshold", [0n, 3]);
     });
   });
 
-  it("test_deliver_truncatedSignature_reverts: BridgeMalformedSignatures", async () => {
+  it("test_deliver_truncatedSignature_reverts: GuardianSignaturesMalformed (v1: BridgeMalformedSignatures)", async () => {
     const cut = slice(honest.signatures, 0, size(honest.signatures) - 1);
-    await expectRevert(deliverWith({ ...honest, signatures: cut }), "BridgeMalformedSignatures", [194n]);
+    await expectRevert(deliverWith({ ...honest, signatures: cut }), "GuardianSignaturesMalformed", [194n]);
   });
 
-  describe("BridgeInvalidSignature (ecrecover returns zero)", () => {
+  describe("GuardianSignatureInvalid (v1: BridgeInvalidSignature; ecrecover returns zero)", () => {
     it.each([
       ["r = 0", (sig: Signature) => ({ ...sig, r: 0n })],
       ["s = 0", (sig: Signature) => ({ ...sig, s: 0n })],
       ["r = n (not below the group order)", (sig: Signature) => ({ ...sig, r: N })],
       ["r is not the x of a curve point", (sig: Signature) => ({ ...sig, r: xOffTheCurve() })],
     ])("test_deliver_invalidSignature_reverts: %s", async (_, edit) => {
-      await expectRevert(deliverWith(editSignature(honest, 1, edit)), "BridgeInvalidSignature", [1n]);
+      await expectRevert(deliverWith(editSignature(honest, 1, edit)), "GuardianSignatureInvalid", [1n]);
     });
   });
 
-  describe("BridgeMalleableSignature", () => {
+  describe("GuardianSignatureMalleable (v1: BridgeMalleableSignature)", () => {
     it("test_deliver_highS_reverts: the high-s twin of a valid signature (same signer)", async () => {
       const twin = editSignature(honest, 0, ({ r, s, v }) => ({ r, s: N - s, v: v === 27 ? 28 : 27 }));
-      await expectRevert(deliverWith(twin), "BridgeMalleableSignature", [0n]);
+      await expectRevert(deliverWith(twin), "GuardianSignatureMalleable", [0n]);
     });
 
     it.each([0, 1, 29])("test_deliver_badV_reverts: v = %i (only 27 and 28 are accepted)", async (v) => {
-      await expectRevert(deliverWith(editSignature(honest, 2, (sig) => ({ ...sig, v }))), "BridgeMalleableSignature", [
-        2n,
-      ]);
+      await expectRevert(
+        deliverWith(editSignature(honest, 2, (sig) => ({ ...sig, v }))),
+        "GuardianSignatureMalleable",
+        [2n],
+      );
     });
   });
 
-  describe("BridgeSignersNotAscending", () => {
+  describe("GuardianSignersNotAscending (v1: BridgeSignersNotAscending)", () => {
     it("test_deliver_duplicateSigner_reverts: one guardian's signature twice", async () => {
       const first = slice(honest.signatures, 0, 65);
       const doubled = { ...honest, signatures: concat([first, first, slice(honest.signatures, 65, 130)]) };
-      await expectRevert(deliverWith(doubled), "BridgeSignersNotAscending", [1n, signer(0)]);
+      await expectRevert(deliverWith(doubled), "GuardianSignersNotAscending", [1n, signer(0)]);
     });
 
     it("test_deliver_unsortedSigners_reverts: two signatures swapped", async () => {
       const [a, b, c] = [0, 1, 2].map((i) => slice(honest.signatures, i * 65, (i + 1) * 65));
       const swapped = { ...honest, signatures: concat([b!, a!, c!]) };
-      await expectRevert(deliverWith(swapped), "BridgeSignersNotAscending", [1n, signer(0)]);
+      await expectRevert(deliverWith(swapped), "GuardianSignersNotAscending", [1n, signer(0)]);
     });
   });
 
-  describe("BridgeUnknownGuardian", () => {
+  describe("GuardianSignerUnknown (v1: BridgeUnknownGuardian)", () => {
     it("test_deliver_nonGuardianSigner_reverts: a key outside the set signs", async () => {
       const [outsider] = testKeys("outsider", 1);
       const attestation = await attest({ signers: [...bridge.guardianKeys.slice(0, 2), outsider!] });
       const ascending = sortGuardians([...bridge.guardianKeys.slice(0, 2).map((k) => k.address), outsider!.address]);
       const index = ascending.indexOf(outsider!.address);
-      await expectRevert(deliverWith(attestation), "BridgeUnknownGuardian", [BigInt(index), outsider!.address]);
+      await expectRevert(deliverWith(attestation), "GuardianSignerUnknown", [BigInt(index), outsider!.address]);
     });
 
     // A signature over another domain recovers to an unrelated address: never a guardian.
@@ -143,7 +147,7 @@ describe("deliver rejects attestations", () => {
       const elsewhere = await attest({
         domain: { destChainId: bridge.chains.l2c.chainId, destGateway: message.destGateway },
       });
-      const [index, recovered] = await expectRevert(deliverWith(elsewhere), "BridgeUnknownGuardian");
+      const [index, recovered] = await expectRevert(deliverWith(elsewhere), "GuardianSignerUnknown");
       expect(index).toBe(0n);
       expect(bridge.guardians).not.toContain(recovered);
     });
@@ -157,33 +161,62 @@ describe("deliver rejects attestations", () => {
         largeDelaySeconds: 3600,
       });
       const forOther = await attest({ domain: { destChainId: l2b.chainId, destGateway: other } });
-      await expectRevert(deliverWith(forOther), "BridgeUnknownGuardian");
+      await expectRevert(deliverWith(forOther), "GuardianSignerUnknown");
     });
 
     it("test_deliver_otherSetIndexSigned_reverts: signed for set index 1, presented as set 0", async () => {
       const signedForOne = await attest({ guardianSetIndex: 1 });
-      await expectRevert(deliverWith({ ...signedForOne, guardianSetIndex: 0 }), "BridgeUnknownGuardian");
+      await expectRevert(deliverWith({ ...signedForOne, guardianSetIndex: 0 }), "GuardianSignerUnknown");
     });
   });
 
-  describe("BridgeGuardianSetMismatch", () => {
-    it("test_deliver_guardianMissing_reverts: the list leaves out a guardian", async () => {
-      await expectRevert(
-        deliverWith({ ...honest, guardians: bridge.guardians.slice(0, 4) }),
-        "BridgeGuardianSetMismatch",
-        [0],
-      );
+  // v1 passed the guardian list to `deliver` and refused a list that did not hash to the stored
+  // set (BridgeGuardianSetMismatch). v2 `deliver` takes no list: the set is read on-chain by its
+  // index, so a relayer cannot present a shorter, reordered or foreign set. Each case below tests
+  // that v2 equivalent of its v1 property.
+  describe("the guardian set is read on-chain (v1: BridgeGuardianSetMismatch)", () => {
+    // v1: a list leaving out a guardian is refused. v2: there is no list to leave one out of;
+    // the call names only the set index, and the stored set has every member, so the guardian the
+    // v1 list left out still counts (checked with eth_call: the shared message stays undelivered).
+    it("test_deliver_guardianMissing_reverts: no list to leave a guardian out of; the stored set has them all", async () => {
+      const { l2b } = bridge.chains;
+      const deliver = bridgeGatewayAbi.find((item) => item.type === "function" && item.name === "deliver")!;
+      expect(deliver.inputs.map((input) => input.name)).toEqual([
+        "messages",
+        "proofs",
+        "guardianSetIndex",
+        "signatures",
+      ]);
+      const [members, threshold] = await l2b.gatewayAs().read.guardianSet([0]);
+      expect(members).toEqual(bridge.guardians);
+      expect(threshold).toBe(3);
+
+      const left = bridge.guardians[4]!;
+      const signers = [...bridge.guardianKeys.filter((k) => k.address !== left).slice(0, 2)];
+      signers.push(bridge.guardianKeys.find((k) => k.address === left)!);
+      const withLeftOut = await attest({ signers });
+      await l2b.gatewayAs(l2b.accounts.relayer).simulate.deliver(deliverArgs([message], withLeftOut), {
+        value: deliveryValue([message]),
+      });
     });
 
-    it("test_deliver_guardianListReordered_reverts: the set's members, out of order", async () => {
+    // v1: the set's members out of order are refused. v2: the order is fixed on-chain when
+    // governance installs a set, and a set out of order cannot be installed.
+    it("test_deliver_guardianListReordered_reverts: a set out of order cannot be installed", async () => {
+      const { l2b } = bridge.chains;
       const reordered = [...bridge.guardians].reverse();
-      await expectRevert(deliverWith({ ...honest, guardians: reordered }), "BridgeGuardianSetMismatch", [0]);
+      await expectRevert(l2b.gatewayAs().write.setGuardianSet([reordered, 3, 0n]), "BridgeInvalidGuardianSet", []);
+      expect(await l2b.gatewayAs().read.guardianSetIndex()).toBe(0);
+      expect((await l2b.gatewayAs().read.guardianSet([0]))[0]).toEqual(bridge.guardians);
     });
 
-    it("test_deliver_guardianListOfOutsiders_reverts: outsiders' own list, signed by them", async () => {
+    // v1: outsiders presenting their own list, signed by them, are refused. v2: they cannot
+    // present a list; their signatures are checked against the stored set and refused.
+    it("test_deliver_guardianListOfOutsiders_reverts: outsiders' signatures, checked against the stored set", async () => {
       const outsiders = testKeys("outsider", 5);
       const attestation = await attest({ signers: outsiders.slice(0, 3), guardians: outsiders.map((k) => k.address) });
-      await expectRevert(deliverWith(attestation), "BridgeGuardianSetMismatch", [0]);
+      const lowest = sortGuardians(outsiders.slice(0, 3).map((k) => k.address))[0]!;
+      await expectRevert(deliverWith(attestation), "GuardianSignerUnknown", [0n, lowest]);
     });
   });
 

@@ -49,7 +49,7 @@ describe("fast transfers", () => {
     expect(minted.queued).toEqual([]);
     expect(await l2b.balanceOf(bob)).toBe(tokens(600));
     expect(await l2b.totalSupply()).toBe(tokens(600));
-    expect(await l2b.gatewayAs().read.isProcessed([901n, sent!.message.nonce])).toBe(true);
+    expect(await l2b.gatewayAs().read.isProcessed([901n, l2a.gateway, sent!.message.nonce])).toBe(true);
 
     // l2b → l2a: bob's bridged tokens are burned on l2b and alice's home tokens unlocked on l2a.
     const toA = await bridge.send("l2b", "l2a", { amount: tokens(200), sender: l2b.accounts.bob, recipient: alice });
@@ -82,7 +82,7 @@ describe("fast transfers", () => {
 
   it("test_send_outboundBucketEmpty_reverts: a send the outbound bucket cannot cover is refused", async () => {
     const { l2a } = bridge.chains;
-    await l2a.mined(l2a.gatewayAs().write.setRateLimit([l2a.homeToken(), OUTBOUND, tokens(500), tokens(1)]));
+    await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, l2a.homeToken(), OUTBOUND, tokens(500), tokens(1)]));
     await bridge.send("l2a", "l2b", { amount: tokens(400) });
     const [homeToken, amount, available] = await expectRevert(
       bridge.send("l2a", "l2b", { amount: tokens(400) }),
@@ -191,7 +191,7 @@ describe("rate limits", () => {
   it("test_deliver_inboundBucketExhausted_queues: a transfer within the fast limit queues when the bucket is empty", async () => {
     const { l2b } = bridge.chains;
     // 1,500 tokens of room refilling at 1 token/s: the second 1,000 cannot fit for ~500 s.
-    await l2b.mined(l2b.gatewayAs().write.setRateLimit([l2b.homeToken(), INBOUND, tokens(1_500), tokens(1)]));
+    await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, l2b.homeToken(), INBOUND, tokens(1_500), tokens(1)]));
     const first = await bridge.send("l2a", "l2b", { amount: tokens(1_000), recipient: bob });
     const second = await bridge.send("l2a", "l2b", { amount: tokens(1_000), recipient: carol });
     const [a, b] = [...bridge.sentIn(first), ...bridge.sentIn(second)].map((s) => s.msgId);
@@ -201,7 +201,7 @@ describe("rate limits", () => {
     expect(delivery.queued.map((q) => q.msgId)).toEqual([b]);
     expect(await l2b.balanceOf(bob)).toBe(tokens(1_000));
     expect(await l2b.balanceOf(carol)).toBe(0n);
-    expect(await l2b.gatewayAs().read.availableRateLimit([l2b.homeToken(), INBOUND])).toBeLessThan(tokens(1_000));
+    expect(await l2b.gatewayAs().read.availableRateLimit([901n, l2b.homeToken(), INBOUND])).toBeLessThan(tokens(1_000));
 
     // A queued transfer does not wait for the bucket: once the delay passes it executes.
     await l2b.increaseTime(bridge.largeDelaySeconds);
@@ -277,7 +277,8 @@ describe("batches", () => {
       messageId(message),
     );
     const edited = { ...message, amount: tokens(10_000) };
-    await expectRevert(bridge.deliver([edited], { attestation: signed }), "BridgeUnknownGuardian");
+    // v2: the signature check is GuardianSignatures' and raises its own error (v1: BridgeUnknownGuardian).
+    await expectRevert(bridge.deliver([edited], { attestation: signed }), "GuardianSignerUnknown");
   });
 });
 
@@ -294,13 +295,20 @@ describe("delivery checks", () => {
   it("test_deliver_unregisteredToken_reverts: an attested message for a token not registered here", async () => {
     const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
     const stranger = bridge.chains.l2b.gateway;
-    await expectRevert(bridge.deliver([{ ...message, token: stranger }]), "BridgeUnknownToken", [stranger]);
+    // v2 identifies a token by (home chain id, home address): BridgeUnknownTokenIdentity (v1: BridgeUnknownToken).
+    await expectRevert(bridge.deliver([{ ...message, token: stranger }]), "BridgeUnknownTokenIdentity", [
+      message.tokenChainId,
+      stranger,
+    ]);
   });
 
   // Regression: the batch cache once started at homeToken = address(0), so a message naming
   // token address(0) skipped the registration lookup and was queued instead of refused.
   it("test_deliver_zeroToken_reverts", async () => {
     const { message } = only(bridge.sentIn(await bridge.send("l2a", "l2b", { amount: tokens(10) })));
-    await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownToken", [zeroAddress]);
+    await expectRevert(bridge.deliver([{ ...message, token: zeroAddress }]), "BridgeUnknownTokenIdentity", [
+      message.tokenChainId,
+      zeroAddress,
+    ]);
   });
 });

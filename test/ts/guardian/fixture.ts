@@ -82,8 +82,9 @@ export function testManifest(): Manifest {
   });
 }
 
-/** A transfer l2a → l2b of ALPHA (override anything). */
+/** A transfer l2a → l2b of ALPHA (override anything; BETA's identity is on l2b unless overridden). */
 export function transfer(overrides: Partial<Message> = {}): Message {
+  const homeChain = overrides.token === BETA ? L2B.chainId : L2A.chainId;
   return {
     version: MESSAGE_VERSION,
     nonce: 0n,
@@ -93,9 +94,11 @@ export function transfer(overrides: Partial<Message> = {}): Message {
     destGateway: L2B.gateway,
     sender: ALICE,
     recipient: BOB,
+    tokenChainId: BigInt(homeChain),
     token: ALPHA,
     amount: 10n ** 18n,
     deadline: 4_000_000_000n,
+    dropOff: 0n,
     ...overrides,
   };
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parseUnits, type Hex } from "viem";
 import { attestationSigner } from "../../../core/attestation.js";
 import { merkleRoot } from "../../../core/merkle.js";
-import { messageId } from "../../../core/message.js";
+import { MESSAGE_VERSION, messageId } from "../../../core/message.js";
 import {
   ApprovalRefusedError,
   AttestRefusedError,
@@ -119,7 +119,7 @@ describe("Guardian validation", () => {
       [transfer({ nonce: 3n, destGateway: BOB }), "invalid route"],
       [transfer({ nonce: 4n, sourceGateway: BOB }), "invalid source"],
       [transfer({ nonce: 5n, sourceChainId: BigInt(L2B.chainId) }), "invalid source"],
-      [transfer({ nonce: 6n, version: 2 }), "unsupported version"],
+      [transfer({ nonce: 6n, version: MESSAGE_VERSION + 1 }), "unsupported version"],
     ] as const;
     l2a.mine(...cases.map(([m]) => m));
     l2a.mineEmpty(CONFIRMATIONS);

@@ -46,6 +46,8 @@ describe("MessagePolicy.check", () => {
     // A bridged copy's local address is not the token's identity.
     const bridgedAlpha = manifest.tokens[0]!.addresses[String(L2B.chainId)]!;
     expect(policy.check(l2a!, transfer({ token: bridgedAlpha }))).toBe("invalid token");
+    // Token identity is (home chain, home address): ALPHA's address with another home chain is not ALPHA.
+    expect(policy.check(l2a!, transfer({ tokenChainId: BigInt(L2B.chainId) }))).toBe("invalid token");
   });
 
   it("test_check_version_reverts", () => {

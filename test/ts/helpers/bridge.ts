@@ -28,7 +28,7 @@ import { attestWith, sortGuardians, type AttestationArg, type AttestationDomain 
 import { bridgeGatewayAbi, testTokenAbi } from "../../../core/generated/abis.js";
 import { decodeMessagesSent, type SentMessage } from "../../../core/logs.js";
 import { merkleRoot } from "../../../core/merkle.js";
-import { messageId, toDeliveryBatch, type Message } from "../../../core/message.js";
+import { deliverArgs, deliveryValue, messageId, type Message } from "../../../core/message.js";
 import {
   confirm,
   deployBridgeContracts,
@@ -258,6 +258,7 @@ export class TestBridge {
           p.recipient ?? sender.account.address,
           p.amount,
           p.deadline ?? 0n,
+          0n,
         ]),
     );
   }
@@ -300,14 +301,17 @@ export class TestBridge {
 
   /** Delivers `messages` (one route) to their destination gateway in one batch. */
   async deliver(messages: readonly Message[], opts: DeliverOptions = {}): Promise<Delivery> {
-    const { header, transfers } = toDeliveryBatch(messages);
-    const chain = this.chainOf(header.destChainId);
+    const first = messages[0];
+    if (!first) throw new Error("a delivery batch needs at least one message");
+    const chain = this.chainOf(first.destChainId);
     const root = opts.root ?? merkleRoot(messages.map(messageId));
-    const destination = { destChainId: header.destChainId, destGateway: header.destGateway };
+    const destination = { destChainId: first.destChainId, destGateway: first.destGateway };
     const attestation = opts.attestation ?? (await this.attest(destination, root, opts));
     const relayer = opts.relayer ?? chain.accounts.relayer;
     const receipt = await chain.mined(
-      chain.gatewayAs(relayer).write.deliver([header, transfers, (opts.proofs ?? []) as Hex[][], attestation]),
+      chain.gatewayAs(relayer).write.deliver(deliverArgs(messages, attestation, (opts.proofs ?? []) as Hex[][]), {
+        value: deliveryValue(messages),
+      }),
     );
     return deliveryOf(chain, receipt);
   }

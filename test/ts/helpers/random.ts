@@ -81,9 +81,11 @@ export class Random {
       destGateway: this.address(),
       sender: this.address(),
       recipient: this.address(),
+      tokenChainId: this.uint(64),
       token: this.address(),
       amount: this.uint(256),
       deadline: this.uint(64),
+      dropOff: this.uint(128),
       ...overrides,
     };
   }

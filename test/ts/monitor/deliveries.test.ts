@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeFunctionData, getAddress, keccak256, numberToHex, toHex, type Address, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
-import { messageId, toDeliveryBatch, type Message } from "../../../core/message.js";
+import { deliverArgs, MESSAGE_VERSION, messageId, type Message } from "../../../core/message.js";
 import { deliverCallsInTrace, messagesFromDeliverCalldata } from "../../../monitor/checks/deliveries.js";
 
 const addr = (n: number): Address => getAddress(numberToHex(n, { size: 20 }));
@@ -14,7 +14,7 @@ const GATEWAY = addr(0xaaaa);
 
 function message(nonce: bigint, overrides: Partial<Message> = {}): Message {
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce,
     sourceChainId: 901n,
     destChainId: 902n,
@@ -22,46 +22,50 @@ function message(nonce: bigint, overrides: Partial<Message> = {}): Message {
     destGateway: GATEWAY,
     sender: addr(0x51),
     recipient: addr(0x52),
+    tokenChainId: 901n,
     token: addr(0x70),
     amount: 10n ** 18n * (nonce + 1n),
     deadline: 1_900_000_000n,
+    dropOff: nonce * 3n,
     ...overrides,
   };
 }
 
 function deliverCalldata(messages: Message[], proofs: Hex[][] = []): Hex {
-  const { header, transfers } = toDeliveryBatch(messages);
   return encodeFunctionData({
     abi: bridgeGatewayAbi,
     functionName: "deliver",
-    args: [header, transfers, proofs, { guardianSetIndex: 0, guardians: [addr(1), addr(2)], signatures: "0x" }],
+    args: deliverArgs(messages, { guardianSetIndex: 0, signatures: "0x" }, proofs),
   });
 }
+
+/** The delivering gateway's chain: the packed batch does not carry the destination. */
+const DEST = 902n;
 
 describe("messagesFromDeliverCalldata", () => {
   it("test_messagesFromDeliverCalldata_batch_rebuildsEveryMessageAndId", () => {
     const messages = [message(0n), message(7n, { recipient: addr(0x99), amount: 2n ** 255n }), message(2n ** 64n - 1n)];
-    const decoded = messagesFromDeliverCalldata(deliverCalldata(messages));
+    const decoded = messagesFromDeliverCalldata(deliverCalldata(messages), DEST, GATEWAY);
     expect(decoded).toEqual(messages.map((m) => ({ msgId: messageId(m), message: m })));
   });
 
   it("test_messagesFromDeliverCalldata_withProofs_succeeds", () => {
     const messages = [message(1n), message(2n)];
     const proofs = [[keccak256(toHex("a"))], [keccak256(toHex("b"))]];
-    expect(messagesFromDeliverCalldata(deliverCalldata(messages, proofs))?.map((d) => d.msgId)).toEqual(
+    expect(messagesFromDeliverCalldata(deliverCalldata(messages, proofs), DEST, GATEWAY)?.map((d) => d.msgId)).toEqual(
       messages.map(messageId),
     );
   });
 
   it("test_messagesFromDeliverCalldata_otherFunction_returnsUndefined", () => {
     const execute = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "execute", args: [keccak256("0x01")] });
-    expect(messagesFromDeliverCalldata(execute)).toBeUndefined();
-    expect(messagesFromDeliverCalldata("0x")).toBeUndefined();
+    expect(messagesFromDeliverCalldata(execute, DEST, GATEWAY)).toBeUndefined();
+    expect(messagesFromDeliverCalldata("0x", DEST, GATEWAY)).toBeUndefined();
   });
 
   it("test_messagesFromDeliverCalldata_truncated_returnsUndefined", () => {
     const data = deliverCalldata([message(3n)]);
-    expect(messagesFromDeliverCalldata(data.slice(0, 200) as Hex)).toBeUndefined();
+    expect(messagesFromDeliverCalldata(data.slice(0, 200) as Hex, DEST, GATEWAY)).toBeUndefined();
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getAddress, keccak256, numberToHex, toHex, zeroHash, type Address, type Hex } from "viem";
-import { messageId, type Message } from "../../../core/message.js";
+import { MESSAGE_VERSION, messageId, type Message } from "../../../core/message.js";
 import { verifyOrigin, type DeliveryToVerify, type SourceGateways } from "../../../monitor/checks/origin.js";
 
 const addr = (n: number): Address => getAddress(numberToHex(n, { size: 20 }));
@@ -12,7 +12,7 @@ const SOURCE_GW = addr(0x901);
 const DEST_GW = addr(0x902);
 
 const message: Message = {
-  version: 1,
+  version: MESSAGE_VERSION,
   nonce: 3n,
   sourceChainId: 901n,
   destChainId: 902n,
@@ -20,9 +20,11 @@ const message: Message = {
   destGateway: DEST_GW,
   sender: addr(1),
   recipient: addr(2),
+  tokenChainId: 901n,
   token: addr(3),
   amount: 5n,
   deadline: 2_000_000_000n,
+  dropOff: 0n,
 };
 const id = messageId(message);
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getAddress, keccak256, numberToHex, toHex, type Hex } from "viem";
-import type { Message } from "../../../core/message.js";
+import { MESSAGE_VERSION, type Message } from "../../../core/message.js";
 import { MessageLedger } from "../../../monitor/ledger.js";
 import { backlogByRoute, overdue } from "../../../monitor/checks/pending.js";
 
@@ -14,7 +14,7 @@ const id = (s: string): Hex => keccak256(toHex(s));
 
 function message(nonce: bigint, source = 901n, dest = 902n): Message {
   return {
-    version: 1,
+    version: MESSAGE_VERSION,
     nonce,
     sourceChainId: source,
     destChainId: dest,
@@ -22,9 +22,11 @@ function message(nonce: bigint, source = 901n, dest = 902n): Message {
     destGateway: addr(Number(dest)),
     sender: addr(1),
     recipient: addr(2),
+    tokenChainId: source,
     token: addr(3),
     amount: 10n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
   };
 }
 

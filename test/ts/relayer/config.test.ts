@@ -99,4 +99,25 @@ describe("relayer config", () => {
       "RETRY_MAX_MS: must be at least RETRY_BASE_MS",
     );
   });
+
+  it("test_config_feePolicy_defaultsToQuote_acceptsAllAndSponsors", () => {
+    expect(loadRelayerConfig(valid)).toMatchObject({ FEE_POLICY: "quote", FEE_SPONSORED_SENDERS: [] });
+    const c = loadRelayerConfig({
+      ...valid,
+      FEE_POLICY: "all",
+      FEE_SPONSORED_SENDERS: " 0x5000000000000000000000000000000000000005, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 ",
+    });
+    expect(c.FEE_POLICY).toBe("all");
+    expect(c.FEE_SPONSORED_SENDERS).toEqual([
+      "0x5000000000000000000000000000000000000005",
+      "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    ]);
+  });
+
+  it("test_config_feePolicyUnknownOrBadSponsor_reverts", () => {
+    expect(errorOf({ ...valid, FEE_POLICY: "cheap" })).toContain("FEE_POLICY");
+    expect(errorOf({ ...valid, FEE_SPONSORED_SENDERS: "0x1234" })).toContain(
+      "FEE_SPONSORED_SENDERS: must be comma-separated 0x addresses",
+    );
+  });
 });

@@ -24,13 +24,14 @@ import { signAttestation } from "../../../core/attestation.js";
 import { Gateway } from "../../../core/gateway.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
-import { messageId, messageToJson, type Message, type MessageHeader, type Transfer } from "../../../core/message.js";
+import { decodeDeliveryBatch, messageId, messageToJson, type Message } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
 import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
 import type { JobScheduler } from "../../../relayer/jobs.js";
+import { FeeGate, type Payment } from "../../../relayer/fee-policy.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import type { DeliverJobData } from "../../../relayer/queues.js";
 import type { Readiness } from "../../../relayer/signable.js";
@@ -69,12 +70,17 @@ function jobFor(message: Message, id?: string): FakeJob {
 }
 
 /** The destination gateway as the deliverer sees it. */
+/** The messages of a `deliver` call's arguments (the packed batch, addressed to `GATEWAY` on 902). */
+const delivered = (args: readonly unknown[]): Message[] => decodeDeliveryBatch(args[0] as Hex, 902n, GATEWAY);
+
 class FakeGateway {
   paused = false;
   processed = new Set<bigint>();
   /** Revert for a batch (by its nonces), or undefined to accept it. */
   reverts: (nonces: bigint[]) => { errorName: string; args: unknown[] } | undefined = () => undefined;
   delivered: bigint[][] = [];
+  /** `msg.value` of each sent delivery. */
+  values: bigint[] = [];
   /** Sends wait for this before they are "mined". */
   mining: Promise<void> = Promise.resolve();
   inFlight = 0;
@@ -93,13 +99,18 @@ class FakeGateway {
         }),
         { abi: bridgeGatewayAbi, functionName: "deliver", args: [] },
       );
-    const simulate = async (call: { args: readonly unknown[] }) => {
+    const batchOf = (packed: unknown) => decodeDeliveryBatch(packed as Hex, 902n, GATEWAY);
+    const simulate = async (call: { args: readonly unknown[]; value?: bigint }) => {
       this.simulations++;
       if (this.paused) throw revertError("BridgePaused", []);
-      const header = call.args[0] as MessageHeader;
-      const done = (call.args[1] as Transfer[]).find((t) => this.processed.has(t.nonce));
-      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId({ ...header, ...done })]);
-      const nonces = (call.args[1] as Transfer[]).map((t) => t.nonce);
+      const messages = batchOf(call.args[0]);
+      const done = messages.find((m) => this.processed.has(m.nonce));
+      if (done) throw revertError("BridgeMessageAlreadyProcessed", [messageId(done)]);
+      const required = messages.reduce((sum, m) => sum + m.dropOff, 0n);
+      if ((call.value ?? 0n) !== required) {
+        throw revertError("BridgeDropOffNotSupplied", [required, call.value ?? 0n]);
+      }
+      const nonces = messages.map((m) => m.nonce);
       const revert = this.reverts(nonces);
       if (revert) throw revertError(revert.errorName, revert.args);
       return {};
@@ -108,7 +119,7 @@ class FakeGateway {
       getBlock: async () => ({ timestamp: 1_000n, gasLimit: 30_000_000n }),
       readContract: async ({ functionName, args }: { functionName: string; args?: readonly unknown[] }) => {
         if (functionName === "paused") return this.paused;
-        if (functionName === "isProcessed") return this.processed.has(args![1] as bigint);
+        if (functionName === "isProcessed") return this.processed.has(args![2] as bigint);
         if (functionName === "queuedMessage") return { status: 0, executableAt: 0n };
         throw new Error(`unexpected read ${functionName}`);
       },
@@ -119,14 +130,14 @@ class FakeGateway {
       },
     };
     const sender = {
-      send: async (tx: { data: Hex }): Promise<TransactionReceipt> => {
+      send: async (tx: { data: Hex; value?: bigint }): Promise<TransactionReceipt> => {
         this.inFlight++;
         this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
         await this.mining;
         this.inFlight--;
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
-        const [header, transfers] = args as unknown as [MessageHeader, Transfer[]];
-        const ids = transfers.map((t) => messageId({ ...header, ...t }));
+        const messages = batchOf(args[0]);
+        const ids = messages.map(messageId);
         if (this.revertSends > 0) {
           this.revertSends--;
           return {
@@ -137,8 +148,9 @@ class FakeGateway {
             logs: [],
           } as unknown as TransactionReceipt;
         }
-        this.delivered.push(transfers.map((t) => t.nonce));
-        transfers.forEach((t) => this.processed.add(t.nonce));
+        this.delivered.push(messages.map((m) => m.nonce));
+        this.values.push(tx.value ?? 0n);
+        messages.forEach((m) => this.processed.add(m.nonce));
         return {
           status: "success",
           transactionHash: `0x${"ee".repeat(32)}`,
@@ -172,6 +184,9 @@ interface Harness {
   readiness: Readiness;
   budget: GasBudget;
   maxInFlight: number;
+  /** The route's fee policy (none: every message is delivered). */
+  fees?: FeeGate;
+  metrics: RelayerMetrics;
   optimistic: boolean;
 }
 
@@ -193,6 +208,7 @@ async function deliver(
     readiness: noFeeds,
     budget: new GasBudget({ maxTxGas: 16_777_216n, maxMessages: 1024, headroomPercent: 120n }),
     maxInFlight: 4,
+    metrics: new RelayerMetrics(new Registry()),
     optimistic: false,
   };
   setup(h);
@@ -229,13 +245,13 @@ async function deliver(
   };
   const deliverer = new RouteDeliverer(
     source,
-    { chain: dest, budget: h.budget },
+    { chain: dest, budget: h.budget, fees: h.fees },
     worker,
     scheduler,
     guardianSet,
     request,
     h.readiness,
-    new RelayerMetrics(new Registry()),
+    h.metrics,
     silentLogger(),
     {
       relayerId: "test",
@@ -509,5 +525,58 @@ describe("RouteDeliverer pipeline", () => {
     });
     expect(waited).toBe(false);
     expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  /** A fee gate over fixed payments (by msgId), policy `quote`. */
+  function feesOf(h: Harness, payments: Map<string, Payment>): FeeGate {
+    return new FeeGate(
+      { payments: async () => payments },
+      { mode: "quote", sponsoredSenders: [] },
+      h.metrics,
+      { sourceChainId: 901, destChainId: 902 },
+      silentLogger(),
+    );
+  }
+
+  async function metricValue(
+    h: Harness,
+    name: "feeIncomeWei" | "dropOffSuppliedWei" | "messagesLeftAlone",
+  ): Promise<number> {
+    return (await h.metrics[name].get()).values.reduce((a, v) => a + v.value, 0);
+  }
+
+  it("test_deliver_underpaid_leftAloneNotDelivered_paidOnesDeliveredWithTheirDropOffs", async () => {
+    const paid = testMessage({ nonce: 1n, dropOff: 7n });
+    const unpaid = testMessage({ nonce: 2n, dropOff: 5n });
+    const paidToo = testMessage({ nonce: 3n, dropOff: 11n });
+    const jobs = [jobFor(paid.message), jobFor(unpaid.message), jobFor(paidToo.message)];
+    const h = await deliver(jobs, (h) => {
+      h.fees = feesOf(
+        h,
+        new Map([
+          [paid.msgId.toLowerCase(), { fee: 100n, quote: 100n }],
+          [unpaid.msgId.toLowerCase(), { fee: 0n, quote: 100n }],
+          [paidToo.msgId.toLowerCase(), { fee: 130n, quote: 100n }],
+        ]),
+      );
+    });
+    expect(verdicts(jobs)).toEqual(["executed", "left_alone", "executed"]);
+    expect(h.gateway.delivered).toEqual([[1n, 3n]]);
+    // The relayer supplies exactly the delivered messages' drop-offs.
+    expect(h.gateway.values).toEqual([18n]);
+    expect(h.deadLetters).toEqual([]);
+    expect(await metricValue(h, "feeIncomeWei")).toBe(230);
+    expect(await metricValue(h, "dropOffSuppliedWei")).toBe(18);
+    expect(await metricValue(h, "messagesLeftAlone")).toBe(1);
+  });
+
+  it("test_deliver_paymentNotFound_retriedNeverDeliveredUnpaid", async () => {
+    const m = testMessage({ nonce: 1n });
+    const jobs = [jobFor(m.message)];
+    const h = await deliver(jobs, (h) => {
+      h.fees = feesOf(h, new Map());
+    });
+    expect(verdicts(jobs)).toEqual(["retry: simulate: payment_unknown"]);
+    expect(h.gateway.delivered).toEqual([]);
   });
 });

@@ -17,9 +17,11 @@ export function testMessage(over: Partial<Message> = {}): { msgId: Hex; message:
     destGateway: "0x2000000000000000000000000000000000000002",
     sender: "0x3000000000000000000000000000000000000003",
     recipient: "0x4000000000000000000000000000000000000004",
+    tokenChainId: 901n,
     token: TOKEN_A,
     amount: 10n ** 18n,
     deadline: 2_000_000_000n,
+    dropOff: 0n,
     ...over,
   };
   return { msgId: messageId(message), message };

@@ -15,7 +15,7 @@ import { silentLogger, testMessage } from "./fixtures.js";
 function chain(chainId: number, gateway: Hex, processed: Set<bigint>): RelayerChain {
   const publicClient = {
     readContract: async ({ functionName, args }: { functionName: string; args: readonly unknown[] }) => {
-      if (functionName === "isProcessed") return processed.has(args[1] as bigint);
+      if (functionName === "isProcessed") return processed.has(args[2] as bigint);
       if (functionName === "queuedMessage") return { status: 1, executableAt: 77n };
       throw new Error(functionName);
     },

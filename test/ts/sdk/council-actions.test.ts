@@ -89,8 +89,9 @@ describe("council proposals", () => {
     const inbound = { capacity: parseUnits("200000", 18), refillPerSecond: parseUnits("50", 18) };
     const calls = propose({ action: "set-limits", token: "ALPHA", fastLimit: parseUnits("5000", 18), inbound });
     expect(calls.map((c) => decode(c.data))).toEqual([
-      { functionName: "setFastLimit", args: [ALPHA_HOME, parseUnits("5000", 18)] },
-      { functionName: "setRateLimit", args: [ALPHA_HOME, 0, inbound.capacity, inbound.refillPerSecond] },
+      // Limits are keyed by the token's identity: (home chain, home address).
+      { functionName: "setFastLimit", args: [901n, ALPHA_HOME, parseUnits("5000", 18)] },
+      { functionName: "setRateLimit", args: [901n, ALPHA_HOME, 0, inbound.capacity, inbound.refillPerSecond] },
     ]);
     expect(refusal(() => propose({ action: "set-limits", token: "ALPHA" }))).toMatch(/needs a fast limit/);
     expect(refusal(() => propose({ action: "set-limits", token: "GAMMA", fastLimit: 1n }))).toMatch(

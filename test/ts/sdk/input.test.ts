@@ -28,6 +28,14 @@ function refusal(input: Partial<TransferRequest>): [TransferField, string] {
 }
 
 describe("checkTransfer", () => {
+  it("takes a drop-off in ETH or wei (none by default) and pays the fee unless told not to", () => {
+    expect(resolveTransfer(manifest, ok)).toMatchObject({ dropOff: 0n, payFee: true });
+    expect(resolveTransfer(manifest, { ...ok, dropOff: "0.01" }).dropOff).toBe(10n ** 16n);
+    expect(resolveTransfer(manifest, { ...ok, dropOff: "0" }).dropOff).toBe(0n);
+    expect(resolveTransfer(manifest, { ...ok, dropOff: 5n })).toMatchObject({ dropOff: 5n, payFee: true });
+    expect(resolveTransfer(manifest, { ...ok, payFee: false })).toMatchObject({ dropOff: 0n, payFee: false });
+  });
+
   it("resolves chains by name or id, tokens by symbol or any address, amounts in base units", () => {
     const t = resolveTransfer(manifest, { ...ok, from: "901", to: "L2B", token: "alpha" });
     expect(t.from.name).toBe("l2a");
@@ -104,6 +112,31 @@ describe("checkTransfer", () => {
       { deadlineSeconds: 1.5 },
       "deadline",
       "the deadline must be a positive whole number of seconds from now, got 1.5.",
+    ],
+    [
+      "a drop-off on a transfer that pays no fee",
+      { dropOff: "0.01", payFee: false },
+      "dropOff",
+      "a transfer that pays no delivery fee cannot carry a gas drop-off; pay the fee or drop the drop-off.",
+    ],
+    [
+      "a drop-off that is no amount of ETH",
+      { dropOff: "lots" },
+      "dropOff",
+      'drop-off "lots" is not a decimal amount of ETH (for example 0.01).',
+    ],
+    [
+      "a negative drop-off",
+      { dropOff: "-0.1" },
+      "dropOff",
+      'drop-off "-0.1" is not a decimal amount of ETH (for example 0.01).',
+    ],
+    ["a negative drop-off in wei", { dropOff: -1n }, "dropOff", "drop-off must not be negative, got -1 wei."],
+    [
+      "a drop-off finer than a wei",
+      { dropOff: "0.0000000000000000001" },
+      "dropOff",
+      'drop-off "0.0000000000000000001" has more than 18 digits after the point (1 wei is 0.000000000000000001 ETH).',
     ],
   ])("refuses %s", (_name, input, field, message) => {
     const [problemField, sentence] = refusal(input);

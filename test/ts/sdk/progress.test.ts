@@ -3,7 +3,15 @@
  * sentence for every reason, and the printer on a terminal and in a log.
  */
 import { describe, expect, it } from "vitest";
-import { attestationText, attestedCount, etaText, reasonText, stageText, timingsText } from "../../../sdk/describe.js";
+import {
+  attestationText,
+  attestedCount,
+  etaText,
+  feeText,
+  reasonText,
+  stageText,
+  timingsText,
+} from "../../../sdk/describe.js";
 import { ProgressPrinter } from "../../../sdk/progress.js";
 import { deriveStatus, type Reason, type RouteParams, type TransferFacts } from "../../../sdk/status.js";
 import type { Observation } from "../../../sdk/tracker.js";
@@ -29,6 +37,18 @@ function observation(
 }
 
 describe("texts", () => {
+  it("says what a transfer paid for delivery, and what an underpaid one means", () => {
+    const quote = 2n * 10n ** 14n;
+    expect(feeText({ fee: quote, quote, underpaid: false })).toBe("0.0002 ETH (the quote)");
+    expect(feeText({ fee: 3n * 10n ** 14n, quote, underpaid: false })).toBe(
+      "0.0003 ETH (quote 0.0002 ETH, the rest a tip)",
+    );
+    expect(feeText({ fee: 0n, quote, underpaid: true })).toBe(
+      "none (quote 0.0002 ETH): relayers may not deliver it; deliver it yourself (bridge relay, SDK relay) or escape it after its deadline",
+    );
+    expect(feeText(undefined)).toBe("unknown");
+  });
+
   it("counts attestations k/M, capping at the threshold", () => {
     expect(attestedCount(attestations(1))).toBe("1/2");
     expect(attestedCount(attestations(2))).toBe("2/2");
@@ -57,6 +77,10 @@ describe("texts", () => {
         /^the guardians refused it: unknown route; it will not be delivered/,
       ],
       [{ kind: "relayer" }, "waiting for a relayer to deliver it"],
+      [
+        { kind: "self-relay", fee: 0n, quote: 2n * 10n ** 14n },
+        "signed by the guardians, but it paid 0 ETH of its 0.0002 ETH delivery fee, so relayers may not deliver it: deliver it yourself with bridge relay (SDK: relay), or escape it after its deadline",
+      ],
       [
         { kind: "relayer", then: "large-transfer", delaySeconds: 20 },
         "waiting for a relayer to deliver it; above the fast limit, it will then wait the large-transfer delay (20 s)",

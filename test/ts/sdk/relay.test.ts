@@ -56,7 +56,9 @@ describe("self-relay", () => {
     const { transaction } = await client.buildRelay(sent.msgId);
     expect(transaction).toMatchObject({ kind: "deliver", chainId: 902, to: bridge.chains.l2b.gateway, value: 0n });
     const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: transaction.data });
-    expect(args![3]).toMatchObject({ guardianSetIndex: 0, guardians: bridge.guardians });
+    // deliver(packed messages, proofs, guardianSetIndex, signatures): a batch of one, no proofs.
+    expect(args![1]).toEqual([]);
+    expect(args![2]).toBe(0);
     expect(guardians.requests.filter((r) => r.startsWith("POST")).length).toBeGreaterThanOrEqual(3);
 
     const result = await client.relay(sent.txHash, bobOnL2b());
@@ -88,7 +90,9 @@ describe("self-relay", () => {
     expect((error as AttestationsUnavailableError).details).toMatch(/ECONNREFUSED|fetch failed/);
     const twoUp = clientOf(bridge, fakeGuardians(bridge, { up: [3, 4] }).fetch);
     await expect(twoUp.relay(sent, bobOnL2b())).rejects.toMatchObject({ signed: 2, threshold: 3 });
-    expect(await bridge.chains.l2b.gatewayAs().read.isProcessed([901n, sent.message.nonce])).toBe(false);
+    expect(
+      await bridge.chains.l2b.gatewayAs().read.isProcessed([901n, sent.message.sourceGateway, sent.message.nonce]),
+    ).toBe(false);
   });
 
   it("refuses a wallet on the wrong chain, a paused destination and an expired message", async () => {

@@ -84,6 +84,32 @@ describe("deriveStatus", () => {
     expect(s.eta).toEqual({ at: T + 20 + RELAY_ALLOWANCE_SECONDS, exact: false });
   });
 
+  it("signable but underpaid: relayers may leave it alone, so it says self-relay, with no ETA", () => {
+    const payment = { fee: 0n, quote: 300n };
+    const s = deriveStatus(facts({ attestations: attestations(2), payment }), params, T + 20);
+    expect(s.reason).toEqual({ kind: "self-relay", fee: 0n, quote: 300n });
+    expect(s.eta).toBeUndefined();
+    expect(s.fee).toEqual({ fee: 0n, quote: 300n, underpaid: true });
+    // Before the guardians sign, the wait is theirs; the fee still shows as underpaid.
+    const early = deriveStatus(facts({ sourceHead: 20n, attestations: attestations(1), payment }), params, T + 20);
+    expect(early.reason.kind).toBe("attestations");
+    expect(early.fee?.underpaid).toBe(true);
+    // Past the deadline it is expired like any other.
+    expect(deriveStatus(facts({ attestations: attestations(2), payment }), params, DEADLINE + 1).reason.kind).toBe(
+      "expired",
+    );
+  });
+
+  it("paid the quote (or more, a tip): waits for a relayer and shows what it paid", () => {
+    for (const fee of [300n, 400n]) {
+      const s = deriveStatus(facts({ attestations: attestations(2), payment: { fee, quote: 300n } }), params, T + 20);
+      expect(s.reason).toEqual({ kind: "relayer" });
+      expect(s.fee).toEqual({ fee, quote: 300n, underpaid: false });
+    }
+    // Unknown payment (facts from an older indexer): no fee field, relayer reason.
+    expect(deriveStatus(facts({ attestations: attestations(2) }), params, T + 20).fee).toBeUndefined();
+  });
+
   it("…and warns of the delay a large transfer will wait after delivery", () => {
     const s = deriveStatus(facts({ attestations: attestations(2) }, 20n * 10n ** 18n), params, T + 20);
     expect(s.reason).toEqual({ kind: "relayer", then: "large-transfer", delaySeconds: 600 });

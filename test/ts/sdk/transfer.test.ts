@@ -88,7 +88,7 @@ describe("validateTransfer", () => {
   it("says when the outbound bucket lacks room now, and until when", async () => {
     const l2a = bridge.chains.l2a;
     const home = l2a.homeToken();
-    await l2a.mined(l2a.gatewayAs().write.setRateLimit([home, 1, tokens(10), tokens(1)]));
+    await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(10), tokens(1)]));
     try {
       // Carol takes 8 of the 10 (alice's allowance stays untouched for the tests below).
       await bridge.fund(bridge.users.carol, tokens(8));
@@ -103,7 +103,7 @@ describe("validateTransfer", () => {
         `amount 11 ${DEFAULT_SYMBOL} is more than the l2a outbound rate limit ever lets out at once (10 ${DEFAULT_SYMBOL}).`,
       );
     } finally {
-      await l2a.mined(l2a.gatewayAs().write.setRateLimit([home, 1, tokens(100_000), tokens(10)]));
+      await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(100_000), tokens(10)]));
     }
   });
 
@@ -127,7 +127,16 @@ describe("quote", () => {
   it("a small transfer takes the fast path; the quote carries limits, deadline and approval", async () => {
     const q = await client.quote(request());
     expect(q.path).toEqual({ kind: "fast" });
-    expect(q.fee).toBeUndefined();
+    // This test bridge prices no route (no FeeConfig): the fee is 0, and no drop-off is allowed.
+    expect(q.fee).toEqual({
+      amount: 0n,
+      quote: 0n,
+      delivery: 0n,
+      dropOffCost: 0n,
+      dropOff: 0n,
+      dropOffCap: 0n,
+      paid: true,
+    });
     expect(q.limits).toEqual({
       fastLimit: tokens(1_000),
       outboundAvailable: tokens(100_000),
@@ -151,7 +160,7 @@ describe("quote", () => {
   it("within the fast limit but beyond the inbound bucket, it is delayed by the rate limit", async () => {
     const l2b = bridge.chains.l2b;
     const home = l2b.homeToken();
-    await l2b.mined(l2b.gatewayAs().write.setRateLimit([home, 0, tokens(2), tokens(1)]));
+    await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, home, 0, tokens(2), tokens(1)]));
     try {
       expect((await client.quote(request())).path).toEqual({
         kind: "delayed",
@@ -159,7 +168,7 @@ describe("quote", () => {
         delaySeconds: 600,
       });
     } finally {
-      await l2b.mined(l2b.gatewayAs().write.setRateLimit([home, 0, tokens(100_000), tokens(10)]));
+      await l2b.mined(l2b.gatewayAs().write.setRateLimit([901n, home, 0, tokens(100_000), tokens(10)]));
     }
   });
 
@@ -190,7 +199,7 @@ describe("buildTransfer and sendTransfer", () => {
     expect(send!.chainId).toBe(901);
     expect(decodeFunctionData({ abi: bridgeGatewayAbi, data: send!.data })).toEqual({
       functionName: "send",
-      args: [bridge.chains.l2a.token(), 902n, bob, tokens(5), BigInt(quote.deadline.at)],
+      args: [bridge.chains.l2a.token(), 902n, bob, tokens(5), BigInt(quote.deadline.at), 0n],
     });
     // Signed by a plain wallet, outside the SDK: the gateway accepts them as they are.
     const wallet = bridge.chains.l2a.accounts.alice;

@@ -27,6 +27,7 @@ function view(status: MessageStatus, stages: StageView[]): MessageView {
     destination: { chainId: 902, name: "l2b" },
     token: null,
     sent: null,
+    fee: null,
     stages,
     reason: { kind: "delivery", text: "" },
     eta: null,

@@ -10,6 +10,7 @@
  */
 import {
   formatAmount,
+  formatEth,
   InvalidTransferError,
   type Quote,
   type SendProgress,
@@ -258,7 +259,10 @@ function Verdict({ quote }: { quote: Quote }) {
           can only be escaped through L1
         </dd>
         <dt>Fee</dt>
-        <dd>{quote.fee ? `${formatAmount(quote.fee.amount, t.token.decimals)} ${t.token.symbol}` : "none"}</dd>
+        <dd data-testid="fee">
+          {formatEth(quote.fee.amount)} on {t.from.name}, paid with the send (a relayer's gas on {t.to.name}
+          {quote.fee.dropOff > 0n ? ` and ${formatEth(quote.fee.dropOff)} of gas for the recipient` : ""})
+        </dd>
         {quote.approval && (
           <>
             <dt>Approval</dt>

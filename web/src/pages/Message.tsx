@@ -8,7 +8,7 @@ import { useAppConfig } from "../context.js";
 import { ExplorerError, useMessage, type MessageView } from "../explorer.js";
 import { formatTime, formatTokens } from "../format.js";
 import { navigate } from "../router.js";
-import { reasonText, type Observation } from "@portcullis/sdk";
+import { formatEth, reasonText, type Observation } from "@portcullis/sdk";
 import { EscapePanel, SelfRelay, useObservation } from "../components/Stuck.js";
 import { Timeline, useNow } from "../components/Timeline.js";
 import { sentence } from "../sdk.js";
@@ -151,6 +151,22 @@ function Facts({ view }: { view: MessageView }) {
           <dd>{m.nonce}</dd>
           <dt>Deadline</dt>
           <dd>{formatTime(Number(m.deadline))} (undelivered after it, the transfer can only be escaped)</dd>
+          {BigInt(m.dropOff) > 0n && (
+            <>
+              <dt>Gas drop-off</dt>
+              <dd>{formatEth(BigInt(m.dropOff))} for the recipient on the destination</dd>
+            </>
+          )}
+        </>
+      )}
+      {view.fee && (
+        <>
+          <dt>Delivery fee</dt>
+          <dd data-testid="fee">
+            {view.fee.underpaid
+              ? `${formatEth(BigInt(view.fee.paid))} paid of a ${formatEth(BigInt(view.fee.quote))} quote: relayers may not deliver it; deliver it yourself below, or escape it after its deadline`
+              : `${formatEth(BigInt(view.fee.paid))} (quote ${formatEth(BigInt(view.fee.quote))})`}
+          </dd>
         </>
       )}
     </dl>
