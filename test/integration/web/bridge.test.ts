@@ -84,7 +84,9 @@ async function fill(form: {
   await page.getByLabel("Amount", { exact: true }).fill(form.amount ?? "");
   await page.getByLabel("Recipient", { exact: true }).fill(form.recipient ?? "");
   if (form.deadlineSeconds !== undefined) {
-    await page.getByText("Deadline", { exact: true }).click();
+    // The disclosure's <summary>, not the verdict box's "Deadline" row: once the quote has come
+    // back (a race with the typing above) both read "Deadline", and a bare text match is ambiguous.
+    await page.locator("summary", { hasText: /^Deadline$/ }).click();
     await page.getByLabel(/^Deliverable for/).fill(String(form.deadlineSeconds));
   }
 }
