@@ -78,7 +78,7 @@ library GuardianSignatures {
     /// @notice Reverts unless `signatures` holds at least `threshold` valid, distinct signatures
     ///         over `digest` by members of the set at `list` (from `load`). Every signature given
     ///         must be valid: nothing is skipped.
-    /// @dev The per-signature loop (`_scan`) is one assembly block (it runs on every delivery, 5 to 13
+    /// @dev The per-signature loop is one assembly block (it runs on every delivery, 5 to 13
     ///      times; Solidity's version spent ~400 gas per signature around the 3,000 of the
     ///      precompile). What it does, for signature i (65 bytes r ‖ s ‖ v, packed): reads r, s,
     ///      v from calldata (i < length / 65, so every byte read is inside `signatures`); stops
@@ -90,6 +90,7 @@ library GuardianSignatures {
     ///      list forward to the first member >= signer: failure 4 unless it is the signer. The
     ///      failures are reported after the block with this library's errors, exactly as the
     ///      checks are ordered above.
+    // solhint-disable-next-line function-max-lines
     function verify(
         bytes32 digest,
         uint256 list,
@@ -101,19 +102,10 @@ library GuardianSignatures {
         require(length % SIGNATURE_LENGTH == 0, GuardianSignaturesMalformed(length));
         uint256 count = length / SIGNATURE_LENGTH;
         require(count >= threshold, GuardianSignaturesBelowThreshold(count, threshold));
-        (uint256 failure, uint256 index, uint256 signer) = _scan(digest, list, size, signatures, count);
-        if (failure != 0) _fail(failure, index, address(uint160(signer)));
-    }
 
-    /// @dev `verify`'s loop over `count` signatures: failure 0 when every one passed, else the
-    ///      failure code, the index and (codes 3 and 4) the signer of the first that did not.
-    function _scan(
-        bytes32 digest,
-        uint256 list,
-        uint256 size,
-        bytes calldata signatures,
-        uint256 count
-    ) private view returns (uint256 failure, uint256 index, uint256 signer) {
+        uint256 failure = 0;
+        uint256 index = 0;
+        uint256 signer = 0;
         assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, digest)
@@ -124,12 +116,12 @@ library GuardianSignatures {
             } lt(i, count) {
                 i := add(i, 1)
             } {
-                index := i
                 let q := add(signatures.offset, mul(i, SIGNATURE_LENGTH))
                 let s := calldataload(add(q, 0x20))
                 let v := byte(0, calldataload(add(q, 0x40)))
-                failure := or(gt(s, HALF_CURVE_ORDER), iszero(or(eq(v, 27), eq(v, 28))))
-                if failure {
+                if or(gt(s, HALF_CURVE_ORDER), iszero(or(eq(v, 27), eq(v, 28)))) {
+                    failure := 1
+                    index := i
                     break
                 }
                 mstore(add(p, 0x20), v)
@@ -137,25 +129,38 @@ library GuardianSignatures {
                 mstore(add(p, 0x60), s)
                 mstore(0x00, 0)
                 pop(staticcall(gas(), 1, p, 0x80, 0x00, 0x20))
-                signer := mload(0x00)
-                // Not above the previous signer: 2 if none was recovered (zero), else 3.
-                failure := mul(iszero(gt(signer, previous)), sub(3, iszero(signer)))
-                if failure {
+                let a := mload(0x00)
+                if iszero(a) {
+                    failure := 2
+                    index := i
                     break
                 }
-                // Skip members below the signer; the one reached must be the signer. A read at
-                // g = size (the 12 zero bytes `load` appends, then free memory) is masked out.
-                for {} and(lt(g, size), lt(shr(96, mload(add(list, mul(g, 20)))), signer)) {
+                if iszero(gt(a, previous)) {
+                    failure := 3
+                    index := i
+                    signer := a
+                    break
+                }
+                let member := 0
+                for {} lt(g, size) {
                     g := add(g, 1)
-                } {}
-                failure := mul(iszero(and(lt(g, size), eq(shr(96, mload(add(list, mul(g, 20)))), signer))), 4)
-                if failure {
+                } {
+                    member := shr(96, mload(add(list, mul(g, 20))))
+                    if iszero(lt(member, a)) {
+                        break
+                    }
+                }
+                if iszero(and(lt(g, size), eq(member, a))) {
+                    failure := 4
+                    index := i
+                    signer := a
                     break
                 }
                 g := add(g, 1) // g < size here, so no overflow.
-                previous := signer
+                previous := a
             }
         }
+        if (failure != 0) _fail(failure, index, address(uint160(signer)));
     }
 
     /// @dev Reverts with the error of a `verify` failure code.
