@@ -17,12 +17,17 @@
  * figures are steady state: the replay bitmap word for the source gateway is already non-zero,
  * as it is for 255 of every 256 messages; nonces and accrued fees are non-zero.
  *
+ * `--trace` also prints, on stderr, an opcode trace summary (`debug_traceTransaction`) of the single
+ * and batch deliveries and the lock send: gas per call depth (1 = the gateway, 2 = the token) and
+ * per opcode, each step charged its own cost (a call's forwarded gas is not counted twice). This is
+ * how docs/gas.md's breakdowns were taken.
+ *
  * Targets (issue 14, fees included): send.lock <= 100,000 (aim 90,000); single 5-of-7 <= 85,000
  * (aim 70,000); single 13-of-19 <= 115,000; batch100 5-of-7 <= 12,500 per transfer (aim 11,000).
  */
 import { network } from "hardhat";
 import { privateKeyToAccount, generatePrivateKey } from "viem/accounts";
-import type { Address, LocalAccount } from "viem";
+import type { Address, Hash, LocalAccount, PublicClient } from "viem";
 import { bridgeGatewayAbi, testTokenAbi } from "../core/generated/abis.js";
 import { attestWith, sortGuardians } from "../core/attestation.js";
 import { merkleRoot } from "../core/merkle.js";
@@ -97,8 +102,11 @@ async function measure(m: number, n: number) {
   await registerToken(deployer!, publicClient, gateway, chainId, home, home, LIMITS);
   // Each call below is an ABI-typed literal; viem cannot pick a payable overload through a
   // generic parameter, hence the cast.
-  const write = async (call: object) =>
-    (await confirm(publicClient, await deployer!.writeContract(call as never))).gasUsed;
+  let lastHash: Hash | undefined;
+  const write = async (call: object) => {
+    lastHash = await deployer!.writeContract(call as never);
+    return (await confirm(publicClient, lastHash)).gasUsed;
+  };
   await write({
     address: gateway,
     abi: bridgeGatewayAbi,
@@ -143,7 +151,9 @@ async function measure(m: number, n: number) {
   // Warm-up: every recipient already holds the token, the bitmap word is non-zero.
   await deliver([...recipients.map(message), message(me)]);
   const single = await deliver([message(recipients[0]!)]);
+  if (traced) await printTrace(publicClient, lastHash!, `single ${m}-of-${n}`, single);
   const batch = await deliver(recipients.map(message));
+  if (traced) await printTrace(publicClient, lastHash!, `batch of 100 ${m}-of-${n}`, batch);
 
   const quote = await publicClient.readContract({
     address: gateway,
@@ -163,6 +173,7 @@ async function measure(m: number, n: number) {
   await send(home);
   await send(bridged);
   const lock = await send(home);
+  if (traced && m === 1) await printTrace(publicClient, lastHash!, "send (lock)", lock);
   const burn = await send(bridged);
   return {
     single: Number(single),
@@ -172,7 +183,64 @@ async function measure(m: number, n: number) {
   };
 }
 
+interface TraceStep {
+  op: string;
+  gas: number;
+  gasCost: number;
+  depth: number;
+}
+
+/** Each step's own cost: for a step that enters a call, the gas it took minus what the callee used. */
+function ownCosts(steps: readonly TraceStep[]): number[] {
+  return steps.map((step, i) => {
+    const next = steps[i + 1];
+    if (next === undefined) return step.gasCost;
+    if (next.depth === step.depth) return step.gas - next.gas;
+    if (next.depth < step.depth) return step.gasCost;
+    let back = i + 1;
+    while (back < steps.length && steps[back]!.depth > step.depth) back++;
+    if (back >= steps.length) return step.gasCost;
+    let last = back - 1;
+    while (steps[last]!.depth !== step.depth + 1) last--;
+    const calleeUsed = next.gas - (steps[last]!.gas - steps[last]!.gasCost);
+    return step.gas - steps[back]!.gas - calleeUsed;
+  });
+}
+
+async function printTrace(client: PublicClient, hash: Hash, label: string, gasUsed: bigint) {
+  const trace = (await client.request({
+    method: "debug_traceTransaction" as never,
+    params: [hash, { disableStorage: true, disableMemory: true, disableStack: true }] as never,
+  })) as { structLogs: TraceStep[] };
+  const steps = trace.structLogs;
+  const costs = ownCosts(steps);
+  const byDepth = new Map<number, [number, number]>();
+  const byOp = new Map<string, [number, number]>();
+  const add = <K>(map: Map<K, [number, number]>, key: K, gas: number) => {
+    const entry = map.get(key) ?? [0, 0];
+    entry[0] += gas;
+    entry[1] += 1;
+    map.set(key, entry);
+  };
+  steps.forEach((step, i) => {
+    add(byDepth, step.depth, costs[i]!);
+    add(byOp, step.op, costs[i]!);
+  });
+  const executed = costs.reduce((a, b) => a + b, 0);
+  const lines = [
+    `trace: ${label}: gasUsed ${gasUsed} = ${executed} executed + ${Number(gasUsed) - executed} intrinsic (net of refunds)`,
+  ];
+  for (const [depth, [gas, ops]] of [...byDepth].sort((a, b) => a[0] - b[0])) {
+    lines.push(`  depth ${depth}: ${gas} gas in ${ops} opcodes`);
+  }
+  for (const [op, [gas, ops]] of [...byOp].sort((a, b) => b[1][0] - a[1][0]).slice(0, 20)) {
+    lines.push(`  ${op.padEnd(14)} ${String(gas).padStart(9)} gas ${String(ops).padStart(7)}x`);
+  }
+  console.error(lines.join("\n"));
+}
+
 const json = process.argv.includes("--json");
+const traced = process.argv.includes("--trace");
 const result = {
   send: {} as { lock: number; burn: number },
   single: {} as Record<string, number>,

@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {Arrays} from "@openzeppelin/contracts/utils/Arrays.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
@@ -201,26 +200,39 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     // Delivery and execution
     // ------------------------------------------------------------------------------------------
 
-    /// @dev State a batch reads and writes per message, kept in memory between messages of the
-    ///      same token or the same bitmap word and written back once.
-    struct BatchCache {
+    /// @dev What a delivery keeps on hand while it applies its messages: the current token (its
+    ///      bucket as the storage word, written back once per run of messages of that token),
+    ///      the current replay bitmap word (written back once per 256 nonces), and the fast
+    ///      payouts collected for after the attestation.
+    struct Batch {
+        uint256 sourceKey;
+        /// @dev Storage slot of the source gateway's `processed` bitmap.
+        uint256 processedSlot;
+        uint32 largeDelay;
         uint256 tokenKey;
+        /// @dev The current token's local address; zero until a token is loaded.
         address local;
         bool isHome;
         uint256 fastLimit;
         uint256 unit;
+        /// @dev The current token's inbound bucket: its storage slot and word.
+        uint256 bucketSlot;
+        uint256 bucket;
         uint256 bitmapWord;
         uint256 bits;
-    }
-
-    /// @dev Fast payouts collected while a batch's effects are applied, paid once they all are.
-    struct Payouts {
-        address[] locals;
-        bool[] isHome;
-        address[] recipients;
+        /// @dev Fast payouts in batch order: recipient and amount of payout k at word k of
+        ///      `recipients` and `amounts` (n words each, `count` used).
+        uint256[] recipients;
         uint256[] amounts;
         uint256 count;
-        /// @dev Indices (in the batch) of fast messages with a drop-off; allocated on first use.
+        /// @dev Runs of payouts of one local token: word r is `local | isHome << 160 |
+        ///      firstPayout << 168`; run r ends where run r + 1 starts (the last at `count`).
+        uint256[] runs;
+        uint256 runCount;
+        address runLocal;
+        /// @dev Drop-offs: their sum over every message, and the batch indices of fast ones
+        ///      (list allocated on first use).
+        uint256 dropOffTotal;
         uint256[] dropOffs;
         uint256 dropOffCount;
     }
@@ -246,32 +258,54 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         // then interactions: a token or recipient called during payout can never observe a
         // half-applied batch, and nothing is paid unless the whole batch was attested.
         Message memory m = MessageLib.buffer(version, sourceChainId, sourceGateway);
-        if (n == 1) _deliverOne($, config, m, sourceKey, messages, proofs, guardianSetIndex, signatures);
-        else _deliverMany($, config, m, sourceKey, messages, proofs, guardianSetIndex, signatures);
+        Batch memory b = _newBatch($, sourceKey, config.largeDelay, n);
+        if (n == 1) _deliverOne($, config, m, b, messages, proofs, guardianSetIndex, signatures);
+        else _deliverMany($, config, m, b, n, messages, proofs, guardianSetIndex, signatures);
     }
 
-    /// @dev A lone message skips the id and payout lists: same checks, direct payout.
+    function _newBatch(
+        Layout storage $,
+        uint256 sourceKey,
+        uint32 largeDelay,
+        uint256 n
+    ) private view returns (Batch memory b) {
+        NonceBitmap.Bitmap storage processed = $.processed[sourceKey];
+        uint256 processedSlot;
+        assembly ("memory-safe") {
+            processedSlot := processed.slot
+        }
+        b.sourceKey = sourceKey;
+        b.processedSlot = processedSlot;
+        b.largeDelay = largeDelay;
+        b.unit = 1;
+        b.bitmapWord = NO_WORD;
+        // A lone message is paid directly: no payout lists.
+        if (n > 1) {
+            b.recipients = new uint256[](n);
+            b.amounts = new uint256[](n);
+            b.runs = new uint256[](n);
+        }
+    }
+
+    /// @dev A lone message: same checks, direct payout (no id list, `mint` rather than
+    ///      `mintBatch`).
     function _deliverOne(
         Layout storage $,
         Config memory config,
         Message memory m,
-        uint256 sourceKey,
+        Batch memory b,
         bytes calldata messages,
         bytes32[][] calldata proofs,
         uint32 guardianSetIndex,
         bytes calldata signatures
     ) private {
-        BatchCache memory cache = BatchCache(0, address(0), false, 0, 1, NO_WORD, 0);
-        RateLimitLib.Bucket memory bucket;
-        NonceBitmap.Bitmap storage processed = $.processed[sourceKey];
         bytes32 id = MessageLib.load(m, messages, 0);
-        bucket = _accept($, m, id, sourceKey, processed, cache, bucket);
-        bool fast = _decide($, m, id, config.largeDelay, cache, bucket);
-        _flush($, processed, cache, bucket);
+        bool fast = _apply($, m, id, b);
+        _flush(b);
         _verifyAttestation($, config, proofs.length == 0 ? id : _proven(proofs[0], id), guardianSetIndex, signatures);
         require(msg.value == m.dropOff, BridgeDropOffNotSupplied(m.dropOff, msg.value));
         if (fast) {
-            _payOut(cache.local, cache.isHome, m.recipient, m.amount);
+            _payOut(b.local, b.isHome, m.recipient, m.amount);
             if (m.dropOff != 0) _forwardDropOff(id, m.recipient, m.dropOff);
         }
     }
@@ -282,154 +316,174 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         Layout storage $,
         Config memory config,
         Message memory m,
-        uint256 sourceKey,
+        Batch memory b,
+        uint256 n,
         bytes calldata messages,
         bytes32[][] calldata proofs,
         uint32 guardianSetIndex,
         bytes calldata signatures
     ) private {
-        uint256 n = MessageLib.count(messages);
-        BatchCache memory cache = BatchCache(0, address(0), false, 0, 1, NO_WORD, 0);
-        RateLimitLib.Bucket memory bucket;
-        NonceBitmap.Bitmap storage processed = $.processed[sourceKey];
         bytes32[] memory ids = new bytes32[](n);
-        Payouts memory payouts = Payouts(
-            new address[](n),
-            new bool[](n),
-            new address[](n),
-            new uint256[](n),
-            0,
-            new uint256[](0),
-            0
-        );
-        uint256 dropOffTotal = 0;
         for (uint256 i = 0; i < n; ++i) {
             bytes32 id = MessageLib.load(m, messages, i);
-            ids[i] = id;
-            bucket = _accept($, m, id, sourceKey, processed, cache, bucket);
-            uint256 dropOff = m.dropOff;
-            dropOffTotal += dropOff;
-            if (_decide($, m, id, config.largeDelay, cache, bucket)) {
-                uint256 k = payouts.count++;
-                payouts.locals[k] = cache.local;
-                payouts.isHome[k] = cache.isHome;
-                payouts.recipients[k] = m.recipient;
-                payouts.amounts[k] = m.amount;
-                if (dropOff != 0) _noteDropOff(payouts, i, n);
+            // ids[i] = id without the bounds check: i < n = ids.length.
+            assembly ("memory-safe") {
+                mstore(add(add(ids, 0x20), shl(5, i)), id)
             }
+            if (_apply($, m, id, b)) _notePayout(b, m.recipient, m.amount, i, m.dropOff);
         }
-        _flush($, processed, cache, bucket);
+        _flush(b);
         _verifyAttestation($, config, _attestedRoot(ids, proofs), guardianSetIndex, signatures);
-        require(msg.value == dropOffTotal, BridgeDropOffNotSupplied(dropOffTotal, msg.value));
-        _payOutAll(payouts);
-        _forwardDropOffs(payouts, messages, ids);
+        require(msg.value == b.dropOffTotal, BridgeDropOffNotSupplied(b.dropOffTotal, msg.value));
+        _payOutRuns(b);
+        _forwardDropOffs(b, messages, ids);
     }
 
-    /// @dev Checks one attested message and takes its nonce. Loads its token (and returns its
-    ///      bucket) only when it differs from the previous message's.
-    function _accept(
-        Layout storage $,
-        Message memory m,
-        bytes32 id,
-        uint256 sourceKey,
-        NonceBitmap.Bitmap storage processed,
-        BatchCache memory cache,
-        RateLimitLib.Bucket memory bucket
-    ) private returns (RateLimitLib.Bucket memory) {
+    /// @dev Checks the message in `m` (id `id`), takes its nonce, and executes it (returns true:
+    ///      the caller pays it out) or queues it. Loads its token only when it differs from the
+    ///      previous message's.
+    function _apply(Layout storage $, Message memory m, bytes32 id, Batch memory b) private returns (bool fast) {
         require(block.timestamp <= m.deadline, BridgeMessageExpired(id, m.deadline));
         uint256 key = _tokenKey(m.tokenChainId, m.token);
-        // `cache.local` is zero until a token is loaded, so the first message always looks its
+        // `b.local` is zero until a token is loaded, so the first message always looks its
         // token up — including one naming the zero identity, which must fail as unknown.
-        if (key != cache.tokenKey || cache.local == address(0)) {
-            _flushBucket($, cache, bucket);
-            InboundEntry storage entry = $.inbound[key];
-            InboundToken memory token = entry.token;
-            require(token.local != address(0), BridgeUnknownTokenIdentity(m.tokenChainId, m.token));
-            uint256 unit = _unit(token.limitScale);
-            cache.tokenKey = key;
-            cache.local = token.local;
-            cache.isHome = token.isHome;
-            cache.unit = unit;
-            cache.fastLimit = uint256(token.fastLimit) * unit;
-            bucket = entry.bucket;
+        if (key != b.tokenKey || b.local == address(0)) _loadToken($, m, key, b);
+        _takeNonce(m.nonce, id, b);
+        uint256 amount = m.amount;
+        unchecked {
+            // Each drop-off is below 2^128 and a batch far below 2^128 messages.
+            b.dropOffTotal += m.dropOff;
         }
-        _consumeNonce(processed, sourceKey, m.nonce, id, cache);
-        return bucket;
+        if (amount <= b.fastLimit) {
+            uint256 unit = b.unit;
+            uint256 next;
+            (fast, next) = RateLimitLib.consumeWord(b.bucket, unit == 1 ? amount : _units(amount, unit));
+            b.bucket = next;
+        }
+        if (fast) {
+            if (b.isHome) $.locals[b.local].locked -= amount;
+            emit MessageExecuted(id);
+        } else {
+            _queue($, m, id, b);
+        }
     }
 
-    /// @dev Executes (returns true: the caller pays out) or queues an accepted message.
-    function _decide(
-        Layout storage $,
-        Message memory m,
-        bytes32 id,
-        uint32 delay,
-        BatchCache memory cache,
-        RateLimitLib.Bucket memory bucket
-    ) private returns (bool fast) {
-        uint256 amount = m.amount;
-        if (amount <= cache.fastLimit && RateLimitLib.consume(bucket, _units(amount, cache.unit))) {
-            if (cache.isHome) $.locals[cache.local].locked -= amount;
-            emit MessageExecuted(id);
-            return true;
+    /// @dev Makes the token of `key` the batch's current one (writing the previous one's
+    ///      bucket back first).
+    function _loadToken(Layout storage $, Message memory m, uint256 key, Batch memory b) private {
+        _flushBucket(b);
+        InboundEntry storage entry = $.inbound[key];
+        InboundToken memory token = entry.token;
+        require(token.local != address(0), BridgeUnknownTokenIdentity(m.tokenChainId, m.token));
+        uint256 unit = _unit(token.limitScale);
+        b.tokenKey = key;
+        b.local = token.local;
+        b.isHome = token.isHome;
+        b.unit = unit;
+        b.fastLimit = uint256(token.fastLimit) * unit;
+        RateLimitLib.Bucket storage bucket = entry.bucket;
+        uint256 slot;
+        uint256 word;
+        // The bucket's slot and its raw word (see `RateLimitLib.consumeWord` for the packing).
+        assembly ("memory-safe") {
+            slot := bucket.slot
+            word := sload(slot)
         }
-        uint64 executableAt = uint64(block.timestamp) + delay;
+        b.bucketSlot = slot;
+        b.bucket = word;
+    }
+
+    /// @dev Marks the nonce processed in the cached bitmap word, or reverts if it already is,
+    ///      unless its holder was released and `id` was never seen (then `id` takes it, once).
+    function _takeNonce(uint64 nonce, bytes32 id, Batch memory b) private {
+        uint256 word = NonceBitmap.wordOf(nonce);
+        if (word != b.bitmapWord) {
+            _flushBitmap(b);
+            b.bitmapWord = word;
+            b.bits = _processed(b).loadWord(word);
+        }
+        uint256 mask = NonceBitmap.maskOf(nonce);
+        uint256 bits = b.bits;
+        if (bits & mask == 0) {
+            b.bits = bits | mask;
+            return;
+        }
+        _reuseReleasedNonce(b.sourceKey, nonce, id);
+    }
+
+    /// @dev Records fast message `i`'s payout (and its drop-off, if any).
+    function _notePayout(Batch memory b, address recipient, uint256 amount, uint256 i, uint256 dropOff) private pure {
+        uint256 k = b.count;
+        address local = b.local;
+        if (k == 0 || local != b.runLocal) {
+            uint256 run = uint256(uint160(local)) | (b.isHome ? 1 << 160 : 0) | (k << 168);
+            uint256 r = b.runCount++;
+            uint256[] memory runs = b.runs;
+            // runs[r] = run; r < k + 1 <= n = runs.length.
+            assembly ("memory-safe") {
+                mstore(add(add(runs, 0x20), shl(5, r)), run)
+            }
+            b.runLocal = local;
+        }
+        uint256[] memory recipients = b.recipients;
+        uint256[] memory amounts = b.amounts;
+        // recipients[k] = recipient; amounts[k] = amount; k < n = the lists' length (one
+        // payout per message at most).
+        assembly ("memory-safe") {
+            let offset := add(0x20, shl(5, k))
+            mstore(add(recipients, offset), recipient)
+            mstore(add(amounts, offset), amount)
+        }
+        b.count = k + 1;
+        if (dropOff != 0) {
+            if (b.dropOffs.length == 0) b.dropOffs = new uint256[](b.recipients.length);
+            b.dropOffs[b.dropOffCount++] = i;
+        }
+    }
+
+    /// @dev Queues an accepted message that is not fast (too large, or its bucket is short).
+    function _queue(Layout storage $, Message memory m, bytes32 id, Batch memory b) private {
+        uint64 executableAt = uint64(block.timestamp) + b.largeDelay;
         $.queued[id] = QueuedMessage({
             recipient: m.recipient,
             executableAt: executableAt,
             status: MessageStatus.Queued,
-            localToken: cache.local,
+            localToken: b.local,
             nonce: m.nonce,
-            isHome: cache.isHome,
-            amount: amount,
+            isHome: b.isHome,
+            amount: m.amount,
             sourceGateway: m.sourceGateway,
             sourceChainId: m.sourceChainId
         });
         if (m.dropOff != 0) $.heldDropOffs[id] = m.dropOff;
         emit MessageQueued(id, m.sourceChainId, m.nonce, executableAt);
-        return false;
     }
 
-    /// @dev Marks the nonce processed in the cached bitmap word, or reverts if it already is,
-    ///      unless its holder was released and `id` was never seen (then `id` takes it, once).
-    function _consumeNonce(
-        NonceBitmap.Bitmap storage processed,
-        uint256 sourceKey,
-        uint64 nonce,
-        bytes32 id,
-        BatchCache memory cache
-    ) private {
-        uint256 word = NonceBitmap.wordOf(nonce);
-        if (word != cache.bitmapWord) {
-            _flushBitmap(processed, cache);
-            cache.bitmapWord = word;
-            cache.bits = processed.loadWord(word);
-        }
-        uint256 mask = NonceBitmap.maskOf(nonce);
-        if (cache.bits & mask == 0) {
-            cache.bits |= mask;
-            return;
-        }
-        _reuseReleasedNonce(sourceKey, nonce, id);
-    }
-
-    function _flush(
-        Layout storage $,
-        NonceBitmap.Bitmap storage processed,
-        BatchCache memory cache,
-        RateLimitLib.Bucket memory bucket
-    ) private {
-        _flushBucket($, cache, bucket);
-        _flushBitmap(processed, cache);
-    }
-
-    function _flushBucket(Layout storage $, BatchCache memory cache, RateLimitLib.Bucket memory bucket) private {
-        if (cache.local != address(0) && bucket.capacity != RateLimitLib.UNLIMITED) {
-            $.inbound[cache.tokenKey].bucket.fullAt = bucket.fullAt;
+    function _processed(Batch memory b) private pure returns (NonceBitmap.Bitmap storage processed) {
+        uint256 slot = b.processedSlot;
+        assembly ("memory-safe") {
+            processed.slot := slot
         }
     }
 
-    function _flushBitmap(NonceBitmap.Bitmap storage processed, BatchCache memory cache) private {
-        if (cache.bitmapWord != NO_WORD) processed.storeWord(cache.bitmapWord, cache.bits);
+    function _flush(Batch memory b) private {
+        _flushBucket(b);
+        _flushBitmap(b);
+    }
+
+    /// @dev Writes the current token's bucket back (only its `fullAt` can have changed).
+    function _flushBucket(Batch memory b) private {
+        if (b.local != address(0) && uint96(b.bucket) != RateLimitLib.UNLIMITED) {
+            uint256 slot = b.bucketSlot;
+            uint256 word = b.bucket;
+            assembly ("memory-safe") {
+                sstore(slot, word)
+            }
+        }
+    }
+
+    function _flushBitmap(Batch memory b) private {
+        if (b.bitmapWord != NO_WORD) _processed(b).storeWord(b.bitmapWord, b.bits);
     }
 
     /// @dev The root the batch claims: computed over all ids, or the common root of every proof.
@@ -467,72 +521,82 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         GuardianSignatures.verify(digest, GuardianSignatures.load(members, size), size, signatures, threshold);
     }
 
-    /// @dev Records that fast message `i` of an `n`-message batch carries a drop-off.
-    function _noteDropOff(Payouts memory payouts, uint256 i, uint256 n) private pure {
-        if (payouts.dropOffs.length == 0) payouts.dropOffs = new uint256[](n);
-        payouts.dropOffs[payouts.dropOffCount++] = i;
-    }
-
-    /// @dev Pays every fast transfer of a batch: one `mintBatch` per run of the same bridged
+    /// @dev Pays every fast transfer of a batch, run by run: one `mintBatch` per run of a bridged
     ///      token (relayers order batches by token), and per run of a home token one transfer
     ///      each, the run's total balance-checked.
-    function _payOutAll(Payouts memory payouts) private {
-        uint256 count = payouts.count;
-        uint256 start = 0;
-        while (start < count) {
-            address local = payouts.locals[start];
-            uint256 end = start + 1;
-            while (end < count && payouts.locals[end] == local) ++end;
-            if (payouts.isHome[start]) {
+    function _payOutRuns(Batch memory b) private {
+        uint256 runCount = b.runCount;
+        uint256[] memory runs = b.runs;
+        uint256[] memory recipients = b.recipients;
+        uint256[] memory amounts = b.amounts;
+        for (uint256 r = 0; r < runCount; ++r) {
+            uint256 run = runs[r];
+            address local = address(uint160(run));
+            uint256 start = run >> 168;
+            uint256 end = r + 1 < runCount ? runs[r + 1] >> 168 : b.count;
+            if ((run >> 160) & 1 == 1) {
                 uint256 before = IERC20(local).balanceOf(address(this));
                 uint256 total = 0;
-                for (uint256 i = start; i < end; ++i) {
-                    IERC20(local).safeTransfer(payouts.recipients[i], payouts.amounts[i]);
-                    total += payouts.amounts[i];
+                for (uint256 k = start; k < end; ++k) {
+                    uint256 amount = amounts[k];
+                    IERC20(local).safeTransfer(address(uint160(recipients[k])), amount);
+                    total += amount;
                 }
                 _checkMoved(local, before, total);
-            } else if (start == 0 && end == count) {
-                // The usual single-token batch: the lists are passed in place, cut to `count`.
-                IBridgedToken(local).mintBatch(
-                    _truncated(payouts.recipients, count),
-                    _truncated(payouts.amounts, count)
-                );
             } else {
-                IBridgedToken(local).mintBatch(
-                    Arrays.slice(payouts.recipients, start, end),
-                    Arrays.slice(payouts.amounts, start, end)
-                );
+                _mintBatch(local, recipients, amounts, start, end);
             }
-            start = end;
+        }
+    }
+
+    /// @dev `IBridgedToken(local).mintBatch(recipients[start:end], amounts[start:end])`, its
+    ///      calldata written in free memory with two `mcopy`s instead of Solidity's slice and
+    ///      element-by-element ABI encoding. What it does: writes the selector, the two array
+    ///      offsets, then each array (length, words) — the standard ABI encoding of
+    ///      (address[], uint256[]); recipients are stored as clean 160-bit words by
+    ///      `_notePayout`. It calls only a contract (as a Solidity call would check) and
+    ///      bubbles a revert up. Safe: `start < end <= count <= n` bound every copy to the
+    ///      lists; the memory past the free pointer is only used for the call and not kept.
+    function _mintBatch(
+        address local,
+        uint256[] memory recipients,
+        uint256[] memory amounts,
+        uint256 start,
+        uint256 end
+    ) private {
+        bytes4 selector = IBridgedToken.mintBatch.selector;
+        assembly ("memory-safe") {
+            let len := sub(end, start)
+            let bytesLen := shl(5, len)
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), 0x40)
+            mstore(add(p, 0x24), add(0x60, bytesLen))
+            mstore(add(p, 0x44), len)
+            mcopy(add(p, 0x64), add(add(recipients, 0x20), shl(5, start)), bytesLen)
+            let q := add(add(p, 0x64), bytesLen)
+            mstore(q, len)
+            mcopy(add(q, 0x20), add(add(amounts, 0x20), shl(5, start)), bytesLen)
+            if iszero(extcodesize(local)) {
+                revert(0, 0)
+            }
+            if iszero(call(gas(), local, 0, p, add(0x84, shl(1, bytesLen)), 0, 0)) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
         }
     }
 
     /// @dev Forwards the drop-offs of the batch's fast messages, after every token payout.
-    function _forwardDropOffs(Payouts memory payouts, bytes calldata messages, bytes32[] memory ids) private {
-        uint256 count = payouts.dropOffCount;
+    function _forwardDropOffs(Batch memory b, bytes calldata messages, bytes32[] memory ids) private {
+        uint256 count = b.dropOffCount;
         if (count == 0) return;
         Message memory m = MessageLib.buffer(0, 0, address(0));
         for (uint256 k = 0; k < count; ++k) {
-            uint256 i = payouts.dropOffs[k];
+            uint256 i = b.dropOffs[k];
             MessageLib.load(m, messages, i);
             _forwardDropOff(ids[i], m.recipient, m.dropOff);
         }
-    }
-
-    /// @dev `array` with its length cut to `length` (<= its length), in place: the tail is
-    ///      simply unused. Saves copying the whole list, as `Arrays.slice` would.
-    function _truncated(address[] memory array, uint256 length) private pure returns (address[] memory) {
-        assembly ("memory-safe") {
-            mstore(array, length)
-        }
-        return array;
-    }
-
-    function _truncated(uint256[] memory array, uint256 length) private pure returns (uint256[] memory) {
-        assembly ("memory-safe") {
-            mstore(array, length)
-        }
-        return array;
     }
 
     /// @notice See `IBridgeGateway.execute`.

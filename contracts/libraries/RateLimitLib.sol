@@ -54,6 +54,40 @@ library RateLimitLib {
         return true;
     }
 
+    /// @notice `consume` on a bucket held as its storage word (`capacity` in bits 0-95,
+    ///         `refillPerSecond` in bits 96-191, `fullAt` in bits 192-255, Solidity's packing of
+    ///         `Bucket`): the same arithmetic, for loops that keep a bucket on the stack.
+    /// @return ok Whether `amount` was taken. @return next The word after the take (unchanged
+    ///         when nothing was taken or the bucket is unlimited).
+    /// @dev Assembly for the delivery loop (it runs once per delivered message). It mirrors
+    ///      `consume` step by step; no step can overflow: `fullAt` < 2^64 and `refill` < 2^96,
+    ///      so `(fullAt - nowFp) * refill` < 2^160; `amount` <= `capacity` < 2^96 before it is
+    ///      shifted by 16; `start + step` < 2^64 as argued in `consume` (truncated the same way).
+    function consumeWord(uint256 word, uint256 amount) internal view returns (bool ok, uint256 next) {
+        assembly ("memory-safe") {
+            next := word
+            let mask96 := 0xffffffffffffffffffffffff
+            let capacity := and(word, mask96)
+            let unlimited := eq(capacity, mask96)
+            let refill := and(shr(96, word), mask96)
+            let fullAt := shr(192, word)
+            let nowFp := shl(16, timestamp())
+            // lag = max(fullAt - now, 0): the subtraction may wrap, but is then multiplied by 0.
+            let lag := mul(gt(fullAt, nowFp), sub(fullAt, nowFp))
+            // available(): capacity minus the deficit rounded up, floored at zero (a full bucket
+            // has lag 0, so deficit 0).
+            let deficit := shr(16, add(mul(lag, refill), 0xffff))
+            let avail := mul(lt(deficit, capacity), sub(capacity, deficit))
+            ok := or(unlimited, and(iszero(iszero(refill)), iszero(gt(amount, avail))))
+            if and(ok, iszero(unlimited)) {
+                // start = max(fullAt, now) = now + lag; refill != 0 here.
+                let step := div(add(shl(16, amount), sub(refill, 1)), refill)
+                let newFullAt := and(add(add(nowFp, lag), step), 0xffffffffffffffff)
+                next := or(and(word, sub(shl(192, 1), 1)), shl(192, newFullAt))
+            }
+        }
+    }
+
     /// @notice `consume` on a bucket in storage.
     function tryConsume(Bucket storage bucket, uint256 amount) internal returns (bool) {
         Bucket memory b = bucket;

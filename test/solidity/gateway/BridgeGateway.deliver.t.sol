@@ -232,7 +232,7 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
     ///      mean "no fast limit beyond the rate-limit bucket", but the clamped value is still
     ///      compared against: with the limit set to type(uint96).max and an unlimited bucket, an
     ///      amount of 2^88 is queued. Pins current behaviour; if the doc is the intent, the
-    ///      clamp should store a sentinel that `_decide` treats as "no limit".
+    ///      clamp should store a sentinel that `_apply` treats as "no limit".
     function test_deliver_saturatedFastLimitStillDelaysAboveClamp_succeeds() public {
         vm.prank(governor);
         gateway.setFastLimit(_homeChain(remoteHomeToken), remoteHomeToken, type(uint96).max);

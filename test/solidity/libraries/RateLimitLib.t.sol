@@ -22,6 +22,24 @@ contract RateLimitHarness {
         return RateLimitLib.available(bucket);
     }
 
+    /// @dev `consume` and `consumeWord` on the same state, side by side (nothing is stored).
+    function bothConsume(uint256 amount) external view returns (bool ok, uint64 fullAt, bool okWord, uint256 word) {
+        RateLimitLib.Bucket memory b = bucket;
+        ok = RateLimitLib.consume(b, amount);
+        fullAt = b.fullAt;
+        uint256 raw;
+        assembly {
+            raw := sload(bucket.slot)
+        }
+        (okWord, word) = RateLimitLib.consumeWord(raw, amount);
+    }
+
+    function rawWord() external view returns (uint256 raw) {
+        assembly {
+            raw := sload(bucket.slot)
+        }
+    }
+
     function isValid(uint96 capacity, uint96 refillPerSecond) external pure returns (bool) {
         return RateLimitLib.isValid(capacity, refillPerSecond);
     }
@@ -187,5 +205,35 @@ contract RateLimitLib_consume_Test is RateLimitFixture {
         assertLe(rl.available(), uint256(capacity) - amount, "lowered");
         vm.warp(_now() + (amount + refill - 1) / refill + 1);
         assertEq(rl.available(), capacity, "full again");
+    }
+
+    /// @notice `consumeWord` (the delivery loop's stack form) agrees with `consume` on every
+    ///         state and amount: same decision, same new `fullAt`, other fields untouched.
+    function testFuzz_consumeWord_equalsConsume_succeeds(
+        uint256 c,
+        uint256 r,
+        uint256 drain,
+        uint256 amount,
+        uint32 gap,
+        uint8 kind
+    ) public {
+        uint96 capacity;
+        uint96 refill;
+        if (kind % 4 == 0) (capacity, refill) = (type(uint96).max, uint96(r));
+        else if (kind % 4 == 1) (capacity, refill) = (0, uint96(bound(r, 0, 1)));
+        else (capacity, refill) = _params(c, r);
+        rl.set(capacity, refill);
+        if (capacity != 0 && capacity != type(uint96).max) rl.tryConsume(bound(drain, 0, capacity));
+        vm.warp(_now() + bound(gap, 0, 2 days));
+        amount = bound(amount, 0, uint256(capacity) * 2 + 1);
+        uint256 before = rl.rawWord();
+        (bool ok, uint64 fullAt, bool okWord, uint256 word) = rl.bothConsume(amount);
+        assertEq(okWord, ok, "same decision");
+        if (ok && capacity != type(uint96).max) {
+            assertEq(word >> 192, fullAt, "same fullAt");
+        } else {
+            assertEq(word, before, "unchanged");
+        }
+        assertEq(word & ((uint256(1) << 192) - 1), before & ((uint256(1) << 192) - 1), "capacity and refill kept");
     }
 }
