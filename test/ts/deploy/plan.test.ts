@@ -12,6 +12,7 @@ import { parseDeployConfig } from "../../../deploy/config.js";
 import { GATEWAY_ROLES } from "../../../deploy/contracts.js";
 import { CREATE2_DEPLOYER, CREATE2_DEPLOYER_FUNDING, CREATE2_DEPLOYER_SIGNER } from "../../../deploy/create2.js";
 import { desiredDeployment, type Desired } from "../../../deploy/desired.js";
+import { DEVNET_FEES } from "../../../devnet/fees.js";
 import { TIMELOCK_ROLES } from "../../../deploy/governance.js";
 import type { GatewayToken, L2State, Observed, RoleHolders } from "../../../deploy/observe.js";
 import { reconcile, stepsOf, unfixable, type Step } from "../../../deploy/plan.js";
@@ -21,20 +22,8 @@ const MONITOR = A(0x1001);
 const DEPLOYER = A(0xd0);
 const OPERATOR = A(0x0fee);
 
-/** The fee fields of the fixture's routes: 250,000 gas at 2 gwei, same-ETH chains. */
-const FEES = {
-  gasPrice: "2 gwei",
-  exchangeRate: "1",
-  gasPerMessage: 250_000,
-  flatFee: "0 ether",
-  minGasPrice: "0.1 gwei",
-  maxGasPrice: "1000 gwei",
-  minExchangeRate: "0.5",
-  maxExchangeRate: "2",
-  maxChangePerUpdateBps: 2_000,
-  maxChangePerHourBps: 5_000,
-  dropOffCap: "0.1 ether",
-};
+/** The fixture's routes are priced like the devnet's: 250,000 gas at 2 gwei, same-ETH chains. */
+const FEES = DEVNET_FEES;
 
 /** An L2's OP Stack contracts on L1, as the devnet's install names them. */
 function rollup(n: number) {
