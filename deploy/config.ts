@@ -10,7 +10,7 @@
  * every field.
  */
 import { readFileSync } from "node:fs";
-import { getAddress, isAddress, type Address } from "viem";
+import { getAddress, isAddress, parseUnits, type Address } from "viem";
 import { z } from "zod";
 import { rollupSchema } from "../core/manifest.js";
 import { OP_PREDEPLOYS } from "../core/op-stack.js";
@@ -117,6 +117,71 @@ const devnetChain = z
 
 const l2Schema = z.discriminatedUnion("kind", [opStackChain, devnetChain]);
 
+/**
+ * A native-token amount with its unit: "2 gwei", "0.1 ether", "0 wei". Kept as the string the
+ * operator wrote (the parsed config is written back as JSON); `feeConfigOf` converts.
+ */
+const native = z
+  .string()
+  .regex(/^\d+(\.\d+)? ?(wei|gwei|ether)$/, 'a native amount with its unit, such as "2 gwei", "0.1 ether" or "0 wei"');
+
+/** Source-chain native tokens per destination native token, as a decimal ("1": both are ETH). */
+const rate = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal ratio such as "1" (both chains use ETH) or "0.00045"');
+
+const bps = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 16 - 1);
+
+/**
+ * The pricing of one route, as `setFeeConfig(destChainId, FeeConfig)` takes it
+ * (`IBridgeGatewayTypes.FeeConfig`; README "Fees and gas drop-off"). Amounts of the destination
+ * chain's native token: `gasPrice`, its bounds and `dropOffCap`; of the source chain's: `flatFee`.
+ */
+const feeFields = {
+  /** Destination wei per gas: the starting value; the fee updaters move it within the bounds. */
+  gasPrice: native,
+  /** Source native per destination native: the starting value; the fee updaters move it too. */
+  exchangeRate: rate,
+  /** Destination gas one delivered message costs a relayer (`npm run bench:gas`), batch share included. */
+  gasPerMessage: uint32,
+  /** Added to every quote, in the source chain's native token. */
+  flatFee: native,
+  minGasPrice: native,
+  maxGasPrice: native,
+  minExchangeRate: rate,
+  maxExchangeRate: rate,
+  /** Largest step of one `updateFeeInputs`, in basis points (multiplicative, both ways). */
+  maxChangePerUpdateBps: bps,
+  /** Largest move within an hour, from the hour's first value, in basis points. */
+  maxChangePerHourBps: bps,
+  /** Largest gas drop-off one message may ask for (destination native); "0 ether": no drop-off. */
+  dropOffCap: native,
+};
+
+export const feeSchema = z.object(feeFields).strict();
+/** A route's override: any fields of the default, for the routes to `to` (from `from`, or from every L2). */
+const feeRouteSchema = z
+  .object({ to: name, from: name, ...feeFields })
+  .partial()
+  .required({ to: true })
+  .strict();
+
+/** Delivery fees: every route's pricing, who is paid, who may move the prices. */
+export const feesSchema = z
+  .object({
+    /** The only account that can claim the fees accrued on each gateway (`claimFees`). */
+    beneficiary: address,
+    /** Holders of FEE_UPDATER_ROLE: they move gasPrice and exchangeRate within the bounds (none: fixed prices). */
+    updaters: z.array(address).default([]),
+    /** The pricing of every route… */
+    default: feeSchema,
+    /** …except these: the most specific override of a route (from and to, then to alone) applies. */
+    routes: z.array(feeRouteSchema).default([]),
+  })
+  .strict();
+
 const guardian = z.object({ address, url: z.string().url() }).strict();
 
 const deployConfigObject = z
@@ -189,6 +254,8 @@ const deployConfigObject = z
       })
       .strict()
       .default({}),
+    /** Delivery fees and gas drop-off of every route (README "Fees and gas drop-off"). */
+    fees: feesSchema,
     /** Default limits of every token. */
     limits: limitsSchema,
     tokens: z
@@ -219,6 +286,8 @@ export type DeployConfig = z.infer<typeof deployConfigObject>;
 export type L2Config = DeployConfig["chains"][number];
 export type TokenConfig = DeployConfig["tokens"][number];
 export type LimitsConfig = z.infer<typeof limitsSchema>;
+export type FeesConfig = DeployConfig["fees"];
+export type RouteFeeConfig = z.infer<typeof feeSchema>;
 
 /** True when every L2 is a local devnet chain: env keys and a short governance delay are allowed. */
 export function isDevnet(config: Pick<DeployConfig, "chains">): boolean {
@@ -242,6 +311,118 @@ export function finalizationSeconds(chain: L2Config): number {
 /** True when the deployment wires the escape hatch: every L2 has canonical messaging. */
 export function hasEscape(config: Pick<DeployConfig, "chains">): boolean {
   return config.chains.every((c) => c.kind === "op-stack" || c.rollup !== undefined);
+}
+
+/** `IBridgeGatewayTypes.FeeConfig` as `setFeeConfig` takes it and `feeConfig(dest)` returns it. */
+export interface FeeConfig {
+  gasPrice: bigint;
+  exchangeRate: bigint;
+  gasPerMessage: number;
+  flatFee: bigint;
+  minGasPrice: bigint;
+  maxGasPrice: bigint;
+  minExchangeRate: bigint;
+  maxExchangeRate: bigint;
+  maxChangePerUpdateBps: number;
+  maxChangePerHourBps: number;
+  dropOffCap: bigint;
+}
+
+/** The gateway's gas charge for handing over a drop-off (`BridgeGateway.DROP_OFF_GAS_COST`). */
+export const DROP_OFF_GAS_COST = 40_000n;
+const RATE_ONE = 10n ** 18n;
+const UINT = (bits: number) => (1n << BigInt(bits)) - 1n;
+
+const UNIT_DECIMALS = { wei: 0, gwei: 9, ether: 18 } as const;
+
+/** Wei of "2 gwei" / "0.1 ether" / "5 wei"; undefined when it is not a whole number of wei. */
+function nativeWei(v: string): bigint | undefined {
+  const [, whole, frac = "", unit] = /^(\d+)(?:\.(\d+))? ?(wei|gwei|ether)$/.exec(v)!;
+  const decimals = UNIT_DECIMALS[unit as keyof typeof UNIT_DECIMALS];
+  if (frac.replace(/0+$/, "").length > decimals) return undefined;
+  return parseUnits(`${whole}.${frac || "0"}`, decimals);
+}
+
+/** A ratio scaled by 1e18; undefined when it has more than 18 decimals. */
+function rateScaled(v: string): bigint | undefined {
+  if ((v.split(".")[1]?.length ?? 0) > 18) return undefined;
+  return parseUnits(v, 18);
+}
+
+/**
+ * The on-chain `FeeConfig` of a route's fields, or one sentence per field the gateway would
+ * refuse (`setFeeConfig` reverts with a bare `BridgeInvalidParameter`; this says which and why).
+ */
+export function feeConfigOf(f: RouteFeeConfig): { config: FeeConfig; problems: [keyof RouteFeeConfig, string][] } {
+  const problems: [keyof RouteFeeConfig, string][] = [];
+  const wei = (field: "gasPrice" | "minGasPrice" | "maxGasPrice" | "flatFee" | "dropOffCap", bits: number) => {
+    const v = nativeWei(f[field]);
+    if (v === undefined) {
+      problems.push([field, `${f[field]} is not a whole number of wei`]);
+      return 0n;
+    }
+    if (v > UINT(bits))
+      problems.push([field, `${f[field]} is above the gateway's ${bits}-bit field (${UINT(bits)} wei)`]);
+    return v;
+  };
+  const ratio = (field: "exchangeRate" | "minExchangeRate" | "maxExchangeRate") => {
+    const v = rateScaled(f[field]);
+    if (v === undefined) {
+      problems.push([field, `${f[field]} has more than 18 decimals`]);
+      return 0n;
+    }
+    if (v > UINT(96)) problems.push([field, `${f[field]} is above the gateway's 96-bit field (${UINT(96)} / 1e18)`]);
+    return v;
+  };
+  const config: FeeConfig = {
+    gasPrice: wei("gasPrice", 64),
+    exchangeRate: ratio("exchangeRate"),
+    gasPerMessage: f.gasPerMessage,
+    flatFee: wei("flatFee", 64),
+    minGasPrice: wei("minGasPrice", 64),
+    maxGasPrice: wei("maxGasPrice", 64),
+    minExchangeRate: ratio("minExchangeRate"),
+    maxExchangeRate: ratio("maxExchangeRate"),
+    maxChangePerUpdateBps: f.maxChangePerUpdateBps,
+    maxChangePerHourBps: f.maxChangePerHourBps,
+    dropOffCap: wei("dropOffCap", 96),
+  };
+  if (problems.length) return { config, problems };
+  if (config.gasPrice < config.minGasPrice || config.gasPrice > config.maxGasPrice) {
+    problems.push(["gasPrice", `${f.gasPrice} is outside minGasPrice ${f.minGasPrice} … maxGasPrice ${f.maxGasPrice}`]);
+  }
+  if (config.exchangeRate < config.minExchangeRate || config.exchangeRate > config.maxExchangeRate) {
+    problems.push([
+      "exchangeRate",
+      `${f.exchangeRate} is outside minExchangeRate ${f.minExchangeRate} … maxExchangeRate ${f.maxExchangeRate}`,
+    ]);
+  }
+  // The gateway keeps a quote in 88 bits: the dearest one the updater could reach must fit.
+  const ceil = (a: bigint) => (a * config.maxExchangeRate + RATE_ONE - 1n) / RATE_ONE;
+  const dearest =
+    ceil(BigInt(config.gasPerMessage) * config.maxGasPrice) +
+    config.flatFee +
+    ceil(config.dropOffCap + DROP_OFF_GAS_COST * config.maxGasPrice);
+  if (problems.length === 0 && dearest > UINT(88)) {
+    problems.push([
+      "maxGasPrice",
+      `at maxGasPrice and maxExchangeRate a quote with the full drop-off would be ${dearest} wei, above the gateway's 88-bit fee (${UINT(88)})`,
+    ]);
+  }
+  return { config, problems };
+}
+
+/** The fee fields of the route from `from` to `to`: the most specific override over the default. */
+export function routeFeeFields(fees: FeesConfig, from: string, to: string): RouteFeeConfig {
+  const match = (r: FeesConfig["routes"][number]) => r.to === to && (r.from === undefined || r.from === from);
+  const overrides = fees.routes
+    .filter(match)
+    .sort((a, b) => Number(a.from !== undefined) - Number(b.from !== undefined));
+  const merged: Record<string, unknown> = { ...fees.default };
+  for (const o of overrides) {
+    for (const [k, v] of Object.entries(o)) if (k !== "to" && k !== "from" && v !== undefined) merged[k] = v;
+  }
+  return merged as RouteFeeConfig;
 }
 
 type Ctx = z.RefinementCtx;
@@ -318,7 +499,7 @@ function crossCheck(c: DeployConfig, ctx: Ctx) {
   }
 
   const symbols = new Map<string, number>();
-  const homes = new Map<Address, number>();
+  const homes = new Map<string, number>();
   c.tokens.forEach((t, i) => {
     if (symbols.has(t.symbol)) problem(["tokens", i, "symbol"], `"${t.symbol}" is used twice`);
     symbols.set(t.symbol, i);
@@ -326,16 +507,69 @@ function crossCheck(c: DeployConfig, ctx: Ctx) {
     if (!chain) {
       problem(["tokens", i, "home"], `"${t.home}" is not one of the L2s (${c.chains.map((x) => x.name).join(", ")})`);
     }
-    // The token identity in messages is its home address alone (issue 14 adds the home chain).
-    const clash = homes.get(t.address);
+    // The token identity in messages is (home chain, home address).
+    const identity = `${t.home}/${t.address}`;
+    const clash = homes.get(identity);
     if (clash !== undefined) {
       problem(
         ["tokens", i, "address"],
-        `same home address as ${c.tokens[clash]!.symbol}: token identities must differ`,
+        `same home chain and address as ${c.tokens[clash]!.symbol}: token identities must differ`,
       );
     }
-    homes.set(t.address, i);
+    homes.set(identity, i);
   });
+
+  checkFees(c, problem);
+}
+
+/** Every route's pricing must be one the gateway accepts; overrides must name real routes, once. */
+function checkFees(c: DeployConfig, problem: (path: (string | number)[], message: string) => void) {
+  const l2 = new Set(c.chains.map((x) => x.name));
+  const seen = new Map<string, number>();
+  c.fees.routes.forEach((r, i) => {
+    for (const end of ["to", "from"] as const) {
+      const v = r[end];
+      if (v !== undefined && !l2.has(v)) {
+        problem(["fees", "routes", i, end], `"${v}" is not one of the L2s (${[...l2].join(", ")})`);
+      }
+    }
+    if (r.from !== undefined && r.from === r.to)
+      problem(["fees", "routes", i, "from"], "a route joins two different L2s");
+    const key = `${r.from ?? "*"}->${r.to}`;
+    const first = seen.get(key);
+    if (first !== undefined) problem(["fees", "routes", i], `overrides the same routes as fees.routes.${first}`);
+    seen.set(key, i);
+  });
+
+  const reported = new Set<string>();
+  const report = (path: (string | number)[], message: string) => {
+    const key = `${path.join(".")}: ${message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    problem(path, message);
+  };
+  const ofDefault = feeConfigOf(c.fees.default).problems;
+  for (const [field, message] of ofDefault) report(["fees", "default", field], message);
+  const inDefault = new Set(ofDefault.map(([field]) => field));
+  for (const from of c.chains) {
+    for (const to of c.chains) {
+      if (from.name === to.name) continue;
+      const { problems } = feeConfigOf(routeFeeFields(c.fees, from.name, to.name));
+      for (const [field, message] of problems) {
+        // Blame the most specific override that sets the field, else the most specific one that
+        // applies (the problem comes from merging it), else the default.
+        const applying = c.fees.routes
+          .map((r, i) => [r, i] as const)
+          .filter(([r]) => r.to === to.name && (r.from === undefined || r.from === from.name))
+          .sort(([a], [b]) => Number(b.from !== undefined) - Number(a.from !== undefined));
+        const own = applying.find(([r]) => r[field] !== undefined);
+        if (!own && inDefault.has(field)) continue; // the default's problem, reported above
+        const setBy = own ?? applying[0];
+        const path = setBy ? ["fees", "routes", setBy[1], field] : ["fees", "default", field];
+        report(path, setBy ? `${message} (route ${from.name} -> ${to.name})` : message);
+      }
+    }
+  }
 }
 
 function duplicates<T>(values: readonly T[]): number[] {

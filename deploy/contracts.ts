@@ -182,6 +182,7 @@ export const GATEWAY_ROLES = {
   governor: keccak256(stringToHex("GOVERNOR_ROLE")),
   pauser: keccak256(stringToHex("PAUSER_ROLE")),
   vetoer: keccak256(stringToHex("VETO_ROLE")),
+  feeUpdater: keccak256(stringToHex("FEE_UPDATER_ROLE")),
 } as const;
 
 /** Grants `role` on a gateway to `account` (caller is the governor). */

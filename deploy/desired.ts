@@ -14,7 +14,16 @@ import {
   bridgeGatewayAdminBytecode,
   bridgeGatewayBytecode,
 } from "../core/generated/abis.js";
-import { DeployConfigError, hasEscape, type DeployConfig, type L2Config, type LimitsConfig } from "./config.js";
+import {
+  DeployConfigError,
+  feeConfigOf,
+  hasEscape,
+  routeFeeFields,
+  type DeployConfig,
+  type FeeConfig,
+  type L2Config,
+  type LimitsConfig,
+} from "./config.js";
 import { contractSalt, factoryAddress, factoryDeployedAddress } from "./create2.js";
 import { UNLIMITED, type TokenLimits } from "./contracts.js";
 import { escapeHatchInitCode, escapeWiringOf, type EscapeRegistration, type EscapeWiring } from "./escape.js";
@@ -55,6 +64,8 @@ export interface DesiredL2 {
   escape?: EscapeWiring;
   /** What the manifest records for `bridge escape` (the OP Stack L1 contracts, the window). */
   rollup?: RollupInfo;
+  /** The pricing of each route from this L2 (`setFeeConfig(destChainId, config)` on its gateway). */
+  fees: { dest: string; destChainId: number; config: FeeConfig }[];
 }
 
 export interface Desired {
@@ -74,6 +85,9 @@ export interface Desired {
   /** PAUSER_ROLE and VETO_ROLE holders: the council Safe first, then the config's. */
   pausers: Address[];
   vetoers: Address[];
+  /** Who claims the fees on every gateway, and FEE_UPDATER_ROLE's holders. */
+  feeBeneficiary: Address;
+  feeUpdaters: Address[];
   tokens: DesiredToken[];
   l2s: DesiredL2[];
   /** The L1 EscapeHatch, when every L2 has canonical messaging. */
@@ -136,8 +150,17 @@ export function desiredDeployment(config: DeployConfig, facts: Record<string, To
 
   const l2s = config.chains.map((c): DesiredL2 => {
     const wiring = escapeWiringOf(c);
-    return { name: c.name, chainId: c.chainId, config: c, ...wiring };
+    const fees = config.chains
+      .filter((d) => d.name !== c.name)
+      .map((d) => {
+        const { config: fee, problems: wrong } = feeConfigOf(routeFeeFields(config.fees, c.name, d.name));
+        // The schema refused these already; a config built without it gets the same sentences.
+        wrong.forEach(([field, why]) => problems.push(`fees (${c.name} -> ${d.name}).${field}: ${why}`));
+        return { dest: d.name, destChainId: d.chainId, config: fee };
+      });
+    return { name: c.name, chainId: c.chainId, config: c, ...wiring, fees };
   });
+  if (problems.length) throw new DeployConfigError(`the config's fees do not fit:\n  ${problems.join("\n  ")}`);
   let escapeHatch: Desired["escapeHatch"];
   if (hasEscape(config)) {
     const registry = l2s.map((c) => ({
@@ -161,6 +184,8 @@ export function desiredDeployment(config: DeployConfig, facts: Record<string, To
     threshold: config.guardians.threshold,
     pausers: unique([council.safe, ...config.roles.pausers]),
     vetoers: unique([council.safe, ...config.roles.vetoers]),
+    feeBeneficiary: config.fees.beneficiary,
+    feeUpdaters: unique(config.fees.updaters),
     tokens,
     l2s,
     escapeHatch,

@@ -8,7 +8,7 @@ import { getAddress, zeroAddress, type AbiEvent, type Address, type Hex, type Pu
 import { tokenKey } from "../core/message.js";
 import { Gateway } from "../core/gateway.js";
 import { bridgedTokenAbi, bridgeGatewayAbi, escapeHatchAbi, timelockControllerAbi } from "../core/generated/abis.js";
-import { DeployConfigError, type DeployConfig } from "./config.js";
+import { DeployConfigError, type DeployConfig, type FeeConfig } from "./config.js";
 import { CREATE2_DEPLOYER, CREATE2_DEPLOYER_SIGNER } from "./create2.js";
 import type { Desired } from "./desired.js";
 import { safeReadAbi } from "./governance.js";
@@ -42,6 +42,9 @@ export interface GatewayState {
   /** By token identity (`tokenKey`: home chain id and address): the config's and every registered one. */
   tokens: Map<string, GatewayToken>;
   escape: { messenger: Address; escapeHatch: Address; tokenBridge: Address };
+  /** The pricing of each route the config names, by destination chain id (all zero: never set). */
+  fees: Map<number, FeeConfig>;
+  feeBeneficiary: Address;
   roles: RoleHolders;
 }
 
@@ -225,12 +228,15 @@ async function observeGateway(
     }
   }
   const gw = new Gateway(address, client);
-  const [set, largeDelay, windows, paused, escape, routes, tokens] = await Promise.all([
+  const feeDests = desired.l2s.filter((c) => c.name !== name).map((c) => c.chainId);
+  const [set, largeDelay, windows, paused, escape, fees, feeBeneficiary, routes, tokens] = await Promise.all([
     gw.currentGuardianSet(),
     gw.largeDelay(),
     gw.deadlineWindows(),
     gw.paused(),
     gw.escapeConfig(),
+    Promise.all(feeDests.map(async (id) => [id, feeConfigOnChain(await gw.feeConfig(id))] as const)),
+    gw.feeBeneficiary(),
     Promise.all([...routeIds].map(async (id) => [id, await gw.route(id)] as const)),
     Promise.all(
       [...homeTokens].map(
@@ -253,7 +259,26 @@ async function observeGateway(
       escapeHatch: getAddress(escape.escapeHatch),
       tokenBridge: getAddress(escape.tokenBridge),
     },
+    fees: new Map(fees),
+    feeBeneficiary: getAddress(feeBeneficiary),
     roles: replayRoles(logs),
+  };
+}
+
+/** The `FeeConfig` fields of a `feeConfig(dest)` read (without the updater's hour window). */
+function feeConfigOnChain(c: FeeConfig & Record<string, unknown>): FeeConfig {
+  return {
+    gasPrice: c.gasPrice,
+    exchangeRate: c.exchangeRate,
+    gasPerMessage: c.gasPerMessage,
+    flatFee: c.flatFee,
+    minGasPrice: c.minGasPrice,
+    maxGasPrice: c.maxGasPrice,
+    minExchangeRate: c.minExchangeRate,
+    maxExchangeRate: c.maxExchangeRate,
+    maxChangePerUpdateBps: c.maxChangePerUpdateBps,
+    maxChangePerHourBps: c.maxChangePerHourBps,
+    dropOffCap: c.dropOffCap,
   };
 }
 

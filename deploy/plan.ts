@@ -23,6 +23,7 @@ import {
   FACTORY_SALT,
   factoryDeployCalldata,
 } from "./create2.js";
+import type { FeeConfig } from "./config.js";
 import type { Desired, DesiredL2, FactoryContract } from "./desired.js";
 import { TIMELOCK_ROLES } from "./governance.js";
 import type {
@@ -186,6 +187,11 @@ function callStep(
 function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(", ")}]`;
   if (typeof v === "bigint") return v.toString();
+  if (v !== null && typeof v === "object") {
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k}: ${show(x)}`)
+      .join(", ")} }`;
+  }
   if (typeof v === "string" && /^0x[0-9a-fA-F]{64}$/.test(v)) return roleName(v as Hex) ?? v;
   return String(v);
 }
@@ -194,6 +200,7 @@ const ROLE_NAMES = new Map<Hex, string>([
   [GATEWAY_ROLES.governor, "GOVERNOR_ROLE"],
   [GATEWAY_ROLES.pauser, "PAUSER_ROLE"],
   [GATEWAY_ROLES.vetoer, "VETO_ROLE"],
+  [GATEWAY_ROLES.feeUpdater, "FEE_UPDATER_ROLE"],
   [TIMELOCK_ROLES.proposer, "PROPOSER_ROLE"],
   [TIMELOCK_ROLES.executor, "EXECUTOR_ROLE"],
   [TIMELOCK_ROLES.canceller, "CANCELLER_ROLE"],
@@ -252,6 +259,8 @@ function freshGateway(desired: Desired): GatewayState {
     routes: new Map(),
     tokens: new Map(),
     escape: { messenger: zeroAddress, escapeHatch: zeroAddress, tokenBridge: zeroAddress },
+    fees: new Map(),
+    feeBeneficiary: zeroAddress,
     roles: new Map([[GATEWAY_ROLES.governor, new Set([desired.deployer])]]),
   };
 }
@@ -423,6 +432,25 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
     }
   }
 
+  // Fees: each route's pricing, and who claims them (the fee updaters are roles, below).
+  for (const f of l2.fees) {
+    const differs = feeDifferences(gw.fees.get(f.destChainId) ?? UNPRICED, f.config, desired.feeUpdaters.length > 0);
+    if (differs.length) {
+      govern(
+        `fees to ${f.dest} (${f.destChainId}): ${differs.join(", ")}`,
+        [gatewayCall("setFeeConfig", [BigInt(f.destChainId), f.config])],
+        "a `setFeeConfig` proposal",
+      );
+    }
+  }
+  if (gw.feeBeneficiary !== desired.feeBeneficiary) {
+    govern(
+      `fee beneficiary is ${gw.feeBeneficiary === zeroAddress ? "unset" : gw.feeBeneficiary} (config: ${desired.feeBeneficiary})`,
+      [gatewayCall("setFeeBeneficiary", [desired.feeBeneficiary])],
+      "a `setFeeBeneficiary` proposal",
+    );
+  }
+
   // Tokens: registration and limits.
   const identity = (t: { homeChainId: number; homeToken: Address }) =>
     tokenKey({ tokenChainId: BigInt(t.homeChainId), token: t.homeToken });
@@ -496,6 +524,34 @@ function reconcileL2(desired: Desired, l2: DesiredL2, s: L2State): Finding[] {
   return out;
 }
 
+/** A route whose pricing was never set: everything zero (quotes 0, no drop-off). */
+const UNPRICED: FeeConfig = {
+  gasPrice: 0n,
+  exchangeRate: 0n,
+  gasPerMessage: 0,
+  flatFee: 0n,
+  minGasPrice: 0n,
+  maxGasPrice: 0n,
+  minExchangeRate: 0n,
+  maxExchangeRate: 0n,
+  maxChangePerUpdateBps: 0,
+  maxChangePerHourBps: 0,
+  dropOffCap: 0n,
+};
+
+/**
+ * The fields of a route's pricing that differ from the config, as `field got (config: want)`.
+ * With fee updaters, gasPrice and exchangeRate are theirs to move within the bounds (the config
+ * gives their starting values): a difference there is not drift once the route is priced.
+ */
+export function feeDifferences(got: FeeConfig, want: FeeConfig, updatersMove: boolean): string[] {
+  const priced = got.maxGasPrice !== 0n || got.maxExchangeRate !== 0n;
+  return (Object.keys(want) as (keyof FeeConfig)[])
+    .filter((k) => !(updatersMove && priced && (k === "gasPrice" || k === "exchangeRate")))
+    .filter((k) => got[k] !== want[k])
+    .map((k) => `${k} ${got[k]} (config: ${want[k]})`);
+}
+
 /** `type(uint256).max`: an unlimited bucket in `setRateLimit`. */
 const MAX_UINT256 = 2n ** 256n - 1n;
 const ZERO_BUCKET: Bucket = { capacity: 0n, refillPerSecond: 0n };
@@ -557,6 +613,7 @@ function reconcileGatewayRoles(
     [GATEWAY_ROLES.governor, [desired.timelock.address]],
     [GATEWAY_ROLES.pauser, desired.pausers],
     [GATEWAY_ROLES.vetoer, desired.vetoers],
+    [GATEWAY_ROLES.feeUpdater, desired.feeUpdaters],
   ]);
   const holders = (role: Hex) => [...(roles.get(role) ?? [])];
   const push = (text: string, step: Step, remedy: string) =>
@@ -589,7 +646,7 @@ function reconcileGatewayRoles(
       remedy: GOVERNANCE,
     });
   }
-  for (const role of [GATEWAY_ROLES.pauser, GATEWAY_ROLES.vetoer, GATEWAY_ROLES.governor]) {
+  for (const role of [GATEWAY_ROLES.pauser, GATEWAY_ROLES.vetoer, GATEWAY_ROLES.feeUpdater, GATEWAY_ROLES.governor]) {
     if (holders(role).includes(me) && !want.get(role)!.includes(me)) {
       // The deployer can always renounce its own role.
       out.push({

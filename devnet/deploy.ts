@@ -7,7 +7,8 @@
  *           (`devnet/tokens.ts`). The OP Stack contracts are installed before this runs
  *           (`devnet/op-stack/`) and come in as `opStack`;
  *   apply   `deploy.json` written to the devnet directory (so `npx portcullis-deploy check
- *           --config .devnet/deploy.json` works) and applied with the dev deployer key;
+ *           --config .devnet/deploy.json` works) and applied with the dev deployer key — routes
+ *           priced or not (`devnet/fees.ts`);
  *   after   faucet balances for the dev users, and the dev keys in the manifest.
  *
  * Nothing outside `devnet/` imports this file.
@@ -22,6 +23,7 @@ import { parseManifest, type ChainInfo, type Manifest, type RollupInfo } from ".
 import { parseDeployConfig, type DeployConfig } from "../deploy/config.js";
 import { confirm } from "../deploy/contracts.js";
 import { apply } from "../deploy/engine.js";
+import { devnetFees } from "./fees.js";
 import { createTestToken, deployCanonicalToken, depositToL2, type DeployTarget } from "./tokens.js";
 
 export interface DevnetToken {
@@ -65,6 +67,8 @@ export interface DevnetDeployInput {
   tokens: DevnetToken[];
   largeDelaySeconds: number;
   limits: DeployConfig["limits"];
+  /** Price every route (`devnet/fees.ts` DEVNET_FEES) or leave them at zero. */
+  fees: boolean;
   log?: (line: string) => void;
 }
 
@@ -170,6 +174,8 @@ function devnetConfig(input: DevnetDeployInput, homes: Record<string, Address>) 
     governance: { delaySeconds: input.governanceDelaySeconds, allowShortDelay: true },
     largeDelaySeconds: input.largeDelaySeconds,
     deadlineWindows: input.deadlineWindows,
+    // Relayer 0's operator is paid the fees and runs the fee updater.
+    fees: devnetFees(address(input.relayerKeys[0]!), input.fees),
     limits: input.limits,
     tokens: input.tokens.map((t) => ({ symbol: t.symbol, home: t.home, address: homes[t.symbol]! })),
   };

@@ -20,7 +20,6 @@ import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { bytesToHex, type Hex } from "viem";
 import type { Manifest } from "../core/manifest.js";
 import { deployDevnet } from "./deploy.js";
-import { configureDevnetFees } from "./fees.js";
 import { setBlockTime, startAnvil, startRedis, type ChainProcess, type RedisProcess } from "./infra.js";
 import { startDevnetExplorer, type DevnetExplorer } from "./explorer.js";
 import { awaitDevnetDeposits, installDevnetOpStack, opStackOperatorServices } from "./op-stack/devnet.js";
@@ -96,9 +95,9 @@ export interface DevnetOptions {
   /** Extra environment for every service process (e.g. MAX_IN_FLIGHT for the relayers). */
   serviceEnv?: Record<string, string>;
   /**
-   * Price every route through governance after deployment (devnet/fees.ts: `DEVNET_FEES`, the
-   * relayer operator as beneficiary and fee updater). Off: every route quotes 0 and allows no
-   * drop-off. Costs one governance delay at start.
+   * Price every route at deployment (devnet/fees.ts: `DEVNET_FEES`, the relayer operator as
+   * beneficiary and fee updater, set by the deploy engine before the hand-over to governance).
+   * Off: every route quotes 0 and allows no drop-off.
    */
   fees: boolean;
 }
@@ -368,9 +367,9 @@ export async function startDevnet(partial: Partial<DevnetOptions> = {}): Promise
         inbound: { capacity: "100000", perSecond: "100" },
         outbound: { capacity: "1000000000", perSecond: "1000000" },
       },
+      fees: options.fees,
     });
     await Promise.all(chains.map((c) => setBlockTime(c.rpcUrl, options.blockTimeSeconds)));
-    if (options.fees) await configureDevnetFees(manifest, dir);
     const manifestPath = join(dir, "manifest.json");
     writeManifest(manifestPath, manifest);
 

@@ -28,7 +28,7 @@ import { getAddress, parseUnits, type Address, type Hash, type Hex, type PublicC
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor, walletClientFor } from "../../core/chains.js";
 import { encryptKeystore, KDF_LIGHT } from "../../core/keystore.js";
-import { escapeHatchAbi } from "../../core/generated/abis.js";
+import { bridgeGatewayAbi, escapeHatchAbi } from "../../core/generated/abis.js";
 import { parseManifest, type ChainInfo, type Manifest, type RollupInfo } from "../../core/manifest.js";
 import { OP_PREDEPLOYS } from "../../core/op-stack.js";
 import { Safe } from "../../core/safe-kit.js";
@@ -62,6 +62,24 @@ const deployerKey = devKey(0);
 const deployer = privateKeyToAccount(deployerKey).address;
 const ownerKeys = [devKey(20), devKey(21), devKey(22)];
 const monitor = privateKeyToAccount(devKey(1)).address;
+/** The fee updater (moves prices within the bounds) and the beneficiary (claims the fees). */
+const updaterKey = devKey(6);
+const updater = privateKeyToAccount(updaterKey).address;
+const beneficiary = privateKeyToAccount(devKey(7)).address;
+/** Every route's pricing, as the deploy config gives it. */
+const FEES = {
+  gasPrice: "2 gwei",
+  exchangeRate: "1",
+  gasPerMessage: 200_000,
+  flatFee: "0.00001 ether",
+  minGasPrice: "1 gwei",
+  maxGasPrice: "100 gwei",
+  minExchangeRate: "1",
+  maxExchangeRate: "1",
+  maxChangePerUpdateBps: 5_000,
+  maxChangePerHourBps: 10_000,
+  dropOffCap: "0.01 ether",
+};
 const TOKENS: DevnetToken[] = [
   { symbol: "ALPHA", name: "Alpha Token", decimals: 18, home: "l2a", faucetPerUser: "0" },
   { symbol: "BETA", name: "Beta Token", decimals: 6, home: "l2b", faucetPerUser: "0" },
@@ -217,6 +235,8 @@ beforeAll(async () => {
     largeDelaySeconds: 20,
     deadlineWindows: { min: 5, default: 10, max: 2_592_000 },
     escape: { relayAllowanceSeconds: 4 },
+    // l2b's route to l2a charges no flat part.
+    fees: { beneficiary, updaters: [updater], default: FEES, routes: [{ from: "l2b", to: "l2a", flatFee: "0 ether" }] },
     limits: {
       fast: "10000",
       inbound: { capacity: "100000", perSecond: "100" },
@@ -406,6 +426,20 @@ describe("portcullis-deploy", () => {
     }
     const beta = manifest.tokens.find((t) => t.symbol === "BETA")!;
     expect(beta.addresses["901"]).not.toBe(beta.homeToken);
+    // Every route priced from the config before the hand-over: the quote, the beneficiary.
+    const priced = 200_000n * parseUnits("2", 9);
+    for (const [c, dest, flat] of [
+      [a!, b!, parseUnits("0.00001", 18)],
+      [b!, a!, 0n],
+    ] as const) {
+      const gw = new Gateway(c.gateway!, client(c.name));
+      expect(await gw.quoteFee(dest.chainId, 0n)).toBe(priced + flat);
+      expect(await gw.quoteFee(dest.chainId, parseUnits("0.01", 18))).toBe(
+        priced + flat + parseUnits("0.01", 18) + 40_000n * parseUnits("2", 9),
+      );
+      expect(await gw.feeBeneficiary()).toBe(beneficiary);
+      expect((await gw.feeConfig(dest.chainId)).dropOffCap).toBe(parseUnits("0.01", 18));
+    }
   });
 
   it("a limit changed through governance is the one difference check reports", async () => {
@@ -432,11 +466,46 @@ describe("portcullis-deploy", () => {
     const gw = new Gateway(l2a.gateway!, client("l2a"));
     expect((await gw.inboundToken(BigInt(beta.homeChainId), beta.homeToken)).fastLimit).toBe(parseUnits("77", 6));
 
+    // The fee updater moves l2a's price to l2b within its bounds: the updater's job, not drift.
+    const moved = walletClientFor(l2a, privateKeyToAccount(updaterKey));
+    await confirm(
+      client("l2a"),
+      await moved.writeContract({
+        address: l2a.gateway!,
+        abi: bridgeGatewayAbi,
+        functionName: "updateFeeInputs",
+        args: [902n, parseUnits("2.5", 9), 10n ** 18n],
+      }),
+    );
+    expect((await gw.feeConfig(902)).gasPrice).toBe(parseUnits("2.5", 9));
+
     const check = await deploy(["check", "--config", configPath]);
     expect(check.code, show(check)).toBe(1);
     expect(check.stdout.trim().split("\n")).toEqual([
       "deploy-test: 1 difference(s) between the config and the chains:",
       `  l2a: token BETA fast limit is 77000000 (config: 10000000000) — governance (a timelocked \`bridge council propose\`): \`bridge council propose set-limits --token BETA --fast …\``,
     ]);
+
+    // A config that prices differently from what governance set is fee drift, on every route.
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    config.fees.default.dropOffCap = "0.02 ether";
+    config.fees.beneficiary = monitor;
+    const repriced = join(dir, "repriced.json");
+    writeFileSync(repriced, JSON.stringify(config, null, 2));
+    const drift = await deploy(["check", "--config", repriced]);
+    expect(drift.code, show(drift)).toBe(1);
+    const lines = drift.stdout.trim().split("\n");
+    expect(lines[0]).toBe("deploy-test: 5 difference(s) between the config and the chains:");
+    for (const [chain, dest] of [
+      ["l2a", "l2b (902)"],
+      ["l2b", "l2a (901)"],
+    ]) {
+      expect(lines).toContain(
+        `  ${chain}: fees to ${dest}: dropOffCap 10000000000000000 (config: 20000000000000000) — governance (a timelocked \`bridge council propose\`): a \`setFeeConfig\` proposal`,
+      );
+      expect(lines).toContain(
+        `  ${chain}: fee beneficiary is ${beneficiary} (config: ${monitor}) — governance (a timelocked \`bridge council propose\`): a \`setFeeBeneficiary\` proposal`,
+      );
+    }
   });
 });

@@ -4,7 +4,8 @@
  * injected wallet, bridge, watch the live timeline, read the history, deliver a transfer
  * yourself when the relayers are down, escape a transfer past its deadline through L1 (cancel,
  * prove, finalize, refund; the chains' clocks under the test's control, so no step races the
- * wall clock). The wallet is the one stand-in (`wallet.ts`: an EIP-1193
+ * wall clock), and ask for gas on arrival (a drop-off: the devnet prices its routes, `fees: true`,
+ * so the fee, the cap and the native gas delivered are real). The wallet is the one stand-in (`wallet.ts`: an EIP-1193
  * provider that signs with a dev key in this process and forwards the rest to the chain's RPC).
  * Screenshots land in `test-results/web/` (gitignored).
  */
@@ -13,7 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { erc20Abi, parseUnits, type Address, type Hex } from "viem";
+import { erc20Abi, parseEther, parseUnits, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { BridgeClient, findChain, findToken, publicClientFor } from "@portcullis/sdk";
 import { rpc } from "../../../devnet/infra.js";
 import { startDevnet, type Devnet } from "../../../devnet/start.js";
@@ -37,7 +39,8 @@ const sentByTest: Hex[] = [];
 beforeAll(async () => {
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
   dir = mkdtempSync(join(tmpdir(), "portcullis-web-"));
-  devnet = await startDevnet({ dir, services: true });
+  // Priced routes (devnet/fees.ts): every send pays its quote, and drop-offs are allowed.
+  devnet = await startDevnet({ dir, services: true, fees: true });
   if (!devnet.explorer?.webDir) throw new Error("the devnet's explorer does not serve the web app");
   web = devnet.explorer;
   browser = await launchChromium();
@@ -75,6 +78,7 @@ async function fill(form: {
   token?: string;
   amount?: string;
   recipient?: string;
+  dropOff?: string;
   deadlineSeconds?: number;
 }) {
   await page.goto(web.url);
@@ -83,6 +87,7 @@ async function fill(form: {
   if (form.token) await page.getByLabel("Token", { exact: true }).selectOption(form.token);
   await page.getByLabel("Amount", { exact: true }).fill(form.amount ?? "");
   await page.getByLabel("Recipient", { exact: true }).fill(form.recipient ?? "");
+  await page.getByLabel(/^Gas on arrival/).fill(form.dropOff ?? "");
   if (form.deadlineSeconds !== undefined) {
     // The disclosure's <summary>, not the verdict box's "Deadline" row: once the quote has come
     // back (a race with the typing above) both read "Deadline", and a bare text match is ambiguous.
@@ -128,6 +133,12 @@ describe("web app on a devnet", () => {
       { form: { amount: "2000000" }, field: "amount", sentence: /exceeds the balance/ },
       { form: { amount: "1", recipient: "0x1234" }, field: "recipient", sentence: /is not a valid address/ },
       { form: { amount: "1", to: "l2a" }, field: "to", sentence: /another chain/ },
+      // Above the route's drop-off cap (0.1 ETH on the devnet): refused before anything is signed.
+      {
+        form: { amount: "1", dropOff: "0.5" },
+        field: "dropOff",
+        sentence: /more than the 0\.1 ETH the l2a gateway allows per transfer to l2b/,
+      },
     ];
     for (const c of cases) {
       await fill(c.form);
@@ -177,6 +188,41 @@ describe("web app on a devnet", () => {
     expect(await rows.nth(1).getAttribute("data-msg-id")).toBe(sentByTest[0]);
     await expect.poll(() => rows.locator(".status").allTextContents(), WAIT).toEqual(["executed", "executed"]);
     await screenshot(page, "history");
+  });
+
+  it("gas on arrival: the fee grows by the drop-off, the transfer arrives with the native gas", async () => {
+    // A fresh recipient: no ETH on l2b, nobody else sends it any.
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const l2b = publicClientFor(findChain(devnet.manifest, "l2b"));
+    expect(await l2b.getBalance({ address: recipient })).toBe(0n);
+    const feeShown = async () => {
+      const text = (await page.getByTestId("fee").textContent()) ?? "";
+      const eth = /^([\d.]+) ETH on l2a/.exec(text)?.[1];
+      expect(eth, text).toBeDefined();
+      return parseEther(eth!);
+    };
+
+    await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "2", recipient });
+    await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
+    const plain = await feeShown();
+    expect(plain).toBeGreaterThan(0n);
+    await page.getByLabel(/^Gas on arrival/).fill("0.01");
+    await expect
+      .poll(() => page.getByTestId("fee").textContent(), WAIT)
+      .toMatch(/and 0\.01 ETH of gas for the recipient\)$/);
+    // The quote paid for the drop-off itself and for the gas of handing it over.
+    expect((await feeShown()) - plain).toBeGreaterThan(parseEther("0.01"));
+    await screenshot(page, "drop-off-quote");
+
+    const sends = wallet.calls("eth_sendTransaction").length;
+    await sendFromForm();
+    // The send carried the fee as its value (the approval, if any, carried none).
+    const sent = (wallet.calls("eth_sendTransaction").slice(sends).at(-1)!.params as [{ value?: Hex }])[0];
+    expect(BigInt(sent.value ?? "0x0")).toBeGreaterThan(parseEther("0.01"));
+    await statusIs("executed");
+    await screenshot(page, "drop-off-executed");
+    expect(await balanceOf("l2b", "ALPHA", recipient)).toBe(parseUnits("2", 18));
+    expect(await l2b.getBalance({ address: recipient })).toBe(parseEther("0.01"));
   });
 
   it("with the relayers stopped, the self-relay button delivers a transfer", async () => {

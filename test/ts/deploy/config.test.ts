@@ -10,8 +10,10 @@ import {
   configWarnings,
   DeployConfigError,
   escapeTiming,
+  feeConfigOf,
   isDevnet,
   parseDeployConfig,
+  routeFeeFields,
   type DeployConfig,
 } from "../../../deploy/config.js";
 import { escapeDurationSeconds } from "../../../deploy/governance.js";
@@ -109,6 +111,7 @@ describe("deploy config", () => {
       'tokens.0.home: "base" is not one of the L2s (op, op)',
       'tokens.1.symbol: "USDC" is used twice',
       'tokens.1.home: "arbitrum" is not one of the L2s (op, op)',
+      'fees.routes.0.to: "base" is not one of the L2s (op)',
     ]);
   });
 
@@ -178,13 +181,101 @@ describe("deploy config", () => {
     ).toEqual(["chains.1.l1Contracts.l1CrossDomainMessenger: also op's: every L2 has its own L1 messenger"]);
   });
 
-  it("test_parse_sameHomeAddressTwice_reverts: the token identity is the home address", () => {
+  it("test_parse_sameHomeTokenTwice_reverts: the token identity is (home chain, home address)", () => {
     expect(
       problems(
         edit((c) => {
           c.tokens[1].address = c.tokens[0].address;
+          c.tokens[1].home = c.tokens[0].home;
         }),
       ),
-    ).toEqual(["tokens.1.address: same home address as USDC: token identities must differ"]);
+    ).toEqual(["tokens.1.address: same home chain and address as USDC: token identities must differ"]);
+    // The same address on two home chains is two tokens.
+    const twin = parseDeployConfig(edit((c) => (c.tokens[1].address = c.tokens[0].address)));
+    expect(twin.tokens.map((t) => [t.home, t.address])).toEqual([
+      ["base", twin.tokens[0]!.address],
+      ["op", twin.tokens[0]!.address],
+    ]);
+  });
+
+  it("test_parse_fees_example: default, override, beneficiary and updater", () => {
+    const c = parseDeployConfig(example());
+    expect(c.fees.beneficiary).toBe("0x5000000000000000000000000000000000000001");
+    expect(c.fees.updaters).toEqual(["0x5000000000000000000000000000000000000002"]);
+    expect(routeFeeFields(c.fees, "op", "base").flatFee).toBe("0.00001 ether");
+    expect(routeFeeFields(c.fees, "base", "op").flatFee).toBe("0.00002 ether");
+    const { config, problems: none } = feeConfigOf(routeFeeFields(c.fees, "op", "base"));
+    expect(none).toEqual([]);
+    expect(config).toMatchObject({ gasPrice: 10_000_000n, flatFee: 10n ** 13n, exchangeRate: 10n ** 18n });
+    // Without fees a deployment would start unpriced: the section is required.
+    expect(problems(edit((x) => delete x.fees))).toEqual(["fees: Required"]);
+  });
+
+  it("test_parse_badFees_oneSentencePerField", () => {
+    const lines = problems(
+      edit((c) => {
+        c.fees.beneficiary = "0x12";
+        c.fees.default.gasPrice = "2";
+        c.fees.default.exchangeRate = "one";
+        c.fees.default.maxChangePerHourBps = 70_000;
+        c.fees.default.gasPerMessage = -1;
+      }),
+    );
+    expect(lines).toEqual([
+      "fees.beneficiary: not an address",
+      'fees.default.gasPrice: a native amount with its unit, such as "2 gwei", "0.1 ether" or "0 wei"',
+      'fees.default.exchangeRate: a decimal ratio such as "1" (both chains use ETH) or "0.00045"',
+      "fees.default.gasPerMessage: Number must be greater than or equal to 0",
+      "fees.default.maxChangePerHourBps: Number must be less than or equal to 65535",
+    ]);
+  });
+
+  it("test_parse_feesTheGatewayWouldRefuse_sayWhich: bounds, field widths, precision, overrides", () => {
+    const lines = problems(
+      edit((c) => {
+        c.fees.default.gasPrice = "100 gwei";
+        c.fees.default.dropOffCap = "0.5 wei";
+        c.fees.routes = [
+          { to: "base", maxExchangeRate: "0.5" },
+          { to: "arbitrum", from: "op" },
+          { to: "op", from: "op" },
+          { to: "base", minExchangeRate: "1" },
+          { from: "base", to: "op", minGasPrice: "20 ether", gasPrice: "20 ether", maxGasPrice: "20 ether" },
+        ];
+      }),
+    );
+    expect(lines).toEqual([
+      'fees.routes.1.to: "arbitrum" is not one of the L2s (op, base)',
+      "fees.routes.2.from: a route joins two different L2s",
+      "fees.routes.3: overrides the same routes as fees.routes.0",
+      "fees.default.dropOffCap: 0.5 wei is not a whole number of wei",
+      "fees.routes.4.gasPrice: 20 ether is above the gateway's 64-bit field (18446744073709551615 wei) (route base -> op)",
+      "fees.routes.4.minGasPrice: 20 ether is above the gateway's 64-bit field (18446744073709551615 wei) (route base -> op)",
+      "fees.routes.4.maxGasPrice: 20 ether is above the gateway's 64-bit field (18446744073709551615 wei) (route base -> op)",
+    ]);
+    // Once the widths fit, the relations: the start inside its bounds, the dearest quote in 88 bits.
+    expect(
+      problems(
+        edit((c) => {
+          c.fees.default.gasPrice = "100 gwei";
+          c.fees.routes = [{ to: "base", maxExchangeRate: "0.5", minExchangeRate: "0.5" }];
+        }),
+      ),
+    ).toEqual([
+      "fees.default.gasPrice: 100 gwei is outside minGasPrice 0.001 gwei … maxGasPrice 50 gwei",
+      "fees.routes.0.exchangeRate: 1 is outside minExchangeRate 0.5 … maxExchangeRate 0.5 (route op -> base)",
+    ]);
+    expect(
+      problems(
+        edit((c) => {
+          c.fees.default.maxGasPrice = "18 ether";
+          c.fees.default.gasPerMessage = 100_000_000;
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^fees\.default\.maxGasPrice: at maxGasPrice and maxExchangeRate a quote with the full drop-off would be \d+ wei, above the gateway's 88-bit fee/,
+      ),
+    ]);
   });
 });

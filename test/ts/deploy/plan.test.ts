@@ -12,6 +12,7 @@ import { parseDeployConfig } from "../../../deploy/config.js";
 import { GATEWAY_ROLES } from "../../../deploy/contracts.js";
 import { CREATE2_DEPLOYER, CREATE2_DEPLOYER_FUNDING, CREATE2_DEPLOYER_SIGNER } from "../../../deploy/create2.js";
 import { desiredDeployment, type Desired } from "../../../deploy/desired.js";
+import { DEVNET_FEES } from "../../../devnet/fees.js";
 import { TIMELOCK_ROLES } from "../../../deploy/governance.js";
 import type { GatewayToken, L2State, Observed, RoleHolders } from "../../../deploy/observe.js";
 import { reconcile, stepsOf, unfixable, type Step } from "../../../deploy/plan.js";
@@ -19,6 +20,10 @@ import { reconcile, stepsOf, unfixable, type Step } from "../../../deploy/plan.j
 const A = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 const MONITOR = A(0x1001);
 const DEPLOYER = A(0xd0);
+const OPERATOR = A(0x0fee);
+
+/** The fixture's routes are priced like the devnet's: 250,000 gas at 2 gwei, same-ETH chains. */
+const FEES = DEVNET_FEES;
 
 /** An L2's OP Stack contracts on L1, as the devnet's install names them. */
 function rollup(n: number) {
@@ -50,6 +55,13 @@ const config = parseDeployConfig({
   governance: { delaySeconds: 8, allowShortDelay: true },
   largeDelaySeconds: 20,
   deadlineWindows: { min: 5, default: 86_400, max: 2_592_000 },
+  // l2b charges a flat part on its route to l2a.
+  fees: {
+    beneficiary: OPERATOR,
+    updaters: [OPERATOR],
+    default: FEES,
+    routes: [{ from: "l2b", to: "l2a", flatFee: "0.0001 ether" }],
+  },
   limits: {
     fast: "10000",
     inbound: { capacity: "100000", perSecond: "100" },
@@ -139,10 +151,13 @@ function complete(d: Desired = desired): Observed {
           escapeHatch: d.escapeHatch!.address,
           tokenBridge: chain.escape!.tokenBridge,
         },
+        fees: new Map(chain.fees.map((f) => [f.destChainId, { ...f.config }])),
+        feeBeneficiary: d.feeBeneficiary,
         roles: roles([
           [GATEWAY_ROLES.governor, [d.timelock.address]],
           [GATEWAY_ROLES.pauser, [d.council.safe, MONITOR]],
           [GATEWAY_ROLES.vetoer, [d.council.safe, MONITOR]],
+          [GATEWAY_ROLES.feeUpdater, d.feeUpdaters],
         ]),
       },
       bridged: new Map(
@@ -204,6 +219,8 @@ describe("reconcile", () => {
       expect(names).toEqual([
         "setDeadlineWindows",
         "setRoute",
+        "setFeeConfig",
+        "setFeeBeneficiary",
         "registerToken",
         "setFastLimit",
         "setRateLimit",
@@ -218,13 +235,19 @@ describe("reconcile", () => {
         "grantRole",
         "grantRole",
         "grantRole",
+        "grantRole",
         "renounceRole",
       ]);
+      // Each route priced before the hand-over, the operator paid and moving the prices.
+      const self = desired.l2s.find((c) => c.name === chain)!;
+      expect(calls[2]!.args).toEqual([BigInt(self.fees[0]!.destChainId), self.fees[0]!.config]);
+      expect(calls[3]!.args).toEqual([OPERATOR]);
+      expect(calls.at(-2)!.args).toEqual([GATEWAY_ROLES.feeUpdater, OPERATOR]);
       // The hand-over: GOVERNOR to the timelock first, the deployer's GOVERNOR renounced last.
-      expect(calls[10]!.args).toEqual([GATEWAY_ROLES.governor, desired.timelock.address]);
+      expect(calls[12]!.args).toEqual([GATEWAY_ROLES.governor, desired.timelock.address]);
       expect(calls.at(-1)!.args).toEqual([GATEWAY_ROLES.governor, DEPLOYER]);
       // Wired to the OP Stack predeploys; the EscapeHatch registers each L2's L1 messenger.
-      expect(calls[9]!.args).toEqual([
+      expect(calls[11]!.args).toEqual([
         OP_PREDEPLOYS.l2CrossDomainMessenger,
         desired.escapeHatch!.address,
         OP_PREDEPLOYS.l2StandardBridge,
@@ -363,6 +386,88 @@ describe("reconcile", () => {
       expect.objectContaining({ chain: "l1", remedy: "needs the CREATE2 deployer" }),
     ]);
     expect(stepsOf(findings).filter((s) => s.chain === "l1")).toEqual([]);
+  });
+
+  it("test_desired_fees_defaultAndOverride_inGatewayUnits: wei, 1e18-scaled rates", () => {
+    const [toB] = desired.l2s.find((c) => c.name === "l2a")!.fees;
+    const [toA] = desired.l2s.find((c) => c.name === "l2b")!.fees;
+    expect(toB).toEqual({
+      dest: "l2b",
+      destChainId: 902,
+      config: {
+        gasPrice: 2_000_000_000n,
+        exchangeRate: 10n ** 18n,
+        gasPerMessage: 250_000,
+        flatFee: 0n,
+        minGasPrice: 100_000_000n,
+        maxGasPrice: 1_000_000_000_000n,
+        minExchangeRate: 5n * 10n ** 17n,
+        maxExchangeRate: 2n * 10n ** 18n,
+        maxChangePerUpdateBps: 2_000,
+        maxChangePerHourBps: 5_000,
+        dropOffCap: 10n ** 17n,
+      },
+    });
+    expect(toA).toEqual({ dest: "l2a", destChainId: 901, config: { ...toB!.config, flatFee: 10n ** 14n } });
+  });
+
+  it("test_reconcile_feeDriftAfterHandOver_isGovernancesOnly: pricing, beneficiary, updater", () => {
+    const observed = complete();
+    const gw = observed.l2.l2a!.gateway!;
+    gw.fees.get(902)!.dropOffCap = 0n;
+    gw.fees.get(902)!.maxChangePerHourBps = 9_000;
+    gw.feeBeneficiary = A(0xbad);
+    gw.roles.get(GATEWAY_ROLES.feeUpdater)!.add(A(0xbad2));
+    const findings = reconcile(desired, observed);
+    expect(stepsOf(findings)).toEqual([]);
+    expect(findings.map((f) => [f.text, f.remedy])).toEqual([
+      [
+        `fees to l2b (902): maxChangePerHourBps 9000 (config: 5000), dropOffCap 0 (config: ${10n ** 17n})`,
+        "governance (a timelocked `bridge council propose`): a `setFeeConfig` proposal",
+      ],
+      [
+        `fee beneficiary is ${A(0xbad)} (config: ${OPERATOR})`,
+        "governance (a timelocked `bridge council propose`): a `setFeeBeneficiary` proposal",
+      ],
+      [
+        `FEE_UPDATER_ROLE: held by ${A(0xbad2)}, not in the config`,
+        "governance (a timelocked `bridge council propose`): a `revokeRole` proposal",
+      ],
+    ]);
+  });
+
+  it("test_reconcile_updaterMovedPrices_isNotDrift: within the bounds, the prices are the updaters'", () => {
+    const observed = complete();
+    const route = observed.l2.l2b!.gateway!.fees.get(901)!;
+    route.gasPrice = 3_000_000_000n;
+    route.exchangeRate = 11n * 10n ** 17n;
+    expect(reconcile(desired, observed)).toEqual([]);
+    // Without updaters, the config's prices are governance's and a difference is drift.
+    const fixed = desiredDeployment(
+      { ...config, fees: { ...config.fees, updaters: [] } },
+      { ALPHA: { name: "Alpha", decimals: 18 }, BETA: { name: "Beta", decimals: 6 } },
+    );
+    const o = complete(fixed);
+    o.l2.l2b!.gateway!.fees.get(901)!.gasPrice = 3_000_000_000n;
+    expect(reconcile(fixed, o).map((f) => f.text)).toEqual([
+      "fees to l2a (901): gasPrice 3000000000 (config: 2000000000)",
+    ]);
+  });
+
+  it("test_reconcile_unpricedRoute_whileDeployerGoverns_setsTheWholeConfig", () => {
+    const observed = complete();
+    const gw = observed.l2.l2b!.gateway!;
+    gw.roles.set(GATEWAY_ROLES.governor, new Set([DEPLOYER, desired.timelock.address]));
+    gw.fees.delete(901);
+    gw.feeBeneficiary = zeroAddress;
+    const steps = stepsOf(reconcile(desired, observed));
+    const toA = desired.l2s.find((c) => c.name === "l2b")!.fees[0]!;
+    expect(steps.map(gatewayCall).map((c) => [c.functionName, ...c.args])).toEqual([
+      ["setFeeConfig", 901n, toA.config],
+      ["setFeeBeneficiary", OPERATOR],
+      ["renounceRole", GATEWAY_ROLES.governor, DEPLOYER],
+    ]);
+    expect(steps[0]!.title).toMatch(/^gateway\.setFeeConfig\(901, \{ gasPrice: 2000000000, exchangeRate: /);
   });
 
   it("test_reconcile_existingSafe_isUsedNotCreated", () => {

@@ -6,7 +6,9 @@
  *
  * Everything the page says about a transfer comes from the SDK's `quote` (which validates
  * first: `InvalidTransferError.problems` are keyed by field), so the page, the CLI and any
- * integrator tell the same story.
+ * integrator tell the same story. That includes the fee and the optional gas drop-off ("gas on
+ * arrival": native gas the recipient receives on the destination, paid inside the fee, capped
+ * per route by governance); `sendTransfer` sends both.
  */
 import {
   formatAmount,
@@ -35,6 +37,8 @@ export interface TransferForm {
   token: string;
   amount: string;
   recipient: string;
+  /** Native gas for the recipient on the destination, in ETH ("" or "0": none). */
+  dropOff: string;
   /** Seconds the transfer stays deliverable; "" for the gateway's default. */
   deadline: string;
 }
@@ -52,6 +56,7 @@ export function BridgePage() {
     token: manifest.tokens[0]?.symbol ?? "",
     amount: "",
     recipient: "",
+    dropOff: "",
     deadline: "",
   });
   const set = (field: keyof TransferForm) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
@@ -155,6 +160,21 @@ export function BridgePage() {
             onChange={(e) => set("recipient")(e.target.value)}
           />
         </Field>
+        <Field
+          label="Gas on arrival (ETH for the recipient on the destination; optional)"
+          id="dropOff"
+          problems={problems}
+        >
+          <input
+            id="dropOff"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="0"
+            value={form.dropOff}
+            aria-invalid={problems.dropOff !== undefined}
+            onChange={(e) => set("dropOff")(e.target.value)}
+          />
+        </Field>
         <details className="advanced">
           <summary>Deadline</summary>
           <Field label="Deliverable for (seconds; empty: the gateway's default)" id="deadline" problems={problems}>
@@ -209,6 +229,7 @@ export function BridgePage() {
 /** The form as the SDK's request; the connected address is the sender. */
 function toRequest(form: TransferForm, sender: Address | undefined): TransferRequest {
   const deadline = form.deadline.trim();
+  const dropOff = form.dropOff.trim();
   return {
     from: form.from,
     to: form.to,
@@ -216,6 +237,9 @@ function toRequest(form: TransferForm, sender: Address | undefined): TransferReq
     amount: form.amount.trim(),
     ...(sender ? { sender } : {}),
     ...(form.recipient.trim() ? { recipient: form.recipient.trim() } : {}),
+    // Validated by the SDK like every field: a bad amount or one above the route's cap is a
+    // sentence under this field, and the quote's fee includes the drop-off.
+    ...(dropOff ? { dropOff } : {}),
     ...(deadline ? { deadlineSeconds: Number(deadline) } : {}),
   };
 }
