@@ -35,7 +35,8 @@ interface IBridgeGatewayTypes {
         ///      `BridgedToken` (mint/burn).
         bool isHome;
         /// @dev Limits of this token are kept in units of 10^limitScale base units:
-        ///      `max(0, decimals - 6)`, i.e. a millionth of a token (see `registerToken`).
+        ///      `max(0, decimals - 18)`: base units up to 18 decimals, 1e-18 of a token above
+        ///      (see `registerToken`).
         uint8 limitScale;
     }
 
