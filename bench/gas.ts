@@ -20,7 +20,9 @@
  * `--trace` also prints, on stderr, an opcode trace summary (`debug_traceTransaction`) of the single
  * and batch deliveries and the lock send: gas per call depth (1 = the gateway, 2 = the token) and
  * per opcode, each step charged its own cost (a call's forwarded gas is not counted twice). This is
- * how docs/gas.md's breakdowns were taken.
+ * how docs/gas.md's breakdowns were taken. `--lines` adds the gateway's own gas (depth 1) per line of
+ * the Solidity source, through the compiler's source map (`bench/source-lines.ts`); under viaIR
+ * much shared code maps to the contract's first line, so read it beside the per-opcode summary.
  *
  * Targets (issue 14, fees included): send.lock <= 100,000 (aim 90,000); single 5-of-7 <= 85,000
  * (aim 70,000); single 13-of-19 <= 115,000; batch100 5-of-7 <= 12,500 per transfer (aim 11,000).
@@ -41,6 +43,7 @@ import {
   setRoute,
   type TokenLimits,
 } from "../deploy/contracts.js";
+import { gasBySourceLine } from "./source-lines.js";
 
 const SETS: ReadonlyArray<[number, number]> = [
   [1, 1],
@@ -184,6 +187,7 @@ async function measure(m: number, n: number) {
 }
 
 interface TraceStep {
+  pc: number;
   op: string;
   gas: number;
   gasCost: number;
@@ -236,11 +240,23 @@ async function printTrace(client: PublicClient, hash: Hash, label: string, gasUs
   for (const [op, [gas, ops]] of [...byOp].sort((a, b) => b[1][0] - a[1][0]).slice(0, 20)) {
     lines.push(`  ${op.padEnd(14)} ${String(gas).padStart(9)} gas ${String(ops).padStart(7)}x`);
   }
+  if (byLine) {
+    // The gateway's own steps (depth 1), by source line, largest first.
+    const gas = gasBySourceLine(
+      "contracts/gateway/BridgeGateway.sol/BridgeGateway.json",
+      steps.map((step, i) => ({ pc: step.pc, depth: step.depth, cost: costs[i]! })),
+      1,
+    );
+    for (const [line, cost] of [...gas].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      lines.push(`  ${String(cost).padStart(7)} gas  ${line}`);
+    }
+  }
   console.error(lines.join("\n"));
 }
 
 const json = process.argv.includes("--json");
-const traced = process.argv.includes("--trace");
+const byLine = process.argv.includes("--lines");
+const traced = byLine || process.argv.includes("--trace");
 const result = {
   send: {} as { lock: number; burn: number },
   single: {} as Record<string, number>,
