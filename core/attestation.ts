@@ -2,7 +2,18 @@
  * Guardian attestations: the EIP-712 digest a guardian signs (bound to the destination gateway,
  * its chain, and the guardian-set index) and the packing `BridgeGateway.deliver` expects.
  */
-import { concat, getAddress, hashTypedData, recoverAddress, type Address, type Hex, type LocalAccount } from "viem";
+import {
+  concat,
+  getAddress,
+  hashTypedData,
+  parseSignature,
+  recoverAddress,
+  serializeCompactSignature,
+  signatureToCompactSignature,
+  type Address,
+  type Hex,
+  type LocalAccount,
+} from "viem";
 
 /** Name and version of the gateway's EIP-712 domain (`EIP712("Portcullis", "1")`). */
 export const DOMAIN_NAME = "Portcullis";
@@ -67,13 +78,19 @@ export interface AttestationArg {
 }
 
 /**
- * Packs signatures as `deliver` wants them: 65-byte `r‖s‖v`, strictly ascending by signer.
- * `signed` maps signer → signature; duplicates collapse because it is keyed by signer.
+ * Packs signatures as `deliver` wants them: EIP-2098 compact (64 bytes, `r‖yParity<<255|s`),
+ * strictly ascending by signer. `signed` maps signer → the guardian's 65-byte `r‖s‖v` signature
+ * (what signers and the guardian API produce); duplicates collapse because it is keyed by signer.
+ * Compact form saves a calldata byte and the ABI padding per delivery; the gateway still refuses a
+ * high `s`.
  */
 export function packSignatures(signed: ReadonlyMap<Address, Hex>): Hex {
   const entries = [...signed.entries()].map(([signer, sig]) => {
     if (sig.length !== 2 + 65 * 2) throw new Error(`signature of ${signer} is not 65 bytes`);
-    return [BigInt(getAddress(signer)), sig] as const;
+    return [
+      BigInt(getAddress(signer)),
+      serializeCompactSignature(signatureToCompactSignature(parseSignature(sig))),
+    ] as const;
   });
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return entries.length === 0 ? "0x" : concat(entries.map(([, sig]) => sig));

@@ -239,7 +239,7 @@ export function deliveryValue(messages: readonly Pick<Message, "dropOff">[]): bi
 /** The attestation part of a delivery (`core/attestation.ts`'s `AttestationArg` fits it). */
 export interface DeliveryAttestation {
   guardianSetIndex: number;
-  /** 65-byte signatures `r‖s‖v`, ascending by signer. */
+  /** 64-byte EIP-2098 compact signatures, ascending by signer (`packSignatures`). */
   signatures: Hex;
 }
 

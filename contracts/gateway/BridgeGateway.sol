@@ -245,22 +245,34 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         bytes calldata signatures
     ) external payable nonReentrant {
         Layout storage $ = _layout();
-        Config memory config = $.config;
-        require(!config.paused, BridgePaused());
         uint256 n = MessageLib.count(messages);
         require(proofs.length == 0 || proofs.length == n, BridgeInvalidBatch());
         (uint8 version, uint64 sourceChainId, address sourceGateway) = MessageLib.header(messages);
         require(version == MessageLib.MESSAGE_VERSION, BridgeUnsupportedVersion(version));
         uint256 sourceKey = _sourceKey(sourceChainId, sourceGateway);
-        require($.sources[sourceKey], BridgeUnknownRoute(sourceChainId, sourceGateway));
+        Config memory config = _sourceConfig($, sourceKey);
 
         // Effects first (every check, nonce, bucket and queue entry), then the attestation,
         // then interactions: a token or recipient called during payout can never observe a
         // half-applied batch, and nothing is paid unless the whole batch was attested.
         Message memory m = MessageLib.buffer(version, sourceChainId, sourceGateway);
-        Batch memory b = _newBatch($, sourceKey, config.largeDelay, n);
-        if (n == 1) _deliverOne($, config, m, b, messages, proofs, guardianSetIndex, signatures);
-        else _deliverMany($, config, m, b, n, messages, proofs, guardianSetIndex, signatures);
+        if (n == 1) {
+            _deliverOne($, config, m, sourceKey, messages, proofs, guardianSetIndex, signatures);
+        } else {
+            _deliverMany($, config, m, sourceKey, n, messages, proofs, guardianSetIndex, signatures);
+        }
+    }
+
+    /// @dev The source's copy of the configuration: one cold read answers both "is this source
+    ///      accepted" (a guardian set is installed in its copy) and everything else `deliver`
+    ///      needs. Reverts for a source that is not accepted, or while the gateway is paused.
+    function _sourceConfig(Layout storage $, uint256 sourceKey) private view returns (Config memory config) {
+        config = $.sources[sourceKey];
+        require(
+            config.guardianMembers != address(0),
+            BridgeUnknownRoute(uint64(sourceKey >> 160), address(uint160(sourceKey)))
+        );
+        require(!config.paused, BridgePaused());
     }
 
     function _newBatch(
@@ -279,34 +291,68 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         b.largeDelay = largeDelay;
         b.unit = 1;
         b.bitmapWord = NO_WORD;
-        // A lone message is paid directly: no payout lists.
-        if (n > 1) {
-            b.recipients = new uint256[](n);
-            b.amounts = new uint256[](n);
-            b.runs = new uint256[](n);
-        }
+        b.recipients = new uint256[](n);
+        b.amounts = new uint256[](n);
+        b.runs = new uint256[](n);
     }
 
-    /// @dev A lone message: same checks, direct payout (no id list, `mint` rather than
-    ///      `mintBatch`).
+    /// @dev A lone message (the common case when traffic is light): the same checks and effects,
+    ///      in the same order, as `_apply` in a batch, kept on the stack instead of in a `Batch`
+    ///      (no payout lists, no cached words), and paid directly (`mint`, not `mintBatch`).
     function _deliverOne(
         Layout storage $,
         Config memory config,
         Message memory m,
-        Batch memory b,
+        uint256 sourceKey,
         bytes calldata messages,
         bytes32[][] calldata proofs,
         uint32 guardianSetIndex,
         bytes calldata signatures
     ) private {
         bytes32 id = MessageLib.load(m, messages, 0);
-        bool fast = _apply($, m, id, b);
-        _flush(b);
+        require(block.timestamp <= m.deadline, BridgeMessageExpired(id, m.deadline));
+        InboundEntry storage entry = $.inbound[_tokenKey(m.tokenChainId, m.token)];
+        InboundToken memory token = entry.token;
+        require(token.local != address(0), BridgeUnknownTokenIdentity(m.tokenChainId, m.token));
+        if (!NonceBitmap.trySet($.processed[sourceKey], m.nonce)) _reuseReleasedNonce(sourceKey, m.nonce, id);
+        bool fast = _consumeInbound(entry, token, m.amount);
+        if (fast) {
+            if (token.isHome) $.locals[token.local].locked -= m.amount;
+            emit MessageExecuted(id);
+        } else {
+            _queue($, m, id, token.local, token.isHome, config.largeDelay);
+        }
         _verifyAttestation($, config, proofs.length == 0 ? id : _proven(proofs[0], id), guardianSetIndex, signatures);
         require(msg.value == m.dropOff, BridgeDropOffNotSupplied(m.dropOff, msg.value));
         if (fast) {
-            _payOut(b.local, b.isHome, m.recipient, m.amount);
+            _payOut(token.local, token.isHome, m.recipient, m.amount);
             if (m.dropOff != 0) _forwardDropOff(id, m.recipient, m.dropOff);
+        }
+    }
+
+    /// @dev Takes `amount` from the token's inbound bucket if it is at most the fast limit and the
+    ///      bucket has room (returns true: the message executes now); otherwise changes nothing.
+    function _consumeInbound(
+        InboundEntry storage entry,
+        InboundToken memory token,
+        uint256 amount
+    ) private returns (bool ok) {
+        uint256 unit = _unit(token.limitScale);
+        if (amount > uint256(token.fastLimit) * unit) return false;
+        RateLimitLib.Bucket storage bucket = entry.bucket;
+        uint256 slot;
+        uint256 word;
+        assembly ("memory-safe") {
+            slot := bucket.slot
+            word := sload(slot)
+        }
+        uint256 next;
+        (ok, next) = RateLimitLib.consumeWord(word, _units(amount, unit));
+        // `next` differs only when a limited bucket was drawn on (see `consumeWord`).
+        if (next != word) {
+            assembly ("memory-safe") {
+                sstore(slot, next)
+            }
         }
     }
 
@@ -316,13 +362,14 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         Layout storage $,
         Config memory config,
         Message memory m,
-        Batch memory b,
+        uint256 sourceKey,
         uint256 n,
         bytes calldata messages,
         bytes32[][] calldata proofs,
         uint32 guardianSetIndex,
         bytes calldata signatures
     ) private {
+        Batch memory b = _newBatch($, sourceKey, config.largeDelay, n);
         bytes32[] memory ids = new bytes32[](n);
         for (uint256 i = 0; i < n; ++i) {
             bytes32 id = MessageLib.load(m, messages, i);
@@ -364,7 +411,7 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
             if (b.isHome) $.locals[b.local].locked -= amount;
             emit MessageExecuted(id);
         } else {
-            _queue($, m, id, b);
+            _queue($, m, id, b.local, b.isHome, b.largeDelay);
         }
     }
 
@@ -442,15 +489,22 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     }
 
     /// @dev Queues an accepted message that is not fast (too large, or its bucket is short).
-    function _queue(Layout storage $, Message memory m, bytes32 id, Batch memory b) private {
-        uint64 executableAt = uint64(block.timestamp) + b.largeDelay;
+    function _queue(
+        Layout storage $,
+        Message memory m,
+        bytes32 id,
+        address local,
+        bool isHome,
+        uint32 largeDelay
+    ) private {
+        uint64 executableAt = uint64(block.timestamp) + largeDelay;
         $.queued[id] = QueuedMessage({
             recipient: m.recipient,
             executableAt: executableAt,
             status: MessageStatus.Queued,
-            localToken: b.local,
+            localToken: local,
             nonce: m.nonce,
-            isHome: b.isHome,
+            isHome: isHome,
             amount: m.amount,
             sourceGateway: m.sourceGateway,
             sourceChainId: m.sourceChainId

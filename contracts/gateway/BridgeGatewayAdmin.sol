@@ -79,7 +79,7 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
         _setRoleAdmin(FEE_UPDATER, GOVERNOR);
         _grantRole(GOVERNOR, governor);
 
-        $.config.largeDelay = delay;
+        $.config.largeDelay = delay; // No source yet: nothing to copy it to.
         emit LargeDelaySet(delay);
         _setDeadlineWindows(60, 1 days, 30 days);
         _installGuardianSet(0, guardians, threshold);
@@ -144,8 +144,10 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
 
     function pause() external onlyRole(PAUSER) {
         Layout storage $ = _layout();
-        require(!$.config.paused, BridgePaused());
-        $.config.paused = true;
+        Config memory config = $.config;
+        require(!config.paused, BridgePaused());
+        config.paused = true;
+        _storeConfig(config);
         $.sendState.paused = true;
         emit Paused(msg.sender);
     }
@@ -191,8 +193,10 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
 
     function unpause() external onlyRole(GOVERNOR) {
         Layout storage $ = _layout();
-        require($.config.paused, BridgeNotPaused());
-        $.config.paused = false;
+        Config memory config = $.config;
+        require(config.paused, BridgeNotPaused());
+        config.paused = false;
+        _storeConfig(config);
         $.sendState.paused = false;
         emit Unpaused(msg.sender);
     }
@@ -227,7 +231,41 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
         config.threshold = threshold;
         config.guardianCount = uint8(n);
         config.guardianSetIndex = index;
+        _storeConfig(config);
+    }
+
+    /// @dev Writes the configuration and every accepted source's copy of it (see `Config`).
+    function _storeConfig(Config memory config) private {
+        Layout storage $ = _layout();
         $.config = config;
+        uint256[] storage keys = $.sourceKeys;
+        uint256 n = keys.length;
+        for (uint256 i = 0; i < n; ++i) $.sources[keys[i]] = config;
+    }
+
+    /// @dev Accepts deliveries from a source gateway (it gets a copy of the configuration), or
+    ///      stops accepting them (its copy is deleted and its place in `sourceKeys` freed).
+    function _setSource(uint64 chainId, address gateway, bool enabled) private {
+        Layout storage $ = _layout();
+        uint256 key = _sourceKey(chainId, gateway);
+        bool accepted = $.sources[key].guardianMembers != address(0);
+        if (enabled == accepted) return;
+        uint256[] storage keys = $.sourceKeys;
+        if (enabled) {
+            require(keys.length < MAX_SOURCES_, BridgeTooManySources(MAX_SOURCES_));
+            keys.push(key);
+            $.sources[key] = $.config;
+            return;
+        }
+        delete $.sources[key];
+        uint256 last = keys.length - 1;
+        for (uint256 i = 0; i < last; ++i) {
+            if (keys[i] == key) {
+                keys[i] = keys[last];
+                break;
+            }
+        }
+        keys.pop();
     }
 
     function setRoute(uint64 chainId, address gateway, bool enabled) external onlyRole(GOVERNOR) {
@@ -237,13 +275,13 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
         // The price stays: it belongs to the destination chain, not to the gateway there.
         r.gateway = gateway;
         r.enabled = enabled;
-        $.sources[_sourceKey(chainId, gateway)] = enabled;
+        _setSource(chainId, gateway, enabled);
         emit RouteSet(chainId, gateway, enabled);
     }
 
     function setInboundSource(uint64 chainId, address gateway, bool enabled) external onlyRole(GOVERNOR) {
         require(chainId != block.chainid && chainId != 0 && gateway != address(0), BridgeInvalidParameter());
-        _layout().sources[_sourceKey(chainId, gateway)] = enabled;
+        _setSource(chainId, gateway, enabled);
         emit InboundSourceSet(chainId, gateway, enabled);
     }
 
@@ -359,7 +397,9 @@ contract BridgeGatewayAdmin is BridgeGatewayStorage, EIP712, AccessControl, Reen
     }
 
     function setLargeDelay(uint32 delay) external onlyRole(GOVERNOR) {
-        _layout().config.largeDelay = delay;
+        Config memory config = _layout().config;
+        config.largeDelay = delay;
+        _storeConfig(config);
         emit LargeDelaySet(delay);
     }
 

@@ -19,7 +19,7 @@ import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 ///         variable is.
 /// @dev Slot packing is laid out for the hot paths: `send` reads `SendState` (nonce, deadline
 ///      windows, fees, pause), the route (gateway and price) and the token; `deliver` reads
-///      `Config` (pause, guardian set, delay), the source, each token and its bucket, and one
+///      the source's copy of `Config` (accepted, pause, guardian set, delay), each token and its bucket, and one
 ///      bitmap word per 256 nonces. See docs/gas.md.
 abstract contract BridgeGatewayStorage is IBridgeGatewayTypes {
     using SafeERC20 for IERC20;
@@ -48,11 +48,20 @@ abstract contract BridgeGatewayStorage is IBridgeGatewayTypes {
     ///      may cancel it: relayers execute queued messages as soon as they can, so a message
     ///      still queued this long after both is one whose execution keeps failing.
     uint32 internal constant QUEUED_EXIT_GRACE_ = 3 days;
+    /// @dev Most source gateways accepted at once. Each holds a copy of the configuration that
+    ///      `pause` rewrites, so this bounds what a pause costs (~5,000 gas a source): a pause
+    ///      must never run out of gas. A chain's replaced gateway is usually disabled once its
+    ///      messages are through, which frees its place.
+    uint256 internal constant MAX_SOURCES_ = 64;
 
     /// @dev `keccak256(abi.encode(uint256(keccak256("portcullis.storage.BridgeGateway")) - 1)) & ~0xff`
     bytes32 private constant LAYOUT_SLOT = 0x88995c050822ae113065c49ac4591e4d7dbc1f30a8b643d36ec9d7931c15ee00;
 
-    /// @dev Everything `deliver` needs besides the source, tokens and nonces, in one slot.
+    /// @dev Everything `deliver` needs besides the tokens and nonces, in one slot. The canonical
+    ///      copy is `Layout.config`; every accepted source gateway holds a copy of it
+    ///      (`Layout.sources`), so `deliver` reads one cold slot for both "is this source
+    ///      accepted" and the configuration. `BridgeGatewayAdmin._storeConfig` is the only
+    ///      writer and writes every copy.
     struct Config {
         /// @dev The current guardian set's members (see `GuardianSignatures.store`).
         address guardianMembers;
@@ -147,8 +156,10 @@ abstract contract BridgeGatewayStorage is IBridgeGatewayTypes {
         mapping(uint32 index => GuardianSetInfo) guardianSets;
         mapping(uint64 chainId => Route) routes;
         mapping(uint64 chainId => DestinationFees) fees;
-        /// @dev Source gateways deliveries are accepted from, by `_sourceKey`.
-        mapping(uint256 sourceKey => bool) sources;
+        /// @dev Source gateways deliveries are accepted from, by `_sourceKey`: each holds a copy
+        ///      of `config` (see `Config`); a source that is not accepted holds zeros (no
+        ///      guardian set).
+        mapping(uint256 sourceKey => Config) sources;
         mapping(address local => LocalEntry) locals;
         mapping(uint256 tokenKey => InboundEntry) inbound;
         mapping(uint64 nonce => bytes32 msgId) sent;
@@ -162,6 +173,9 @@ abstract contract BridgeGatewayStorage is IBridgeGatewayTypes {
         mapping(bytes32 msgId => QueuedMessage) queued;
         mapping(bytes32 msgId => uint256) heldDropOffs;
         mapping(address recipient => uint256) dropOffCredits;
+        /// @dev The keys of every accepted source (each holds a copy of `config`), at most
+        ///      `MAX_SOURCES_`, in no particular order.
+        uint256[] sourceKeys;
     }
 
     function _layout() internal pure returns (Layout storage $) {

@@ -190,7 +190,7 @@ contract BridgeGatewayViews is BridgeGatewayStorage, EIP712 {
     }
 
     function isInboundSource(uint64 chainId, address gateway) external view returns (bool) {
-        return _layout().sources[_sourceKey(chainId, gateway)];
+        return _layout().sources[_sourceKey(chainId, gateway)].guardianMembers != address(0);
     }
 
     function localToken(address local) external view returns (LocalToken memory) {

@@ -79,12 +79,13 @@ interface IBridgeGateway is IBridgeGatewayTypes, IAccessControl {
     /// @dev `messages` is the packed batch of `MessageLib` (one header, then each message's own
     ///      fields). With `proofs` empty the attested root is the Merkle root over all message
     ///      ids (a batch of one: the id itself); otherwise `proofs[i]` proves message i under one
-    ///      common root. `signatures` are `threshold` or more 65-byte signatures of guardian set
-    ///      `guardianSetIndex` over `attestationDigest(root, guardianSetIndex)`, ascending by
-    ///      signer. Each message executes at once when its amount is within the fast limit and
-    ///      the inbound bucket has room, else it is queued for `largeDelay`. `msg.value` must
-    ///      equal the sum of the messages' drop-offs: fast ones are forwarded to their recipients,
-    ///      queued ones held until `execute`. Reverts as a whole on any invalid message so a
+    ///      common root. `signatures` are `threshold` or more 64-byte EIP-2098 compact signatures
+    ///      (`r ‖ yParity << 255 | s`, low `s`) of guardian set `guardianSetIndex` over
+    ///      `attestationDigest(root, guardianSetIndex)`, ascending by signer. Each message
+    ///      executes at once when its amount is within the fast limit and the inbound bucket has
+    ///      room, else it is queued for `largeDelay`. `msg.value` must equal the sum of the
+    ///      messages' drop-offs: fast ones are forwarded to their recipients, queued ones held
+    ///      until `execute`. Reverts as a whole on any invalid message so a
     ///      relayer learns exactly what was wrong (including "already processed").
     function deliver(
         bytes calldata messages,

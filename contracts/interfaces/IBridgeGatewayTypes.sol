@@ -275,4 +275,7 @@ interface IBridgeGatewayTypes {
     error BridgeAlreadyRefunded(bytes32 msgId);
     /// @notice The admin module's `initialize` runs only inside the gateway's constructor.
     error BridgeAlreadyInitialized();
+    /// @notice Accepting one more source gateway would exceed the most a gateway accepts at once
+    ///         (disable one first).
+    error BridgeTooManySources(uint256 max);
 }

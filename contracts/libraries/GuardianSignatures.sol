@@ -7,21 +7,25 @@ pragma solidity 0.8.30;
 ///         (`load`): one cold account access (2,600 gas) whatever the set's size, where storage
 ///         would cost 2,100 per member and calldata ~370 per member on every delivery. A
 ///         signature check requires every signature to be canonical and to recover to a member,
-///         signers strictly ascending, which rejects duplicates with one comparison.
+///         signers strictly ascending, which rejects duplicates with one comparison. Signatures
+///         are EIP-2098 compact (64 bytes: `r` ‖ `yParity << 255 | s`): one calldata byte and
+///         the ABI padding fewer per delivery than 65-byte `r ‖ s ‖ v`, and no invalid `v`.
 library GuardianSignatures {
     /// @dev secp256k1n / 2: signatures with a larger `s` are the malleable twin of a valid one.
     uint256 private constant HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
-    uint256 private constant SIGNATURE_LENGTH = 65;
+    uint256 private constant SIGNATURE_LENGTH = 64;
+    /// @dev The low 255 bits of a compact signature's second word: `s`.
+    uint256 private constant S_MASK = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF;
     /// @dev The data contract's code starts with one STOP byte, so calling it does nothing.
     uint256 private constant DATA_OFFSET = 1;
 
-    /// @notice Signature bytes are not a whole number of 65-byte signatures.
+    /// @notice Signature bytes are not a whole number of 64-byte compact signatures.
     error GuardianSignaturesMalformed(uint256 length);
     /// @notice Fewer signatures than the set's threshold.
     error GuardianSignaturesBelowThreshold(uint256 signatures, uint8 threshold);
     /// @notice `ecrecover` returned the zero address.
     error GuardianSignatureInvalid(uint256 index);
-    /// @notice The signature's `s` is in the upper half of the curve order, or `v` is not 27/28.
+    /// @notice The signature's `s` is in the upper half of the curve order (the malleable twin).
     error GuardianSignatureMalleable(uint256 index);
     /// @notice Signers are not strictly ascending (covers duplicates).
     error GuardianSignersNotAscending(uint256 index, address signer);
@@ -57,14 +61,15 @@ library GuardianSignatures {
     }
 
     /// @notice Copies a stored set of `size` members to memory; returns where it starts.
-    /// @dev The copy is followed by 12 zero bytes, so every member can be read as a whole word.
+    /// @dev The copy is followed by a word of ones: every member can be read as a whole word, and
+    ///      `verify`'s member walk stops there without a bounds check (no address is above it).
     function load(address members, uint256 size) internal view returns (uint256 list) {
         assembly ("memory-safe") {
             list := mload(0x40)
             let length := mul(size, 20)
             mstore(0x40, add(list, add(length, 32)))
             extcodecopy(members, list, DATA_OFFSET, length)
-            mstore(add(list, length), 0)
+            mstore(add(list, length), not(0))
         }
     }
 
@@ -80,15 +85,16 @@ library GuardianSignatures {
     ///         must be valid: nothing is skipped.
     /// @dev The per-signature loop is one assembly block (it runs on every delivery, 5 to 13
     ///      times; Solidity's version spent ~400 gas per signature around the 3,000 of the
-    ///      precompile). What it does, for signature i (65 bytes r ‖ s ‖ v, packed): reads r, s,
-    ///      v from calldata (i < length / 65, so every byte read is inside `signatures`); stops
-    ///      with failure 1 (malleable) unless s <= secp256k1n/2 and v is 27 or 28; calls the
-    ///      ecrecover precompile (address 1) with (digest, v, r, s) in free memory (used as
-    ///      scratch, not kept) and its output in the zeroed scratch word 0x00, which stays zero
-    ///      for an invalid signature: failure 2; failure 3 unless the signer is above the
-    ///      previous one (strictly ascending: no duplicates); then walks the ascending member
-    ///      list forward to the first member >= signer: failure 4 unless it is the signer. The
-    ///      failures are reported after the block with this library's errors, exactly as the
+    ///      precompile). What it does, for each 64-byte signature at `q` (r ‖ yParity << 255 | s;
+    ///      `q` < the end of the whole signatures, so every byte read is inside `signatures`):
+    ///      stops with failure 1 (malleable) unless s <= secp256k1n/2; calls the ecrecover
+    ///      precompile (address 1) with (digest, 27 + yParity, r, s) in free memory (used as
+    ///      scratch, not kept), and takes its output only if it returned a word (it returns
+    ///      nothing for an invalid signature): failure 2 if there is none; failure 3 unless the
+    ///      signer is above the previous one (strictly ascending: no duplicates); then walks the
+    ///      ascending member list forward past the members below the signer: failure 4 unless
+    ///      the walk stopped inside the list on the signer. The failures are reported after the
+    ///      block with this library's errors (index = the signature's position), exactly as the
     ///      checks are ordered above.
     // solhint-disable-next-line function-max-lines
     function verify(
@@ -110,53 +116,59 @@ library GuardianSignatures {
             let p := mload(0x40)
             mstore(p, digest)
             let previous := 0
-            let g := 0 // Both lists ascend: one forward pass over the members matches every signer.
+            // Both lists ascend: one forward pass over the members (`g`, a byte pointer into the
+            // list) matches every signer.
+            let g := list
+            let listEnd := add(list, mul(size, 20))
+            let first := signatures.offset
+            let end := add(first, mul(count, SIGNATURE_LENGTH))
             for {
-                let i := 0
-            } lt(i, count) {
-                i := add(i, 1)
+                let q := first
+            } lt(q, end) {
+                q := add(q, SIGNATURE_LENGTH)
             } {
-                let q := add(signatures.offset, mul(i, SIGNATURE_LENGTH))
-                let s := calldataload(add(q, 0x20))
-                let v := byte(0, calldataload(add(q, 0x40)))
-                if or(gt(s, HALF_CURVE_ORDER), iszero(or(eq(v, 27), eq(v, 28)))) {
+                let vs := calldataload(add(q, 0x20))
+                let s := and(vs, S_MASK)
+                if gt(s, HALF_CURVE_ORDER) {
                     failure := 1
-                    index := i
+                    index := div(sub(q, first), SIGNATURE_LENGTH)
                     break
                 }
-                mstore(add(p, 0x20), v)
-                mstore(add(p, 0x40), calldataload(q))
+                mstore(add(p, 0x20), add(27, shr(255, vs))) // v from yParity
+                mstore(add(p, 0x40), calldataload(q)) // r
                 mstore(add(p, 0x60), s)
-                mstore(0x00, 0)
-                pop(staticcall(gas(), 1, p, 0x80, 0x00, 0x20))
-                let a := mload(0x00)
+                // The precompile returns nothing for an invalid signature: its result counts only
+                // when it returned a word.
+                let a := 0
+                if staticcall(gas(), 1, p, 0x80, 0x00, 0x20) {
+                    a := mul(mload(0x00), eq(returndatasize(), 0x20))
+                }
                 if iszero(a) {
                     failure := 2
-                    index := i
+                    index := div(sub(q, first), SIGNATURE_LENGTH)
                     break
                 }
                 if iszero(gt(a, previous)) {
                     failure := 3
-                    index := i
+                    index := div(sub(q, first), SIGNATURE_LENGTH)
                     signer := a
                     break
                 }
-                let member := 0
-                for {} lt(g, size) {
-                    g := add(g, 1)
-                } {
-                    member := shr(96, mload(add(list, mul(g, 20))))
-                    if iszero(lt(member, a)) {
-                        break
-                    }
+                // Skip the members below the signer (they did not sign). The list is followed by
+                // a word of ones (`load`), which no signer is above: the walk stops there at the
+                // latest, and the bound check below refuses the sentinel itself.
+                let member := shr(96, mload(g))
+                for {} lt(member, a) {} {
+                    g := add(g, 20)
+                    member := shr(96, mload(g))
                 }
-                if iszero(and(lt(g, size), eq(member, a))) {
+                if iszero(and(lt(g, listEnd), eq(member, a))) {
                     failure := 4
-                    index := i
+                    index := div(sub(q, first), SIGNATURE_LENGTH)
                     signer := a
                     break
                 }
-                g := add(g, 1) // g < size here, so no overflow.
+                g := add(g, 20) // g < listEnd here: no overflow.
                 previous := a
             }
         }

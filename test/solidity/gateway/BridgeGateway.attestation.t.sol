@@ -98,11 +98,11 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
     function test_verifyAttestation_truncatedSignature_reverts() public {
         bytes memory sigs = _signatures(_prefix(guardianKeys, 2), digest);
         assembly {
-            mstore(sigs, 129) // two signatures (130 bytes) cut one byte short
+            mstore(sigs, 127) // two signatures (128 bytes) cut one byte short
         }
         _expectRejected(
             Attestation(0, guardians, sigs),
-            abi.encodeWithSelector(GuardianSignatures.GuardianSignaturesMalformed.selector, 129)
+            abi.encodeWithSelector(GuardianSignatures.GuardianSignaturesMalformed.selector, 127)
         );
     }
 
@@ -110,7 +110,7 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
         // r = 0 is no valid signature: the precompile returns nothing, read as address(0).
         bytes memory sigs = bytes.concat(
             _signature(guardianKeys[0], digest),
-            abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(27))
+            abi.encodePacked(bytes32(0), bytes32(uint256(1))) // yParity 0: v = 27
         );
         _expectRejected(
             Attestation(0, guardians, sigs),
@@ -119,29 +119,32 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
     }
 
     function test_verifyAttestation_highS_reverts() public {
-        // The malleable twin: s' = n - s with v flipped recovers the same signer.
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(guardianKeys[1], digest);
-        bytes32 highS = bytes32(SECP256K1_N - uint256(s));
-        uint8 flippedV = v == 27 ? 28 : 27;
-        assertEq(ecrecover(digest, flippedV, r, highS), guardians[1], "twin recovers the same guardian");
-
-        bytes memory sigs = bytes.concat(_signature(guardianKeys[0], digest), abi.encodePacked(r, highS, flippedV));
+        // The malleable twin of a signature is s' = n - s with the parity flipped. A compact
+        // signature carries s in 255 bits, so a twin at or above 2^255 cannot even be written;
+        // any s' in (n/2, 2^255) is refused before recovery.
+        (, bytes32 r, ) = vm.sign(guardianKeys[1], digest);
+        bytes32 highS = bytes32(SECP256K1_N / 2 + 1);
+        bytes memory sigs = bytes.concat(_signature(guardianKeys[0], digest), abi.encodePacked(r, highS));
         _expectRejected(
             Attestation(0, guardians, sigs),
             abi.encodeWithSelector(GuardianSignatures.GuardianSignatureMalleable.selector, 1)
         );
     }
 
-    function test_verifyAttestation_vNot27Or28_reverts() public {
+    function test_verifyAttestation_flippedParity_reverts() public {
+        // yParity picks which of the two points with x = r signed: flipped, the signature
+        // recovers someone else (or no one), never the guardian.
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(guardianKeys[0], digest);
-        uint8[4] memory bad = [v - 27, v + 2, 0, 255];
-        for (uint256 i = 0; i < bad.length; ++i) {
-            bytes memory sigs = bytes.concat(abi.encodePacked(r, s, bad[i]), _signature(guardianKeys[1], digest));
-            _expectRejected(
-                Attestation(0, guardians, sigs),
-                abi.encodeWithSelector(GuardianSignatures.GuardianSignatureMalleable.selector, 0)
-            );
-        }
+        uint8 flipped = v == 27 ? 28 : 27;
+        address recovered = ecrecover(digest, flipped, r, s);
+        assertTrue(recovered != guardians[0], "the other parity is another signer");
+        bytes memory sigs = bytes.concat(_compact(r, s, flipped), _signature(guardianKeys[1], digest));
+        _expectRejected(
+            Attestation(0, guardians, sigs),
+            recovered == address(0)
+                ? abi.encodeWithSelector(GuardianSignatures.GuardianSignatureInvalid.selector, 0)
+                : abi.encodeWithSelector(GuardianSignatures.GuardianSignerUnknown.selector, 0, recovered)
+        );
     }
 
     function test_verifyAttestation_duplicateSigner_reverts() public {
@@ -162,7 +165,7 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
         // Enough valid signatures do not excuse a bad extra one: nothing is skipped.
         bytes memory sigs = bytes.concat(
             _signatures(_keys(guardianKeys[0], guardianKeys[1]), digest),
-            abi.encodePacked(bytes32(0), bytes32(uint256(1)), uint8(28))
+            abi.encodePacked(bytes32(0), bytes32(uint256(1) | (1 << 255))) // yParity 1: v = 28
         );
         _expectRejected(
             Attestation(0, guardians, sigs),
@@ -241,15 +244,13 @@ contract BridgeGateway_verifyAttestation_Test is BridgeFixture {
     ///      signature was made over another digest).
     function _recover(bytes memory sigs, uint256 i, bytes32 d) internal pure returns (address) {
         bytes32 r;
-        bytes32 s;
-        uint8 v;
+        uint256 vs;
         assembly {
-            let p := add(add(sigs, 0x20), mul(i, 65))
+            let p := add(add(sigs, 0x20), mul(i, 64))
             r := mload(p)
-            s := mload(add(p, 0x20))
-            v := byte(0, mload(add(p, 0x40)))
+            vs := mload(add(p, 0x20))
         }
-        return ecrecover(d, v, r, s);
+        return ecrecover(d, uint8(27 + (vs >> 255)), r, bytes32(vs & ((1 << 255) - 1)));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -480,11 +481,13 @@ contract GuardianSignatures_verify_Test is Guardians {
         for (uint256 i = 0; i < size; ++i) assertEq(back[i], set[i], "member");
     }
 
-    /// @notice Every high-s twin of a valid signature is refused, whichever guardian made it.
-    function testFuzz_verify_highS_reverts(uint256 seed, bytes32 digest) public {
+    /// @notice Every signature whose s is above n/2 (the half a malleable twin lives in) is
+    ///         refused, whatever its r and parity.
+    function testFuzz_verify_highS_reverts(uint256 seed, bytes32 digest, uint256 s) public {
         uint256[] memory keys = _set(seed, 1);
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[0], digest);
-        bytes memory twin = abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
+        (, bytes32 r, ) = vm.sign(keys[0], digest);
+        s = bound(s, SECP256K1_N / 2 + 1, (1 << 255) - 1);
+        bytes memory twin = abi.encodePacked(r, bytes32(s | ((seed & 1) << 255)));
         address[] memory set = _addrs(keys);
         vm.expectRevert(abi.encodeWithSelector(GuardianSignatures.GuardianSignatureMalleable.selector, 0));
         harness.verify(digest, set, twin, 1);

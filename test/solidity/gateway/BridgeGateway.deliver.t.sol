@@ -330,14 +330,12 @@ contract BridgeGateway_deliver_Test is BridgeFixture {
         bytes32 here = gateway.attestationDigest(_id(_header(), ts[0]), 0);
         bytes memory sigs = att.signatures;
         bytes32 r;
-        bytes32 s;
-        uint8 v;
+        uint256 vs; // compact: yParity << 255 | s
         assembly {
             r := mload(add(sigs, 0x20))
-            s := mload(add(sigs, 0x40))
-            v := byte(0, mload(add(sigs, 0x60)))
+            vs := mload(add(sigs, 0x40))
         }
-        address stranger = ecrecover(here, v, r, s);
+        address stranger = ecrecover(here, uint8(27 + (vs >> 255)), r, bytes32(vs & ((1 << 255) - 1)));
         bytes32[][] memory proofs = _noProofs();
         vm.expectRevert(abi.encodeWithSelector(GuardianSignatures.GuardianSignerUnknown.selector, 0, stranger));
         _deliverVia(gateway, h, ts, proofs, att);

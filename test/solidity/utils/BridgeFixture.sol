@@ -136,10 +136,15 @@ abstract contract Guardians is Messages {
         for (uint256 i = 0; i < count; ++i) out[i] = keys[i];
     }
 
-    /// @dev One 65-byte `r ‖ s ‖ v` signature.
+    /// @dev One 64-byte EIP-2098 compact signature (`r ‖ yParity << 255 | s`), as `deliver` takes.
     function _signature(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
-        return abi.encodePacked(r, s, v);
+        return _compact(r, s, v);
+    }
+
+    /// @dev `(r, s, v)` in compact form; `s` must be below 2^255 (any canonical `s` is).
+    function _compact(bytes32 r, bytes32 s, uint8 v) internal pure returns (bytes memory) {
+        return abi.encodePacked(r, bytes32(uint256(s) | (uint256(v - 27) << 255)));
     }
 
     /// @dev Signatures of `keys` (in the order given) over `digest`, concatenated.

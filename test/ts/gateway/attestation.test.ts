@@ -25,19 +25,26 @@ interface Signature {
   v: number;
 }
 
+/** `deliver` takes EIP-2098 compact signatures: 64 bytes, `r ‖ yParity << 255 | s`. */
+const SIG = 64;
+const S_MASK = (1n << 255n) - 1n;
+
 function signatureAt(packed: Hex, i: number): Signature {
-  const sig = slice(packed, i * 65, (i + 1) * 65);
-  return { r: BigInt(slice(sig, 0, 32)), s: BigInt(slice(sig, 32, 64)), v: Number(BigInt(slice(sig, 64, 65))) };
+  const sig = slice(packed, i * SIG, (i + 1) * SIG);
+  const vs = BigInt(slice(sig, 32, 64));
+  return { r: BigInt(slice(sig, 0, 32)), s: vs & S_MASK, v: 27 + Number(vs >> 255n) };
 }
 
+/** Compact form of `(r, s, v)`; `s` must fit in 255 bits (a canonical one always does). */
 function encodeSignature({ r, s, v }: Signature): Hex {
-  return concat([numberToHex(r, { size: 32 }), numberToHex(s, { size: 32 }), numberToHex(v, { size: 1 })]);
+  if (s > S_MASK) throw new Error("s does not fit a compact signature");
+  return concat([numberToHex(r, { size: 32 }), numberToHex(s | (BigInt(v - 27) << 255n), { size: 32 })]);
 }
 
 /** `attestation` with signature `i` replaced by `edit` of it. */
 function editSignature(attestation: AttestationArg, i: number, edit: (sig: Signature) => Signature): AttestationArg {
-  const count = size(attestation.signatures) / 65;
-  const sigs = Array.from({ length: count }, (_, k) => slice(attestation.signatures, k * 65, (k + 1) * 65));
+  const count = size(attestation.signatures) / SIG;
+  const sigs = Array.from({ length: count }, (_, k) => slice(attestation.signatures, k * SIG, (k + 1) * SIG));
   sigs[i] = encodeSignature(edit(signatureAt(attestation.signatures, i)));
   return { ...attestation, signatures: concat(sigs) };
 }
@@ -90,7 +97,7 @@ describe("deliver rejects attestations", () => {
 
   it("test_deliver_truncatedSignature_reverts: GuardianSignaturesMalformed (v1: BridgeMalformedSignatures)", async () => {
     const cut = slice(honest.signatures, 0, size(honest.signatures) - 1);
-    await expectRevert(deliverWith({ ...honest, signatures: cut }), "GuardianSignaturesMalformed", [194n]);
+    await expectRevert(deliverWith({ ...honest, signatures: cut }), "GuardianSignaturesMalformed", [191n]);
   });
 
   describe("GuardianSignatureInvalid (v1: BridgeInvalidSignature; ecrecover returns zero)", () => {
@@ -105,29 +112,35 @@ describe("deliver rejects attestations", () => {
   });
 
   describe("GuardianSignatureMalleable (v1: BridgeMalleableSignature)", () => {
-    it("test_deliver_highS_reverts: the high-s twin of a valid signature (same signer)", async () => {
-      const twin = editSignature(honest, 0, ({ r, s, v }) => ({ r, s: N - s, v: v === 27 ? 28 : 27 }));
-      await expectRevert(deliverWith(twin), "GuardianSignatureMalleable", [0n]);
+    // The twin of a valid signature is s' = n - s with the parity flipped; compact encoding
+    // holds s in 255 bits, so a twin at or above 2^255 cannot even be written, and any s in
+    // (n/2, 2^255) is refused before recovery, whichever parity it carries.
+    it.each([27, 28])("test_deliver_highS_reverts: s just above n/2, v = %i", async (v) => {
+      const high = editSignature(honest, 0, ({ r }) => ({ r, s: N / 2n + 1n, v }));
+      await expectRevert(deliverWith(high), "GuardianSignatureMalleable", [0n]);
     });
 
-    it.each([0, 1, 29])("test_deliver_badV_reverts: v = %i (only 27 and 28 are accepted)", async (v) => {
-      await expectRevert(
-        deliverWith(editSignature(honest, 2, (sig) => ({ ...sig, v }))),
-        "GuardianSignatureMalleable",
-        [2n],
-      );
+    it("test_deliver_highS_reverts: the high-s twin of a valid signature, when it fits 255 bits", async () => {
+      const { s } = signatureAt(honest.signatures, 2);
+      // Most twins do not fit (n - s >= 2^255); the check above covers those that do.
+      if (N - s <= S_MASK) {
+        const twin = editSignature(honest, 2, ({ r, v }) => ({ r, s: N - s, v: v === 27 ? 28 : 27 }));
+        await expectRevert(deliverWith(twin), "GuardianSignatureMalleable", [2n]);
+      } else {
+        expect(() => encodeSignature({ r: 1n, s: N - s, v: 27 })).toThrow("does not fit");
+      }
     });
   });
 
   describe("GuardianSignersNotAscending (v1: BridgeSignersNotAscending)", () => {
     it("test_deliver_duplicateSigner_reverts: one guardian's signature twice", async () => {
-      const first = slice(honest.signatures, 0, 65);
-      const doubled = { ...honest, signatures: concat([first, first, slice(honest.signatures, 65, 130)]) };
+      const first = slice(honest.signatures, 0, SIG);
+      const doubled = { ...honest, signatures: concat([first, first, slice(honest.signatures, SIG, 2 * SIG)]) };
       await expectRevert(deliverWith(doubled), "GuardianSignersNotAscending", [1n, signer(0)]);
     });
 
     it("test_deliver_unsortedSigners_reverts: two signatures swapped", async () => {
-      const [a, b, c] = [0, 1, 2].map((i) => slice(honest.signatures, i * 65, (i + 1) * 65));
+      const [a, b, c] = [0, 1, 2].map((i) => slice(honest.signatures, i * SIG, (i + 1) * SIG));
       const swapped = { ...honest, signatures: concat([b!, a!, c!]) };
       await expectRevert(deliverWith(swapped), "GuardianSignersNotAscending", [1n, signer(0)]);
     });

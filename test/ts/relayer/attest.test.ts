@@ -3,7 +3,15 @@
  * checked (a forged or mis-indexed signature is not used), signatures packed ascending.
  */
 import { describe, expect, it } from "vitest";
-import { keccak256, stringToHex, type Hex, type LocalAccount } from "viem";
+import {
+  compactSignatureToSignature,
+  keccak256,
+  parseCompactSignature,
+  serializeSignature,
+  stringToHex,
+  type Hex,
+  type LocalAccount,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { attestationSigner, signAttestation, sortGuardians } from "../../../core/attestation.js";
 import { GuardianRefusedError, type AttestRequest, type AttestResponse } from "../../../core/guardian-api.js";
@@ -50,12 +58,15 @@ describe("collectAttestation", () => {
     expect(round.attestation).toBeDefined();
     expect(round.signers).toHaveLength(2);
     expect(round.attestation!.guardians).toEqual(sortGuardians(keys.map((k) => k.address)));
-    // 2 × 65 bytes, ascending by signer, each recovering to a guardian.
+    // 2 × 64 bytes (EIP-2098 compact), ascending by signer, each recovering to a guardian.
     const sigs = round.attestation!.signatures;
-    expect(sigs.length).toBe(2 + 2 * 130);
+    expect(sigs.length).toBe(2 + 2 * 128);
     const root = merkleRoot(msgIds);
     const signers = await Promise.all(
-      [0, 1].map((i) => attestationSigner(domain, root, 0, `0x${sigs.slice(2 + i * 130, 2 + (i + 1) * 130)}`)),
+      [0, 1].map((i) => {
+        const compact = parseCompactSignature(`0x${sigs.slice(2 + i * 128, 2 + (i + 1) * 128)}`);
+        return attestationSigner(domain, root, 0, serializeSignature(compactSignatureToSignature(compact)));
+      }),
     );
     expect(BigInt(signers[0]!) < BigInt(signers[1]!)).toBe(true);
   });
@@ -63,7 +74,7 @@ describe("collectAttestation", () => {
   it("test_collect_onlyThresholdSignaturesPacked_succeeds: extra signatures would only cost gas", async () => {
     const { request } = guardians([signs, signs, signs]);
     const round = await collectAttestation({ set, domain, msgIds, request, timeoutMs: 1_000 });
-    expect(round.attestation!.signatures.length).toBe(2 + 2 * 130);
+    expect(round.attestation!.signatures.length).toBe(2 + 2 * 128);
   });
 
   it("test_collect_forgedAnswersIgnored_reverts: wrong signer, wrong root, wrong set index", async () => {
