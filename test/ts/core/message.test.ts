@@ -9,7 +9,7 @@
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getAddress, size, sliceHex, type Address, type PublicClient } from "viem";
+import { getAddress, hashStruct, size, sliceHex, type Address, type PublicClient } from "viem";
 import { attestationDigest, attestWith } from "../../../core/attestation.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { merkleRoot } from "../../../core/merkle.js";
@@ -26,6 +26,7 @@ import {
   messageFromJson,
   messageId,
   messageToJson,
+  messageTypes,
 } from "../../../core/message.js";
 import { deployGateway, setRoute, type Wallet } from "../../../deploy/contracts.js";
 import { testKeys } from "../helpers/bridge.js";
@@ -70,6 +71,28 @@ describe(`message ids and digests, core vs BridgeGateway (FUZZ_SEED=${FUZZ_SEED}
       });
       expect(messageId(message), `message ${i}: ${JSON.stringify(messageToJson(message))}`).toBe(onChain);
     }
+  });
+
+  it(`testFuzz_messageId_equalsHashStruct: ${MESSAGES * 4} random messages, viem's EIP-712 hashStruct`, () => {
+    // messageId writes the EIP-712 encoding out by hand (speed); it must be hashStruct exactly.
+    const rng = new Random(FUZZ_SEED + 7n);
+    for (let i = 0; i < MESSAGES * 4; i++) {
+      const message = rng.message();
+      expect(messageId(message), `message ${i}`).toBe(
+        hashStruct({ data: message, primaryType: "Message", types: messageTypes }),
+      );
+    }
+  });
+
+  it("test_messageId_outOfRange_reverts: a value its field cannot hold throws, naming the field", () => {
+    const message = new Random(FUZZ_SEED + 8n).message();
+    expect(() => messageId({ ...message, version: 256 })).toThrow("message.version is not a uint8");
+    expect(() => messageId({ ...message, nonce: 1n << 64n })).toThrow("message.nonce is not a uint64");
+    expect(() => messageId({ ...message, amount: -1n })).toThrow("message.amount is not a uint256");
+    expect(() => messageId({ ...message, dropOff: 1n << 128n })).toThrow("message.dropOff is not a uint128");
+    expect(() => messageId({ ...message, recipient: "0x1234" as Address })).toThrow(
+      "message.recipient is not an address",
+    );
   });
 
   it(`testFuzz_attestationDigest: ${DIGESTS} random roots and set indices get the contract's digest`, async () => {
