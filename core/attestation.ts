@@ -3,13 +3,18 @@
  * its chain, and the guardian-set index) and the packing `BridgeGateway.deliver` expects.
  */
 import {
+  compactSignatureToSignature,
   concat,
   getAddress,
   hashTypedData,
+  parseCompactSignature,
   parseSignature,
   recoverAddress,
   serializeCompactSignature,
+  serializeSignature,
   signatureToCompactSignature,
+  size,
+  slice,
   type Address,
   type Hex,
   type LocalAccount,
@@ -94,6 +99,19 @@ export function packSignatures(signed: ReadonlyMap<Address, Hex>): Hex {
   });
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return entries.length === 0 ? "0x" : concat(entries.map(([, sig]) => sig));
+}
+
+/**
+ * The signatures of a packed `deliver` argument (`packSignatures`' output), each back in the
+ * ordinary 65-byte `r‖s‖v` form `attestationSigner` and other tools take. Throws unless the
+ * bytes are a whole number of 64-byte compact signatures.
+ */
+export function unpackSignatures(packed: Hex): Hex[] {
+  const bytes = size(packed);
+  if (bytes % 64 !== 0) throw new Error(`packed signatures are ${bytes} bytes, not a multiple of 64`);
+  return Array.from({ length: bytes / 64 }, (_, i) =>
+    serializeSignature(compactSignatureToSignature(parseCompactSignature(slice(packed, i * 64, (i + 1) * 64)))),
+  );
 }
 
 /** Guardian lists are kept ascending by address, as the gateway requires. */

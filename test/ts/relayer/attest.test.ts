@@ -3,17 +3,9 @@
  * checked (a forged or mis-indexed signature is not used), signatures packed ascending.
  */
 import { describe, expect, it } from "vitest";
-import {
-  compactSignatureToSignature,
-  keccak256,
-  parseCompactSignature,
-  serializeSignature,
-  stringToHex,
-  type Hex,
-  type LocalAccount,
-} from "viem";
+import { keccak256, stringToHex, type Hex, type LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { attestationSigner, signAttestation, sortGuardians } from "../../../core/attestation.js";
+import { attestationSigner, signAttestation, sortGuardians, unpackSignatures } from "../../../core/attestation.js";
 import { GuardianRefusedError, type AttestRequest, type AttestResponse } from "../../../core/guardian-api.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import {
@@ -62,12 +54,7 @@ describe("collectAttestation", () => {
     const sigs = round.attestation!.signatures;
     expect(sigs.length).toBe(2 + 2 * 128);
     const root = merkleRoot(msgIds);
-    const signers = await Promise.all(
-      [0, 1].map((i) => {
-        const compact = parseCompactSignature(`0x${sigs.slice(2 + i * 128, 2 + (i + 1) * 128)}`);
-        return attestationSigner(domain, root, 0, serializeSignature(compactSignatureToSignature(compact)));
-      }),
-    );
+    const signers = await Promise.all(unpackSignatures(sigs).map((sig) => attestationSigner(domain, root, 0, sig)));
     expect(BigInt(signers[0]!) < BigInt(signers[1]!)).toBe(true);
   });
 
