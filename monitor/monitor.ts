@@ -230,6 +230,11 @@ export class Monitor {
     const polls = (await Promise.all(this.watchers.map((w) => this.poll(w)))).filter((p) => p !== undefined);
     const actions: PlannedAction[] = [];
     this.ingestion.apply(polls, actions);
+    // The ledger's gauges in the same turn as the counters `apply` moved (no await between), so
+    // a scrape never sees a message executed but still pending, or pending but not in flight.
+    // Both are exported again at the end of the tick, after the checks may have settled some.
+    this.delivery.exportBacklog();
+    this.ingestion.exportInFlight();
     for (const p of polls) this.watcherOf(p.chainId).commit(p);
 
     await this.origin.run(actions);

@@ -77,18 +77,29 @@ export class DeliveryCheck {
     private readonly chainIds: () => readonly number[],
   ) {}
 
+  /**
+   * Sets the backlog gauges from the ledger. Synchronous on purpose: the monitor calls it (and
+   * the in-flight export) in the same turn as it applies a poll's events (which move the sent,
+   * delivered and executed counters), so a scrape sees one consistent state.
+   */
+  exportBacklog(): void {
+    const { ctx, ledger } = this;
+    const nowSeconds = Math.floor(ctx.now() / 1000);
+    const ids = this.chainIds();
+    const routes = ids.flatMap((s) => ids.filter((d) => d !== s).map((d) => [s, d] as const));
+    for (const b of backlogByRoute(ledger.undelivered(), routes, nowSeconds)) {
+      const labels = routeLabels(ctx.manifest, b.sourceChainId, b.destChainId);
+      ctx.metrics.pendingMessages.set(labels, b.count);
+      ctx.metrics.oldestPendingAge.set(labels, b.oldestAgeSeconds);
+    }
+  }
+
   async run(): Promise<void> {
     const { ctx, ledger } = this;
     const nowSeconds = Math.floor(ctx.now() / 1000);
     const slo = ctx.settings.pendingSloSeconds;
     const undelivered = ledger.undelivered();
-    const ids = this.chainIds();
-    const routes = ids.flatMap((s) => ids.filter((d) => d !== s).map((d) => [s, d] as const));
-    for (const b of backlogByRoute(undelivered, routes, nowSeconds)) {
-      const labels = routeLabels(ctx.manifest, b.sourceChainId, b.destChainId);
-      ctx.metrics.pendingMessages.set(labels, b.count);
-      ctx.metrics.oldestPendingAge.set(labels, b.oldestAgeSeconds);
-    }
+    this.exportBacklog();
     const late = overdue(undelivered, nowSeconds, slo).filter((m) => !ctx.alerts.isOpen(`pending:${m.msgId}`));
     for (const m of late.slice(0, OVERDUE_CONFIRMATIONS_PER_POLL)) {
       let nonceTaken: boolean;

@@ -183,6 +183,17 @@ describe("DeliveryCheck", () => {
     return { ctx, ledger, id, delivery };
   }
 
+  it("test_exportBacklog_followsTheLedgerWithoutAwaiting: pending drops in the turn a delivery is applied", async () => {
+    const { ctx, ledger, id, delivery } = check(MessageStatus.None, false);
+    const pending = async () =>
+      (await ctx.metrics.pendingMessages.get()).values.find((v) => v.labels.source === "l2a")?.value;
+    delivery.exportBacklog(); // returns nothing to await: the gauge is set when it returns
+    expect(await pending()).toBe(1);
+    ledger.complete(id);
+    delivery.exportBacklog();
+    expect(await pending()).toBe(0);
+  });
+
   it("test_run_lateButQueuedAtDestination_noAlert: the ledger was behind", async () => {
     const { ctx, ledger, id, delivery } = check(MessageStatus.Queued, true);
     await delivery.run();
