@@ -339,13 +339,7 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
     ) private returns (bool ok) {
         uint256 unit = _unit(token.limitScale);
         if (amount > uint256(token.fastLimit) * unit) return false;
-        RateLimitLib.Bucket storage bucket = entry.bucket;
-        uint256 slot;
-        uint256 word;
-        assembly ("memory-safe") {
-            slot := bucket.slot
-            word := sload(slot)
-        }
+        (uint256 slot, uint256 word) = _inboundBucketWord(entry);
         uint256 next;
         (ok, next) = RateLimitLib.consumeWord(word, _units(amount, unit));
         // `next` differs only when a limited bucket was drawn on (see `consumeWord`).
@@ -428,16 +422,18 @@ contract BridgeGateway is BridgeGatewayStorage, EIP712, ReentrancyGuardTransient
         b.isHome = token.isHome;
         b.unit = unit;
         b.fastLimit = uint256(token.fastLimit) * unit;
+        (b.bucketSlot, b.bucket) = _inboundBucketWord(entry);
+    }
+
+    /// @dev A token's inbound bucket as its storage slot and raw word (see
+    ///      `RateLimitLib.consumeWord` for the packing), for the delivery steps that keep it on
+    ///      the stack and write it back themselves.
+    function _inboundBucketWord(InboundEntry storage entry) private view returns (uint256 slot, uint256 word) {
         RateLimitLib.Bucket storage bucket = entry.bucket;
-        uint256 slot;
-        uint256 word;
-        // The bucket's slot and its raw word (see `RateLimitLib.consumeWord` for the packing).
         assembly ("memory-safe") {
             slot := bucket.slot
             word := sload(slot)
         }
-        b.bucketSlot = slot;
-        b.bucket = word;
     }
 
     /// @dev Marks the nonce processed in the cached bitmap word, or reverts if it already is,
