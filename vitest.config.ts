@@ -35,6 +35,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/integration/setup/bundle.ts"],
           testTimeout: 600_000,
           hookTimeout: 300_000,
           maxWorkers: INTEGRATION_WORKERS,

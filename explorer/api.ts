@@ -10,7 +10,6 @@
  *
  * Bad parameters get a 400 with one sentence naming the parameter; an unknown message a 404.
  */
-import { readFileSync } from "node:fs";
 import { isAddress, type Hex } from "viem";
 import type { ExplorerChain } from "@portcullis/sdk";
 import type { Manifest } from "../core/manifest.js";
@@ -28,6 +27,8 @@ import {
   type MessageStatus,
 } from "./model.js";
 import type { RouteReader } from "./routes.js";
+// Imported, not read at run time: the bundle (dist/explorer/index.mjs) carries it.
+import openapi from "./openapi.json" with { type: "json" };
 import { staticFiles } from "./static.js";
 import type { ExplorerStorage } from "./storage/storage.js";
 import type { StreamHub } from "./stream.js";
@@ -35,8 +36,6 @@ import { Views, type MessageView } from "./views.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
-
-const OPENAPI = new URL("./openapi.json", import.meta.url);
 
 export interface ApiDeps {
   manifest: Manifest;
@@ -58,7 +57,7 @@ export class ExplorerApi {
 
   constructor(private readonly d: ApiDeps) {
     this.views = new Views(d.manifest);
-    this.openapi = JSON.parse(readFileSync(OPENAPI, "utf8"));
+    this.openapi = openapi;
     this.now = d.now ?? (() => Math.floor(Date.now() / 1000));
   }
 

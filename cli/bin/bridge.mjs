@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `bridge`: runs cli/bridge.ts from source through tsx (no build step for the CLI itself).
-import { register } from "tsx/esm/api";
+// `bridge`: cli/bridge.ts, bundled or from source (./launch.mjs).
+import { launch } from "./launch.mjs";
 
-register();
-await import("../bridge.ts");
+await launch("cli/bridge.ts");

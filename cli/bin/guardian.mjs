@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `guardian`: the guardian operator CLI, cli/guardian.ts, run from source through tsx.
-import { register } from "tsx/esm/api";
+// `guardian`: the guardian operator CLI, cli/guardian.ts, bundled or from source (./launch.mjs).
+import { launch } from "./launch.mjs";
 
-register();
-await import("../guardian.ts");
+await launch("cli/guardian.ts");

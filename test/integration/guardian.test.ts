@@ -359,7 +359,7 @@ interface CliResult {
   stderr: string;
 }
 
-/** `node --import tsx cli/guardian.ts ...args` with only the given operator env. */
+/** The `guardian` CLI's bin (`guardian ...args`) with only the given operator env. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const base = { ...process.env };
   delete base.GUARDIAN_URL;
@@ -368,7 +368,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", join(REPO, "cli/guardian.ts"), ...args],
+      [join(REPO, "cli/bin/guardian.mjs"), ...args],
       { cwd: REPO, env: { ...base, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
