@@ -91,9 +91,60 @@ const MESSAGE_TYPEHASH = keccak256(
  * value out of its field's range throws, as `hashStruct` does.
  */
 export function messageId(message: Message): Hex {
-  let words = MESSAGE_TYPEHASH;
+  let words = "";
   for (const { name, type } of messageTypes.Message) words += messageWord(name, type, message[name]);
-  return keccak256(`0x${words}`);
+  return messageIdOfWords(words);
+}
+
+/**
+ * The id of a message given as its fields' 32-byte words (lower-case hex, no 0x: what
+ * `messageWord` builds, and exactly a `MessageSent` log's first 13 data words, since every field
+ * is static). The caller has checked the words are canonical (`messageFromWords`).
+ */
+export function messageIdOfWords(words: string): Hex {
+  const known = recentIds.get(words);
+  if (known) return known;
+  const id = keccak256(`0x${MESSAGE_TYPEHASH}${words}`);
+  if (recentIds.size >= RECENT_IDS) recentIds.clear();
+  recentIds.set(words, id);
+  return id;
+}
+
+/**
+ * The ids of the last few thousand messages hashed in this process, keyed by their exact words.
+ * A service meets each message several times (a relayer: in the source's log, in every
+ * guardian's feed, in its delivery job; a guardian: in the log, then in each attestation
+ * request), and the keccak is most of `messageId`'s cost; a lookup of the words just built is a
+ * fraction of it. The key is the whole hashed input, so a hit is the same hash, never a guess.
+ * Bounded: cleared when full (a burst's worth fits).
+ */
+const RECENT_IDS = 8_192;
+const recentIds = new Map<string, Hex>();
+
+/** Number of 32-byte words a message takes, in its ABI encoding and in its EIP-712 struct. */
+export const MESSAGE_WORDS = messageTypes.Message.length;
+
+/**
+ * Reads a message from its fields' words (lower-case hex, no 0x, `MESSAGE_WORDS` × 64 digits),
+ * refusing any word that is not a canonical value of its field's type (dirty high bits), as a
+ * strict ABI decoder would. Addresses come back checksummed, as viem decodes them.
+ */
+export function messageFromWords(words: string): Message {
+  if (words.length !== MESSAGE_WORDS * 64 || !/^[0-9a-f]*$/.test(words)) {
+    throw new Error(`a message is ${MESSAGE_WORDS} words of lower-case hex`);
+  }
+  const message: Record<string, unknown> = {};
+  messageTypes.Message.forEach(({ name, type }, i) => {
+    const word = words.slice(i * 64, (i + 1) * 64);
+    const valueBits = type === "address" ? 160 : Number(type.slice(4));
+    if (!/^0*$/.test(word.slice(0, 64 - valueBits / 4))) {
+      throw new Error(`message.${name} is not a canonical ${type} word: ${word}`);
+    }
+    if (type === "address") message[name] = getAddress(`0x${word.slice(24)}`);
+    else if (type === "uint8") message[name] = parseInt(word.slice(62), 16);
+    else message[name] = BigInt(`0x${word}`);
+  });
+  return message as unknown as Message;
 }
 
 /** One field as the 64 hex digits of its EIP-712 word. */

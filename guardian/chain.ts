@@ -17,7 +17,7 @@ import {
 } from "viem";
 import { Gateway } from "../core/gateway.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { decodeMessageSent } from "../core/logs.js";
+import { decodeMessageSent, MESSAGE_SENT_TOPIC } from "../core/logs.js";
 import type { Message } from "../core/message.js";
 
 export interface BlockRef {
@@ -73,7 +73,6 @@ export class ChainInconsistencyError extends Error {
   override name = "ChainInconsistencyError";
 }
 
-const MESSAGE_SENT_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageSent" })[0];
 const SETTLEMENT_TOPICS = {
   executed: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageExecuted" })[0],
   vetoed: encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageVetoed" })[0],

@@ -6,7 +6,7 @@
  */
 import { parseEventLogs, type Hex, type Log } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { decodeMessageSent } from "../core/logs.js";
+import { decodeMessageSent, MESSAGE_SENT_TOPIC } from "../core/logs.js";
 import type { Message } from "../core/message.js";
 import { deliveredInTransaction, type DeliveredMessage } from "./checks/deliveries.js";
 import type { ChainGateway } from "./gateway.js";
@@ -153,8 +153,14 @@ export class ChainWatcher {
     return block.hash !== this.cursorHash;
   }
 
-  private async read(logs: Log[], wasQueued: (msgId: Hex) => boolean) {
-    const events = parseEventLogs({ abi: bridgeGatewayAbi, logs });
+  private async read(logs: Log<bigint, number, false>[], wasQueued: (msgId: Hex) => boolean) {
+    // MessageSent logs, most of a busy block's, skip viem's generic decoder (core decodes them by
+    // hand, core/logs.ts); the others go through it. Either way in log order.
+    const isSent = (log: Log) => log.topics[0] === MESSAGE_SENT_TOPIC;
+    const logKey = (log: Log) => `${log.transactionHash}:${log.logIndex}`;
+    const others = new Map(
+      parseEventLogs({ abi: bridgeGatewayAbi, logs: logs.filter((log) => !isSent(log)) }).map((e) => [logKey(e), e]),
+    );
     const out: Omit<ChainPoll, "chainId" | "head" | "fromBlock" | "toBlock" | "reorgedAfter"> = {
       sent: [],
       queued: [],
@@ -166,14 +172,17 @@ export class ChainWatcher {
     };
     const queuedHere = new Set<Hex>();
     const fastTxs = new Map<Hex, Hex[]>();
-    for (const e of events) {
+    for (const log of logs) {
+      if (isSent(log)) {
+        const { msgId, message } = decodeMessageSent(log);
+        const timestamp = await this.blockTime(log);
+        out.sent.push({ blockNumber: log.blockNumber, txHash: log.transactionHash, msgId, message, timestamp });
+        continue;
+      }
+      const e = others.get(logKey(log));
+      if (!e) continue;
       const at = { blockNumber: e.blockNumber, txHash: e.transactionHash };
       switch (e.eventName) {
-        case "MessageSent": {
-          const { msgId, message } = decodeMessageSent(e);
-          out.sent.push({ ...at, msgId, message, timestamp: await this.blockTime(e) });
-          break;
-        }
         case "MessageQueued":
           queuedHere.add(e.args.msgId);
           out.queued.push({

@@ -12,9 +12,8 @@
  * gateway's deployBlock; messages already processed on their destination are not re-enqueued
  * (a queued one gets its execute job back; see intake.ts).
  */
-import { getAbiItem, type Hex } from "viem";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
-import { decodeMessagesSent } from "../core/logs.js";
+import { hexToBigInt, numberToHex, type Hex, type RpcLog } from "viem";
+import { decodeMessagesSent, MESSAGE_SENT_TOPIC } from "../core/logs.js";
 import type { Logger } from "../core/service/logger.js";
 import type { RelayerChain } from "./chains.js";
 import type { Intake } from "./intake.js";
@@ -24,8 +23,6 @@ import { advanceCursor, type Cursor, type RelayerStore } from "./store.js";
 
 /** Blocks below the confirmed head whose messages count as fresh (see Intake.enqueue). */
 const FRESH_BLOCKS = 64;
-
-const MESSAGE_SENT = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageSent" });
 
 export interface ResumePoint {
   /** First block to scan. */
@@ -146,19 +143,26 @@ export class ChainObserver {
   /** Logs of [from, to], or undefined if block `to` changed during the read (a reorg). */
   private async scan(from: number, to: number) {
     const before = await this.hashAt(to);
-    const logs = await this.source.publicClient.getLogs({
-      address: this.source.gateway,
-      event: MESSAGE_SENT,
-      fromBlock: BigInt(from),
-      toBlock: BigInt(to),
-    });
+    // Raw logs, decoded once by core (viem's getLogs with an event would decode them first).
+    const logs = (await this.source.publicClient.request({
+      method: "eth_getLogs",
+      params: [
+        {
+          address: this.source.gateway,
+          topics: [MESSAGE_SENT_TOPIC],
+          fromBlock: numberToHex(from),
+          toBlock: numberToHex(to),
+        },
+      ],
+    })) as RpcLog[];
     const after = await this.hashAt(to);
     if (!before || before !== after) return undefined;
     const messages: ObservedMessage[] = [];
     for (const log of logs) {
+      if (log.removed) continue;
       try {
         for (const sent of decodeMessagesSent([log], this.source.gateway)) {
-          messages.push({ ...sent, sourceBlock: log.blockNumber ?? BigInt(to) });
+          messages.push({ ...sent, sourceBlock: log.blockNumber ? hexToBigInt(log.blockNumber) : BigInt(to) });
         }
       } catch (e) {
         this.metrics.failures.inc({ stage: "observe", reason: "undecodable_log" });
