@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import {
   appendFileSync,
   createWriteStream,
+  openSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -251,7 +252,12 @@ export class ManagedProcess {
 
   private spawn(spec: ProcessSpec) {
     mkdirSync(this.logDir, { recursive: true });
-    const log = createWriteStream(this.logFile, { flags: "a" });
+    // Opened here, synchronously: `createWriteStream(path)` opens later, and a test that removed
+    // its temp directory right after a process failed to start got ENOENT from that late open as
+    // an uncaught exception (fresh-clone CI run 21). The log is a courtesy, as in `note` below: a
+    // write error is dropped, never thrown.
+    const log = createWriteStream(this.logFile, { fd: openSync(this.logFile, "a") });
+    log.on("error", () => undefined);
     const [command, args] = tiedToThisProcess(spec.command, spec.args);
     const child = spawn(command, args, {
       cwd: spec.cwd,
@@ -265,8 +271,10 @@ export class ManagedProcess {
     };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources into one file: neither may end it while the other still writes; "close" does.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     this.child = child;
     // "close": exited and its output fully read, so the tail holds its last words.
     this.exited = new Promise((resolve) => child.once("close", (code) => resolve(code)));

@@ -4,7 +4,7 @@
  * process moves to a fresh port, a bounded number of times — and a restart keeps the guarantee.
  * The child is a tiny HTTP server answering /healthz with its SERVICE_INSTANCE, like a service.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +124,24 @@ describe("ManagedProcess (listening)", () => {
       launch: () => ({ command: process.execPath, args: ["-e", "console.error('bad config: FOO'); process.exit(2)"] }),
     };
     await expect(group.start(broken)).rejects.toThrow(/fake exited \(code 2\) before it was up[\s\S]*bad config: FOO/);
+  });
+
+  it("test_log_holdsStdoutAndStderr", async () => {
+    const noisy: Listening = {
+      ...fake(),
+      launch: () => ({
+        command: process.execPath,
+        args: ["-e", "console.log('to stdout'); console.error('to stderr'); process.exit(3)"],
+      }),
+    };
+    await expect(group.start(noisy)).rejects.toThrow(/exited \(code 3\)/);
+    // Both pipes feed one file and neither ends it; the writes land shortly after the exit.
+    const log = () => readFileSync(join(dir, "logs", "fake.log"), "utf8");
+    for (let i = 0; i < 100 && !(log().includes("to stdout") && log().includes("to stderr")); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(log()).toContain("to stdout");
+    expect(log()).toContain("to stderr");
   });
 
   it("test_restart_keepsPortAndChecksIdentityAgain", async () => {
