@@ -190,6 +190,12 @@ export class SignableTracker implements Readiness {
   private async follow(guardian: GuardianEndpoint, signal: AbortSignal): Promise<void> {
     const source = this.d.source(guardian.url);
     let cursor: string | undefined;
+    // The first request, and the first after a failure, does not wait: an idle guardian answers
+    // a long poll only when something is listed or FEED_WAIT_MS passes, and until a feed has
+    // answered it does not count as up, so batches would not wait for it. A relayer started (or
+    // a guardian back) moments before a burst then asked before the guardians had listed
+    // anything, collected "unconfirmed" refusals and retried with backoff: seconds of latency.
+    let probe = true;
     while (!signal.aborted) {
       try {
         // A message another guardian listed was checked then: its id is not re-derived.
@@ -199,13 +205,16 @@ export class SignableTracker implements Readiness {
           unchecked.add(id);
           return true;
         };
-        const batch = await source.signable({ after: cursor, waitMs: this.d.options.waitMs }, signal, { checked });
+        const waitMs = probe ? 0 : this.d.options.waitMs;
+        const batch = await source.signable({ after: cursor, waitMs }, signal, { checked });
         this.up.set(guardian.address.toLowerCase(), true);
+        probe = false;
         cursor = batch.cursor;
         if (batch.messages.length > 0) await this.record(guardian.address, batch, unchecked);
       } catch (e) {
         if (signal.aborted) break;
         this.up.set(guardian.address.toLowerCase(), false);
+        probe = true;
         this.wake();
         const err = (e as Error).message.split("\n")[0] ?? String(e);
         if (this.repeats.shouldLog(guardian.url, err)) {

@@ -120,6 +120,30 @@ describe("SignableTracker", () => {
     expect(none).toEqual([]);
   });
 
+  it("test_run_firstRequestAndFirstAfterAFailureDoNotWait_succeeds: an idle feed counts as up at once", async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const flaky: SignableSource = {
+      signable: async (q, signal) => {
+        waits.push(q.waitMs ?? -1);
+        calls++;
+        if (calls === 1) return batch(); // the probe: nothing listed yet, answered at once
+        if (calls === 2) throw new Error("ECONNRESET");
+        if (calls === 3) return batch();
+        return idle(signal);
+      },
+    };
+    const { t } = tracker({ g0: flaky, g1: serving(batch()) });
+    const controller = new AbortController();
+    const running = t.run(controller.signal);
+    for (let waited = 0; calls < 4 && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    // Idle feeds that have answered their probe are up (2 of 3, threshold 2): batches wait for them.
+    expect(t.feedsUp(set)).toBe(true);
+    controller.abort();
+    await running;
+    expect(waits).toEqual([0, 1_000, 0, 1_000]);
+  });
+
   it("test_run_asksTheClientToSkipOnlyTalliedIds_succeeds", async () => {
     const seen: boolean[][] = [];
     const probe = (first: SignableBatch): SignableSource => {
