@@ -16,11 +16,22 @@ import type { RelayerMetrics } from "./metrics.js";
 
 /** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
 const READ_CONCURRENCY = 256;
+/** Ids of fresh messages remembered as enqueued (a few minutes of a busy route). */
+const RECENT_IDS = 50_000;
 
 export type IntakePath = "observer" | "feed";
 
 export class Intake {
   private readonly log: Logger;
+  /**
+   * Fresh messages this process enqueued lately (insertion order, oldest first). Both paths see
+   * nearly every fresh message, the observer and the feed, and the second add of each is a no-op
+   * in BullMQ that still costs a Redis script and its JSON: under a burst, half of the relayer's
+   * queue traffic. A fresh add skips these. Only fresh adds are remembered and skipped: a
+   * catch-up scan (after an outage or a Redis wipe) always adds, so a job lost with Redis comes
+   * back from the chain.
+   */
+  private readonly recent = new Map<string, true>();
 
   constructor(
     private readonly chains: ReadonlyMap<number, RelayerChain>,
@@ -32,7 +43,8 @@ export class Intake {
   }
 
   /**
-   * Enqueues what still needs delivery; returns how many jobs were added (or already existed).
+   * Enqueues what still needs delivery; returns how many jobs were added (or already existed in
+   * Redis; a fresh message this process enqueued lately is not added again, nor counted).
    * Fresh messages — from the feed (just confirmed), or read by the observer from the newest
    * blocks (`fresh`) — skip the destination reads and go straight in: a message sent seconds ago
    * is processed only if someone raced us to it, which the deliverer's simulation finds
@@ -41,14 +53,24 @@ export class Intake {
    */
   async enqueue(messages: readonly ObservedMessage[], path: IntakePath, o: { fresh?: boolean } = {}): Promise<number> {
     const fresh = path === "feed" || o.fresh === true;
-    const verdicts = await mapLimit(messages, READ_CONCURRENCY, (m) =>
+    const unseen = fresh ? messages.filter((m) => !this.recent.has(m.msgId.toLowerCase())) : messages;
+    const verdicts = await mapLimit(unseen, READ_CONCURRENCY, (m) =>
       fresh ? this.routeCheck(m, path) : this.triage(m, path),
     );
-    const toDeliver = messages.filter((_, i) => verdicts[i] === "deliver");
+    const toDeliver = unseen.filter((_, i) => verdicts[i] === "deliver");
     if (toDeliver.length === 0) return 0;
     await this.jobs.addDeliveries(toDeliver);
+    if (fresh) this.remember(toDeliver);
     this.log.debug({ count: toDeliver.length, path }, "messages enqueued for delivery");
     return toDeliver.length;
+  }
+
+  private remember(messages: readonly ObservedMessage[]) {
+    for (const m of messages) this.recent.set(m.msgId.toLowerCase(), true);
+    for (const id of this.recent.keys()) {
+      if (this.recent.size <= RECENT_IDS) break;
+      this.recent.delete(id);
+    }
   }
 
   private async triage(m: ObservedMessage, path: IntakePath): Promise<"deliver" | "skip"> {

@@ -80,4 +80,26 @@ describe("Intake", () => {
     expect(await intake.enqueue([{ ...done, sourceBlock: 1n }], "observer", { fresh: false })).toBe(0);
     expect(added.map((m) => m.msgId)).toEqual([done.msgId]);
   });
+
+  it("test_enqueue_freshMessageAddedOnce_catchUpAlwaysAdds_succeeds", async () => {
+    const chains = new Map([
+      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
+      [902, chain(902, "0x2000000000000000000000000000000000000002", new Set())],
+    ]);
+    const added: ObservedMessage[] = [];
+    const jobs = {
+      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+      scheduleExecute: async () => undefined,
+    } as unknown as JobScheduler;
+    const intake = new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger());
+    const a = { ...testMessage({ nonce: 1n }), sourceBlock: 1n };
+    const b = { ...testMessage({ nonce: 2n }), sourceBlock: 1n };
+    // The observer's fresh scan enqueues a; the feed then lists a and b: only b is added.
+    expect(await intake.enqueue([a], "observer", { fresh: true })).toBe(1);
+    expect(await intake.enqueue([a, b], "feed")).toBe(1);
+    expect(added.map((m) => m.msgId)).toEqual([a.msgId, b.msgId]);
+    // A catch-up scan (Redis wiped, say) adds both again: the jobs may be gone.
+    expect(await intake.enqueue([a, b], "observer", { fresh: false })).toBe(2);
+    expect(added.map((m) => m.msgId)).toEqual([a.msgId, b.msgId, a.msgId, b.msgId]);
+  });
 });
