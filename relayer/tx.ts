@@ -126,9 +126,19 @@ export class TxSender {
     this.inFlight++;
     try {
       // Read outside the nonce lock: concurrent sends do not queue behind each other's RPC calls.
+      const started = Date.now();
       const fees = await this.chain.fees();
       const pending = await this.exclusive(() => this.broadcastNew(tx, fees));
-      return await this.watch(tx, pending, signal);
+      this.o.logger.debug(
+        { chainId: this.o.chainId, nonce: pending.nonce, hash: pending.hashes[0], ms: Date.now() - started },
+        "transaction broadcast",
+      );
+      const receipt = await this.watch(tx, pending, signal);
+      this.o.logger.debug(
+        { chainId: this.o.chainId, nonce: pending.nonce, block: Number(receipt.blockNumber), ms: Date.now() - started },
+        "transaction mined",
+      );
+      return receipt;
     } finally {
       this.inFlight--;
     }
