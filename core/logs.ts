@@ -58,3 +58,47 @@ export function decodeMessagesSent(
     .filter((log) => gateway === undefined || isAddressEqual(log.address, gateway))
     .map(decodeMessageSent);
 }
+
+/** topics[0] of `MessageExecuted(bytes32 indexed msgId)`. */
+export const MESSAGE_EXECUTED_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageExecuted" })[0];
+/** topics[0] of `MessageQueued(bytes32 indexed msgId, uint64 indexed sourceChainId, uint64 nonce, uint64 executableAt)`. */
+export const MESSAGE_QUEUED_TOPIC = encodeEventTopics({ abi: bridgeGatewayAbi, eventName: "MessageQueued" })[0];
+
+/** What a delivery did to each of its messages, from its receipt's logs. */
+export interface DeliveryOutcomes {
+  /** Lower-case ids of the messages executed (released or minted) by it. */
+  executed: Set<string>;
+  /** Lower-case ids of the messages it queued behind the delay, with their `executableAt`. */
+  queued: Map<string, bigint>;
+}
+
+/**
+ * The `MessageExecuted` and `MessageQueued` events `gateway` emitted among `logs` (a delivery's
+ * receipt). By hand for the reason `decodeMessageSent` is: both carry the id as their one indexed
+ * topic after the signature, and `executableAt` is the last static word of `MessageQueued`'s data.
+ * A log of the right signature but the wrong shape throws: only a gateway of another version
+ * could emit it, and the caller must not guess.
+ */
+export function decodeDeliveryOutcomes(
+  logs: readonly Pick<Log, "address" | "data" | "topics">[],
+  gateway: Address,
+): DeliveryOutcomes {
+  const out: DeliveryOutcomes = { executed: new Set(), queued: new Map() };
+  for (const log of logs) {
+    const topic = log.topics[0];
+    if (topic !== MESSAGE_EXECUTED_TOPIC && topic !== MESSAGE_QUEUED_TOPIC) continue;
+    if (!isAddressEqual(log.address, gateway)) continue;
+    const msgId = log.topics[1]?.toLowerCase();
+    if (topic === MESSAGE_EXECUTED_TOPIC) {
+      if (log.topics.length !== 2 || log.data !== "0x") throw new Error("malformed MessageExecuted log");
+      out.executed.add(msgId!);
+      continue;
+    }
+    // data: nonce, executableAt (uint64 each, one word apiece).
+    if (log.topics.length !== 3 || log.data.length !== 2 + 64 * 2) throw new Error("malformed MessageQueued log");
+    const executableAt = BigInt(`0x${log.data.slice(2 + 64)}`);
+    if (executableAt >= 1n << 64n) throw new Error("malformed MessageQueued log (executableAt is not a uint64)");
+    out.queued.set(msgId!, executableAt);
+  }
+  return out;
+}

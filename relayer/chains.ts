@@ -2,11 +2,12 @@
  * The relayer's view of one L2: its manifest entry, viem clients, gateway (address and typed
  * reads, core/gateway.ts) and transaction sender.
  */
-import type { Address, PublicClient } from "viem";
+import { hexToBigInt, type Address, type PublicClient } from "viem";
 import type { ChainWallet } from "../core/chains.js";
 import type { Gateway } from "../core/gateway.js";
 import type { ChainInfo } from "../core/manifest.js";
-import type { TxChain, TxSender } from "./tx.js";
+import { SharedRead } from "./shared-read.js";
+import type { Fees, TxChain, TxSender } from "./tx.js";
 
 export interface RelayerChain {
   info: ChainInfo;
@@ -20,14 +21,34 @@ export interface RelayerChain {
   sender: TxSender;
 }
 
+/** How old the fees a transaction is signed with may be (shared-read.ts). */
+export const FEES_AGE = { freshMs: 500, staleMs: 3_000 };
+
+/**
+ * EIP-1559 fees from the head's base fee and the node's suggested tip. The cap is twice the base
+ * fee plus the tip (what ethers does; viem's default is 1.2x): the fees may be a few blocks old
+ * (FEES_AGE), and full blocks raise the base fee by 12.5 % each, so a 1.2x cap read two full
+ * blocks ago would already be short. The cap only bounds the price; what is paid is the base fee
+ * of the block that mines it plus the tip.
+ */
+export function feesFrom(baseFeePerGas: bigint, maxPriorityFeePerGas: bigint): Fees {
+  return { maxFeePerGas: baseFeePerGas * 2n + maxPriorityFeePerGas, maxPriorityFeePerGas };
+}
+
 /** The TxSender's chain access through viem, signing with a local account. */
 export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): TxChain {
+  const fees = new SharedRead(async () => {
+    // Both reads at once (one JSON-RPC batch); viem's estimate would read the block first.
+    const [block, tip] = await Promise.all([
+      publicClient.getBlock(),
+      publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(hexToBigInt),
+    ]);
+    if (block.baseFeePerGas === null) throw new Error(`chain ${wallet.chain.id} has no EIP-1559 base fee`);
+    return feesFrom(block.baseFeePerGas, tip);
+  }, FEES_AGE);
   return {
     nonceAt: (address, tag) => publicClient.getTransactionCount({ address, blockTag: tag }),
-    fees: async () => {
-      const fees = await publicClient.estimateFeesPerGas();
-      return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
-    },
+    fees: () => fees.get(),
     receipt: async (hash) => {
       try {
         return await publicClient.getTransactionReceipt({ hash });

@@ -26,17 +26,11 @@
  * running all along) finds whatever was mined already processed.
  */
 import { randomUUID } from "node:crypto";
-import {
-  encodeFunctionData,
-  isAddressEqual,
-  parseEventLogs,
-  type ContractFunctionArgs,
-  type Hex,
-  type TransactionReceipt,
-} from "viem";
+import { encodeFunctionData, type ContractFunctionArgs, type Hex, type TransactionReceipt } from "viem";
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
 import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { decodeDeliveryOutcomes } from "../core/logs.js";
 import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
@@ -51,7 +45,7 @@ import type { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
-import { DestinationState } from "./dest-state.js";
+import { SharedRead, type DestinationState } from "./shared-read.js";
 import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
@@ -96,15 +90,19 @@ export interface Destination {
   state?: DestinationState;
 }
 
-/** How old a destination's clock and pause flag may be when a batch checks them. */
-export const DESTINATION_STATE_MAX_AGE_MS = 500;
+/**
+ * How old a destination's clock and pause flag may be when a batch checks them: served as they
+ * are while fresh, served and re-read in the background up to the stale age (shared-read.ts says
+ * why that is safe), waited for beyond it.
+ */
+export const DESTINATION_STATE_AGE = { freshMs: 500, staleMs: 3_000 };
 
 /** Reads a destination's head timestamp and pause flag (two calls, one JSON-RPC batch). */
 export function destinationState(chain: RelayerChain): DestinationState {
-  return new DestinationState(async () => {
+  return new SharedRead(async () => {
     const [block, paused] = await Promise.all([chain.publicClient.getBlock(), chain.gw.paused()]);
     return { timestamp: block.timestamp, paused };
-  }, DESTINATION_STATE_MAX_AGE_MS);
+  }, DESTINATION_STATE_AGE);
 }
 
 export interface DelivererOptions {
@@ -333,7 +331,9 @@ export class RouteDeliverer {
       mapLimit(retried, READ_CONCURRENCY, (i) =>
         this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
       ),
-      this.fees?.judge(items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock) }))),
+      this.fees?.judge(
+        items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock), payment: paymentOf(i.job.data) })),
+      ),
     ]);
     attempt.mark("checked");
     for (const [i, item] of retried.entries()) if (processed[i]) await this.alreadyProcessed(item, attempt);
@@ -570,16 +570,7 @@ export class RouteDeliverer {
   }
 
   private async recordDelivery(batch: Item[], receipt: TransactionReceipt, attempt: Attempt): Promise<void> {
-    const events = parseEventLogs({
-      abi: bridgeGatewayAbi,
-      logs: receipt.logs.filter((l) => isAddressEqual(l.address, this.dest.gateway)),
-    });
-    const executed = new Set<string>();
-    const queued = new Map<string, bigint>();
-    for (const e of events) {
-      if (e.eventName === "MessageExecuted") executed.add(e.args.msgId.toLowerCase());
-      if (e.eventName === "MessageQueued") queued.set(e.args.msgId.toLowerCase(), e.args.executableAt);
-    }
+    const { executed, queued } = decodeDeliveryOutcomes(receipt.logs, this.dest.gateway);
     const now = Date.now();
     for (const item of batch) {
       const id = item.msgId.toLowerCase();
@@ -672,6 +663,13 @@ export class RouteDeliverer {
     );
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
+}
+
+/** The payment a job carries (observer-enqueued), as numbers; undefined if absent or malformed. */
+function paymentOf(data: DeliverJobData): Payment | undefined {
+  const p = data.payment;
+  if (!p || !/^\d+$/.test(p.fee) || !/^\d+$/.test(p.quote)) return undefined;
+  return { fee: BigInt(p.fee), quote: BigInt(p.quote) };
 }
 
 function errorReason(e: unknown): string {

@@ -17,12 +17,15 @@
  *   FEE_SPONSORED_SENDERS       senders whose unpaid messages are delivered anyway under `quote`
  *                               (an operator's own apps)
  *
- * What each message paid is read from its `MessageSent` log on the source chain: one `eth_getLogs`
- * per batch, filtered by the batch's message ids (an indexed topic) over the blocks the jobs name
- * (and, for ids not found there, the blocks after them: a reorg re-includes a message later).
- * The read runs beside the deliverer's destination reads, so it adds no round trip. A message
- * whose payment cannot be found is retried under `quote` (never delivered unpaid by accident)
- * and delivered under `all`.
+ * What each message paid is in its `MessageSent` log on the source chain. The observer decodes it
+ * with the message and keeps it in the delivery job, so most messages need no read here. For the
+ * others (enqueued first by the guardians' feed, which lists no payments) it is read: one
+ * `eth_getLogs` per batch, filtered by their message ids (an indexed topic) over the blocks the
+ * jobs name (and, for ids not found there, the blocks after them: a reorg re-includes a message
+ * later). The read runs beside the deliverer's destination reads. A message whose payment cannot
+ * be found is retried under `quote` (never delivered unpaid by accident) and delivered under
+ * `all`. A job's payment is as trustworthy as its message: both were decoded from the same log
+ * by a relayer sharing this Redis.
  *
  * Income and cost are counted in metrics.ts: `bridge_relayer_fee_income_wei_total` (fees of the
  * messages this relayer delivered, by source chain), `bridge_relayer_gas_spent_wei_total` and
@@ -180,15 +183,18 @@ export class FeeGate {
   }
 
   /**
-   * The verdict on each message, keyed by lower-case msgId. A failed read leaves every message
-   * `unknown` under `quote` (retried) and delivers under `all`.
+   * The verdict on each message, keyed by lower-case msgId. Payments the items carry are used as
+   * they are; the others are read from the source. A failed read leaves those `unknown` under
+   * `quote` (retried) and delivers them under `all`.
    */
   async judge(
-    items: readonly { msgId: Hex; message: Message; sourceBlock: bigint }[],
+    items: readonly { msgId: Hex; message: Message; sourceBlock: bigint; payment?: Payment }[],
   ): Promise<Map<string, FeeVerdict>> {
-    let payments = new Map<string, Payment>();
+    const payments = new Map<string, Payment>();
+    for (const item of items) if (item.payment) payments.set(item.msgId.toLowerCase(), item.payment);
+    const unread = items.filter((i) => !i.payment);
     try {
-      payments = await this.source.payments(items);
+      if (unread.length > 0) for (const [id, p] of await this.source.payments(unread)) payments.set(id, p);
     } catch (e) {
       const err = (e as Error).message.split("\n")[0] ?? String(e);
       if (this.repeats.shouldLog("read", err)) {

@@ -5,6 +5,7 @@
 import type { Hex } from "viem";
 import { messageToJson, type Message } from "../core/message.js";
 import type { Logger } from "../core/service/logger.js";
+import type { Payment } from "./fee-policy.js";
 import type { RelayerMetrics } from "./metrics.js";
 import {
   deadLetterJobOptions,
@@ -19,6 +20,8 @@ export interface ObservedMessage {
   msgId: Hex;
   message: Message;
   sourceBlock: bigint;
+  /** What it paid, when read from its `MessageSent` log (the observer); unknown from the feed. */
+  payment?: Payment;
 }
 
 /** Execute this long after executableAt, so the destination's next block is past it. */
@@ -47,6 +50,9 @@ export class JobScheduler {
             msgId: item.msgId,
             message: messageToJson(item.message),
             sourceBlock: item.sourceBlock.toString(),
+            ...(item.payment
+              ? { payment: { fee: item.payment.fee.toString(), quote: item.payment.quote.toString() } }
+              : {}),
             observedAt: now,
           },
           opts: deliverJobOptions(item.msgId),

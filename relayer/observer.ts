@@ -161,8 +161,13 @@ export class ChainObserver {
     for (const log of logs) {
       if (log.removed) continue;
       try {
-        for (const sent of decodeMessagesSent([log], this.source.gateway)) {
-          messages.push({ ...sent, sourceBlock: log.blockNumber ? hexToBigInt(log.blockNumber) : BigInt(to) });
+        for (const { msgId, message, fee, quote } of decodeMessagesSent([log], this.source.gateway)) {
+          messages.push({
+            msgId,
+            message,
+            payment: { fee, quote },
+            sourceBlock: log.blockNumber ? hexToBigInt(log.blockNumber) : BigInt(to),
+          });
         }
       } catch (e) {
         this.metrics.failures.inc({ stage: "observe", reason: "undecodable_log" });

@@ -16,7 +16,7 @@ import type { RequestAttestation } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { destinationState, RouteDeliverer } from "./deliverer.js";
-import type { DestinationState } from "./dest-state.js";
+import type { DestinationState } from "./shared-read.js";
 import { Executor } from "./executor.js";
 import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";

@@ -7,7 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, getAbiItem, type Hex } from "viem";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
-import { decodeMessageSent, decodeMessagesSent, MESSAGE_SENT_TOPIC } from "../../../core/logs.js";
+import {
+  decodeDeliveryOutcomes,
+  decodeMessageSent,
+  decodeMessagesSent,
+  MESSAGE_SENT_TOPIC,
+} from "../../../core/logs.js";
 import { messageFromWords, messageId, MESSAGE_WORDS, type Message } from "../../../core/message.js";
 import { FUZZ_SEED, Random } from "../helpers/random.js";
 
@@ -98,4 +103,61 @@ describe("messageFromWords", () => {
     expect(() => messageFromWords("00".repeat(32 * MESSAGE_WORDS - 1))).toThrow(/words of lower-case hex/);
     expect(() => messageFromWords("0x" + "00".repeat(32 * MESSAGE_WORDS - 1))).toThrow(/words of lower-case hex/);
   });
+});
+
+describe("decodeDeliveryOutcomes", () => {
+  const GATEWAY = "0x00000000000000000000000000000000000000aa" as const;
+  const OTHER = "0x00000000000000000000000000000000000000bb" as const;
+  const EXECUTED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageExecuted" });
+  const QUEUED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageQueued" });
+
+  function executedLog(msgId: Hex, address: Hex = GATEWAY) {
+    const topics = encodeEventTopics({ abi: [EXECUTED], eventName: "MessageExecuted", args: { msgId } }) as Hex[];
+    return { address, topics: topics as [Hex, ...Hex[]], data: "0x" as Hex };
+  }
+  function queuedLog(msgId: Hex, sourceChainId: bigint, nonce: bigint, executableAt: bigint) {
+    const topics = encodeEventTopics({
+      abi: [QUEUED],
+      eventName: "MessageQueued",
+      args: { msgId, sourceChainId },
+    }) as Hex[];
+    const data = encodeAbiParameters(QUEUED.inputs.slice(2), [nonce, executableAt]);
+    return { address: GATEWAY as Hex, topics: topics as [Hex, ...Hex[]], data };
+  }
+
+  it("agrees with viem's decoder on a delivery's receipt, and reads only the gateway's logs", () => {
+    const rng = new Random(FUZZ_SEED + 22n);
+    const logs = [];
+    const expected = { executed: new Set<string>(), queued: new Map<string, bigint>() };
+    for (let i = 0; i < 100; i++) {
+      const id = messageId(rng.message());
+      if (i % 3 === 0) {
+        const log = queuedLog(id, rng.uint(64), rng.uint(64), rng.uint(64));
+        const viem = decodeEventLog({ abi: [QUEUED], ...log });
+        expected.queued.set(viem.args.msgId.toLowerCase(), viem.args.executableAt);
+        logs.push(log);
+      } else {
+        const log = executedLog(id);
+        expected.executed.add(decodeEventLog({ abi: [EXECUTED], ...log }).args.msgId.toLowerCase());
+        logs.push(log);
+      }
+      // Look-alikes from another contract, and an unrelated event of the gateway.
+      logs.push(executedLog(messageId(rng.message()), OTHER));
+      logs.push({ ...sentLog(rng.message(), 1n, 1n), address: GATEWAY as Hex });
+    }
+    expect(decodeDeliveryOutcomes(logs, GATEWAY)).toEqual(expected);
+  });
+
+  it("refuses a log of the right signature and the wrong shape", () => {
+    const id = messageId(new Random(FUZZ_SEED + 23n).message());
+    const queued = queuedLog(id, 1n, 2n, 3n);
+    expect(() => decodeDeliveryOutcomes([{ ...queued, data: `${queued.data}00` }], GATEWAY)).toThrow(/malformed/);
+    expect(() => decodeDeliveryOutcomes([withTopBit(queued)], GATEWAY)).toThrow(/uint64/);
+    expect(() => decodeDeliveryOutcomes([{ ...executedLog(id), data: "0x00" }], GATEWAY)).toThrow(/malformed/);
+  });
+
+  /** executableAt with a bit above the uint64 range set. */
+  function withTopBit(log: ReturnType<typeof queuedLog>) {
+    return { ...log, data: withWord(log.data, 1, `01${log.data.slice(2 + 64 + 2)}`) };
+  }
 });

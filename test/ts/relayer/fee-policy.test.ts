@@ -162,6 +162,41 @@ describe("FeeGate", () => {
     ).toBe(1);
   });
 
+  it("test_judge_carriedPaymentsUsed_onlyTheOthersRead", async () => {
+    const carried = testMessage({ nonce: 1n });
+    const fromFeed = testMessage({ nonce: 2n });
+    const asked: Hex[][] = [];
+    const source: PaymentSource = {
+      payments: async (items) => {
+        asked.push(items.map((i) => i.msgId));
+        return new Map([[fromFeed.msgId.toLowerCase(), { fee: 0n, quote: 10n }]]);
+      },
+    };
+    const g = new FeeGate(
+      source,
+      { mode: "quote", sponsoredSenders: [] },
+      new RelayerMetrics(new Registry()),
+      route,
+      silentLogger(),
+    );
+    const verdicts = await g.judge([
+      { ...carried, sourceBlock: 1n, payment: { fee: 10n, quote: 10n } },
+      { ...fromFeed, sourceBlock: 1n },
+    ]);
+    expect(asked).toEqual([[fromFeed.msgId]]);
+    expect(verdicts.get(carried.msgId.toLowerCase())).toEqual({
+      kind: "deliver",
+      payment: { fee: 10n, quote: 10n },
+      why: "paid",
+    });
+    expect(verdicts.get(fromFeed.msgId.toLowerCase())?.kind).toBe("left_alone");
+
+    // Every payment carried: no read at all.
+    asked.length = 0;
+    await g.judge([{ ...carried, sourceBlock: 1n, payment: { fee: 10n, quote: 10n } }]);
+    expect(asked).toEqual([]);
+  });
+
   it("test_judge_readFails_underQuote_everythingUnknown", async () => {
     const m = testMessage();
     const { gate: g } = gate(new Error("rpc down"));

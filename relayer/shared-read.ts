@@ -1,0 +1,81 @@
+/**
+ * One read of a chain value shared by every caller, for values that go on a delivery's critical
+ * path but change at most once a block: a destination's clock and pause flag (what every batch
+ * checks before asking for attestations) and the chain's fees (what every transaction is signed
+ * with). Read once for all the routes and batches headed to a chain instead of once per batch:
+ * under load each read is a round trip to a busy node, and a node mining a full block answers
+ * only when the block is done (up to a second on the devnet's anvil).
+ *
+ *   younger than freshMs            the cached value
+ *   freshMs .. staleMs              the cached value at once, and a refresh in the background
+ *                                   (stale-while-revalidate: the batch does not wait for the node)
+ *   older than staleMs, or none     waits for a read (concurrent callers share it)
+ *
+ * A failed read is not kept: a caller that waited gets the error, the next one reads again, and a
+ * stale value keeps being served until it is older than staleMs. A value's age counts from when
+ * its read started.
+ *
+ * Why staleness is safe for each use:
+ * - Destination clock and pause flag: both checks only spare a useless attestation. A message
+ *   expiring, or a gateway pausing, within the age is caught by the delivery's simulation, or by
+ *   the delivery reverting on chain (`BridgeMessageExpired` is a dead letter, `BridgePaused`
+ *   retries the batch, and a reverted delivery makes the route simulate again); a gateway
+ *   unpaused within it costs its batches one retry.
+ * - Fees: the fee cap is signed with headroom over the base fee (`feesFrom`, chains.ts), more than
+ *   a few full blocks can raise it; a transaction that still is not mined in time is replaced
+ *   with fees bumped from a fresh read (tx.ts).
+ */
+export interface SharedReadOptions {
+  freshMs: number;
+  staleMs: number;
+}
+
+export class SharedRead<T> {
+  private cached?: { at: number; value: T };
+  private reading?: Promise<T>;
+
+  constructor(
+    private readonly read: () => Promise<T>,
+    private readonly o: SharedReadOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(): Promise<T> {
+    const age = this.cached ? this.now() - this.cached.at : Infinity;
+    if (age < this.o.freshMs) return Promise.resolve(this.cached!.value);
+    const reading = this.refresh();
+    if (age < this.o.staleMs) {
+      // The caller goes on with the cached value; a failed refresh is retried by a later call.
+      reading.catch(() => undefined);
+      return Promise.resolve(this.cached!.value);
+    }
+    return reading;
+  }
+
+  private refresh(): Promise<T> {
+    if (this.reading) return this.reading;
+    const startedAt = this.now();
+    const reading = this.read().then(
+      (value) => {
+        if (!this.cached || this.cached.at <= startedAt) this.cached = { at: startedAt, value };
+        this.reading = undefined;
+        return value;
+      },
+      (e: unknown) => {
+        this.reading = undefined;
+        throw e;
+      },
+    );
+    this.reading = reading;
+    return reading;
+  }
+}
+
+/** What every batch to one destination checks: its head block's time and its gateway's pause flag. */
+export interface DestinationSnapshot {
+  /** The head block's timestamp (Unix seconds). */
+  timestamp: bigint;
+  paused: boolean;
+}
+
+export type DestinationState = SharedRead<DestinationSnapshot>;
