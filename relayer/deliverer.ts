@@ -45,7 +45,7 @@ import type { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
-import { SharedRead, type DestinationState } from "./shared-read.js";
+import { SharedRead } from "./shared-read.js";
 import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
@@ -89,6 +89,16 @@ export interface Destination {
   /** Its clock and pause flag, shared by every route to it (default: this route's own). */
   state?: DestinationState;
 }
+
+/** What every batch to one destination checks: its head block's time and its gateway's pause flag. */
+export interface DestinationSnapshot {
+  /** The head block's timestamp (Unix seconds). */
+  timestamp: bigint;
+  paused: boolean;
+}
+
+/** A destination's snapshot, shared by every route and batch headed there. */
+export type DestinationState = SharedRead<DestinationSnapshot>;
 
 /**
  * How old a destination's clock and pause flag may be when a batch checks them: served as they

@@ -23,7 +23,7 @@
  *   unpaused within it costs its batches one retry.
  * - Fees: the fee cap is signed with headroom over the base fee (`feesFrom`, chains.ts), more than
  *   a few full blocks can raise it; a transaction that still is not mined in time is replaced
- *   with fees bumped from a fresh read (tx.ts).
+ *   with its own fees raised 20 %, or the shared fees if those are higher (tx.ts `bumpFees`).
  */
 export interface SharedReadOptions {
   freshMs: number;
@@ -57,7 +57,7 @@ export class SharedRead<T> {
     const startedAt = this.now();
     const reading = this.read().then(
       (value) => {
-        if (!this.cached || this.cached.at <= startedAt) this.cached = { at: startedAt, value };
+        this.cached = { at: startedAt, value };
         this.reading = undefined;
         return value;
       },
@@ -70,12 +70,3 @@ export class SharedRead<T> {
     return reading;
   }
 }
-
-/** What every batch to one destination checks: its head block's time and its gateway's pause flag. */
-export interface DestinationSnapshot {
-  /** The head block's timestamp (Unix seconds). */
-  timestamp: bigint;
-  paused: boolean;
-}
-
-export type DestinationState = SharedRead<DestinationSnapshot>;

@@ -23,6 +23,20 @@ function chain(chainId: number, gateway: Hex, processed: Set<bigint>): RelayerCh
   return { chainId, gateway, gw: new Gateway(gateway, publicClient) } as unknown as RelayerChain;
 }
 
+/** An intake over chains 901 and 902 (902 has processed `processedOn902`), recording its adds. */
+function intakeOnTwoChains(processedOn902: Set<bigint>) {
+  const chains = new Map([
+    [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
+    [902, chain(902, "0x2000000000000000000000000000000000000002", processedOn902)],
+  ]);
+  const added: ObservedMessage[] = [];
+  const jobs = {
+    addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+    scheduleExecute: async () => undefined,
+  } as unknown as JobScheduler;
+  return { intake: new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger()), added };
+}
+
 describe("Intake", () => {
   it("test_enqueue_onlyMessagesOfTheManifestAndFromChainsOnlyUnprocessed_succeeds", async () => {
     const processed = new Set([2n]);
@@ -63,16 +77,7 @@ describe("Intake", () => {
     });
   });
   it("test_enqueue_freshFromTheObserver_skipsDestinationReads_succeeds", async () => {
-    const chains = new Map([
-      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
-      [902, chain(902, "0x2000000000000000000000000000000000000002", new Set([2n]))],
-    ]);
-    const added: ObservedMessage[] = [];
-    const jobs = {
-      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
-      scheduleExecute: async () => undefined,
-    } as unknown as JobScheduler;
-    const intake = new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger());
+    const { intake, added } = intakeOnTwoChains(new Set([2n]));
     const done = testMessage({ nonce: 2n });
     // Read from the newest blocks: enqueued without reading the destination (the deliverer's
     // simulation finds it processed); from older blocks it is read and skipped.
@@ -82,16 +87,7 @@ describe("Intake", () => {
   });
 
   it("test_enqueue_freshMessageAddedOnce_catchUpAlwaysAdds_succeeds", async () => {
-    const chains = new Map([
-      [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
-      [902, chain(902, "0x2000000000000000000000000000000000000002", new Set())],
-    ]);
-    const added: ObservedMessage[] = [];
-    const jobs = {
-      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
-      scheduleExecute: async () => undefined,
-    } as unknown as JobScheduler;
-    const intake = new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger());
+    const { intake, added } = intakeOnTwoChains(new Set());
     const a = { ...testMessage({ nonce: 1n }), sourceBlock: 1n };
     const b = { ...testMessage({ nonce: 2n }), sourceBlock: 1n };
     // The observer's fresh scan enqueues a; the feed then lists a and b: only b is added.
