@@ -11,6 +11,8 @@
  * Nothing here touches `node:*`: the SDK bundles it for browsers.
  */
 import {
+  decodeAbiParameters,
+  encodeDeployData,
   getContract,
   type Address,
   type GetContractEventsReturnType,
@@ -19,7 +21,7 @@ import {
   type PublicClient,
   type WalletClient,
 } from "viem";
-import { bridgeGatewayAbi } from "./generated/abis.js";
+import { bridgeGatewayAbi, sentMessageIdsQueryAbi, sentMessageIdsQueryBytecode } from "./generated/abis.js";
 
 export type BridgeGatewayAbi = typeof bridgeGatewayAbi;
 
@@ -114,6 +116,12 @@ export type MessageEventLog<N extends MessageEventName> = GetContractEventsRetur
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/**
+ * Nonces per `SentMessageIdsQuery` call: its answer is returned as if it were runtime code, which
+ * nodes cap at 24,576 bytes (766 ids); 512 leaves room and keeps one call's gas near 2.5 M.
+ */
+export const SENT_IDS_PER_QUERY = 512;
+
 /** viem's typed contract over the gateway ABI; with `wallet`, `.write.*` too. */
 export function gatewayContract(
   address: Address,
@@ -156,6 +164,33 @@ export class Gateway {
   /** The id of the message this gateway sent with `nonce` (zero hash when none). */
   sentMessageId(nonce: bigint, at: ReadAt = {}): Promise<Hex> {
     return this.contract.read.sentMessageId([nonce], at);
+  }
+
+  /**
+   * `sentMessageId` of every nonce in `nonces`, in order, in one `eth_call` per
+   * `SENT_IDS_PER_QUERY` nonces (contracts/queries/SentMessageIdsQuery.sol: creation code run
+   * without deploying it). Same answers as one `sentMessageId` per nonce at the same block.
+   */
+  async sentMessageIds(nonces: readonly bigint[], at: ReadAt = {}): Promise<Hex[]> {
+    const chunks: Promise<readonly Hex[]>[] = [];
+    for (let i = 0; i < nonces.length; i += SENT_IDS_PER_QUERY) {
+      const data = encodeDeployData({
+        abi: sentMessageIdsQueryAbi,
+        bytecode: sentMessageIdsQueryBytecode,
+        args: [this.address, nonces.slice(i, i + SENT_IDS_PER_QUERY)],
+      });
+      chunks.push(
+        this.client.call({ data, ...at }).then(({ data: returned }) => {
+          if (returned === undefined) throw new Error("the sentMessageIds query returned no data");
+          const [ids] = decodeAbiParameters([{ type: "bytes32[]" }], returned);
+          if (ids.length !== Math.min(SENT_IDS_PER_QUERY, nonces.length - i)) {
+            throw new Error(`the sentMessageIds query returned ${ids.length} ids for ${nonces.length - i} nonces`);
+          }
+          return ids;
+        }),
+      );
+    }
+    return (await Promise.all(chunks)).flat();
   }
 
   nextNonce(at: ReadAt = {}): Promise<bigint> {

@@ -7,7 +7,9 @@
  * Poisons (set or change `proxy.poison` at any time):
  *   - `logs`: extra logs — a forged `MessageSent` — shown in `eth_getLogs` answers whose range and
  *     filter cover them, and in their transaction's `eth_getTransactionReceipt`;
- *   - `calls`: `eth_call` answers replaced (e.g. `sentMessageId(nonce)` agreeing with the forgery);
+ *   - `calls`: `eth_call` answers replaced (e.g. `sentMessageId(nonce)` agreeing with the forgery;
+ *     a forged `sentMessageId` answer is also served inside the guardian's batched
+ *     `SentMessageIdsQuery` calls, as an attacker who knows the guardian would);
  *   - `forgeBlockHashesFrom`: every block from this number on, and every log and receipt in it,
  *     carries a different block hash.
  *
@@ -16,6 +18,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  decodeAbiParameters,
+  decodeDeployData,
   encodeAbiParameters,
   encodeEventTopics,
   encodeFunctionData,
@@ -26,7 +30,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { bridgeGatewayAbi } from "../core/generated/abis.js";
+import { bridgeGatewayAbi, sentMessageIdsQueryAbi, sentMessageIdsQueryBytecode } from "../core/generated/abis.js";
 import { messageId, type Message } from "../core/message.js";
 
 export interface ForgedLog {
@@ -144,6 +148,9 @@ export class PoisonedRpc {
       case "eth_call": {
         const [call, tag] = params as [{ to?: Address; data?: Hex; input?: Hex }, string | undefined];
         const data = (call.data ?? call.input ?? "0x").toLowerCase();
+        if (!call.to && data.startsWith(sentMessageIdsQueryBytecode.toLowerCase())) {
+          return this.forgeSentIds(data as Hex, tag, result as Hex);
+        }
         const forged = (this.poison.calls ?? []).find(
           (c) =>
             call.to && isAddressEqual(c.to, call.to) && c.data.toLowerCase() === data && atOrAfter(tag, c.fromBlock),
@@ -156,6 +163,21 @@ export class PoisonedRpc {
       default:
         return result;
     }
+  }
+
+  /** A `SentMessageIdsQuery` answer with each forged `sentMessageId(nonce)` answer put in. */
+  private forgeSentIds(data: Hex, tag: string | undefined, result: Hex): Hex {
+    const { args } = decodeDeployData({ abi: sentMessageIdsQueryAbi, bytecode: sentMessageIdsQueryBytecode, data });
+    const [gateway, nonces] = args;
+    const [ids] = decodeAbiParameters([{ type: "bytes32[]" }], result);
+    const forged = ids.map((id, i) => {
+      const single = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "sentMessageId", args: [nonces[i]!] });
+      const lie = (this.poison.calls ?? []).find(
+        (c) => isAddressEqual(c.to, gateway) && c.data.toLowerCase() === single && atOrAfter(tag, c.fromBlock),
+      );
+      return lie ? lie.result : id;
+    });
+    return encodeAbiParameters([{ type: "bytes32[]" }], [forged]);
   }
 
   private withForgedLogs(filter: LogFilter, logs: JsonLog[]): JsonLog[] {

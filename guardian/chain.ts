@@ -56,8 +56,8 @@ export interface GatewayReader {
   messagesSent(fromBlock: bigint, toBlock: bigint): Promise<ObservedMessage[]>;
   /** The gateway's settlements (executed, vetoed, cancelled) in `[fromBlock, toBlock]`. */
   settlements(fromBlock: bigint, toBlock: bigint): Promise<Settlement[]>;
-  /** `sentMessageId(nonce)` as of `blockNumber`. */
-  sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex>;
+  /** `sentMessageId(nonce)` of each nonce, in order, as of `blockNumber` (lower-case hex). */
+  sentMessageIds(nonces: readonly bigint[], blockNumber: bigint): Promise<Hex[]>;
   /** `lockedBalance(homeToken)` of the gateway as of `blockNumber`. */
   lockedBalance(homeToken: Address, blockNumber: bigint): Promise<bigint>;
   /** `totalSupply()` of an ERC-20 on this chain as of `blockNumber`. */
@@ -192,8 +192,10 @@ export class ViemGatewayReader implements GatewayReader {
     return this.client.readContract({ address: token, abi: erc20Abi, functionName: "totalSupply", blockNumber });
   }
 
-  async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
-    return (await this.typed.sentMessageId(nonce, { blockNumber })).toLowerCase() as Hex;
+  async sentMessageIds(nonces: readonly bigint[], blockNumber: bigint): Promise<Hex[]> {
+    if (nonces.length === 0) return [];
+    const ids = await this.typed.sentMessageIds(nonces, { blockNumber });
+    return ids.map((id) => id.toLowerCase() as Hex);
   }
 
   guardianSetIndex(blockNumber?: bigint): Promise<number> {

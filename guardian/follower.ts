@@ -20,12 +20,6 @@ import type { GatewayChain, MessagePolicy } from "./policy.js";
 
 /** How far back a detected deep reorg rescans when its exact depth is unknown. */
 export const REORG_REWIND_BLOCKS = 128n;
-/**
- * Concurrent `sentMessageId` reads while checking a page of logs (viem sends them as JSON-RPC
- * batches of 256, several requests at once): a burst block's reads take one round trip, not one
- * per 256.
- */
-const GATEWAY_READS_IN_FLIGHT = 2_048;
 
 export interface ChainView {
   headBlock: bigint;
@@ -166,19 +160,24 @@ export class ChainFollower {
     this.logger.info({ fromBlock: (target + 1n).toString(), dropped }, "rewound chain view");
   }
 
-  /** Every log must be the message the gateway itself stored for that nonce. */
+  /**
+   * Every log must be the message the gateway itself stored for that nonce. One query reads the
+   * page's nonces together (core/gateway.ts `sentMessageIds`): a burst block's few hundred logs
+   * cost one call, not one each.
+   */
   private async checkAgainstGateway(logs: readonly ObservedMessage[], confirmedHead: bigint) {
-    for (let i = 0; i < logs.length; i += GATEWAY_READS_IN_FLIGHT) {
-      const chunk = logs.slice(i, i + GATEWAY_READS_IN_FLIGHT);
-      const stored = await Promise.all(chunk.map((log) => this.reader.sentMessageId(log.message.nonce, confirmedHead)));
-      chunk.forEach((log, j) => {
-        if (stored[j] === log.msgId) return;
-        throw new ChainInconsistencyError(
-          `MessageSent ${log.msgId} (nonce ${log.message.nonce}, block ${log.blockNumber}) is not the gateway's ` +
-            `message for that nonce at block ${confirmedHead} (${stored[j]})`,
-        );
-      });
-    }
+    if (logs.length === 0) return;
+    const stored = await this.reader.sentMessageIds(
+      logs.map((log) => log.message.nonce),
+      confirmedHead,
+    );
+    logs.forEach((log, i) => {
+      if (stored[i] === log.msgId) return;
+      throw new ChainInconsistencyError(
+        `MessageSent ${log.msgId} (nonce ${log.message.nonce}, block ${log.blockNumber}) is not the gateway's ` +
+          `message for that nonce at block ${confirmedHead} (${stored[i]})`,
+      );
+    });
   }
 
   private recordConfirmed(observed: ObservedMessage) {

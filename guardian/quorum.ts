@@ -155,9 +155,10 @@ export class QuorumGatewayReader implements GatewayReader {
     );
   }
 
-  sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
-    return this.agree(`sentMessageId(${nonce}) at block ${blockNumber}`, blockNumber, (r) =>
-      r.sentMessageId(nonce, blockNumber),
+  sentMessageIds(nonces: readonly bigint[], blockNumber: bigint): Promise<Hex[]> {
+    const which = nonces.length === 1 ? `${nonces[0]}` : `${nonces.length} nonces from ${nonces[0]}`;
+    return this.agree(`sentMessageId(${which}) at block ${blockNumber}`, blockNumber, (r) =>
+      r.sentMessageIds(nonces, blockNumber),
     );
   }
 

@@ -22,6 +22,7 @@ const CONTRACTS: Record<string, string> = {
   "mocks/FeeOnTransferToken.sol/FeeOnTransferToken": "feeOnTransferToken",
   "escape/EscapeHatch.sol/EscapeHatch": "escapeHatch",
   "deploy/DeploymentFactory.sol/DeploymentFactory": "deploymentFactory",
+  "queries/SentMessageIdsQuery.sol/SentMessageIdsQuery": "sentMessageIdsQuery",
 };
 
 /** Prebuilt artifacts of dependencies (resolved from node_modules): package path → export prefix. */

@@ -4,7 +4,14 @@
  * second as the bucket refills.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketAvailable, bucketRoomAt, Gateway, UNLIMITED_CAPACITY } from "../../../core/gateway.js";
+import { zeroHash } from "viem";
+import {
+  bucketAvailable,
+  bucketRoomAt,
+  Gateway,
+  SENT_IDS_PER_QUERY,
+  UNLIMITED_CAPACITY,
+} from "../../../core/gateway.js";
 import { createBridge, tokens, type TestBridge } from "../helpers/bridge.js";
 
 let bridge: TestBridge;
@@ -54,6 +61,39 @@ describe("Gateway", () => {
       BigInt(queued.executableAt),
     );
     expect(await new Gateway(l2a.gateway, l2a.publicClient).sentMessageId(sent!.message.nonce)).toBe(sent!.msgId);
+  });
+
+  it("sentMessageIds answers as sentMessageId does, one eth_call per SENT_IDS_PER_QUERY nonces", async () => {
+    const l2a = bridge.chains.l2a;
+    const gateway = new Gateway(l2a.gateway, l2a.publicClient);
+    const before = await l2a.publicClient.getBlockNumber();
+    const sent = [];
+    for (const amount of [1, 2, 3])
+      sent.push(...bridge.sentIn(await bridge.send("l2a", "l2c", { amount: tokens(amount) })));
+    const nonces = sent.map((s) => s.message.nonce);
+    expect(await gateway.sentMessageIds(nonces)).toEqual(sent.map((s) => s.msgId));
+    // Not sent yet at the earlier block; an unused nonce is the zero hash.
+    expect(await gateway.sentMessageIds(nonces, { blockNumber: before })).toEqual([zeroHash, zeroHash, zeroHash]);
+    const unused = nonces.at(-1)! + 1n;
+    expect(await gateway.sentMessageIds([unused, nonces[0]!])).toEqual([zeroHash, sent[0]!.msgId]);
+
+    // More than one query's worth, the sent nonces in the second: answers stay in order.
+    const calls: unknown[] = [];
+    const counting = new Gateway(l2a.gateway, {
+      ...l2a.publicClient,
+      call: (args: Parameters<typeof l2a.publicClient.call>[0]) => {
+        calls.push(args);
+        return l2a.publicClient.call(args);
+      },
+    } as typeof l2a.publicClient);
+    const many = [...Array.from({ length: SENT_IDS_PER_QUERY }, (_, i) => unused + BigInt(i)), ...nonces];
+    const ids = await counting.sentMessageIds(many);
+    expect(calls).toHaveLength(2);
+    expect(ids).toHaveLength(many.length);
+    expect(ids.slice(0, SENT_IDS_PER_QUERY).every((id) => id === zeroHash)).toBe(true);
+    expect(ids.slice(SENT_IDS_PER_QUERY)).toEqual(await Promise.all(nonces.map((n) => gateway.sentMessageId(n))));
+    expect(await counting.sentMessageIds([])).toEqual([]);
+    expect(calls).toHaveLength(2);
   });
 
   it("bucketAvailable and bucketRoomAt agree with the contract as the bucket refills", async () => {

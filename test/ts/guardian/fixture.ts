@@ -234,13 +234,15 @@ export class FakeChain implements GatewayReader {
     return this.stateAt(`supply:${token.toLowerCase()}`, blockNumber, 0n);
   }
 
-  async sentMessageId(nonce: bigint, blockNumber: bigint): Promise<Hex> {
+  async sentMessageIds(nonces: readonly bigint[], blockNumber: bigint): Promise<Hex[]> {
     this.touch();
-    for (let n = 0; n <= Number(blockNumber) && n < this.blocks.length; n++) {
-      const m = this.blocks[n]!.messages.find((msg) => msg.nonce === nonce);
-      if (m) return messageId(m);
-    }
-    return toHex(0n, { size: 32 });
+    return nonces.map((nonce) => {
+      for (let n = 0; n <= Number(blockNumber) && n < this.blocks.length; n++) {
+        const m = this.blocks[n]!.messages.find((msg) => msg.nonce === nonce);
+        if (m) return messageId(m);
+      }
+      return toHex(0n, { size: 32 });
+    });
   }
 
   async guardianSetIndex(): Promise<number> {

@@ -136,7 +136,7 @@ describe("Guardian validation", () => {
     const message = transfer();
     l2a.mine(message);
     l2a.mineEmpty(CONFIRMATIONS);
-    l2a.sentMessageId = async () => messageId(transfer({ amount: 1n }));
+    l2a.sentMessageIds = async (nonces) => nonces.map(() => messageId(transfer({ amount: 1n })));
     await expect(guardian.pollOnce()).rejects.toBeInstanceOf(ChainInconsistencyError);
     await expect(guardian.message(messageId(message))).rejects.toBeInstanceOf(MessageNotFoundError);
     expect(guardian.health().ok).toBe(false);

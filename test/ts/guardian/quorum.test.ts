@@ -39,7 +39,7 @@ describe("QuorumGatewayReader", () => {
     const { q } = reader({ "a:1": a, "b:2": b });
     expect((await q.latestBlock()).number).toBe(5n);
     expect(await q.messagesSent(1n, 5n)).toHaveLength(1);
-    expect(await q.sentMessageId(0n, 5n)).toBe(messageId(message));
+    expect(await q.sentMessageIds([0n], 5n)).toEqual([messageId(message)]);
     expect((await q.blockAt(5n))?.hash).toBe(a.blocks[5]!.ref.hash);
   });
 
@@ -57,6 +57,24 @@ describe("QuorumGatewayReader", () => {
       );
       expect(events).toContain("disagree MessageSent logs in blocks 1..5");
     }
+  });
+
+  it("test_read_forgedSentIds_reverts: one id of a page that differs is a disagreement about the page", async () => {
+    const [honest, poisoned] = twins();
+    const messages = [transfer({ nonce: 0n }), transfer({ nonce: 1n }), transfer({ nonce: 2n })];
+    honest.mine(...messages);
+    poisoned.mine(...messages);
+    const forged = messageId(transfer({ nonce: 1n, amount: 10n ** 24n }));
+    const read = poisoned.sentMessageIds.bind(poisoned);
+    poisoned.sentMessageIds = async (nonces, block) =>
+      (await read(nonces, block)).map((id, i) => (nonces[i] === 1n ? forged : id));
+    const { q, events } = reader({ "honest:1": honest, "poisoned:2": poisoned }, 1);
+    await q.latestBlock();
+    await expect(q.sentMessageIds([0n, 2n], 5n)).resolves.toEqual([messageId(messages[0]!), messageId(messages[2]!)]);
+    await expect(q.sentMessageIds([0n, 1n, 2n], 5n)).rejects.toThrow(
+      /l2a disagree about sentMessageId\(3 nonces from 0\) at block 5: honest:1 says .*; poisoned:2 says .*/,
+    );
+    expect(events).toEqual(["disagree sentMessageId(3 nonces from 0) at block 5"]);
   });
 
   it("test_read_forgedBlockHash_reverts: a different hash at the same height is a disagreement", async () => {
