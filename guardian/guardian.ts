@@ -112,6 +112,7 @@ export class Guardian {
   readonly accountant: Accountant;
   private readonly followers = new Map<number, ChainFollower>();
   private readonly setIndexCache = new Map<number, { index: number; at: number }>();
+  private readonly setIndexRefreshing = new Set<number>();
   private readonly setMembersCache = new Map<string, readonly Address[]>();
   private readonly now: () => number;
   private lastSignedAt: number | null = null;
@@ -430,11 +431,12 @@ export class Guardian {
     const reader = this.deps.readers.get(destChainId);
     if (!reader) throw new Error(`no chain reader for destination ${destChainId}`);
     const now = this.now();
+    const ttlMs = this.deps.options.guardianSetCacheSeconds * 1000;
     let cached = this.setIndexCache.get(destChainId);
-    if (!cached || now - cached.at >= this.deps.options.guardianSetCacheSeconds * 1000) {
+    if (!cached || now - cached.at >= ttlMs) {
       cached = { index: await reader.guardianSetIndex(), at: now };
       this.setIndexCache.set(destChainId, cached);
-    }
+    } else if (now - cached.at >= ttlMs / 2) this.refreshSetIndex(destChainId, reader);
     const key = `${destChainId}:${cached.index}`;
     let members = this.setMembersCache.get(key);
     if (!members) {
@@ -447,6 +449,28 @@ export class Guardian {
       );
     }
     return cached.index;
+  }
+
+  /**
+   * Reads the set index again in the background once half the cache time has passed, so a busy
+   * guardian's requests keep finding a fresh value instead of each waiting for the read when it
+   * expires. The value counts from when the read started: a rotation still takes effect within
+   * the cache time.
+   */
+  private refreshSetIndex(destChainId: number, reader: GatewayReader) {
+    if (this.setIndexRefreshing.has(destChainId)) return;
+    this.setIndexRefreshing.add(destChainId);
+    const at = this.now();
+    reader
+      .guardianSetIndex()
+      .then((index) => {
+        const current = this.setIndexCache.get(destChainId);
+        if (!current || current.at < at) this.setIndexCache.set(destChainId, { index, at });
+      })
+      .catch((err: unknown) => {
+        this.deps.logger.warn({ err: (err as Error).message, destChainId }, "cannot refresh the guardian set index");
+      })
+      .finally(() => this.setIndexRefreshing.delete(destChainId));
   }
 
   /** Re-reads each message's block: one reorged out makes the message unknown again. */

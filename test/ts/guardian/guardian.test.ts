@@ -312,6 +312,34 @@ describe("Guardian guardian set", () => {
     clock.ms += 6_000;
     expect((await guardian.attest(attestRequest([id]))).guardianSetIndex).toBe(2);
   });
+
+  it("test_attest_setIndexPastHalfItsCacheTime_succeeds: served from the cache while it is re-read behind the request", async () => {
+    const { guardian, l2a, l2b, clock, sync } = createTestGuardian();
+    const message = transfer();
+    l2a.mine(message);
+    l2a.mineEmpty(CONFIRMATIONS);
+    await sync();
+    const id = messageId(message);
+    await guardian.attest(attestRequest([id]));
+
+    // The destination rotates this guardian out, and its node is slow to answer the next read.
+    l2b.guardianSets.push([guardianAccounts[1]!.address]);
+    let answer!: () => void;
+    const slow = new Promise<void>((resolve) => (answer = resolve));
+    const read = l2b.guardianSetIndex.bind(l2b);
+    l2b.guardianSetIndex = async () => {
+      await slow;
+      return read();
+    };
+    clock.ms += 3_000; // past half the 5 s cache time, within it
+    // Signed under the cached index without waiting for the read it started.
+    expect((await guardian.attest(attestRequest([id]))).guardianSetIndex).toBe(0);
+    answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    // The rotation is seen before the cache time is up.
+    const refusal = await refusalOf(guardian, [id]);
+    expect(refusal.error).toMatch(/is not in the current guardian set \(index 1\) of chain 902/);
+  });
 });
 
 describe("Guardian health", () => {
