@@ -55,7 +55,7 @@ const relayerFields = z
     POLL_INTERVAL_MS: positiveInt.min(50).default(1_000),
     TX_TIMEOUT_MS: positiveInt.min(1_000).default(60_000),
     LOCK_TTL_MS: positiveInt.min(1_000).default(5_000),
-    MAX_IN_FLIGHT: positiveInt.max(64).default(4),
+    MAX_IN_FLIGHT: positiveInt.max(64).default(8),
     MAX_TX_GAS: z.coerce.bigint().min(100_000n).default(16_777_216n),
     OPTIMISTIC_SEND: flagDefault("true"),
     SIGNABLE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),

@@ -27,7 +27,7 @@
  *   LOCK_TTL_MS          job lock and observer lease lifetime: how long a crashed relayer's
  *                        work stays claimed before another relayer takes it (default 5000)
  *   MAX_IN_FLIGHT        delivery batches (each its own transaction) in flight per route and
- *                        process (default 4)
+ *                        process (default 8: a batch holds its slot until its receipt)
  *   MAX_TX_GAS           most gas one delivery may use (default 16777216, EIP-7825's cap); a
  *                        delivery also stays under half the destination's block gas limit
  *   OPTIMISTIC_SEND      send a route's first attempt at a batch without simulating it first

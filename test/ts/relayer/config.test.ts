@@ -22,7 +22,7 @@ describe("relayer config", () => {
     expect(c).toMatchObject({
       QUEUE_PREFIX: "portcullis",
       LOCK_TTL_MS: 5_000,
-      MAX_IN_FLIGHT: 4,
+      MAX_IN_FLIGHT: 8,
       MAX_TX_GAS: 16_777_216n,
       SIGNABLE_WAIT_MS: 2_000,
       POLL_INTERVAL_MS: 1_000,
