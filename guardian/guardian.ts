@@ -200,9 +200,11 @@ export class Guardian {
     }
     refusal.throwIfAny(ids.length);
 
-    const guardianSetIndex = await this.currentGuardianSet(request.destChainId, refusal);
-    refusal.throwIfAny(ids.length);
-    await this.checkStillCanonical(records, refusal);
+    // Two independent reads (the destination's guardian set, each source block's hash), at once.
+    const [guardianSetIndex] = await Promise.all([
+      this.currentGuardianSet(request.destChainId, refusal),
+      this.checkStillCanonical(records, refusal),
+    ]);
     refusal.throwIfAny(ids.length);
 
     // The commitment is durable before the signature exists: a crash after this line can only
