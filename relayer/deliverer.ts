@@ -271,6 +271,7 @@ export class RouteDeliverer {
       }
     }
     this.log.info({ size: items.length }, "batch taken");
+    this.dest.sender.warm();
     try {
       await this.process(uniqueById(items), attempt, signal);
     } catch (e) {

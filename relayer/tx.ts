@@ -144,6 +144,20 @@ export class TxSender {
     }
   }
 
+  /**
+   * Starts what the next send would otherwise wait for — the fees (a shared read, fresh or being
+   * refreshed) and, before the first send, the nonce sync — without waiting for it. The deliverer
+   * calls it when it takes a batch, so the reads overlap the batch's attestation instead of
+   * following it. Failures are left for the send, which reads again.
+   */
+  warm(): void {
+    this.chain.fees().catch(() => undefined);
+    if (this.next !== undefined) return;
+    this.exclusive(async () => {
+      if (this.next === undefined) await this.sync();
+    }).catch(() => undefined);
+  }
+
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);

@@ -85,6 +85,8 @@ class FakeGateway {
   mining: Promise<void> = Promise.resolve();
   inFlight = 0;
   peakInFlight = 0;
+  /** Batches that warmed the sender (its fee read and nonce sync started) when taken. */
+  warmed = 0;
   simulations = 0;
   /** The next this-many sends are mined reverted (a delivery that failed on chain). */
   revertSends = 0;
@@ -130,6 +132,7 @@ class FakeGateway {
       },
     };
     const sender = {
+      warm: () => this.warmed++,
       send: async (tx: { data: Hex; value?: bigint }): Promise<TransactionReceipt> => {
         this.inFlight++;
         this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
@@ -427,6 +430,7 @@ describe("RouteDeliverer pipeline", () => {
     const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
     const h = await deliver(jobs, (h) => (h.budget = budgetFor(2)));
     expect(h.gateway.delivered.map((b) => b.length)).toEqual([2, 2, 1]);
+    expect(h.gateway.warmed).toBe(3);
     expect(h.gateway.delivered.flat().sort()).toEqual([1n, 2n, 3n, 4n, 5n]);
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed", "executed", "executed"]);
   });

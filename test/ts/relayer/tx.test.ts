@@ -348,6 +348,64 @@ describe("TxSender", () => {
   });
 });
 
+describe("TxSender.warm", () => {
+  it("test_warm_readsFeesAndSyncsOnce_succeeds: the first send finds them done; later warms read fees only", async () => {
+    const n = node();
+    n.mined.set(ALICE, 4);
+    const chain = n.chain(ALICE);
+    const reads = { nonce: 0, fees: 0 };
+    const counted: TxChain = {
+      ...chain,
+      nonceAt: (a, tag) => (reads.nonce++, chain.nonceAt(a, tag)),
+      fees: () => (reads.fees++, chain.fees()),
+    };
+    const s = new TxSender(counted, {
+      chainId: 1,
+      account: ALICE,
+      timeoutMs: 40,
+      maxBumps: 3,
+      pollMs: 2,
+      logger: silentLogger(),
+    });
+    s.warm();
+    s.warm(); // a second batch taken at once: the sync is not repeated
+    await new Promise((r) => setTimeout(r, 5));
+    expect(reads).toEqual({ nonce: 2, fees: 2 }); // mined and pending counts; each warm asks for fees
+    n.autoMine();
+    await s.send(TX);
+    expect(reads.nonce).toBe(2);
+    s.warm();
+    expect(reads).toEqual({ nonce: 2, fees: 4 });
+    expect(distinctNonces(n)).toEqual([4]);
+    n.expectGapFree();
+  });
+
+  it("test_warm_syncFails_sendSyncsItself_succeeds: a failed warm-up read costs nothing", async () => {
+    const n = node();
+    n.mined.set(ALICE, 2);
+    const chain = n.chain(ALICE);
+    let failures = 1;
+    const flaky: TxChain = {
+      ...chain,
+      nonceAt: (a, tag) => (failures-- > 0 ? Promise.reject(new Error("node down")) : chain.nonceAt(a, tag)),
+    };
+    const s = new TxSender(flaky, {
+      chainId: 1,
+      account: ALICE,
+      timeoutMs: 40,
+      maxBumps: 3,
+      pollMs: 2,
+      logger: silentLogger(),
+    });
+    s.warm();
+    await new Promise((r) => setTimeout(r, 5));
+    n.autoMine();
+    await s.send(TX);
+    expect(distinctNonces(n)).toEqual([2]);
+    n.expectGapFree();
+  });
+});
+
 describe("bumpFees", () => {
   it("test_bumpFees_atLeastTenPercentAndCurrentMarket_succeeds", () => {
     expect(
