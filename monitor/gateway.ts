@@ -40,7 +40,13 @@ export type GatewayChainInfo = ChainInfo & { gateway: Address };
 /** One RPC endpoint's view of the gateway (host:port label, see core/chains.ts). */
 export interface SourceEndpoint {
   label: string;
-  gateway: Pick<Gateway, "sentMessageId">;
+  gateway: Pick<Gateway, "sentMessageIds">;
+}
+
+interface IdRequest {
+  nonce: bigint;
+  resolve: (id: Hex) => void;
+  reject: (e: Error) => void;
 }
 
 /** How long a fee estimate is reused for the monitor's own transactions. */
@@ -51,6 +57,8 @@ export class ChainGateway implements GatewayControl {
   private readonly typed: Gateway;
   private readonly contract;
   private fees?: { at: number; estimate: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> };
+  /** `sentMessageId` requests of this turn of the event loop, read together (see there). */
+  private idRequests?: IdRequest[];
 
   /**
    * @param endpoints every RPC endpoint of the chain when there are several (`RPC_URLS`): the
@@ -87,23 +95,50 @@ export class ChainGateway implements GatewayControl {
    * a forged delivery because one lying endpoint vouched for it, nor condemn a genuine one on its
    * word. A failed or disagreeing endpoint throws, which leaves the delivery unverified (retried,
    * and `bridge_monitor_unverified_messages` alerts).
+   *
+   * The requests made in one turn of the event loop are read together, one
+   * `sentMessageIds` query per endpoint (core/gateway.ts): the origin check verifies every
+   * delivery of a burst block at once, and one call per delivery was thousands of `eth_call`s on
+   * the source chains' nodes, beside the guardians and relayers racing the same blocks.
    */
-  async sentMessageId(nonce: bigint): Promise<Hex> {
-    if (this.endpoints.length < 2) return this.typed.sentMessageId(nonce);
+  sentMessageId(nonce: bigint): Promise<Hex> {
+    return new Promise((resolve, reject) => {
+      if (!this.idRequests) {
+        this.idRequests = [];
+        setImmediate(() => void this.readIds());
+      }
+      this.idRequests.push({ nonce, resolve, reject });
+    });
+  }
+
+  private async readIds(): Promise<void> {
+    const requests = this.idRequests ?? [];
+    this.idRequests = undefined;
+    const nonces = requests.map((r) => r.nonce);
+    const endpoints = this.endpoints.length < 2 ? [{ label: "", gateway: this.typed }] : this.endpoints;
     const answers = await Promise.all(
-      this.endpoints.map(async (e) => {
+      endpoints.map(async (e) => {
         try {
-          return { label: e.label, id: (await e.gateway.sentMessageId(nonce)).toLowerCase() as Hex };
+          const ids = await e.gateway.sentMessageIds(nonces);
+          return { label: e.label, ids: ids.map((id) => id.toLowerCase() as Hex) };
         } catch (err) {
-          throw new Error(`${e.label}: ${(err as Error).message.split("\n")[0]}`);
+          const why = (err as Error).message.split("\n")[0];
+          return { label: e.label, error: new Error(e.label ? `${e.label}: ${why}` : why) };
         }
       }),
     );
-    if (new Set(answers.map((a) => a.id)).size > 1) {
-      const said = answers.map((a) => `${a.label} says ${a.id}`).join("; ");
-      throw new Error(`RPC endpoints of ${this.name} disagree about sentMessageId(${nonce}): ${said}`);
-    }
-    return answers[0]!.id;
+    const failed = answers.find((a) => a.error);
+    requests.forEach((request, i) => {
+      if (failed?.error) return request.reject(failed.error);
+      const said = answers.map((a) => ({ label: a.label, id: a.ids![i]! }));
+      if (new Set(said.map((a) => a.id)).size > 1) {
+        const who = said.map((a) => `${a.label} says ${a.id}`).join("; ");
+        return request.reject(
+          new Error(`RPC endpoints of ${this.name} disagree about sentMessageId(${request.nonce}): ${who}`),
+        );
+      }
+      request.resolve(said[0]!.id);
+    });
   }
 
   isProcessed(sourceChainId: bigint, sourceGateway: Address, nonce: bigint): Promise<boolean> {

@@ -10,6 +10,7 @@
  * do is wave a forged message through because a stale view agreed with it.
  */
 import { isAddressEqual, zeroHash, type Address, type Hex } from "viem";
+import { SENT_IDS_PER_QUERY } from "../../core/gateway.js";
 import { tokenByHome } from "../../core/manifest.js";
 import type { Message } from "../../core/message.js";
 import type { Alert } from "../alerts.js";
@@ -83,8 +84,12 @@ export async function verifyOrigin(d: DeliveryToVerify, sources: SourceGateways)
   };
 }
 
-/** Delivered messages verified against their source at once (bounds RPC load in a backfill). */
-const VERIFY_CONCURRENCY = 16;
+/**
+ * Delivered messages verified at once. Their source reads are coalesced into one query per
+ * `SENT_IDS_PER_QUERY` nonces (monitor/gateway.ts), so this bounds the RPC load of a backfill at
+ * about one call per source chain at a time.
+ */
+const VERIFY_CONCURRENCY = SENT_IDS_PER_QUERY;
 
 /**
  * The origin check's orchestration: deliveries wait here until their source answered, a forged

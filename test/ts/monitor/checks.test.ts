@@ -257,7 +257,10 @@ describe("GuardianCheck", () => {
 
 describe("ChainGateway.sentMessageId over several endpoints", () => {
   const info = { ...testManifest().chains[1]!, gateway: L2A.gateway };
-  const endpoint = (label: string, answer: () => Promise<Hex>) => ({ label, gateway: { sentMessageId: answer } });
+  const endpoint = (label: string, answer: () => Promise<Hex>) => ({
+    label,
+    gateway: { sentMessageIds: (nonces: readonly bigint[]) => Promise.all(nonces.map(() => answer())) },
+  });
   const gateway = (...endpoints: ReturnType<typeof endpoint>[]) =>
     new ChainGateway(info, {} as never, {} as never, endpoints);
   const id = `0x${"ab".repeat(32)}` as Hex;
@@ -269,6 +272,33 @@ describe("ChainGateway.sentMessageId over several endpoints", () => {
         endpoint("b:2", async () => id),
       ).sentMessageId(7n),
     ).resolves.toBe(id);
+  });
+
+  it("test_sentMessageId_sameTurnRequests_oneQueryPerEndpoint_succeeds: a disagreement fails only its nonce", async () => {
+    const queries: string[] = [];
+    const counting = (label: string, ids: (nonce: bigint) => Hex) => ({
+      label,
+      gateway: {
+        sentMessageIds: async (nonces: readonly bigint[]) => {
+          queries.push(`${label} ${nonces.join(",")}`);
+          return nonces.map(ids);
+        },
+      },
+    });
+    const other = `0x${"cd".repeat(32)}` as Hex;
+    const g = gateway(
+      counting("a:1", () => id),
+      counting("b:2", (nonce) => (nonce === 8n ? other : id)),
+    );
+    const answers = await Promise.allSettled([7n, 8n, 9n].map((nonce) => g.sentMessageId(nonce)));
+    expect(queries).toEqual(["a:1 7,8,9", "b:2 7,8,9"]);
+    expect(answers.map((a) => a.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((answers[1] as PromiseRejectedResult).reason.message).toBe(
+      `RPC endpoints of l2a disagree about sentMessageId(8): a:1 says ${id}; b:2 says ${other}`,
+    );
+    // A later turn is a new query.
+    await g.sentMessageId(10n);
+    expect(queries.slice(2)).toEqual(["a:1 10", "b:2 10"]);
   });
 
   it("test_sentMessageId_disagreeOrFail_reverts: the origin stays unverified", async () => {
