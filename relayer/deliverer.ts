@@ -446,6 +446,7 @@ export class RouteDeliverer {
       const value = deliveryValue(messages);
       const optimistic =
         this.o.optimisticSend === true &&
+        this.budget.measured &&
         this.lastWentThrough &&
         attempt.rounds === 1 &&
         batch.every((b) => b.job.attemptsMade === 0);
@@ -542,7 +543,8 @@ export class RouteDeliverer {
 
   /**
    * Simulates the delivery with the gas limit the measured cost predicts (one execution, where an
-   * estimate would take several) and returns the gas limit to send it with. A simulation that
+   * estimate would take several) and returns the gas limit to send it with; before any
+   * measurement, estimates it instead. A simulation that
    * runs out of gas, or reverts without a reason, is estimated instead (which also names the
    * revert if there is one): its limit may then exceed what one delivery may use.
    */
@@ -555,6 +557,14 @@ export class RouteDeliverer {
       account: this.dest.wallet.account,
       value,
     } as const;
+    if (!this.budget.measured) {
+      // Nothing delivered to this chain measured yet (a fresh process): a limit from the prior
+      // would be several times the need, too large to fit a busy block (gas.ts). The estimate
+      // simulates the delivery too, names a revert, and teaches the budget the real cost.
+      const estimate = await this.dest.publicClient.estimateContractGas(call);
+      this.budget.observe(messages, estimate);
+      return this.budget.limitFor(estimate);
+    }
     const limit = this.predictedLimit(messages);
     try {
       await this.dest.publicClient.simulateContract({ ...call, gas: limit });

@@ -5,10 +5,14 @@
  * then each transfer's replay bit, rate-limit bucket and mint or release). A transaction may use
  * at most `min(MAX_TX_GAS, blockGasLimit / 2)`: MAX_TX_GAS defaults to EIP-7825's per-transaction
  * cap of 2^24, and half a block leaves room for everyone else's transactions (and for a second
- * relayer's delivery in the same block). The per-message cost is measured: every gas estimate of
- * a delivery updates a moving average of `(gas − fixed) / n`, starting from a conservative prior,
- * so batches grow to what the destination really charges. Token mixes cost differently; the
- * estimate before each send is the guard, and a batch estimated over the cap is split.
+ * relayer's delivery in the same block). The per-message cost is measured: every delivery's gas
+ * updates a moving average of `(gas − fixed) / n`, so batches grow to what the destination really
+ * charges. Until the first measurement a conservative prior stands in; the first measurement
+ * replaces it outright. The prior is a worst case (every message a new recipient), several times
+ * what a delivery usually costs, and a gas limit sized by it is too large to share a busy block:
+ * a block takes a transaction only while its gas limit fits what the block has left, so while the
+ * prior stands the deliverer estimates each delivery instead (deliverer.ts). Token mixes cost
+ * differently; a batch estimated over the cap is split.
  */
 
 /** EIP-7825: the most gas one transaction may use. */
@@ -30,6 +34,7 @@ export interface GasBudgetOptions {
 
 export class GasBudget {
   private perMessage = PRIOR_PER_MESSAGE_GAS;
+  private measuredOnce = false;
   private blockGasLimit?: bigint;
 
   constructor(private readonly o: GasBudgetOptions) {}
@@ -37,6 +42,11 @@ export class GasBudget {
   /** The measured cost of one more message in a delivery. */
   get perMessageGas(): bigint {
     return this.perMessage;
+  }
+
+  /** Whether a delivery's gas was measured yet (false: the prior stands in). */
+  get measured(): boolean {
+    return this.measuredOnce;
   }
 
   /** The destination's block gas limit (read from its latest block). */
@@ -71,7 +81,10 @@ export class GasBudget {
   observe(messages: number, gas: bigint): void {
     if (messages < 1 || gas <= FIXED_GAS) return;
     const sample = Number((gas - FIXED_GAS) / BigInt(messages));
-    const next = Math.round(Number(this.perMessage) * (1 - SMOOTHING) + sample * SMOOTHING);
+    const next = this.measuredOnce
+      ? Math.round(Number(this.perMessage) * (1 - SMOOTHING) + sample * SMOOTHING)
+      : sample;
     this.perMessage = BigInt(Math.max(1_000, next));
+    this.measuredOnce = true;
   }
 }

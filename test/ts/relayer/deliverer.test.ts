@@ -88,6 +88,10 @@ class FakeGateway {
   /** Batches that warmed the sender (its fee read and nonce sync started) when taken. */
   warmed = 0;
   simulations = 0;
+  /** What one message of a delivery costs in the gas estimate (the budget's prior by default). */
+  perMessageGas = 60_000n;
+  /** The gas limit of every delivery sent. */
+  gasLimits: bigint[] = [];
   /** The next this-many sends are mined reverted (a delivery that failed on chain). */
   revertSends = 0;
 
@@ -128,12 +132,13 @@ class FakeGateway {
       simulateContract: simulate,
       estimateContractGas: async (call: { args: readonly unknown[] }) => {
         await simulate(call);
-        return 100_000n;
+        return 100_000n + this.perMessageGas * BigInt(batchOf(call.args[0]).length);
       },
     };
     const sender = {
       warm: () => this.warmed++,
-      send: async (tx: { data: Hex; value?: bigint }): Promise<TransactionReceipt> => {
+      send: async (tx: { data: Hex; value?: bigint; gas: bigint }): Promise<TransactionReceipt> => {
+        this.gasLimits.push(tx.gas);
         this.inFlight++;
         this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
         await this.mining;
@@ -496,16 +501,37 @@ describe("RouteDeliverer pipeline", () => {
 
   it("test_deliver_optimistic_sendsWithoutSimulating_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
-    const h = await deliver(jobs, (h) => (h.optimistic = true));
+    const h = await deliver(jobs, (h) => {
+      h.optimistic = true;
+      h.budget.observe(1, 160_000n); // a delivery to this chain was measured already
+    });
     expect(h.gateway.simulations).toBe(0);
     expect(h.gateway.delivered).toEqual([[1n, 2n]]);
     expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+  });
+
+  it("test_deliver_nothingMeasuredYet_estimatesInsteadOfThePrior_succeeds: a limit that fits a busy block", async () => {
+    const jobs = [1n, 2n, 3n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => {
+      h.optimistic = true;
+      h.maxInFlight = 1;
+      h.budget = budgetFor(2);
+      h.gateway.perMessageGas = 9_000n; // what deliveries here really cost, not the 60,000 prior
+    });
+    // The first delivery is estimated, not sent with the prior's limit; the budget learns from it,
+    // and the next batch goes without a simulation.
+    expect(h.gateway.delivered).toEqual([[1n, 2n], [3n]]);
+    expect(h.gateway.simulations).toBe(1);
+    expect(h.gateway.gasLimits[0]).toBe(((100_000n + 2n * 9_000n) * 120n) / 100n);
+    expect(h.budget.perMessageGas).toBe(9_000n);
+    expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
   });
 
   it("test_deliver_optimisticSendReverted_simulatesUntilOneGoesThrough_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
     const h = await deliver(jobs, (h) => {
       h.optimistic = true;
+      h.budget.observe(1, 160_000n);
       h.gateway.revertSends = 1;
     });
     // Reverted on chain: the next round is simulated, then sent.

@@ -26,6 +26,16 @@ describe("GasBudget", () => {
     expect(b.maxMessages()).toBeLessThanOrEqual(1024);
   });
 
+  it("test_observe_firstMeasurementReplacesThePrior_succeeds: then a moving average", () => {
+    const b = budget();
+    expect(b.measured).toBe(false);
+    b.observe(200, 100_000n + 200n * 8_000n);
+    expect(b.measured).toBe(true);
+    expect(b.perMessageGas).toBe(8_000n);
+    b.observe(200, 100_000n + 200n * 18_000n);
+    expect(b.perMessageGas).toBe(11_000n);
+  });
+
   it("test_maxMessages_boundedByTheAttestationLimitAndAtLeastOne_succeeds", () => {
     const b = budget(EIP7825_TX_GAS_CAP, 256);
     for (let i = 0; i < 20; i++) b.observe(100, 100_000n + 100n * 5_000n);
