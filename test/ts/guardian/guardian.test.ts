@@ -292,14 +292,20 @@ describe("Guardian chain following", () => {
 });
 
 describe("Guardian guardian set", () => {
-  it("test_attest_removedByRotation_reverts: a rotation on the destination is picked up after the cache time", async () => {
-    const { guardian, l2a, l2b, clock, sync } = createTestGuardian();
+  /** A guardian that has signed one confirmed message (so the destination's set is cached). */
+  async function signedOnce() {
+    const t = createTestGuardian();
     const message = transfer();
-    l2a.mine(message);
-    l2a.mineEmpty(CONFIRMATIONS);
-    await sync();
+    t.l2a.mine(message);
+    t.l2a.mineEmpty(CONFIRMATIONS);
+    await t.sync();
     const id = messageId(message);
-    await guardian.attest(attestRequest([id]));
+    await t.guardian.attest(attestRequest([id]));
+    return { ...t, id };
+  }
+
+  it("test_attest_removedByRotation_reverts: a rotation on the destination is picked up after the cache time", async () => {
+    const { guardian, l2b, clock, id } = await signedOnce();
 
     l2b.guardianSets.push([guardianAccounts[1]!.address]);
     // Cached index: still signs under set 0 for a few seconds (the old set stays valid in its grace).
@@ -314,13 +320,7 @@ describe("Guardian guardian set", () => {
   });
 
   it("test_attest_setIndexPastHalfItsCacheTime_succeeds: served from the cache while it is re-read behind the request", async () => {
-    const { guardian, l2a, l2b, clock, sync } = createTestGuardian();
-    const message = transfer();
-    l2a.mine(message);
-    l2a.mineEmpty(CONFIRMATIONS);
-    await sync();
-    const id = messageId(message);
-    await guardian.attest(attestRequest([id]));
+    const { guardian, l2b, clock, id } = await signedOnce();
 
     // The destination rotates this guardian out, and its node is slow to answer the next read.
     l2b.guardianSets.push([guardianAccounts[1]!.address]);

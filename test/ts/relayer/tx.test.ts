@@ -349,6 +349,9 @@ describe("TxSender", () => {
 });
 
 describe("TxSender.warm", () => {
+  const senderOver = (chain: TxChain) =>
+    new TxSender(chain, { chainId: 1, account: ALICE, timeoutMs: 40, maxBumps: 3, pollMs: 2, logger: silentLogger() });
+
   it("test_warm_readsFeesAndSyncsOnce_succeeds: the first send finds them done; later warms read fees only", async () => {
     const n = node();
     n.mined.set(ALICE, 4);
@@ -359,14 +362,7 @@ describe("TxSender.warm", () => {
       nonceAt: (a, tag) => (reads.nonce++, chain.nonceAt(a, tag)),
       fees: () => (reads.fees++, chain.fees()),
     };
-    const s = new TxSender(counted, {
-      chainId: 1,
-      account: ALICE,
-      timeoutMs: 40,
-      maxBumps: 3,
-      pollMs: 2,
-      logger: silentLogger(),
-    });
+    const s = senderOver(counted);
     s.warm();
     s.warm(); // a second batch taken at once: the sync is not repeated
     await new Promise((r) => setTimeout(r, 5));
@@ -389,14 +385,7 @@ describe("TxSender.warm", () => {
       ...chain,
       nonceAt: (a, tag) => (failures-- > 0 ? Promise.reject(new Error("node down")) : chain.nonceAt(a, tag)),
     };
-    const s = new TxSender(flaky, {
-      chainId: 1,
-      account: ALICE,
-      timeoutMs: 40,
-      maxBumps: 3,
-      pollMs: 2,
-      logger: silentLogger(),
-    });
+    const s = senderOver(flaky);
     s.warm();
     await new Promise((r) => setTimeout(r, 5));
     n.autoMine();
