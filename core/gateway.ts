@@ -174,17 +174,18 @@ export class Gateway {
   async sentMessageIds(nonces: readonly bigint[], at: ReadAt = {}): Promise<Hex[]> {
     const chunks: Promise<readonly Hex[]>[] = [];
     for (let i = 0; i < nonces.length; i += SENT_IDS_PER_QUERY) {
+      const chunk = nonces.slice(i, i + SENT_IDS_PER_QUERY);
       const data = encodeDeployData({
         abi: sentMessageIdsQueryAbi,
         bytecode: sentMessageIdsQueryBytecode,
-        args: [this.address, nonces.slice(i, i + SENT_IDS_PER_QUERY)],
+        args: [this.address, chunk],
       });
       chunks.push(
         this.client.call({ data, ...at }).then(({ data: returned }) => {
           if (returned === undefined) throw new Error("the sentMessageIds query returned no data");
           const [ids] = decodeAbiParameters([{ type: "bytes32[]" }], returned);
-          if (ids.length !== Math.min(SENT_IDS_PER_QUERY, nonces.length - i)) {
-            throw new Error(`the sentMessageIds query returned ${ids.length} ids for ${nonces.length - i} nonces`);
+          if (ids.length !== chunk.length) {
+            throw new Error(`the sentMessageIds query returned ${ids.length} ids for ${chunk.length} nonces`);
           }
           return ids;
         }),

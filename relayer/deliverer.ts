@@ -543,10 +543,10 @@ export class RouteDeliverer {
 
   /**
    * Simulates the delivery with the gas limit the measured cost predicts (one execution, where an
-   * estimate would take several) and returns the gas limit to send it with; before any
-   * measurement, estimates it instead. A simulation that
-   * runs out of gas, or reverts without a reason, is estimated instead (which also names the
-   * revert if there is one): its limit may then exceed what one delivery may use.
+   * estimate would take several) and returns the gas limit to send it with. Before any
+   * measurement, and when a simulation runs out of gas or reverts without a reason, it estimates
+   * instead (which also names the revert if there is one): the limit may then exceed what one
+   * delivery may use.
    */
   private async simulate(args: DeliverArgs, value: bigint, messages: number): Promise<bigint> {
     const call = {
