@@ -122,6 +122,9 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
  */
 export const SENT_IDS_PER_QUERY = 512;
 
+/** What `SentMessageIdsQuery` returns: the ids as ABI-encoded `bytes32[]`. */
+export const SENT_IDS_RESULT = [{ type: "bytes32[]" }] as const;
+
 /** viem's typed contract over the gateway ABI; with `wallet`, `.write.*` too. */
 export function gatewayContract(
   address: Address,
@@ -183,7 +186,7 @@ export class Gateway {
       chunks.push(
         this.client.call({ data, ...at }).then(({ data: returned }) => {
           if (returned === undefined) throw new Error("the sentMessageIds query returned no data");
-          const [ids] = decodeAbiParameters([{ type: "bytes32[]" }], returned);
+          const [ids] = decodeAbiParameters(SENT_IDS_RESULT, returned);
           if (ids.length !== chunk.length) {
             throw new Error(`the sentMessageIds query returned ${ids.length} ids for ${chunk.length} nonces`);
           }

@@ -30,6 +30,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { SENT_IDS_RESULT } from "../core/gateway.js";
 import { bridgeGatewayAbi, sentMessageIdsQueryAbi, sentMessageIdsQueryBytecode } from "../core/generated/abis.js";
 import { messageId, type Message } from "../core/message.js";
 
@@ -169,7 +170,7 @@ export class PoisonedRpc {
   private forgeSentIds(data: Hex, tag: string | undefined, result: Hex): Hex {
     const { args } = decodeDeployData({ abi: sentMessageIdsQueryAbi, bytecode: sentMessageIdsQueryBytecode, data });
     const [gateway, nonces] = args;
-    const [ids] = decodeAbiParameters([{ type: "bytes32[]" }], result);
+    const [ids] = decodeAbiParameters(SENT_IDS_RESULT, result);
     const forged = ids.map((id, i) => {
       const single = encodeFunctionData({ abi: bridgeGatewayAbi, functionName: "sentMessageId", args: [nonces[i]!] });
       const lie = (this.poison.calls ?? []).find(
@@ -177,7 +178,7 @@ export class PoisonedRpc {
       );
       return lie ? lie.result : id;
     });
-    return encodeAbiParameters([{ type: "bytes32[]" }], [forged]);
+    return encodeAbiParameters(SENT_IDS_RESULT, [forged]);
   }
 
   private withForgedLogs(filter: LogFilter, logs: JsonLog[]): JsonLog[] {

@@ -193,7 +193,6 @@ export class ViemGatewayReader implements GatewayReader {
   }
 
   async sentMessageIds(nonces: readonly bigint[], blockNumber: bigint): Promise<Hex[]> {
-    if (nonces.length === 0) return [];
     const ids = await this.typed.sentMessageIds(nonces, { blockNumber });
     return ids.map((id) => id.toLowerCase() as Hex);
   }

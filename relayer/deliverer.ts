@@ -557,22 +557,20 @@ export class RouteDeliverer {
       account: this.dest.wallet.account,
       value,
     } as const;
-    if (!this.budget.measured) {
-      // Nothing delivered to this chain measured yet (a fresh process): a limit from the prior
-      // would be several times the need, too large to fit a busy block (gas.ts). The estimate
-      // simulates the delivery too, names a revert, and teaches the budget the real cost.
-      const estimate = await this.dest.publicClient.estimateContractGas(call);
-      this.budget.observe(messages, estimate);
-      return this.budget.limitFor(estimate);
+    if (this.budget.measured) {
+      const limit = this.predictedLimit(messages);
+      try {
+        await this.dest.publicClient.simulateContract({ ...call, gas: limit });
+        return limit;
+      } catch (e) {
+        if (revertOf(e)) throw e;
+      }
     }
-    const limit = this.predictedLimit(messages);
-    try {
-      await this.dest.publicClient.simulateContract({ ...call, gas: limit });
-      return limit;
-    } catch (e) {
-      if (revertOf(e)) throw e;
-    }
+    // Nothing delivered to this chain measured yet (a fresh process: a limit from the prior would
+    // be several times the need, too large to fit a busy block, gas.ts), or the prediction fell
+    // short. The estimate simulates the delivery too, names a revert, and teaches the budget.
     const estimate = await this.dest.publicClient.estimateContractGas(call);
+    this.budget.observe(messages, estimate);
     return this.budget.limitFor(estimate);
   }
 
