@@ -119,6 +119,14 @@ const signableEntryFields = z.object({
   msgId: hex32.transform((v) => v.toLowerCase() as Hex),
   message: messageJson,
   blockNumber: uintString,
+  /**
+   * What the message paid, as this guardian read it from its `MessageSent` log (decimal wei:
+   * `fee` sent, `quote` asked). A relayer's fee policy needs it; taken from the feed, it spares
+   * the relayer a read of the source chain on the delivery's critical path. Not covered by the
+   * msgId: a relayer uses it only when every guardian whose listing made the quorum stated the
+   * same (relayer/signable.ts), else it reads the log itself. Absent from older guardians.
+   */
+  payment: z.object({ fee: uintString, quote: uintString }).optional(),
 });
 
 const ID_MISMATCH = "msgId is not the id of the message";

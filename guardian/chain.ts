@@ -34,6 +34,11 @@ export interface ObservedMessage {
   blockNumber: bigint;
   blockHash: Hex;
   logIndex: number;
+  /**
+   * What it paid (`fee`) and was quoted (`quote`), from the same log; listed on the signable
+   * feed for relayers' fee policies. Always set by ViemGatewayReader.
+   */
+  payment?: { fee: bigint; quote: bigint };
 }
 
 /**
@@ -230,5 +235,6 @@ function observed(log: RpcLog): ObservedMessage {
     blockNumber: hexToBigInt(log.blockNumber),
     blockHash: log.blockHash.toLowerCase() as Hex,
     logIndex: hexToNumber(log.logIndex),
+    payment: { fee: decoded.fee, quote: decoded.quote },
   };
 }

@@ -271,7 +271,7 @@ export class Guardian {
       );
     }
     const view = await this.view(record);
-    if (view.state === "signable") this.signable.publish([view]);
+    if (view.state === "signable") this.signable.publish([record]);
     return view;
   }
 
@@ -347,9 +347,7 @@ export class Guardian {
     }
     this.confirmedSince.unshift(...later);
     if (ready.length === 0) return;
-    this.signable.publish(
-      ready.map((r) => ({ msgId: r.msgId, message: messageToJson(r.message), blockNumber: r.blockNumber })),
-    );
+    this.signable.publish(ready);
   }
 
   private pruneExpired() {

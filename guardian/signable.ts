@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
 import type { SignableBatch, SignableEntry } from "../core/guardian-api.js";
-import type { MessageJson } from "../core/message.js";
+import { messageToJson, type Message } from "../core/message.js";
 
 export interface SignableFeedOptions {
   /** Entries older than this are dropped (default 30 minutes). */
@@ -21,6 +21,15 @@ export interface SignableFeedOptions {
   maxEntries?: number;
   /** Wall clock in ms (tests pin it). */
   now?: () => number;
+}
+
+/** A message that became signable, as the guardian knows it (its book record fits). */
+export interface SignableMessage {
+  msgId: Hex;
+  message: Message;
+  blockNumber: bigint;
+  /** What it paid, from its `MessageSent` log (listed so relayers need not read it again). */
+  payment?: { fee: bigint; quote: bigint };
 }
 
 interface Entry extends SignableEntry {
@@ -52,14 +61,21 @@ export class SignableFeed {
   }
 
   /** Appends the messages not listed yet and wakes every waiting reader. */
-  publish(messages: readonly { msgId: Hex; message: MessageJson; blockNumber: bigint | string }[]): number {
+  publish(messages: readonly SignableMessage[]): number {
     const at = this.now();
     let added = 0;
     for (const m of messages) {
       const msgId = m.msgId.toLowerCase() as Hex;
       if (this.listed.has(msgId)) continue;
       this.listed.add(msgId);
-      this.entries.push({ seq: ++this.seq, at, msgId, message: m.message, blockNumber: String(m.blockNumber) });
+      this.entries.push({
+        seq: ++this.seq,
+        at,
+        msgId,
+        message: messageToJson(m.message),
+        blockNumber: String(m.blockNumber),
+        ...(m.payment ? { payment: { fee: m.payment.fee.toString(), quote: m.payment.quote.toString() } } : {}),
+      });
       added++;
     }
     this.prune(at);
@@ -87,7 +103,12 @@ export class SignableFeed {
     return {
       cursor: this.cursor(last),
       reset,
-      messages: page.map(({ msgId, message, blockNumber }) => ({ msgId, message, blockNumber })),
+      messages: page.map(({ msgId, message, blockNumber, payment }) => ({
+        msgId,
+        message,
+        blockNumber,
+        ...(payment ? { payment } : {}),
+      })),
     };
   }
 

@@ -29,10 +29,10 @@ export interface DeliverJobData {
   /** Source block of its MessageSent log. */
   sourceBlock: string;
   /**
-   * What it paid (decimal wei), from the `MessageSent` log the observer decoded it from, so the
-   * fee policy need not read that log again on the delivery's critical path. Absent when the
-   * guardians' feed enqueued it first (the feed lists messages, not payments): the fee policy
-   * reads it then (fee-policy.ts).
+   * What it paid (decimal wei), from the `MessageSent` log the observer decoded it from, or as
+   * the guardians' feed listed it (every guardian of the quorum stating the same), so the fee
+   * policy need not read that log again on the delivery's critical path. Absent otherwise: the
+   * fee policy reads it then (fee-policy.ts).
    */
   payment?: { fee: string; quote: string };
   /** Unix milliseconds when a relayer first saw it (delivery latency is measured from here). */

@@ -11,11 +11,12 @@
  * them without waiting, as before.
  */
 import type { Address, Hex } from "viem";
-import type { GuardianClient, SignableBatch } from "../core/guardian-api.js";
+import type { GuardianClient, SignableBatch, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
+import type { Payment } from "./fee-policy.js";
 import type { ObservedMessage } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 
@@ -47,6 +48,14 @@ export interface SignableTrackerDeps {
 interface Tally {
   message: Message;
   sourceBlock: bigint;
+  /**
+   * What it paid, as the first guardian listing it said; `disputed` once any later listing said
+   * otherwise (or nothing). A payment no listing disputed was stated identically by every
+   * guardian counted toward the quorum, which could sign the message anyway: the intake takes
+   * it. A disputed or absent one is read from the source chain by the fee policy instead.
+   */
+  payment?: Payment;
+  paymentDisputed: boolean;
   /** Lower-case addresses of the guardians that listed it. */
   listedBy: Set<string>;
   announced: boolean;
@@ -154,11 +163,15 @@ export class SignableTracker implements Readiness {
         tally = {
           message,
           sourceBlock: BigInt(entry.blockNumber),
+          payment: paymentOf(entry),
+          paymentDisputed: false,
           listedBy: new Set(),
           announced: false,
           at,
         };
         this.tallies.set(id, tally);
+      } else if (!tally.paymentDisputed && !samePayment(tally.payment, paymentOf(entry))) {
+        tally.paymentDisputed = true;
       }
       tally.listedBy.add(by.toLowerCase());
       touched.push(id);
@@ -175,7 +188,13 @@ export class SignableTracker implements Readiness {
       const set = sets.get(Number(tally.message.destChainId));
       if (!set || this.listings(id, set) < set.threshold) continue;
       tally.announced = true;
-      reached.push({ msgId: id, message: tally.message, sourceBlock: tally.sourceBlock });
+      const payment = tally.paymentDisputed ? undefined : tally.payment;
+      reached.push({
+        msgId: id,
+        message: tally.message,
+        sourceBlock: tally.sourceBlock,
+        ...(payment ? { payment } : {}),
+      });
     }
     if (reached.length > 0) {
       await this.d.onQuorum(reached);
@@ -234,4 +253,12 @@ export class SignableTracker implements Readiness {
     this.lastPrune = now;
     for (const [id, tally] of this.tallies) if (now - tally.at > this.d.options.retentionMs) this.tallies.delete(id);
   }
+}
+
+function paymentOf(entry: Pick<SignableEntry, "payment">): Payment | undefined {
+  return entry.payment ? { fee: BigInt(entry.payment.fee), quote: BigInt(entry.payment.quote) } : undefined;
+}
+
+function samePayment(a: Payment | undefined, b: Payment | undefined): boolean {
+  return a !== undefined && b !== undefined && a.fee === b.fee && a.quote === b.quote;
 }

@@ -110,6 +110,13 @@ describe("guardian service", () => {
       message: { nonce: sent.message.nonce.toString(), amount: parseUnits("100", 18).toString() },
     });
 
+    // Its feed lists it with what it paid, read from the same MessageSent log.
+    const feed = await new GuardianClient(guardians[0]!.url).signable({ waitMs: 0, limit: 5_000 });
+    expect(feed.messages.find((m) => m.msgId === sent.msgId.toLowerCase())?.payment).toEqual({
+      fee: sent.fee.toString(),
+      quote: sent.quote.toString(),
+    });
+
     // Each guardian follows the chain on its own poll: wait for the second one too before
     // asking both to sign (it may still be a poll behind the first).
     await statesUntil(guardians[1]!, sent.msgId, "signable");

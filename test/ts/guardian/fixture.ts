@@ -116,6 +116,8 @@ interface FakeBlock {
  * about the accountant see balanced books. Accountant tests set the state they need.
  */
 export const UNSET_LOCKED = 2n ** 128n;
+/** What every message of the fake chains paid (its MessageSent's fee and quote). */
+export const FIXTURE_PAYMENT = { fee: 7_000n, quote: 6_000n };
 
 /**
  * A chain as the guardian sees it through `GatewayReader`. `mine` appends a block with the
@@ -201,6 +203,7 @@ export class FakeChain implements GatewayReader {
           blockNumber: block.ref.number,
           blockHash: block.ref.hash,
           logIndex,
+          payment: FIXTURE_PAYMENT,
         }),
       );
     }

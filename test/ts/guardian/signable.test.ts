@@ -7,11 +7,11 @@ import { describe, expect, it } from "vitest";
 import { parseUnits, type Hex } from "viem";
 import { messageId, messageToJson } from "../../../core/message.js";
 import { SignableFeed } from "../../../guardian/signable.js";
-import { createTestGuardian, transfer } from "./fixture.js";
+import { createTestGuardian, FIXTURE_PAYMENT, transfer } from "./fixture.js";
 
 const entry = (nonce: bigint) => {
   const message = transfer({ nonce });
-  return { msgId: messageId(message), message: messageToJson(message), blockNumber: 7n };
+  return { msgId: messageId(message), message, blockNumber: 7n, payment: { fee: 3n + nonce, quote: 3n } };
 };
 
 describe("SignableFeed", () => {
@@ -24,7 +24,12 @@ describe("SignableFeed", () => {
     expect(first.reset).toBe(false);
     const second = await feed.read({ after: first.cursor, waitMs: 0, limit: 10 });
     expect(second.messages.map((m) => m.msgId)).toEqual([entry(2n).msgId]);
-    expect(second.messages[0]).toMatchObject({ blockNumber: "7", message: { nonce: "2" } });
+    expect(second.messages[0]).toEqual({
+      msgId: entry(2n).msgId,
+      message: messageToJson(entry(2n).message),
+      blockNumber: "7",
+      payment: { fee: "5", quote: "3" },
+    });
     const third = await feed.read({ after: second.cursor, waitMs: 0, limit: 10 });
     expect(third.messages).toEqual([]);
     expect(third.cursor).toBe(second.cursor);
@@ -92,6 +97,9 @@ describe("Guardian signable feed", () => {
     expect(await ids(guardian)).toEqual([messageId(message)]);
     await sync();
     expect(await ids(guardian)).toEqual([messageId(message)]);
+    // With what it paid, as read from its MessageSent log.
+    const [listed] = (await guardian.signable.read({ waitMs: 0, limit: 100 })).messages;
+    expect(listed?.payment).toEqual({ fee: String(FIXTURE_PAYMENT.fee), quote: String(FIXTURE_PAYMENT.quote) });
   });
 
   it("test_publish_awaitingApprovalThenApproved_succeeds: listed when the operator approves", async () => {
@@ -104,6 +112,8 @@ describe("Guardian signable feed", () => {
     expect(await ids(guardian)).toEqual([messageId(small)]);
     await guardian.approve(messageId(large));
     expect(await ids(guardian)).toEqual([messageId(small), messageId(large)]);
+    const approved = (await guardian.signable.read({ waitMs: 0, limit: 100 })).messages[1];
+    expect(approved?.payment).toEqual({ fee: String(FIXTURE_PAYMENT.fee), quote: String(FIXTURE_PAYMENT.quote) });
   });
 
   it("test_publish_rejected_neverListed_succeeds", async () => {

@@ -56,7 +56,30 @@ function tracker(sources: Record<string, SignableSource> = {}) {
   return { t, announced };
 }
 
+/** `batch` with every entry listing `payment` (decimal wei), or none. */
+const paid = (payment: { fee: string; quote: string } | undefined, ...ms: Parameters<typeof batch>): SignableBatch => {
+  const b = batch(...ms);
+  return { ...b, messages: b.messages.map((e) => (payment ? { ...e, payment } : e)) };
+};
+
 describe("SignableTracker", () => {
+  it("test_record_paymentEveryListerStated_carriedToTheIntake_succeeds: else left for the fee policy to read", async () => {
+    const { t, announced } = tracker();
+    const c = testMessage({ nonce: 3n });
+    // a: both listers state the same payment; the intake gets it (no read of the source).
+    await t.record(G[0]!, paid({ fee: "10", quote: "9" }, a, b, c));
+    await t.record(G[1]!, paid({ fee: "10", quote: "9" }, a));
+    // b: the second lister disagrees (one guardian lying about it either way): no payment.
+    await t.record(G[1]!, paid({ fee: "0", quote: "9" }, b));
+    // c: the second lister (an older guardian) states none: no payment.
+    await t.record(G[2]!, paid(undefined, c));
+    expect(announced).toEqual([
+      [{ msgId: a.msgId, message: a.message, sourceBlock: 5n, payment: { fee: 10n, quote: 9n } }],
+      [{ msgId: b.msgId, message: b.message, sourceBlock: 5n }],
+      [{ msgId: c.msgId, message: c.message, sourceBlock: 5n }],
+    ]);
+  });
+
   it("test_record_quorumOfTheSetAnnouncesOnce_succeeds", async () => {
     const { t, announced } = tracker();
     await t.record(G[0]!, batch(a, b));
