@@ -37,7 +37,8 @@
  *                        to list its messages before asking anyway (default 2000)
  *   FEED_WAIT_MS         long-poll wait of one signable-feed request (default 20000)
  *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
- *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000)
+ *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000;
+ *                        re-read in the background from half of it)
  *   RETRY_BASE_MS        first retry delay of a message (default 1000), doubling per attempt...
  *   RETRY_MAX_MS         ...up to this (default 60000)
  *   MAX_BLOCK_RANGE      most blocks per eth_getLogs request (default 2000)

@@ -33,6 +33,8 @@ export interface SharedReadOptions {
 export class SharedRead<T> {
   private cached?: { at: number; value: T };
   private reading?: Promise<T>;
+  /** Bumped by `forget`: a read started before it is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly read: () => Promise<T>,
@@ -52,17 +54,30 @@ export class SharedRead<T> {
     return reading;
   }
 
+  /**
+   * Drops the cached value: the next `get` waits for a new read. A read already running was
+   * started before the caller learnt the value changed, so it is neither shared nor kept.
+   */
+  forget(): void {
+    this.cached = undefined;
+    this.reading = undefined;
+    this.generation++;
+  }
+
   private refresh(): Promise<T> {
     if (this.reading) return this.reading;
     const startedAt = this.now();
+    const generation = this.generation;
     const reading = this.read().then(
       (value) => {
-        this.cached = { at: startedAt, value };
-        this.reading = undefined;
+        if (generation === this.generation) {
+          this.cached = { at: startedAt, value };
+          this.reading = undefined;
+        }
         return value;
       },
       (e: unknown) => {
-        this.reading = undefined;
+        if (generation === this.generation) this.reading = undefined;
         throw e;
       },
     );

@@ -32,18 +32,32 @@ function fakeGateway() {
 }
 
 describe("ChainGuardianSets", () => {
-  it("reads the current set and caches it for the TTL", async () => {
+  it("reads the current set and caches it for the TTL, re-reading it in the background from half of it", async () => {
     let now = 1_000;
     const { state, dest } = fakeGateway();
     const sets = new ChainGuardianSets(dest, directory, 5_000, () => now);
     expect(await sets.current()).toEqual({ index: 0, threshold: 2, guardians: directory.slice(0, 3) });
     const reads = state.reads;
     state.rotate([A(2), A(3), A(4)], 2);
-    now += 4_999;
+    now += 2_499;
     expect((await sets.current()).index).toBe(0);
     expect(state.reads).toBe(reads);
+    // From half the TTL: the cached set at once (no wait on the node), a re-read behind it.
     now += 1;
+    expect((await sets.current()).index).toBe(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(state.reads).toBe(reads + 2); // index, then members
     expect(await sets.current()).toEqual({ index: 1, threshold: 2, guardians: directory.slice(1) });
+  });
+
+  it("never serves a set older than the TTL: past it, callers wait for the read", async () => {
+    let now = 0;
+    const { state, dest } = fakeGateway();
+    const sets = new ChainGuardianSets(dest, directory, 5_000, () => now);
+    expect((await sets.current()).index).toBe(0);
+    state.rotate([A(2), A(3), A(4)], 2);
+    now = 5_000;
+    expect((await sets.current()).index).toBe(1);
   });
 
   it("re-reads at once after invalidate() (a delivery failed on its attestation)", async () => {

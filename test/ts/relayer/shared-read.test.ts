@@ -59,6 +59,25 @@ describe("SharedRead", () => {
     expect(await waited).toBe(12);
   });
 
+  it("test_forget_nextGetWaitsForANewRead_succeeds: a read started before forget() is neither shared nor kept", async () => {
+    const { read, pending } = manualRead();
+    const state = new SharedRead(read, { freshMs: 60_000, staleMs: 60_000 }, () => 0);
+    const first = state.get();
+    pending[0]!.resolve(1);
+    expect(await first).toBe(1);
+    state.forget();
+    const before = state.get(); // a read that started before the caller learnt of a change...
+    state.forget();
+    const after = state.get(); // ...is not the one this caller gets
+    expect(pending).toHaveLength(3);
+    pending[2]!.resolve(3);
+    expect(await after).toBe(3);
+    pending[1]!.resolve(2); // the older read ends last: not cached over the newer value
+    expect(await before).toBe(2);
+    expect(await state.get()).toBe(3);
+    expect(pending).toHaveLength(3);
+  });
+
   it("test_get_failedReadNotKept_reverts", async () => {
     const clock = { ms: 0 };
     let fail = true;
