@@ -155,8 +155,9 @@ export class SignableTracker implements Readiness {
       const id = entry.msgId.toLowerCase() as Hex;
       let tally = this.tallies.get(id);
       if (!tally) {
-        const message = messageFromJson(entry.message);
-        if (unchecked?.has(id) && messageId(message) !== id) {
+        // An unchecked entry's message was not even validated (its tally was pruned meanwhile).
+        const message = unchecked?.has(id) ? checkedMessage(entry) : messageFromJson(entry.message);
+        if (!message) {
           this.log.warn({ guardian: by, msgId: id }, "feed entry whose msgId is not its message's id: ignored");
           continue;
         }
@@ -252,6 +253,16 @@ export class SignableTracker implements Readiness {
     if (now - this.lastPrune < 10_000) return;
     this.lastPrune = now;
     for (const [id, tally] of this.tallies) if (now - tally.at > this.d.options.retentionMs) this.tallies.delete(id);
+  }
+}
+
+/** The entry's message if it is valid and `msgId` is its id. */
+function checkedMessage(entry: SignableEntry): Message | undefined {
+  try {
+    const message = messageFromJson(entry.message);
+    return messageId(message) === entry.msgId.toLowerCase() ? message : undefined;
+  } catch {
+    return undefined;
   }
 }
 

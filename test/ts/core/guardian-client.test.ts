@@ -105,6 +105,27 @@ describe("GuardianClient", () => {
     expect(e.message).toContain("msgId is not the id of the message");
   });
 
+  it("test_signable_checkedIds_messageNotRead_otherFieldsStillAre: a checked entry's message is neither validated nor used", async () => {
+    const { message, msgId } = testMessage();
+    const id = msgId.toLowerCase() as Hex;
+    const entry = { msgId, message: { garbage: true }, blockNumber: "3", payment: { fee: "5", quote: "4" } };
+    const { fetch } = scripted(200, { cursor: "a.1", messages: [entry] });
+    const client = new GuardianClient(URL, { fetch });
+    const [listed] = (await client.signable({ waitMs: 0 }, undefined, { checked: (x) => x === id })).messages;
+    expect(listed).toMatchObject({ msgId: id, blockNumber: "3", payment: { fee: "5", quote: "4" } });
+    // Unchecked, the same entry is refused for its message; a checked one for its other fields.
+    expect((await failure(client.signable({ waitMs: 0 }, undefined, { checked: () => false }))).message).toContain(
+      "messages.0",
+    );
+    const badPayment = { msgId, message: messageToJson(message), blockNumber: "3", payment: { fee: "-1", quote: "4" } };
+    const { fetch: f2 } = scripted(200, { cursor: "a.1", messages: [badPayment] });
+    const e = await failure(
+      new GuardianClient(URL, { fetch: f2 }).signable({ waitMs: 0 }, undefined, { checked: () => true }),
+    );
+    expect(e.kind).toBe("invalid-response");
+    expect(e.message).toContain("payment.fee");
+  });
+
   it("test_health_503WithBody_succeeds: the body is read whatever the status", async () => {
     const body = { ok: false, guardian: "0x2000000000000000000000000000000000000002", chains: {}, lastSignedAt: null };
     const { fetch } = scripted(503, body);

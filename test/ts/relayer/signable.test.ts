@@ -141,6 +141,10 @@ describe("SignableTracker", () => {
     await fresh.record(G[1]!, forged, new Set([a.msgId.toLowerCase() as Hex]));
     expect(fresh.listings(a.msgId, set)).toBe(0);
     expect(none).toEqual([]);
+    // The client did not even validate an unchecked entry's message: garbage is ignored too.
+    const garbage = { ...batch(a), messages: [{ ...batch(a).messages[0]!, message: { x: 1 } as never }] };
+    await fresh.record(G[0]!, garbage, new Set([a.msgId.toLowerCase() as Hex]));
+    expect(fresh.listings(a.msgId, set)).toBe(0);
   });
 
   it("test_run_firstRequestAndFirstAfterAFailureDoNotWait_succeeds: an idle feed counts as up at once", async () => {
