@@ -3,10 +3,11 @@
  * message ids in batch order; adjacent pairs are hashed with sorted (commutative) keccak; an odd
  * last node moves up unchanged; a batch of one has the message id as its root.
  */
-import { concat, keccak256, type Hex } from "viem";
+import { concat, type Hex } from "viem";
+import { keccak256Fast } from "./keccak.js";
 
 export function hashPair(a: Hex, b: Hex): Hex {
-  return BigInt(a) < BigInt(b) ? keccak256(concat([a, b])) : keccak256(concat([b, a]));
+  return BigInt(a) < BigInt(b) ? keccak256Fast(concat([a, b])) : keccak256Fast(concat([b, a]));
 }
 
 /** All levels of the tree, leaves first, root last. */

@@ -23,6 +23,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { keccak256Fast } from "./keccak.js";
 
 export const MESSAGE_VERSION = 2;
 
@@ -104,7 +105,7 @@ export function messageId(message: Message): Hex {
 export function messageIdOfWords(words: string): Hex {
   const known = recentIds.get(words);
   if (known) return known;
-  const id = keccak256(`0x${MESSAGE_TYPEHASH}${words}`);
+  const id = keccak256Fast(`0x${MESSAGE_TYPEHASH}${words}`);
   if (recentIds.size >= RECENT_IDS) recentIds.clear();
   recentIds.set(words, id);
   return id;
