@@ -42,23 +42,26 @@ export class JobScheduler {
       byQueue.set(name, [...(byQueue.get(name) ?? []), item]);
     }
     const now = Date.now();
-    for (const [name, group] of byQueue) {
-      await this.queues.deliver.get(name)!.addBulk(
-        group.map((item) => ({
-          name: "deliver",
-          data: {
-            msgId: item.msgId,
-            message: messageToJson(item.message),
-            sourceBlock: item.sourceBlock.toString(),
-            ...(item.payment
-              ? { payment: { fee: item.payment.fee.toString(), quote: item.payment.quote.toString() } }
-              : {}),
-            observedAt: now,
-          },
-          opts: deliverJobOptions(item.msgId),
-        })),
-      );
-    }
+    // One bulk add per route, all at once: a source's block feeds every route out of it.
+    await Promise.all(
+      [...byQueue].map(([name, group]) =>
+        this.queues.deliver.get(name)!.addBulk(
+          group.map((item) => ({
+            name: "deliver",
+            data: {
+              msgId: item.msgId,
+              message: messageToJson(item.message),
+              sourceBlock: item.sourceBlock.toString(),
+              ...(item.payment
+                ? { payment: { fee: item.payment.fee.toString(), quote: item.payment.quote.toString() } }
+                : {}),
+              observedAt: now,
+            },
+            opts: deliverJobOptions(item.msgId),
+          })),
+        ),
+      ),
+    );
   }
 
   /** A delayed job that executes `msgId` on `destChainId` once `executableAt` has passed. */

@@ -86,6 +86,8 @@ export class SignableTracker implements Readiness {
   /** Per guardian (lower-case address): did its last feed request succeed. */
   private readonly up = new Map<string, boolean>();
   private readonly waiters = new Set<() => void>();
+  /** Hand-overs to `onQuorum` still running (awaited before `run` returns). */
+  private readonly handingOver = new Set<Promise<void>>();
   private readonly log: Logger;
   private readonly repeats = new RepeatFilter();
   private readonly now: () => number;
@@ -100,6 +102,12 @@ export class SignableTracker implements Readiness {
   async run(signal: AbortSignal): Promise<void> {
     const reachable = this.d.guardians.filter((g) => g.url !== "");
     await Promise.all(reachable.map((g) => this.follow(g, signal)));
+    await this.settled();
+  }
+
+  /** Resolves once every hand-over to `onQuorum` started so far has ended. */
+  async settled(): Promise<void> {
+    while (this.handingOver.size > 0) await Promise.allSettled([...this.handingOver]);
   }
 
   /** How many members of `set` listed `msgId`. */
@@ -197,14 +205,38 @@ export class SignableTracker implements Readiness {
         ...(payment ? { payment } : {}),
       });
     }
-    if (reached.length > 0) {
-      await this.d.onQuorum(reached);
-      this.log.debug(
-        { guardian: by, listed: batch.messages.length, quorum: reached.length, ms: this.now() - at },
-        "a guardian quorum listed messages: enqueued",
-      );
-    }
+    if (reached.length > 0) this.handOver(reached, by, batch.messages.length, at);
     this.prune(at);
+  }
+
+  /**
+   * Gives what reached quorum to `onQuorum` (the intake) without holding up this guardian's feed:
+   * enqueueing a block's few hundred messages takes a while on a busy Redis, and a feed loop
+   * awaiting it read nothing meanwhile, so the guardians' next listings piled up (a thousand
+   * at a time) and every later message reached quorum that much later. A failed hand-over is
+   * logged; the observer, which scans every source block, enqueues those messages anyway.
+   */
+  private handOver(reached: ObservedMessage[], by: Address, listed: number, at: number) {
+    const handing: Promise<void> = this.d
+      .onQuorum(reached)
+      .then(
+        () =>
+          this.log.debug(
+            { guardian: by, listed, quorum: reached.length, ms: this.now() - at },
+            "a guardian quorum listed messages: enqueued",
+          ),
+        (e: unknown) => {
+          const err = (e as Error).message.split("\n")[0] ?? String(e);
+          if (this.repeats.shouldLog("enqueue", err)) {
+            this.log.warn(
+              { err, count: reached.length },
+              "enqueueing listed messages failed; the observer will (repeats muted)",
+            );
+          }
+        },
+      )
+      .finally(() => this.handingOver.delete(handing));
+    this.handingOver.add(handing);
   }
 
   private async follow(guardian: GuardianEndpoint, signal: AbortSignal): Promise<void> {

@@ -114,6 +114,40 @@ describe("SignableTracker", () => {
     expect(Date.now() - before).toBeGreaterThanOrEqual(25);
   });
 
+  it("test_run_slowEnqueue_feedsKeepBeingRead_succeeds: a hand-over to the intake never holds up a feed", async () => {
+    /** A feed serving `pages` one per request, then nothing new. */
+    const paging = (...pages: SignableBatch[]): SignableSource => ({
+      signable: async (_q, signal) => pages.shift() ?? idle(signal),
+    });
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const announced: Hex[][] = [];
+    const t = new SignableTracker({
+      guardians: G.slice(0, 2).map((address, i) => ({ address, url: `g${i}` })),
+      source: (url) => (url === "g0" ? paging(batch(a), batch(b)) : paging(batch(a), batch(b))),
+      guardianSet: async () => set,
+      // The intake is stuck (a busy Redis) until released.
+      onQuorum: async (messages) => {
+        announced.push(messages.map((m) => m.msgId));
+        await stuck;
+      },
+      logger: silentLogger(),
+      options: { waitMs: 1_000, retryMs: 5, retentionMs: 60_000 },
+    });
+    const controller = new AbortController();
+    let ended = false;
+    const running = t.run(controller.signal).then(() => (ended = true));
+    for (let i = 0; i < 100 && announced.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    // b's listings were read and announced while a's hand-over was still stuck.
+    expect(announced).toEqual([[a.msgId], [b.msgId]]);
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ended).toBe(false); // run() waits for the hand-overs it started
+    release();
+    await running;
+    expect(ended).toBe(true);
+  });
+
   it("test_run_followsFeedsAndTracksWhichAreUp_succeeds", async () => {
     const down: SignableSource = { signable: async () => Promise.reject(new Error("ECONNREFUSED")) };
     const { t, announced } = tracker({ g0: serving(batch(a)), g1: serving(batch()), g2: down });
