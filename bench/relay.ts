@@ -13,6 +13,13 @@
  *   --json                  stdout is exactly one JSON object (see below); logs go to stderr
  *   --explorer              keep the devnet's explorer running (it is stopped for the run: it
  *                           is not on the relay path and would index the burst on the same cores)
+ *   --cold                  no warm-up: the burst meets relayers that have delivered nothing yet
+ *
+ * Before the burst, one transfer per route is sent and waited for until delivered (not counted):
+ * the figures are those of a bridge already running, as users meet it. A relayer that has not
+ * delivered to a chain yet does not know what a delivery there costs and estimates its first
+ * ones (a round trip to a node busy with the burst), and every service's code is still cold;
+ * `--cold` measures that first burst instead.
  *
  * Senders get ETH with anvil_setBalance and their tokens from the devnet's dev users, who hold a
  * faucet balance of every token on its home chain however deployment homed it (see `fundSenders`).
@@ -45,6 +52,7 @@ import {
   parseEther,
   parseGwei,
   parseUnits,
+  formatUnits,
   type Address,
   type Hex,
   type PrivateKeyAccount,
@@ -79,6 +87,7 @@ const args = new Command("bench:relay")
   .option("--json", "print one JSON object on stdout")
   .option("--keep-logs", "keep the devnet directory (service logs) after a successful run")
   .option("--explorer", "keep the devnet's explorer running during the run (stopped by default)")
+  .option("--cold", "no warm-up transfer per route before the burst (relayers start it cold)")
   .parse()
   .opts<{
     from?: string;
@@ -92,6 +101,7 @@ const args = new Command("bench:relay")
     json?: boolean;
     keepLogs?: boolean;
     explorer?: boolean;
+    cold?: boolean;
   }>();
 
 const RPC_BATCH = 100;
@@ -115,6 +125,8 @@ interface Route {
   dst: GatewayChain;
   token: TokenInfo;
   senders: PrivateKeyAccount[];
+  /** Sends the route's warm-up transfer (not one of `senders`: their allowances stay untouched). */
+  warmer: PrivateKeyAccount;
   /** Amount of transfer i of this route. */
   amounts: bigint[];
 }
@@ -385,6 +397,54 @@ async function fundSenders(
   }
 }
 
+/** The warm-up transfer's amount: one whole token. */
+function warmUpAmount(r: Route): bigint {
+  return parseUnits("1", r.token.decimals);
+}
+
+/**
+ * Sends one transfer on `r` from its warmer (approving the gateway first where the source
+ * locks) and waits until the destination has processed it: a relayer has then delivered to that
+ * chain once (it knows the cost of a delivery there) and the services' code paths have run.
+ */
+async function warmUp(bridge: BridgeClient, r: Route): Promise<void> {
+  const client = bridge.client(r.src);
+  const sourceToken = r.token.addresses[String(r.src.chainId)] as Address;
+  const amount = warmUpAmount(r);
+  const probe = await bridge.quote({
+    from: r.src.name,
+    to: r.dst.name,
+    token: r.token.symbol,
+    amount: formatUnits(amount, r.token.decimals),
+    sender: r.warmer.address,
+  });
+  const send = sendCall(r.src, r.dst, sourceToken, r.warmer.address, amount, probe.fee.amount);
+  const calls = [
+    ...(probe.approval?.needed
+      ? [
+          {
+            to: sourceToken,
+            data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [r.src.gateway, amount] }),
+            gas: 100_000n,
+          },
+        ]
+      : []),
+    { to: send.address, data: encodeFunctionData(send), value: send.value, gas: 400_000n },
+  ];
+  const hashes = await signAndSubmit(r.src, client, [{ account: r.warmer, calls }]);
+  const what = `warm-up ${r.src.name} → ${r.dst.name}`;
+  await waitMined(r.src.rpcUrl, hashes, what);
+  const receipt = await client.getTransactionReceipt({ hash: hashes.at(-1)! });
+  const [sent] = decodeMessagesSent(receipt.logs, r.src.gateway);
+  if (!sent) throw new Error(`${what}: the send emitted no MessageSent`);
+  const destination = bridge.gateway(r.dst);
+  const deadline = Date.now() + 120_000;
+  while (!(await destination.isProcessed(BigInt(r.src.chainId), r.src.gateway, sent.message.nonce))) {
+    if (Date.now() > deadline) throw new Error(`${what}: not delivered within 120 s`);
+    await sleep(POLL_MS);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run
 
@@ -411,6 +471,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
         (_, i) => parseUnits(String(1 + (i % 10)), c.token.decimals) + BigInt(i) * step,
       ),
       senders: Array.from({ length: Math.min(s, n) }, () => privateKeyToAccount(generatePrivateKey())),
+      warmer: privateKeyToAccount(generatePrivateKey()),
     };
   });
   const notes: string[] = [];
@@ -422,7 +483,19 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
       r.amounts.filter((_, i) => i % r.senders.length === s).reduce((a, b) => a + b, 0n),
     );
     log(`funding ${r.senders.length} senders with ${r.token.symbol} on ${r.src.name}`);
-    await fundSenders(devnet, bridge, r.token, r.src, r.senders, perSender);
+    const warm = args.cold ? [] : [{ account: r.warmer, amount: warmUpAmount(r) }];
+    await fundSenders(
+      devnet,
+      bridge,
+      r.token,
+      r.src,
+      [...r.senders, ...warm.map((w) => w.account)],
+      [...perSender, ...warm.map((w) => w.amount)],
+    );
+  }
+  if (!args.cold) {
+    log(`warm-up: one transfer per route, waited for until delivered (not counted)`);
+    await Promise.all(routes.map((r) => warmUp(bridge, r)));
   }
 
   // Sign everything in advance: approvals (home tokens are locked), then the sends.
