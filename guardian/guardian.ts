@@ -35,6 +35,7 @@ import type { GatewayReader } from "./chain.js";
 import { ChainFollower, lagSeconds } from "./follower.js";
 import { GuardianMetrics, reasonLabel } from "./metrics.js";
 import type { MessagePolicy, RejectReason } from "./policy.js";
+import { PollSchedule } from "./poll-schedule.js";
 import { SignableFeed } from "./signable.js";
 import type { GuardianStore } from "./store.js";
 
@@ -299,11 +300,14 @@ export class Guardian {
 
   private async follow(follower: ChainFollower, signal: AbortSignal): Promise<void> {
     const logger = this.deps.logger.child({ component: "follower", chainId: follower.chainId });
+    const schedule = new PollSchedule(this.deps.options.pollIntervalMs);
     let failures = 0;
     while (!signal.aborted) {
       let caughtUp = true;
       try {
         caughtUp = await follower.poll();
+        const head = follower.view?.headBlock;
+        if (head !== undefined) schedule.observe(head, Date.now());
         await this.publishSignable();
         if (failures > 0) logger.info({ failures }, "chain view recovered");
         failures = 0;
@@ -317,7 +321,7 @@ export class Guardian {
       this.pruneExpired();
       if (!caughtUp) continue;
       const backoff = Math.min(this.deps.options.pollIntervalMs * 2 ** Math.min(failures, 8), MAX_BACKOFF_MS);
-      await sleep(failures > 0 ? backoff : this.deps.options.pollIntervalMs, signal);
+      await sleep(failures > 0 ? backoff : schedule.delayMs(Date.now()), signal);
     }
   }
 

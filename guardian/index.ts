@@ -34,7 +34,8 @@
  *                               approvals, fsync'd). Losing it loses the no-equivocation record:
  *                               back it up, and never share it between two guardians
  *   LOG_LEVEL                   fatal|error|warn|info|debug|trace|silent (default info)
- *   POLL_INTERVAL_MS            how often each chain is polled once caught up (default 1000)
+ *   POLL_INTERVAL_MS            how often each chain is polled once caught up (default 1000; every
+ *                               50 ms when its next block is due, guardian/poll-schedule.ts)
  *   MAX_BLOCK_RANGE             most blocks per eth_getLogs request (default 2000)
  *   STALE_AFTER_SECONDS         /healthz fails when a chain view lags more than this (default 60)
  *   GUARDIAN_SET_CACHE_SECONDS  how long a destination's guardian-set index is cached (default 5)
