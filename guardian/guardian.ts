@@ -28,6 +28,7 @@ import type {
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { merkleRoot } from "../core/merkle.js";
 import { messageToJson } from "../core/message.js";
+import { SharedRead } from "../core/shared-read.js";
 import { sleep } from "../core/service/lifecycle.js";
 import { Accountant } from "./accountant.js";
 import { describeMessage, MessageBook, type MessageRecord } from "./book.js";
@@ -112,8 +113,8 @@ export class Guardian {
   private readonly book = new MessageBook();
   readonly accountant: Accountant;
   private readonly followers = new Map<number, ChainFollower>();
-  private readonly setIndexCache = new Map<number, { index: number; at: number }>();
-  private readonly setIndexRefreshing = new Set<number>();
+  /** Each destination's current guardian-set index, by chain id (see `currentGuardianSet`). */
+  private readonly setIndexReads = new Map<number, SharedRead<number>>();
   private readonly setMembersCache = new Map<string, readonly Address[]>();
   private readonly now: () => number;
   private lastSignedAt: number | null = null;
@@ -429,52 +430,47 @@ export class Guardian {
 
   /**
    * The destination's current guardian-set index, if this guardian is a member: a rotation that
-   * removes it takes effect within the cache time, without a restart.
+   * removes it takes effect within the cache time, without a restart. Past half the cache time
+   * the index is re-read in the background (core/shared-read.ts), so a busy guardian's requests
+   * keep finding a fresh value instead of each waiting for the read when it expires. Signing
+   * under an index up to the cache time old only risks a useless signature: the previous set
+   * keeps verifying for the grace its rotation gave it (`setGuardianSet`), and a delivery under
+   * an expired set reverts on the destination, which the relayer retries with fresh attestations.
    */
   private async currentGuardianSet(destChainId: number, refusal: Refusal): Promise<number> {
     const reader = this.deps.readers.get(destChainId);
     if (!reader) throw new Error(`no chain reader for destination ${destChainId}`);
-    const now = this.now();
-    const ttlMs = this.deps.options.guardianSetCacheSeconds * 1000;
-    let cached = this.setIndexCache.get(destChainId);
-    if (!cached || now - cached.at >= ttlMs) {
-      cached = { index: await reader.guardianSetIndex(), at: now };
-      this.setIndexCache.set(destChainId, cached);
-    } else if (now - cached.at >= ttlMs / 2) this.refreshSetIndex(destChainId, reader);
-    const key = `${destChainId}:${cached.index}`;
+    let setIndex = this.setIndexReads.get(destChainId);
+    if (!setIndex) {
+      const ttlMs = this.deps.options.guardianSetCacheSeconds * 1000;
+      setIndex = new SharedRead(
+        () => reader.guardianSetIndex(),
+        {
+          freshMs: ttlMs / 2,
+          staleMs: ttlMs,
+          onBackgroundError: (err) =>
+            this.deps.logger.warn(
+              { err: (err as Error).message, destChainId },
+              "cannot refresh the guardian set index",
+            ),
+        },
+        this.now,
+      );
+      this.setIndexReads.set(destChainId, setIndex);
+    }
+    const index = await setIndex.get();
+    const key = `${destChainId}:${index}`;
     let members = this.setMembersCache.get(key);
     if (!members) {
-      members = await reader.guardianSet(cached.index);
+      members = await reader.guardianSet(index);
       this.setMembersCache.set(key, members);
     }
     if (!members.some((m) => isAddressEqual(m, this.address))) {
       refusal.guardianNotInSet(
-        `guardian ${this.address} is not in the current guardian set (index ${cached.index}) of chain ${destChainId}`,
+        `guardian ${this.address} is not in the current guardian set (index ${index}) of chain ${destChainId}`,
       );
     }
-    return cached.index;
-  }
-
-  /**
-   * Reads the set index again in the background once half the cache time has passed, so a busy
-   * guardian's requests keep finding a fresh value instead of each waiting for the read when it
-   * expires. The value counts from when the read started: a rotation still takes effect within
-   * the cache time.
-   */
-  private refreshSetIndex(destChainId: number, reader: GatewayReader) {
-    if (this.setIndexRefreshing.has(destChainId)) return;
-    this.setIndexRefreshing.add(destChainId);
-    const at = this.now();
-    reader
-      .guardianSetIndex()
-      .then((index) => {
-        const current = this.setIndexCache.get(destChainId);
-        if (!current || current.at < at) this.setIndexCache.set(destChainId, { index, at });
-      })
-      .catch((err: unknown) => {
-        this.deps.logger.warn({ err: (err as Error).message, destChainId }, "cannot refresh the guardian set index");
-      })
-      .finally(() => this.setIndexRefreshing.delete(destChainId));
+    return index;
   }
 
   /** Re-reads each message's block: one reorged out makes the message unknown again. */

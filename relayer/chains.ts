@@ -6,7 +6,7 @@ import { hexToBigInt, type Address, type PublicClient } from "viem";
 import type { ChainWallet } from "../core/chains.js";
 import type { Gateway } from "../core/gateway.js";
 import type { ChainInfo } from "../core/manifest.js";
-import { SharedRead } from "./shared-read.js";
+import { SharedRead } from "../core/shared-read.js";
 import type { Fees, TxChain, TxSender } from "./tx.js";
 
 export interface RelayerChain {

@@ -34,6 +34,7 @@ import { decodeDeliveryOutcomes } from "../core/logs.js";
 import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
+import { SharedRead } from "../core/shared-read.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
@@ -45,7 +46,6 @@ import type { JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
-import { SharedRead } from "./shared-read.js";
 import type { Readiness } from "./signable.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */

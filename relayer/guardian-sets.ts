@@ -16,7 +16,7 @@
 import { isAddressEqual, type Address } from "viem";
 import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { RelayerChain } from "./chains.js";
-import { SharedRead } from "./shared-read.js";
+import { SharedRead } from "../core/shared-read.js";
 
 /** The guardian set a destination accepts now. */
 export interface GuardianSets {

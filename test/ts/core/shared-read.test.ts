@@ -2,9 +2,10 @@
  * The shared read of a chain value (a destination's clock and pause flag, a chain's fees): one
  * read per fresh age for every caller, the cached value served at once while a refresh runs in
  * the background up to the stale age, a wait for a read beyond it, and a failed read never kept.
+ * The guardian's cached set index is one too (its own tests in guardian.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { SharedRead } from "../../../relayer/shared-read.js";
+import { SharedRead } from "../../../core/shared-read.js";
 
 /** A read the test resolves or fails by hand, counting calls. */
 function manualRead() {
@@ -106,5 +107,30 @@ describe("SharedRead", () => {
     clock.ms = 1_100;
     expect(await state.get()).toBe(7);
     expect(reads).toBe(4);
+  });
+
+  it("test_get_failedBackgroundRefreshReported_reverts: told once per failed refresh nobody waited for", async () => {
+    const clock = { ms: 0 };
+    const { read, pending } = manualRead();
+    const failures: unknown[] = [];
+    const state = new SharedRead(
+      read,
+      { freshMs: 500, staleMs: 3_000, onBackgroundError: (e) => failures.push(e) },
+      () => clock.ms,
+    );
+    // A read a caller waits for: its failure goes to that caller only.
+    const waited = state.get();
+    pending[0]!.reject(new Error("node down"));
+    await expect(waited).rejects.toThrow("node down");
+    expect(failures).toEqual([]);
+
+    const second = state.get();
+    pending[1]!.resolve(5);
+    expect(await second).toBe(5);
+    clock.ms = 1_000;
+    expect(await state.get()).toBe(5);
+    pending[2]!.reject(new Error("node busy"));
+    await new Promise((r) => setImmediate(r));
+    expect(failures.map((e) => (e as Error).message)).toEqual(["node busy"]);
   });
 });

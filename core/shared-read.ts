@@ -1,10 +1,11 @@
 /**
- * One read of a chain value shared by every caller, for values that go on a delivery's critical
- * path but change at most once a block: a destination's clock and pause flag (what every batch
- * checks before asking for attestations) and the chain's fees (what every transaction is signed
- * with). Read once for all the routes and batches headed to a chain instead of once per batch:
- * under load each read is a round trip to a busy node, and a node mining a full block answers
- * only when the block is done (up to a second on the devnet's anvil).
+ * One read of a chain value shared by every caller, for values that go on a critical path but
+ * change rarely: a destination's clock and pause flag (what every relayer batch checks before
+ * asking for attestations), a chain's fees (what every relayer transaction is signed with), and a
+ * destination's guardian set (what the relayer verifies attestations against, and what the
+ * guardian checks its own membership in before signing). Read once for all the callers instead
+ * of once per request: under load each read is a round trip to a busy node, and a node mining a
+ * full block answers only when the block is done (up to a second on the devnet's anvil).
  *
  *   younger than freshMs            the cached value
  *   freshMs .. staleMs              the cached value at once, and a refresh in the background
@@ -12,10 +13,12 @@
  *   older than staleMs, or none     waits for a read (concurrent callers share it)
  *
  * A failed read is not kept: a caller that waited gets the error, the next one reads again, and a
- * stale value keeps being served until it is older than staleMs. A value's age counts from when
- * its read started.
+ * stale value keeps being served until it is older than staleMs. A failed background refresh,
+ * which no caller waited for, goes to `onBackgroundError` (a service logs it). A value's age
+ * counts from when its read started, so a value is never older than staleMs.
  *
- * Why staleness is safe for each use:
+ * Why staleness is safe for the clock and fees (for a guardian set: relayer/guardian-sets.ts and
+ * guardian/guardian.ts):
  * - Destination clock and pause flag: both checks only spare a useless attestation. A message
  *   expiring, or a gateway pausing, within the age is caught by the delivery's simulation, or by
  *   the delivery reverting on chain (`BridgeMessageExpired` is a dead letter, `BridgePaused`
@@ -28,6 +31,8 @@
 export interface SharedReadOptions {
   freshMs: number;
   staleMs: number;
+  /** Told of a background refresh that failed; a later call reads again. */
+  onBackgroundError?: (err: unknown) => void;
 }
 
 export class SharedRead<T> {
@@ -48,7 +53,7 @@ export class SharedRead<T> {
     const reading = this.refresh();
     if (age < this.o.staleMs) {
       // The caller goes on with the cached value; a failed refresh is retried by a later call.
-      reading.catch(() => undefined);
+      reading.catch((err: unknown) => this.o.onBackgroundError?.(err));
       return Promise.resolve(this.cached!.value);
     }
     return reading;
