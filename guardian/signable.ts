@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
 import type { SignableBatch, SignableEntry } from "../core/guardian-api.js";
 import { messageToJson, type Message } from "../core/message.js";
+import { paymentToJson, type Payment } from "../core/payment.js";
 
 export interface SignableFeedOptions {
   /** Entries older than this are dropped (default 30 minutes). */
@@ -29,7 +30,7 @@ export interface SignableMessage {
   message: Message;
   blockNumber: bigint;
   /** What it paid, from its `MessageSent` log (listed so relayers need not read it again). */
-  payment?: { fee: bigint; quote: bigint };
+  payment?: Payment;
 }
 
 interface Entry extends SignableEntry {
@@ -74,7 +75,7 @@ export class SignableFeed {
         msgId,
         message: messageToJson(m.message),
         blockNumber: String(m.blockNumber),
-        ...(m.payment ? { payment: { fee: m.payment.fee.toString(), quote: m.payment.quote.toString() } } : {}),
+        ...(m.payment ? { payment: paymentToJson(m.payment) } : {}),
       });
       added++;
     }

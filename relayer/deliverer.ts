@@ -32,6 +32,7 @@ import { mapLimit, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeDeliveryOutcomes } from "../core/logs.js";
 import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
+import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { SharedRead } from "../core/shared-read.js";
@@ -39,7 +40,7 @@ import { collectAttestation, type GuardianSetView, type RequestAttestation } fro
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
-import type { FeeGate, Payment } from "./fee-policy.js";
+import type { FeeGate } from "./fee-policy.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
 import type { JobScheduler } from "./jobs.js";
@@ -343,7 +344,11 @@ export class RouteDeliverer {
         this.dest.gw.isProcessed(i.message.sourceChainId, i.message.sourceGateway, i.message.nonce),
       ),
       this.fees?.judge(
-        items.map((i) => ({ ...i, sourceBlock: BigInt(i.job.data.sourceBlock), payment: paymentOf(i.job.data) })),
+        items.map((i) => ({
+          ...i,
+          sourceBlock: BigInt(i.job.data.sourceBlock),
+          payment: paymentFromJson(i.job.data.payment),
+        })),
       ),
     ]);
     attempt.mark("checked");
@@ -682,13 +687,6 @@ export class RouteDeliverer {
     );
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
-}
-
-/** The payment a job carries (observer-enqueued), as numbers; undefined if absent or malformed. */
-function paymentOf(data: DeliverJobData): Payment | undefined {
-  const p = data.payment;
-  if (!p || !/^\d+$/.test(p.fee) || !/^\d+$/.test(p.quote)) return undefined;
-  return { fee: BigInt(p.fee), quote: BigInt(p.quote) };
 }
 
 function errorReason(e: unknown): string {

@@ -21,9 +21,9 @@
  * with the message and keeps it in the delivery job; the guardians' feed lists it too, and a job
  * the feed enqueued carries it when every guardian counted toward the quorum stated the same
  * (relayer/signable.ts). So most messages need no read here. For the others (listings that
- * disagree, or older guardians that list no payments) it is read: one `eth_getLogs` per batch, filtered by their message ids (an indexed topic) over the blocks the
- * jobs name (and, for ids not found there, the blocks after them: a reorg re-includes a message
- * later). The read runs beside the deliverer's destination reads. A message whose payment cannot
+ * disagree, or older guardians that list no payments) it is read: one `eth_getLogs` per batch,
+ * filtered by their message ids (an indexed topic) over the blocks the jobs name (and, for ids
+ * not found there, the blocks after them: a reorg re-includes a message later). The read runs beside the deliverer's destination reads. A message whose payment cannot
  * be found is retried under `quote` (never delivered unpaid by accident) and delivered under
  * `all`. A job's payment is as trustworthy as its message: both were decoded from the same log
  * by a relayer sharing this Redis, or stated alike by a guardian quorum that could sign the
@@ -41,19 +41,12 @@
 import { getAbiItem, isAddressEqual, type Address, type Hex, type PublicClient } from "viem";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import type { Message } from "../core/message.js";
+import type { Payment } from "../core/payment.js";
 import type { Logger } from "../core/service/logger.js";
 import type { RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
-
-/** What a message paid, from its `MessageSent` event (source-chain native wei). */
-export interface Payment {
-  /** `msg.value` of its `send`: what the sender paid. */
-  fee: bigint;
-  /** What `quoteFee` asked for it when it was sent. */
-  quote: bigint;
-}
 
 export const FEE_POLICIES = ["quote", "all"] as const;
 export type FeePolicyMode = (typeof FEE_POLICIES)[number];

@@ -4,8 +4,8 @@
  */
 import type { Hex } from "viem";
 import { messageToJson, type Message } from "../core/message.js";
+import { paymentToJson, type Payment } from "../core/payment.js";
 import type { Logger } from "../core/service/logger.js";
-import type { Payment } from "./fee-policy.js";
 import type { RelayerMetrics } from "./metrics.js";
 import {
   deadLetterJobOptions,
@@ -52,9 +52,7 @@ export class JobScheduler {
               msgId: item.msgId,
               message: messageToJson(item.message),
               sourceBlock: item.sourceBlock.toString(),
-              ...(item.payment
-                ? { payment: { fee: item.payment.fee.toString(), quote: item.payment.quote.toString() } }
-                : {}),
+              ...(item.payment ? { payment: paymentToJson(item.payment) } : {}),
               observedAt: now,
             },
             opts: deliverJobOptions(item.msgId),

@@ -12,6 +12,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Hex } from "viem";
 import type { MessageJson } from "../core/message.js";
+import type { PaymentJson } from "../core/payment.js";
 import type { RedisConnection } from "./redis.js";
 
 export const EXECUTE_QUEUE = "execute";
@@ -34,7 +35,7 @@ export interface DeliverJobData {
    * policy need not read that log again on the delivery's critical path. Absent otherwise: the
    * fee policy reads it then (fee-policy.ts).
    */
-  payment?: { fee: string; quote: string };
+  payment?: PaymentJson;
   /** Unix milliseconds when a relayer first saw it (delivery latency is measured from here). */
   observedAt: number;
 }

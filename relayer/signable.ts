@@ -13,10 +13,10 @@
 import type { Address, Hex } from "viem";
 import type { GuardianClient, SignableBatch, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
+import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
-import type { Payment } from "./fee-policy.js";
 import type { ObservedMessage } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 
@@ -172,14 +172,14 @@ export class SignableTracker implements Readiness {
         tally = {
           message,
           sourceBlock: BigInt(entry.blockNumber),
-          payment: paymentOf(entry),
+          payment: paymentFromJson(entry.payment),
           paymentDisputed: false,
           listedBy: new Set(),
           announced: false,
           at,
         };
         this.tallies.set(id, tally);
-      } else if (!tally.paymentDisputed && !samePayment(tally.payment, paymentOf(entry))) {
+      } else if (!tally.paymentDisputed && !samePayment(tally.payment, paymentFromJson(entry.payment))) {
         tally.paymentDisputed = true;
       }
       tally.listedBy.add(by.toLowerCase());
@@ -296,10 +296,6 @@ function checkedMessage(entry: SignableEntry): Message | undefined {
   } catch {
     return undefined;
   }
-}
-
-function paymentOf(entry: Pick<SignableEntry, "payment">): Payment | undefined {
-  return entry.payment ? { fee: BigInt(entry.payment.fee), quote: BigInt(entry.payment.quote) } : undefined;
 }
 
 function samePayment(a: Payment | undefined, b: Payment | undefined): boolean {

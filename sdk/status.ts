@@ -11,6 +11,7 @@
 import type { Hex } from "viem";
 import { bucketRoomAt, type RateLimitBucket } from "../core/gateway.js";
 import type { Message } from "../core/message.js";
+import type { Payment } from "../core/payment.js";
 
 /**
  * Typical seconds from "guardians can sign" to "a relayer delivered it": the guardians' poll,
@@ -71,13 +72,8 @@ export interface TransferFacts {
   unreachable?: string;
 }
 
-/** A message's delivery fee, from its `MessageSent` (source-chain native wei). */
-export interface Payment {
-  /** What the sender paid (`msg.value` of `send`). */
-  fee: bigint;
-  /** What the gateway quoted for it at that moment. */
-  quote: bigint;
-}
+/** A message's delivery fee (core/payment.ts), part of a status. */
+export type { Payment };
 
 /** True when a message paid less than its quote: relayers (by default) leave it alone. */
 export function isUnderpaid(payment: Payment | undefined): boolean {

@@ -8,9 +8,9 @@ import {
   leftAloneText,
   LogPaymentSource,
   windows,
-  type Payment,
   type PaymentSource,
 } from "../../../relayer/fee-policy.js";
+import type { Payment } from "../../../core/payment.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import { silentLogger, testMessage } from "./fixtures.js";
 
