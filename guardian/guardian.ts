@@ -179,6 +179,10 @@ export class Guardian {
     if (new Set(ids).size !== ids.length) throw new InvalidRequestError("msgIds lists a message more than once");
     const domain: AttestationDomain = { destChainId: BigInt(request.destChainId), destGateway: request.destGateway };
     const refusal = new Refusal(this.metrics);
+    // Each step's end, in ms since the request came in (logged with the signature).
+    const started = performance.now();
+    const ms: Record<string, number> = {};
+    const step = (name: string) => (ms[name] = Math.round(performance.now() - started));
 
     // The books must cover every confirmed message asked about before anything is judged.
     const known = ids.map((id) => this.book.get(id)).filter((r): r is MessageRecord => r?.confirmed === true);
@@ -201,6 +205,7 @@ export class Guardian {
       }
     }
     refusal.throwIfAny(ids.length);
+    step("judged");
 
     // Two independent reads (the destination's guardian set, each source block's hash), at once.
     const [guardianSetIndex] = await Promise.all([
@@ -208,6 +213,7 @@ export class Guardian {
       this.checkStillCanonical(records, refusal),
     ]);
     refusal.throwIfAny(ids.length);
+    step("reread");
 
     // The commitment is durable before the signature exists: a crash after this line can only
     // leave a claim that was never used, never a signature the journal does not know about.
@@ -222,14 +228,16 @@ export class Guardian {
       }
     }
     refusal.throwIfAny(ids.length);
+    step("claimed");
 
     const root = merkleRoot(ids);
     const signature = await signAttestation(this.deps.account, domain, root, guardianSetIndex);
+    step("signed");
     this.lastSignedAt = Math.floor(this.now() / 1000);
     this.metrics.signatures.inc({ dest_chain_id: String(request.destChainId) });
     this.metrics.lastSignedTimestamp.set(this.lastSignedAt);
     this.deps.logger.info(
-      { destChainId: request.destChainId, root, guardianSetIndex, msgIds: ids.length },
+      { destChainId: request.destChainId, root, guardianSetIndex, msgIds: ids.length, ms },
       "signed attestation",
     );
     return { guardian: this.address, guardianSetIndex, root, signature };
