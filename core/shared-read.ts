@@ -12,6 +12,12 @@
  *                                   (stale-while-revalidate: the batch does not wait for the node)
  *   older than staleMs, or none     waits for a read (concurrent callers share it)
  *
+ * A value in steady use can be kept warm (`keepWarmMs`): it is then re-read in the background each
+ * time it turns freshMs old, for as long as some caller asked for it within keepWarmMs, so a
+ * caller waits for a read only after an idle spell longer than that, not whenever it came back
+ * after staleMs (a relayer between two bursts; a guardian between two attestations on a devnet
+ * with a 1 s cache). An idle value costs no reads; `close()` stops the re-reads at shutdown.
+ *
  * A failed read is not kept: a caller that waited gets the error, the next one reads again, and a
  * stale value keeps being served until it is older than staleMs. A failed background refresh,
  * which no caller waited for, goes to `onBackgroundError` (a service logs it). A value's age
@@ -33,13 +39,21 @@ export interface SharedReadOptions {
   staleMs: number;
   /** Told of a background refresh that failed; a later call reads again. */
   onBackgroundError?: (err: unknown) => void;
+  /** Keep re-reading (every freshMs) for this long after the last `get`; absent or 0: never. */
+  keepWarmMs?: number;
 }
+
+/** How long a relayer's or guardian's critical-path reads are kept warm after their last use. */
+export const KEEP_WARM_MS = 60_000;
 
 export class SharedRead<T> {
   private cached?: { at: number; value: T };
   private reading?: Promise<T>;
   /** Bumped by `forget`: a read started before it is not cached. */
   private generation = 0;
+  private lastAskedAt = -Infinity;
+  private warmTimer?: ReturnType<typeof setTimeout>;
+  private closed = false;
 
   constructor(
     private readonly read: () => Promise<T>,
@@ -48,6 +62,8 @@ export class SharedRead<T> {
   ) {}
 
   get(): Promise<T> {
+    this.lastAskedAt = this.now();
+    this.keepWarm();
     const age = this.cached ? this.now() - this.cached.at : Infinity;
     if (age < this.o.freshMs) return Promise.resolve(this.cached!.value);
     const reading = this.refresh();
@@ -60,6 +76,23 @@ export class SharedRead<T> {
   }
 
   /**
+   * The newest value held, however old, at once (a refresh starts when it is past freshMs);
+   * waits for a read only when none is held. For decisions that only change when something is
+   * done, never whether it is safe (the relayer's feed tracker deciding a quorum listed a
+   * message): there a value past staleMs costs at most a wasted or a late step, while waiting
+   * for a read from a busy node would hold up every one of them.
+   */
+  latest(): Promise<T> {
+    if (!this.cached) return this.get();
+    this.lastAskedAt = this.now();
+    this.keepWarm();
+    if (this.now() - this.cached.at >= this.o.freshMs && !this.reading) {
+      this.refresh().catch((err: unknown) => this.o.onBackgroundError?.(err));
+    }
+    return Promise.resolve(this.cached.value);
+  }
+
+  /**
    * Drops the cached value: the next `get` waits for a new read. A read already running was
    * started before the caller learnt the value changed, so it is neither shared nor kept.
    */
@@ -67,6 +100,43 @@ export class SharedRead<T> {
     this.cached = undefined;
     this.reading = undefined;
     this.generation++;
+  }
+
+  /** Stops keeping the value warm (shutdown); `get` still reads. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+  }
+
+  /**
+   * Schedules the next background re-read for when the value turns freshMs old (none yet, or
+   * after a failed re-read: freshMs from now), unless one is scheduled, the value is idle, or keeping warm is off.
+   * The timer does not hold the process open.
+   */
+  private keepWarm(retryMs = 0): void {
+    const keepMs = this.o.keepWarmMs ?? 0;
+    if (keepMs <= 0 || this.closed || this.warmTimer) return;
+    const now = this.now();
+    if (now - this.lastAskedAt > keepMs) return;
+    const due = (this.cached?.at ?? now) + this.o.freshMs;
+    this.warmTimer = setTimeout(
+      () => {
+        this.warmTimer = undefined;
+        if (this.closed || this.now() - this.lastAskedAt > keepMs) return;
+        // A read already running was started by a caller, who hears of its failure.
+        const running = this.reading;
+        (running ?? this.refresh()).then(
+          () => this.keepWarm(),
+          (err: unknown) => {
+            if (!running) this.o.onBackgroundError?.(err);
+            this.keepWarm(Math.max(this.o.freshMs, 1));
+          },
+        );
+      },
+      Math.max(due - now, retryMs, 0),
+    );
+    this.warmTimer.unref?.();
   }
 
   private refresh(): Promise<T> {

@@ -28,7 +28,7 @@ import type {
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { merkleRoot } from "../core/merkle.js";
 import { messageToJson } from "../core/message.js";
-import { SharedRead } from "../core/shared-read.js";
+import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
 import { sleep } from "../core/service/lifecycle.js";
 import { Accountant } from "./accountant.js";
 import { describeMessage, MessageBook, type MessageRecord } from "./book.js";
@@ -164,6 +164,7 @@ export class Guardian {
       await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
     } finally {
       this.signable.close();
+      for (const read of this.setIndexReads.values()) read.close();
     }
   }
 
@@ -439,8 +440,9 @@ export class Guardian {
   /**
    * The destination's current guardian-set index, if this guardian is a member: a rotation that
    * removes it takes effect within the cache time, without a restart. Past half the cache time
-   * the index is re-read in the background (core/shared-read.ts), so a busy guardian's requests
-   * keep finding a fresh value instead of each waiting for the read when it expires. Signing
+   * the index is re-read in the background (core/shared-read.ts), and kept warm for a minute
+   * after a request, so a busy guardian's requests keep finding a fresh value instead of waiting
+   * for a read from a busy node whenever it expired. Signing
    * under an index up to the cache time old only risks a useless signature: the previous set
    * keeps verifying for the grace its rotation gave it (`setGuardianSet`), and a delivery under
    * an expired set reverts on the destination, which the relayer retries with fresh attestations.
@@ -456,6 +458,7 @@ export class Guardian {
         {
           freshMs: ttlMs / 2,
           staleMs: ttlMs,
+          keepWarmMs: KEEP_WARM_MS,
           onBackgroundError: (err) =>
             this.deps.logger.warn(
               { err: (err as Error).message, destChainId },

@@ -35,7 +35,7 @@ import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } 
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import { SharedRead } from "../core/shared-read.js";
+import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
 import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
 import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
@@ -103,17 +103,22 @@ export type DestinationState = SharedRead<DestinationSnapshot>;
 
 /**
  * How old a destination's clock and pause flag may be when a batch checks them: served as they
- * are while fresh, served and re-read in the background up to the stale age (shared-read.ts says
- * why that is safe), waited for beyond it.
+ * are while fresh, served and re-read in the background up to the stale age (core/shared-read.ts
+ * says why that is safe), waited for beyond it. Kept warm for a minute after a batch asked, so
+ * the first batches of a burst after a pause find them (a read from a node mining a full block
+ * took up to 1.1 s, on the critical path of batches the feed enqueued).
  */
 export const DESTINATION_STATE_AGE = { freshMs: 500, staleMs: 3_000 };
 
 /** Reads a destination's head timestamp and pause flag (two calls, one JSON-RPC batch). */
 export function destinationState(chain: RelayerChain): DestinationState {
-  return new SharedRead(async () => {
-    const [block, paused] = await Promise.all([chain.publicClient.getBlock(), chain.gw.paused()]);
-    return { timestamp: block.timestamp, paused };
-  }, DESTINATION_STATE_AGE);
+  return new SharedRead(
+    async () => {
+      const [block, paused] = await Promise.all([chain.publicClient.getBlock(), chain.gw.paused()]);
+      return { timestamp: block.timestamp, paused };
+    },
+    { ...DESTINATION_STATE_AGE, keepWarmMs: KEEP_WARM_MS },
+  );
 }
 
 export interface DelivererOptions {
@@ -321,7 +326,9 @@ export class RouteDeliverer {
   private async process(items: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
     if (items.length === 0) return;
     attempt.stage = "simulate";
-    const set = await this.guardianSets.current();
+    // Only for judging the feeds' listings: the set attestations are collected from is read
+    // (never older than its cache time) in deliverBatch.
+    const set = await this.guardianSets.latest();
     // A fresh message waits for a quorum of the guardians' listings (at most SIGNABLE_WAIT_MS
     // from when it was enqueued) while the destination is read.
     const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();

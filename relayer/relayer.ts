@@ -132,7 +132,8 @@ export class Relayer {
         source: (url) => this.d.guardians(url),
         guardianSet: async (destChainId) => {
           const dest = chains.get(destChainId);
-          return dest ? this.guardianSetsOf(dest).current() : undefined;
+          // Deciding a quorum listed a message only decides when it is enqueued: no read waited for.
+          return dest ? this.guardianSetsOf(dest).latest() : undefined;
         },
         onQuorum: async (messages) => {
           const added = await intake.enqueue(messages, "feed");
@@ -142,6 +143,16 @@ export class Relayer {
         options: { waitMs: config.FEED_WAIT_MS, retryMs: config.POLL_INTERVAL_MS, retentionMs: FEED_RETENTION_MS },
       });
       loops.push(tracker.run(stop.signal));
+      // Every destination's guardian set and state, read now and kept warm (core/shared-read.ts)
+      // while batches use them: the first burst does not wait for them on a node mining it.
+      for (const dest of chains.values()) {
+        this.guardianSetsOf(dest)
+          .current()
+          .catch(() => undefined);
+        this.stateOf(dest)
+          .get()
+          .catch(() => undefined);
+      }
       for (const source of chains.values()) {
         const observer = new ChainObserver(source, this.d.store, intake, metrics, this.d.logger, {
           relayerId: config.RELAYER_ID,
@@ -221,6 +232,8 @@ export class Relayer {
       signal.removeEventListener("abort", onAbort);
       // Loops first (a deliverer settles its batch's jobs), then workers, queues, Redis.
       await Promise.allSettled(loops);
+      for (const sets of this.guardianSets.values()) sets.close();
+      for (const state of this.destStates.values()) state.close();
       await Promise.allSettled(observers.map((o) => o.release()));
       await Promise.allSettled(workers.map((w) => w.close()));
       await queues.close();

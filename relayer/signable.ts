@@ -36,7 +36,10 @@ export interface SignableTrackerDeps {
   /** Every guardian that may sign (the manifest's directory). */
   guardians: readonly GuardianEndpoint[];
   source: (url: string) => SignableSource;
-  /** The destination chain's current guardian set (undefined: not a chain of the manifest). */
+  /**
+   * The destination chain's guardian set (undefined: not a chain of the manifest). The newest one
+   * held will do, however old: a quorum only decides when a message is enqueued.
+   */
   guardianSet: (destChainId: number) => Promise<GuardianSetView | undefined>;
   /** Messages that just reached a quorum of listings. */
   onQuorum: (messages: ObservedMessage[]) => Promise<void>;

@@ -4,7 +4,7 @@
  * the background up to the stale age, a wait for a read beyond it, and a failed read never kept.
  * The guardian's cached set index is one too (its own tests in guardian.test.ts).
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { SharedRead } from "../../../core/shared-read.js";
 
 /** A read the test resolves or fails by hand, counting calls. */
@@ -132,5 +132,109 @@ describe("SharedRead", () => {
     pending[2]!.reject(new Error("node busy"));
     await new Promise((r) => setImmediate(r));
     expect(failures.map((e) => (e as Error).message)).toEqual(["node busy"]);
+  });
+
+  it("test_latest_servesHeldValueAtAnyAge_succeeds: never waits once a value is held; refreshes behind", async () => {
+    const clock = { ms: 0 };
+    const { read, pending } = manualRead();
+    const failures: unknown[] = [];
+    const state = new SharedRead(
+      read,
+      { freshMs: 500, staleMs: 1_000, onBackgroundError: (e) => failures.push(e) },
+      () => clock.ms,
+    );
+    // None held: waits like get().
+    const first = state.latest();
+    pending[0]!.resolve(1);
+    expect(await first).toBe(1);
+    clock.ms = 400;
+    expect(await state.latest()).toBe(1);
+    expect(pending).toHaveLength(1);
+    // Far past staleMs: still served at once, with one refresh behind (not one per call).
+    clock.ms = 60_000;
+    expect(await state.latest()).toBe(1);
+    expect(await state.latest()).toBe(1);
+    expect(pending).toHaveLength(2);
+    pending[1]!.reject(new Error("node busy"));
+    await new Promise((r) => setImmediate(r));
+    expect(failures).toHaveLength(1);
+    // get() keeps its bound: past staleMs it waits for a read.
+    const bounded = state.get();
+    expect(pending).toHaveLength(3);
+    pending[2]!.resolve(2);
+    expect(await bounded).toBe(2);
+    expect(await state.latest()).toBe(2);
+  });
+
+  describe("keepWarmMs", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("test_keepWarm_reReadsWhileInUse_succeeds: a caller back after staleMs finds a value, no wait", async () => {
+      vi.useFakeTimers();
+      let reads = 0;
+      const state = new SharedRead(
+        async () => ++reads,
+        { freshMs: 500, staleMs: 1_000, keepWarmMs: 5_000 },
+        () => Date.now(),
+      );
+      expect(await state.get()).toBe(1);
+      // Nobody asks for 3 s (three staleMs): re-read every freshMs meanwhile.
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(reads).toBe(7);
+      // The value is under freshMs old: served without a read.
+      const before = reads;
+      expect(await state.get()).toBe(before);
+      expect(reads).toBe(before);
+    });
+
+    it("test_keepWarm_stopsWhenIdleOrClosed_succeeds: no reads keepWarmMs after the last get, none after close", async () => {
+      vi.useFakeTimers();
+      let reads = 0;
+      const state = new SharedRead(
+        async () => ++reads,
+        { freshMs: 500, staleMs: 1_000, keepWarmMs: 2_000 },
+        () => Date.now(),
+      );
+      await state.get();
+      await vi.advanceTimersByTimeAsync(10_000);
+      // Re-read at 0.5, 1.0, 1.5 and 2.0 s after the get, then idle.
+      expect(reads).toBe(5);
+      await state.get(); // past staleMs: waits for a read, and warms again
+      expect(reads).toBe(6);
+      state.close();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(reads).toBe(6);
+    });
+
+    it("test_keepWarm_failedReReadReported_reverts: reported, retried freshMs later, the value kept until staleMs", async () => {
+      vi.useFakeTimers();
+      let fail = false;
+      let reads = 0;
+      const failures: string[] = [];
+      const state = new SharedRead(
+        async () => {
+          reads++;
+          if (fail) throw new Error("node down");
+          return reads;
+        },
+        {
+          freshMs: 500,
+          staleMs: 3_000,
+          keepWarmMs: 60_000,
+          onBackgroundError: (e) => failures.push((e as Error).message),
+        },
+        () => Date.now(),
+      );
+      expect(await state.get()).toBe(1);
+      fail = true;
+      await vi.advanceTimersByTimeAsync(1_600);
+      expect(failures).toEqual(["node down", "node down", "node down"]);
+      expect(await state.get()).toBe(1);
+      fail = false;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(await state.get()).toBeGreaterThan(1);
+    });
   });
 });

@@ -70,6 +70,26 @@ describe("ChainGuardianSets", () => {
     expect(await sets.current()).toMatchObject({ index: 1, threshold: 3 });
   });
 
+  it("latest() serves the newest set held past the TTL without waiting, and re-reads it behind", async () => {
+    let now = 0;
+    const { state, dest } = fakeGateway();
+    const sets = new ChainGuardianSets(dest, directory, 1_000, () => now);
+    // Nothing held yet: waits for the read.
+    expect((await sets.latest()).index).toBe(0);
+    const reads = state.reads;
+    state.rotate([A(2), A(3), A(4)], 2);
+    now = 10_000;
+    expect((await sets.latest()).index).toBe(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(state.reads).toBe(reads + 2);
+    expect((await sets.latest()).index).toBe(1);
+    // current() keeps its bound: the set it serves is never older than the TTL.
+    state.rotate([A(1), A(2), A(4)], 3);
+    now = 20_000;
+    expect(await sets.current()).toMatchObject({ index: 2, threshold: 3 });
+    sets.close();
+  });
+
   it("shares one read between concurrent callers", async () => {
     const { state, dest } = fakeGateway();
     const sets = new ChainGuardianSets(dest, directory, 60_000, () => 0);
@@ -91,5 +111,6 @@ describe("endpointsOf", () => {
     const sets = fixedGuardianSets(view);
     sets.invalidate();
     expect(await sets.current()).toBe(view);
+    expect(await sets.latest()).toBe(view);
   });
 });
