@@ -39,7 +39,7 @@ export interface SharedReadOptions {
   staleMs: number;
   /** Told of a background refresh that failed; a later call reads again. */
   onBackgroundError?: (err: unknown) => void;
-  /** Keep re-reading (every freshMs) for this long after the last `get`; absent or 0: never. */
+  /** Keep re-reading (every freshMs) this long after the last `get` or `latest`; 0: never. */
   keepWarmMs?: number;
 }
 
@@ -111,8 +111,8 @@ export class SharedRead<T> {
 
   /**
    * Schedules the next background re-read for when the value turns freshMs old (none yet, or
-   * after a failed re-read: freshMs from now), unless one is scheduled, the value is idle, or keeping warm is off.
-   * The timer does not hold the process open.
+   * after a failed re-read: freshMs from now), unless one is scheduled, the value is idle, or
+   * keeping warm is off. The timer does not hold the process open.
    */
   private keepWarm(retryMs = 0): void {
     const keepMs = this.o.keepWarmMs ?? 0;
