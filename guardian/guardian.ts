@@ -28,8 +28,8 @@ import type {
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { merkleRoot } from "../core/merkle.js";
 import { messageToJson } from "../core/message.js";
-import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
 import { sleep } from "../core/service/lifecycle.js";
+import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
 import { Accountant } from "./accountant.js";
 import { describeMessage, MessageBook, type MessageRecord } from "./book.js";
 import type { GatewayReader } from "./chain.js";
@@ -442,10 +442,10 @@ export class Guardian {
    * removes it takes effect within the cache time, without a restart. Past half the cache time
    * the index is re-read in the background (core/shared-read.ts), and kept warm for a minute
    * after a request, so a busy guardian's requests keep finding a fresh value instead of waiting
-   * for a read from a busy node whenever it expired. Signing
-   * under an index up to the cache time old only risks a useless signature: the previous set
-   * keeps verifying for the grace its rotation gave it (`setGuardianSet`), and a delivery under
-   * an expired set reverts on the destination, which the relayer retries with fresh attestations.
+   * for a read from a busy node whenever it expired. Signing under an index up to the cache time
+   * old only risks a useless signature: the previous set keeps verifying for the grace its
+   * rotation gave it (`setGuardianSet`), and a delivery under an expired set reverts on the
+   * destination, which the relayer retries with fresh attestations.
    */
   private async currentGuardianSet(destChainId: number, refusal: Refusal): Promise<number> {
     const reader = this.deps.readers.get(destChainId);

@@ -9,10 +9,10 @@
  * From half the cache time on, the set is re-read in the background while the cached one is
  * still served (core/shared-read.ts): a batch never waits for that read unless the set is older
  * than `ttlMs`; it is kept warm (re-read each half TTL) for a minute after its last use, so only
- * the first batch after a longer idle spell waits. Every batch asks for the set first, and with the
- * devnet's 1 s cache a batch waited for a read from a node busy mining a full block every
- * second: up to ~0.5 s of a burst's deliveries. The cached set is never older than `ttlMs`,
- * as before.
+ * the first batch after a longer idle spell waits. Every batch asks for the set first, and with
+ * the devnet's 1 s cache a batch waited for a read from a node busy mining a full block every
+ * second: up to ~0.5 s of a burst's deliveries. The cached set is never older than `ttlMs`, as
+ * before.
  */
 import { isAddressEqual, type Address } from "viem";
 import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
