@@ -22,13 +22,14 @@
  * the feed enqueued carries it when every guardian counted toward the quorum stated the same
  * (relayer/signable.ts). So most messages need no read here. For the others (listings that
  * disagree, or older guardians that list no payments) it is read: one `eth_getLogs` per batch,
- * filtered by their message ids (an indexed topic) over the blocks the jobs name (and, for ids
- * not found there, the blocks after them: a reorg re-includes a message later). The read runs beside the deliverer's destination reads. A message whose payment cannot
- * be found is retried under `quote` (never delivered unpaid by accident) and delivered under
- * `all`. A job's payment is as trustworthy as its message: both were decoded from the same log
- * by a relayer sharing this Redis, or stated alike by a guardian quorum that could sign the
- * message whatever it paid (a false payment costs the relayer gas, or leaves a message to its
- * sender's self-relay: nothing a quorum could not do by refusing to sign).
+ * filtered by their message ids (an indexed topic) over the blocks the jobs name (and, for ids not
+ * found there, the blocks after them: a reorg re-includes a message later). The read runs beside
+ * the deliverer's destination reads. A message whose payment cannot be found is retried under
+ * `quote` (never delivered unpaid by accident) and delivered under `all`. A job's payment is as
+ * trustworthy as its message: both were decoded from the same log by a relayer sharing this Redis,
+ * or stated alike by a guardian quorum that could sign the message whatever it paid (a false
+ * payment costs the relayer gas, or leaves a message to its sender's self-relay: nothing a quorum
+ * could not do by refusing to sign).
  *
  * Income and cost are counted in metrics.ts: `bridge_relayer_fee_income_wei_total` (fees of the
  * messages this relayer delivered, by source chain), `bridge_relayer_gas_spent_wei_total` and

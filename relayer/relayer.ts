@@ -132,7 +132,7 @@ export class Relayer {
         source: (url) => this.d.guardians(url),
         guardianSet: async (destChainId) => {
           const dest = chains.get(destChainId);
-          // Deciding a quorum listed a message only decides when it is enqueued: no read waited for.
+          // A quorum only decides when a message is enqueued: the newest set held, no read awaited.
           return dest ? this.guardianSetsOf(dest).latest() : undefined;
         },
         onQuorum: async (messages) => {
