@@ -12,11 +12,12 @@
  *                                   (stale-while-revalidate: the batch does not wait for the node)
  *   older than staleMs, or none     waits for a read (concurrent callers share it)
  *
- * A value in steady use can be kept warm (`keepWarmMs`): it is then re-read in the background each
- * time it turns freshMs old, for as long as some caller asked for it within keepWarmMs, so a
- * caller waits for a read only after an idle spell longer than that, not whenever it came back
- * after staleMs (a relayer between two bursts; a guardian between two attestations on a devnet
- * with a 1 s cache). An idle value costs no reads; `close()` stops the re-reads at shutdown.
+ * A value in steady use can be kept warm (`keepWarmMs`; not when freshMs is 0): it is then re-read
+ * in the background each time it turns freshMs old, for as long as some caller asked for it
+ * within keepWarmMs, so a caller waits for a read only after an idle spell longer than that, not
+ * whenever it came back after staleMs (a relayer between two bursts; a guardian between two
+ * attestations on a devnet with a 1 s cache). An idle value costs no reads; `close()` stops the
+ * re-reads at shutdown.
  *
  * A failed read is not kept: a caller that waited gets the error, the next one reads again, and a
  * stale value keeps being served until it is older than staleMs. A failed background refresh,
@@ -43,7 +44,11 @@ export interface SharedReadOptions {
   keepWarmMs?: number;
 }
 
-/** How long a relayer's or guardian's critical-path reads are kept warm after their last use. */
+/**
+ * How long a relayer's or guardian's critical-path reads are kept warm after their last use:
+ * longer than the pauses of ordinary traffic (and than the time from a relayer's start to its
+ * first burst on the bench), while an idle service stops reading a minute after its last use.
+ */
 export const KEEP_WARM_MS = 60_000;
 
 export class SharedRead<T> {
@@ -116,7 +121,8 @@ export class SharedRead<T> {
    */
   private keepWarm(retryMs = 0): void {
     const keepMs = this.o.keepWarmMs ?? 0;
-    if (keepMs <= 0 || this.closed || this.warmTimer) return;
+    // A value never fresh (freshMs 0: every caller reads) would be re-read back to back.
+    if (keepMs <= 0 || this.o.freshMs <= 0 || this.closed || this.warmTimer) return;
     const now = this.now();
     if (now - this.lastAskedAt > keepMs) return;
     const due = (this.cached?.at ?? now) + this.o.freshMs;

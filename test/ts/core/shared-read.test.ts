@@ -208,6 +208,20 @@ describe("SharedRead", () => {
       expect(reads).toBe(6);
     });
 
+    it("test_keepWarm_freshMsZero_succeeds: a value never fresh is not re-read in a loop", async () => {
+      vi.useFakeTimers();
+      let reads = 0;
+      const state = new SharedRead(
+        async () => ++reads,
+        { freshMs: 0, staleMs: 0, keepWarmMs: 60_000 },
+        () => Date.now(),
+      );
+      expect(await state.get()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(reads).toBe(1);
+      expect(await state.get()).toBe(2);
+    });
+
     it("test_keepWarm_failedReReadReported_reverts: reported, retried freshMs later, the value kept until staleMs", async () => {
       vi.useFakeTimers();
       let fail = false;
