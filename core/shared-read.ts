@@ -71,10 +71,13 @@ export class SharedRead<T> {
     this.keepWarm();
     const age = this.cached ? this.now() - this.cached.at : Infinity;
     if (age < this.o.freshMs) return Promise.resolve(this.cached!.value);
+    const running = this.reading;
     const reading = this.refresh();
     if (age < this.o.staleMs) {
       // The caller goes on with the cached value; a failed refresh is retried by a later call.
-      reading.catch((err: unknown) => this.o.onBackgroundError?.(err));
+      // Told once per read: one already running has a teller (whoever started it in the
+      // background) or a caller waiting for it, and every caller in the stale window shares it.
+      if (!running) reading.catch((err: unknown) => this.o.onBackgroundError?.(err));
       return Promise.resolve(this.cached!.value);
     }
     return reading;

@@ -5,7 +5,18 @@
  * The guardian's cached set index is one too (its own tests in guardian.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SharedRead } from "../../../core/shared-read.js";
+import { SharedRead, type SharedReadOptions } from "../../../core/shared-read.js";
+
+/** A SharedRead on the (fake) timers' clock whose read returns how many reads it has made. */
+function countingRead(o: SharedReadOptions) {
+  const counter = { reads: 0 };
+  const state = new SharedRead(
+    async () => ++counter.reads,
+    o,
+    () => Date.now(),
+  );
+  return { state, counter };
+}
 
 /** A read the test resolves or fails by hand, counting calls. */
 function manualRead() {
@@ -127,8 +138,10 @@ describe("SharedRead", () => {
     const second = state.get();
     pending[1]!.resolve(5);
     expect(await second).toBe(5);
+    // Three callers in the stale window share one refresh: its failure is told once, not thrice.
     clock.ms = 1_000;
-    expect(await state.get()).toBe(5);
+    expect(await Promise.all([state.get(), state.get(), state.latest()])).toEqual([5, 5, 5]);
+    expect(pending).toHaveLength(3);
     pending[2]!.reject(new Error("node busy"));
     await new Promise((r) => setImmediate(r));
     expect(failures.map((e) => (e as Error).message)).toEqual(["node busy"]);
@@ -173,52 +186,37 @@ describe("SharedRead", () => {
 
     it("test_keepWarm_reReadsWhileInUse_succeeds: a caller back after staleMs finds a value, no wait", async () => {
       vi.useFakeTimers();
-      let reads = 0;
-      const state = new SharedRead(
-        async () => ++reads,
-        { freshMs: 500, staleMs: 1_000, keepWarmMs: 5_000 },
-        () => Date.now(),
-      );
+      const { state, counter } = countingRead({ freshMs: 500, staleMs: 1_000, keepWarmMs: 5_000 });
       expect(await state.get()).toBe(1);
       // Nobody asks for 3 s (three staleMs): re-read every freshMs meanwhile.
       await vi.advanceTimersByTimeAsync(3_000);
-      expect(reads).toBe(7);
+      expect(counter.reads).toBe(7);
       // The value is under freshMs old: served without a read.
-      const before = reads;
+      const before = counter.reads;
       expect(await state.get()).toBe(before);
-      expect(reads).toBe(before);
+      expect(counter.reads).toBe(before);
     });
 
     it("test_keepWarm_stopsWhenIdleOrClosed_succeeds: no reads keepWarmMs after the last get, none after close", async () => {
       vi.useFakeTimers();
-      let reads = 0;
-      const state = new SharedRead(
-        async () => ++reads,
-        { freshMs: 500, staleMs: 1_000, keepWarmMs: 2_000 },
-        () => Date.now(),
-      );
+      const { state, counter } = countingRead({ freshMs: 500, staleMs: 1_000, keepWarmMs: 2_000 });
       await state.get();
       await vi.advanceTimersByTimeAsync(10_000);
       // Re-read at 0.5, 1.0, 1.5 and 2.0 s after the get, then idle.
-      expect(reads).toBe(5);
+      expect(counter.reads).toBe(5);
       await state.get(); // past staleMs: waits for a read, and warms again
-      expect(reads).toBe(6);
+      expect(counter.reads).toBe(6);
       state.close();
       await vi.advanceTimersByTimeAsync(10_000);
-      expect(reads).toBe(6);
+      expect(counter.reads).toBe(6);
     });
 
     it("test_keepWarm_freshMsZero_succeeds: a value never fresh is not re-read in a loop", async () => {
       vi.useFakeTimers();
-      let reads = 0;
-      const state = new SharedRead(
-        async () => ++reads,
-        { freshMs: 0, staleMs: 0, keepWarmMs: 60_000 },
-        () => Date.now(),
-      );
+      const { state, counter } = countingRead({ freshMs: 0, staleMs: 0, keepWarmMs: 60_000 });
       expect(await state.get()).toBe(1);
       await vi.advanceTimersByTimeAsync(1_000);
-      expect(reads).toBe(1);
+      expect(counter.reads).toBe(1);
       expect(await state.get()).toBe(2);
     });
 
