@@ -449,9 +449,9 @@ async function warmUp(bridge: BridgeClient, r: Route): Promise<void> {
 /**
  * Waits until every L2's output proposer (the devnet's OP Stack stand-in, devnet/op-stack) has
  * caught up with its chain. Deploying the devnet mines dozens of L2 blocks at once, and the
- * proposer, one L1 transaction per L1 block, then proposes back to back for a minute or more: on
- * the bench's two cores, with three L2s, the three proposers took ~1.9 CPU-s of the burst's
- * busiest 6 s (per-process sampling), twice their steady pace of one output per interval. A
+ * proposer, one L1 transaction per L1 block, then proposes back to back for about a minute, twice
+ * its steady pace of one output per interval (in one K = 2, L = 3 run the three proposers took
+ * 1.9 CPU-s of the burst's busiest 6 s, per-process sampling; ~0.4 once caught up). A
  * bridge already running meets proposers at their steady pace (and in production they run on
  * the rollup operator's machines, not the bridge's), as the warm-up makes the burst meet relayers
  * that have delivered before. Caught up: fewer than two outputs due. Gives up after 180 s, saying so.
@@ -629,10 +629,11 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const timeoutMs = 60_000 + n * 100;
   // The sources' MessageSent logs (13 words each, decoded) are read once the executions are in,
   // not while the burst runs: this script shares the cores with the bridge it measures, and
-  // following the sends four times a second cost ~0.5 CPU-s of the burst's busiest 6 s (L = 3,
-  // per-process sampling). During the burst only the destinations' MessageExecuted logs (a msgId
-  // topic, no data) are followed. Nothing else sends on the bench's devnet, so n executions mean
-  // the sends can be read; the loop goes on until every one of ours is executed.
+  // following the sends four times a second had it reading and decoding them from the busy
+  // source nodes exactly while the bridge was. During the burst only the destinations'
+  // MessageExecuted logs (a msgId topic, no data) are followed. Nothing else sends on the bench's
+  // devnet, so n executions mean the sends can be read; the loop goes on until every one of ours
+  // is executed.
   const readSends = async () => {
     for (const chain of srcChains) {
       const client = bridge.client(chain);
