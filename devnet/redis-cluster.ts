@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { redisBinary, startRedis } from "./infra.js";
+import { reservePort, type PortLease } from "./ports.js";
 import { waitFor, type ManagedProcess, type ProcessGroup } from "./processes.js";
 
 const run = promisify(execFile);
@@ -18,7 +19,11 @@ export interface RedisCluster {
   /** Comma-separated seed URLs: the value of REDIS_URL with REDIS_CLUSTER=true. */
   url: string;
   ports: number[];
+  /** Each node's cluster bus port (`--cluster-port`), reserved from the allocator like `ports`. */
+  busPorts: number[];
   nodes: ManagedProcess[];
+  /** Stops the nodes and gives their bus ports back (their client ports go with the processes). */
+  stop(): Promise<void>;
 }
 
 /** `redis-cli`, installed with redis-server (Debian's `redis-tools`). */
@@ -31,19 +36,32 @@ export async function startRedisCluster(group: ProcessGroup, dir: string, master
   if (masters < 3) throw new Error("a Redis Cluster needs at least three masters");
   // Each node is a redis-server started like the devnet's (a port from the allocator, up once
   // the Redis answering there is this process), with cluster mode on and its own directory.
-  const nodes = await Promise.all(
-    Array.from({ length: masters }, async (_, i) => {
-      const nodeDir = join(dir, `redis-cluster-${i}`);
-      mkdirSync(nodeDir, { recursive: true });
-      return startRedis(group, {
-        name: `redis-cluster-${i}`,
-        args: [
-          ...["--dir", nodeDir, "--cluster-enabled", "yes"],
-          ...["--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"],
-        ],
-      });
-    }),
-  );
+  // A cluster node also listens on a bus port, by default its port + 10,000: outside the
+  // allocator's reach, so a concurrent devnet's ports there made a node exit "address in use"
+  // on five ports in a row (a fresh-clone CI run). The bus port is reserved from the allocator.
+  const busLeases: PortLease[] = [];
+  const release = () => busLeases.forEach((l) => l.release());
+  let nodes: Awaited<ReturnType<typeof startRedis>>[];
+  try {
+    nodes = await Promise.all(
+      Array.from({ length: masters }, async (_, i) => {
+        const nodeDir = join(dir, `redis-cluster-${i}`);
+        mkdirSync(nodeDir, { recursive: true });
+        const bus = await reservePort();
+        busLeases[i] = bus;
+        return startRedis(group, {
+          name: `redis-cluster-${i}`,
+          args: [
+            ...["--dir", nodeDir, "--cluster-enabled", "yes", "--cluster-port", String(bus.port)],
+            ...["--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"],
+          ],
+        });
+      }),
+    );
+  } catch (e) {
+    release();
+    throw e;
+  }
   const ports = nodes.map((n) => n.port);
   await run(
     redisCli(),
@@ -61,5 +79,15 @@ export async function startRedisCluster(group: ProcessGroup, dir: string, master
     60_000,
     200,
   );
-  return { url: ports.map((p) => `redis://127.0.0.1:${p}`).join(","), ports, nodes: nodes.map((n) => n.process) };
+  const processes = nodes.map((n) => n.process);
+  return {
+    url: ports.map((p) => `redis://127.0.0.1:${p}`).join(","),
+    ports,
+    busPorts: busLeases.map((l) => l.port),
+    nodes: processes,
+    stop: async () => {
+      await Promise.all(processes.map((p) => p.dispose()));
+      release();
+    },
+  };
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Hex } from "viem";
 import { messageId } from "../../core/message.js";
+import { redisCommand } from "../../devnet/infra.js";
 import { ProcessGroup, type ManagedProcess } from "../../devnet/processes.js";
 import { startRedisCluster, type RedisCluster } from "../../devnet/redis-cluster.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
@@ -54,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await devnet?.stop();
+  await cluster?.stop();
   await clusterGroup?.stopAll();
   if (!process.env.PORTCULLIS_KEEP_LOGS) {
     for (const d of [dir, clusterDir]) if (d) rmSync(d, { recursive: true, force: true });
@@ -82,6 +84,13 @@ function executedOnce(dest: string, ids: Hex[]) {
 describe("relayers on a Redis Cluster", () => {
   it("deliver on every route exactly once while a relayer is killed and restarted", async () => {
     expect(cluster.ports).toHaveLength(3);
+    // Every node's cluster bus listens on the port reserved for it, not on its port + 10,000
+    // (outside the allocator: another devnet's ports there once stopped a node from starting).
+    for (const [i, port] of cluster.ports.entries()) {
+      const nodes = await redisCommand(port, ["CLUSTER", "NODES"]);
+      const myself = nodes?.split("\n").find((line) => line.includes("myself"));
+      expect(myself).toContain(`127.0.0.1:${port}@${cluster.busPorts[i]}`);
+    }
     // Routes out of l2a and l2b (their home tokens); users 4 and 5 also fund themselves on l2c.
     const first = await sendAll([
       [0, "l2a", "l2b", "ALPHA", "3"],
