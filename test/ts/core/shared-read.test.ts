@@ -4,7 +4,7 @@
  * the background up to the stale age, a wait for a read beyond it, and a failed read never kept.
  * The guardian's cached set index is one too (its own tests in guardian.test.ts).
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SharedRead, type SharedReadOptions } from "../../../core/shared-read.js";
 
 /** A SharedRead on the (fake) timers' clock whose read returns how many reads it has made. */
@@ -180,12 +180,15 @@ describe("SharedRead", () => {
   });
 
   describe("keepWarmMs", () => {
+    // Every keep-warm case runs on fake timers (the re-reads are timer-driven).
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
     afterEach(() => {
       vi.useRealTimers();
     });
 
     it("test_keepWarm_reReadsWhileInUse_succeeds: a caller back after staleMs finds a value, no wait", async () => {
-      vi.useFakeTimers();
       const { state, counter } = countingRead({ freshMs: 500, staleMs: 1_000, keepWarmMs: 5_000 });
       expect(await state.get()).toBe(1);
       // Nobody asks for 3 s (three staleMs): re-read every freshMs meanwhile.
@@ -198,7 +201,6 @@ describe("SharedRead", () => {
     });
 
     it("test_keepWarm_stopsWhenIdleOrClosed_succeeds: no reads keepWarmMs after the last get, none after close", async () => {
-      vi.useFakeTimers();
       const { state, counter } = countingRead({ freshMs: 500, staleMs: 1_000, keepWarmMs: 2_000 });
       await state.get();
       await vi.advanceTimersByTimeAsync(10_000);
@@ -212,7 +214,6 @@ describe("SharedRead", () => {
     });
 
     it("test_keepWarm_freshMsZero_succeeds: a value never fresh is not re-read in a loop", async () => {
-      vi.useFakeTimers();
       const { state, counter } = countingRead({ freshMs: 0, staleMs: 0, keepWarmMs: 60_000 });
       expect(await state.get()).toBe(1);
       await vi.advanceTimersByTimeAsync(1_000);
@@ -221,7 +222,6 @@ describe("SharedRead", () => {
     });
 
     it("test_keepWarm_failedReReadReported_reverts: reported, retried freshMs later, the value kept until staleMs", async () => {
-      vi.useFakeTimers();
       let fail = false;
       let reads = 0;
       const failures: string[] = [];
