@@ -461,13 +461,17 @@ async function awaitProposersCaughtUp(devnet: Devnet, bridge: BridgeClient): Pro
   const rollups = bridge.gatewayChains.filter((c) => c.rollup !== undefined);
   if (!l1 || rollups.length === 0) return;
   const l1Client = bridge.client(l1);
+  const oracles = await Promise.all(
+    rollups.map(async (c) => {
+      const oracle = { address: c.rollup!.l2OutputOracle, abi: l2OutputOracleAbi } as const;
+      return { c, oracle, interval: await l1Client.readContract({ ...oracle, functionName: "submissionInterval" }) };
+    }),
+  );
   const behind = async () => {
     const lags = await Promise.all(
-      rollups.map(async (c) => {
-        const oracle = { address: c.rollup!.l2OutputOracle, abi: l2OutputOracleAbi } as const;
-        const [next, interval, head] = await Promise.all([
+      oracles.map(async ({ c, oracle, interval }) => {
+        const [next, head] = await Promise.all([
           l1Client.readContract({ ...oracle, functionName: "nextBlockNumber" }),
-          l1Client.readContract({ ...oracle, functionName: "submissionInterval" }),
           bridge.client(c).getBlockNumber({ cacheTime: 0 }),
         ]);
         return { name: c.name, due: next > head ? 0n : (head - next) / interval + 1n };

@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { redisBinary, startRedis } from "./infra.js";
-import { reservePort, type PortLease } from "./ports.js";
+import { reservePort } from "./ports.js";
 import { waitFor, type ManagedProcess, type ProcessGroup } from "./processes.js";
 
 const run = promisify(execFile);
@@ -37,18 +37,16 @@ export async function startRedisCluster(group: ProcessGroup, dir: string, master
   // Each node is a redis-server started like the devnet's (a port from the allocator, up once
   // the Redis answering there is this process), with cluster mode on and its own directory.
   // A cluster node also listens on a bus port, by default its port + 10,000: outside the
-  // allocator's reach, so a concurrent devnet's ports there made a node exit "address in use"
-  // on five ports in a row (a fresh-clone CI run). The bus port is reserved from the allocator.
-  const busLeases: PortLease[] = [];
+  // allocator's reach, where a concurrent devnet's ports may be (a fresh-clone CI run lost a
+  // node to "address in use" on five ports in a row). The bus port is reserved from the allocator.
+  const busLeases = await Promise.all(Array.from({ length: masters }, () => reservePort()));
   const release = () => busLeases.forEach((l) => l.release());
   let nodes: Awaited<ReturnType<typeof startRedis>>[];
   try {
     nodes = await Promise.all(
-      Array.from({ length: masters }, async (_, i) => {
+      busLeases.map((bus, i) => {
         const nodeDir = join(dir, `redis-cluster-${i}`);
         mkdirSync(nodeDir, { recursive: true });
-        const bus = await reservePort();
-        busLeases[i] = bus;
         return startRedis(group, {
           name: `redis-cluster-${i}`,
           args: [
