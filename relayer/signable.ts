@@ -11,7 +11,7 @@
  * them without waiting, as before.
  */
 import type { Address, Hex } from "viem";
-import type { GuardianClient, SignableBatch, SignableEntry } from "../core/guardian-api.js";
+import type { FeedBatch, GuardianClient, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
@@ -155,11 +155,12 @@ export class SignableTracker implements Readiness {
   }
 
   /**
-   * Records one feed answer of guardian `by` (exposed for tests). `unchecked`: ids whose entries
-   * the client did not re-derive because a tally held them (their message is not used; if the
-   * tally was pruned meanwhile, the entry is checked here).
+   * Records one feed answer of guardian `by` (exposed for tests). An entry's message is the one
+   * the client decoded and checked (`decoded`). `unchecked`: ids whose entries the client did not
+   * read because a tally held them (their message is not used; if the tally was pruned
+   * meanwhile, the entry is checked here).
    */
-  async record(by: Address, batch: SignableBatch, unchecked?: ReadonlySet<Hex>): Promise<void> {
+  async record(by: Address, batch: FeedBatch, unchecked?: ReadonlySet<Hex>): Promise<void> {
     const at = this.now();
     const touched: Hex[] = [];
     for (const entry of batch.messages) {
@@ -167,7 +168,7 @@ export class SignableTracker implements Readiness {
       let tally = this.tallies.get(id);
       if (!tally) {
         // An unchecked entry's message was not even validated (its tally was pruned meanwhile).
-        const message = unchecked?.has(id) ? checkedMessage(entry) : messageFromJson(entry.message);
+        const message = unchecked?.has(id) ? checkedMessage(entry) : (entry.decoded ?? messageFromJson(entry.message));
         if (!message) {
           this.log.warn({ guardian: by, msgId: id }, "feed entry whose msgId is not its message's id: ignored");
           continue;

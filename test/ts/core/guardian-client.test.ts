@@ -89,6 +89,21 @@ describe("GuardianClient", () => {
     expect(ok.calls[0]).toBe(`${URL}/v1/signable?waitMs=0&limit=1000`);
   });
 
+  it("test_signable_entriesDecodedOnce_carryTheirMessage_succeeds: the caller gets the checked message", async () => {
+    const { message, msgId } = testMessage();
+    const entry = { msgId, message: messageToJson(message), blockNumber: "3" };
+    for (const checked of [undefined, () => false]) {
+      const { fetch } = scripted(200, { cursor: "a.1", messages: [entry] });
+      const batch = await new GuardianClient(URL, { fetch }).signable({ waitMs: 0 }, undefined, { checked });
+      expect(batch.messages[0]!.decoded).toEqual(message);
+      expect(batch.messages[0]!.message).toEqual(messageToJson(message));
+    }
+    // An entry the caller holds is not read: nothing decoded.
+    const { fetch } = scripted(200, { cursor: "a.1", messages: [entry] });
+    const held = await new GuardianClient(URL, { fetch }).signable({ waitMs: 0 }, undefined, { checked: () => true });
+    expect(held.messages[0]!.decoded).toBeUndefined();
+  });
+
   it("test_signable_checkedIds_notReDerived_succeeds: only ids the caller has not checked are", async () => {
     const { message, msgId } = testMessage();
     const lying = { msgId: messageId({ ...message, amount: 1n }), message: messageToJson(message), blockNumber: "3" };

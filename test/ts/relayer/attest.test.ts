@@ -64,6 +64,19 @@ describe("collectAttestation", () => {
     expect(round.attestation!.signatures.length).toBe(2 + 2 * 128);
   });
 
+  it("test_collect_answerAfterQuorum_notChecked_succeeds: its signature is not recovered", async () => {
+    let answer!: (res: AttestResponse) => void;
+    const late: Behaviour = () => new Promise((resolve) => (answer = resolve));
+    const { request } = guardians([signs, signs, late]);
+    const round = await collectAttestation({ set, domain, msgIds, request, timeoutMs: 1_000 });
+    expect(round.signers).toEqual([keys[0]!.address, keys[1]!.address]);
+    // A forged late answer: were it checked, its error would be recorded in the round.
+    const forged = await signs({ destChainId: 902, destGateway: domain.destGateway, msgIds }, keys[0]!);
+    answer({ ...forged, guardian: keys[2]!.address });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(round.errors).toEqual([]);
+  });
+
   it("test_collect_forgedAnswersIgnored_reverts: wrong signer, wrong root, wrong set index", async () => {
     const wrongSigner: Behaviour = async (req, key) => ({
       ...(await signs(req, keys[(keys.indexOf(key) + 1) % 3]!)),

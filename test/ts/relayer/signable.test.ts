@@ -181,6 +181,15 @@ describe("SignableTracker", () => {
     expect(fresh.listings(a.msgId, set)).toBe(0);
   });
 
+  it("test_record_decodedMessage_usedAsIs_succeeds: the message the client decoded is not decoded again", async () => {
+    const { t, announced } = tracker();
+    // The client's decoded message is what the tally keeps (here deliberately not the JSON's).
+    const entry = (g: number) => ({ ...batch(a).messages[0]!, message: { x: g } as never, decoded: a.message });
+    await t.record(G[0]!, { ...batch(a), messages: [entry(0)] });
+    await t.record(G[1]!, { ...batch(a), messages: [entry(1)] });
+    expect(announced).toEqual([[{ msgId: a.msgId, message: a.message, sourceBlock: 5n }]]);
+  });
+
   it("test_run_firstRequestAndFirstAfterAFailureDoNotWait_succeeds: an idle feed counts as up at once", async () => {
     const waits: number[] = [];
     let calls = 0;
