@@ -38,6 +38,15 @@ export class Intake {
     private readonly jobs: JobScheduler,
     private readonly metrics: RelayerMetrics,
     logger: Logger,
+    /**
+     * The last block of `chainId` whose messages some relayer's observer has enqueued (its
+     * cursor in Redis, written only after the jobs are added), if any. A message the feed lists
+     * from a block at or below it is in the queue already, put there by whichever relayer holds
+     * that chain's observer lease: under a burst the observer is usually first (it scans at the
+     * same depth without judging anything), and every other relayer's add of each message again
+     * was a no-op Redis script. Without it (tests), the feed adds everything not remembered.
+     */
+    private readonly observedUpTo?: (chainId: number) => Promise<number | undefined>,
   ) {
     this.log = logger.child({ component: "intake" });
   }
@@ -53,7 +62,8 @@ export class Intake {
    */
   async enqueue(messages: readonly ObservedMessage[], path: IntakePath, o: { fresh?: boolean } = {}): Promise<number> {
     const fresh = path === "feed" || o.fresh === true;
-    const unseen = fresh ? messages.filter((m) => !this.recent.has(m.msgId.toLowerCase())) : messages;
+    let unseen = fresh ? messages.filter((m) => !this.recent.has(m.msgId.toLowerCase())) : messages;
+    if (path === "feed") unseen = await this.notYetObserved(unseen);
     const verdicts = await mapLimit(unseen, READ_CONCURRENCY, (m) =>
       fresh ? this.routeCheck(m, path) : this.triage(m, path),
     );
@@ -63,6 +73,21 @@ export class Intake {
     if (fresh) this.remember(toDeliver);
     this.log.debug({ count: toDeliver.length, path }, "messages enqueued for delivery");
     return toDeliver.length;
+  }
+
+  /** `messages` less those from blocks an observer has enqueued already (see `observedUpTo`). */
+  private async notYetObserved(messages: readonly ObservedMessage[]): Promise<readonly ObservedMessage[]> {
+    const observedUpTo = this.observedUpTo;
+    if (!observedUpTo || messages.length === 0) return messages;
+    const sources = [...new Set(messages.map((m) => Number(m.message.sourceChainId)))];
+    // A cursor that cannot be read only costs the adds it would have spared.
+    const upTo = new Map(
+      await Promise.all(sources.map(async (c) => [c, await observedUpTo(c).catch(() => undefined)] as const)),
+    );
+    return messages.filter((m) => {
+      const block = upTo.get(Number(m.message.sourceChainId));
+      return block === undefined || m.sourceBlock > BigInt(block);
+    });
   }
 
   private remember(messages: readonly ObservedMessage[]) {

@@ -55,7 +55,7 @@ export class RelayerMetrics {
     });
     this.feedEnqueued = new Counter({
       name: "bridge_relayer_feed_enqueued_total",
-      help: "Messages enqueued for delivery when a guardian quorum listed them on the signable feeds before this relayer's observer did",
+      help: "Messages enqueued for delivery when a guardian quorum listed them on the signable feeds before any relayer's observer had enqueued their block",
       registers,
     });
     this.messagesDelivered = new Counter({

@@ -126,7 +126,9 @@ export class Relayer {
     for (const q of queues.all()) q.on("error", (e: Error) => this.connectionError(`queue ${q.name}`, e));
     try {
       await this.refreshBlockGasLimits().catch(() => undefined);
-      const intake = new Intake(chains, this.jobs, metrics, this.d.logger);
+      const intake = new Intake(chains, this.jobs, metrics, this.d.logger, async (chainId) => {
+        return (await this.d.store.getCursor(chainId))?.block;
+      });
       const tracker = new SignableTracker({
         guardians: guardianDirectory(this.d.manifest),
         source: (url) => this.d.guardians(url),

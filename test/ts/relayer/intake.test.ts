@@ -24,7 +24,10 @@ function chain(chainId: number, gateway: Hex, processed: Set<bigint>): RelayerCh
 }
 
 /** An intake over chains 901 and 902 (902 has processed `processedOn902`), recording its adds. */
-function intakeOnTwoChains(processedOn902: Set<bigint>) {
+function intakeOnTwoChains(
+  processedOn902: Set<bigint>,
+  observedUpTo?: (chainId: number) => Promise<number | undefined>,
+) {
   const chains = new Map([
     [901, chain(901, "0x1000000000000000000000000000000000000001", new Set())],
     [902, chain(902, "0x2000000000000000000000000000000000000002", processedOn902)],
@@ -34,7 +37,10 @@ function intakeOnTwoChains(processedOn902: Set<bigint>) {
     addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
     scheduleExecute: async () => undefined,
   } as unknown as JobScheduler;
-  return { intake: new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger()), added };
+  return {
+    intake: new Intake(chains, jobs, new RelayerMetrics(new Registry()), silentLogger(), observedUpTo),
+    added,
+  };
 }
 
 describe("Intake", () => {
@@ -97,5 +103,34 @@ describe("Intake", () => {
     // A catch-up scan (Redis wiped, say) adds both again: the jobs may be gone.
     expect(await intake.enqueue([a, b], "observer", { fresh: false })).toBe(2);
     expect(added.map((m) => m.msgId)).toEqual([a.msgId, b.msgId, a.msgId, b.msgId]);
+  });
+
+  it("test_enqueue_feedMessageFromAnObservedBlock_notAddedAgain_succeeds: an observer enqueued it", async () => {
+    // Some relayer's observer has enqueued chain 901 up to block 5; chain 902 is not observed yet.
+    const cursors = new Map([[901, 5]]);
+    const { intake, added } = intakeOnTwoChains(new Set(), async (chainId) => cursors.get(chainId));
+    const at = (nonce: bigint, sourceBlock: bigint) => ({ ...testMessage({ nonce }), sourceBlock });
+    const observed = at(1n, 5n);
+    const newer = at(2n, 6n);
+    const otherSource = {
+      ...testMessage({
+        nonce: 3n,
+        sourceChainId: 902n,
+        sourceGateway: "0x2000000000000000000000000000000000000002",
+        destChainId: 901n,
+        destGateway: "0x1000000000000000000000000000000000000001",
+      }),
+      sourceBlock: 1n,
+    };
+    expect(await intake.enqueue([observed, newer, otherSource], "feed")).toBe(2);
+    expect(added.map((m) => m.msgId)).toEqual([newer.msgId, otherSource.msgId]);
+    // The observer's own adds are never filtered by its cursor.
+    expect(await intake.enqueue([observed], "observer", { fresh: true })).toBe(1);
+    // A cursor that cannot be read spares nothing: the feed adds.
+    const { intake: blind, added: all } = intakeOnTwoChains(new Set(), async () => {
+      throw new Error("redis down");
+    });
+    expect(await blind.enqueue([observed], "feed")).toBe(1);
+    expect(all.map((m) => m.msgId)).toEqual([observed.msgId]);
   });
 });
