@@ -1,8 +1,13 @@
 /** Reorg-aware resumption of a source chain scan, and the store's cursor/lease semantics. */
 import { describe, expect, it } from "vitest";
 import type { Hex } from "viem";
-import { resumePoint } from "../../../relayer/observer.js";
+import { Registry } from "prom-client";
+import type { RelayerChain } from "../../../relayer/chains.js";
+import type { Intake } from "../../../relayer/intake.js";
+import { RelayerMetrics } from "../../../relayer/metrics.js";
+import { ChainObserver, resumePoint } from "../../../relayer/observer.js";
 import { advanceCursor, CURSOR_HISTORY, MemoryStore, parseCursor } from "../../../relayer/store.js";
+import { silentLogger } from "./fixtures.js";
 
 const h = (n: number, fork = 0): Hex => `0x${(fork * 1_000_000 + n).toString(16).padStart(64, "0")}`;
 /** A chain whose blocks from `forkAt` on have fork-1 hashes. */
@@ -86,5 +91,44 @@ describe("cursor and lease store", () => {
     expect(await store.acquireLease("observe:1", "b", 1)).toBe(true);
     await new Promise((r) => setTimeout(r, 5));
     expect(await store.acquireLease("observe:1", "a", 1_000)).toBe(true);
+  });
+});
+
+describe("ChainObserver", () => {
+  it("test_tick_headUnchangedSinceAPass_readsNothingElse_succeeds: a new head is scanned", async () => {
+    let head = 10n;
+    const calls: string[] = [];
+    const publicClient = {
+      getBlockNumber: async () => (calls.push("eth_blockNumber"), head),
+      getBlock: async ({ blockNumber }: { blockNumber: bigint }) => (
+        calls.push(`eth_getBlockByNumber ${blockNumber}`),
+        { hash: h(Number(blockNumber)) }
+      ),
+      request: async ({ method }: { method: string }) => (calls.push(method), []),
+    };
+    const source = {
+      chainId: 901,
+      gateway: "0x1000000000000000000000000000000000000001",
+      deployBlock: 1,
+      info: { confirmations: 1 },
+      publicClient,
+    } as unknown as RelayerChain;
+    const store = new MemoryStore();
+    const intake = { enqueue: async () => 0 } as unknown as Intake;
+    const metrics = new RelayerMetrics(new Registry());
+    const options = { relayerId: "r", leaseMs: 10_000, maxBlockRange: 1_000 };
+    const observer = new ChainObserver(source, store, intake, metrics, silentLogger(), options);
+    await observer.tick();
+    expect((await store.getCursor(901))?.block).toBe(9);
+    calls.length = 0;
+    // Same head: only the head is read (no cursor hash check, no scan).
+    await observer.tick();
+    expect(calls).toEqual(["eth_blockNumber"]);
+    // A new head: the cursor's block is checked and the new block scanned.
+    head = 11n;
+    await observer.tick();
+    expect(calls).toContain("eth_getBlockByNumber 9");
+    expect(calls).toContain("eth_getLogs");
+    expect((await store.getCursor(901))?.block).toBe(10);
   });
 });
