@@ -53,6 +53,9 @@ try {
 const stop = new AbortController();
 process.on("SIGINT", () => stop.abort());
 process.on("SIGTERM", () => stop.abort());
+const stopped = new Promise<void>((done) =>
+  stop.signal.aborted ? done() : stop.signal.addEventListener("abort", () => done(), { once: true }),
+);
 onLauncherExit(() => {
   out("npm exited; stopping the devnet.");
   stop.abort();
@@ -73,15 +76,18 @@ try {
   }
   if (options.demo && !stop.signal.aborted) {
     // A failed demo is reported, but the devnet stays up so its logs and state can be inspected.
-    await demo(devnet, stop.signal).catch((e: unknown) => {
+    // An interrupted one is not waited for: Ctrl-C reaches every process of the terminal at once,
+    // and a transfer whose chain stopped under it waits for a receipt that never comes (a demo
+    // stuck there kept this process from ever stopping the relayers, which hung on their Redis).
+    const demoRun = demo(devnet, stop.signal).catch((e: unknown) => {
+      if (stop.signal.aborted) return;
       exitCode = 1;
       process.stderr.write(`demo failed: ${(e as Error).message}\nservice logs: ${devnet!.group.logDir}\n`);
     });
+    await Promise.race([demoRun, stopped]);
   }
   if (!stop.signal.aborted) out("\nrunning; press Ctrl-C to stop every chain and service.");
-  await new Promise<void>((done) =>
-    stop.signal.aborted ? done() : stop.signal.addEventListener("abort", () => done(), { once: true }),
-  );
+  await stopped;
 } catch (e) {
   exitCode = 1;
   if (e instanceof PrerequisiteError) process.stderr.write(`${e.message}\n`);
