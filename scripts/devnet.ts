@@ -15,6 +15,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { BridgeClient, PortcullisError, ProgressPrinter } from "@portcullis/sdk";
 import { walletClientFor } from "../core/chains.js";
 import { onLauncherExit } from "../core/service/launcher.js";
+import { untilAborted } from "../core/service/lifecycle.js";
 import { anvilBinary, PrerequisiteError, redisBinary } from "../devnet/infra.js";
 import { prometheusBinary, startPrometheus } from "../devnet/prometheus.js";
 import { DEFAULT_DEVNET, startDevnet, type Devnet } from "../devnet/start.js";
@@ -53,9 +54,7 @@ try {
 const stop = new AbortController();
 process.on("SIGINT", () => stop.abort());
 process.on("SIGTERM", () => stop.abort());
-const stopped = new Promise<void>((done) =>
-  stop.signal.aborted ? done() : stop.signal.addEventListener("abort", () => done(), { once: true }),
-);
+const stopped = untilAborted(stop.signal);
 onLauncherExit(() => {
   out("npm exited; stopping the devnet.");
   stop.abort();
