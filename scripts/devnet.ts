@@ -75,15 +75,14 @@ try {
   }
   if (options.demo && !stop.signal.aborted) {
     // A failed demo is reported, but the devnet stays up so its logs and state can be inspected.
-    // An interrupted one is not waited for: Ctrl-C reaches every process of the terminal at once,
-    // and a transfer whose chain stopped under it waits for a receipt that never comes (a demo
-    // stuck there kept this process from ever stopping the relayers, which hung on their Redis).
-    const demoRun = demo(devnet, stop.signal).catch((e: unknown) => {
+    // The demo takes the stop signal into every wait (the send's receipt too): Ctrl-C reaches
+    // every process of the terminal at once, and a transfer waiting on a stopped chain must not
+    // keep this process from stopping the services.
+    await demo(devnet, stop.signal).catch((e: unknown) => {
       if (stop.signal.aborted) return;
       exitCode = 1;
       process.stderr.write(`demo failed: ${(e as Error).message}\nservice logs: ${devnet!.group.logDir}\n`);
     });
-    await Promise.race([demoRun, stopped]);
   }
   if (!stop.signal.aborted) out("\nrunning; press Ctrl-C to stop every chain and service.");
   await stopped;
@@ -201,6 +200,7 @@ async function demo(d: Devnet, signal: AbortSignal) {
     out(`\n${leg.from.name} → ${leg.to.name}  (${quote.path.kind} path, about ${quote.estimatedSeconds} s)`);
     const printer = new ProgressPrinter({ write: (t: string) => process.stdout.write(t) }, legStart, "  ");
     const sent = await client.sendTransfer(request, walletClientFor(leg.from, account), {
+      signal,
       onProgress: (p) => {
         if (p.step === "approve" && p.status === "submitted") printer.note(`approve  ${p.hash}`);
       },

@@ -134,6 +134,27 @@ export class TransactionRevertedError extends PortcullisError {
   }
 }
 
+/**
+ * `sendTransfer` was stopped by its caller's signal. Before a transaction was submitted nothing
+ * of it was sent (`hash` undefined); after, it was submitted and may still be mined: follow
+ * `hash`, or find its message with `findMessage(hash)`.
+ */
+export class SendStoppedError extends PortcullisError {
+  override name = "SendStoppedError";
+  constructor(
+    readonly what: string,
+    readonly hash?: Hex,
+    options: PortcullisErrorOptions = {},
+  ) {
+    super(
+      hash
+        ? `stopped waiting for the ${what} transaction ${hash}; it was submitted and may still be mined.`
+        : `stopped before the ${what} transaction was signed; it was not sent.`,
+      options,
+    );
+  }
+}
+
 /** No message has this id, and no transaction with this hash sent one. */
 export class MessageNotFoundError extends PortcullisError {
   override name = "MessageNotFoundError";

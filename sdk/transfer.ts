@@ -27,6 +27,7 @@ import {
   GatewayRefusedError,
   InvalidTransferError,
   PortcullisError,
+  SendStoppedError,
   TransactionRevertedError,
   WrongChainError,
   type TransferProblems,
@@ -107,6 +108,12 @@ export type SendProgress =
 
 export interface SendOptions {
   onProgress?: (progress: SendProgress) => void;
+  /**
+   * Stops the send: before a transaction is signed nothing more is sent; while one is being
+   * mined the wait ends (it may still be mined). Either way `SendStoppedError`. Without it the
+   * wait for a receipt ends only with the receipt or viem's timeout (three minutes).
+   */
+  signal?: AbortSignal;
 }
 
 /** What `inspect` read from both chains. */
@@ -386,26 +393,37 @@ export async function walletAddress(wallet: WalletClient): Promise<Address> {
 
 /**
  * Sends one unsigned transaction with `wallet`, refusing (before anything is signed) a wallet
- * on another chain; resolves when it is mined, throws `TransactionRevertedError` on a revert.
+ * on another chain; resolves when it is mined, throws `TransactionRevertedError` on a revert
+ * and `SendStoppedError` when `signal` stops it.
  */
 export async function sendUnsigned(
   client: BridgeClient,
   chain: GatewayChain,
   wallet: WalletClient,
   tx: UnsignedTransaction,
-  onSubmitted?: (hash: Hex) => void,
+  options: { onSubmitted?: (hash: Hex) => void; signal?: AbortSignal } = {},
 ) {
+  const { signal } = options;
   const actual = await wallet.getChainId();
   if (actual !== chain.chainId) throw new WrongChainError(chain.chainId, actual, chain.name);
+  const account = wallet.account ?? (await walletAddress(wallet));
+  // The last moment a stop can keep the transaction from being sent: a wallet's signing prompt
+  // cannot be withdrawn once shown.
+  if (signal?.aborted) throw new SendStoppedError(tx.kind, undefined, { cause: signal.reason });
   const hash = await wallet.sendTransaction({
-    account: wallet.account ?? (await walletAddress(wallet)),
+    account,
     chain: viemChain(chain),
     to: tx.to,
     data: tx.data,
     value: tx.value,
   } as Parameters<WalletClient["sendTransaction"]>[0]);
-  onSubmitted?.(hash);
-  const receipt = await client.read(chain, () => client.client(chain).waitForTransactionReceipt({ hash }));
+  options.onSubmitted?.(hash);
+  const receipt = await client
+    .read(chain, () => client.client(chain).waitForTransactionReceipt({ hash, signal }))
+    .catch((e: unknown) => {
+      if (signal?.aborted) throw new SendStoppedError(tx.kind, hash, { cause: e });
+      throw e;
+    });
   if (receipt.status !== "success") throw new TransactionRevertedError(tx.kind, hash);
   return receipt;
 }
@@ -427,9 +445,10 @@ export async function sendTransfer(
     const step = tx.kind === "approve" ? "approve" : "send";
     if (step === "send") await simulateGatewayCall(client, from, sender, tx);
     progress({ step, status: "signing" });
-    const receipt = await sendUnsigned(client, from, wallet, tx, (hash) =>
-      progress({ step, status: "submitted", hash }),
-    );
+    const receipt = await sendUnsigned(client, from, wallet, tx, {
+      onSubmitted: (hash) => progress({ step, status: "submitted", hash }),
+      signal: options.signal,
+    });
     progress({ step, status: "mined", hash: receipt.transactionHash });
     if (step !== "send") continue;
     const [sent] = decodeMessagesSent(receipt.logs, from.gateway);

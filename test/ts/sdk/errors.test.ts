@@ -13,6 +13,7 @@ import {
   InvalidTransferError,
   MessageNotFoundError,
   PortcullisError,
+  SendStoppedError,
   WrongChainError,
 } from "../../../sdk/errors.js";
 import { BridgeClient } from "../../../sdk/client.js";
@@ -46,6 +47,8 @@ describe("PortcullisError", () => {
       new WrongChainError(902, 901, "l2b"),
       new GatewayRefusedError("paused.", "BridgePaused"),
       new MessageNotFoundError(`0x${"1".repeat(64)}`, ["l2a", "l2b"]),
+      new SendStoppedError("send"),
+      new SendStoppedError("send", `0x${"2".repeat(64)}`),
     ];
     for (const e of errors) {
       expect(e).toBeInstanceOf(PortcullisError);

@@ -10,7 +10,7 @@ import { publicClientFor } from "../../../core/chains.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import type { ChainInfo } from "../../../core/manifest.js";
 import { BridgeClient } from "../../../sdk/client.js";
-import { InvalidTransferError, WrongChainError } from "../../../sdk/errors.js";
+import { InvalidTransferError, SendStoppedError, WrongChainError } from "../../../sdk/errors.js";
 import type { TransferRequest } from "../../../sdk/input.js";
 import { createBridge, DEFAULT_SYMBOL, tokens, type TestBridge } from "../helpers/bridge.js";
 import { clientOf, fakeGuardians, manifestOf } from "./onchain.js";
@@ -257,5 +257,45 @@ describe("buildTransfer and sendTransfer", () => {
     expect(error).toBeInstanceOf(InvalidTransferError);
     expect((error as InvalidTransferError).problems.sender).toMatch(/the wallet signs as 0x/);
     expect(await nonce("l2a", alice)).toBe(before);
+  });
+
+  it("stops on its signal: before signing nothing is sent; while mining the wait ends, naming the hash", async () => {
+    const wallet = bridge.chains.l2a.accounts.alice as WalletClient;
+    const before = await nonce("l2a", alice);
+    const early = await client
+      .sendTransfer(request(), wallet, { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(SendStoppedError);
+    expect(early).toMatchObject({ what: "approve", hash: undefined });
+    expect((early as SendStoppedError).shortMessage).toMatch(/was not sent\.$/);
+    expect(await nonce("l2a", alice)).toBe(before);
+
+    // A chain that does not mine: the approval is submitted and never mined until this test
+    // mines it, so only the signal can end the wait.
+    const provider = bridge.chains.l2a.connection.provider;
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      const stop = new AbortController();
+      const late = await client
+        .sendTransfer(request(), wallet, {
+          signal: stop.signal,
+          onProgress: (p) => {
+            if (p.status === "submitted") stop.abort();
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(late).toBeInstanceOf(SendStoppedError);
+      const { what, hash } = late as SendStoppedError;
+      expect(what).toBe("approve");
+      expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
+      expect((late as SendStoppedError).shortMessage).toBe(
+        `stopped waiting for the approve transaction ${hash}; it was submitted and may still be mined.`,
+      );
+      await provider.request({ method: "evm_mine", params: [] });
+      const receipt = await bridge.chains.l2a.publicClient.getTransactionReceipt({ hash: hash! });
+      expect(receipt.status).toBe("success");
+    } finally {
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
   });
 });
