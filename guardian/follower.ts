@@ -47,6 +47,12 @@ export class ChainFollower {
   /** Head of the last complete round, and whether that round reached the confirmed head. */
   private lastHeadHash?: Hex;
   private caughtUp = false;
+  /** The head of the last complete `scan`, whose tail `readTail` reads. */
+  private lastHead?: BlockRef;
+  /** Hash of the head whose tail was read last. */
+  private tailReadAt?: Hex;
+  /** That tail's logs by block (see `readTail`). */
+  private keptTail: ReadonlyMap<bigint, BlockLogs> = new Map();
   private readonly startBlock: bigint;
   private readonly chainLabel: { chain_id: string };
   /** Why the last poll failed (e.g. the RPC endpoints disagree), until one succeeds. */
@@ -82,10 +88,24 @@ export class ChainFollower {
   }
 
   /**
-   * One round: checks the cursor is still canonical, scans the next range at depth, then (once
-   * caught up) the unconfirmed tail. Returns true when caught up with the confirmed head.
+   * One round: `scan`, then `readTail`. Returns true when caught up with the confirmed head.
+   * The guardian's loop runs the two apart, listing what `scan` confirmed in between.
    */
   async poll(): Promise<boolean> {
+    const caughtUp = await this.scan();
+    await this.readTail();
+    return caughtUp;
+  }
+
+  /**
+   * Checks the cursor is still canonical and scans the next range at depth. Returns true when
+   * caught up with the confirmed head. A new head is what every message of the block below it
+   * waits for to be listed, so this reads only what confirming needs: the cursor's and the range
+   * end's hashes together, then the range's logs (not read again when `readTail` kept them)
+   * checked against the gateway beside its settlements. The blocks above the depth are read by
+   * `readTail`, after the listing.
+   */
+  async scan(): Promise<boolean> {
     const epoch = this.epoch;
     const head = await this.reader.latestBlock();
     if (this.lastView && this.lastHeadHash === head.hash && this.caughtUp) {
@@ -93,7 +113,15 @@ export class ChainFollower {
       this.lastView = { ...this.lastView, polledAt: this.options.now() };
       return true;
     }
-    const cursorBlock = await this.reader.blockAt(this.cursor);
+    const confirmedHead = head.number - BigInt(this.chain.confirmations);
+    const from = this.cursor + 1n;
+    const to = min(confirmedHead, from + BigInt(this.options.maxBlockRange) - 1n);
+    // The range end's hash is read before its logs: a reorg in between then shows up as a
+    // cursor mismatch on the next poll instead of going unnoticed. Both hashes in one round trip.
+    const [cursorBlock, toBlock] = await Promise.all([
+      this.reader.blockAt(this.cursor),
+      to >= from ? this.reader.blockAt(to) : undefined,
+    ]);
     if (epoch !== this.epoch) return false;
     if (!cursorBlock || (this.cursorHash !== undefined && cursorBlock.hash !== this.cursorHash)) {
       this.metrics.reorgs.inc(this.chainLabel);
@@ -102,45 +130,55 @@ export class ChainFollower {
       return false;
     }
 
-    const confirmedHead = head.number - BigInt(this.chain.confirmations);
     let scanned: BlockRef = cursorBlock;
-    let tailRead: ObservedMessage[] | undefined;
-    const from = this.cursor + 1n;
-    const to = min(confirmedHead, from + BigInt(this.options.maxBlockRange) - 1n);
     if (to >= from) {
-      // The range end's hash is read before its logs: a reorg in between then shows up as a
-      // cursor mismatch on the next poll instead of going unnoticed.
-      const toBlock = await this.reader.blockAt(to);
       if (!toBlock) throw new ChainInconsistencyError(`block ${to} below the head ${head.number} is missing`);
-      // The unconfirmed tail (read when this range reaches the confirmed head) goes with them.
-      const [logs, settlements, tail] = await Promise.all([
-        this.reader.messagesSent(from, to),
+      const kept = from === to ? this.keptTail.get(to) : undefined;
+      const reuse = kept?.hash === toBlock.hash ? kept.logs : undefined;
+      const [logs, settlements] = await Promise.all([
+        (reuse ? Promise.resolve(reuse) : this.reader.messagesSent(from, to)).then(async (read) => {
+          await this.checkAgainstGateway(read, confirmedHead);
+          return read;
+        }),
         this.reader.settlements(from, to),
-        to >= confirmedHead && head.number > to ? this.reader.messagesSent(to + 1n, head.number) : undefined,
       ]);
-      await this.checkAgainstGateway(logs, confirmedHead);
       if (epoch !== this.epoch) return false;
       for (const observed of logs) this.recordConfirmed(observed);
       for (const s of settlements) this.accountant.recordSettled(this.chain.chainId, s);
       this.cursor = to;
       this.cursorHash = toBlock.hash;
       scanned = toBlock;
-      tailRead = tail;
     } else {
       this.cursorHash = cursorBlock.hash;
     }
 
-    const caughtUp = this.cursor >= confirmedHead;
-    if (caughtUp) {
-      const tail =
-        tailRead ?? (head.number > this.cursor ? await this.reader.messagesSent(this.cursor + 1n, head.number) : []);
-      if (epoch !== this.epoch) return false;
-      this.recordTail(tail);
-    }
-    this.caughtUp = caughtUp;
+    this.caughtUp = this.cursor >= confirmedHead;
     this.lastHeadHash = head.hash;
+    this.lastHead = head;
     this.updateView(head, scanned);
-    return caughtUp;
+    return this.caughtUp;
+  }
+
+  /**
+   * Reads the unconfirmed tail (the blocks above the depth) of the head the last `scan` reached,
+   * once per head, so clients can see a message before it is signable. Its logs are kept by
+   * block: the scan that confirms the next block finds it under the hash its logs carry and checks
+   * those against the gateway, instead of reading a burst block's few hundred logs again on the
+   * listing's path. One answer's logs with the same block hash are all of that block's (a node
+   * reads a block's logs whole), and the hash the confirming scan reads says it is still that
+   * block; a block with no log in the tail is read again (nothing is known of its hash).
+   */
+  async readTail(): Promise<void> {
+    const head = this.lastHead;
+    if (!head || !this.caughtUp || this.tailReadAt === head.hash) return;
+    const epoch = this.epoch;
+    const from = this.cursor + 1n;
+    const tail = head.number >= from ? await this.reader.messagesSent(from, head.number) : [];
+    // A rewind, or a scan of a newer head, while this was read: that round reads its own tail.
+    if (epoch !== this.epoch || this.lastHead !== head) return;
+    this.recordTail(tail);
+    this.tailReadAt = head.hash;
+    this.keptTail = logsByBlock(tail);
   }
 
   /**
@@ -151,6 +189,9 @@ export class ChainFollower {
     const target = max(fromBlock, this.startBlock) - 1n;
     this.epoch++;
     this.lastHeadHash = undefined;
+    this.lastHead = undefined;
+    this.tailReadAt = undefined;
+    this.keptTail = new Map();
     if (target < this.cursor) {
       this.cursor = target;
       this.cursorHash = undefined;
@@ -227,6 +268,25 @@ export function lagSeconds(view: ChainView, nowMs: number): number {
   const behind = Number(view.headTimestamp - view.scannedTimestamp);
   const sincePoll = Math.max(0, nowMs - view.polledAt) / 1000;
   return Math.max(0, behind) + sincePoll;
+}
+
+interface BlockLogs {
+  hash: Hex;
+  logs: ObservedMessage[];
+}
+
+/** Logs grouped by block number; a block whose logs disagree on its hash is left out. */
+function logsByBlock(logs: readonly ObservedMessage[]): Map<bigint, BlockLogs> {
+  const blocks = new Map<bigint, BlockLogs>();
+  const mixed = new Set<bigint>();
+  for (const log of logs) {
+    const block = blocks.get(log.blockNumber);
+    if (!block) blocks.set(log.blockNumber, { hash: log.blockHash, logs: [log] });
+    else if (block.hash === log.blockHash) block.logs.push(log);
+    else mixed.add(log.blockNumber);
+  }
+  for (const number of mixed) blocks.delete(number);
+  return blocks;
 }
 
 function min(a: bigint, b: bigint): bigint {

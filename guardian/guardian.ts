@@ -315,10 +315,12 @@ export class Guardian {
     while (!signal.aborted) {
       let caughtUp = true;
       try {
-        caughtUp = await follower.poll();
+        caughtUp = await follower.scan();
         const head = follower.view?.headBlock;
         if (head !== undefined) schedule.observe(head, Date.now());
         await this.publishSignable();
+        // After the listing: the newest blocks' messages are only shown as unconfirmed.
+        await follower.readTail();
         if (failures > 0) logger.info({ failures }, "chain view recovered");
         failures = 0;
         follower.lastError = undefined;

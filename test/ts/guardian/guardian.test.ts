@@ -282,6 +282,46 @@ describe("Guardian chain following", () => {
     for (const m of messages) expect((await guardian.message(messageId(m))).state).toBe("signable");
   });
 
+  it("test_poll_confirmFromKeptTail_succeeds: a block read in the tail is confirmed without reading its logs again", async () => {
+    const { guardian, l2a, sync } = createTestGuardian();
+    await sync();
+    const message = transfer();
+    const block = l2a.mine(message);
+    await guardian.pollOnce(); // the tail now holds `block`
+    const reads: [bigint, bigint][] = [];
+    const read = l2a.messagesSent.bind(l2a);
+    l2a.messagesSent = (from, to) => (reads.push([from, to]), read(from, to));
+    for (let i = 0; i < CONFIRMATIONS; i++) {
+      l2a.mineEmpty(1);
+      await guardian.pollOnce();
+    }
+    expect((await guardian.message(messageId(message))).state).toBe("signable");
+    // Read again only within the next head's tail (which shows the unconfirmed blocks), not by
+    // the scan that confirmed it.
+    expect(reads.filter(([from, to]) => from <= block && block <= to)).toEqual([[block, block + 1n]]);
+    await guardian.attest(attestRequest([messageId(message)]));
+  });
+
+  it("test_poll_tailBlockReorgedBeforeConfirmation_reverts: kept logs of a replaced block are not confirmed", async () => {
+    const { guardian, l2a, sync } = createTestGuardian();
+    await sync();
+    const first = transfer({ nonce: 0n });
+    const block = l2a.mine(first);
+    l2a.mineEmpty(CONFIRMATIONS - 1);
+    await guardian.pollOnce(); // `block` is in the tail, one block short of confirmation
+    expect((await guardian.message(messageId(first))).state).toBe("unconfirmed");
+
+    // Replaced under the same number before the follower polls again: the confirming scan finds
+    // another hash there and reads the block anew.
+    l2a.reorg(block);
+    const second = transfer({ nonce: 0n, amount: 5n });
+    l2a.mine(second);
+    l2a.mineEmpty(CONFIRMATIONS);
+    await guardian.pollOnce();
+    expect((await guardian.message(messageId(second))).state).toBe("signable");
+    await expect(guardian.message(messageId(first))).rejects.toBeInstanceOf(MessageNotFoundError);
+  });
+
   it("test_poll_unchangedHead_succeeds: an idle chain costs one head read per poll", async () => {
     const { guardian, l2a, sync } = createTestGuardian();
     await sync();
