@@ -35,6 +35,24 @@ export function feesFrom(baseFeePerGas: bigint, maxPriorityFeePerGas: bigint): F
   return { maxFeePerGas: baseFeePerGas * 2n + maxPriorityFeePerGas, maxPriorityFeePerGas };
 }
 
+/** A head this full (gas used, % of its limit) means the chain is congested (`deliveryTip`). */
+export const CONGESTED_PERCENT = 80n;
+/** The tip paid on a congested chain, in % of the node's suggestion. */
+export const CONGESTED_TIP_PERCENT = 125n;
+
+/**
+ * The tip a delivery bids: the node's suggestion, or a quarter more when the head block is
+ * nearly full. A full block means transactions are waiting, and a sequencer that orders by tip
+ * (op-geth) mines equal tips in arrival order, so a delivery bidding what everyone bids waits
+ * behind the backlog its own messages' sends made, a block or more. A quarter of the tip is a
+ * small share of what a delivery costs (the base fee dominates), paid only under congestion.
+ */
+export function deliveryTip(suggested: bigint, head: { gasUsed: bigint; gasLimit: bigint }): bigint {
+  if (head.gasUsed * 100n < head.gasLimit * CONGESTED_PERCENT) return suggested;
+  const raised = (suggested * CONGESTED_TIP_PERCENT) / 100n;
+  return raised > suggested ? raised : suggested + 1n;
+}
+
 /** The TxSender's chain access through viem, signing with a local account. */
 export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): TxChain {
   const fees = new SharedRead(async () => {
@@ -44,7 +62,7 @@ export function viemTxChain(publicClient: PublicClient, wallet: ChainWallet): Tx
       publicClient.request({ method: "eth_maxPriorityFeePerGas" }).then(hexToBigInt),
     ]);
     if (block.baseFeePerGas === null) throw new Error(`chain ${wallet.chain.id} has no EIP-1559 base fee`);
-    return feesFrom(block.baseFeePerGas, tip);
+    return feesFrom(block.baseFeePerGas, deliveryTip(tip, block));
   }, FEES_AGE);
   return {
     nonceAt: (address, tag) => publicClient.getTransactionCount({ address, blockTag: tag }),
