@@ -182,11 +182,16 @@ async function waitMined(url: string, hashes: Hex[], what: string, timeoutMs = 1
   }
 }
 
+/**
+ * The senders' fees, as a wallet signs them (ethers' default): the node's suggested tip and a cap
+ * of twice the base fee plus that tip, which stays above the base fee through the five full
+ * blocks the burst can raise it by. (A 50 gwei floor here once put every send above every
+ * delivery on anvil, which orders its pool by fee cap; op-geth orders by tip.)
+ */
 async function feeCaps(client: PublicClient) {
-  const block = await client.getBlock();
+  const [block, tip] = await Promise.all([client.getBlock(), client.estimateMaxPriorityFeePerGas()]);
   const base = block.baseFeePerGas ?? parseGwei("1");
-  const maxFeePerGas = base * 4n > parseGwei("50") ? base * 4n : parseGwei("50");
-  return { maxFeePerGas, maxPriorityFeePerGas: parseGwei("1") };
+  return { maxFeePerGas: base * 2n + tip, maxPriorityFeePerGas: tip };
 }
 
 /** Signs `calls` from `account` with consecutive nonces (from its pending count) and submits them. */
