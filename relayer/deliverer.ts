@@ -249,6 +249,8 @@ export class RouteDeliverer {
       return [];
     }
     const jobs = [first];
+    // A peer's measurement, if this process has none yet: batches sized by the prior are small.
+    await this.budget.learn();
     const max = this.budget.maxMessages();
     while (jobs.length < max) {
       const wanted = Math.min(TAKE_CONCURRENCY, max - jobs.length);

@@ -13,6 +13,13 @@
  * a block takes a transaction only while its gas limit fits what the block has left, so while the
  * prior stands the deliverer estimates each delivery instead (deliverer.ts). Token mixes cost
  * differently; a batch estimated over the cap is split.
+ *
+ * Relayer processes share the measurement (`SharedGas`, a Redis key per destination): each
+ * publishes its average after every measurement, and one that has measured nothing yet (just
+ * started, or never given a batch for that chain) takes the published value instead of the
+ * prior. The cost is the destination gateway's, the same whoever delivers; without it every
+ * relayer but the one that delivered first estimated its first deliveries, a round trip to a
+ * node busy with the very burst it was delivering.
  */
 
 /** EIP-7825: the most gas one transaction may use. */
@@ -23,6 +30,15 @@ const FIXED_GAS = 100_000n;
 const PRIOR_PER_MESSAGE_GAS = 60_000n;
 /** Weight of the newest measurement in the moving average. */
 const SMOOTHING = 0.3;
+
+/** Where relayers share a destination's measured per-message cost (relayer/store.ts). */
+export interface SharedGas {
+  read(): Promise<bigint | undefined>;
+  write(perMessage: bigint): Promise<void>;
+}
+
+/** How often a budget with nothing measured asks for a shared measurement. */
+const LEARN_EVERY_MS = 1_000;
 
 export interface GasBudgetOptions {
   maxTxGas: bigint;
@@ -36,8 +52,13 @@ export class GasBudget {
   private perMessage = PRIOR_PER_MESSAGE_GAS;
   private measuredOnce = false;
   private blockGasLimit?: bigint;
+  private lastLearnAt = -Infinity;
 
-  constructor(private readonly o: GasBudgetOptions) {}
+  constructor(
+    private readonly o: GasBudgetOptions,
+    private readonly shared?: SharedGas,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The measured cost of one more message in a delivery. */
   get perMessageGas(): bigint {
@@ -85,6 +106,21 @@ export class GasBudget {
       ? Math.round(Number(this.perMessage) * (1 - SMOOTHING) + sample * SMOOTHING)
       : sample;
     this.perMessage = BigInt(Math.max(1_000, next));
+    this.measuredOnce = true;
+    // Best effort: a peer that cannot read it measures for itself.
+    this.shared?.write(this.perMessage).catch(() => undefined);
+  }
+
+  /**
+   * With nothing measured yet, takes a peer's published measurement if there is one (asking at
+   * most once a second; a failed read is asked again then). A no-op once measured.
+   */
+  async learn(): Promise<void> {
+    if (this.measuredOnce || !this.shared || this.now() - this.lastLearnAt < LEARN_EVERY_MS) return;
+    this.lastLearnAt = this.now();
+    const published = await this.shared.read().catch(() => undefined);
+    if (published === undefined || this.measuredOnce) return;
+    this.perMessage = published < 1_000n ? 1_000n : published;
     this.measuredOnce = true;
   }
 }

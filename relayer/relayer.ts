@@ -303,11 +303,14 @@ export class Relayer {
   private budgetOf(dest: RelayerChain): GasBudget {
     let budget = this.budgets.get(dest.chainId);
     if (!budget) {
-      budget = new GasBudget({
-        maxTxGas: this.d.config.MAX_TX_GAS,
-        maxMessages: MAX_ATTEST_BATCH,
-        headroomPercent: GAS_HEADROOM_PERCENT,
-      });
+      const chainId = dest.chainId;
+      budget = new GasBudget(
+        { maxTxGas: this.d.config.MAX_TX_GAS, maxMessages: MAX_ATTEST_BATCH, headroomPercent: GAS_HEADROOM_PERCENT },
+        {
+          read: () => this.d.store.getDeliveryGas(chainId),
+          write: (perMessage) => this.d.store.setDeliveryGas(chainId, perMessage),
+        },
+      );
       this.budgets.set(dest.chainId, budget);
     }
     return budget;

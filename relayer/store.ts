@@ -31,6 +31,15 @@ export interface RelayerStore {
   /** Takes or renews a lease for `ttlMs`; false while another holder has it. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+  /** What one more message of a delivery to `chainId` costs, as some relayer measured it last. */
+  getDeliveryGas(chainId: number): Promise<bigint | undefined>;
+  setDeliveryGas(chainId: number, perMessage: bigint): Promise<void>;
+}
+
+/** A stored per-message gas: a positive integer, else absent (a bad value is measured again). */
+export function parseDeliveryGas(raw: string | null | undefined): bigint | undefined {
+  if (raw === null || raw === undefined || !/^[1-9][0-9]{0,15}$/.test(raw)) return undefined;
+  return BigInt(raw);
 }
 
 const CAS = `
@@ -72,6 +81,10 @@ export class RedisStore implements RelayerStore {
     return `${this.prefix}:relayer:lock:${name}`;
   }
 
+  deliveryGasKey(chainId: number): string {
+    return `${this.prefix}:relayer:gas:${chainId}`;
+  }
+
   async getCursor(chainId: number): Promise<Cursor | undefined> {
     const raw = await this.redis.get(this.cursorKey(chainId));
     return raw === null ? undefined : parseCursor(raw);
@@ -94,6 +107,14 @@ export class RedisStore implements RelayerStore {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.redis.eval(RELEASE, 1, this.leaseKey(name), holder);
+  }
+
+  async getDeliveryGas(chainId: number): Promise<bigint | undefined> {
+    return parseDeliveryGas(await this.redis.get(this.deliveryGasKey(chainId)));
+  }
+
+  async setDeliveryGas(chainId: number, perMessage: bigint): Promise<void> {
+    await this.redis.set(this.deliveryGasKey(chainId), perMessage.toString());
   }
 }
 
@@ -141,5 +162,15 @@ export class MemoryStore implements RelayerStore {
 
   async releaseLease(name: string, holder: string) {
     if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
+  }
+
+  private readonly deliveryGas = new Map<number, string>();
+
+  async getDeliveryGas(chainId: number) {
+    return parseDeliveryGas(this.deliveryGas.get(chainId));
+  }
+
+  async setDeliveryGas(chainId: number, perMessage: bigint) {
+    this.deliveryGas.set(chainId, perMessage.toString());
   }
 }

@@ -528,6 +528,24 @@ describe("RouteDeliverer pipeline", () => {
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
   });
 
+  it("test_deliver_peerMeasuredTheDestination_sendsWithoutEstimating_succeeds: a fresh process starts where its peers are", async () => {
+    const jobs = [1n, 2n, 3n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const h = await deliver(jobs, (h) => {
+      h.optimistic = true;
+      h.maxInFlight = 1;
+      // Room for two messages at the 60,000 prior, for all three at the peer's 9,000.
+      h.budget = new GasBudget(
+        { maxTxGas: ((100_000n + 2n * 60_000n) * 120n) / 100n, maxMessages: 1024, headroomPercent: 120n },
+        { read: async () => 9_000n, write: async () => undefined },
+      );
+      h.gateway.perMessageGas = 9_000n;
+    });
+    expect(h.gateway.simulations).toBe(0);
+    expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
+    expect(h.gateway.gasLimits[0]).toBe(((100_000n + 3n * 9_000n) * 120n) / 100n);
+    expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
+  });
+
   it("test_deliver_optimisticSendReverted_simulatesUntilOneGoesThrough_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
     const h = await deliver(jobs, (h) => {

@@ -1,6 +1,7 @@
 /** Gas-sized batches: the per-transaction cap, half the block, and the measured per-message cost. */
 import { describe, expect, it } from "vitest";
-import { EIP7825_TX_GAS_CAP, GasBudget } from "../../../relayer/gas.js";
+import { EIP7825_TX_GAS_CAP, GasBudget, type SharedGas } from "../../../relayer/gas.js";
+import { MemoryStore, parseDeliveryGas } from "../../../relayer/store.js";
 
 const budget = (maxTxGas = EIP7825_TX_GAS_CAP, maxMessages = 1024) =>
   new GasBudget({ maxTxGas, maxMessages, headroomPercent: 120n });
@@ -41,6 +42,59 @@ describe("GasBudget", () => {
     for (let i = 0; i < 20; i++) b.observe(100, 100_000n + 100n * 5_000n);
     expect(b.maxMessages()).toBe(256);
     expect(budget(150_000n).maxMessages()).toBe(1);
+  });
+
+  it("test_learn_takesAPeersMeasurementUntilItHasItsOwn_succeeds: one store shared by two processes", async () => {
+    const store = new MemoryStore();
+    const clock = { ms: 0 };
+    const sharedFor = (chainId: number): SharedGas => ({
+      read: () => store.getDeliveryGas(chainId),
+      write: (v) => store.setDeliveryGas(chainId, v),
+    });
+    const opts = { maxTxGas: EIP7825_TX_GAS_CAP, maxMessages: 1024, headroomPercent: 120n };
+    const first = new GasBudget(opts, sharedFor(902), () => clock.ms);
+    const second = new GasBudget(opts, sharedFor(902), () => clock.ms);
+    const otherChain = new GasBudget(opts, sharedFor(903), () => clock.ms);
+
+    await second.learn(); // nothing published yet: the prior stands
+    expect(second.measured).toBe(false);
+    first.observe(200, 100_000n + 200n * 9_000n);
+    await Promise.resolve();
+    clock.ms += 500;
+    await second.learn(); // asked a moment ago: not again yet
+    expect(second.measured).toBe(false);
+    clock.ms += 500;
+    await second.learn();
+    expect(second.measured).toBe(true);
+    expect(second.perMessageGas).toBe(9_000n);
+    await otherChain.learn(); // another destination's cost is not this one's
+    expect(otherChain.measured).toBe(false);
+
+    // Its own measurements then count, and are published in turn; a peer's do not replace them.
+    second.observe(200, 100_000n + 200n * 19_000n);
+    expect(second.perMessageGas).toBe(12_000n);
+    await Promise.resolve();
+    expect(await store.getDeliveryGas(902)).toBe(12_000n);
+    clock.ms += 5_000;
+    await store.setDeliveryGas(902, 50_000n);
+    await second.learn();
+    expect(second.perMessageGas).toBe(12_000n);
+  });
+
+  it("test_learn_unreadableOrBadValue_keepsThePrior_succeeds", async () => {
+    const opts = { maxTxGas: EIP7825_TX_GAS_CAP, maxMessages: 1024, headroomPercent: 120n };
+    const failing = new GasBudget(opts, {
+      read: () => Promise.reject(new Error("redis down")),
+      write: () => Promise.reject(new Error("redis down")),
+    });
+    await failing.learn();
+    expect(failing.measured).toBe(false);
+    failing.observe(10, 100_000n + 10n * 8_000n); // a failed publish is not this budget's problem
+    expect(failing.perMessageGas).toBe(8_000n);
+    for (const bad of [null, "", "0", "-5", "12abc", "1e6", "99999999999999999"]) {
+      expect(parseDeliveryGas(bad)).toBeUndefined();
+    }
+    expect(parseDeliveryGas("10500")).toBe(10_500n);
   });
 
   it("test_observe_ignoresNonsense_succeeds", () => {
