@@ -54,7 +54,6 @@ try {
 const stop = new AbortController();
 process.on("SIGINT", () => stop.abort());
 process.on("SIGTERM", () => stop.abort());
-const stopped = untilAborted(stop.signal);
 onLauncherExit(() => {
   out("npm exited; stopping the devnet.");
   stop.abort();
@@ -85,7 +84,7 @@ try {
     });
   }
   if (!stop.signal.aborted) out("\nrunning; press Ctrl-C to stop every chain and service.");
-  await stopped;
+  await untilAborted(stop.signal);
 } catch (e) {
   exitCode = 1;
   if (e instanceof PrerequisiteError) process.stderr.write(`${e.message}\n`);

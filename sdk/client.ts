@@ -420,8 +420,8 @@ export class BridgeClient {
    * Delivers your own message with `wallet` (on the destination chain): the way out when
    * relayers stall but guardians are up. Returns whether it executed at once or was queued.
    */
-  relay(message: SentRecord | Hex, wallet: WalletClient): Promise<RelayResult> {
-    return relay(this, message, wallet);
+  relay(message: SentRecord | Hex, wallet: WalletClient, options?: { signal?: AbortSignal }): Promise<RelayResult> {
+    return relay(this, message, wallet, options);
   }
 
   // ---------------------------------------------------------------------------------------------

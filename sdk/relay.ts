@@ -97,16 +97,20 @@ export async function buildRelay(
   };
 }
 
-/** Builds the delivery and sends it with `wallet` (on the destination chain). */
+/**
+ * Builds the delivery and sends it with `wallet` (on the destination chain). `signal` stops it
+ * as it stops `sendTransfer` (`SendStoppedError`).
+ */
 export async function relay(
   client: BridgeClient,
   message: SentRecord | Hex,
   wallet: WalletClient,
+  options: { signal?: AbortSignal } = {},
 ): Promise<RelayResult> {
   const { sent, transaction } = await buildRelay(client, message);
   const account = await walletAddress(wallet);
   await simulateGatewayCall(client, sent.dest, account, transaction);
-  const receipt = await sendUnsigned(client, sent.dest, wallet, transaction);
+  const receipt = await sendUnsigned(client, sent.dest, wallet, transaction, { signal: options.signal });
   for (const log of receipt.logs) {
     try {
       const event = decodeEventLog({ abi: bridgeGatewayAbi, data: log.data, topics: log.topics });

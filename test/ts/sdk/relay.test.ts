@@ -11,6 +11,7 @@ import {
   AttestationsUnavailableError,
   GatewayPausedError,
   MessageExpiredError,
+  SendStoppedError,
   WrongChainError,
 } from "../../../sdk/errors.js";
 import type { SentRecord } from "../../../sdk/tracker.js";
@@ -77,6 +78,20 @@ describe("self-relay", () => {
     expect(result.outcome).toBe("queued");
     const now = Number((await bridge.chains.l2b.publicClient.getBlock()).timestamp);
     expect(result.executableAt).toBeGreaterThanOrEqual(now + 600 - 1);
+  });
+
+  it("stopped by its signal before signing, sends nothing", async () => {
+    const sent = await send("4");
+    const client = clientOf(bridge, fakeGuardians(bridge).fetch);
+    const bob = bridge.chains.l2b.accounts.bob;
+    const before = await bridge.chains.l2b.publicClient.getTransactionCount({ address: bob.account!.address });
+    const error = await client.relay(sent, bobOnL2b(), { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SendStoppedError);
+    expect(error).toMatchObject({ what: "deliver", hash: undefined });
+    expect(await bridge.chains.l2b.publicClient.getTransactionCount({ address: bob.account!.address })).toBe(before);
+    expect(
+      await bridge.chains.l2b.gatewayAs().read.isProcessed([901n, sent.message.sourceGateway, sent.message.nonce]),
+    ).toBe(false);
   });
 
   it("with fewer than the threshold signing, says how many and why, and sends nothing", async () => {
