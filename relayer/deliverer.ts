@@ -5,6 +5,8 @@
  * extended while it works on it), so N relayers split a route's traffic between them, and the
  * gateway's replay protection makes a rare double delivery (a lock that lapsed) harmless.
  *
+ * The relayers of a route take turns filling its batches (take-turn.ts), so a block's messages
+ * go out in as few deliveries as their gas allows instead of being split between racing takers.
  * A batch is started as soon as a job is there — the guardians' signable feed (signable.ts)
  * enqueues a message the moment a quorum lists it — and holds what else is waiting, up to what
  * one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in flight
@@ -48,6 +50,7 @@ import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { DeliverJobData, FailureStage } from "./queues.js";
 import type { Readiness } from "./signable.js";
+import type { TakeTurn } from "./take-turn.js";
 
 /** Attestation rounds per batch (each refusal or dropped message costs one) before giving up. */
 const MAX_ROUNDS = 12;
@@ -137,6 +140,12 @@ export interface DelivererOptions {
    * the route simulates every batch again until one goes through. Default off here (tests).
    */
   optimisticSend?: boolean;
+  /**
+   * The route's turns at taking jobs, shared with the other relayers (take-turn.ts): one relayer
+   * at a time fills a batch, so a block's messages are not split between racing relayers.
+   * Absent: this deliverer takes whenever it can (a relayer alone on the route, tests).
+   */
+  turn?: TakeTurn;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -213,7 +222,7 @@ export class RouteDeliverer {
       try {
         release = await this.slots.acquire(signal);
         const token = `${this.o.relayerId}:${randomUUID()}`;
-        const jobs = await this.take(token);
+        const jobs = await this.take(token, signal);
         if (jobs.length === 0) {
           release();
           continue;
@@ -236,11 +245,23 @@ export class RouteDeliverer {
     await Promise.allSettled(inFlight);
   }
 
+  /** Fills a batch in this relayer's turn at the route (take-turn.ts), if it shares one. */
+  private async take(token: string, signal: AbortSignal): Promise<Job<DeliverJobData>[]> {
+    const turn = await this.o.turn?.acquire(signal);
+    let jobs: Job<DeliverJobData>[] = [];
+    try {
+      jobs = await this.fill(token);
+      return jobs;
+    } finally {
+      await turn?.release(jobs.length > 0);
+    }
+  }
+
   /**
    * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what else
    * is waiting, up to what one delivery may carry.
    */
-  private async take(token: string): Promise<Job<DeliverJobData>[]> {
+  private async fill(token: string): Promise<Job<DeliverJobData>[]> {
     const started = Date.now();
     const first = await this.worker.getNextJob(token, { block: true });
     if (!first) {

@@ -36,6 +36,7 @@ import {
 import type { RedisConnection } from "./redis.js";
 import { SignableTracker, type SignableSource } from "./signable.js";
 import type { RelayerStore } from "./store.js";
+import { TakeTurn } from "./take-turn.js";
 
 /** Executions in flight per relayer (sends are serialised per chain anyway). */
 const EXECUTE_CONCURRENCY = 4;
@@ -196,6 +197,7 @@ export class Relayer {
               guardianTimeoutMs: config.GUARDIAN_TIMEOUT_MS,
               signableWaitMs: config.SIGNABLE_WAIT_MS,
               optimisticSend: config.OPTIMISTIC_SEND,
+              turn: new TakeTurn(this.d.store, queue.name, config.RELAYER_ID),
             },
           );
           loops.push(deliverer.run(stop.signal));

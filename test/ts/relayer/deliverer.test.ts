@@ -36,6 +36,8 @@ import { FeeGate } from "../../../relayer/fee-policy.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import type { DeliverJobData } from "../../../relayer/queues.js";
 import type { Readiness } from "../../../relayer/signable.js";
+import { MemoryStore } from "../../../relayer/store.js";
+import { TakeTurn } from "../../../relayer/take-turn.js";
 import { silentLogger, testMessage, TOKEN_B } from "./fixtures.js";
 
 const GATEWAY = "0x2000000000000000000000000000000000000002";
@@ -197,6 +199,10 @@ interface Harness {
   fees?: FeeGate;
   metrics: RelayerMetrics;
   optimistic: boolean;
+  /** The route's turns, shared with other relayers (none: this deliverer takes whenever it can). */
+  turn?: TakeTurn;
+  /** When each `getNextJob` call was made (Date.now()). */
+  takes: number[];
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -219,6 +225,7 @@ async function deliver(
     maxInFlight: 4,
     metrics: new RelayerMetrics(new Registry()),
     optimistic: false,
+    takes: [],
   };
   setup(h);
   const dest = gateway.chain();
@@ -228,6 +235,7 @@ async function deliver(
   const worker: DeliveryWorker = {
     name: "deliver.901-902",
     getNextJob: (async (_token: string, o?: { block?: boolean }) => {
+      h.takes.push(Date.now());
       const next = waiting.shift();
       if (!next && o?.block !== false) await new Promise((r) => setTimeout(r, 5));
       return next;
@@ -269,6 +277,7 @@ async function deliver(
       guardianTimeoutMs: 1_000,
       signableWaitMs: 5_000,
       optimisticSend: h.optimistic,
+      turn: h.turn,
     },
   );
   const controller = new AbortController();
@@ -311,6 +320,20 @@ describe("RouteDeliverer", () => {
     const h = await deliver(jobs, () => undefined);
     expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
+  });
+
+  it("test_deliver_takesInItsTurn_succeeds: nothing is taken while another relayer holds the route's turn", async () => {
+    const store = new MemoryStore();
+    // A peer fills a batch of this route for the next 300 ms (then its lease lapses).
+    await store.acquireLease("take:deliver.901-902", "peer", 300);
+    const started = Date.now();
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    const h = await deliver(jobs, (h) => {
+      h.turn = new TakeTurn(store, "deliver.901-902", "test", { ttlMs: 1_000, renewMs: 100, pollMs: 5, yieldMs: 10 });
+    });
+    expect(Math.min(...h.takes) - started).toBeGreaterThanOrEqual(250);
+    // Both taken in one turn: one delivery.
+    expect(h.gateway.delivered).toEqual([[1n, 2n]]);
   });
 
   it("test_deliver_alreadyProcessed_retryFilteredBeforeAttesting_succeeds: a retried job is read first", async () => {

@@ -1,0 +1,79 @@
+/**
+ * Turns at filling a route's batches. The relayers of a route take its jobs one at a time: the
+ * relayer whose turn it is waits for the first job and takes what else is waiting (up to what
+ * one delivery carries), then passes the turn on. Without turns, K relayers draining a route at
+ * once split each source block's messages into K or more batches of any size (1 to 306 were
+ * seen at K = 4), and each batch costs the guardians an attestation: at K = 4 those requests
+ * made attestations take 0.3–2 s. With turns a block's messages go out in as few deliveries as
+ * their gas allows, whichever relayer takes them.
+ *
+ * The turn is a lease in the relayer store (`<prefix>:relayer:lock:take:<route>`, one key, so it
+ * works on Redis Cluster), renewed while its holder waits for jobs. It only shapes batches:
+ * exactly-once delivery rests on the job locks and the gateway, as before. So a holder that dies
+ * costs at most the lease's lifetime before another relayer takes over, and a lease that lapses
+ * while its holder is busy (two takers for a moment) only splits a batch.
+ */
+import { sleep } from "../core/service/lifecycle.js";
+import type { RelayerStore } from "./store.js";
+
+export interface TakeTurnTimings {
+  /** The lease's lifetime: how long a dead holder can hold up its route's takes. */
+  ttlMs: number;
+  /** How often the holder renews it while waiting for jobs. */
+  renewMs: number;
+  /** How often a relayer waiting for the turn asks for it. */
+  pollMs: number;
+  /**
+   * How long a relayer that just took a batch stays out of the race, so a waiting peer gets the
+   * next turn (the batches of a route spread over its relayers instead of one taking them all).
+   */
+  yieldMs: number;
+}
+
+/** The holder blocks in BullMQ's wait for a job (drainDelay, 2 s) while renewing every 0.5 s. */
+export const TAKE_TURN_TIMINGS: TakeTurnTimings = { ttlMs: 2_000, renewMs: 500, pollMs: 50, yieldMs: 100 };
+
+/** The turn while held: end it with `release`, saying whether a batch was taken. */
+export interface HeldTurn {
+  release(tookBatch: boolean): Promise<void>;
+}
+
+export class TakeTurn {
+  private readonly name: string;
+  private yieldUntil = 0;
+
+  constructor(
+    private readonly store: Pick<RelayerStore, "acquireLease" | "releaseLease">,
+    route: string,
+    private readonly holder: string,
+    private readonly t: TakeTurnTimings = TAKE_TURN_TIMINGS,
+  ) {
+    this.name = `take:${route}`;
+  }
+
+  /** Waits until this relayer holds the route's turn (throws if `signal` aborts first). */
+  async acquire(signal: AbortSignal): Promise<HeldTurn> {
+    const yieldMs = this.yieldUntil - Date.now();
+    if (yieldMs > 0) await sleep(yieldMs, signal);
+    for (;;) {
+      signal.throwIfAborted();
+      if (await this.store.acquireLease(this.name, this.holder, this.t.ttlMs)) break;
+      await sleep(this.t.pollMs, signal);
+    }
+    // Renewals that fail or find the lease taken change nothing here: see the module comment.
+    const renew = setInterval(
+      () => void this.store.acquireLease(this.name, this.holder, this.t.ttlMs).catch(() => undefined),
+      this.t.renewMs,
+    );
+    let released = false;
+    return {
+      release: async (tookBatch: boolean) => {
+        if (released) return;
+        released = true;
+        clearInterval(renew);
+        if (tookBatch) this.yieldUntil = Date.now() + this.t.yieldMs;
+        await this.store.releaseLease(this.name, this.holder).catch(() => undefined);
+      },
+    };
+  }
+}
