@@ -60,6 +60,7 @@ const relayerFields = z
     OPTIMISTIC_SEND: flagDefault("true"),
     SIGNABLE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
     FEED_WAIT_MS: positiveInt.max(MAX_SIGNABLE_WAIT_MS).default(20_000),
+    FEED_FOLLOWERS: positiveInt.max(64).default(2),
     GUARDIAN_TIMEOUT_MS: positiveInt.default(5_000),
     GUARDIAN_SET_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
     RETRY_BASE_MS: positiveInt.default(1_000),

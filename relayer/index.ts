@@ -24,8 +24,9 @@
  *                        nonce and bumped fees (default 60000)
  *   MAX_FEE_BUMPS        replacements before a send is given up and its nonce reused by the
  *                        next send (default 8)
- *   LOCK_TTL_MS          job lock and observer lease lifetime: how long a crashed relayer's
- *                        work stays claimed before another relayer takes it (default 5000)
+ *   LOCK_TTL_MS          job lock, observer lease and feed slot lifetime: how long a crashed
+ *                        relayer's work stays claimed before another relayer takes it
+ *                        (default 5000)
  *   MAX_IN_FLIGHT        delivery batches (each its own transaction) in flight per route and
  *                        process (default 8: a batch holds its slot until its receipt)
  *   MAX_TX_GAS           most gas one delivery may use (default 16777216, EIP-7825's cap); a
@@ -36,6 +37,8 @@
  *   SIGNABLE_WAIT_MS     how long a batch waits for a quorum of the guardians' signable feeds
  *                        to list its messages before asking anyway (default 2000)
  *   FEED_WAIT_MS         long-poll wait of one signable-feed request (default 20000)
+ *   FEED_FOLLOWERS       how many relayers follow the guardians' feeds at once, each holding
+ *                        a slot (default 2; the others only deliver; relayer/feed-slots.ts)
  *   GUARDIAN_TIMEOUT_MS  per-guardian attestation request timeout (default 5000)
  *   GUARDIAN_SET_TTL_MS  how long a destination's guardian set (read from its gateway) is cached (default 5000;
  *                        re-read in the background from half of it)

@@ -37,6 +37,7 @@ import type { RedisConnection } from "./redis.js";
 import { SignableTracker, type SignableSource } from "./signable.js";
 import type { RelayerStore } from "./store.js";
 import { TakeTurn } from "./take-turn.js";
+import { followWhileHoldingSlot } from "./feed-slots.js";
 
 /** Executions in flight per relayer (sends are serialised per chain anyway). */
 const EXECUTE_CONCURRENCY = 4;
@@ -48,6 +49,8 @@ const BLOCK_GAS_REFRESH_MS = 60_000;
 const GAS_HEADROOM_PERCENT = 120n;
 /** How long the relayer remembers which guardians listed a message as signable. */
 const FEED_RETENTION_MS = 30 * 60_000;
+/** How often a relayer not following the feeds asks for a free feed slot (feed-slots.ts). */
+const FEED_SLOT_RETRY_MS = 1_000;
 
 export interface RelayerDeps {
   config: RelayerConfig;
@@ -145,7 +148,21 @@ export class Relayer {
         logger: this.d.logger,
         options: { waitMs: config.FEED_WAIT_MS, retryMs: config.POLL_INTERVAL_MS, retentionMs: FEED_RETENTION_MS },
       });
-      loops.push(tracker.run(stop.signal));
+      // Only FEED_FOLLOWERS relayers follow the feeds at once (feed-slots.ts).
+      loops.push(
+        followWhileHoldingSlot(
+          this.d.store,
+          {
+            slots: config.FEED_FOLLOWERS,
+            holder: config.RELAYER_ID,
+            ttlMs: config.LOCK_TTL_MS,
+            retryMs: FEED_SLOT_RETRY_MS,
+          },
+          (signal) => tracker.run(signal),
+          stop.signal,
+          this.d.logger,
+        ),
+      );
       // Every destination's guardian set and state, read now and kept warm (core/shared-read.ts)
       // while batches use them: the first burst does not wait for them on a node mining it.
       for (const dest of chains.values()) {

@@ -105,6 +105,10 @@ export class SignableTracker implements Readiness {
   async run(signal: AbortSignal): Promise<void> {
     const reachable = this.d.guardians.filter((g) => g.url !== "");
     await Promise.all(reachable.map((g) => this.follow(g, signal)));
+    // Not following any more (stopping, or the feed slot was lost, feed-slots.ts): batches must
+    // not wait for listings that no feed brings now.
+    this.up.clear();
+    this.wake();
     await this.settled();
   }
 

@@ -25,6 +25,7 @@ describe("relayer config", () => {
       MAX_IN_FLIGHT: 8,
       MAX_TX_GAS: 16_777_216n,
       SIGNABLE_WAIT_MS: 2_000,
+      FEED_FOLLOWERS: 2,
       POLL_INTERVAL_MS: 1_000,
       TX_TIMEOUT_MS: 60_000,
       REDIS_CLUSTER: false,
@@ -57,6 +58,7 @@ describe("relayer config", () => {
       REDIS_URL: "http://localhost:6379",
       MAX_IN_FLIGHT: "0",
       FEED_WAIT_MS: "60000",
+      FEED_FOLLOWERS: "0",
       POLL_INTERVAL_MS: "abc",
       QUEUE_PREFIX: "bad prefix",
     });
@@ -64,6 +66,7 @@ describe("relayer config", () => {
     expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
     expect(message).toMatch(/MAX_IN_FLIGHT:/);
     expect(message).toMatch(/FEED_WAIT_MS: .*30000/);
+    expect(message).toMatch(/FEED_FOLLOWERS:/);
     expect(message).toMatch(/POLL_INTERVAL_MS:/);
     expect(message).toMatch(/QUEUE_PREFIX:/);
   });

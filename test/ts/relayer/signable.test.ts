@@ -160,6 +160,8 @@ describe("SignableTracker", () => {
     expect(announced).toEqual([]);
     controller.abort();
     await running;
+    // No longer following (stopped, or its feed slot lost): batches must not wait on it.
+    expect(t.feedsUp(set)).toBe(false);
   });
   it("test_record_uncheckedEntries_useTheCheckedMessage_succeeds: ids listed before are not re-derived", async () => {
     const { t, announced } = tracker();
