@@ -7,11 +7,13 @@
  * made attestations take 0.3–2 s. With turns a block's messages go out in as few deliveries as
  * their gas allows, whichever relayer takes them.
  *
- * The turn is a lease in the relayer store (`<prefix>:relayer:lock:take:<route>`, one key, so it
- * works on Redis Cluster), renewed while its holder waits for jobs. It only shapes batches:
- * exactly-once delivery rests on the job locks and the gateway, as before. So a holder that dies
- * costs at most the lease's lifetime before another relayer takes over, and a lease that lapses
- * while its holder is busy (two takers for a moment) only splits a batch.
+ * The turn is a lease in the relayer store (`<prefix>:relayer:lock:take:<queue>`, e.g.
+ * `take:deliver.901-902`; one key, so it works on Redis Cluster), renewed while its holder
+ * waits for jobs. It only shapes batches: exactly-once delivery rests on the job locks and the
+ * gateway, as before. So a holder that dies costs at most the lease's lifetime before another
+ * relayer takes over, and a lease that lapses while its holder is busy (two takers for a moment)
+ * only splits a batch. Renewals and the release go over one connection in order, so a renewal
+ * still in flight at the release cannot outlive it.
  */
 import { sleep } from "../core/service/lifecycle.js";
 import type { RelayerStore } from "./store.js";
