@@ -17,7 +17,7 @@
  */
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { RelayerStore } from "./store.js";
+import { keepLease, type RelayerStore } from "./store.js";
 
 export interface FeedSlotOptions {
   /** How many relayers may follow the feeds at once (FEED_FOLLOWERS). */
@@ -54,27 +54,17 @@ export async function followWhileHoldingSlot(
     const held = new AbortController();
     const onAbort = () => held.abort();
     signal.addEventListener("abort", onAbort, { once: true });
-    let renewedAt = Date.now();
-    const renew = setInterval(
-      () => {
-        store.acquireLease(slot, o.holder, o.ttlMs).then(
-          (ok) => {
-            if (ok) renewedAt = Date.now();
-            else held.abort();
-          },
-          () => {
-            if (Date.now() - renewedAt >= o.ttlMs) held.abort();
-          },
-        );
-      },
-      Math.max(100, Math.floor(o.ttlMs / 3)),
+    const stopRenewing = keepLease(
+      store,
+      { name: slot, holder: o.holder, ttlMs: o.ttlMs, everyMs: Math.max(100, Math.floor(o.ttlMs / 3)) },
+      () => held.abort(),
     );
     try {
       await follow(held.signal);
     } catch (e) {
       log.error({ err: (e as Error).message }, "following the feeds failed; asking for a slot again");
     } finally {
-      clearInterval(renew);
+      stopRenewing();
       held.abort();
       signal.removeEventListener("abort", onAbort);
     }

@@ -36,6 +36,33 @@ export interface RelayerStore {
   setDeliveryGas(chainId: number, perMessage: bigint): Promise<void>;
 }
 
+/**
+ * Renews the lease `name` for `holder` (for `ttlMs`) every `everyMs` until the returned stop is
+ * called. `onLost` runs once when a renewal finds another holder, or when none has succeeded
+ * for `ttlMs`. Renewals go over the store's connection in order, so one still in flight when the
+ * holder releases the lease cannot re-take it after the release.
+ */
+export function keepLease(
+  store: Pick<RelayerStore, "acquireLease">,
+  lease: { name: string; holder: string; ttlMs: number; everyMs: number },
+  onLost?: () => void,
+): () => void {
+  let renewedAt = Date.now();
+  let lost = false;
+  const lose = () => {
+    if (lost) return;
+    lost = true;
+    onLost?.();
+  };
+  const timer = setInterval(() => {
+    store.acquireLease(lease.name, lease.holder, lease.ttlMs).then(
+      (ok) => (ok ? (renewedAt = Date.now()) : lose()),
+      () => (Date.now() - renewedAt >= lease.ttlMs ? lose() : undefined),
+    );
+  }, lease.everyMs);
+  return () => clearInterval(timer);
+}
+
 /** A stored per-message gas: a positive integer, else absent (a bad value is measured again). */
 export function parseDeliveryGas(raw: string | null | undefined): bigint | undefined {
   if (raw === null || raw === undefined || !/^[1-9][0-9]{0,15}$/.test(raw)) return undefined;

@@ -12,11 +12,10 @@
  * waits for jobs. It only shapes batches: exactly-once delivery rests on the job locks and the
  * gateway, as before. So a holder that dies costs at most the lease's lifetime before another
  * relayer takes over, and a lease that lapses while its holder is busy (two takers for a moment)
- * only splits a batch. Renewals and the release go over one connection in order, so a renewal
- * still in flight at the release cannot outlive it.
+ * only splits a batch. A renewal still in flight at the release cannot outlive it (keepLease).
  */
 import { sleep } from "../core/service/lifecycle.js";
-import type { RelayerStore } from "./store.js";
+import { keepLease, type RelayerStore } from "./store.js";
 
 export interface TakeTurnTimings {
   /** The lease's lifetime: how long a dead holder can hold up its route's takes. */
@@ -62,17 +61,19 @@ export class TakeTurn {
       if (await this.store.acquireLease(this.name, this.holder, this.t.ttlMs)) break;
       await sleep(this.t.pollMs, signal);
     }
-    // Renewals that fail or find the lease taken change nothing here: see the module comment.
-    const renew = setInterval(
-      () => void this.store.acquireLease(this.name, this.holder, this.t.ttlMs).catch(() => undefined),
-      this.t.renewMs,
-    );
+    // A lost lease changes nothing here (see the module comment): no `onLost`.
+    const stopRenewing = keepLease(this.store, {
+      name: this.name,
+      holder: this.holder,
+      ttlMs: this.t.ttlMs,
+      everyMs: this.t.renewMs,
+    });
     let released = false;
     return {
       release: async (tookBatch: boolean) => {
         if (released) return;
         released = true;
-        clearInterval(renew);
+        stopRenewing();
         if (tookBatch) this.yieldUntil = Date.now() + this.t.yieldMs;
         await this.store.releaseLease(this.name, this.holder).catch(() => undefined);
       },
