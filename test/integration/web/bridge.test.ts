@@ -13,10 +13,10 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { erc20Abi, parseEther, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeClient, findChain, findToken, publicClientFor } from "@portcullis/sdk";
+import { BridgeClient, findChain, findToken, publicClientFor, type GatewayChain } from "@portcullis/sdk";
 import { rpc } from "../../../devnet/infra.js";
 import { startDevnet, type Devnet } from "../../../devnet/start.js";
 import { launchChromium, screenshot, type Browser } from "./browser.js";
@@ -96,13 +96,49 @@ async function fill(form: {
   }
 }
 
-/** Sends what the form holds and returns the message id the page then shows. */
+/**
+ * Sends what the form holds and returns the message id the page then shows; a send the page
+ * refused fails here with the page's sentence, not with a timeout.
+ */
 async function sendFromForm(): Promise<Hex> {
   await page.getByTestId("send").click();
-  await page.waitForURL(/\/message\/0x[0-9a-f]{64}$/);
+  const refused = page.getByTestId("send-error");
+  await page.getByTestId("msg-id").or(refused).waitFor();
+  if (await refused.isVisible()) throw new Error(`the page did not send: ${await refused.textContent()}`);
+  expect(page.url()).toMatch(/\/message\/0x[0-9a-f]{64}$/);
   const msgId = (await page.getByTestId("msg-id").textContent()) as Hex;
   sentByTest.push(msgId);
   return msgId;
+}
+
+/**
+ * Runs `check` while the page's background quote refresh (every 5 s) is in flight: the
+ * refresh's first read of `chain`'s gateway is held until `check` is done.
+ */
+async function whileQuoteRefreshes(chain: GatewayChain, check: () => Promise<void>) {
+  const origin = new URL(chain.rpcUrl).origin;
+  const gateway = chain.gateway.toLowerCase();
+  const matches = (url: URL) => url.origin === origin;
+  let refreshing!: () => void;
+  let release!: () => void;
+  const inFlight = new Promise<void>((resolve) => (refreshing = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hold = async (route: Route) => {
+    if (route.request().postData()?.toLowerCase().includes(gateway)) {
+      refreshing();
+      await released;
+    }
+    await route.continue();
+  };
+  await page.route(matches, hold);
+  try {
+    await inFlight;
+    await check();
+  } finally {
+    release();
+    // Waits for the held read to go on before the route goes (the page has no other routes).
+    await page.unrouteAll({ behavior: "wait" });
+  }
 }
 
 async function statusIs(status: string) {
@@ -159,6 +195,12 @@ describe("web app on a devnet", () => {
     await fill({ from: "l2a", to: "l2b", token: "ALPHA", amount: "5" });
     await expect.poll(() => page.getByTestId("verdict").textContent(), WAIT).toMatch(/^Fast/);
     await screenshot(page, "bridge-quote");
+    // A click on Send must send even while the quote refreshes in the background: the button
+    // stays enabled (it used to be disabled meanwhile, and a click landing then did nothing).
+    await whileQuoteRefreshes(findChain(devnet.manifest, "l2a") as GatewayChain, async () => {
+      expect(await page.getByTestId("send").isEnabled()).toBe(true);
+      expect(await page.getByTestId("verdict").textContent()).toMatch(/^Fast/);
+    });
     await sendFromForm();
     // Approve (ALPHA is l2a's home token) and send: two transactions, both signed by the wallet.
     expect(wallet.calls("eth_sendTransaction")).toHaveLength(2);

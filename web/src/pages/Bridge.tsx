@@ -94,7 +94,11 @@ export function BridgePage() {
   const result = fresh ? check.data : undefined;
   const problems = result?.problems ?? {};
   const quote = result?.quote;
-  const canSend = connection.status === "connected" && quote !== undefined && !check.isFetching && !send.isPending;
+  // The quote refreshing in the background (every 5 s) leaves Send enabled: disabling it for the
+  // refresh swallowed a click that landed meanwhile, silently (a disabled button submits
+  // nothing). Sending on the shown quote is safe: `sendTransfer` checks the transfer against both
+  // chains again and simulates it before the wallet signs anything.
+  const canSend = connection.status === "connected" && quote !== undefined && !check.error && !send.isPending;
 
   return (
     <section className="card bridge">
