@@ -29,7 +29,9 @@
  * and the output says so). The sends are signed in advance and submitted as JSON-RPC batches, so
  * the source chains, not this script, set the pace.
  *
- * All figures come from block timestamps (chain time):
+ * All figures come from block timestamps, each less the whole seconds its chain's clock runs
+ * ahead of this machine's (bench/chain-clock.ts, measured over three blocks before the burst):
+ * anvil clocks can be whole seconds apart, and the figures compare blocks of different chains.
  * - latencyMs: per transfer, from the block holding its `send` to the block holding its
  *   MessageExecuted (whole seconds, as block timestamps are).
  * - sourceSendRate: n / the span of the blocks holding the sends (first to last, plus one block).
@@ -68,6 +70,7 @@ import { decodeMessagesSent } from "../core/logs.js";
 import { findChain, findToken, type Manifest, type TokenInfo } from "../core/manifest.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { startDevnet, type Devnet } from "../devnet/start.js";
+import { blockTimeMs, clockOffsetMs, secondsAhead } from "./chain-clock.js";
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
@@ -622,6 +625,12 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const sent = new Map<Hex, Sent>();
   const executed = new Map<Hex, { block: bigint; tx: Hex }>();
   const n = args.n;
+  const involved = [...new Set(routes.flatMap((r) => [r.src, r.dst]))];
+  const offsets = await Promise.all(involved.map((c) => clockOffsetMs(bridge.client(c))));
+  const ahead = new Map(involved.map((c, i) => [c.chainId, secondsAhead(offsets[i]!)] as const));
+  log(
+    `chain clocks (a block's timestamp less the moment it appeared; whole seconds ahead): ${involved.map((c, i) => `${c.name} ${offsets[i]} ms, ${ahead.get(c.chainId)} s`).join("; ")}`,
+  );
   const load = loadavg()[0]!.toFixed(1);
   log(`load average before submitting: ${load} (${routes.length} route(s), ${args.relayers} relayer(s))`);
 
@@ -696,13 +705,14 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   }
   const wallSeconds = (Date.now() - t0) / 1000;
 
-  // Block timestamps of every block involved.
+  // Every block involved, on the wall clock's seconds: its timestamp less its chain's lead.
   const timestamps = new Map<string, number>();
   const stamp = async (chainId: number, block: bigint) => {
     const key = `${chainId}:${block}`;
     if (!timestamps.has(key)) {
       const chain = bridge.gatewayChains.find((c) => c.chainId === chainId)!;
-      timestamps.set(key, Number((await bridge.client(chain).getBlock({ blockNumber: block })).timestamp) * 1000);
+      const { timestamp } = await bridge.client(chain).getBlock({ blockNumber: block });
+      timestamps.set(key, blockTimeMs(timestamp, ahead.get(chainId)!));
     }
     return timestamps.get(key)!;
   };
@@ -736,8 +746,7 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const histogram = new Map<number, number>();
   for (const l of latencies) histogram.set(l, (histogram.get(l) ?? 0) + 1);
   const sizes = [...perTx.values()];
-  // Wall-clock time of each block (anvil stamps interval-mined blocks with its clock), to line
-  // the chains up with the services' logs.
+  // Each block on the wall clock's seconds, to line the chains up with the services' logs.
   const byBlock = (stamps: number[]) => {
     const counts = new Map<number, number>();
     for (const t of stamps) counts.set(t, (counts.get(t) ?? 0) + 1);

@@ -1,0 +1,72 @@
+/**
+ * Each chain's clock against this machine's, so that bench:relay can compare blocks of different
+ * chains. anvil stamps a block with its own clock, in whole seconds, and that clock is only as
+ * close to the wall clock as the chain's history lets it be: timestamps must increase, so a chain
+ * that once mined faster than a block a second runs ahead from then on, and chains started apart
+ * mine at different fractions of a second. Two devnet L2s were seen a whole second apart: every
+ * transfer one way then measured a second longer than it took, every transfer the other way a
+ * second shorter (1 s, less than a confirmation and a block, is impossible). So each chain's
+ * timestamps are taken less the whole seconds its clock runs ahead of the wall clock (or plus
+ * those it lags). Only whole seconds: latencies stay in the blocks' own unit, and chains mining
+ * at different fractions of a second are not made to look a few ms faster one way and slower the
+ * other (a p95 of 3,009 ms against a 3,000 ms target would be noise, not a miss).
+ */
+
+/** The head block of one chain (a viem `PublicClient` will do). */
+export interface HeadSource {
+  getBlock(): Promise<{ number: bigint; timestamp: bigint }>;
+}
+
+export interface ClockOptions {
+  /** New heads to sample. */
+  blocks: number;
+  /** How often the head is read while waiting for the next one. */
+  pollMs: number;
+  /** Gives up (throws) when fewer than `blocks` new heads came within this. */
+  timeoutMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const CLOCK_OPTIONS: ClockOptions = { blocks: 3, pollMs: 20, timeoutMs: 15_000 };
+
+/**
+ * The chain's offset in ms: a block's timestamp (in ms) less the wall-clock moment it appeared.
+ * Each new head is read at most `pollMs` (plus one read) after it was mined, so each sample is at
+ * most that much below the true offset: the largest sample is kept.
+ */
+export async function clockOffsetMs(chain: HeadSource, o: ClockOptions = CLOCK_OPTIONS): Promise<number> {
+  const now = o.now ?? Date.now;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = now() + o.timeoutMs;
+  let last = (await chain.getBlock()).number;
+  let best = -Infinity;
+  let samples = 0;
+  while (samples < o.blocks) {
+    if (now() > deadline) throw new Error(`the chain mined ${samples} of ${o.blocks} blocks in ${o.timeoutMs} ms`);
+    await sleep(o.pollMs);
+    const head = await chain.getBlock();
+    const seen = now();
+    if (head.number <= last) continue;
+    // Skipped heads (more than one new block) appeared earlier than seen: the sample is low, and
+    // the maximum ignores it.
+    last = head.number;
+    samples += 1;
+    best = Math.max(best, Number(head.timestamp) * 1000 - seen);
+  }
+  return Math.round(best);
+}
+
+/**
+ * Whole seconds a chain's clock runs ahead of the wall clock (negative: behind), from its offset.
+ * A chain on time stamps a block with the second it appeared in, so its offset is in (−1000, 0];
+ * one a second ahead, in (0, 1000]; and so on.
+ */
+export function secondsAhead(offsetMs: number): number {
+  return Math.ceil(offsetMs / 1000) + 0; // + 0: no −0 in the output
+}
+
+/** A block's time on the wall clock's seconds, in ms: its timestamp less its chain's lead. */
+export function blockTimeMs(timestampSeconds: bigint, ahead: number): number {
+  return (Number(timestampSeconds) - ahead) * 1000;
+}
