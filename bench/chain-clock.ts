@@ -5,11 +5,14 @@
  * that once mined faster than a block a second runs ahead from then on, and chains started apart
  * mine at different fractions of a second. Two devnet L2s were seen a whole second apart: every
  * transfer one way then measured a second longer than it took, every transfer the other way a
- * second shorter (1 s, less than a confirmation and a block, is impossible). So each chain's
- * timestamps are taken less the whole seconds its clock runs ahead of the wall clock (or plus
- * those it lags). Only whole seconds: latencies stay in the blocks' own unit, and chains mining
- * at different fractions of a second are not made to look a few ms faster one way and slower the
- * other (a p95 of 3,009 ms against a 3,000 ms target would be noise, not a miss).
+ * second shorter (1 s, less than a confirmation and a block, is impossible). So each block is
+ * taken at the moment it appeared (`wallClockMs`: its timestamp less its chain's offset), and a
+ * latency between blocks of two chains is that difference in whole seconds (`wholeSeconds`), the
+ * blocks' own unit: chains mining at different fractions of a second are not made to look a few
+ * ms faster one way and slower the other (a p95 of 3,009 ms against a 3,000 ms target would be
+ * noise, not a miss). Taking whole seconds of each offset instead (how far each clock runs ahead
+ * of the wall clock) fails for chains mining at the turn of a second: a few ms of polling lag
+ * put one of three chains started together a second apart from the other two.
  */
 
 /** The head block of one chain (a viem `PublicClient` will do). */
@@ -57,16 +60,16 @@ export async function clockOffsetMs(chain: HeadSource, o: ClockOptions = CLOCK_O
   return Math.round(best);
 }
 
-/**
- * Whole seconds a chain's clock runs ahead of the wall clock (negative: behind), from its offset.
- * A chain on time stamps a block with the second it appeared in, so its offset is in (−1000, 0];
- * one a second ahead, in (0, 1000]; and so on.
- */
-export function secondsAhead(offsetMs: number): number {
-  return Math.ceil(offsetMs / 1000) + 0; // + 0: no −0 in the output
+/** When a block of a chain whose offset is `offsetMs` appeared, in wall-clock ms. */
+export function wallClockMs(timestampSeconds: bigint, offsetMs: number): number {
+  return Number(timestampSeconds) * 1000 - offsetMs;
 }
 
-/** A block's time on the wall clock's seconds, in ms: its timestamp less its chain's lead. */
-export function blockTimeMs(timestampSeconds: bigint, ahead: number): number {
-  return (Number(timestampSeconds) - ahead) * 1000;
+/**
+ * A duration between blocks in whole seconds (ms, rounded to the nearest second): the blocks'
+ * own unit. Two blocks of chains mining 10 ms apart in the second are a whole number of blocks
+ * apart, not that number of seconds and 10 ms.
+ */
+export function wholeSeconds(ms: number): number {
+  return Math.round(ms / 1000) * 1000;
 }

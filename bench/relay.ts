@@ -29,14 +29,15 @@
  * and the output says so). The sends are signed in advance and submitted as JSON-RPC batches, so
  * the source chains, not this script, set the pace.
  *
- * All figures come from block timestamps, each less the whole seconds its chain's clock runs
- * ahead of this machine's (bench/chain-clock.ts, measured over three blocks before the burst):
- * anvil clocks can be whole seconds apart, and the figures compare blocks of different chains.
+ * All figures come from block timestamps, each less its chain's clock offset (bench/chain-clock.ts,
+ * measured over three blocks before the burst): the moment the block appeared. anvil clocks can
+ * be whole seconds apart, and the figures compare blocks of different chains.
  * - latencyMs: per transfer, from the block holding its `send` to the block holding its
- *   MessageExecuted (whole seconds, as block timestamps are).
- * - sourceSendRate: n / the span of the blocks holding the sends (first to last, plus one block).
+ *   MessageExecuted, in whole seconds (blocks).
+ * - sourceSendRate: n / the span of the blocks holding the sends (first to last in whole
+ *   seconds, plus one block).
  * - transfersPerSecond: n / seconds, where seconds is the span of the blocks holding the
- *   executions (first to last, plus one block): the rate the bridge delivered at. The two rates
+ *   executions (likewise): the rate the bridge delivered at. The two rates
  *   compare the streams block for block; the delay between them is the latency, not throughput.
  *
  * Targets (issue 10): transfersPerSecond >= 0.95 x sourceSendRate at n = 2,000; latency p95 <= 3 s
@@ -70,7 +71,7 @@ import { decodeMessagesSent } from "../core/logs.js";
 import { findChain, findToken, type Manifest, type TokenInfo } from "../core/manifest.js";
 import { onLauncherExit } from "../core/service/launcher.js";
 import { startDevnet, type Devnet } from "../devnet/start.js";
-import { blockTimeMs, clockOffsetMs, secondsAhead } from "./chain-clock.js";
+import { clockOffsetMs, wallClockMs, wholeSeconds } from "./chain-clock.js";
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
@@ -627,9 +628,9 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const n = args.n;
   const involved = [...new Set(routes.flatMap((r) => [r.src, r.dst]))];
   const offsets = await Promise.all(involved.map((c) => clockOffsetMs(bridge.client(c))));
-  const ahead = new Map(involved.map((c, i) => [c.chainId, secondsAhead(offsets[i]!)] as const));
+  const offset = new Map(involved.map((c, i) => [c.chainId, offsets[i]!] as const));
   log(
-    `chain clocks (a block's timestamp less the moment it appeared; whole seconds ahead): ${involved.map((c, i) => `${c.name} ${offsets[i]} ms, ${ahead.get(c.chainId)} s`).join("; ")}`,
+    `chain clocks (a block's timestamp less the moment it appeared): ${involved.map((c, i) => `${c.name} ${offsets[i]} ms`).join(", ")}`,
   );
   const load = loadavg()[0]!.toFixed(1);
   log(`load average before submitting: ${load} (${routes.length} route(s), ${args.relayers} relayer(s))`);
@@ -705,14 +706,14 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   }
   const wallSeconds = (Date.now() - t0) / 1000;
 
-  // Every block involved, on the wall clock's seconds: its timestamp less its chain's lead.
+  // When every block involved appeared: its timestamp less its chain's offset.
   const timestamps = new Map<string, number>();
   const stamp = async (chainId: number, block: bigint) => {
     const key = `${chainId}:${block}`;
     if (!timestamps.has(key)) {
       const chain = bridge.gatewayChains.find((c) => c.chainId === chainId)!;
       const { timestamp } = await bridge.client(chain).getBlock({ blockNumber: block });
-      timestamps.set(key, blockTimeMs(timestamp, ahead.get(chainId)!));
+      timestamps.set(key, wallClockMs(timestamp, offset.get(chainId)!));
     }
     return timestamps.get(key)!;
   };
@@ -727,12 +728,12 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
     const b = await stamp(r.dst.chainId, e.block);
     sentAt.push(a);
     executedAt.push(b);
-    latencies.push(b - a);
+    latencies.push(wholeSeconds(b - a));
     perTx.set(e.tx, (perTx.get(e.tx) ?? 0) + 1);
   }
   latencies.sort((x, y) => x - y);
   const blockMs = devnet.options.blockTimeSeconds * 1000;
-  const span = (xs: number[]) => (Math.max(...xs) - Math.min(...xs) + blockMs) / 1000;
+  const span = (xs: number[]) => (wholeSeconds(Math.max(...xs) - Math.min(...xs)) + blockMs) / 1000;
   const seconds = span(executedAt);
   const result: RelayBenchResult = {
     n,
@@ -746,13 +747,13 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const histogram = new Map<number, number>();
   for (const l of latencies) histogram.set(l, (histogram.get(l) ?? 0) + 1);
   const sizes = [...perTx.values()];
-  // Each block on the wall clock's seconds, to line the chains up with the services' logs.
+  // When each block appeared, to line the chains up with the services' logs.
   const byBlock = (stamps: number[]) => {
     const counts = new Map<number, number>();
     for (const t of stamps) counts.set(t, (counts.get(t) ?? 0) + 1);
     return [...counts]
       .sort((a, b) => a[0] - b[0])
-      .map(([t, count]) => `${new Date(t).toISOString().slice(11, 19)} ${count}`)
+      .map(([t, count]) => `${new Date(t).toISOString().slice(11, 23)} ${count}`)
       .join(", ");
   };
   const diagnostics = [
