@@ -1,9 +1,9 @@
 /**
  * Each chain's clock against this machine's, so that bench:relay can compare blocks of different
- * chains. anvil stamps a block with its own clock, in whole seconds, and that clock is only as
- * close to the wall clock as the chain's history lets it be: timestamps must increase, so a chain
- * that once mined faster than a block a second runs ahead from then on, and chains started apart
- * mine at different fractions of a second. Two devnet L2s were seen a whole second apart: every
+ * chains. anvil stamps a block with its own clock, in whole seconds, and those clocks need not
+ * agree: timestamps only have to increase (a chain that mines faster than a block a second for a
+ * while gets ahead of the wall clock), and chains started apart mine at different fractions of a
+ * second. Two devnet L2s were seen a whole second apart (cause not pinned down): every
  * transfer one way then measured a second longer than it took, every transfer the other way a
  * second shorter (1 s, less than a confirmation and a block, is impossible). So each block is
  * taken at the moment it appeared (`wallClockMs`: its timestamp less its chain's offset), and a
