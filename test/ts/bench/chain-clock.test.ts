@@ -53,6 +53,20 @@ async function latency(
   return wholeSeconds(wallClockMs(to.stampAt(executedAt), toOffset) - wallClockMs(from.stampAt(sentAt), fromOffset));
 }
 
+/** A transfer: from a block of one chain mined at a moment to a block of another mined later. */
+type Leg = [from: SimulatedChain, to: SimulatedChain, sentAt: number, executedAt: number];
+
+/** Each leg's latency in seconds, as measured here and as raw timestamps would say. */
+async function seconds(clock: { t: number }, legs: Leg[]): Promise<{ measured: number[]; raw: number[] }> {
+  const measured: number[] = [];
+  const raw: number[] = [];
+  for (const [from, to, sentAt, executedAt] of legs) {
+    measured.push((await latency(clock, from, to, sentAt, executedAt)) / 1000);
+    raw.push(Number(to.stampAt(executedAt) - from.stampAt(sentAt)));
+  }
+  return { measured, raw };
+}
+
 describe("chain clocks", () => {
   it("measures a chain stamped a second ahead as a second ahead, to within the poll", async () => {
     const clock = { t: 1_000_000_250 };
@@ -63,31 +77,30 @@ describe("chain clocks", () => {
     expect(offset).toBeLessThanOrEqual(700);
   });
 
-  it("a transfer takes as long both ways between a chain on time and one a second ahead", async () => {
+  // Two chains (phase, lead in ms) and a transfer each way (sent, executed: wall-clock ms); raw
+  // timestamps said 4 s and 2 s each time. The second case: a's block at x.995 (stamped x) → b's
+  // at x+4.005 (stamped x+4) is 3.01 s; b's at x+1.005 → a's at x+3.995 (stamped x+3), 2.99 s.
+  it.each([
+    {
+      between: "a chain on time and one a second ahead",
+      chains: [800, 0, 800, 1_000],
+      at: [10_800, 13_800, 10_800, 13_800],
+    },
+    {
+      between: "chains mining 10 ms apart at the turn of a second",
+      chains: [995, 0, 5, 0],
+      at: [20_995, 24_005, 21_005, 23_995],
+    },
+  ])("a transfer takes 3 s both ways between $between", async ({ chains, at }) => {
     const clock = { t: 2_000_000_000 };
-    const onTime = simulated(clock, { phaseMs: 800, aheadMs: 0 });
-    const ahead = simulated(clock, { phaseMs: 800, aheadMs: 1_000 });
-    // Sends mined at wall 10.8 s, executed in the other chain's block mined 3 s later.
-    const sentAt = 2_000_010_800;
-    expect(await latency(clock, onTime, ahead, sentAt, sentAt + 3_000)).toBe(3_000);
-    expect(await latency(clock, ahead, onTime, sentAt, sentAt + 3_000)).toBe(3_000);
-    // Raw timestamps said 4 s and 2 s.
-    expect(Number(ahead.stampAt(sentAt + 3_000) - onTime.stampAt(sentAt))).toBe(4);
-    expect(Number(onTime.stampAt(sentAt + 3_000) - ahead.stampAt(sentAt))).toBe(2);
-  });
-
-  it("chains mining at the turn of a second, 10 ms apart, are 3 blocks apart, not 2 or 4", async () => {
-    const clock = { t: 3_000_000_000 };
-    const late = simulated(clock, { phaseMs: 995, aheadMs: 0 });
-    const early = simulated(clock, { phaseMs: 5, aheadMs: 0 });
-    // late's block at x.995 (stamped x) → early's block at x+4.005 (stamped x+4): 3.01 s.
-    const sentAt = 3_000_020_995;
-    expect(await latency(clock, late, early, sentAt, sentAt + 3_010)).toBe(3_000);
-    // early's block at x+1.005 (stamped x+1) → late's block at x+3.995 (stamped x+3): 2.99 s.
-    expect(await latency(clock, early, late, sentAt + 10, sentAt + 3_000)).toBe(3_000);
-    // Raw timestamps said 4 and 2.
-    expect(Number(early.stampAt(sentAt + 3_010) - late.stampAt(sentAt))).toBe(4);
-    expect(Number(late.stampAt(sentAt + 3_000) - early.stampAt(sentAt + 10))).toBe(2);
+    const a = simulated(clock, { phaseMs: chains[0]!, aheadMs: chains[1]! });
+    const b = simulated(clock, { phaseMs: chains[2]!, aheadMs: chains[3]! });
+    const t = at.map((ms) => 2_000_000_000 + ms);
+    const legs: Leg[] = [
+      [a, b, t[0]!, t[1]!],
+      [b, a, t[2]!, t[3]!],
+    ];
+    expect(await seconds(clock, legs)).toEqual({ measured: [3, 3], raw: [4, 2] });
   });
 
   it("gives up with a sentence when the chain does not mine", async () => {
