@@ -37,8 +37,8 @@
  * - sourceSendRate: n / the span of the blocks holding the sends (first to last in whole
  *   seconds, plus one block).
  * - transfersPerSecond: n / seconds, where seconds is the span of the blocks holding the
- *   executions (likewise): the rate the bridge delivered at. The two rates
- *   compare the streams block for block; the delay between them is the latency, not throughput.
+ *   executions (likewise): the rate the bridge delivered at. The two rates compare the streams
+ *   block for block; the delay between them is the latency, not throughput.
  *
  * Targets (issue 10): transfersPerSecond >= 0.95 x sourceSendRate at n = 2,000; latency p95 <= 3 s
  * (confirmation + 2 blocks), p50 <= 2.5 s.
@@ -627,10 +627,11 @@ async function bench(devnet: Devnet, signal: AbortSignal) {
   const executed = new Map<Hex, { block: bigint; tx: Hex }>();
   const n = args.n;
   const involved = [...new Set(routes.flatMap((r) => [r.src, r.dst]))];
-  const offsets = await Promise.all(involved.map((c) => clockOffsetMs(bridge.client(c))));
-  const offset = new Map(involved.map((c, i) => [c.chainId, offsets[i]!] as const));
+  const offset = new Map(
+    await Promise.all(involved.map(async (c) => [c.chainId, await clockOffsetMs(bridge.client(c))] as const)),
+  );
   log(
-    `chain clocks (a block's timestamp less the moment it appeared): ${involved.map((c, i) => `${c.name} ${offsets[i]} ms`).join(", ")}`,
+    `chain clocks (a block's timestamp less the moment it appeared): ${involved.map((c) => `${c.name} ${offset.get(c.chainId)} ms`).join(", ")}`,
   );
   const load = loadavg()[0]!.toFixed(1);
   log(`load average before submitting: ${load} (${routes.length} route(s), ${args.relayers} relayer(s))`);
