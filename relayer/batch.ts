@@ -25,6 +25,18 @@ export function orderBatch<T extends BatchItem>(items: readonly T[]): T[] {
   });
 }
 
+/** Items grouped by route, `<sourceChainId>-<destChainId>` (a deliverer's `route`), in their order. */
+export function byRoute<T extends BatchItem>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const route = `${item.message.sourceChainId}-${item.message.destChainId}`;
+    const group = groups.get(route);
+    if (group) group.push(item);
+    else groups.set(route, [item]);
+  }
+  return groups;
+}
+
 /** Drops repeated msgIds, keeping the first (a job re-added after a Redis wipe, for instance). */
 export function uniqueById<T extends BatchItem>(items: readonly T[]): T[] {
   const seen = new Set<string>();

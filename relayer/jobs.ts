@@ -6,6 +6,7 @@ import type { Hex } from "viem";
 import { messageToJson, type Message } from "../core/message.js";
 import { paymentToJson, type Payment } from "../core/payment.js";
 import type { Logger } from "../core/service/logger.js";
+import { byRoute } from "./batch.js";
 import type { RelayerMetrics } from "./metrics.js";
 import {
   deadLetterJobOptions,
@@ -36,16 +37,16 @@ export class JobScheduler {
   ) {}
 
   async addDeliveries(items: readonly ObservedMessage[]): Promise<void> {
-    const byQueue = new Map<string, ObservedMessage[]>();
-    for (const item of items) {
-      const name = this.queues.deliverQueue(item.message.sourceChainId, item.message.destChainId).name;
-      byQueue.set(name, [...(byQueue.get(name) ?? []), item]);
-    }
+    // Every route's queue first: a message of a route without one adds nothing at all.
+    const groups = [...byRoute(items).values()].map(
+      (group) =>
+        [this.queues.deliverQueue(group[0]!.message.sourceChainId, group[0]!.message.destChainId), group] as const,
+    );
     const now = Date.now();
     // One bulk add per route, all at once: a source's block feeds every route out of it.
     await Promise.all(
-      [...byQueue].map(([name, group]) =>
-        this.queues.deliver.get(name)!.addBulk(
+      groups.map(([queue, group]) =>
+        queue.addBulk(
           group.map((item) => ({
             name: "deliver",
             data: {

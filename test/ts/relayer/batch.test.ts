@@ -1,7 +1,7 @@
 /** Batch shaping: token-then-nonce order, de-duplication, bisection, expiry. */
 import { describe, expect, it } from "vitest";
 import { getAddress, type Hex } from "viem";
-import { halves, isExpired, orderBatch, uniqueById } from "../../../relayer/batch.js";
+import { byRoute, halves, isExpired, orderBatch, uniqueById } from "../../../relayer/batch.js";
 import { TOKEN_A, TOKEN_B, testMessage } from "./fixtures.js";
 
 describe("orderBatch", () => {
@@ -48,6 +48,18 @@ describe("uniqueById / halves / isExpired", () => {
     const a = testMessage({ nonce: 1n });
     const b = testMessage({ nonce: 2n });
     expect(uniqueById([a, b, { ...a, msgId: a.msgId.toUpperCase().replace("0X", "0x") as Hex }])).toEqual([a, b]);
+  });
+
+  it("test_byRoute_groupsBySourceAndDestinationInOrder_succeeds", () => {
+    const a = testMessage({ nonce: 1n });
+    const b = testMessage({ nonce: 2n, destChainId: 903n });
+    const c = testMessage({ nonce: 3n });
+    const d = testMessage({ nonce: 1n, sourceChainId: 903n });
+    expect([...byRoute([a, b, c, d])]).toEqual([
+      ["901-902", [a, c]],
+      ["901-903", [b]],
+      ["903-902", [d]],
+    ]);
   });
 
   it("test_halves_splitsOddBatchesLargerFirst_succeeds", () => {
