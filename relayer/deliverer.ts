@@ -8,13 +8,14 @@
  * The relayers of a route take turns filling its batches (take-turn.ts), so a block's messages
  * go out in as few deliveries as their gas allows instead of being split between racing takers.
  * A batch is started as soon as a job is there — the guardians' signable feed (signable.ts)
- * enqueues a message the moment a quorum lists it — and holds what else is waiting, up to what
- * one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in flight
- * at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits (at
- * most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce, asks
- * every guardian for an attestation (stopping at threshold), simulates `deliver` with a gas limit
- * from the measured per-message cost, and sends it. Whatever cannot go now leaves the batch with
- * a verdict:
+ * enqueues a message the moment a quorum lists it — and holds what was waiting with it, up to
+ * what one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in
+ * flight at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits
+ * (at most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce,
+ * asks every guardian for an attestation (stopping at threshold) unless it was asked for already
+ * (attestEarly: the group the feed enqueued while this deliverer waited in its turn), simulates
+ * `deliver` with a gas limit from the measured per-message cost, and sends it. Whatever cannot go
+ * now leaves the batch with a verdict:
  *
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
  *   paid less than its quote (fee-policy.ts)   -> completed as left_alone (its sender self-relays)
@@ -38,8 +39,14 @@ import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
-import { collectAttestation, type GuardianSetView, type RequestAttestation } from "../core/collect-attestation.js";
-import { halves, isExpired, orderBatch, uniqueById } from "./batch.js";
+import {
+  collectAttestation,
+  type AttestationRound,
+  type GuardianSetView,
+  type RequestAttestation,
+} from "../core/collect-attestation.js";
+import { merkleRoot } from "../core/merkle.js";
+import { halves, isExpired, orderBatch, uniqueById, type BatchItem } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
 import type { FeeGate } from "./fee-policy.js";
@@ -58,8 +65,10 @@ const MAX_ROUNDS = 12;
 const READ_CONCURRENCY = 256;
 /** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
 const LAGGING_WAIT_FACTOR = 4;
-/** Jobs asked for at once while filling a batch. */
+/** Jobs asked for at once while filling a batch, when how many are waiting is not known. */
 const TAKE_CONCURRENCY = 128;
+/** An early attestation no batch used within this long is dropped (its messages went another way). */
+const EARLY_TTL_MS = 10_000;
 
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
@@ -72,6 +81,13 @@ type Outcome =
   | { kind: "dead"; stage: FailureStage; reason: string }
   /** Its lock went to another relayer: that relayer settles it. */
   | { kind: "lost" };
+
+/** An attestation requested before its batch was taken (`attestEarly`). */
+interface EarlyAttestation {
+  at: number;
+  /** The set it was asked of and the round; undefined when the set could not be read. */
+  result: Promise<{ set: GuardianSetView; round: AttestationRound } | undefined>;
+}
 
 interface Item {
   job: Job<DeliverJobData>;
@@ -146,6 +162,12 @@ export interface DelivererOptions {
    * Absent: this deliverer takes whenever it can (a relayer alone on the route, tests).
    */
   turn?: TakeTurn;
+  /**
+   * How many of the route's jobs are waiting (BullMQ's wait list). A batch takes the first job and
+   * at most this many more, counted just after it: what was enqueued with it, not what arrives
+   * while it is being taken. Absent: it takes whatever is waiting (tests).
+   */
+  waitingCount?: () => Promise<number>;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -155,7 +177,7 @@ class Attempt {
   rounds = 0;
   /** Milliseconds since the batch was taken at which each step ended (logged with the delivery). */
   readonly timings: Record<string, number> = {};
-  /** Wall-clock ms when the batch was taken. */
+  /** Wall-clock ms when the batch was taken (its jobs all locked to this relayer). */
   readonly takenAt = Date.now();
 
   mark(step: string) {
@@ -189,6 +211,10 @@ export class RouteDeliverer {
   private readonly destState: DestinationState;
   /** The route's last delivery went through (optimistic sends allowed). */
   private lastWentThrough = true;
+  /** In its turn at the route, waiting for the first job: what is enqueued now is its next batch. */
+  private awaitingJobs = false;
+  /** Attestations of groups requested before their batch was taken, by Merkle root (attestEarly). */
+  private readonly early = new Map<Hex, EarlyAttestation>();
 
   constructor(
     private readonly source: Pick<RelayerChain, "chainId">,
@@ -222,13 +248,13 @@ export class RouteDeliverer {
       try {
         release = await this.slots.acquire(signal);
         const token = `${this.o.relayerId}:${randomUUID()}`;
-        const jobs = await this.take(token, signal);
+        const { jobs, fillMs } = await this.take(token, signal);
         if (jobs.length === 0) {
           release();
           continue;
         }
         const free = release;
-        const batch = this.deliverJobs(jobs, token, signal).finally(() => {
+        const batch = this.deliverJobs(jobs, token, fillMs, signal).finally(() => {
           free();
           inFlight.delete(batch);
         });
@@ -246,35 +272,44 @@ export class RouteDeliverer {
   }
 
   /** Fills a batch in this relayer's turn at the route (take-turn.ts), if it shares one. */
-  private async take(token: string, signal: AbortSignal): Promise<Job<DeliverJobData>[]> {
+  private async take(token: string, signal: AbortSignal): Promise<{ jobs: Job<DeliverJobData>[]; fillMs: number }> {
     const turn = await this.o.turn?.acquire(signal);
-    let jobs: Job<DeliverJobData>[] = [];
+    let filled = { jobs: [] as Job<DeliverJobData>[], fillMs: 0 };
     try {
-      jobs = await this.fill(token);
-      return jobs;
+      filled = await this.fill(token);
+      return filled;
     } finally {
-      await turn?.release(jobs.length > 0);
+      await turn?.release(filled.jobs.length > 0);
     }
   }
 
   /**
    * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what else
-   * is waiting, up to what one delivery may carry.
+   * is waiting, up to what one delivery may carry. `fillMs`: from the first job to the last.
    */
-  private async fill(token: string): Promise<Job<DeliverJobData>[]> {
+  private async fill(token: string): Promise<{ jobs: Job<DeliverJobData>[]; fillMs: number }> {
     const started = Date.now();
-    const first = await this.worker.getNextJob(token, { block: true });
+    this.awaitingJobs = true;
+    const first = await this.worker.getNextJob(token, { block: true }).finally(() => (this.awaitingJobs = false));
     if (!first) {
       // Not drained yet (or closing): BullMQ returned at once; avoid spinning.
       if (Date.now() - started < 50) await sleep(100);
-      return [];
+      return { jobs: [], fillMs: 0 };
     }
+    const firstAt = Date.now();
     const jobs = [first];
     // A peer's measurement, if this process has none yet: batches sized by the prior are small.
-    await this.budget.learn();
-    const max = this.budget.maxMessages();
+    // And what was waiting with the first job: a source block's messages are added at once, and
+    // taking them is slow under a burst (about 2 ms a job on the bench), so a batch that also
+    // took what arrived meanwhile held a block's messages back for the next block's: one
+    // delivery of two blocks, a second later, instead of one per block (and its attestation,
+    // asked early for exactly that block's group, unused).
+    const [, waiting] = await Promise.all([this.budget.learn(), this.o.waitingCount?.().catch(() => undefined)]);
+    const max = Math.min(this.budget.maxMessages(), waiting === undefined ? Infinity : 1 + waiting);
+    // Known to be waiting: all asked for at once (one round of Redis calls instead of several).
+    const perRound = waiting === undefined ? TAKE_CONCURRENCY : max;
     while (jobs.length < max) {
-      const wanted = Math.min(TAKE_CONCURRENCY, max - jobs.length);
+      const wanted = Math.min(perRound, max - jobs.length);
       const next = await Promise.all(
         Array.from({ length: wanted }, () => this.worker.getNextJob(token, { block: false })),
       );
@@ -282,10 +317,71 @@ export class RouteDeliverer {
       jobs.push(...got);
       if (got.length < wanted) break;
     }
-    return jobs;
+    return { jobs, fillMs: Date.now() - firstAt };
   }
 
-  private async deliverJobs(jobs: Job<DeliverJobData>[], token: string, signal: AbortSignal) {
+  /**
+   * Early attestation: called with the messages of this route the feed is about to enqueue (what a
+   * guardian quorum just listed, usually a source block's), before they are in the queue. If this
+   * deliverer is waiting in its turn for the route's next job, those messages are its next batch,
+   * so their attestation is requested now, while their jobs are added and taken (0.4–0.8 s of queue
+   * bookkeeping for a block's 319 messages under a burst), instead of after. The batch uses it only
+   * if it is exactly this group, in the same order, under the same guardian set (the same Merkle
+   * root and set index); otherwise it asks as usual and the early round is dropped. A dropped
+   * round costs the guardians one signature over messages they have listed as signable: attesting
+   * changes nothing on their side but the nonce claims, which a later attestation of the same
+   * messages finds in place. Safety is unchanged: the gateway checks whatever is delivered.
+   */
+  attestEarly(messages: readonly BatchItem[]): void {
+    if (!this.awaitingJobs || messages.length === 0) return;
+    // More than one delivery carries: the batch will not be this group. (Unmeasured, the budget
+    // is the prior's, far below what the batch is given once a peer's measurement is learnt.)
+    if (this.budget.measured && messages.length > this.budget.maxMessages()) return;
+    this.pruneEarly();
+    const ids = orderBatch(uniqueById(messages)).map((m) => m.msgId);
+    const root = earlyKey(ids);
+    if (this.early.has(root)) return;
+    const result = this.guardianSets
+      .current()
+      .then(async (set) => ({ set, round: await this.collect(set, ids) }))
+      .catch(() => undefined);
+    this.early.set(root, { at: Date.now(), result });
+  }
+
+  /** The early attestation of exactly `ids` under `set`, if one was requested and it signed. */
+  private async earlyRound(ids: readonly Hex[], set: GuardianSetView): Promise<AttestationRound | undefined> {
+    if (this.early.size === 0) return undefined;
+    const root = earlyKey(ids);
+    const early = this.early.get(root);
+    if (!early) return undefined;
+    this.early.delete(root);
+    const got = await early.result;
+    // Refused in part, or a rotation since: the batch asks afresh (the usual rounds judge refusals).
+    const usable = got !== undefined && got.set.index === set.index && got.round.attestation !== undefined;
+    this.metrics.earlyAttestations.inc({ route: this.route, result: usable ? "used" : "unusable" });
+    return usable ? got.round : undefined;
+  }
+
+  private pruneEarly() {
+    const now = Date.now();
+    for (const [root, early] of this.early) {
+      if (now - early.at <= EARLY_TTL_MS) continue;
+      this.early.delete(root);
+      this.metrics.earlyAttestations.inc({ route: this.route, result: "unused" });
+    }
+  }
+
+  private collect(set: GuardianSetView, ids: readonly Hex[]): Promise<AttestationRound> {
+    return collectAttestation({
+      set,
+      domain: { destChainId: BigInt(this.dest.chainId), destGateway: this.dest.gateway },
+      msgIds: ids,
+      request: this.requestAttestation,
+      timeoutMs: this.o.guardianTimeoutMs,
+    });
+  }
+
+  private async deliverJobs(jobs: Job<DeliverJobData>[], token: string, fillMs: number, signal: AbortSignal) {
     const attempt = new Attempt(token);
     const extend = setInterval(
       () => void this.extendLocks(jobs, attempt).catch(() => undefined),
@@ -299,7 +395,7 @@ export class RouteDeliverer {
         attempt.set(job.id as Hex, { kind: "dead", stage: "observe", reason: `invalid job: ${(e as Error).message}` });
       }
     }
-    this.log.info({ size: items.length }, "batch taken");
+    this.log.info({ size: items.length, fillMs }, "batch taken");
     this.dest.sender.warm();
     try {
       await this.process(uniqueById(items), attempt, signal);
@@ -446,13 +542,7 @@ export class RouteDeliverer {
       attempt.stage = "attest";
       const ids = batch.map((b) => b.msgId);
       const set = await this.guardianSets.current();
-      const round = await collectAttestation({
-        set,
-        domain: { destChainId: BigInt(this.dest.chainId), destGateway: this.dest.gateway },
-        msgIds: ids,
-        request: this.requestAttestation,
-        timeoutMs: this.o.guardianTimeoutMs,
-      });
+      const round = (await this.earlyRound(ids, set)) ?? (await this.collect(set, ids));
       if (!round.attestation) {
         const verdict = judgeRefusals(ids, round.refusals, set.guardians.length, set.threshold);
         if (verdict.retry.size + verdict.dead.size === 0) {
@@ -717,6 +807,11 @@ export class RouteDeliverer {
     );
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
+}
+
+/** The key of an early attestation: its Merkle root (a batch of one's root is its id, in any case). */
+function earlyKey(ids: readonly Hex[]): Hex {
+  return merkleRoot(ids).toLowerCase() as Hex;
 }
 
 function errorReason(e: unknown): string {

@@ -60,7 +60,15 @@ export class Intake {
    * (`BridgeMessageAlreadyProcessed`, counted as success). Older ones (a catch-up after an outage
    * or a Redis wipe, scanning from deployBlock) are read, so delivered history is not re-queued.
    */
-  async enqueue(messages: readonly ObservedMessage[], path: IntakePath, o: { fresh?: boolean } = {}): Promise<number> {
+  async enqueue(
+    messages: readonly ObservedMessage[],
+    path: IntakePath,
+    o: {
+      fresh?: boolean;
+      /** Told what is about to be added, before the add (the relayer's early attestations). */
+      beforeAdd?: (toAdd: readonly ObservedMessage[]) => void;
+    } = {},
+  ): Promise<number> {
     const fresh = path === "feed" || o.fresh === true;
     let unseen = fresh ? messages.filter((m) => !this.recent.has(m.msgId.toLowerCase())) : messages;
     if (path === "feed") unseen = await this.notYetObserved(unseen);
@@ -69,6 +77,7 @@ export class Intake {
     );
     const toDeliver = unseen.filter((_, i) => verdicts[i] === "deliver");
     if (toDeliver.length === 0) return 0;
+    o.beforeAdd?.(toDeliver);
     await this.jobs.addDeliveries(toDeliver);
     if (fresh) this.remember(toDeliver);
     this.log.debug({ count: toDeliver.length, path }, "messages enqueued for delivery");

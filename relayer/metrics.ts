@@ -18,6 +18,7 @@ export class RelayerMetrics {
   readonly batchSize: Histogram<"route">;
   readonly deliveryLatency: Histogram<"route">;
   readonly batchStep: Histogram<"route" | "step">;
+  readonly earlyAttestations: Counter<"route" | "result">;
   readonly failures: Counter<"stage" | "reason">;
   readonly deadLetters: Counter<"stage">;
   readonly messagesExecuted: Counter<"chain" | "result">;
@@ -89,6 +90,12 @@ export class RelayerMetrics {
       help: "Time of each step of a delivered batch: queued (oldest message enqueued to batch taken), checked, listed, attested, simulated, mined (each from the previous step's end)",
       labelNames: ["route", "step"],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    });
+    this.earlyAttestations = new Counter({
+      name: "bridge_relayer_early_attestations_total",
+      help: "Attestations requested for a group of messages before their batch was taken, by what became of each: used (the batch was that group), unusable (refused in part, or the guardian set changed: the batch asked again), unused (no batch was that group)",
+      labelNames: ["route", "result"],
       registers,
     });
     this.failures = new Counter({

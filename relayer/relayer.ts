@@ -19,9 +19,10 @@ import { destinationState, RouteDeliverer, type DestinationState } from "./deliv
 import { Executor } from "./executor.js";
 import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";
+import { byRoute } from "./batch.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
-import { JobScheduler } from "./jobs.js";
+import { JobScheduler, type ObservedMessage } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { ChainObserver } from "./observer.js";
@@ -130,6 +131,8 @@ export class Relayer {
     for (const q of queues.all()) q.on("error", (e: Error) => this.connectionError(`queue ${q.name}`, e));
     try {
       await this.refreshBlockGasLimits().catch(() => undefined);
+      /** Each route's deliverer in this process, by `<sourceChainId>-<destChainId>`. */
+      const deliverers = new Map<string, RouteDeliverer>();
       const intake = new Intake(chains, this.jobs, metrics, this.d.logger, async (chainId) => {
         return (await this.d.store.getCursor(chainId))?.block;
       });
@@ -142,7 +145,11 @@ export class Relayer {
           return dest ? this.guardianSetsOf(dest).latest() : undefined;
         },
         onQuorum: async (messages) => {
-          const added = await intake.enqueue(messages, "feed");
+          // What is about to be enqueued may be the next batch of a deliverer waiting for it.
+          const beforeAdd = (toAdd: readonly ObservedMessage[]) => {
+            for (const [route, group] of byRoute(toAdd)) deliverers.get(route)?.attestEarly(group);
+          };
+          const added = await intake.enqueue(messages, "feed", { beforeAdd });
           metrics.feedEnqueued.inc(added);
         },
         logger: this.d.logger,
@@ -215,8 +222,10 @@ export class Relayer {
               signableWaitMs: config.SIGNABLE_WAIT_MS,
               optimisticSend: config.OPTIMISTIC_SEND,
               turn: new TakeTurn(this.d.store, queue.name, config.RELAYER_ID),
+              waitingCount: () => queue.getWaitingCount(),
             },
           );
+          deliverers.set(deliverer.route, deliverer);
           loops.push(deliverer.run(stop.signal));
         }
       }

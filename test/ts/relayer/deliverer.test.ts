@@ -20,11 +20,11 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Job, Worker } from "bullmq";
-import { signAttestation } from "../../../core/attestation.js";
+import { attestationSigner, signAttestation, unpackSignatures } from "../../../core/attestation.js";
 import { Gateway } from "../../../core/gateway.js";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian-api.js";
-import { decodeDeliveryBatch, messageId, messageToJson, type Message } from "../../../core/message.js";
+import { decodeDeliveryBatch, messageFromJson, messageId, messageToJson, type Message } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import type { Payment } from "../../../core/payment.js";
 import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
@@ -97,6 +97,8 @@ class FakeGateway {
   gasLimits: bigint[] = [];
   /** The next this-many sends are mined reverted (a delivery that failed on chain). */
   revertSends = 0;
+  /** Sends whose attestation was not a guardian quorum's signature of their batch (mined reverted). */
+  badAttestations = 0;
 
   chain(): RelayerChain {
     const revertError = (errorName: string, args: unknown[]) =>
@@ -149,8 +151,11 @@ class FakeGateway {
         const { args } = decodeFunctionData({ abi: bridgeGatewayAbi, data: tx.data });
         const messages = batchOf(args[0]);
         const ids = messages.map(messageId);
-        if (this.revertSends > 0) {
-          this.revertSends--;
+        const signedBy = await signersOf(ids, args[2] as number, args[3] as Hex);
+        const signedByQuorum = new Set(signedBy.filter((a) => keys.some((k) => k.address === a))).size >= 2;
+        if (!signedByQuorum) this.badAttestations++;
+        if (this.revertSends > 0 || !signedByQuorum) {
+          if (signedByQuorum) this.revertSends--;
           return {
             status: "reverted",
             transactionHash: `0x${"dd".repeat(32)}`,
@@ -186,6 +191,13 @@ class FakeGateway {
   }
 }
 
+/** Who signed `signatures` as an attestation of exactly `ids` (the gateway's check, in short). */
+async function signersOf(ids: Hex[], guardianSetIndex: number, signatures: Hex): Promise<string[]> {
+  const root = merkleRoot(ids);
+  const domain = { destChainId: 902n, destGateway: GATEWAY } as const;
+  return Promise.all(unpackSignatures(signatures).map((sig) => attestationSigner(domain, root, guardianSetIndex, sig)));
+}
+
 interface Harness {
   gateway: FakeGateway;
   deadLetters: { msgId: Hex; reason: string; stage: string }[];
@@ -203,6 +215,13 @@ interface Harness {
   turn?: TakeTurn;
   /** When each `getNextJob` call was made (Date.now()). */
   takes: number[];
+  /**
+   * Runs beside the deliverer from its start; the jobs are then not waiting from the start but
+   * only once it calls `arrive` (a burst enqueued while the deliverer waits in its turn).
+   */
+  during?: (deliverer: RouteDeliverer, arrive: () => void) => Promise<void>;
+  /** The route's wait-list length as BullMQ would report it (none: not asked). */
+  waitingCount?: () => Promise<number>;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -231,7 +250,7 @@ async function deliver(
   const dest = gateway.chain();
   const source = { chainId: 901 } as RelayerChain;
 
-  const waiting = [...jobs];
+  const waiting = h.during ? [] : [...jobs];
   const worker: DeliveryWorker = {
     name: "deliver.901-902",
     getNextJob: (async (_token: string, o?: { block?: boolean }) => {
@@ -278,10 +297,12 @@ async function deliver(
       signableWaitMs: 5_000,
       optimisticSend: h.optimistic,
       turn: h.turn,
+      waitingCount: h.waitingCount,
     },
   );
   const controller = new AbortController();
   const running = deliverer.run(controller.signal);
+  await h.during?.(deliverer, () => waiting.push(...jobs));
   const deadline = Date.now() + 10_000;
   while (jobs.some((j) => !j.settled && !h.loseLocks.has(j.id)) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5));
@@ -464,6 +485,14 @@ describe("RouteDeliverer pipeline", () => {
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed", "executed", "executed"]);
   });
 
+  it("test_deliver_takesWhatWasWaitingWithTheFirstJob_notWhatArrivesWhileTaking_succeeds", async () => {
+    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    // Two were waiting beside the first job; the other two arrived while the batch was taken.
+    const h = await deliver(jobs, (h) => (h.waitingCount = async () => 2));
+    expect(h.gateway.delivered.map((b) => b.length)).toEqual([3, 2]);
+    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  });
+
   it("test_deliver_severalTransactionsInFlight_boundedByMaxInFlight_succeeds", async () => {
     const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
     let mine!: () => void;
@@ -580,6 +609,78 @@ describe("RouteDeliverer pipeline", () => {
     expect(h.gateway.simulations).toBe(1);
     expect(h.gateway.delivered).toEqual([[1n]]);
     expect(verdicts(jobs)).toEqual(["executed"]);
+  });
+
+  /** A deliverer's `attestEarly` argument: the messages of `jobs` as the feed hands them over. */
+  const groupOf = (jobs: FakeJob[]) =>
+    jobs.map((j) => ({ msgId: j.data.msgId, message: messageFromJson(j.data.message) }));
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((r) => setTimeout(r, 2));
+  };
+  const earlyCount = async (h: Harness, result: string) =>
+    (await h.metrics.earlyAttestations.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+
+  it("test_deliver_attestedEarly_batchIsTheGroup_askedOnceBeforeItsJobs_succeeds", async () => {
+    const jobs = [
+      jobFor(testMessage({ nonce: 3n, token: TOKEN_B }).message),
+      jobFor(testMessage({ nonce: 2n }).message),
+      jobFor(testMessage({ nonce: 1n }).message),
+    ];
+    let askedBeforeJobs = -1;
+    const h = await deliver(jobs, (h) => {
+      h.during = async (deliverer, arrive) => {
+        await until(() => h.takes.length > 0); // waiting for the route's next job
+        deliverer.attestEarly(groupOf(jobs));
+        await until(() => h.guardianCalls.length > 0);
+        askedBeforeJobs = h.guardianCalls.length;
+        arrive();
+      };
+    });
+    expect(askedBeforeJobs).toBe(1);
+    // The batch's own attestation is the early one: the guardians were asked once, in its order.
+    expect(h.guardianCalls).toEqual([[jobs[2]!, jobs[1]!, jobs[0]!].map((j) => j.data.msgId)]);
+    expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
+    expect(h.gateway.badAttestations).toBe(0);
+    expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
+    expect(await earlyCount(h, "used")).toBe(1);
+  });
+
+  it("test_deliver_attestedEarly_batchIsNotTheGroup_asksForItsOwn_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    const other = jobFor(testMessage({ nonce: 3n }).message); // in the group, taken by another relayer
+    const h = await deliver(jobs, (h) => {
+      h.during = async (deliverer, arrive) => {
+        await until(() => h.takes.length > 0);
+        deliverer.attestEarly(groupOf([...jobs, other]));
+        await until(() => h.guardianCalls.length > 0);
+        arrive();
+      };
+    });
+    expect(h.guardianCalls.map((ids) => ids.length)).toEqual([3, 2]);
+    expect(h.gateway.delivered).toEqual([[1n, 2n]]);
+    expect(h.gateway.badAttestations).toBe(0);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+    expect(await earlyCount(h, "used")).toBe(0);
+  });
+
+  it("test_deliver_attestedEarly_notWaitingInItsTurn_asksNothingEarly_succeeds", async () => {
+    const store = new MemoryStore();
+    // A peer holds the route's turn for the next 300 ms: what is enqueued now is the peer's batch.
+    await store.acquireLease("take:deliver.901-902", "peer", 300);
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    let askedEarly = -1;
+    const h = await deliver(jobs, (h) => {
+      h.turn = new TakeTurn(store, "deliver.901-902", "test", { ttlMs: 1_000, renewMs: 100, pollMs: 5, yieldMs: 10 });
+      h.during = async (deliverer, arrive) => {
+        deliverer.attestEarly(groupOf(jobs));
+        await new Promise((r) => setTimeout(r, 50));
+        askedEarly = h.guardianCalls.length;
+        arrive();
+      };
+    });
+    expect(askedEarly).toBe(0);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(h.gateway.delivered).toEqual([[1n, 2n]]);
   });
 
   it("test_deliver_enqueuedLongAgo_doesNotWaitForListings_succeeds", async () => {

@@ -133,4 +133,28 @@ describe("Intake", () => {
     expect(await blind.enqueue([observed], "feed")).toBe(1);
     expect(all.map((m) => m.msgId)).toEqual([observed.msgId]);
   });
+
+  it("test_enqueue_beforeAdd_toldExactlyWhatIsAddedBeforeTheAdd_succeeds: the deliverers' early attestations", async () => {
+    const cursors = new Map([[901, 5]]);
+    const { intake, added } = intakeOnTwoChains(new Set(), async (chainId) => cursors.get(chainId));
+    const at = (nonce: bigint, sourceBlock: bigint) => ({ ...testMessage({ nonce }), sourceBlock });
+    const observed = at(1n, 5n);
+    const remembered = at(2n, 6n);
+    const listed = at(3n, 6n);
+    const foreign = {
+      ...at(4n, 6n),
+      message: { ...at(4n, 6n).message, destGateway: "0x9000000000000000000000000000000000000009" },
+    };
+    await intake.enqueue([remembered], "feed");
+    const told: { ids: Hex[]; addedBefore: number }[] = [];
+    const beforeAdd = (toAdd: readonly ObservedMessage[]) =>
+      void told.push({ ids: toAdd.map((m) => m.msgId), addedBefore: added.length });
+    expect(
+      await intake.enqueue([observed, remembered, listed, foreign as ObservedMessage], "feed", { beforeAdd }),
+    ).toBe(1);
+    expect(told).toEqual([{ ids: [listed.msgId], addedBefore: 1 }]);
+    // Nothing to add: not told.
+    await intake.enqueue([observed, listed], "feed", { beforeAdd });
+    expect(told).toHaveLength(1);
+  });
 });
