@@ -284,8 +284,8 @@ export class RouteDeliverer {
   }
 
   /**
-   * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what else
-   * is waiting, up to what one delivery may carry. `fillMs`: from the first job to the last.
+   * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what was
+   * waiting with it, up to what one delivery may carry. `fillMs`: from the first job to the last.
    */
   private async fill(token: string): Promise<{ jobs: Job<DeliverJobData>[]; fillMs: number }> {
     const started = Date.now();
@@ -325,7 +325,7 @@ export class RouteDeliverer {
    * guardian quorum just listed, usually a source block's), before they are in the queue. If this
    * deliverer is waiting in its turn for the route's next job, those messages are its next batch,
    * so their attestation is requested now, while their jobs are added and taken (0.4–0.8 s of queue
-   * bookkeeping for a block's 319 messages under a burst), instead of after. The batch uses it only
+   * bookkeeping for a block's ~300 messages under a burst), instead of after. The batch uses it only
    * if it is exactly this group, in the same order, under the same guardian set (the same Merkle
    * root and set index); otherwise it asks as usual and the early round is dropped. A dropped
    * round costs the guardians one signature over messages they have listed as signable: attesting
