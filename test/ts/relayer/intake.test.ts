@@ -43,6 +43,14 @@ function intakeOnTwoChains(
   };
 }
 
+/** An intake whose chain `chainId` some relayer's observer has enqueued up to `block`. */
+function intakeObservedTo(chainId: number, block: number) {
+  return intakeOnTwoChains(new Set(), async (c) => (c === chainId ? block : undefined));
+}
+
+/** A message of the test route (901 → 902) with `nonce`, read from `sourceBlock`. */
+const at = (nonce: bigint, sourceBlock: bigint): ObservedMessage => ({ ...testMessage({ nonce }), sourceBlock });
+
 describe("Intake", () => {
   it("test_enqueue_onlyMessagesOfTheManifestAndFromChainsOnlyUnprocessed_succeeds", async () => {
     const processed = new Set([2n]);
@@ -107,9 +115,7 @@ describe("Intake", () => {
 
   it("test_enqueue_feedMessageFromAnObservedBlock_notAddedAgain_succeeds: an observer enqueued it", async () => {
     // Some relayer's observer has enqueued chain 901 up to block 5; chain 902 is not observed yet.
-    const cursors = new Map([[901, 5]]);
-    const { intake, added } = intakeOnTwoChains(new Set(), async (chainId) => cursors.get(chainId));
-    const at = (nonce: bigint, sourceBlock: bigint) => ({ ...testMessage({ nonce }), sourceBlock });
+    const { intake, added } = intakeObservedTo(901, 5);
     const observed = at(1n, 5n);
     const newer = at(2n, 6n);
     const otherSource = {
@@ -135,23 +141,19 @@ describe("Intake", () => {
   });
 
   it("test_enqueue_beforeAdd_toldExactlyWhatIsAddedBeforeTheAdd_succeeds: the deliverers' early attestations", async () => {
-    const cursors = new Map([[901, 5]]);
-    const { intake, added } = intakeOnTwoChains(new Set(), async (chainId) => cursors.get(chainId));
-    const at = (nonce: bigint, sourceBlock: bigint) => ({ ...testMessage({ nonce }), sourceBlock });
+    const { intake, added } = intakeObservedTo(901, 5);
     const observed = at(1n, 5n);
     const remembered = at(2n, 6n);
     const listed = at(3n, 6n);
     const foreign = {
       ...at(4n, 6n),
-      message: { ...at(4n, 6n).message, destGateway: "0x9000000000000000000000000000000000000009" },
+      message: { ...at(4n, 6n).message, destGateway: "0x9000000000000000000000000000000000000009" as Hex },
     };
     await intake.enqueue([remembered], "feed");
     const told: { ids: Hex[]; addedBefore: number }[] = [];
     const beforeAdd = (toAdd: readonly ObservedMessage[]) =>
       void told.push({ ids: toAdd.map((m) => m.msgId), addedBefore: added.length });
-    expect(
-      await intake.enqueue([observed, remembered, listed, foreign as ObservedMessage], "feed", { beforeAdd }),
-    ).toBe(1);
+    expect(await intake.enqueue([observed, remembered, listed, foreign], "feed", { beforeAdd })).toBe(1);
     expect(told).toEqual([{ ids: [listed.msgId], addedBefore: 1 }]);
     // Nothing to add: not told.
     await intake.enqueue([observed, listed], "feed", { beforeAdd });
