@@ -1,29 +1,9 @@
 /**
- * Pure batch shaping: what goes into one `deliver` call and in which order. No I/O here, so the
- * rules are unit-tested directly.
+ * Pure batch shaping: what goes into one `deliver` call (its order is core/batch-order.ts). No I/O
+ * here, so the rules are unit-tested directly.
  */
-import type { Hex } from "viem";
 import type { Message } from "../core/message.js";
-
-export interface BatchItem {
-  msgId: Hex;
-  message: Message;
-}
-
-/**
- * Orders a batch by token, then nonce. The gateway pays out fast transfers of one bridged token
- * in a single `mintBatch` per run of equal tokens, so grouping by token is what makes a batch
- * cheap; nonce order keeps the replay bitmap writes in one word for sequential nonces.
- */
-export function orderBatch<T extends BatchItem>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => {
-    const ta = BigInt(a.message.token);
-    const tb = BigInt(b.message.token);
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    if (a.message.nonce !== b.message.nonce) return a.message.nonce < b.message.nonce ? -1 : 1;
-    return a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0;
-  });
-}
+import type { BatchItem } from "../core/batch-order.js";
 
 /** Items grouped by route, `<sourceChainId>-<destChainId>` (a deliverer's `route`), in their order. */
 export function byRoute<T extends BatchItem>(items: readonly T[]): Map<string, T[]> {

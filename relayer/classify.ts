@@ -5,7 +5,7 @@
  */
 import { BaseError, ContractFunctionRevertedError, type Address, type Hex } from "viem";
 import type { AttestRefusal } from "../core/guardian-api.js";
-import type { BatchItem } from "./batch.js";
+import type { BatchItem } from "../core/batch-order.js";
 
 // ---------------------------------------------------------------------------------------------
 // Guardian refusals

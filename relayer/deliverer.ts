@@ -46,7 +46,8 @@ import {
   type RequestAttestation,
 } from "../core/collect-attestation.js";
 import { merkleRoot } from "../core/merkle.js";
-import { halves, isExpired, orderBatch, uniqueById, type BatchItem } from "./batch.js";
+import { orderBatch, type BatchItem } from "../core/batch-order.js";
+import { halves, isExpired, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
 import type { FeeGate } from "./fee-policy.js";

@@ -1,7 +1,8 @@
-/** Batch shaping: token-then-nonce order, de-duplication, bisection, expiry. */
+/** Batch shaping: token-then-nonce order (core/batch-order.ts), de-duplication, bisection, expiry. */
 import { describe, expect, it } from "vitest";
 import { getAddress, type Hex } from "viem";
-import { byRoute, halves, isExpired, orderBatch, uniqueById } from "../../../relayer/batch.js";
+import { orderBatch } from "../../../core/batch-order.js";
+import { byRoute, halves, isExpired, uniqueById } from "../../../relayer/batch.js";
 import { TOKEN_A, TOKEN_B, testMessage } from "./fixtures.js";
 
 describe("orderBatch", () => {
