@@ -3,7 +3,9 @@
  * parallel, each answer is checked (right guardian, set index, root and signature — a bad
  * signature would only make the delivery revert), and collection stops as soon as `threshold`
  * valid signatures are in. Used by the relayer for its batches and by the SDK's self-relay
- * (`sdk/relay.ts`) for one user's message.
+ * (`sdk/relay.ts`) for one user's message. The relayer also assembles attestations from the
+ * signatures guardians publish with their listings (relayer/signable.ts), checked the same way
+ * (`checkSignature`) and packed the same way (`attestationOf`).
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
 import {
@@ -70,7 +72,7 @@ export async function collectAttestation(o: {
           // A quorum is in: a later answer is not needed, so its signature is not recovered (a
           // recovery is milliseconds of CPU on the relayer's critical path, per answer).
           if (signed.size >= set.threshold) return;
-          const problem = await checkResponse(res, guardian.address, set.index, domain, root);
+          const problem = await checkSignature(res, guardian.address, set.index, domain, root);
           if (problem) round.errors.push({ guardian: guardian.address, error: problem });
           else if (signed.size < set.threshold) {
             signed.set(guardian.address, res.signature as Hex);
@@ -85,18 +87,21 @@ export async function collectAttestation(o: {
     }
   });
 
-  if (signed.size >= set.threshold) {
-    round.attestation = {
-      guardianSetIndex: set.index,
-      guardians: sortGuardians(set.guardians.map((g) => g.address)),
-      signatures: packSignatures(signed),
-    };
-  }
+  if (signed.size >= set.threshold) round.attestation = attestationOf(set, signed);
   return round;
 }
 
-/** Why an answer is unusable, or undefined when it is a valid signature of `root`. */
-async function checkResponse(
+/** The `deliver` argument for signatures of `set` members (by guardian address) under its index. */
+export function attestationOf(set: GuardianSetView, signed: ReadonlyMap<Address, Hex>): AttestationArg {
+  return {
+    guardianSetIndex: set.index,
+    guardians: sortGuardians(set.guardians.map((g) => g.address)),
+    signatures: packSignatures(signed),
+  };
+}
+
+/** Why a guardian's signature is unusable, or undefined when it is a valid signature of `root`. */
+export async function checkSignature(
   res: AttestResponse,
   expected: Address,
   index: number,

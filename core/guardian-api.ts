@@ -21,6 +21,12 @@
  * or older than what the guardian keeps restarts the feed from its oldest entry (`reset: true`).
  * A message a guardian listed may still be refused later (a reorg, a rotation): the attestation
  * is the authority, the feed only says when asking is worth it.
+ *
+ * The feed also carries the guardian's own attestations of what it listed (`attestations`): as it
+ * lists a source block's messages to a destination, it signs that group, in the order a relayer
+ * delivers it (core/batch-order.ts), with every check of POST /v1/attest. A relayer whose batch is
+ * exactly such a group (a source block's messages to one destination, all listed) finds a quorum
+ * of signatures there and asks nobody; any other batch asks as before.
  */
 import { getAddress, isAddress, isHex, type Hex } from "viem";
 import { z } from "zod";
@@ -157,12 +163,33 @@ export const signableEntrySchema = signableEntryHead.transform((e, ctx) => {
 /** An entry as a client returns it: `decoded` is its checked message, absent if not read. */
 export type FeedEntry = SignableEntry & { decoded?: Message };
 
+/**
+ * The guardian's attestation of one group it listed: the messages of source block `blockNumber`
+ * of `sourceChainId` to the destination gateway that it listed together, `messages` of them, in
+ * batch order (core/batch-order.ts); `root` is their Merkle root, signed as POST /v1/attest signs
+ * (the signer is the guardian whose feed this is). The ids are not repeated: they are the feed's
+ * entries of that block and destination. Absent from older guardians.
+ */
+export const listedAttestationSchema = z.object({
+  destChainId: z.number().int().positive(),
+  destGateway: address,
+  sourceChainId: z.number().int().positive(),
+  blockNumber: uintString,
+  messages: z.number().int().positive(),
+  guardianSetIndex: z.number().int().nonnegative(),
+  root: hex32.transform((v) => v.toLowerCase() as Hex),
+  signature: z.string().refine((v) => isHex(v) && v.length === 132, "expected a 65-byte signature"),
+});
+export type ListedAttestation = z.infer<typeof listedAttestationSchema>;
+
 const signableBatchFields = z.object({
   /** Pass as `after` next time. */
   cursor: z.string().min(1).max(100),
   /** The cursor given was not this feed's (another guardian process) or too old: from the start. */
   reset: z.boolean().default(false),
   messages: z.array(signableEntryFields),
+  /** Its signatures of groups it listed, in the order signed (see `listedAttestationSchema`). */
+  attestations: z.array(listedAttestationSchema).default([]),
 });
 
 export const signableBatchSchema = signableBatchFields.extend({ messages: z.array(signableEntrySchema) });

@@ -12,18 +12,25 @@
  * additionally re-checks that each message's block is still canonical, that this guardian is in
  * the destination's current guardian set, and commits the nonce durably first. docs/guardian.md
  * lists every check in order.
+ *
+ * What it lists it also signs unasked, a group at a time (`signListed`): a source block's messages
+ * to one destination, in the order a relayer delivers them, with the same checks. A relayer whose
+ * batch is such a group then needs no attestation round trip.
  */
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { isAddressEqual, type Address, type Hex, type LocalAccount } from "viem";
 import { signAttestation, type AttestationDomain } from "../core/attestation.js";
-import type {
-  AttestRefusal,
-  AttestRequest,
-  AttestResponse,
-  GuardianHealth,
-  MessageState,
-  MessageView,
+import { orderBatch } from "../core/batch-order.js";
+import {
+  MAX_ATTEST_BATCH,
+  type AttestRefusal,
+  type AttestRequest,
+  type AttestResponse,
+  type GuardianHealth,
+  type ListedAttestation,
+  type MessageState,
+  type MessageView,
 } from "../core/guardian-api.js";
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { merkleRoot } from "../core/merkle.js";
@@ -120,6 +127,8 @@ export class Guardian {
   private lastSignedAt: number | null = null;
   private lastPruneAt = 0;
   private readonly unbackedLogged = new Set<Hex>();
+  /** Signings of listed groups still running (`signListed`; `pollOnce` and `run` wait for them). */
+  private readonly signing = new Set<Promise<void>>();
 
   constructor(private readonly deps: GuardianDeps) {
     this.now = deps.now ?? Date.now;
@@ -163,6 +172,7 @@ export class Guardian {
     try {
       await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
     } finally {
+      await this.listedSigned();
       this.signable.close();
       for (const read of this.setIndexReads.values()) read.close();
     }
@@ -173,6 +183,7 @@ export class Guardian {
     await Promise.all([...this.followers.values()].map((f) => f.poll()));
     await this.accountant.refresh();
     await this.publishSignable();
+    await this.listedSigned();
   }
 
   async attest(request: AttestRequest): Promise<AttestResponse> {
@@ -209,11 +220,11 @@ export class Guardian {
     step("judged");
 
     // Two independent reads (the destination's guardian set, each source block's hash), at once.
-    const [guardianSetIndex] = await Promise.all([
-      this.currentGuardianSet(request.destChainId, refusal),
-      this.checkStillCanonical(records, refusal),
-    ]);
+    const [set, reorged] = await Promise.all([this.currentGuardianSet(request.destChainId), this.reorgedOut(records)]);
+    if (!set.member) refusal.guardianNotInSet(set.notMember);
+    for (const id of reorged) refusal.add(id, "unknown");
     refusal.throwIfAny(ids.length);
+    const guardianSetIndex = set.index;
     step("reread");
 
     // The commitment is durable before the signature exists: a crash after this line can only
@@ -363,7 +374,92 @@ export class Guardian {
     }
     this.confirmedSince.unshift(...later);
     if (ready.length === 0) return;
+    const fresh = ready.filter((r) => !this.signable.has(r.msgId));
     this.signable.publish(ready);
+    // Signed after the listing, not before it: the signing reads the chains and writes the
+    // claims, and relayers need the listing first (it is what they enqueue).
+    if (fresh.length === 0) return;
+    const signing = this.signListed(fresh)
+      .catch((err: unknown) =>
+        this.deps.logger.warn({ err: (err as Error).message }, "cannot sign what was listed; relayers will ask"),
+      )
+      .finally(() => this.signing.delete(signing));
+    this.signing.add(signing);
+  }
+
+  /** Resolves once every signing of listed groups started so far has ended. */
+  private async listedSigned(): Promise<void> {
+    while (this.signing.size > 0) await Promise.allSettled([...this.signing]);
+  }
+
+  /**
+   * Signs what was just listed, unasked, one attestation per group: the messages of one source
+   * block to one destination gateway, in batch order (core/batch-order.ts) — the batch a relayer
+   * makes of a block it takes whole. They were judged signable as they were listed; what `attest`
+   * checks past the judging is checked here the same way: this guardian is in the destination's
+   * current set, each block is still canonical, and every nonce is claimed durably before the
+   * signature exists. A group failing a check is not signed (a relayer then asks, and `attest`
+   * says why). A signature nobody uses costs nothing: the claims are those any attestation of
+   * these messages makes, and an attestation lets a relayer deliver only what it covers.
+   */
+  private async signListed(records: readonly MessageRecord[]): Promise<void> {
+    const started = performance.now();
+    const groups = new Map<string, MessageRecord[]>();
+    for (const r of records) {
+      const key = `${r.message.destChainId}:${r.message.destGateway.toLowerCase()}:${r.sourceChainId}:${r.blockNumber}`;
+      const group = groups.get(key);
+      if (group) group.push(r);
+      else groups.set(key, [r]);
+    }
+    const dests = [...new Set(records.map((r) => Number(r.message.destChainId)))];
+    const [sets, reorged] = await Promise.all([
+      Promise.all(dests.map(async (d) => [d, await this.currentGuardianSet(d)] as const)).then((e) => new Map(e)),
+      this.reorgedOut(records),
+    ]);
+    const signable = [...groups.values()]
+      .filter((g) => g.length <= MAX_ATTEST_BATCH && g.every((r) => !reorged.has(r.msgId)))
+      .filter((g) => sets.get(Number(g[0]!.message.destChainId))!.member)
+      .map((g) => orderBatch(g));
+    if (signable.length === 0) return;
+    const claimed = signable.flat();
+    const holders = await this.deps.store.claimMany(
+      claimed.map((r) => ({ sourceChainId: BigInt(r.sourceChainId), nonce: r.message.nonce, msgId: r.msgId })),
+    );
+    const conflicting = new Set(claimed.filter((r, i) => holders[i] !== r.msgId).map((r) => r.msgId));
+    const signed: ListedAttestation[] = [];
+    for (const group of signable) {
+      if (group.some((r) => conflicting.has(r.msgId))) {
+        this.deps.logger.error(
+          { msgIds: group.length },
+          "not signing a listed group: a nonce is claimed by another message",
+        );
+        continue;
+      }
+      const first = group[0]!;
+      const setIndex = sets.get(Number(first.message.destChainId))!.index;
+      const domain = { destChainId: first.message.destChainId, destGateway: first.message.destGateway };
+      const root = merkleRoot(group.map((r) => r.msgId)).toLowerCase() as Hex;
+      const signature = await signAttestation(this.deps.account, domain, root, setIndex);
+      this.metrics.signatures.inc({ dest_chain_id: String(first.message.destChainId) });
+      signed.push({
+        destChainId: Number(first.message.destChainId),
+        destGateway: first.message.destGateway,
+        sourceChainId: first.sourceChainId,
+        blockNumber: first.blockNumber.toString(),
+        messages: group.length,
+        guardianSetIndex: setIndex,
+        root,
+        signature,
+      });
+    }
+    if (signed.length === 0) return;
+    this.lastSignedAt = Math.floor(this.now() / 1000);
+    this.metrics.lastSignedTimestamp.set(this.lastSignedAt);
+    this.signable.publishAttestations(signed);
+    this.deps.logger.info(
+      { groups: signed.length, msgIds: claimed.length, ms: Math.round(performance.now() - started) },
+      "signed what was listed",
+    );
   }
 
   private pruneExpired() {
@@ -449,7 +545,9 @@ export class Guardian {
    * rotation gave it (`setGuardianSet`), and a delivery under an expired set reverts on the
    * destination, which the relayer retries with fresh attestations.
    */
-  private async currentGuardianSet(destChainId: number, refusal: Refusal): Promise<number> {
+  private async currentGuardianSet(
+    destChainId: number,
+  ): Promise<{ index: number; member: true } | { index: number; member: false; notMember: string }> {
     const reader = this.deps.readers.get(destChainId);
     if (!reader) throw new Error(`no chain reader for destination ${destChainId}`);
     let setIndex = this.setIndexReads.get(destChainId);
@@ -478,16 +576,14 @@ export class Guardian {
       members = await reader.guardianSet(index);
       this.setMembersCache.set(key, members);
     }
-    if (!members.some((m) => isAddressEqual(m, this.address))) {
-      refusal.guardianNotInSet(
-        `guardian ${this.address} is not in the current guardian set (index ${index}) of chain ${destChainId}`,
-      );
-    }
-    return index;
+    if (members.some((m) => isAddressEqual(m, this.address))) return { index, member: true };
+    const notMember = `guardian ${this.address} is not in the current guardian set (index ${index}) of chain ${destChainId}`;
+    return { index, member: false, notMember };
   }
 
-  /** Re-reads each message's block: one reorged out makes the message unknown again. */
-  private async checkStillCanonical(records: readonly MessageRecord[], refusal: Refusal) {
+  /** Re-reads each message's block; returns the ids whose block was reorged out (unknown again). */
+  private async reorgedOut(records: readonly MessageRecord[]): Promise<Set<Hex>> {
+    const reorged = new Set<Hex>();
     const blocks = new Map<string, Promise<Hex | undefined>>();
     for (const record of records) {
       const key = `${record.sourceChainId}:${record.blockNumber}`;
@@ -508,8 +604,9 @@ export class Guardian {
       );
       this.metrics.reorgs.inc({ chain_id: String(record.sourceChainId) });
       this.followers.get(record.sourceChainId)?.rewind(record.blockNumber);
-      refusal.add(record.msgId, "unknown");
+      reorged.add(record.msgId);
     }
+    return reorged;
   }
 
   private lags(): Map<number, number> {

@@ -8,10 +8,13 @@
  * `maxEntries` entries; a read waits (long poll) until something newer than its cursor arrives.
  * Nothing here is durable: after a restart the guardian rescans its chains and publishes what is
  * signable again, under a new feed id, and clients holding an old cursor start over (`reset`).
+ *
+ * The guardian's attestations of groups it listed (`publishAttestations`) share the log and its
+ * sequence, so one cursor pages through both and an answer carries whatever of either is new.
  */
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
-import type { SignableBatch, SignableEntry } from "../core/guardian-api.js";
+import type { ListedAttestation, SignableBatch, SignableEntry } from "../core/guardian-api.js";
 import { messageToJson, type Message } from "../core/message.js";
 import { paymentToJson, type Payment } from "../core/payment.js";
 
@@ -33,10 +36,10 @@ export interface SignableMessage {
   payment?: Payment;
 }
 
-interface Entry extends SignableEntry {
-  seq: number;
-  at: number;
-}
+/** One line of the log: a listed message, or an attestation of listed messages. */
+type Entry = { seq: number; at: number } & (
+  { kind: "message"; entry: SignableEntry } | { kind: "attestation"; attestation: ListedAttestation }
+);
 
 export class SignableFeed {
   /** Distinguishes this process's cursors from a previous run's. */
@@ -61,6 +64,11 @@ export class SignableFeed {
     return this.entries.length;
   }
 
+  /** Whether `msgId` is listed (and still held). */
+  has(msgId: Hex): boolean {
+    return this.listed.has(msgId.toLowerCase() as Hex);
+  }
+
   /** Appends the messages not listed yet and wakes every waiting reader. */
   publish(messages: readonly SignableMessage[]): number {
     const at = this.now();
@@ -69,19 +77,28 @@ export class SignableFeed {
       const msgId = m.msgId.toLowerCase() as Hex;
       if (this.listed.has(msgId)) continue;
       this.listed.add(msgId);
-      this.entries.push({
-        seq: ++this.seq,
-        at,
+      const entry: SignableEntry = {
         msgId,
         message: messageToJson(m.message),
         blockNumber: String(m.blockNumber),
         ...(m.payment ? { payment: paymentToJson(m.payment) } : {}),
-      });
+      };
+      this.entries.push({ seq: ++this.seq, at, kind: "message", entry });
       added++;
     }
     this.prune(at);
     if (added > 0) this.wake();
     return added;
+  }
+
+  /** Appends attestations of listed groups (the guardian signed them) and wakes every reader. */
+  publishAttestations(attestations: readonly ListedAttestation[]): void {
+    if (attestations.length === 0) return;
+    const at = this.now();
+    for (const attestation of attestations)
+      this.entries.push({ seq: ++this.seq, at, kind: "attestation", attestation });
+    this.prune(at);
+    this.wake();
   }
 
   /**
@@ -101,16 +118,13 @@ export class SignableFeed {
     const start = this.entries.length === 0 ? 0 : Math.max(0, from + 1 - this.entries[0]!.seq);
     const page = this.entries.slice(start, start + q.limit);
     const last = page.at(-1)?.seq ?? from;
-    return {
-      cursor: this.cursor(last),
-      reset,
-      messages: page.map(({ msgId, message, blockNumber, payment }) => ({
-        msgId,
-        message,
-        blockNumber,
-        ...(payment ? { payment } : {}),
-      })),
-    };
+    const messages: SignableEntry[] = [];
+    const attestations: ListedAttestation[] = [];
+    for (const e of page) {
+      if (e.kind === "message") messages.push(e.entry);
+      else attestations.push(e.attestation);
+    }
+    return { cursor: this.cursor(last), reset, messages, attestations };
   }
 
   /** Wakes every waiting reader and stops waiting from now on (shutdown). */
@@ -170,7 +184,8 @@ export class SignableFeed {
       drop < this.entries.length &&
       (this.entries.length - drop > this.maxEntries || now - this.entries[drop]!.at > this.retentionMs)
     ) {
-      this.listed.delete(this.entries[drop]!.msgId);
+      const e = this.entries[drop]!;
+      if (e.kind === "message") this.listed.delete(e.entry.msgId);
       drop++;
     }
     if (drop > 0) this.entries.splice(0, drop);

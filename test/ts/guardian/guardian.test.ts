@@ -230,7 +230,7 @@ describe("Guardian one message per (source chain, nonce)", () => {
     expect((await refusalOf(guardian, [messageId(first)])).unknown).toEqual([messageId(first)]);
   });
 
-  it("test_attest_blockReorgedOutBeforeSigning_reverts: the message is unknown again and its replacement signable", async () => {
+  it("test_attest_blockReorgedOutAfterListing_reverts: the message is unknown again; its replacement is refused", async () => {
     const { guardian, l2a, sync } = createTestGuardian();
     const first = transfer({ nonce: 0n });
     const block = l2a.mine(first);
@@ -247,9 +247,13 @@ describe("Guardian one message per (source chain, nonce)", () => {
     expect(refusal.unknown).toEqual([messageId(first)]);
     await expect(guardian.message(messageId(first))).rejects.toBeInstanceOf(MessageNotFoundError);
 
+    // The guardian signed the first as it listed it, claiming its nonce: a reorg deeper than the
+    // confirmation depth after that strands the replacement, as one after any attestation would.
     await sync();
-    expect((await guardian.message(messageId(second))).state).toBe("signable");
-    await guardian.attest(attestRequest([messageId(second)]));
+    expect(await guardian.message(messageId(second))).toMatchObject({ state: "rejected", reason: "conflicting nonce" });
+    const feed = await guardian.signable.read({ waitMs: 0, limit: 100 });
+    expect(feed.messages.map((m) => m.msgId)).toEqual([messageId(first)]);
+    expect(feed.attestations.map((a) => a.messages)).toEqual([1]);
   });
 
   it("test_poll_deepReorgOfScannedBlock_succeeds: the follower rescans and drops what left the chain", async () => {

@@ -1,13 +1,27 @@
 /**
  * The signable feed: the in-memory log (order, each message once, cursors, long poll, resets
  * after a restart or retention) and the guardian publishing to it (confirmed at depth, approved
- * by the operator; never what it would refuse).
+ * by the operator; never what it would refuse), with its signatures of what it listed (a source
+ * block's messages to one destination, in batch order).
  */
 import { describe, expect, it } from "vitest";
 import { parseUnits, type Hex } from "viem";
+import { attestationSigner } from "../../../core/attestation.js";
+import { orderBatch } from "../../../core/batch-order.js";
+import type { ListedAttestation } from "../../../core/guardian-api.js";
+import { merkleRoot } from "../../../core/merkle.js";
 import { messageId, messageToJson } from "../../../core/message.js";
 import { SignableFeed } from "../../../guardian/signable.js";
-import { createTestGuardian, FIXTURE_PAYMENT, transfer } from "./fixture.js";
+import {
+  BETA,
+  createTestGuardian,
+  FIXTURE_PAYMENT,
+  guardianAccounts,
+  L2A,
+  L2B,
+  transfer,
+  type TestGuardian,
+} from "./fixture.js";
 
 const entry = (nonce: bigint) => {
   const message = transfer({ nonce });
@@ -79,6 +93,149 @@ describe("SignableFeed", () => {
     clock.ms = 5_000;
     expect((await feed.read({ waitMs: 0, limit: 10 })).messages).toEqual([]);
     expect(feed.size).toBe(0);
+  });
+});
+
+describe("SignableFeed attestations", () => {
+  const signed = (root: Hex): ListedAttestation => ({
+    destChainId: 902,
+    destGateway: "0x00000000000000000000000000000000000000aa",
+    sourceChainId: 901,
+    blockNumber: "7",
+    messages: 2,
+    guardianSetIndex: 0,
+    root,
+    signature: `0x${"11".repeat(65)}`,
+  });
+
+  it("test_read_attestationsShareTheCursor_succeeds: one cursor pages through messages and attestations in order", async () => {
+    const feed = new SignableFeed();
+    feed.publish([entry(0n), entry(1n)]);
+    feed.publishAttestations([signed(`0x${"aa".repeat(32)}`)]);
+    feed.publish([entry(2n)]);
+    const first = await feed.read({ waitMs: 0, limit: 2 });
+    expect(first.messages.map((m) => m.msgId)).toEqual([entry(0n).msgId, entry(1n).msgId]);
+    expect(first.attestations).toEqual([]);
+    const second = await feed.read({ after: first.cursor, waitMs: 0, limit: 10 });
+    expect(second.attestations).toEqual([signed(`0x${"aa".repeat(32)}`)]);
+    expect(second.messages.map((m) => m.msgId)).toEqual([entry(2n).msgId]);
+    // An attestation is not a listing: the message it covers is still listed once.
+    expect(feed.has(entry(1n).msgId)).toBe(true);
+    expect(feed.publish([entry(1n)])).toBe(0);
+  });
+
+  it("test_read_longPoll_wakesOnAttestation_succeeds", async () => {
+    const feed = new SignableFeed();
+    feed.publish([entry(0n)]);
+    const { cursor } = await feed.read({ waitMs: 0, limit: 10 });
+    const waiting = feed.read({ after: cursor, waitMs: 5_000, limit: 10 });
+    feed.publishAttestations([signed(`0x${"bb".repeat(32)}`)]);
+    const answer = await waiting;
+    expect(answer.messages).toEqual([]);
+    expect(answer.attestations.map((a) => a.root)).toEqual([`0x${"bb".repeat(32)}`]);
+  });
+
+  it("test_prune_dropsAttestationsWithTheirAge_succeeds: retention applies to both kinds", async () => {
+    let now = 0;
+    const feed = new SignableFeed({ retentionMs: 1_000, now: () => now });
+    feed.publish([entry(0n)]);
+    feed.publishAttestations([signed(`0x${"cc".repeat(32)}`)]);
+    now = 5_000;
+    feed.publish([entry(1n)]);
+    const all = await feed.read({ waitMs: 0, limit: 10 });
+    expect(all.messages.map((m) => m.msgId)).toEqual([entry(1n).msgId]);
+    expect(all.attestations).toEqual([]);
+    // Its message left with its age: listed again if published again.
+    expect(feed.has(entry(0n).msgId)).toBe(false);
+  });
+});
+
+describe("Guardian signatures of what it lists", () => {
+  const attestationsOf = async (t: TestGuardian) =>
+    (await t.guardian.signable.read({ waitMs: 0, limit: 1_000 })).attestations;
+
+  it("test_signListed_oneGroupPerBlockAndDestination_succeeds: batch order, the set's index, a valid signature", async () => {
+    const t = createTestGuardian();
+    // l2a's block one: two messages to l2b, out of batch order (nonce 1 before 0); block two:
+    // one more. And one the other way, l2b -> l2a, in l2b's own block.
+    const a = [transfer({ nonce: 1n }), transfer({ nonce: 0n }), transfer({ nonce: 2n })];
+    const blockOne = t.l2a.mine(a[0]!, a[1]!);
+    const blockTwo = t.l2a.mine(a[2]!);
+    const back = transfer({
+      nonce: 0n,
+      token: BETA,
+      amount: 1n, // under BETA's approval threshold
+      sourceChainId: BigInt(L2B.chainId),
+      sourceGateway: L2B.gateway,
+      destChainId: BigInt(L2A.chainId),
+      destGateway: L2A.gateway,
+    });
+    const backBlock = t.l2b.mine(back);
+    t.l2a.mineEmpty(2);
+    t.l2b.mineEmpty(2);
+    await t.sync();
+
+    const listed = await attestationsOf(t);
+    const group = (ms: typeof a) =>
+      orderBatch(ms.map((message) => ({ msgId: messageId(message), message }))).map((m) => m.msgId);
+    const expected = [
+      { dest: L2B, source: L2A, block: blockOne, ids: group([a[0]!, a[1]!]) },
+      { dest: L2B, source: L2A, block: blockTwo, ids: group([a[2]!]) },
+      { dest: L2A, source: L2B, block: backBlock, ids: group([back]) },
+    ];
+    expect(listed).toHaveLength(expected.length);
+    for (const e of expected) {
+      const attestation = listed.find((l) => l.sourceChainId === e.source.chainId && l.blockNumber === String(e.block));
+      expect(attestation).toMatchObject({
+        destChainId: e.dest.chainId,
+        destGateway: e.dest.gateway,
+        messages: e.ids.length,
+        guardianSetIndex: 0,
+        root: merkleRoot(e.ids).toLowerCase(),
+      });
+      const domain = { destChainId: BigInt(e.dest.chainId), destGateway: e.dest.gateway };
+      expect(await attestationSigner(domain, attestation!.root, 0, attestation!.signature as Hex)).toBe(
+        guardianAccounts[0]!.address,
+      );
+    }
+    // Batch order: nonce 0 first in block one.
+    expect(group([a[0]!, a[1]!])[0]).toBe(messageId(a[1]!));
+    // Listed once, signed once.
+    await t.sync();
+    expect(await attestationsOf(t)).toHaveLength(expected.length);
+  });
+
+  it("test_signListed_notInTheDestinationSet_signsNothing_succeeds: listed, but no signature", async () => {
+    const t = createTestGuardian();
+    t.l2b.guardianSets.push([guardianAccounts[1]!.address]);
+    const message = transfer();
+    t.l2a.mine(message);
+    t.l2a.mineEmpty(2);
+    await t.sync();
+    const feed = await t.guardian.signable.read({ waitMs: 0, limit: 100 });
+    expect(feed.messages.map((m) => m.msgId)).toEqual([messageId(message)]);
+    expect(feed.attestations).toEqual([]);
+  });
+
+  it("test_signListed_claimsTheNonces_succeeds: a signed message's nonce is claimed before anyone asks", async () => {
+    const t = createTestGuardian();
+    const message = transfer({ nonce: 4n });
+    t.l2a.mine(message);
+    t.l2a.mineEmpty(2);
+    await t.sync();
+    expect(await t.store.claimOf(BigInt(L2A.chainId), 4n)).toBe(messageId(message));
+  });
+
+  it("test_signListed_awaitingApproval_notSigned_succeeds: only what was listed is signed", async () => {
+    const t = createTestGuardian({ approvalAbove: "1000" });
+    const large = transfer({ nonce: 0n, amount: parseUnits("5000", 18) });
+    const small = transfer({ nonce: 1n });
+    t.l2a.mine(large, small);
+    t.l2a.mineEmpty(2);
+    await t.sync();
+    const [only] = await attestationsOf(t);
+    expect(only).toMatchObject({ messages: 1, root: messageId(small).toLowerCase() });
+    expect(await t.store.claimOf(BigInt(L2A.chainId), 0n)).toBeUndefined();
   });
 });
 
