@@ -12,10 +12,12 @@
  * what one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in
  * flight at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits
  * (at most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce,
- * asks every guardian for an attestation (stopping at threshold) unless it was asked for already
- * (attestEarly: the group the feed enqueued while this deliverer waited in its turn), simulates
- * `deliver` with a gas limit from the measured per-message cost, and sends it. Whatever cannot go
- * now leaves the batch with a verdict:
+ * takes its attestation from the signatures the guardians published as they listed it (a batch
+ * that is one source block's group: signable.ts `listedRound`), or else asks every guardian for
+ * one (stopping at threshold) unless it was asked for already (attestEarly: the group the feed
+ * enqueued while this deliverer waited in its turn), simulates `deliver` with a gas limit from
+ * the measured per-message cost, and sends it. Whatever cannot go now leaves the batch with a
+ * verdict:
  *
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
  *   paid less than its quote (fee-policy.ts)   -> completed as left_alone (its sender self-relays)
@@ -70,6 +72,19 @@ const LAGGING_WAIT_FACTOR = 4;
 const TAKE_CONCURRENCY = 128;
 /** An early attestation no batch used within this long is dropped (its messages went another way). */
 const EARLY_TTL_MS = 10_000;
+/**
+ * How long an early attestation waits for the guardians' own signatures of the group to reach the
+ * feeds before asking them. Each guardian signs a group just after listing it: tens of ms, a few
+ * hundred under a burst. The wait runs while the group's jobs are added and taken (longer than
+ * this under a burst), so it is off the delivery's path.
+ */
+const LISTED_EARLY_WAIT_MS = 500;
+/**
+ * How long a batch that is one source block's messages, on its first round, waits for the
+ * guardians' signatures of that group when it was not attested early: less than asking them takes
+ * under a burst (0.3–0.6 s), and a batch that is not a whole group gives up after it.
+ */
+const LISTED_BATCH_WAIT_MS = 250;
 
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
@@ -83,11 +98,14 @@ type Outcome =
   /** Its lock went to another relayer: that relayer settles it. */
   | { kind: "lost" };
 
+/** Where a round's signatures came from (bridge_relayer_attestations_total). */
+type AttestationSource = "listed" | "asked";
+
 /** An attestation requested before its batch was taken (`attestEarly`). */
 interface EarlyAttestation {
   at: number;
   /** The set it was asked of and the round; undefined when the set could not be read. */
-  result: Promise<{ set: GuardianSetView; round: AttestationRound } | undefined>;
+  result: Promise<{ set: GuardianSetView; round: AttestationRound; source: AttestationSource } | undefined>;
 }
 
 interface Item {
@@ -342,17 +360,24 @@ export class RouteDeliverer {
     const ids = orderBatch(uniqueById(messages)).map((m) => m.msgId);
     const root = earlyKey(ids);
     if (this.early.has(root)) return;
+    // The guardians' own signatures of the group, if they come; else the group is asked for.
     const result = this.guardianSets
       .current()
-      .then(async (set) => ({ set, round: await this.collect(set, ids) }))
+      .then(async (set) => {
+        const listed = await this.readiness.listedRound(root, this.domain, set, LISTED_EARLY_WAIT_MS);
+        if (listed) return { set, round: listed, source: "listed" as const };
+        return { set, round: await this.collect(set, ids), source: "asked" as const };
+      })
       .catch(() => undefined);
     this.early.set(root, { at: Date.now(), result });
   }
 
-  /** The early attestation of exactly `ids` under `set`, if one was requested and it signed. */
-  private async earlyRound(ids: readonly Hex[], set: GuardianSetView): Promise<AttestationRound | undefined> {
+  /** The early attestation of the batch of Merkle root `root` under `set`, if one was requested and it signed. */
+  private async earlyRound(
+    root: Hex,
+    set: GuardianSetView,
+  ): Promise<{ round: AttestationRound; source: AttestationSource } | undefined> {
     if (this.early.size === 0) return undefined;
-    const root = earlyKey(ids);
     const early = this.early.get(root);
     if (!early) return undefined;
     this.early.delete(root);
@@ -360,7 +385,12 @@ export class RouteDeliverer {
     // Refused in part, or a rotation since: the batch asks afresh (the usual rounds judge refusals).
     const usable = got !== undefined && got.set.index === set.index && got.round.attestation !== undefined;
     this.metrics.earlyAttestations.inc({ route: this.route, result: usable ? "used" : "unusable" });
-    return usable ? got.round : undefined;
+    return usable ? { round: got.round, source: got.source } : undefined;
+  }
+
+  /** The EIP-712 domain attestations for this route's destination are signed in. */
+  private get domain() {
+    return { destChainId: BigInt(this.dest.chainId), destGateway: this.dest.gateway };
   }
 
   private pruneEarly() {
@@ -375,7 +405,7 @@ export class RouteDeliverer {
   private collect(set: GuardianSetView, ids: readonly Hex[]): Promise<AttestationRound> {
     return collectAttestation({
       set,
-      domain: { destChainId: BigInt(this.dest.chainId), destGateway: this.dest.gateway },
+      domain: this.domain,
       msgIds: ids,
       request: this.requestAttestation,
       timeoutMs: this.o.guardianTimeoutMs,
@@ -542,8 +572,14 @@ export class RouteDeliverer {
 
       attempt.stage = "attest";
       const ids = batch.map((b) => b.msgId);
+      const root = earlyKey(ids);
       const set = await this.guardianSets.current();
-      const round = (await this.earlyRound(ids, set)) ?? (await this.collect(set, ids));
+      const { round, source } = (await this.earlyRound(root, set)) ??
+        (await this.listedRound(root, set, batch, attempt)) ?? {
+          round: await this.collect(set, ids),
+          source: "asked" as const,
+        };
+      if (round.attestation) this.metrics.attestations.inc({ route: this.route, source });
       if (!round.attestation) {
         const verdict = judgeRefusals(ids, round.refusals, set.guardians.length, set.threshold);
         if (verdict.retry.size + verdict.dead.size === 0) {
@@ -660,6 +696,24 @@ export class RouteDeliverer {
       await this.recordDelivery(batch, receipt, attempt);
       return;
     }
+  }
+
+  /**
+   * The batch's attestation from the guardians' signatures of what they listed, if a quorum
+   * published one for exactly this batch. A first round of one source block's messages, none
+   * retried, may be such a group and waits briefly for it; any other batch only looks.
+   */
+  private async listedRound(
+    root: Hex,
+    set: GuardianSetView,
+    batch: readonly Item[],
+    attempt: Attempt,
+  ): Promise<{ round: AttestationRound; source: AttestationSource } | undefined> {
+    const oneBlock = batch.every((b) => b.job.data.sourceBlock === batch[0]!.job.data.sourceBlock);
+    const fresh = attempt.rounds === 1 && batch.every((b) => b.job.attemptsMade === 0);
+    const waitMs = oneBlock && fresh ? LISTED_BATCH_WAIT_MS : 0;
+    const round = await this.readiness.listedRound(root, this.domain, set, waitMs);
+    return round ? { round, source: "listed" } : undefined;
   }
 
   private async deliverHalves(batch: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {

@@ -19,6 +19,7 @@ export class RelayerMetrics {
   readonly deliveryLatency: Histogram<"route">;
   readonly batchStep: Histogram<"route" | "step">;
   readonly earlyAttestations: Counter<"route" | "result">;
+  readonly attestations: Counter<"route" | "source">;
   readonly failures: Counter<"stage" | "reason">;
   readonly deadLetters: Counter<"stage">;
   readonly messagesExecuted: Counter<"chain" | "result">;
@@ -96,6 +97,12 @@ export class RelayerMetrics {
       name: "bridge_relayer_early_attestations_total",
       help: "Attestations requested for a group of messages before their batch was taken, by what became of each: used (the batch was that group), unusable (refused in part, or the guardian set changed: the batch asked again), unused (no batch was that group)",
       labelNames: ["route", "result"],
+      registers,
+    });
+    this.attestations = new Counter({
+      name: "bridge_relayer_attestations_total",
+      help: "Guardian quorums a batch round got, by where the signatures came from: listed (the guardians signed the group as they listed it, and the feeds carried it), asked (requested from them, early or when the batch was taken)",
+      labelNames: ["route", "source"],
       registers,
     });
     this.failures = new Counter({

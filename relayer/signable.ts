@@ -9,14 +9,26 @@
  * message's id) by the client, a listed message can still be refused when attested (a reorg, a
  * rotation), and a relayer whose guardians serve no feed (down, or an older version) simply asks
  * them without waiting, as before.
+ *
+ * The feeds also carry each guardian's signature of the groups it listed (a source block's
+ * messages to one destination, in batch order: core/guardian-api.ts). They are kept by Merkle
+ * root; a batch whose root a quorum of its set signed that way is delivered with those
+ * signatures (`listedRound`), each checked like an answer to POST /v1/attest, and nobody is asked.
  */
 import type { Address, Hex } from "viem";
-import type { FeedBatch, GuardianClient, SignableEntry } from "../core/guardian-api.js";
+import type { AttestationDomain } from "../core/attestation.js";
+import {
+  attestationOf,
+  checkSignature,
+  type AttestationRound,
+  type GuardianEndpoint,
+  type GuardianSetView,
+} from "../core/collect-attestation.js";
+import type { FeedBatch, GuardianClient, ListedAttestation, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
-import type { GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { ObservedMessage } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 
@@ -65,6 +77,13 @@ interface Tally {
   at: number;
 }
 
+/** The signatures of one listed group (one Merkle root, for one destination) the feeds carried. */
+interface GroupSignatures {
+  at: number;
+  /** By lower-case guardian address; `valid` once checked. */
+  by: Map<string, { guardian: Address; setIndex: number; signature: Hex; valid?: boolean }>;
+}
+
 /** Whether batches may wait for the feeds: what a deliverer needs from the tracker. */
 export interface Readiness {
   /** True when at least `threshold` members of `set` have a working feed. */
@@ -82,10 +101,23 @@ export interface Readiness {
   ): Promise<void>;
   /** Whether at least one id is listed by a quorum of `set`. */
   anyReady(ids: readonly Hex[], set: GuardianSetView): boolean;
+  /**
+   * An attestation of `root` made of the signatures a quorum of `set` published with its
+   * listings, waiting up to `timeoutMs` for them; undefined if they are not (all) there by then.
+   */
+  listedRound(
+    root: Hex,
+    domain: AttestationDomain,
+    set: GuardianSetView,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AttestationRound | undefined>;
 }
 
 export class SignableTracker implements Readiness {
   private readonly tallies = new Map<Hex, Tally>();
+  /** Listed groups' signatures, by `groupKey` (a guardian's claim about one domain cannot hide another's). */
+  private readonly signed = new Map<string, GroupSignatures>();
   /** Per guardian (lower-case address): did its last feed request succeed. */
   private readonly up = new Map<string, boolean>();
   private readonly waiters = new Set<() => void>();
@@ -166,6 +198,7 @@ export class SignableTracker implements Readiness {
    */
   async record(by: Address, batch: FeedBatch, unchecked?: ReadonlySet<Hex>): Promise<void> {
     const at = this.now();
+    for (const a of batch.attestations) this.recordSignature(by, a, at);
     const touched: Hex[] = [];
     for (const entry of batch.messages) {
       const id = entry.msgId.toLowerCase() as Hex;
@@ -215,6 +248,78 @@ export class SignableTracker implements Readiness {
     }
     if (reached.length > 0) this.handOver(reached, by, batch.messages.length, at);
     this.prune(at);
+  }
+
+  private recordSignature(by: Address, a: ListedAttestation, at: number) {
+    const key = groupKey(a.root, { destChainId: BigInt(a.destChainId), destGateway: a.destGateway });
+    let group = this.signed.get(key);
+    if (!group) {
+      group = { at, by: new Map() };
+      this.signed.set(key, group);
+    }
+    group.by.set(by.toLowerCase(), { guardian: by, setIndex: a.guardianSetIndex, signature: a.signature as Hex });
+  }
+
+  async listedRound(
+    root: Hex,
+    domain: AttestationDomain,
+    set: GuardianSetView,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<AttestationRound | undefined> {
+    const lower = root.toLowerCase() as Hex;
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      const round = await this.assemble(lower, domain, set);
+      if (round || signal?.aborted) return round;
+      const left = deadline - this.now();
+      if (left <= 0 || !this.feedsUp(set)) return undefined;
+      // Woken by the next feed answer (or the deadline).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.waiters.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  /**
+   * The attestation of `root` from the signatures held, if `set.threshold` members of `set`
+   * signed it under `set.index` for `domain`. Each signature is checked once (recovered to its
+   * guardian); one that fails is logged and never counted.
+   */
+  private async assemble(root: Hex, domain: AttestationDomain, set: GuardianSetView) {
+    const group = this.signed.get(groupKey(root, domain));
+    if (!group) return undefined;
+    const candidates = set.guardians
+      .map((g) => group.by.get(g.address.toLowerCase()))
+      .filter((s): s is NonNullable<typeof s> => s !== undefined && s.setIndex === set.index && s.valid !== false);
+    if (candidates.length < set.threshold) return undefined;
+    const signed = new Map<Address, Hex>();
+    for (const s of candidates) {
+      if (s.valid === undefined) {
+        const response = { guardian: s.guardian, guardianSetIndex: s.setIndex, root, signature: s.signature };
+        const problem = await checkSignature(response, s.guardian, set.index, domain, root);
+        s.valid = problem === undefined;
+        if (problem) this.log.warn({ guardian: s.guardian, root, problem }, "unusable signature in a guardian's feed");
+      }
+      if (s.valid) signed.set(s.guardian, s.signature);
+      if (signed.size === set.threshold) break;
+    }
+    if (signed.size < set.threshold) return undefined;
+    const round: AttestationRound = {
+      attestation: attestationOf(set, signed),
+      signers: [...signed.keys()],
+      refusals: [],
+      errors: [],
+    };
+    return round;
   }
 
   /**
@@ -270,7 +375,9 @@ export class SignableTracker implements Readiness {
         this.up.set(guardian.address.toLowerCase(), true);
         probe = false;
         cursor = batch.cursor;
-        if (batch.messages.length > 0) await this.record(guardian.address, batch, unchecked);
+        if (batch.messages.length > 0 || batch.attestations.length > 0) {
+          await this.record(guardian.address, batch, unchecked);
+        }
       } catch (e) {
         if (signal.aborted) break;
         this.up.set(guardian.address.toLowerCase(), false);
@@ -293,7 +400,12 @@ export class SignableTracker implements Readiness {
     if (now - this.lastPrune < 10_000) return;
     this.lastPrune = now;
     for (const [id, tally] of this.tallies) if (now - tally.at > this.d.options.retentionMs) this.tallies.delete(id);
+    for (const [key, group] of this.signed) if (now - group.at > this.d.options.retentionMs) this.signed.delete(key);
   }
+}
+
+function groupKey(root: Hex, domain: AttestationDomain): string {
+  return `${root.toLowerCase()}:${domain.destChainId}:${domain.destGateway.toLowerCase()}`;
 }
 
 /** The entry's message if it is valid and `msgId` is its id. */

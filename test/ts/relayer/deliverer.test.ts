@@ -27,7 +27,7 @@ import { GuardianRefusedError, type AttestRefusal } from "../../../core/guardian
 import { decodeDeliveryBatch, messageFromJson, messageId, messageToJson, type Message } from "../../../core/message.js";
 import { merkleRoot } from "../../../core/merkle.js";
 import type { Payment } from "../../../core/payment.js";
-import type { GuardianSetView, RequestAttestation } from "../../../core/collect-attestation.js";
+import { attestationOf, type GuardianSetView, type RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
 import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
@@ -225,7 +225,39 @@ interface Harness {
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
-const noFeeds: Readiness = { feedsUp: () => false, waitReady: async () => undefined, anyReady: () => false };
+const noFeeds: Readiness = {
+  feedsUp: () => false,
+  waitReady: async () => undefined,
+  anyReady: () => false,
+  listedRound: async () => undefined,
+};
+
+/**
+ * Feeds whose guardians 0 and 1 signed exactly `group` (ordered msgIds) as they listed it: the
+ * attestation `listedRound` assembles for its root, after `delayMs`. `looked` records each
+ * lookup's wait.
+ */
+function listedFeeds(group: Hex[], o: { delayMs?: number; looked?: number[] } = {}): Readiness {
+  const root = merkleRoot(group).toLowerCase();
+  return {
+    feedsUp: () => true,
+    waitReady: async () => undefined,
+    anyReady: () => true,
+    listedRound: async (asked, domain, set, timeoutMs) => {
+      o.looked?.push(timeoutMs);
+      if (asked.toLowerCase() !== root) return undefined;
+      if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
+      const signed = new Map(
+        await Promise.all(
+          [0, 1].map(
+            async (i) => [keys[i]!.address, await signAttestation(keys[i]!, domain, root as Hex, set.index)] as const,
+          ),
+        ),
+      );
+      return { attestation: attestationOf(set, signed), signers: [...signed.keys()], refusals: [], errors: [] };
+    },
+  };
+}
 
 /** Runs one deliverer over `jobs` until every job is settled. */
 async function deliver(
@@ -526,6 +558,7 @@ describe("RouteDeliverer pipeline", () => {
           events.push("listed");
         },
         anyReady: () => true,
+        listedRound: async () => undefined,
       };
     });
     expect(events).toEqual(["wait 1 of 2 for true", "listed"]);
@@ -545,6 +578,7 @@ describe("RouteDeliverer pipeline", () => {
           if (until === "any") listed = true;
         },
         anyReady: () => listed,
+        listedRound: async () => undefined,
       };
     });
     expect(waits).toEqual(["all short", "any long", "all short"]);
@@ -683,6 +717,74 @@ describe("RouteDeliverer pipeline", () => {
     expect(h.gateway.delivered).toEqual([[1n, 2n]]);
   });
 
+  const attestationCount = async (h: Harness, source: string) =>
+    (await h.metrics.attestations.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
+
+  it("test_deliver_listedGroup_deliveredWithTheListingSignatures_asksNobody_succeeds", async () => {
+    const jobs = [
+      jobFor(testMessage({ nonce: 3n, token: TOKEN_B }).message),
+      jobFor(testMessage({ nonce: 2n }).message),
+      jobFor(testMessage({ nonce: 1n }).message),
+    ];
+    const looked: number[] = [];
+    const group = [jobs[2]!, jobs[1]!, jobs[0]!].map((j) => j.data.msgId);
+    const h = await deliver(jobs, (h) => (h.readiness = listedFeeds(group, { looked, delayMs: 20 })));
+    expect(h.guardianCalls).toEqual([]);
+    // One source block's messages on a first round: it waited for them (briefly).
+    expect(looked).toEqual([250]);
+    expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
+    // The fake gateway checks the signatures are a quorum's over exactly the batch.
+    expect(h.gateway.badAttestations).toBe(0);
+    expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
+    expect(await attestationCount(h, "listed")).toBe(1);
+    expect(await attestationCount(h, "asked")).toBe(0);
+  });
+
+  it("test_deliver_listedGroupIsNotTheBatch_asksTheGuardians_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    // The guardians signed the block's three messages; this batch has two of them.
+    const group = [...jobs, jobFor(testMessage({ nonce: 3n }).message)].map((j) => j.data.msgId);
+    const h = await deliver(jobs, (h) => (h.readiness = listedFeeds(group)));
+    expect(h.guardianCalls.map((ids) => ids.length)).toEqual([2]);
+    expect(h.gateway.badAttestations).toBe(0);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+    expect(await attestationCount(h, "asked")).toBe(1);
+  });
+
+  it("test_deliver_twoSourceBlocks_doesNotWaitForListingSignatures_succeeds: only one block's batch may be a group", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    jobs[1]!.data.sourceBlock = "2";
+    const looked: number[] = [];
+    const h = await deliver(jobs, (h) => (h.readiness = listedFeeds([jobs[0]!.data.msgId], { looked })));
+    expect(looked).toEqual([0]);
+    expect(h.guardianCalls).toHaveLength(1);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+  });
+
+  it("test_deliver_attestedEarly_withTheListingSignatures_asksNobody_succeeds", async () => {
+    const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
+    const looked: number[] = [];
+    const h = await deliver(jobs, (h) => {
+      h.readiness = listedFeeds(
+        jobs.map((j) => j.data.msgId),
+        { looked },
+      );
+      h.during = async (deliverer, arrive) => {
+        await until(() => h.takes.length > 0);
+        deliverer.attestEarly(groupOf(jobs));
+        await until(() => looked.length > 0);
+        arrive();
+      };
+    });
+    // Looked up once, early, with the early wait; the batch used that round.
+    expect(looked).toEqual([500]);
+    expect(h.guardianCalls).toEqual([]);
+    expect(h.gateway.badAttestations).toBe(0);
+    expect(verdicts(jobs)).toEqual(["executed", "executed"]);
+    expect(await earlyCount(h, "used")).toBe(1);
+    expect(await attestationCount(h, "listed")).toBe(1);
+  });
+
   it("test_deliver_enqueuedLongAgo_doesNotWaitForListings_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
     jobs[0]!.data.observedAt = Date.now() - 60_000;
@@ -694,6 +796,7 @@ describe("RouteDeliverer pipeline", () => {
           waited = true;
         },
         anyReady: () => false,
+        listedRound: async () => undefined,
       };
     });
     expect(waited).toBe(false);

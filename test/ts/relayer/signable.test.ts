@@ -1,11 +1,15 @@
 /**
  * The signable tracker against scripted guardian feeds: a message is announced (enqueued) once,
  * when a quorum of its destination's guardian set listed it; waiting batches wake then; feeds of
- * guardians outside the set do not count; a down feed marks the set as not worth waiting for.
+ * guardians outside the set do not count; a down feed marks the set as not worth waiting for; the
+ * guardians' signatures of what they listed make an attestation once a quorum's are in.
  */
 import { describe, expect, it } from "vitest";
-import { type Address, type Hex } from "viem";
-import type { SignableBatch } from "../../../core/guardian-api.js";
+import { keccak256, stringToHex, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { attestationSigner, signAttestation, unpackSignatures } from "../../../core/attestation.js";
+import type { ListedAttestation, SignableBatch } from "../../../core/guardian-api.js";
+import { merkleRoot } from "../../../core/merkle.js";
 import { messageToJson } from "../../../core/message.js";
 import type { GuardianSetView } from "../../../core/collect-attestation.js";
 import type { ObservedMessage } from "../../../relayer/jobs.js";
@@ -24,6 +28,7 @@ const batch = (...ms: { msgId: Hex; message: ReturnType<typeof testMessage>["mes
   cursor: "x.1",
   reset: false,
   messages: ms.map((m) => ({ msgId: m.msgId, message: messageToJson(m.message), blockNumber: "5" })),
+  attestations: [],
 });
 
 /** A feed with nothing new: waits until aborted. */
@@ -238,5 +243,94 @@ describe("SignableTracker", () => {
     // Before anything was listed nothing is skipped; once `a` is tallied, only `a` is.
     expect(seen[0]).toEqual([false, false]);
     expect(seen[1]).toEqual([true, false]);
+  });
+});
+
+describe("SignableTracker: the guardians' signatures of what they listed", () => {
+  const keys = [0, 1, 2, 3].map((i) => privateKeyToAccount(keccak256(stringToHex(`listing guardian ${i}`))));
+  const signedSet: GuardianSetView = {
+    index: 3,
+    threshold: 2,
+    guardians: keys.slice(0, 3).map((k, i) => ({ address: k.address, url: `k${i}` })),
+  };
+  const domain = { destChainId: 902n, destGateway: a.message.destGateway };
+  const root = merkleRoot([a.msgId, b.msgId]).toLowerCase() as Hex;
+
+  /** A feed answer carrying `signer`'s signature of the group [a, b] (under `setIndex`). */
+  const signedBy = async (signer: (typeof keys)[number], o: { setIndex?: number; gateway?: Address } = {}) => {
+    const setIndex = o.setIndex ?? signedSet.index;
+    const attestation: ListedAttestation = {
+      destChainId: 902,
+      destGateway: o.gateway ?? domain.destGateway,
+      sourceChainId: 901,
+      blockNumber: "5",
+      messages: 2,
+      guardianSetIndex: setIndex,
+      root,
+      signature: await signAttestation(signer, domain, root, setIndex),
+    };
+    return { ...batch(), attestations: [attestation] };
+  };
+
+  function signedTracker(sources: Record<string, SignableSource> = {}) {
+    return new SignableTracker({
+      guardians: keys.map((k, i) => ({ address: k.address, url: `k${i}` })),
+      source: (url) => sources[url] ?? { signable: (_q, signal) => idle(signal) },
+      guardianSet: async () => signedSet,
+      onQuorum: async () => undefined,
+      logger: silentLogger(),
+      options: { waitMs: 1_000, retryMs: 5, retentionMs: 60_000 },
+    });
+  }
+
+  it("test_listedRound_quorumOfSignatures_attestationOfTheGroup_succeeds: checked, packed, and the gateway's signers", async () => {
+    const t = signedTracker();
+    await t.record(keys[0]!.address, await signedBy(keys[0]!));
+    expect(await t.listedRound(root, domain, signedSet, 0)).toBeUndefined();
+    await t.record(keys[2]!.address, await signedBy(keys[2]!));
+    const round = await t.listedRound(root, domain, signedSet, 0);
+    expect(round?.attestation?.guardianSetIndex).toBe(3);
+    const signers = await Promise.all(
+      unpackSignatures(round!.attestation!.signatures).map((sig) => attestationSigner(domain, root, 3, sig)),
+    );
+    expect(new Set(signers)).toEqual(new Set([keys[0]!.address, keys[2]!.address]));
+    expect(round!.signers).toHaveLength(2);
+  });
+
+  it("test_listedRound_waitsForTheQuorumsSignatures_succeeds: wakes on the feed answer that completes it", async () => {
+    const up = (): SignableSource => serving(batch());
+    const t = signedTracker({ k0: up(), k1: up() });
+    const controller = new AbortController();
+    const running = t.run(controller.signal);
+    try {
+      for (let i = 0; i < 200 && !t.feedsUp(signedSet); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(t.feedsUp(signedSet)).toBe(true);
+      const waiting = t.listedRound(root, domain, signedSet, 10_000);
+      await t.record(keys[0]!.address, await signedBy(keys[0]!));
+      await t.record(keys[1]!.address, await signedBy(keys[1]!));
+      expect((await waiting)?.attestation).toBeDefined();
+      // Nothing comes for another root: undefined once the wait is over.
+      expect(await t.listedRound(`0x${"ab".repeat(32)}`, domain, signedSet, 20)).toBeUndefined();
+    } finally {
+      controller.abort();
+      await running;
+    }
+  });
+
+  it("test_listedRound_signaturesThatDoNotCount_reverts: another key, another set index, another gateway, a non-member", async () => {
+    const t = signedTracker();
+    await t.record(keys[0]!.address, await signedBy(keys[0]!));
+    // Guardian 1's feed carries a signature made with another key: checked, never counted.
+    await t.record(keys[1]!.address, await signedBy(keys[3]!));
+    // Guardian 2 signed under another set index.
+    await t.record(keys[2]!.address, await signedBy(keys[2]!, { setIndex: 2 }));
+    // Guardian 3 is not in the set.
+    await t.record(keys[3]!.address, await signedBy(keys[3]!));
+    expect(await t.listedRound(root, domain, signedSet, 0)).toBeUndefined();
+    // The group's signatures are for a domain: asked for another gateway, none is usable.
+    await t.record(keys[2]!.address, await signedBy(keys[2]!));
+    const other = { ...domain, destGateway: "0x00000000000000000000000000000000000000ee" as Address };
+    expect(await t.listedRound(root, other, signedSet, 0)).toBeUndefined();
+    expect((await t.listedRound(root, domain, signedSet, 0))?.attestation).toBeDefined();
   });
 });
