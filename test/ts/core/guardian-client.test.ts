@@ -141,6 +141,38 @@ describe("GuardianClient", () => {
     expect(e.message).toContain("payment.fee");
   });
 
+  it("test_signable_attestations_parsedBothWays_succeeds: absent from older guardians, checked when present", async () => {
+    const { message, msgId } = testMessage();
+    const entry = { msgId, message: messageToJson(message), blockNumber: "3" };
+    const signed = {
+      destChainId: 902,
+      destGateway: "0x2000000000000000000000000000000000000002",
+      sourceChainId: 901,
+      blockNumber: "3",
+      messages: 1,
+      guardianSetIndex: 0,
+      root: msgId.toUpperCase().replace("0X", "0x"),
+      signature: `0x${"11".repeat(65)}`,
+    };
+    for (const checked of [undefined, () => true]) {
+      const older = scripted(200, { cursor: "a.1", messages: [entry] });
+      const without = await new GuardianClient(URL, { fetch: older.fetch }).signable({ waitMs: 0 }, undefined, {
+        checked,
+      });
+      expect(without.attestations).toEqual([]);
+      const newer = scripted(200, { cursor: "a.2", messages: [entry], attestations: [signed] });
+      const withThem = await new GuardianClient(URL, { fetch: newer.fetch }).signable({ waitMs: 0 }, undefined, {
+        checked,
+      });
+      // The root is normalised to lower case (relayers key groups by it).
+      expect(withThem.attestations).toEqual([{ ...signed, root: msgId.toLowerCase() }]);
+    }
+    const short = scripted(200, { cursor: "a.3", messages: [], attestations: [{ ...signed, signature: "0x12" }] });
+    const e = await failure(new GuardianClient(URL, { fetch: short.fetch }).signable({ waitMs: 0 }));
+    expect(e.kind).toBe("invalid-response");
+    expect(e.message).toContain("attestations.0.signature");
+  });
+
   it("test_health_503WithBody_succeeds: the body is read whatever the status", async () => {
     const body = { ok: false, guardian: "0x2000000000000000000000000000000000000002", chains: {}, lastSignedAt: null };
     const { fetch } = scripted(503, body);
