@@ -84,6 +84,13 @@ describe("relayer", () => {
     const bob = recipient(0);
     expect(await balanceOf("l2b", "ALPHA", bob)).toBe(parseUnits("60", 18));
     expect(await balanceOf("l2c", "BETA", recipient(3))).toBe(parseUnits("9", 6));
+    // Batches that were a source block's listed group went out with the signatures the guardians
+    // published as they listed them (docs/guardian.md, "What it signs unasked").
+    const routes = ["901-902", "901-903", "902-901", "902-903"];
+    const listed = await Promise.all(
+      routes.map((route) => relayerMetric(`bridge_relayer_attestations_total{route="${route}",source="listed"}`)),
+    );
+    expect(listed.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 
   it("queues a transfer above the fast limit and executes it after the large delay", async () => {
