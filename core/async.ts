@@ -1,4 +1,4 @@
-/** Small async helpers shared by the services (bounded concurrency, counted slots). */
+/** Small async helpers shared by the services (bounded concurrency, counted slots, wake-ups). */
 
 /** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -65,4 +65,23 @@ export class Semaphore {
       else this.used--;
     };
   }
+}
+
+/**
+ * Waits for the next wake-up: resolves when the owner of `waiters` calls what this adds to it
+ * (each of its waiters, when something changed), after `ms`, or when `signal` aborts, whichever
+ * comes first, and removes itself from `waiters` either way.
+ */
+export function nextWake(waiters: Set<() => void>, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    waiters.add(done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
+import { nextWake } from "../core/async.js";
 import type { ListedAttestation, SignableBatch, SignableEntry } from "../core/guardian-api.js";
 import { messageToJson, type Message } from "../core/message.js";
 import { paymentToJson, type Payment } from "../core/payment.js";
@@ -109,7 +110,7 @@ export class SignableFeed {
     this.prune(this.now());
     let { from, reset } = this.position(q.after);
     if (this.newest() <= from && q.waitMs > 0 && !this.closed) {
-      await this.waitForNews(q.waitMs, signal);
+      await nextWake(this.waiters, q.waitMs, signal);
       this.prune(this.now());
       // Entries the reader had not seen were dropped while it waited (only under a flood).
       if (from < this.oldest()) ({ from, reset } = { from: this.oldest(), reset: true });
@@ -158,20 +159,6 @@ export class SignableFeed {
 
   private newest(): number {
     return this.entries.at(-1)?.seq ?? 0;
-  }
-
-  private waitForNews(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
   }
 
   private wake() {

@@ -26,6 +26,7 @@ import {
 } from "../core/collect-attestation.js";
 import type { FeedBatch, GuardianClient, ListedAttestation, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
+import { nextWake } from "../core/async.js";
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
@@ -173,21 +174,12 @@ export class SignableTracker implements Readiness {
   ): Promise<void> {
     const ready = () =>
       until === "any" ? this.anyReady(ids, set) : ids.every((id) => this.listings(id, set) >= set.threshold);
-    if (ready() || timeoutMs <= 0) return;
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (ready() || signal?.aborted) done();
-      };
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(check);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+    const deadline = Date.now() + timeoutMs; // timers run on the wall clock, whatever `now` is
+    while (!ready() && !signal?.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      await nextWake(this.waiters, left, signal);
+    }
   }
 
   /**
@@ -268,24 +260,14 @@ export class SignableTracker implements Readiness {
     signal?: AbortSignal,
   ): Promise<AttestationRound | undefined> {
     const lower = root.toLowerCase() as Hex;
-    const deadline = this.now() + timeoutMs;
+    const deadline = Date.now() + timeoutMs; // timers run on the wall clock, whatever `now` is
     for (;;) {
       const round = await this.assemble(lower, domain, set);
       if (round || signal?.aborted) return round;
-      const left = deadline - this.now();
+      const left = deadline - Date.now();
       if (left <= 0 || !this.feedsUp(set)) return undefined;
       // Woken by the next feed answer (or the deadline).
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          signal?.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.waiters.add(done);
-        signal?.addEventListener("abort", done, { once: true });
-      });
+      await nextWake(this.waiters, left, signal);
     }
   }
 

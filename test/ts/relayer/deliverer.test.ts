@@ -5,7 +5,7 @@
  * (UnrecoverableError + a dead-letter entry), and what was actually sent.
  */
 import { describe, expect, it } from "vitest";
-import { Registry } from "prom-client";
+import { Registry, type Counter } from "prom-client";
 import {
   ContractFunctionExecutionError,
   ContractFunctionRevertedError,
@@ -651,8 +651,11 @@ describe("RouteDeliverer pipeline", () => {
   const until = async (done: () => boolean) => {
     while (!done()) await new Promise((r) => setTimeout(r, 2));
   };
-  const earlyCount = async (h: Harness, result: string) =>
-    (await h.metrics.earlyAttestations.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  /** A relayer counter's value for one value of one label (0 when never counted). */
+  const countOf = async (counter: Counter<string>, label: string, value: string) =>
+    (await counter.get()).values.find((v) => v.labels[label] === value)?.value ?? 0;
+  const earlyCount = (h: Harness, result: string) => countOf(h.metrics.earlyAttestations, "result", result);
+  const attestationCount = (h: Harness, source: string) => countOf(h.metrics.attestations, "source", source);
 
   it("test_deliver_attestedEarly_batchIsTheGroup_askedOnceBeforeItsJobs_succeeds", async () => {
     const jobs = [
@@ -716,9 +719,6 @@ describe("RouteDeliverer pipeline", () => {
     expect(h.guardianCalls).toHaveLength(1);
     expect(h.gateway.delivered).toEqual([[1n, 2n]]);
   });
-
-  const attestationCount = async (h: Harness, source: string) =>
-    (await h.metrics.attestations.get()).values.find((v) => v.labels.source === source)?.value ?? 0;
 
   it("test_deliver_listedGroup_deliveredWithTheListingSignatures_asksNobody_succeeds", async () => {
     const jobs = [
