@@ -104,15 +104,20 @@ describe("Gateway", () => {
     await l2a.mined(l2a.gatewayAs().write.setRateLimit([901n, home, 1, tokens(10), tokens(3)]));
     await bridge.send("l2a", "l2b", { amount: tokens(9) });
     const bucket = await gateway.rateLimit(901n, home, "outbound");
-    const start = Number(await l2a.timestamp());
+    let block = await l2a.publicClient.getBlock();
+    const start = Number(block.timestamp);
     const want = tokens(7);
     const roomAt = bucketRoomAt(bucket, want, start)!;
     expect(roomAt).toBeGreaterThan(start);
-    for (let t = start; t <= roomAt + 1; t++) {
-      const onChain = await gateway.availableRateLimit(901n, home, "outbound");
+    // Each step reads the contract at a mined block and compares at that block's own timestamp:
+    // the chain's clock follows the wall clock too, so a slow step (a loaded machine) can move it
+    // two seconds, not one (seen on a fresh-clone CI run, where `+1 s` read the bucket of +2 s).
+    for (let t = start; t <= roomAt + 1; t = Number(block.timestamp)) {
+      const onChain = await gateway.availableRateLimit(901n, home, "outbound", { blockNumber: block.number });
       expect(bucketAvailable(bucket, t), `at +${t - start} s`).toBe(onChain);
       expect(onChain >= want, `room for 7 at +${t - start} s`).toBe(t >= roomAt);
       await l2a.increaseTime(1);
+      block = await l2a.publicClient.getBlock();
     }
     expect(bucketRoomAt(bucket, tokens(11), start)).toBeUndefined();
     expect(bucketAvailable({ capacity: UNLIMITED_CAPACITY, refillPerSecond: 0n, fullAt: 0n }, start)).toBe(
