@@ -33,6 +33,8 @@ import { z } from "zod";
 import { messageFromJson, messageId, messageToJson, type Message, type MessageJson } from "./message.js";
 
 const hex32 = z.string().refine((v) => isHex(v) && v.length === 66, "expected a 32-byte hex value");
+/** A guardian's `r‖s‖v` signature: an attest answer's and a listing's alike. */
+const signature65 = z.string().refine((v) => isHex(v) && v.length === 132, "expected a 65-byte signature");
 const address = z
   .string()
   .refine((v) => isAddress(v, { strict: false }), "expected an address")
@@ -64,7 +66,7 @@ export const attestResponseSchema = z.object({
   guardian: address,
   guardianSetIndex: z.number().int().nonnegative(),
   root: hex32,
-  signature: z.string().refine((v) => isHex(v) && v.length === 132, "expected a 65-byte signature"),
+  signature: signature65,
 });
 export type AttestResponse = z.infer<typeof attestResponseSchema>;
 
@@ -178,7 +180,7 @@ export const listedAttestationSchema = z.object({
   messages: z.number().int().positive(),
   guardianSetIndex: z.number().int().nonnegative(),
   root: hex32.transform((v) => v.toLowerCase() as Hex),
-  signature: z.string().refine((v) => isHex(v) && v.length === 132, "expected a 65-byte signature"),
+  signature: signature65,
 });
 export type ListedAttestation = z.infer<typeof listedAttestationSchema>;
 
