@@ -49,9 +49,11 @@ export async function collectAttestation(o: {
   msgIds: readonly Hex[];
   request: RequestAttestation;
   timeoutMs: number;
+  /** `merkleRoot(msgIds)`, if the caller has computed it already (a relayer keys its batches by it). */
+  root?: Hex;
 }): Promise<AttestationRound> {
   const { set, domain, msgIds } = o;
-  const root = merkleRoot(msgIds);
+  const root = o.root ?? merkleRoot(msgIds);
   const body: AttestRequest = {
     destChainId: Number(domain.destChainId),
     destGateway: domain.destGateway,

@@ -366,7 +366,7 @@ export class RouteDeliverer {
       .then(async (set) => {
         const listed = await this.readiness.listedRound(root, this.domain, set, LISTED_EARLY_WAIT_MS);
         if (listed) return { set, round: listed, source: "listed" as const };
-        return { set, round: await this.collect(set, ids), source: "asked" as const };
+        return { set, round: await this.collect(set, ids, root), source: "asked" as const };
       })
       .catch(() => undefined);
     this.early.set(root, { at: Date.now(), result });
@@ -402,11 +402,13 @@ export class RouteDeliverer {
     }
   }
 
-  private collect(set: GuardianSetView, ids: readonly Hex[]): Promise<AttestationRound> {
+  /** Asks the guardians of `set` to attest `ids`, whose Merkle root (`earlyKey`) is `root`. */
+  private collect(set: GuardianSetView, ids: readonly Hex[], root: Hex): Promise<AttestationRound> {
     return collectAttestation({
       set,
       domain: this.domain,
       msgIds: ids,
+      root,
       request: this.requestAttestation,
       timeoutMs: this.o.guardianTimeoutMs,
     });
@@ -576,7 +578,7 @@ export class RouteDeliverer {
       const set = await this.guardianSets.current();
       const { round, source } = (await this.earlyRound(root, set)) ??
         (await this.listedRound(root, set, batch, attempt)) ?? {
-          round: await this.collect(set, ids),
+          round: await this.collect(set, ids, root),
           source: "asked" as const,
         };
       if (round.attestation) this.metrics.attestations.inc({ route: this.route, source });

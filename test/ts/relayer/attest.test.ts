@@ -58,6 +58,23 @@ describe("collectAttestation", () => {
     expect(BigInt(signers[0]!) < BigInt(signers[1]!)).toBe(true);
   });
 
+  it("test_collect_givenRoot_checksAnswersAgainstIt: a caller's precomputed root is the one answers must sign", async () => {
+    const { request } = guardians([signs, signs, signs]);
+    const given = await collectAttestation({
+      set,
+      domain,
+      msgIds,
+      request,
+      timeoutMs: 1_000,
+      root: merkleRoot(msgIds),
+    });
+    expect(given.signers).toHaveLength(2);
+    // Not recomputed: a root that is not the batch's makes every answer a signature of something else.
+    const wrong = await collectAttestation({ set, domain, msgIds, request, timeoutMs: 1_000, root: msgIds[0]! });
+    expect(wrong.attestation).toBeUndefined();
+    expect(wrong.errors).toHaveLength(3);
+  });
+
   it("test_collect_onlyThresholdSignaturesPacked_succeeds: extra signatures would only cost gas", async () => {
     const { request } = guardians([signs, signs, signs]);
     const round = await collectAttestation({ set, domain, msgIds, request, timeoutMs: 1_000 });
