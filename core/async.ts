@@ -1,4 +1,7 @@
-/** Small async helpers shared by the services (bounded concurrency, counted slots, wake-ups). */
+/**
+ * Small async helpers shared by the services (bounded concurrency, counted slots, wake-ups, work
+ * left running in the background).
+ */
 
 /** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -84,4 +87,30 @@ export function nextWake(waiters: Set<() => void>, ms: number, signal?: AbortSig
     waiters.add(done);
     signal?.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * Work a loop starts and goes on without waiting for (a delivery in flight, a hand-over to the
+ * queue, a signing after a listing), kept until it ends so that whoever stops the loop can wait
+ * for all of it: a service stopping must not leave such work half done behind its back.
+ * The work handles its own failures: a rejection is not caught here.
+ */
+export class PendingWork {
+  private readonly running = new Set<Promise<void>>();
+
+  /** How many are still running. */
+  get size(): number {
+    return this.running.size;
+  }
+
+  /** Keeps `work` until it ends. */
+  track(work: Promise<void>): void {
+    const kept: Promise<void> = work.finally(() => this.running.delete(kept));
+    this.running.add(kept);
+  }
+
+  /** Resolves once everything tracked so far, and everything it tracked meanwhile, has ended. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
 }

@@ -21,6 +21,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { isAddressEqual, type Address, type Hex, type LocalAccount } from "viem";
 import { signAttestation, type AttestationDomain } from "../core/attestation.js";
+import { PendingWork } from "../core/async.js";
 import { orderBatch } from "../core/batch-order.js";
 import {
   MAX_ATTEST_BATCH,
@@ -128,7 +129,7 @@ export class Guardian {
   private lastPruneAt = 0;
   private readonly unbackedLogged = new Set<Hex>();
   /** Signings of listed groups still running (`signListed`; `pollOnce` and `run` wait for them). */
-  private readonly signing = new Set<Promise<void>>();
+  private readonly signing = new PendingWork();
 
   constructor(private readonly deps: GuardianDeps) {
     this.now = deps.now ?? Date.now;
@@ -172,7 +173,7 @@ export class Guardian {
     try {
       await Promise.all([...[...this.followers.values()].map((f) => this.follow(f, signal)), this.keepBooks(signal)]);
     } finally {
-      await this.listedSigned();
+      await this.signing.settled();
       this.signable.close();
       for (const read of this.setIndexReads.values()) read.close();
     }
@@ -183,7 +184,7 @@ export class Guardian {
     await Promise.all([...this.followers.values()].map((f) => f.poll()));
     await this.accountant.refresh();
     await this.publishSignable();
-    await this.listedSigned();
+    await this.signing.settled();
   }
 
   async attest(request: AttestRequest): Promise<AttestResponse> {
@@ -379,17 +380,11 @@ export class Guardian {
     // Signed after the listing, not before it: the signing reads the chains and writes the
     // claims, and relayers need the listing first (it is what they enqueue).
     if (fresh.length === 0) return;
-    const signing = this.signListed(fresh)
-      .catch((err: unknown) =>
+    this.signing.track(
+      this.signListed(fresh).catch((err: unknown) =>
         this.deps.logger.warn({ err: (err as Error).message }, "cannot sign what was listed; relayers will ask"),
-      )
-      .finally(() => this.signing.delete(signing));
-    this.signing.add(signing);
-  }
-
-  /** Resolves once every signing of listed groups started so far has ended. */
-  private async listedSigned(): Promise<void> {
-    while (this.signing.size > 0) await Promise.allSettled([...this.signing]);
+      ),
+    );
   }
 
   /**

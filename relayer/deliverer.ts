@@ -33,7 +33,7 @@
 import { randomUUID } from "node:crypto";
 import { encodeFunctionData, type ContractFunctionArgs, type Hex, type TransactionReceipt } from "viem";
 import { UnrecoverableError, type Job, type Worker } from "bullmq";
-import { mapLimit, Semaphore } from "../core/async.js";
+import { mapLimit, PendingWork, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeDeliveryOutcomes } from "../core/logs.js";
 import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
@@ -261,7 +261,7 @@ export class RouteDeliverer {
 
   /** Takes batches and delivers them, up to `maxInFlight` at once, until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new PendingWork();
     while (!signal.aborted) {
       let release: (() => void) | undefined;
       try {
@@ -272,12 +272,7 @@ export class RouteDeliverer {
           release();
           continue;
         }
-        const free = release;
-        const batch = this.deliverJobs(jobs, token, fillMs, signal).finally(() => {
-          free();
-          inFlight.delete(batch);
-        });
-        inFlight.add(batch);
+        inFlight.track(this.deliverJobs(jobs, token, fillMs, signal).finally(release));
       } catch (e) {
         release?.();
         if (signal.aborted) break;
@@ -287,7 +282,7 @@ export class RouteDeliverer {
         await sleep(250, signal);
       }
     }
-    await Promise.allSettled(inFlight);
+    await inFlight.settled();
   }
 
   /** Fills a batch in this relayer's turn at the route (take-turn.ts), if it shares one. */

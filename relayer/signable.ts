@@ -16,6 +16,7 @@
  * signatures (`listedRound`), each checked like an answer to POST /v1/attest, and nobody is asked.
  */
 import type { Address, Hex } from "viem";
+import { nextWake, PendingWork } from "../core/async.js";
 import type { AttestationDomain } from "../core/attestation.js";
 import {
   attestationOf,
@@ -26,7 +27,6 @@ import {
 } from "../core/collect-attestation.js";
 import type { FeedBatch, GuardianClient, ListedAttestation, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
-import { nextWake } from "../core/async.js";
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
@@ -123,7 +123,7 @@ export class SignableTracker implements Readiness {
   private readonly up = new Map<string, boolean>();
   private readonly waiters = new Set<() => void>();
   /** Hand-overs to `onQuorum` still running (awaited before `run` returns). */
-  private readonly handingOver = new Set<Promise<void>>();
+  private readonly handingOver = new PendingWork();
   private readonly log: Logger;
   private readonly repeats = new RepeatFilter();
   private readonly now: () => number;
@@ -147,7 +147,7 @@ export class SignableTracker implements Readiness {
 
   /** Resolves once every hand-over to `onQuorum` started so far has ended. */
   async settled(): Promise<void> {
-    while (this.handingOver.size > 0) await Promise.allSettled([...this.handingOver]);
+    await this.handingOver.settled();
   }
 
   /** How many members of `set` listed `msgId`. */
@@ -312,26 +312,23 @@ export class SignableTracker implements Readiness {
    * logged; the observer, which scans every source block, enqueues those messages anyway.
    */
   private handOver(reached: ObservedMessage[], by: Address, listed: number, at: number) {
-    const handing: Promise<void> = this.d
-      .onQuorum(reached)
-      .then(
-        () =>
-          this.log.debug(
-            { guardian: by, listed, quorum: reached.length, ms: this.now() - at },
-            "a guardian quorum listed messages: enqueued",
-          ),
-        (e: unknown) => {
-          const err = (e as Error).message.split("\n")[0] ?? String(e);
-          if (this.repeats.shouldLog("enqueue", err)) {
-            this.log.warn(
-              { err, count: reached.length },
-              "enqueueing listed messages failed; the observer will (repeats muted)",
-            );
-          }
-        },
-      )
-      .finally(() => this.handingOver.delete(handing));
-    this.handingOver.add(handing);
+    const handing = this.d.onQuorum(reached).then(
+      () =>
+        this.log.debug(
+          { guardian: by, listed, quorum: reached.length, ms: this.now() - at },
+          "a guardian quorum listed messages: enqueued",
+        ),
+      (e: unknown) => {
+        const err = (e as Error).message.split("\n")[0] ?? String(e);
+        if (this.repeats.shouldLog("enqueue", err)) {
+          this.log.warn(
+            { err, count: reached.length },
+            "enqueueing listed messages failed; the observer will (repeats muted)",
+          );
+        }
+      },
+    );
+    this.handingOver.track(handing);
   }
 
   private async follow(guardian: GuardianEndpoint, signal: AbortSignal): Promise<void> {

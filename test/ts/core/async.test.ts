@@ -1,6 +1,6 @@
-/** Bounded concurrency and counted slots. */
+/** Bounded concurrency, counted slots and work left running in the background. */
 import { describe, expect, it } from "vitest";
-import { mapLimit, Semaphore } from "../../../core/async.js";
+import { mapLimit, PendingWork, Semaphore } from "../../../core/async.js";
 
 describe("mapLimit", () => {
   it("test_mapLimit_boundsConcurrencyKeepsOrder_succeeds", async () => {
@@ -47,5 +47,45 @@ describe("Semaphore", () => {
     held();
     expect(s.inUse).toBe(0);
     expect(() => new Semaphore(0)).toThrow();
+  });
+});
+
+describe("PendingWork", () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    return { promise, resolve, reject };
+  };
+
+  it("test_settled_waitsForWorkTrackedMeanwhile_succeeds", async () => {
+    const work = new PendingWork();
+    const first = deferred();
+    const second = deferred();
+    work.track(first.promise);
+    let done = false;
+    const settled = work.settled().then(() => (done = true));
+    // Work tracked while an earlier one runs (a hand-over started during another) is waited for too.
+    work.track(second.promise);
+    first.resolve();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(done).toBe(false);
+    expect(work.size).toBe(1);
+    second.resolve();
+    await settled;
+    expect(done).toBe(true);
+    expect(work.size).toBe(0);
+  });
+
+  it("test_settled_afterFailedWork_forgetsIt_succeeds", async () => {
+    const work = new PendingWork();
+    const failing = deferred();
+    // The caller handles the failure (as every caller does); PendingWork only keeps track.
+    const seen: string[] = [];
+    work.track(failing.promise.catch((e: Error) => void seen.push(e.message)));
+    failing.reject(new Error("boom"));
+    await work.settled();
+    expect(seen).toEqual(["boom"]);
+    expect(work.size).toBe(0);
   });
 });
