@@ -281,7 +281,7 @@ async function runStorage(
 ): Promise<StorageResult> {
   const l2s = gatewayChains(devnet.manifest);
   const { token, src, dst } = benchRoute(devnet);
-  const client = publicClientFor(src, 100);
+  const client = publicClientFor(src, { pollingIntervalMs: 100 });
   const local = token.addresses[String(src.chainId)] as Address;
   const oneToken = parseUnits("1", token.decimals);
   const recipient = privateKeyToAccount(generatePrivateKey()).address;

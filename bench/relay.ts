@@ -63,13 +63,14 @@ import {
   type PublicClient,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { BridgeClient, Direction, type GatewayChain } from "@portcullis/sdk";
+import { BridgeClient, Direction, publicClientFor, type GatewayChain } from "@portcullis/sdk";
 import { Council } from "@portcullis/sdk/council";
 import { FileCouncilStore } from "@portcullis/sdk/node";
 import { bridgeGatewayAbi, l2OutputOracleAbi } from "../core/generated/abis.js";
 import { decodeMessagesSent } from "../core/logs.js";
 import { findChain, findToken, type Manifest, type TokenInfo } from "../core/manifest.js";
 import { onLauncherExit } from "../core/service/launcher.js";
+import { nodeRpcFetch } from "../core/service/rpc-fetch.js";
 import { startDevnet, type Devnet } from "../devnet/start.js";
 import { clockOffsetMs, wallClockMs, wholeSeconds } from "./chain-clock.js";
 
@@ -511,7 +512,10 @@ interface Sent {
 
 async function bench(devnet: Devnet, signal: AbortSignal) {
   const manifest = devnet.manifest;
-  const bridge = new BridgeClient(manifest);
+  // The harness's reads share the two cores with the bridge: sent the services' lean way.
+  const bridge = new BridgeClient(manifest, {
+    publicClient: (chain) => publicClientFor(chain, { fetchFn: nodeRpcFetch }),
+  });
   const chosen = chooseRoutes(manifest, bridge);
   if (args.senders < chosen.length)
     throw new Error(`--senders must be at least the number of routes (${chosen.length})`);

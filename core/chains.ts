@@ -49,51 +49,64 @@ export function endpointLabel(url: string): string {
   }
 }
 
+/** How a service's clients poll and send. */
+export interface ClientOptions {
+  /** How often viem polls (receipts, watched blocks); default 250 ms. */
+  pollingIntervalMs?: number;
+  /**
+   * The `fetch` JSON-RPC goes out with (default: the global one). Node services pass
+   * `nodeRpcFetch` (core/service/rpc-fetch.ts); this module stays importable in a browser.
+   */
+  fetchFn?: typeof fetch;
+}
+
 /**
  * Reads go out as JSON-RPC batches: concurrent calls made in the same tick share one HTTP
  * request (the guardian checks every message of a block against the gateway; one round trip per
  * message would dominate its latency).
  */
-function readTransport(url: string): HttpTransport {
-  return http(url, { retryCount: 2, timeout: 10_000, batch: { batchSize: 256, wait: 0 } });
+function readTransport(url: string, fetchFn: typeof fetch | undefined): HttpTransport {
+  return http(url, { retryCount: 2, timeout: 10_000, batch: { batchSize: 256, wait: 0 }, fetchFn });
 }
 
 function failover<T extends Transport>(transports: T[]): Transport {
   return transports.length === 1 ? transports[0]! : fallback(transports, { rank: false });
 }
 
-export function publicClientFor(info: ChainInfo, pollingIntervalMs = 250): PublicClient {
+export function publicClientFor(info: ChainInfo, o: ClientOptions = {}): PublicClient {
   return createPublicClient({
     chain: viemChain(info),
-    transport: failover(rpcUrlsOf(info).map(readTransport)),
-    pollingInterval: pollingIntervalMs,
+    transport: failover(rpcUrlsOf(info).map((url) => readTransport(url, o.fetchFn))),
+    pollingInterval: o.pollingIntervalMs ?? 250,
   }) as PublicClient;
 }
 
 /** One client per endpoint of `info`, each labelled for logs (see `endpointLabel`). */
 export function endpointClientsFor(
   info: ChainInfo,
-  pollingIntervalMs = 250,
+  o: ClientOptions = {},
 ): { url: string; label: string; client: PublicClient }[] {
   return rpcUrlsOf(info).map((url) => ({
     url,
     label: endpointLabel(url),
     client: createPublicClient({
       chain: viemChain(info),
-      transport: readTransport(url),
-      pollingInterval: pollingIntervalMs,
+      transport: readTransport(url, o.fetchFn),
+      pollingInterval: o.pollingIntervalMs ?? 250,
     }) as PublicClient,
   }));
 }
 
 export type ChainWallet = WalletClient<Transport, Chain, Account>;
 
-export function walletClientFor(info: ChainInfo, account: Account, pollingIntervalMs = 250): ChainWallet {
+export function walletClientFor(info: ChainInfo, account: Account, o: ClientOptions = {}): ChainWallet {
   return createWalletClient({
     chain: viemChain(info),
     account,
-    transport: failover(rpcUrlsOf(info).map((url) => http(url, { retryCount: 2, timeout: 10_000 }))),
-    pollingInterval: pollingIntervalMs,
+    transport: failover(
+      rpcUrlsOf(info).map((url) => http(url, { retryCount: 2, timeout: 10_000, fetchFn: o.fetchFn })),
+    ),
+    pollingInterval: o.pollingIntervalMs ?? 250,
   });
 }
 

@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { publicClientFor } from "../core/chains.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
+import { nodeRpcFetch } from "../core/service/rpc-fetch.js";
 import { ExplorerApi } from "./api.js";
 import type { ExplorerConfig } from "./config.js";
 import { Explorer } from "./explorer.js";
@@ -48,7 +49,11 @@ export function createExplorer(
   if (l2s.length === 0) throw new ManifestError("the manifest has no chain with a gateway to index");
   const chains = l2s.map((info) => {
     if (info.deployBlock === undefined) throw new ManifestError(`chain ${info.name} has a gateway but no deployBlock`);
-    return { info, client: publicClientFor(info, config.pollIntervalMs), deployBlock: info.deployBlock };
+    return {
+      info,
+      client: publicClientFor(info, { pollingIntervalMs: config.pollIntervalMs, fetchFn: nodeRpcFetch }),
+      deployBlock: info.deployBlock,
+    };
   });
   const indexers = chains.map(
     (c) =>

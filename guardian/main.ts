@@ -9,6 +9,7 @@ import { endpointClientsFor, withRpcUrls } from "../core/chains.js";
 import { gatewayChains } from "../core/manifest.js";
 import { loadManifest } from "../core/manifest-file.js";
 import { untilAborted } from "../core/service/lifecycle.js";
+import { nodeRpcFetch } from "../core/service/rpc-fetch.js";
 import { createLogger, type Logger } from "../core/service/logger.js";
 import { loadSigner } from "../core/signer.js";
 import { guardianHttp } from "./api.js";
@@ -98,7 +99,7 @@ export async function main(env: Record<string, string | undefined>, signal: Abor
 function quorumReader(chain: GatewayChain, endpoints: ChainEndpoints, metrics: GuardianMetrics, logger: Logger) {
   const chainId = String(chain.chainId);
   const log = logger.child({ component: "rpc", chain: chain.name });
-  const clients = endpointClientsFor({ ...chain, rpcUrls: endpoints.urls });
+  const clients = endpointClientsFor({ ...chain, rpcUrls: endpoints.urls }, { fetchFn: nodeRpcFetch });
   return new QuorumGatewayReader(
     chain.name,
     clients.map((c) => ({ label: c.label, reader: new ViemGatewayReader(c.client, chain.gateway) })),

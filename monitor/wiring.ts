@@ -6,6 +6,7 @@
 import { Registry } from "prom-client";
 import { endpointClientsFor, publicClientFor, rpcUrlsOf, walletClientFor, withRpcUrls } from "../core/chains.js";
 import { Gateway } from "../core/gateway.js";
+import { nodeRpcFetch } from "../core/service/rpc-fetch.js";
 import { gatewayChains, type Manifest } from "../core/manifest.js";
 import { loadManifest } from "../core/manifest-file.js";
 import type { Logger } from "../core/service/logger.js";
@@ -14,13 +15,14 @@ import type { MonitorConfig } from "./config.js";
 import { Monitor, type MonitoredChain } from "./monitor.js";
 
 export function monitoredChains(manifest: Manifest, account: Signer, pollingIntervalMs: number): MonitoredChain[] {
+  const o = { pollingIntervalMs, fetchFn: nodeRpcFetch };
   return gatewayChains(manifest).map((info) => ({
     info,
-    client: publicClientFor(info, pollingIntervalMs),
-    wallet: walletClientFor(info, account, pollingIntervalMs),
+    client: publicClientFor(info, o),
+    wallet: walletClientFor(info, account, o),
     ...(rpcUrlsOf(info).length > 1
       ? {
-          endpoints: endpointClientsFor(info, pollingIntervalMs).map((e) => ({
+          endpoints: endpointClientsFor(info, o).map((e) => ({
             label: e.label,
             gateway: new Gateway(info.gateway, e.client),
           })),

@@ -9,6 +9,7 @@ import { Gateway } from "../core/gateway.js";
 import { GuardianClient } from "../core/guardian-api.js";
 import { gatewayChains, ManifestError, type Manifest } from "../core/manifest.js";
 import type { Logger } from "../core/service/logger.js";
+import { nodeRpcFetch } from "../core/service/rpc-fetch.js";
 import type { Signer } from "../core/signer.js";
 import { viemTxChain, type RelayerChain } from "./chains.js";
 import type { RelayerConfig } from "./config.js";
@@ -34,8 +35,8 @@ export function createRelayer(config: RelayerConfig, manifest: Manifest, logger:
   const chains = new Map<number, RelayerChain>();
   for (const info of l2s) {
     if (info.deployBlock === undefined) throw new ManifestError(`chain ${info.name} has a gateway but no deployBlock`);
-    const publicClient = publicClientFor(info);
-    const wallet = walletClientFor(info, account);
+    const publicClient = publicClientFor(info, { fetchFn: nodeRpcFetch });
+    const wallet = walletClientFor(info, account, { fetchFn: nodeRpcFetch });
     const sender = new TxSender(viemTxChain(publicClient, wallet), {
       chainId: info.chainId,
       account: account.address,

@@ -91,7 +91,7 @@ const manifest = () => devnet.manifest;
 const chain = (name: string) => findChain(manifest(), name);
 const clients = new Map<string, PublicClient>();
 function client(name: string): PublicClient {
-  if (!clients.has(name)) clients.set(name, publicClientFor(chain(name), 100));
+  if (!clients.has(name)) clients.set(name, publicClientFor(chain(name), { pollingIntervalMs: 100 }));
   return clients.get(name)!;
 }
 const council = () => new Council(manifest(), new FileCouncilStore(storePath));
@@ -505,7 +505,7 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
   const token = findToken(manifest(), "ALPHA");
   const local = token.addresses[String(l2a.chainId)]!;
   const amount = parseUnits("12000", token.decimals);
-  const user = walletClientFor(l2a, privateKeyToAccount(keys.users[1]! as Hex), 100);
+  const user = walletClientFor(l2a, privateKeyToAccount(keys.users[1]! as Hex), { pollingIntervalMs: 100 });
   const mine = async (name: string, hash: Promise<Hex>) => {
     const receipt = await client(name).waitForTransactionReceipt({ hash: await hash });
     expect(receipt.status).toBe("success");
@@ -535,7 +535,7 @@ async function queueLargeTransfer(): Promise<{ msgId: Hex }> {
     messageId(message),
     set.index,
   );
-  const relayer = walletClientFor(l2b, privateKeyToAccount(keys.relayers[0]! as Hex), 100);
+  const relayer = walletClientFor(l2b, privateKeyToAccount(keys.relayers[0]! as Hex), { pollingIntervalMs: 100 });
   await mine(
     "l2b",
     relayer.writeContract({

@@ -47,7 +47,7 @@ const manifest = () => devnet.manifest;
 const l2 = (name: string) => findChain(manifest(), name) as L2;
 const clients = new Map<string, PublicClient>();
 function client(name: string): PublicClient {
-  if (!clients.has(name)) clients.set(name, publicClientFor(l2(name), 100));
+  if (!clients.has(name)) clients.set(name, publicClientFor(l2(name), { pollingIntervalMs: 100 }));
   return clients.get(name)!;
 }
 const address = (key: string) => privateKeyToAccount(key as Hex).address;
@@ -62,7 +62,7 @@ interface Sent {
 async function sendLoop(userKey: string, from: string, to: string, symbol: string, stop: AbortSignal, out: Sent[]) {
   const token = findToken(manifest(), symbol);
   const local = token.addresses[String(l2(from).chainId)]!;
-  const wallet = walletClientFor(l2(from), privateKeyToAccount(userKey as Hex), 100);
+  const wallet = walletClientFor(l2(from), privateKeyToAccount(userKey as Hex), { pollingIntervalMs: 100 });
   const mined = async (hash: Hex) => {
     const receipt = await client(from).waitForTransactionReceipt({ hash });
     expect(receipt.status).toBe("success");

@@ -21,11 +21,11 @@ export interface Chain {
 
 export function chainOf(manifest: Manifest, name: string): Chain {
   const info = findChain(manifest, name) as ChainInfo & { gateway: Address };
-  return { info, client: publicClientFor(info, 100) };
+  return { info, client: publicClientFor(info, { pollingIntervalMs: 100 }) };
 }
 
 export function walletOn(c: Chain, key: Hex): ChainWallet {
-  return walletClientFor(c.info, privateKeyToAccount(key), 100);
+  return walletClientFor(c.info, privateKeyToAccount(key), { pollingIntervalMs: 100 });
 }
 
 /** Waits for the transaction and expects it to have succeeded. */
