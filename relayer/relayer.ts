@@ -267,6 +267,7 @@ export class Relayer {
       await Promise.allSettled(observers.map((o) => o.release()));
       await Promise.allSettled(workers.map((w) => w.close()));
       await queues.close();
+      await this.d.store.close();
       await this.d.redis.quit().catch(() => this.d.redis.disconnect());
       this.log.info("relayer stopped");
     }

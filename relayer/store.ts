@@ -5,11 +5,14 @@
  *
  *   <prefix>:relayer:cursor:<chainId>              JSON Cursor: last scanned block, hash, history
  *   <prefix>:relayer:lock:observe:<chainId>        RELAYER_ID of the relayer scanning that chain
+ *   <prefix>:relayer:released (pub/sub channel)    names of leases just released, for relayers
+ *                                                  waiting to take them (take-turn.ts)
  *
  * Losing every key (a Redis wipe) is safe: observation restarts at each gateway's deployBlock
  * and re-enqueues everything not yet processed on its destination.
  */
 import type { Hex } from "viem";
+import { Cluster } from "ioredis";
 import type { RedisConnection } from "./redis.js";
 
 /** How far observation got on one source chain. */
@@ -31,9 +34,48 @@ export interface RelayerStore {
   /** Takes or renews a lease for `ttlMs`; false while another holder has it. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * Tells every relayer waiting in `awaitRelease(name)` that the lease was just released. Best
+   * effort: a waiter that misses it looks again when its wait runs out.
+   */
+  announceRelease(name: string): Promise<void>;
+  /** Resolves when a release of `name` is announced, after `ms`, or when `signal` aborts. */
+  awaitRelease(name: string, ms: number, signal: AbortSignal): Promise<void>;
   /** What one more message of a delivery to `chainId` costs, as some relayer measured it last. */
   getDeliveryGas(chainId: number): Promise<bigint | undefined>;
   setDeliveryGas(chainId: number, perMessage: bigint): Promise<void>;
+  /** Closes what the store opened itself (not the connection it was given). */
+  close(): Promise<void>;
+}
+
+/**
+ * Waiters for lease releases in one process, by lease name: what `awaitRelease` hands out and a
+ * release announcement (from Redis, or in memory) wakes.
+ */
+class ReleaseWaiters {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  wait(name: string, ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const set = this.waiting.get(name) ?? new Set<() => void>();
+      this.waiting.set(name, set);
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        set.delete(done);
+        if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      set.add(done);
+    });
+  }
+
+  wake(name: string): void {
+    for (const done of [...(this.waiting.get(name) ?? [])]) done();
+  }
 }
 
 /**
@@ -95,10 +137,20 @@ end
 return 0`;
 
 export class RedisStore implements RelayerStore {
+  private readonly releases = new ReleaseWaiters();
+  /** Subscribed to the release channel on first `awaitRelease` (see `listen`). */
+  private subscriber?: RedisConnection;
+  private subscribed?: Promise<void>;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
+
+  /** Pub/sub channel of lease releases (classic pub/sub reaches every node of a cluster). */
+  get releaseChannel(): string {
+    return `${this.prefix}:relayer:released`;
+  }
 
   cursorKey(chainId: number): string {
     return `${this.prefix}:relayer:cursor:${chainId}`;
@@ -136,12 +188,48 @@ export class RedisStore implements RelayerStore {
     await this.redis.eval(RELEASE, 1, this.leaseKey(name), holder);
   }
 
+  async announceRelease(name: string): Promise<void> {
+    await this.redis.publish(this.releaseChannel, name);
+  }
+
+  awaitRelease(name: string, ms: number, signal: AbortSignal): Promise<void> {
+    void this.listen();
+    return this.releases.wait(name, ms, signal);
+  }
+
+  /**
+   * Subscribes to the release channel (once, on a connection of its own: a subscribed connection
+   * serves nothing else; ioredis subscribes again after a reconnect) and resolves when Redis has
+   * confirmed it. A failed subscription only leaves the waits to run out.
+   */
+  listen(): Promise<void> {
+    if (!this.subscribed) {
+      const redis = this.redis;
+      const subscriber: RedisConnection = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
+      subscriber.on("message", (_channel: string, name: string) => this.releases.wake(name));
+      subscriber.on("error", () => undefined); // the main connection logs Redis outages
+      this.subscriber = subscriber;
+      this.subscribed = subscriber.subscribe(this.releaseChannel).then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    return this.subscribed;
+  }
+
   async getDeliveryGas(chainId: number): Promise<bigint | undefined> {
     return parseDeliveryGas(await this.redis.get(this.deliveryGasKey(chainId)));
   }
 
   async setDeliveryGas(chainId: number, perMessage: bigint): Promise<void> {
     await this.redis.set(this.deliveryGasKey(chainId), perMessage.toString());
+  }
+
+  /** Closes the release subscription (the main connection is its owner's to close). */
+  async close(): Promise<void> {
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
   }
 }
 
@@ -191,6 +279,16 @@ export class MemoryStore implements RelayerStore {
     if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
   }
 
+  private readonly releases = new ReleaseWaiters();
+
+  async announceRelease(name: string) {
+    this.releases.wake(name);
+  }
+
+  awaitRelease(name: string, ms: number, signal: AbortSignal) {
+    return this.releases.wait(name, ms, signal);
+  }
+
   private readonly deliveryGas = new Map<number, string>();
 
   async getDeliveryGas(chainId: number) {
@@ -200,4 +298,6 @@ export class MemoryStore implements RelayerStore {
   async setDeliveryGas(chainId: number, perMessage: bigint) {
     this.deliveryGas.set(chainId, perMessage.toString());
   }
+
+  async close() {}
 }

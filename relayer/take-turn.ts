@@ -13,6 +13,12 @@
  * gateway, as before. So a holder that dies costs at most the lease's lifetime before another
  * relayer takes over, and a lease that lapses while its holder is busy (two takers for a moment)
  * only splits a batch. A renewal still in flight at the release cannot outlive it (keepLease).
+ *
+ * A relayer waiting for the turn does not poll for it: the holder announces each release
+ * (`announceRelease`, Redis pub/sub) and the waiters ask again when they hear it, or after
+ * `pollMs` in case they missed it or the holder died. Asking every 50 ms instead was a third of
+ * an idle relayer's CPU (each route's K − 1 waiters, 20 asks a second each), on cores the chains
+ * and the guardians share.
  */
 import { sleep } from "../core/service/lifecycle.js";
 import { keepLease, type RelayerStore } from "./store.js";
@@ -22,7 +28,10 @@ export interface TakeTurnTimings {
   ttlMs: number;
   /** How often the holder renews it while waiting for jobs. */
   renewMs: number;
-  /** How often a relayer waiting for the turn asks for it. */
+  /**
+   * How long a relayer waiting for the turn waits for an announced release before asking again
+   * (a missed announcement, a holder that died: its lease lapses after `ttlMs`).
+   */
   pollMs: number;
   /**
    * How long a relayer that just took a batch stays out of the race, so a waiting peer gets the
@@ -32,7 +41,7 @@ export interface TakeTurnTimings {
 }
 
 /** The holder blocks in BullMQ's wait for a job (drainDelay, 2 s) while renewing every 0.5 s. */
-export const TAKE_TURN_TIMINGS: TakeTurnTimings = { ttlMs: 2_000, renewMs: 500, pollMs: 50, yieldMs: 100 };
+export const TAKE_TURN_TIMINGS: TakeTurnTimings = { ttlMs: 2_000, renewMs: 500, pollMs: 500, yieldMs: 100 };
 
 /** The turn while held: end it with `release`, saying whether a batch was taken. */
 export interface HeldTurn {
@@ -44,7 +53,7 @@ export class TakeTurn {
   private yieldUntil = 0;
 
   constructor(
-    private readonly store: Pick<RelayerStore, "acquireLease" | "releaseLease">,
+    private readonly store: Pick<RelayerStore, "acquireLease" | "releaseLease" | "announceRelease" | "awaitRelease">,
     route: string,
     private readonly holder: string,
     private readonly t: TakeTurnTimings = TAKE_TURN_TIMINGS,
@@ -56,11 +65,7 @@ export class TakeTurn {
   async acquire(signal: AbortSignal): Promise<HeldTurn> {
     const yieldMs = this.yieldUntil - Date.now();
     if (yieldMs > 0) await sleep(yieldMs, signal);
-    for (;;) {
-      signal.throwIfAborted();
-      if (await this.store.acquireLease(this.name, this.holder, this.t.ttlMs)) break;
-      await sleep(this.t.pollMs, signal);
-    }
+    while (!(await this.ask(signal)));
     // A lost lease changes nothing here (see the module comment): no `onLost`.
     const stopRenewing = keepLease(this.store, {
       name: this.name,
@@ -76,7 +81,29 @@ export class TakeTurn {
         stopRenewing();
         if (tookBatch) this.yieldUntil = Date.now() + this.t.yieldMs;
         await this.store.releaseLease(this.name, this.holder).catch(() => undefined);
+        // Not awaited: the batch just taken does not wait for the peers' wake-up.
+        this.store.announceRelease(this.name).catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * Asks for the turn once; refused, waits for an announced release (or `pollMs`) and returns
+   * false. Listens before asking, so a release between the refusal and the wait still wakes it.
+   */
+  private async ask(signal: AbortSignal): Promise<boolean> {
+    signal.throwIfAborted();
+    const listening = new AbortController();
+    const stopListening = () => listening.abort();
+    signal.addEventListener("abort", stopListening, { once: true });
+    try {
+      const released = this.store.awaitRelease(this.name, this.t.pollMs, listening.signal);
+      if (await this.store.acquireLease(this.name, this.holder, this.t.ttlMs)) return true;
+      await released;
+      return false;
+    } finally {
+      stopListening();
+      signal.removeEventListener("abort", stopListening);
+    }
   }
 }

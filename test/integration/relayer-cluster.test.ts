@@ -17,7 +17,7 @@ import { ProcessGroup, type ManagedProcess } from "../../devnet/processes.js";
 import { startRedisCluster, type RedisCluster } from "../../devnet/redis-cluster.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { chainOf, sendTransfer, type Chain } from "./helpers/actors.js";
-import { startGuardian, startRelayer, waitForExecutedOnce } from "./helpers/relay.js";
+import { expectReleaseAnnounced, startGuardian, startRelayer, waitForExecutedOnce } from "./helpers/relay.js";
 
 let dir: string;
 let clusterDir: string;
@@ -123,5 +123,9 @@ describe("relayers on a Redis Cluster", () => {
       [5, "l2c", "l2a", "BETA", "10"],
     ]);
     await Promise.all([executedOnce("l2a", [third[0]!, fourth[1]!]), executedOnce("l2b", [third[1]!, fourth[0]!])]);
+  });
+
+  it("wakes relayers waiting for a route's turn when its holder announces the release", async () => {
+    await expectReleaseAnnounced(cluster.url, true, "{release-test}");
   });
 });

@@ -31,6 +31,7 @@ import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 import {
+  expectReleaseAnnounced,
   metricSum,
   startGuardian,
   startRelayer,
@@ -182,6 +183,10 @@ describe("relayer", () => {
       .get("l2b")!
       .getLogs({ address: gateway, event: MESSAGE_EXECUTED, args: { msgId: large!.msgId }, fromBlock: 0n });
     expect(executed).toHaveLength(0);
+  });
+
+  it("wakes relayers waiting for a route's turn when its holder announces the release", async () => {
+    await expectReleaseAnnounced(devnet.redisUrl, false, "release-test");
   });
 
   it("exposes its metrics and health", async () => {

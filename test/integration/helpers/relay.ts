@@ -9,6 +9,8 @@ import { getAbiItem, type Address, type Hex, type PublicClient } from "viem";
 import { bridgeGatewayAbi } from "../../../core/generated/abis.js";
 import { waitFor, type ManagedProcess } from "../../../devnet/processes.js";
 import type { Devnet } from "../../../devnet/start.js";
+import { connectRedis } from "../../../relayer/redis.js";
+import { RedisStore } from "../../../relayer/store.js";
 
 const MESSAGE_EXECUTED = getAbiItem({ abi: bridgeGatewayAbi, name: "MessageExecuted" });
 
@@ -86,4 +88,28 @@ export async function metricSum(processes: readonly ManagedProcess[], series: st
     }
   }
   return total;
+}
+
+/**
+ * Two relayers' stores on the Redis at `url` (a cluster with `cluster`): a release one of them
+ * announces wakes the other's wait at once, long before the wait would run out; an
+ * announcement of another lease does not.
+ */
+export async function expectReleaseAnnounced(url: string, cluster: boolean, prefix: string): Promise<void> {
+  const connections = [0, 1].map(() => connectRedis({ url, cluster }));
+  const [a, b] = connections.map((c) => new RedisStore(c, prefix)) as [RedisStore, RedisStore];
+  const outcome = (p: Promise<void>, ms: number) =>
+    Promise.race([p.then(() => "woken"), new Promise((r) => setTimeout(() => r("still waiting"), ms))]);
+  try {
+    const signal = new AbortController().signal;
+    await b.listen();
+    const other = b.awaitRelease("take:deliver.1-2", 60_000, signal);
+    await a.announceRelease("take:deliver.2-1");
+    expect(await outcome(other, 500)).toBe("still waiting");
+    await a.announceRelease("take:deliver.1-2");
+    expect(await outcome(other, 10_000)).toBe("woken");
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Turns at taking a route's jobs (relayer/take-turn.ts), on the in-memory store with the Redis
- * store's lease semantics: one holder at a time per route, a relayer that just took a batch
- * lets a waiting peer go next, a dead holder's turn lapses, a wait ends when its signal aborts.
+ * store's lease semantics: one holder at a time per route, a release wakes a waiting peer (and
+ * one not told asks again after pollMs), a relayer that just took a batch lets a waiting peer go
+ * next, a dead holder's turn lapses, a wait ends when its signal aborts.
  */
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../../relayer/store.js";
@@ -27,6 +28,30 @@ describe("TakeTurn", () => {
     expect(await within(waiting, fast.ttlMs * 2)).toBe("waiting");
     await held.release(false);
     expect(await within(waiting, 500)).toBe("held");
+    await (await waiting).release(false);
+  });
+
+  it("test_release_wakesAWaitingPeer_succeeds: announced, not found by polling", async () => {
+    const store = new MemoryStore();
+    const slow = { ...fast, pollMs: 60_000 };
+    const signal = new AbortController().signal;
+    const held = await new TakeTurn(store, "deliver.1-2", "a", slow).acquire(signal);
+    const waiting = new TakeTurn(store, "deliver.1-2", "b", slow).acquire(signal);
+    expect(await within(waiting, 100)).toBe("waiting");
+    await held.release(false);
+    expect(await within(waiting, 1_000)).toBe("held");
+    await (await waiting).release(false);
+  });
+
+  it("test_acquire_releaseNotAnnounced_asksAgainAfterPollMs_succeeds", async () => {
+    const store = new MemoryStore();
+    // Announcements lost (a Redis subscription down): the waiter still asks every pollMs.
+    store.announceRelease = async () => undefined;
+    const signal = new AbortController().signal;
+    const held = await new TakeTurn(store, "deliver.1-2", "a", { ...fast, pollMs: 60_000 }).acquire(signal);
+    const waiting = new TakeTurn(store, "deliver.1-2", "b", { ...fast, pollMs: 50 }).acquire(signal);
+    await held.release(false);
+    expect(await within(waiting, 1_000)).toBe("held");
     await (await waiting).release(false);
   });
 
