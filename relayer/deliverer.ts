@@ -85,6 +85,13 @@ const LISTED_EARLY_WAIT_MS = 500;
  * under a burst (0.3–0.6 s), and a batch that is not a whole group gives up after it.
  */
 const LISTED_BATCH_WAIT_MS = 250;
+/**
+ * Longest a batch holding part of a source block's group waits for the rest to reach the queue
+ * (`completeGroups`): adding a block's ~320 jobs took 0.4–0.8 s under the bench's burst.
+ */
+const GROUP_WAIT_MS = 1_000;
+/** How often `completeGroups` looks at the wait list while the rest of a group is on its way. */
+const GROUP_POLL_MS = 20;
 
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
@@ -187,6 +194,8 @@ export interface DelivererOptions {
    * while it is being taken. Absent: it takes whatever is waiting (tests).
    */
   waitingCount?: () => Promise<number>;
+  /** Longest a batch waits for the rest of a group it holds part of (default GROUP_WAIT_MS). */
+  groupWaitMs?: number;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -331,7 +340,36 @@ export class RouteDeliverer {
       jobs.push(...got);
       if (got.length < wanted) break;
     }
+    await this.completeGroups(jobs, this.budget.maxMessages(), token);
     return { jobs, fillMs: Date.now() - firstAt };
+  }
+
+  /**
+   * Takes the rest of each source block's group the batch holds part of, as it reaches the
+   * queue, while the whole batch still fits one delivery, for at most `groupWaitMs`. A block's
+   * messages are added at once, but BullMQ adds a bulk one job at a time (a pipeline), so under a
+   * burst the wait list read just after the first job held part of the block and the rest went
+   * in the next batch: neither batch was the group the guardians signed as they listed it
+   * (listing signatures), so both asked guardians busy with the burst for an attestation
+   * (0.5–3 s at K = 4, L = 3). Only first-round jobs that say how many came with them count
+   * (`groupSize`); a retried job's group went out long ago.
+   */
+  private async completeGroups(jobs: Job<DeliverJobData>[], max: number, token: string): Promise<void> {
+    const deadline = Date.now() + (this.o.groupWaitMs ?? GROUP_WAIT_MS);
+    for (;;) {
+      const missing = missingOfGroups(jobs);
+      if (missing === 0 || jobs.length + missing > max || Date.now() >= deadline) return;
+      const waiting = this.o.waitingCount ? await this.o.waitingCount().catch(() => 0) : missing;
+      const wanted = Math.min(missing, waiting);
+      const got =
+        wanted === 0
+          ? []
+          : (
+              await Promise.all(Array.from({ length: wanted }, () => this.worker.getNextJob(token, { block: false })))
+            ).filter((j): j is Job<DeliverJobData> => j !== undefined);
+      jobs.push(...got);
+      if (got.length === 0) await sleep(GROUP_POLL_MS);
+    }
   }
 
   /**
@@ -874,4 +912,24 @@ function errorReason(e: unknown): string {
   return /HttpRequestError|TimeoutError|fetch failed|ECONNREFUSED/i.test(`${name} ${(e as Error)?.message}`)
     ? "rpc_unavailable"
     : "error";
+}
+
+/**
+ * How many jobs the batch still lacks to hold every source block's group it holds part of: per
+ * block, the largest `groupSize` its first-round jobs state (a block added in two parts, by the
+ * feed and then by the observer, completes with both) less how many of them it holds.
+ */
+export function missingOfGroups(jobs: readonly Pick<Job<DeliverJobData>, "data" | "attemptsMade">[]): number {
+  const groups = new Map<string, { size: number; held: number }>();
+  for (const job of jobs) {
+    const size = job.data.groupSize;
+    if (size === undefined || job.attemptsMade > 0) continue;
+    const group = groups.get(job.data.sourceBlock) ?? { size: 0, held: 0 };
+    group.size = Math.max(group.size, size);
+    group.held += 1;
+    groups.set(job.data.sourceBlock, group);
+  }
+  let missing = 0;
+  for (const g of groups.values()) missing += Math.max(0, g.size - g.held);
+  return missing;
 }

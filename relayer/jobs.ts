@@ -45,8 +45,10 @@ export class JobScheduler {
     const now = Date.now();
     // One bulk add per route, all at once: a source's block feeds every route out of it.
     await Promise.all(
-      groups.map(([queue, group]) =>
-        queue.addBulk(
+      groups.map(([queue, group]) => {
+        const perBlock = new Map<bigint, number>();
+        for (const item of group) perBlock.set(item.sourceBlock, (perBlock.get(item.sourceBlock) ?? 0) + 1);
+        return queue.addBulk(
           group.map((item) => ({
             name: "deliver",
             data: {
@@ -55,11 +57,12 @@ export class JobScheduler {
               sourceBlock: item.sourceBlock.toString(),
               ...(item.payment ? { payment: paymentToJson(item.payment) } : {}),
               observedAt: now,
+              groupSize: perBlock.get(item.sourceBlock)!,
             },
             opts: deliverJobOptions(item.msgId),
           })),
-        ),
-      ),
+        );
+      }),
     );
   }
 

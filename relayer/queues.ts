@@ -38,6 +38,12 @@ export interface DeliverJobData {
   payment?: PaymentJson;
   /** Unix milliseconds when a relayer first saw it (delivery latency is measured from here). */
   observedAt: number;
+  /**
+   * How many messages of its source block to this destination were added with it (one add),
+   * so the relayer taking it can tell when its batch holds the whole group (deliverer.ts
+   * `completeGroups`). Absent in jobs added by older relayers.
+   */
+  groupSize?: number;
 }
 
 /** A queued message to execute once its delay has passed. */

@@ -29,7 +29,7 @@ import { merkleRoot } from "../../../core/merkle.js";
 import type { Payment } from "../../../core/payment.js";
 import { attestationOf, type GuardianSetView, type RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
-import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
+import { missingOfGroups, RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
 import type { JobScheduler } from "../../../relayer/jobs.js";
 import { FeeGate } from "../../../relayer/fee-policy.js";
@@ -222,6 +222,8 @@ interface Harness {
   during?: (deliverer: RouteDeliverer, arrive: () => void) => Promise<void>;
   /** The route's wait-list length as BullMQ would report it (none: not asked). */
   waitingCount?: () => Promise<number>;
+  /** How long a batch waits for the rest of a block's group (none: the deliverer's default). */
+  groupWaitMs?: number;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -330,6 +332,7 @@ async function deliver(
       optimisticSend: h.optimistic,
       turn: h.turn,
       waitingCount: h.waitingCount,
+      groupWaitMs: h.groupWaitMs,
     },
   );
   const controller = new AbortController();
@@ -523,6 +526,58 @@ describe("RouteDeliverer pipeline", () => {
     const h = await deliver(jobs, (h) => (h.waitingCount = async () => 2));
     expect(h.gateway.delivered.map((b) => b.length)).toEqual([3, 2]);
     expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  });
+
+  /** Jobs of one source block's group of `size`, as `addDeliveries` adds them. */
+  const blockGroup = (size: number, nonces: bigint[], block = "7") =>
+    nonces.map((nonce) => {
+      const job = jobFor(testMessage({ nonce }).message);
+      return new FakeJob(job.id, { ...job.data, sourceBlock: block, groupSize: size });
+    });
+
+  it("test_deliver_partOfABlocksGroup_takesTheRestAsItArrives_succeeds: one delivery, not two", async () => {
+    const jobs = blockGroup(5, [1n, 2n, 3n, 4n, 5n]);
+    // One was waiting beside the first job; the other three reach the wait list afterwards.
+    let asked = 0;
+    const h = await deliver(jobs, (h) => (h.waitingCount = async () => (asked++ === 0 ? 1 : 3)));
+    expect(h.gateway.delivered.map((b) => b.length)).toEqual([5]);
+    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  });
+
+  it("test_deliver_groupNeverComplete_goesAfterGroupWaitMs_succeeds", async () => {
+    // Says eight came with it; five ever arrive (the rest were added by another relayer's call).
+    const jobs = blockGroup(8, [1n, 2n, 3n, 4n, 5n]);
+    let left = 4;
+    const h = await deliver(jobs, (h) => {
+      h.groupWaitMs = 100;
+      h.waitingCount = async () => left--;
+    });
+    expect(h.gateway.delivered.flat().sort()).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  });
+
+  it("test_deliver_groupLargerThanADelivery_notWaitedFor_succeeds", async () => {
+    const jobs = blockGroup(5, [1n, 2n, 3n, 4n, 5n]);
+    const h = await deliver(jobs, (h) => {
+      h.budget = budgetFor(2);
+      h.groupWaitMs = 60_000;
+    });
+    expect(h.gateway.delivered.map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
+  it("test_missingOfGroups_perBlockLargestSize_retriedJobsIgnored_succeeds", () => {
+    const two = blockGroup(4, [1n, 2n], "7");
+    const other = blockGroup(3, [3n], "8");
+    expect(missingOfGroups([...two, ...other])).toBe(2 + 2);
+    // A block added in two parts: 2 jobs said 2, one later said 3: it lacks nothing once all 3 are held.
+    const part = blockGroup(2, [4n, 5n], "9");
+    const rest = blockGroup(3, [6n], "9");
+    expect(missingOfGroups([...part, ...rest])).toBe(0);
+    expect(missingOfGroups([...part])).toBe(0);
+    const retried = blockGroup(4, [7n], "10");
+    retried[0]!.attemptsMade = 1;
+    expect(missingOfGroups(retried)).toBe(0);
+    expect(missingOfGroups([jobFor(testMessage({ nonce: 8n }).message)])).toBe(0);
   });
 
   it("test_deliver_severalTransactionsInFlight_boundedByMaxInFlight_succeeds", async () => {
