@@ -16,9 +16,9 @@
  *
  * A relayer waiting for the turn does not poll for it: the holder announces each release
  * (`announceRelease`, Redis pub/sub) and the waiters ask again when they hear it, or after
- * `pollMs` in case they missed it or the holder died. Asking every 50 ms instead was a third of
- * an idle relayer's CPU (each route's K − 1 waiters, 20 asks a second each), on cores the chains
- * and the guardians share.
+ * `pollMs` in case they missed it or the holder died. Asking every 50 ms instead (each route's
+ * K − 1 waiters, 20 asks a second each) was about a sixth of an idle relayer's CPU at K = 4,
+ * L = 3, on cores the chains and the guardians share (docs/relayer.md, Performance).
  */
 import { sleep } from "../core/service/lifecycle.js";
 import { keepLease, type RelayerStore } from "./store.js";

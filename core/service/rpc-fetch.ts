@@ -8,8 +8,8 @@
  * burst. Node's `fetch` (undici) builds a `Request`, web streams for both bodies and a `Response`
  * per call: measured on an idle three-L2 devnet with four relayers, its machinery was about a
  * third of every service's CPU, and the services together used 0.80 of a core with it against
- * 0.47 with this (docs/relayer-performance-log.md). Node only: the browser (the web app, the
- * SDK) keeps viem's default.
+ * 0.41 with this (docs/relayer.md, Performance). Node only: the browser (the web app, the SDK)
+ * keeps viem's default.
  *
  * What it returns is not a `Response` but the part of one viem's HTTP transport reads (`ok`,
  * `status`, `statusText`, `headers.get`, `body` null, `text()`, `json()`);
