@@ -205,6 +205,7 @@ export class RedisStore implements RelayerStore {
   listen(): Promise<void> {
     if (!this.subscribed) {
       const redis = this.redis;
+      // The same call either way: TypeScript cannot call `duplicate` on the union of both types.
       const subscriber: RedisConnection = redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
       subscriber.on("message", (_channel: string, name: string) => this.releases.wake(name));
       subscriber.on("error", () => undefined); // the main connection logs Redis outages

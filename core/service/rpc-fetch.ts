@@ -60,7 +60,10 @@ function post(url: string, body: string, headers: Record<string, string>, signal
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
+        response.on("error", (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        });
         response.on("end", () => {
           signal?.removeEventListener("abort", onAbort);
           const text = Buffer.concat(chunks).toString("utf8");
