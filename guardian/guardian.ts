@@ -15,7 +15,8 @@
  *
  * What it lists it also signs unasked, a group at a time (`signListed`): a source block's messages
  * to one destination, in the order a relayer delivers them, with the same checks. A relayer whose
- * batch is such a group then needs no attestation round trip.
+ * batch is such a group then needs no attestation round trip, and one that asks for such a group
+ * (it does not read the feed) is answered with that signature (`listedAnswer`).
  */
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -191,6 +192,8 @@ export class Guardian {
     const ids = request.msgIds.map((id) => id.toLowerCase() as Hex);
     if (new Set(ids).size !== ids.length) throw new InvalidRequestError("msgIds lists a message more than once");
     const domain: AttestationDomain = { destChainId: BigInt(request.destChainId), destGateway: request.destGateway };
+    const listed = await this.listedAnswer(ids, domain, request.destChainId);
+    if (listed) return listed;
     const refusal = new Refusal(this.metrics);
     // Each step's end, in ms since the request came in (logged with the signature).
     const started = performance.now();
@@ -254,6 +257,45 @@ export class Guardian {
       "signed attestation",
     );
     return { guardian: this.address, guardianSetIndex, root, signature };
+  }
+
+  /**
+   * The answer to a request for exactly a group this guardian signed as it listed it (same ids in
+   * the same order, so the same root; same destination): that signature, if every message is
+   * still in the book, confirmed and judged signable now, its block is still canonical, and the
+   * set it was signed under is still the destination's current one with this guardian in it —
+   * the checks `attest` makes, bar the two already done for these messages before the signature
+   * existed: reading the books up to their blocks, and claiming their nonces. The signature is
+   * public on the feed anyway, so answering with it grants nothing the feed does not; anything
+   * that changed (a reorg, a rotation, a verdict) falls through to the full path, which refuses
+   * or signs afresh. It spares the relayers that do not read the feeds (relayer/feed-slots.ts) a
+   * wait behind the books, the claim journal and a new signature for every batch they take.
+   */
+  private async listedAnswer(
+    ids: readonly Hex[],
+    domain: AttestationDomain,
+    destChainId: number,
+  ): Promise<AttestResponse | undefined> {
+    const root = merkleRoot(ids);
+    const listed = this.signable.listedAttestation(root);
+    if (!listed || listed.destChainId !== destChainId || !isAddressEqual(listed.destGateway, domain.destGateway)) {
+      return undefined;
+    }
+    const started = performance.now();
+    const records: MessageRecord[] = [];
+    for (const id of ids) {
+      const record = this.book.get(id);
+      if (!record?.confirmed || (await this.verdict(record)).state !== "signable") return undefined;
+      records.push(record);
+    }
+    const [set, reorged] = await Promise.all([this.currentGuardianSet(destChainId), this.reorgedOut(records)]);
+    if (!set.member || set.index !== listed.guardianSetIndex || reorged.size > 0) return undefined;
+    this.metrics.listedAnswers.inc({ dest_chain_id: String(destChainId) });
+    this.deps.logger.info(
+      { destChainId, root, msgIds: ids.length, ms: Math.round(performance.now() - started) },
+      "answered with the signature made at listing",
+    );
+    return { guardian: this.address, guardianSetIndex: listed.guardianSetIndex, root, signature: listed.signature };
   }
 
   async message(msgId: Hex): Promise<MessageView> {

@@ -4,6 +4,7 @@
  *
  *   bridge_guardian_messages_observed_total{source_chain_id}   MessageSent logs seen
  *   bridge_guardian_signatures_total{dest_chain_id}            attestations signed and served
+ *   bridge_guardian_listed_answers_total{dest_chain_id}        attestation requests answered with the signature made at listing
  *   bridge_guardian_refusals_total{reason}                     message ids refused, by reason
  *   bridge_guardian_approvals_total                            operator approvals recorded
  *   bridge_guardian_last_signed_timestamp_seconds              unix time of the last signature
@@ -34,6 +35,7 @@ export function reasonLabel(reason: string): string {
 export class GuardianMetrics {
   readonly messagesObserved: Counter<"source_chain_id">;
   readonly signatures: Counter<"dest_chain_id">;
+  readonly listedAnswers: Counter<"dest_chain_id">;
   readonly refusals: Counter<"reason">;
   readonly approvals: Counter;
   readonly lastSignedTimestamp: Gauge;
@@ -71,6 +73,12 @@ export class GuardianMetrics {
     this.signatures = new Counter({
       name: `${p}signatures_total`,
       help: "Attestations signed and served",
+      labelNames: ["dest_chain_id"],
+      registers,
+    });
+    this.listedAnswers = new Counter({
+      name: `${p}listed_answers_total`,
+      help: "Attestation requests for exactly a group signed as it was listed, answered with that signature (no new one)",
       labelNames: ["dest_chain_id"],
       registers,
     });

@@ -11,6 +11,8 @@
  *
  * The guardian's attestations of groups it listed (`publishAttestations`) share the log and its
  * sequence, so one cursor pages through both and an answer carries whatever of either is new.
+ * They are also found by root (`listedAttestation`) while held, so POST /v1/attest can answer a
+ * request for exactly such a group with the signature already published here.
  */
 import { randomBytes } from "node:crypto";
 import type { Hex } from "viem";
@@ -47,6 +49,8 @@ export class SignableFeed {
   readonly id = randomBytes(6).toString("hex");
   private readonly entries: Entry[] = [];
   private readonly listed = new Set<Hex>();
+  /** The attestations held, by Merkle root (lowercase). */
+  private readonly byRoot = new Map<Hex, ListedAttestation>();
   private readonly waiters = new Set<() => void>();
   private seq = 0;
   private closed = false;
@@ -68,6 +72,11 @@ export class SignableFeed {
   /** Whether `msgId` is listed (and still held). */
   has(msgId: Hex): boolean {
     return this.listed.has(msgId.toLowerCase() as Hex);
+  }
+
+  /** This guardian's published attestation of the listed group of Merkle root `root`, while held. */
+  listedAttestation(root: Hex): ListedAttestation | undefined {
+    return this.byRoot.get(root.toLowerCase() as Hex);
   }
 
   /** Appends the messages not listed yet and wakes every waiting reader. */
@@ -96,8 +105,10 @@ export class SignableFeed {
   publishAttestations(attestations: readonly ListedAttestation[]): void {
     if (attestations.length === 0) return;
     const at = this.now();
-    for (const attestation of attestations)
+    for (const attestation of attestations) {
       this.entries.push({ seq: ++this.seq, at, kind: "attestation", attestation });
+      this.byRoot.set(attestation.root.toLowerCase() as Hex, attestation);
+    }
     this.prune(at);
     this.wake();
   }
@@ -173,6 +184,10 @@ export class SignableFeed {
     ) {
       const e = this.entries[drop]!;
       if (e.kind === "message") this.listed.delete(e.entry.msgId);
+      else {
+        const root = e.attestation.root.toLowerCase() as Hex;
+        if (this.byRoot.get(root) === e.attestation) this.byRoot.delete(root);
+      }
       drop++;
     }
     if (drop > 0) this.entries.splice(0, drop);

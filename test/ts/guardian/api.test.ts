@@ -186,8 +186,10 @@ describe("health and metrics", () => {
     await confirmed(small);
     await request("/v1/attest", { method: "POST", body: attestBody([messageId(small)]) });
     const text = await (await request("/metrics")).text();
-    // One signature as the message was listed (its block's group), one asked for.
-    expect(text).toContain(`bridge_guardian_signatures_total{dest_chain_id="${L2B.chainId}"} 2`);
+    // One signature as the message was listed (its block's group); the request for that group
+    // is answered with it (outcome "signed": a signature was served).
+    expect(text).toContain(`bridge_guardian_signatures_total{dest_chain_id="${L2B.chainId}"} 1`);
+    expect(text).toContain(`bridge_guardian_listed_answers_total{dest_chain_id="${L2B.chainId}"} 1`);
     expect(text).toMatch(/bridge_guardian_attest_duration_seconds_count\{outcome="signed"\} 1/);
   });
 });

@@ -97,6 +97,83 @@ describe("Guardian signable messages", () => {
   });
 });
 
+describe("Guardian answers for groups it signed as it listed them", () => {
+  /** Three messages confirmed in one block, listed and signed as a group; the counters read back. */
+  async function listedPair() {
+    const t = createTestGuardian();
+    const messages = [0n, 1n, 2n].map((nonce) => transfer({ nonce }));
+    const block = t.l2a.mine(...messages);
+    t.l2a.mineEmpty(CONFIRMATIONS);
+    await t.sync();
+    const ids = messages.map(messageId);
+    const feed = await t.guardian.signable.read({ waitMs: 0, limit: 100 });
+    expect(feed.attestations).toHaveLength(1);
+    const counter = async (name: string) => {
+      const metric = (await t.registry.getMetricsAsJSON()).find((m) => m.name === name);
+      return (metric?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0);
+    };
+    return { ...t, ids, block, listed: feed.attestations[0]!, counter };
+  }
+
+  it("test_attest_listedGroup_succeeds: the same ids in batch order get the listing's signature, without a new claim or signature", async () => {
+    const { guardian, store, ids, listed, counter } = await listedPair();
+    expect(listed.root).toBe(merkleRoot(ids));
+    let claims = 0;
+    const claimMany = store.claimMany.bind(store);
+    store.claimMany = (c) => (claims++, claimMany(c));
+    const signaturesBefore = await counter("bridge_guardian_signatures_total");
+
+    const answer = await guardian.attest(attestRequest(ids));
+    expect(answer).toEqual({
+      guardian: guardianAccounts[0]!.address,
+      guardianSetIndex: listed.guardianSetIndex,
+      root: listed.root,
+      signature: listed.signature,
+    });
+    expect(claims).toBe(0);
+    expect(await counter("bridge_guardian_listed_answers_total")).toBe(1);
+    expect(await counter("bridge_guardian_signatures_total")).toBe(signaturesBefore);
+
+    // Another order with another root (pairs hash sorted, so not every order is): judged,
+    // claimed and signed as any request.
+    const reordered = [ids[2]!, ids[0]!, ids[1]!];
+    expect(merkleRoot(reordered)).not.toBe(listed.root);
+    expect((await guardian.attest(attestRequest(reordered))).root).toBe(merkleRoot(reordered));
+    expect(claims).toBe(1);
+    expect(await counter("bridge_guardian_signatures_total")).toBe(signaturesBefore + 1);
+    expect(await counter("bridge_guardian_listed_answers_total")).toBe(1);
+  });
+
+  it("test_attest_listedGroupAfterRotation_succeeds: under a newer set the group is signed afresh", async () => {
+    const { guardian, l2b, clock, ids, listed, counter } = await listedPair();
+    l2b.guardianSets.push(guardianAccounts.map((a) => a.address));
+    clock.ms += 6_000; // past the 5 s cache time of the set index
+    const answer = await guardian.attest(attestRequest(ids));
+    expect(answer.guardianSetIndex).toBe(listed.guardianSetIndex + 1);
+    const domain = { destChainId: BigInt(L2B.chainId), destGateway: L2B.gateway };
+    expect(await attestationSigner(domain, answer.root as Hex, answer.guardianSetIndex, answer.signature as Hex)).toBe(
+      guardianAccounts[0]!.address,
+    );
+    expect(await counter("bridge_guardian_listed_answers_total")).toBe(0);
+  });
+
+  it("test_attest_listedGroupReorgedOut_reverts: a block gone since the listing is re-read, not answered for", async () => {
+    const { guardian, l2a, ids, block, counter } = await listedPair();
+    l2a.reorg(block);
+    l2a.mineEmpty(CONFIRMATIONS + 1);
+    const refusal = await refusalOf(guardian, ids);
+    expect(refusal.unknown).toEqual(ids);
+    expect(await counter("bridge_guardian_listed_answers_total")).toBe(0);
+  });
+
+  it("test_attest_listedGroupForAnotherDestination_reverts: the listing's signature is only for its own domain", async () => {
+    const { guardian, ids, counter } = await listedPair();
+    const refusal = await refusalOf(guardian, ids, L2A);
+    expect(refusal.rejected.map((r) => r.reason)).toEqual(Array(3).fill("wrong destination"));
+    expect(await counter("bridge_guardian_listed_answers_total")).toBe(0);
+  });
+});
+
 describe("Guardian validation", () => {
   it("test_attest_wrongDestination_reverts: a message is only signed in its own destination's domain", async () => {
     const { guardian, l2a, sync } = createTestGuardian();

@@ -140,11 +140,13 @@ describe("SignableFeed attestations", () => {
     const feed = new SignableFeed({ retentionMs: 1_000, now: () => now });
     feed.publish([entry(0n)]);
     feed.publishAttestations([signed(`0x${"cc".repeat(32)}`)]);
+    expect(feed.listedAttestation(`0x${"CC".repeat(32)}`)).toEqual(signed(`0x${"cc".repeat(32)}`));
     now = 5_000;
     feed.publish([entry(1n)]);
     const all = await feed.read({ waitMs: 0, limit: 10 });
     expect(all.messages.map((m) => m.msgId)).toEqual([entry(1n).msgId]);
     expect(all.attestations).toEqual([]);
+    expect(feed.listedAttestation(`0x${"cc".repeat(32)}`)).toBeUndefined();
     // Its message left with its age: listed again if published again.
     expect(feed.has(entry(0n).msgId)).toBe(false);
   });
