@@ -461,7 +461,10 @@ export class RouteDeliverer {
         attempt.set(job.id as Hex, { kind: "dead", stage: "observe", reason: `invalid job: ${(e as Error).message}` });
       }
     }
-    this.log.info({ size: items.length, fillMs }, "batch taken");
+    // How long its oldest job had waited in the queue (from its add to now): with the listing times in
+    // the guardians' logs, it tells a slow feed (late adds) from a slow queue (late takes).
+    const queuedMs = Date.now() - Math.min(...jobs.map((j) => j.timestamp));
+    this.log.info({ size: items.length, fillMs, queuedMs }, "batch taken");
     this.dest.sender.warm();
     try {
       await this.process(uniqueById(items), attempt, signal);
