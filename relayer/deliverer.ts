@@ -652,7 +652,7 @@ export class RouteDeliverer {
         batch.every((b) => b.job.attemptsMade === 0);
       let gas: bigint;
       try {
-        gas = optimistic ? this.predictedLimit(batch.length) : await this.simulate(args, value, batch.length);
+        gas = optimistic ? this.budget.predictedLimit(batch.length) : await this.simulate(args, value, batch.length);
       } catch (e) {
         const revert = revertOf(e);
         if (!revert) throw e;
@@ -776,7 +776,7 @@ export class RouteDeliverer {
       value,
     } as const;
     if (this.budget.measured) {
-      const limit = this.predictedLimit(messages);
+      const limit = this.budget.predictedLimit(messages);
       try {
         await this.dest.publicClient.simulateContract({ ...call, gas: limit });
         return limit;
@@ -790,12 +790,6 @@ export class RouteDeliverer {
     const estimate = await this.dest.publicClient.estimateContractGas(call);
     this.budget.observe(messages, estimate);
     return this.budget.limitFor(estimate);
-  }
-
-  /** The gas limit the measured per-message cost predicts for `messages`, within the cap. */
-  private predictedLimit(messages: number): bigint {
-    const predicted = this.budget.limitFor(this.budget.predict(messages));
-    return predicted < this.budget.txGasLimit() ? predicted : this.budget.txGasLimit();
   }
 
   private async alreadyProcessed(item: Item, attempt: Attempt): Promise<void> {

@@ -683,7 +683,7 @@ describe("RouteDeliverer pipeline", () => {
     });
     expect(h.gateway.simulations).toBe(0);
     expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
-    expect(h.gateway.gasLimits[0]).toBe(((100_000n + 3n * 9_000n) * 120n) / 100n);
+    expect(h.gateway.gasLimits[0]).toBe(((100_000n + 3n * 9_000n) * 200n) / 100n);
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
   });
 

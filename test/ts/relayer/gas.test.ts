@@ -37,6 +37,26 @@ describe("GasBudget", () => {
     expect(b.perMessageGas).toBe(11_000n);
   });
 
+  it("test_predictedLimit_ampleOverTheAverageWithinTheCap_succeeds: a route dearer than the average still fits", () => {
+    const b = budget();
+    b.setBlockGasLimit(30_000_000n);
+    // A one-message delivery measured first (6,165 a message), then a 181-message batch of a
+    // dearer token on the same destination: the devnet bench's numbers, which reverted at 120 %.
+    b.observe(1, 106_165n);
+    expect(b.predictedLimit(181)).toBe(((100_000n + 181n * 6_165n) * 200n) / 100n);
+    expect(b.predictedLimit(181)).toBeGreaterThan(1_606_634n);
+    expect(
+      new GasBudget({
+        maxTxGas: EIP7825_TX_GAS_CAP,
+        maxMessages: 1024,
+        headroomPercent: 120n,
+        predictionHeadroomPercent: 150n,
+      }).predictedLimit(1),
+    ).toBe(((100_000n + 60_000n) * 150n) / 100n);
+    // Never over what one delivery may use.
+    expect(b.predictedLimit(1_500)).toBe(15_000_000n);
+  });
+
   it("test_maxMessages_boundedByTheAttestationLimitAndAtLeastOne_succeeds", () => {
     const b = budget(EIP7825_TX_GAS_CAP, 256);
     for (let i = 0; i < 20; i++) b.observe(100, 100_000n + 100n * 5_000n);
