@@ -66,8 +66,6 @@ import type { TakeTurn } from "./take-turn.js";
 const MAX_ROUNDS = 12;
 /** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
 const READ_CONCURRENCY = 256;
-/** The longest a feed follower with peers at a route waits for its hand-over before its turn (`take`). */
-const HANDOVER_YIELD_MS = 500;
 /** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
 const LAGGING_WAIT_FACTOR = 4;
 /** Jobs asked for at once while filling a batch, when how many are waiting is not known. */
@@ -191,11 +189,6 @@ export interface DelivererOptions {
    */
   turn?: TakeTurn;
   /**
-   * Resolves once this relayer's hand-overs of the feeds' listings to the queue have ended, or
-   * after the given wait (signable.ts `handOversEnded`). Absent: a relayer that follows no feed.
-   */
-  handOversEnded?: (maxWaitMs: number) => Promise<void>;
-  /**
    * How many of the route's jobs are waiting (BullMQ's wait list). A batch takes the first job and
    * at most this many more, counted just after it: what was enqueued with it, not what arrives
    * while it is being taken. Absent: it takes whatever is waiting (tests).
@@ -301,18 +294,8 @@ export class RouteDeliverer {
     await inFlight.settled();
   }
 
-  /**
-   * Fills a batch in this relayer's turn at the route (take-turn.ts), if it shares one. A relayer
-   * following the feeds is at its busiest just as a burst's jobs arrive: it is parsing the
-   * listings and adding the jobs they bring. In the turn then, it took them late and held up the
-   * route's other relayers meanwhile (K = 4, L = 3 bench logs: its batches' oldest jobs had waited
-   * 1.9–2.5 s in the queue when taken, its peers' 0.3–0.9 s). So while it hands listings over, if
-   * peers share the route (one held the turn when it last asked), it asks for the turn only once
-   * the hand-over ends, or HANDOVER_YIELD_MS later. Alone at a route it never waits.
-   */
+  /** Fills a batch in this relayer's turn at the route (take-turn.ts), if it shares one. */
   private async take(token: string, signal: AbortSignal): Promise<{ jobs: Job<DeliverJobData>[]; fillMs: number }> {
-    // Bounded, so a shutdown meanwhile waits at most that long.
-    if (this.o.handOversEnded && this.o.turn?.contended()) await this.o.handOversEnded(HANDOVER_YIELD_MS);
     const turn = await this.o.turn?.acquire(signal);
     let filled = { jobs: [] as Job<DeliverJobData>[], fillMs: 0 };
     try {

@@ -222,7 +222,6 @@ export class Relayer {
               signableWaitMs: config.SIGNABLE_WAIT_MS,
               optimisticSend: config.OPTIMISTIC_SEND,
               turn: new TakeTurn(this.d.store, queue.name, config.RELAYER_ID),
-              handOversEnded: (maxWaitMs) => tracker.handOversEnded(maxWaitMs),
               waitingCount: () => queue.getWaitingCount(),
             },
           );

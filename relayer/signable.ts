@@ -145,15 +145,6 @@ export class SignableTracker implements Readiness {
     await this.settled();
   }
 
-  /**
-   * Resolves once the hand-overs to `onQuorum` running now have ended (their messages are in the
-   * queue), or after `maxWaitMs`, whichever comes first; at once if none is running.
-   */
-  async handOversEnded(maxWaitMs: number): Promise<void> {
-    if (this.handingOver.size === 0) return;
-    await Promise.race([this.handingOver.settled(), sleep(maxWaitMs)]);
-  }
-
   /** Resolves once every hand-over to `onQuorum` started so far has ended. */
   async settled(): Promise<void> {
     await this.handingOver.settled();

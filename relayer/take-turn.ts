@@ -40,9 +40,6 @@ export interface TakeTurnTimings {
   yieldMs: number;
 }
 
-/** How recently a refused ask counts as the route having peers (`contended`). */
-const CONTENDED_WITHIN_MS = 10_000;
-
 /** The holder blocks in BullMQ's wait for a job (drainDelay, 2 s) while renewing every 0.5 s. */
 export const TAKE_TURN_TIMINGS: TakeTurnTimings = { ttlMs: 2_000, renewMs: 500, pollMs: 500, yieldMs: 100 };
 
@@ -54,8 +51,6 @@ export interface HeldTurn {
 export class TakeTurn {
   private readonly name: string;
   private yieldUntil = 0;
-  /** When an ask last found the turn held by another relayer. */
-  private lastRefusedAt = -Infinity;
 
   constructor(
     private readonly store: Pick<RelayerStore, "acquireLease" | "releaseLease" | "announceRelease" | "awaitRelease">,
@@ -64,11 +59,6 @@ export class TakeTurn {
     private readonly t: TakeTurnTimings = TAKE_TURN_TIMINGS,
   ) {
     this.name = `take:${route}`;
-  }
-
-  /** Whether another relayer held the route's turn when this one asked, within the last 10 s. */
-  contended(): boolean {
-    return Date.now() - this.lastRefusedAt < CONTENDED_WITHIN_MS;
   }
 
   /** Waits until this relayer holds the route's turn (throws if `signal` aborts first). */
@@ -109,7 +99,6 @@ export class TakeTurn {
     try {
       const released = this.store.awaitRelease(this.name, this.t.pollMs, listening.signal);
       if (await this.store.acquireLease(this.name, this.holder, this.t.ttlMs)) return true;
-      this.lastRefusedAt = Date.now();
       await released;
       return false;
     } finally {

@@ -224,8 +224,6 @@ interface Harness {
   waitingCount?: () => Promise<number>;
   /** How long a batch waits for the rest of a block's group (none: the deliverer's default). */
   groupWaitMs?: number;
-  /** This relayer's hand-overs of listings to the queue (none: it follows no feed). */
-  handOversEnded?: (maxWaitMs: number) => Promise<void>;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -335,7 +333,6 @@ async function deliver(
       turn: h.turn,
       waitingCount: h.waitingCount,
       groupWaitMs: h.groupWaitMs,
-      handOversEnded: h.handOversEnded,
     },
   );
   const controller = new AbortController();
@@ -393,45 +390,6 @@ describe("RouteDeliverer", () => {
     expect(Math.min(...h.takes) - started).toBeGreaterThanOrEqual(250);
     // Both taken in one turn: one delivery.
     expect(h.gateway.delivered).toEqual([[1n, 2n]]);
-  });
-
-  it("test_deliver_handingOverWithPeers_takesAfterTheHandOver_succeeds: alone at the route it does not wait", async () => {
-    const timings = { ttlMs: 1_000, renewMs: 100, pollMs: 5, yieldMs: 10 };
-    const run = async (peer: boolean) => {
-      const store = new MemoryStore();
-      const turn = new TakeTurn(store, "deliver.901-902", "test", timings);
-      if (peer) {
-        // A peer held the turn when this relayer last asked: the route is shared.
-        await store.acquireLease("take:deliver.901-902", "peer", 1_000);
-        const waiting = turn.acquire(new AbortController().signal);
-        await new Promise((r) => setTimeout(r, 20));
-        await store.releaseLease("take:deliver.901-902", "peer");
-        await (await waiting).release(false);
-      }
-      const waits: number[] = [];
-      let ended!: () => void;
-      const handOver = new Promise<void>((resolve) => (ended = resolve));
-      const jobs = [jobFor(testMessage({ nonce: 1n }).message)];
-      let takenBeforeTheEnd = false;
-      const h = await deliver(jobs, (h) => {
-        h.turn = turn;
-        h.handOversEnded = (maxWaitMs) => (waits.push(maxWaitMs), handOver);
-        h.during = async (_d, arrive) => {
-          arrive();
-          await new Promise((r) => setTimeout(r, 50));
-          takenBeforeTheEnd = h.takes.length > 0;
-          ended();
-        };
-      });
-      expect(h.gateway.delivered).toEqual([[1n]]);
-      return { waits, takenBeforeTheEnd };
-    };
-    // Every take of a shared route waits for the hand-over (each bounded by 500 ms).
-    const shared = await run(true);
-    expect(shared.takenBeforeTheEnd).toBe(false);
-    expect(shared.waits.length).toBeGreaterThan(0);
-    expect(new Set(shared.waits)).toEqual(new Set([500]));
-    expect(await run(false)).toEqual({ waits: [], takenBeforeTheEnd: true });
   });
 
   it("test_deliver_alreadyProcessed_retryFilteredBeforeAttesting_succeeds: a retried job is read first", async () => {

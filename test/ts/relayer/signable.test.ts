@@ -153,30 +153,6 @@ describe("SignableTracker", () => {
     expect(ended).toBe(true);
   });
 
-  it("test_handOversEnded_waitsForTheRunningHandOverOrTheBound_succeeds", async () => {
-    let release!: () => void;
-    const stuck = new Promise<void>((resolve) => (release = resolve));
-    const t = new SignableTracker({
-      guardians: G.map((address, i) => ({ address, url: `g${i}` })),
-      source: () => ({ signable: (_q, signal) => idle(signal) }),
-      guardianSet: async () => set,
-      onQuorum: () => stuck,
-      logger: silentLogger(),
-      options: { waitMs: 1_000, retryMs: 5, retentionMs: 60_000 },
-    });
-    await t.handOversEnded(60_000); // none running: at once (else the test times out)
-    await t.record(G[0]!, batch(a));
-    await t.record(G[2]!, batch(a)); // a quorum: handed over, and the hand-over is stuck
-    await t.handOversEnded(20); // bounded
-    let ended = false;
-    const waiting = t.handOversEnded(60_000).then(() => (ended = true));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(ended).toBe(false);
-    release();
-    await waiting;
-    expect(ended).toBe(true);
-  });
-
   it("test_run_followsFeedsAndTracksWhichAreUp_succeeds", async () => {
     const down: SignableSource = { signable: async () => Promise.reject(new Error("ECONNREFUSED")) };
     const { t, announced } = tracker({ g0: serving(batch(a)), g1: serving(batch()), g2: down });

@@ -55,22 +55,6 @@ describe("TakeTurn", () => {
     await (await waiting).release(false);
   });
 
-  it("test_contended_afterARefusedAsk_succeeds: a relayer learns that peers share the route", async () => {
-    const store = new MemoryStore();
-    const a = new TakeTurn(store, "deliver.1-2", "a", fast);
-    const b = new TakeTurn(store, "deliver.1-2", "b", fast);
-    const signal = new AbortController().signal;
-    const held = await a.acquire(signal);
-    expect(a.contended()).toBe(false);
-    expect(b.contended()).toBe(false);
-    const waiting = b.acquire(signal);
-    await tick(20);
-    expect(b.contended()).toBe(true);
-    await held.release(false);
-    await (await waiting).release(false);
-    expect(a.contended()).toBe(false);
-  });
-
   it("test_acquire_otherRoute_independent_succeeds", async () => {
     const store = new MemoryStore();
     const signal = new AbortController().signal;
