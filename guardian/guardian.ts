@@ -192,7 +192,9 @@ export class Guardian {
     const ids = request.msgIds.map((id) => id.toLowerCase() as Hex);
     if (new Set(ids).size !== ids.length) throw new InvalidRequestError("msgIds lists a message more than once");
     const domain: AttestationDomain = { destChainId: BigInt(request.destChainId), destGateway: request.destGateway };
-    const listed = await this.listedAnswer(ids, domain, request.destChainId);
+    // Hashed once: the listed answer looks it up, the full path signs it.
+    const root = merkleRoot(ids);
+    const listed = await this.listedAnswer(ids, root, domain, request.destChainId);
     if (listed) return listed;
     const refusal = new Refusal(this.metrics);
     // Each step's end, in ms since the request came in (logged with the signature).
@@ -246,7 +248,6 @@ export class Guardian {
     refusal.throwIfAny(ids.length);
     step("claimed");
 
-    const root = merkleRoot(ids);
     const signature = await signAttestation(this.deps.account, domain, root, guardianSetIndex);
     step("signed");
     this.lastSignedAt = Math.floor(this.now() / 1000);
@@ -273,10 +274,10 @@ export class Guardian {
    */
   private async listedAnswer(
     ids: readonly Hex[],
+    root: Hex,
     domain: AttestationDomain,
     destChainId: number,
   ): Promise<AttestResponse | undefined> {
-    const root = merkleRoot(ids);
     const listed = this.signable.listedAttestation(root);
     if (!listed || listed.destChainId !== destChainId || !isAddressEqual(listed.destGateway, domain.destGateway)) {
       return undefined;
