@@ -333,10 +333,7 @@ export class RouteDeliverer {
     const perRound = waiting === undefined ? TAKE_CONCURRENCY : max;
     while (jobs.length < max) {
       const wanted = Math.min(perRound, max - jobs.length);
-      const next = await Promise.all(
-        Array.from({ length: wanted }, () => this.worker.getNextJob(token, { block: false })),
-      );
-      const got = next.filter((j): j is Job<DeliverJobData> => j !== undefined);
+      const got = await this.takeWaiting(token, wanted);
       jobs.push(...got);
       if (got.length < wanted) break;
     }
@@ -360,16 +357,17 @@ export class RouteDeliverer {
       const missing = missingOfGroups(jobs);
       if (missing === 0 || jobs.length + missing > max || Date.now() >= deadline) return;
       const waiting = this.o.waitingCount ? await this.o.waitingCount().catch(() => 0) : missing;
-      const wanted = Math.min(missing, waiting);
-      const got =
-        wanted === 0
-          ? []
-          : (
-              await Promise.all(Array.from({ length: wanted }, () => this.worker.getNextJob(token, { block: false })))
-            ).filter((j): j is Job<DeliverJobData> => j !== undefined);
+      const got = await this.takeWaiting(token, Math.min(missing, waiting));
       jobs.push(...got);
       if (got.length === 0) await sleep(GROUP_POLL_MS);
     }
+  }
+
+  /** Takes up to `n` waiting jobs without blocking, all asked for at once (one round of Redis calls). */
+  private async takeWaiting(token: string, n: number): Promise<Job<DeliverJobData>[]> {
+    if (n <= 0) return [];
+    const next = await Promise.all(Array.from({ length: n }, () => this.worker.getNextJob(token, { block: false })));
+    return next.filter((j): j is Job<DeliverJobData> => j !== undefined);
   }
 
   /**
