@@ -13,6 +13,7 @@
  */
 import type { Hex } from "viem";
 import { Cluster } from "ioredis";
+import { nextWake } from "../core/async.js";
 import type { RedisConnection } from "./redis.js";
 
 /** How far observation got on one source chain. */
@@ -55,22 +56,13 @@ export interface RelayerStore {
 class ReleaseWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
 
-  wait(name: string, ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const set = this.waiting.get(name) ?? new Set<() => void>();
-      this.waiting.set(name, set);
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        set.delete(done);
-        if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-      set.add(done);
-    });
+  async wait(name: string, ms: number, signal: AbortSignal): Promise<void> {
+    // An aborted signal never fires its "abort" event again: nextWake would wait out `ms`.
+    if (signal.aborted) return;
+    const set = this.waiting.get(name) ?? new Set<() => void>();
+    this.waiting.set(name, set);
+    await nextWake(set, ms, signal);
+    if (set.size === 0 && this.waiting.get(name) === set) this.waiting.delete(name);
   }
 
   wake(name: string): void {
