@@ -207,6 +207,8 @@ class Attempt {
   readonly timings: Record<string, number> = {};
   /** Wall-clock ms when the batch was taken (its jobs all locked to this relayer). */
   readonly takenAt = Date.now();
+  /** Where its last round's attestation came from (logged with the delivery). */
+  attestedBy?: AttestationSource;
 
   mark(step: string) {
     this.timings[step] = Date.now() - this.takenAt;
@@ -615,7 +617,10 @@ export class RouteDeliverer {
           round: await this.collect(set, ids, root),
           source: "asked" as const,
         };
-      if (round.attestation) this.metrics.attestations.inc({ route: this.route, source });
+      if (round.attestation) {
+        this.metrics.attestations.inc({ route: this.route, source });
+        attempt.attestedBy = source;
+      }
       if (!round.attestation) {
         const verdict = judgeRefusals(ids, round.refusals, set.guardians.length, set.threshold);
         if (verdict.retry.size + verdict.dead.size === 0) {
@@ -831,6 +836,7 @@ export class RouteDeliverer {
         executed: executed.size,
         queued: queued.size,
         gasUsed: receipt.gasUsed.toString(),
+        attestedBy: attempt.attestedBy,
         ms: attempt.timings,
       },
       "batch delivered",

@@ -19,6 +19,7 @@ export class RelayerMetrics {
   readonly deliveryLatency: Histogram<"route">;
   readonly batchStep: Histogram<"route" | "step">;
   readonly earlyAttestations: Counter<"route" | "result">;
+  readonly sharedListings: Counter<"result">;
   readonly attestations: Counter<"route" | "source">;
   readonly failures: Counter<"stage" | "reason">;
   readonly deadLetters: Counter<"stage">;
@@ -97,6 +98,12 @@ export class RelayerMetrics {
       name: "bridge_relayer_early_attestations_total",
       help: "Attestations requested for a group of messages before their batch was taken, by what became of each: used (the batch was that group), unusable (refused in part, or the guardian set changed: the batch asked again), unused (no batch was that group)",
       labelNames: ["route", "result"],
+      registers,
+    });
+    this.sharedListings = new Counter({
+      name: "bridge_relayer_shared_listings_total",
+      help: "Batches of a relayer that follows no feed that looked for their group's listing signatures in Redis (shared by the feed followers), by result: used (a quorum of valid signatures: nobody asked), absent (the batch asked the guardians)",
+      labelNames: ["result"],
       registers,
     });
     this.attestations = new Counter({

@@ -23,6 +23,14 @@ import { byRoute } from "./batch.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
 import { JobScheduler, type ObservedMessage } from "./jobs.js";
+import {
+  domainOf,
+  encodeShared,
+  groupKey,
+  SHARED_TTL_MS,
+  SharedListings,
+  withSharedListings,
+} from "./listing-signatures.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { ChainObserver } from "./observer.js";
@@ -152,9 +160,17 @@ export class Relayer {
           const added = await intake.enqueue(messages, "feed", { beforeAdd });
           metrics.feedEnqueued.inc(added);
         },
+        shareSignature: (by, a) =>
+          this.d.store.addListingSignature(
+            groupKey(a.root, domainOf(a)),
+            by.toLowerCase(),
+            encodeShared(a),
+            SHARED_TTL_MS,
+          ),
         logger: this.d.logger,
         options: { waitMs: config.FEED_WAIT_MS, retryMs: config.POLL_INTERVAL_MS, retentionMs: FEED_RETENTION_MS },
       });
+      const readiness = withSharedListings(tracker, new SharedListings(this.d.store, metrics, this.d.logger));
       // Only FEED_FOLLOWERS relayers follow the feeds at once (feed-slots.ts).
       loops.push(
         followWhileHoldingSlot(
@@ -211,7 +227,7 @@ export class Relayer {
             this.jobs,
             this.guardianSetsOf(dest),
             this.d.requestAttestation,
-            tracker,
+            readiness,
             metrics,
             this.d.logger,
             {

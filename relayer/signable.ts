@@ -18,19 +18,14 @@
 import type { Address, Hex } from "viem";
 import { nextWake, PendingWork } from "../core/async.js";
 import type { AttestationDomain } from "../core/attestation.js";
-import {
-  attestationOf,
-  checkSignature,
-  type AttestationRound,
-  type GuardianEndpoint,
-  type GuardianSetView,
-} from "../core/collect-attestation.js";
+import type { AttestationRound, GuardianEndpoint, GuardianSetView } from "../core/collect-attestation.js";
 import type { FeedBatch, GuardianClient, ListedAttestation, SignableEntry } from "../core/guardian-api.js";
 import { messageFromJson, messageId, type Message } from "../core/message.js";
 import { paymentFromJson, type Payment } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import type { ObservedMessage } from "./jobs.js";
+import { domainOf, groupKey, roundFromListings, type ListingSignature } from "./listing-signatures.js";
 import { RepeatFilter } from "./log-filter.js";
 
 /** The feed of one guardian (a `GuardianClient` in production). */
@@ -56,6 +51,11 @@ export interface SignableTrackerDeps {
   guardianSet: (destChainId: number) => Promise<GuardianSetView | undefined>;
   /** Messages that just reached a quorum of listings. */
   onQuorum: (messages: ObservedMessage[]) => Promise<void>;
+  /**
+   * Each listing signature as a feed brings it, for relayers that follow no feed
+   * (listing-signatures.ts); called before the messages it signs are handed to `onQuorum`.
+   */
+  shareSignature?: (by: Address, a: ListedAttestation) => Promise<void>;
   logger: Logger;
   options: SignableTrackerOptions;
   now?: () => number;
@@ -81,8 +81,8 @@ interface Tally {
 /** The signatures of one listed group (one Merkle root, for one destination) the feeds carried. */
 interface GroupSignatures {
   at: number;
-  /** By lower-case guardian address; `valid` once checked. */
-  by: Map<string, { guardian: Address; setIndex: number; signature: Hex; valid?: boolean }>;
+  /** By lower-case guardian address. */
+  by: Map<string, ListingSignature>;
 }
 
 /** Whether batches may wait for the feeds: what a deliverer needs from the tracker. */
@@ -190,7 +190,10 @@ export class SignableTracker implements Readiness {
    */
   async record(by: Address, batch: FeedBatch, unchecked?: ReadonlySet<Hex>): Promise<void> {
     const at = this.now();
-    for (const a of batch.attestations) this.recordSignature(by, a, at);
+    for (const a of batch.attestations) {
+      this.recordSignature(by, a, at);
+      this.share(by, a);
+    }
     const touched: Hex[] = [];
     for (const entry of batch.messages) {
       const id = entry.msgId.toLowerCase() as Hex;
@@ -243,7 +246,7 @@ export class SignableTracker implements Readiness {
   }
 
   private recordSignature(by: Address, a: ListedAttestation, at: number) {
-    const key = groupKey(a.root, { destChainId: BigInt(a.destChainId), destGateway: a.destGateway });
+    const key = groupKey(a.root, domainOf(a));
     let group = this.signed.get(key);
     if (!group) {
       group = { at, by: new Map() };
@@ -271,37 +274,25 @@ export class SignableTracker implements Readiness {
     }
   }
 
-  /**
-   * The attestation of `root` from the signatures held, if `set.threshold` members of `set`
-   * signed it under `set.index` for `domain`. Each signature is checked once (recovered to its
-   * guardian); one that fails is logged and never counted.
-   */
+  /** The attestation of `root` from the signatures held (`roundFromListings`). */
   private async assemble(root: Hex, domain: AttestationDomain, set: GuardianSetView) {
     const group = this.signed.get(groupKey(root, domain));
     if (!group) return undefined;
-    const candidates = set.guardians
-      .map((g) => group.by.get(g.address.toLowerCase()))
-      .filter((s): s is NonNullable<typeof s> => s !== undefined && s.setIndex === set.index && s.valid !== false);
-    if (candidates.length < set.threshold) return undefined;
-    const signed = new Map<Address, Hex>();
-    for (const s of candidates) {
-      if (s.valid === undefined) {
-        const response = { guardian: s.guardian, guardianSetIndex: s.setIndex, root, signature: s.signature };
-        const problem = await checkSignature(response, s.guardian, set.index, domain, root);
-        s.valid = problem === undefined;
-        if (problem) this.log.warn({ guardian: s.guardian, root, problem }, "unusable signature in a guardian's feed");
+    return roundFromListings(root, domain, set, group.by, (s, problem) =>
+      this.log.warn({ guardian: s.guardian, root, problem }, "unusable signature in a guardian's feed"),
+    );
+  }
+
+  /** Hands a listing signature to `shareSignature`, not awaited (like `handOver`); a failure is logged. */
+  private share(by: Address, a: ListedAttestation) {
+    if (!this.d.shareSignature) return;
+    const sharing = this.d.shareSignature(by, a).catch((e: unknown) => {
+      const err = (e as Error).message.split("\n")[0] ?? String(e);
+      if (this.repeats.shouldLog("share", err)) {
+        this.log.warn({ err }, "sharing a listing signature failed; other relayers will ask (repeats muted)");
       }
-      if (s.valid) signed.set(s.guardian, s.signature);
-      if (signed.size === set.threshold) break;
-    }
-    if (signed.size < set.threshold) return undefined;
-    const round: AttestationRound = {
-      attestation: attestationOf(set, signed),
-      signers: [...signed.keys()],
-      refusals: [],
-      errors: [],
-    };
-    return round;
+    });
+    this.handingOver.track(sharing);
   }
 
   /**
@@ -381,10 +372,6 @@ export class SignableTracker implements Readiness {
     for (const [id, tally] of this.tallies) if (now - tally.at > this.d.options.retentionMs) this.tallies.delete(id);
     for (const [key, group] of this.signed) if (now - group.at > this.d.options.retentionMs) this.signed.delete(key);
   }
-}
-
-function groupKey(root: Hex, domain: AttestationDomain): string {
-  return `${root.toLowerCase()}:${domain.destChainId}:${domain.destGateway.toLowerCase()}`;
 }
 
 /** The entry's message if it is valid and `msgId` is its id. */

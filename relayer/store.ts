@@ -43,6 +43,10 @@ export interface RelayerStore {
   /** Resolves when a release of `name` is announced, after `ms`, or when `signal` aborts. */
   awaitRelease(name: string, ms: number, signal: AbortSignal): Promise<void>;
   /** What one more message of a delivery to `chainId` costs, as some relayer measured it last. */
+  /** Adds one guardian's signature (`value`) to a listed group's shared signatures (listing-signatures.ts). */
+  addListingSignature(group: string, guardian: string, value: string, ttlMs: number): Promise<void>;
+  /** A listed group's shared signatures, by guardian ({} if none). */
+  getListingSignatures(group: string): Promise<Record<string, string>>;
   getDeliveryGas(chainId: number): Promise<bigint | undefined>;
   setDeliveryGas(chainId: number, perMessage: bigint): Promise<void>;
   /** Closes what the store opened itself (not the connection it was given). */
@@ -152,6 +156,10 @@ export class RedisStore implements RelayerStore {
     return `${this.prefix}:relayer:lock:${name}`;
   }
 
+  listingKey(group: string): string {
+    return `${this.prefix}:relayer:listed:${group}`;
+  }
+
   deliveryGasKey(chainId: number): string {
     return `${this.prefix}:relayer:gas:${chainId}`;
   }
@@ -208,6 +216,19 @@ export class RedisStore implements RelayerStore {
       );
     }
     return this.subscribed;
+  }
+
+  async addListingSignature(group: string, guardian: string, value: string, ttlMs: number): Promise<void> {
+    // One key: a transaction even on a cluster.
+    await this.redis
+      .multi()
+      .hset(this.listingKey(group), guardian, value)
+      .pexpire(this.listingKey(group), ttlMs)
+      .exec();
+  }
+
+  async getListingSignatures(group: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.listingKey(group));
   }
 
   async getDeliveryGas(chainId: number): Promise<bigint | undefined> {
@@ -280,6 +301,19 @@ export class MemoryStore implements RelayerStore {
 
   awaitRelease(name: string, ms: number, signal: AbortSignal) {
     return this.releases.wait(name, ms, signal);
+  }
+
+  private readonly listings = new Map<string, { fields: Record<string, string>; until: number }>();
+
+  async addListingSignature(group: string, guardian: string, value: string, ttlMs: number) {
+    const held = this.listings.get(group);
+    const fields = held && held.until > Date.now() ? held.fields : {};
+    this.listings.set(group, { fields: { ...fields, [guardian]: value }, until: Date.now() + ttlMs });
+  }
+
+  async getListingSignatures(group: string) {
+    const held = this.listings.get(group);
+    return held && held.until > Date.now() ? { ...held.fields } : {};
   }
 
   private readonly deliveryGas = new Map<number, string>();

@@ -17,7 +17,13 @@ import { ProcessGroup, type ManagedProcess } from "../../devnet/processes.js";
 import { startRedisCluster, type RedisCluster } from "../../devnet/redis-cluster.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { chainOf, sendTransfer, type Chain } from "./helpers/actors.js";
-import { expectReleaseAnnounced, startGuardian, startRelayer, waitForExecutedOnce } from "./helpers/relay.js";
+import {
+  expectListingSignaturesShared,
+  expectReleaseAnnounced,
+  startGuardian,
+  startRelayer,
+  waitForExecutedOnce,
+} from "./helpers/relay.js";
 
 let dir: string;
 let clusterDir: string;
@@ -127,5 +133,9 @@ describe("relayers on a Redis Cluster", () => {
 
   it("wakes relayers waiting for a route's turn when its holder announces the release", async () => {
     await expectReleaseAnnounced(cluster.url, true, "{release-test}");
+  });
+
+  it("shares listed groups' signatures between relayers through Redis", async () => {
+    await expectListingSignaturesShared(cluster.url, true, "{release-test}");
   });
 });

@@ -31,6 +31,7 @@ import { waitFor, type ManagedProcess } from "../../devnet/processes.js";
 import { startDevnet, type Devnet } from "../../devnet/start.js";
 import { govern } from "./helpers/governance.js";
 import {
+  expectListingSignaturesShared,
   expectReleaseAnnounced,
   metricSum,
   startGuardian,
@@ -187,6 +188,10 @@ describe("relayer", () => {
 
   it("wakes relayers waiting for a route's turn when its holder announces the release", async () => {
     await expectReleaseAnnounced(devnet.redisUrl, false, "release-test");
+  });
+
+  it("shares listed groups' signatures between relayers through Redis", async () => {
+    await expectListingSignaturesShared(devnet.redisUrl, false, "release-test");
   });
 
   it("exposes its metrics and health", async () => {

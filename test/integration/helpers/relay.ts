@@ -113,3 +113,26 @@ export async function expectReleaseAnnounced(url: string, cluster: boolean, pref
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
+
+/**
+ * A listed group's signatures written by one relayer's store are read whole by another's, each
+ * field the latest written for its guardian, and expire after their time to live.
+ */
+export async function expectListingSignaturesShared(url: string, cluster: boolean, prefix: string): Promise<void> {
+  const connections = [0, 1].map(() => connectRedis({ url, cluster }));
+  const [a, b] = connections.map((c) => new RedisStore(c, prefix)) as [RedisStore, RedisStore];
+  try {
+    const group = `0x${"ab".repeat(32)}:902:0x${"cd".repeat(20)}`;
+    await a.addListingSignature(group, "0x01", "3:0xaa", 60_000);
+    await a.addListingSignature(group, "0x02", "3:0xbb", 60_000);
+    await b.addListingSignature(group, "0x01", "4:0xcc", 60_000);
+    expect(await b.getListingSignatures(group)).toEqual({ "0x01": "4:0xcc", "0x02": "3:0xbb" });
+    expect(await a.getListingSignatures(`${group}0`)).toEqual({});
+    await a.addListingSignature(group, "0x03", "3:0xdd", 50);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await b.getListingSignatures(group)).toEqual({});
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
