@@ -42,11 +42,11 @@ export interface RelayerStore {
   announceRelease(name: string): Promise<void>;
   /** Resolves when a release of `name` is announced, after `ms`, or when `signal` aborts. */
   awaitRelease(name: string, ms: number, signal: AbortSignal): Promise<void>;
-  /** What one more message of a delivery to `chainId` costs, as some relayer measured it last. */
   /** Adds one guardian's signature (`value`) to a listed group's shared signatures (listing-signatures.ts). */
   addListingSignature(group: string, guardian: string, value: string, ttlMs: number): Promise<void>;
   /** A listed group's shared signatures, by guardian ({} if none). */
   getListingSignatures(group: string): Promise<Record<string, string>>;
+  /** What one more message of a delivery to `chainId` costs, as some relayer measured it last. */
   getDeliveryGas(chainId: number): Promise<bigint | undefined>;
   setDeliveryGas(chainId: number, perMessage: bigint): Promise<void>;
   /** Closes what the store opened itself (not the connection it was given). */
@@ -219,12 +219,12 @@ export class RedisStore implements RelayerStore {
   }
 
   async addListingSignature(group: string, guardian: string, value: string, ttlMs: number): Promise<void> {
-    // One key: a transaction even on a cluster.
-    await this.redis
-      .multi()
-      .hset(this.listingKey(group), guardian, value)
-      .pexpire(this.listingKey(group), ttlMs)
-      .exec();
+    // One key: a transaction even on a cluster. `exec` resolves with each command's error
+    // instead of throwing it; the first is thrown, for the caller to log.
+    const key = this.listingKey(group);
+    const results = await this.redis.multi().hset(key, guardian, value).pexpire(key, ttlMs).exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async getListingSignatures(group: string): Promise<Record<string, string>> {

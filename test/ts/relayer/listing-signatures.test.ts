@@ -118,9 +118,9 @@ describe("SharedListings", () => {
     await put(keys[2]!.address, await listed(keys[2]!, { setIndex: 2 }));
     // A non-member's valid signature.
     await put(keys[3]!.address, await listed(keys[3]!));
-    // Guardian 2's field overwritten with garbage, then a signature of another root.
     const { shared } = reader(store);
     expect(await shared.listedRound(root, domain, set, 0)).toBeUndefined();
+    // Guardian 2's field overwritten with garbage, then with a signature of another root.
     await store.addListingSignature(key, keys[2]!.address.toLowerCase(), "3:0xzz", SHARED_TTL_MS);
     expect(await shared.listedRound(root, domain, set, 0)).toBeUndefined();
     await put(keys[2]!.address, await listed(keys[2]!, { root: `0x${"ab".repeat(32)}` }));
