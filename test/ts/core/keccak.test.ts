@@ -1,11 +1,13 @@
 /**
  * `core/keccak.ts` must be keccak-256 exactly as viem computes it (message ids and Merkle roots
  * are checked on chain): the same digest for every input length around the sponge's 136-byte
- * rate, the message-id preimage (448 bytes) and a Merkle pair (64 bytes).
+ * rate, the message-id preimage (448 bytes) and a Merkle pair (64 bytes), on both of its paths
+ * (WebAssembly once instantiated, js-sha3 before or without it); and its hex decoding must read
+ * what viem's `hexToBytes` reads and refuse what is not hex.
  */
-import { describe, expect, it } from "vitest";
-import { keccak256, toHex, type Hex } from "viem";
-import { keccak256Fast } from "../../../core/keccak.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { hexToBytes, keccak256, toHex, type Hex } from "viem";
+import { bytesOfHex, keccak256Fast, keccak256Js, keccakWasmReady } from "../../../core/keccak.js";
 
 /** Deterministic pseudo-random bytes (a simple LCG: the test must not depend on a seed store). */
 function bytes(length: number, seed: number): Hex {
@@ -18,17 +20,54 @@ function bytes(length: number, seed: number): Hex {
   return toHex(out);
 }
 
+const LENGTHS = [...Array.from({ length: 301 }, (_, i) => i), 448, 4_096];
+
 describe("keccak256Fast", () => {
-  it("test_keccak256Fast_equalsViem_succeeds: every length from 0 to 300 bytes, 448 and 4,096", () => {
-    const lengths = [...Array.from({ length: 301 }, (_, i) => i), 448, 4_096];
-    for (const length of lengths) {
+  beforeAll(async () => {
+    // Node runs WebAssembly: the fast path must be the one under test, not the fallback.
+    expect(await keccakWasmReady).toBe(true);
+  });
+
+  it("test_keccak256Fast_equalsViem_succeeds: every length from 0 to 300 bytes, 448 and 4,096 (WebAssembly)", () => {
+    for (const length of LENGTHS) {
       const data = bytes(length, length + 1);
       expect(keccak256Fast(data), `length ${length}`).toBe(keccak256(data));
     }
   });
 
+  it("test_keccak256Js_equalsViem_succeeds: the same lengths on the js-sha3 path", () => {
+    for (const length of LENGTHS) {
+      const data = bytes(length, length + 7);
+      expect(keccak256Js(data), `length ${length}`).toBe(keccak256(data));
+    }
+  });
+
   it("test_keccak256Fast_knownVectors_succeeds", () => {
-    expect(keccak256Fast("0x")).toBe("0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
-    expect(keccak256Fast(toHex("abc"))).toBe("0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+    for (const hash of [keccak256Fast, keccak256Js]) {
+      expect(hash("0x")).toBe("0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+      expect(hash(toHex("abc"))).toBe("0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+    }
+  });
+
+  it("test_keccak256Fast_interleavedSizes_succeeds: the shared hasher keeps no state between calls", () => {
+    const inputs = [bytes(448, 1), bytes(64, 2), bytes(0, 3), bytes(136, 4), bytes(448, 1)];
+    expect(inputs.map(keccak256Fast)).toEqual(inputs.map((d) => keccak256(d)));
+  });
+});
+
+describe("bytesOfHex", () => {
+  it("test_bytesOfHex_readsAsViem_succeeds: either case, 0X prefix, odd digit counts", () => {
+    for (const hex of ["0x", "0x00", "0xff", "0xFF", "0xAbCd09", "0x1", "0xabc", "0X12", bytes(448, 9)]) {
+      expect(bytesOfHex(hex), hex).toEqual(hexToBytes(hex.replace(/^0X/, "0x") as Hex));
+    }
+  });
+
+  it("test_bytesOfHex_notHex_reverts: a missing prefix, a non-digit, a non-ASCII character", () => {
+    expect(() => bytesOfHex("abcd")).toThrow(/not 0x-prefixed hex/);
+    expect(() => bytesOfHex("")).toThrow(/not 0x-prefixed hex/);
+    expect(() => bytesOfHex("0xabzz")).toThrow(/not hex: "z" at 4/);
+    expect(() => bytesOfHex("0x0g")).toThrow(/not hex/);
+    expect(() => bytesOfHex("0xé0")).toThrow(/not hex/);
+    expect(() => bytesOfHex("0x12 4")).toThrow(/not hex/);
   });
 });
