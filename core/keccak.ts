@@ -59,23 +59,48 @@ for (let i = 0; i < 6; i++) {
 
 /**
  * The bytes of a 0x-prefixed hex string, as viem's `hexToBytes` reads it (an odd number of
- * digits is read with a leading zero), refusing anything that is not hex.
+ * digits is read with a leading zero), refusing anything that is not hex. On Node, Buffer's
+ * native decoder (about 1 µs for a 448-byte preimage, a quarter of the loop below): it stops at
+ * the first pair that is not hex, so a short result means bad input, which the loop then names.
  */
 export function bytesOfHex(hex: string): Uint8Array {
-  if (hex.charCodeAt(0) !== 48 || (hex.charCodeAt(1) | 32) !== 120)
+  const digits = digitsOf(hex);
+  if (NodeBuffer) {
+    const buf = NodeBuffer.from(digits, "hex");
+    if (buf.length * 2 === digits.length) return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+  }
+  return bytesOfDigits(digits, hex);
+}
+
+/** `bytesOfHex` as it runs where there is no Buffer (a browser): exported for its tests. */
+export function bytesOfHexPortable(hex: string): Uint8Array {
+  return bytesOfDigits(digitsOf(hex), hex);
+}
+
+/** The digits after the 0x, with a leading zero if there is an odd number of them. */
+function digitsOf(hex: string): string {
+  if (hex.charCodeAt(0) !== 48 || (hex.charCodeAt(1) | 32) !== 120) {
     throw new Error(`not 0x-prefixed hex: ${hex.slice(0, 12)}`);
-  const odd = hex.length % 2;
-  const out = new Uint8Array((hex.length - 2 + odd) / 2);
-  let at = 2;
-  let i = 0;
-  if (odd) out[i++] = digit(hex, at++);
-  for (; i < out.length; i++, at += 2) out[i] = (digit(hex, at) << 4) | digit(hex, at + 1);
+  }
+  return hex.length % 2 === 0 ? hex.slice(2) : `0${hex.slice(2)}`;
+}
+
+/** Node's Buffer where there is one (not in a browser, where the web app runs this module). */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** `digits` (an even number of them) decoded a pair at a time; `hex` names the input in errors. */
+function bytesOfDigits(digits: string, hex: string): Uint8Array {
+  const out = new Uint8Array(digits.length / 2);
+  const skew = hex.length - digits.length; // where digits[0] sits in hex, for the error message
+  for (let i = 0; i < out.length; i++) {
+    out[i] = (digit(digits, 2 * i, skew, hex) << 4) | digit(digits, 2 * i + 1, skew, hex);
+  }
   return out;
 }
 
-function digit(hex: string, at: number): number {
-  const c = hex.charCodeAt(at);
+function digit(digits: string, at: number, skew: number, hex: string): number {
+  const c = digits.charCodeAt(at);
   const v = c < 128 ? DIGIT[c]! : -1;
-  if (v < 0) throw new Error(`not hex: ${JSON.stringify(hex[at])} at ${at} of ${hex.slice(0, 12)}…`);
+  if (v < 0) throw new Error(`not hex: ${JSON.stringify(digits[at])} at ${at + skew} of ${hex.slice(0, 12)}…`);
   return v;
 }

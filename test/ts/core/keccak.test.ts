@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes, keccak256, toHex, type Hex } from "viem";
-import { bytesOfHex, keccak256Fast, keccak256Js, keccakWasmReady } from "../../../core/keccak.js";
+import { bytesOfHex, bytesOfHexPortable, keccak256Fast, keccak256Js, keccakWasmReady } from "../../../core/keccak.js";
 
 /** Deterministic pseudo-random bytes (a simple LCG: the test must not depend on a seed store). */
 function bytes(length: number, seed: number): Hex {
@@ -55,19 +55,27 @@ describe("keccak256Fast", () => {
   });
 });
 
-describe("bytesOfHex", () => {
-  it("test_bytesOfHex_readsAsViem_succeeds: either case, 0X prefix, odd digit counts", () => {
+// Node's path (Buffer's decoder) and a browser's (the digit table) alike.
+describe.each([
+  ["bytesOfHex", bytesOfHex],
+  ["bytesOfHexPortable", bytesOfHexPortable],
+])("%s", (name, decode) => {
+  it(`test_${name}_readsAsViem_succeeds: either case, 0X prefix, odd digit counts`, () => {
     for (const hex of ["0x", "0x00", "0xff", "0xFF", "0xAbCd09", "0x1", "0xabc", "0X12", bytes(448, 9)]) {
-      expect(bytesOfHex(hex), hex).toEqual(hexToBytes(hex.replace(/^0X/, "0x") as Hex));
+      const got = decode(hex);
+      expect(got, hex).toEqual(hexToBytes(hex.replace(/^0X/, "0x") as Hex));
+      expect(got.constructor, hex).toBe(Uint8Array);
     }
   });
 
-  it("test_bytesOfHex_notHex_reverts: a missing prefix, a non-digit, a non-ASCII character", () => {
-    expect(() => bytesOfHex("abcd")).toThrow(/not 0x-prefixed hex/);
-    expect(() => bytesOfHex("")).toThrow(/not 0x-prefixed hex/);
-    expect(() => bytesOfHex("0xabzz")).toThrow(/not hex: "z" at 4/);
-    expect(() => bytesOfHex("0x0g")).toThrow(/not hex/);
-    expect(() => bytesOfHex("0xé0")).toThrow(/not hex/);
-    expect(() => bytesOfHex("0x12 4")).toThrow(/not hex/);
+  it(`test_${name}_notHex_reverts: a missing prefix, a non-digit, a non-ASCII character`, () => {
+    expect(() => decode("abcd")).toThrow(/not 0x-prefixed hex/);
+    expect(() => decode("")).toThrow(/not 0x-prefixed hex/);
+    expect(() => decode("0xabzz")).toThrow(/not hex: "z" at 4/);
+    expect(() => decode("0xabc")).not.toThrow();
+    expect(() => decode("0xab_")).toThrow(/not hex: "_" at 4/);
+    expect(() => decode("0x0g")).toThrow(/not hex: "g" at 3/);
+    expect(() => decode("0xé0")).toThrow(/not hex/);
+    expect(() => decode("0x12 4")).toThrow(/not hex: " " at 4/);
   });
 });
