@@ -93,6 +93,12 @@ describe(`message ids and digests, core vs BridgeGateway (FUZZ_SEED=${FUZZ_SEED}
     expect(() => messageId({ ...message, recipient: "0x1234" as Address })).toThrow(
       "message.recipient is not an address",
     );
+    expect(() => messageId({ ...message, token: `0x${"g".repeat(40)}` as Address })).toThrow(
+      "message.token is not an address",
+    );
+    // Each type's largest value is in range, and lower- and mixed-case addresses are both read.
+    expect(() => messageId({ ...message, nonce: (1n << 64n) - 1n, dropOff: (1n << 128n) - 1n })).not.toThrow();
+    expect(messageId({ ...message, sender: message.sender.toLowerCase() as Address })).toBe(messageId(message));
   });
 
   it(`testFuzz_attestationDigest: ${DIGESTS} random roots and set indices get the contract's digest`, async () => {
