@@ -1,15 +1,16 @@
 /**
  * Stage 2, collect + deliver, for one route (source L2 → destination L2), in every relayer
- * process at once: there is no route leader. Each relayer takes message jobs from the route's
- * queue (BullMQ manual processing: each job locked to the relayer that took it, for LOCK_TTL_MS,
- * extended while it works on it), so N relayers split a route's traffic between them, and the
- * gateway's replay protection makes a rare double delivery (a lock that lapsed) harmless.
+ * process at once: there is no route leader. Each relayer takes jobs from the route's queue — a
+ * job is a group, one source block's messages to this destination (queues.ts) — (BullMQ manual
+ * processing: each job locked to the relayer that took it, for LOCK_TTL_MS, extended while it
+ * works on it), so N relayers split a route's traffic between them, and the gateway's replay
+ * protection makes a rare double delivery (a lock that lapsed) harmless.
  *
  * The relayers of a route take turns filling its batches (take-turn.ts), so a block's messages
  * go out in as few deliveries as their gas allows instead of being split between racing takers.
  * A batch is started as soon as a job is there — the guardians' signable feed (signable.ts)
- * enqueues a message the moment a quorum lists it — and holds what was waiting with it, up to
- * what one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in
+ * enqueues a block's group the moment a quorum lists it — and is that group, with other small
+ * ones waiting beside it, up to what one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in
  * flight at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits
  * (at most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce,
  * takes its attestation from the signatures the guardians published as they listed it (a batch
@@ -22,9 +23,12 @@
  *   already processed on the destination      -> completed (a racing relayer, or an earlier try)
  *   paid less than its quote (fee-policy.ts)   -> completed as left_alone (its sender self-relays)
  *   what it paid not found yet                 -> retried (payment_unknown)
- *   unknown / unconfirmed / awaiting approval  -> failed with a plain error: BullMQ retries it
- *   paused destination, no guardian quorum     -> with capped exponential backoff
- *   rejected by a guardian quorum, expired     -> UnrecoverableError + dead-letter queue
+ *   unknown / unconfirmed / awaiting approval  -> kept in its job, which fails with a plain error:
+ *   paused destination, no guardian quorum        BullMQ retries it with capped exponential backoff
+ *   rejected by a guardian quorum, expired     -> dead-letter queue, and out of its job
+ *
+ * A job is settled once, by the verdicts of its messages (`settle`): completed when none is left
+ * to retry, else failed (retried) holding only those left.
  *
  * A relayer killed mid-batch loses nothing: its jobs' locks lapse within LOCK_TTL_MS, BullMQ's
  * stalled check returns them to the queue, and the next attempt (usually by a relayer that was
@@ -36,8 +40,15 @@ import { UnrecoverableError, type Job, type Worker } from "bullmq";
 import { mapLimit, PendingWork, Semaphore } from "../core/async.js";
 import { bridgeGatewayAbi } from "../core/generated/abis.js";
 import { decodeDeliveryOutcomes } from "../core/logs.js";
-import { deliverArgs, deliveryValue, messageFromJson, messageId, type Message } from "../core/message.js";
-import { paymentFromJson, type Payment } from "../core/payment.js";
+import {
+  deliverArgs,
+  deliveryValue,
+  messageFromJson,
+  messageId,
+  messageToJson,
+  type Message,
+} from "../core/message.js";
+import { paymentFromJson, type Payment, type PaymentJson } from "../core/payment.js";
 import { sleep } from "../core/service/lifecycle.js";
 import type { Logger } from "../core/service/logger.js";
 import { KEEP_WARM_MS, SharedRead } from "../core/shared-read.js";
@@ -55,10 +66,10 @@ import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } fr
 import type { FeeGate } from "./fee-policy.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
-import type { JobScheduler } from "./jobs.js";
+import { groupId, type JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
-import type { DeliverJobData, FailureStage } from "./queues.js";
+import { jobMessages, type DeliverJobData, type FailureStage } from "./queues.js";
 import type { Readiness } from "./signable.js";
 import type { TakeTurn } from "./take-turn.js";
 
@@ -68,8 +79,14 @@ const MAX_ROUNDS = 12;
 const READ_CONCURRENCY = 256;
 /** How much longer than SIGNABLE_WAIT_MS a batch none of whose messages is listed yet waits. */
 const LAGGING_WAIT_FACTOR = 4;
-/** Jobs asked for at once while filling a batch, when how many are waiting is not known. */
-const TAKE_CONCURRENCY = 128;
+/**
+ * A batch holding fewer messages than this takes the next waiting job too. A job is a source
+ * block's group, which the guardians signed as they listed it: a batch that is one group needs no
+ * attestation round (listing signatures), so a large group goes alone, in its own transaction
+ * beside the others (MAX_IN_FLIGHT), while small ones (a quiet chain's blocks, a catch-up's) are
+ * combined, sparing the per-transaction gas and asking the guardians once for all of them.
+ */
+const COMBINE_BELOW = 64;
 /** An early attestation no batch used within this long is dropped (its messages went another way). */
 const EARLY_TTL_MS = 10_000;
 /**
@@ -85,13 +102,6 @@ const LISTED_EARLY_WAIT_MS = 500;
  * under a burst (0.3–0.6 s), and a batch that is not a whole group gives up after it.
  */
 const LISTED_BATCH_WAIT_MS = 250;
-/**
- * Longest a batch holding part of a source block's group waits for the rest to reach the queue
- * (`completeGroups`): adding a block's ~320 jobs took 0.4–0.8 s under the bench's burst.
- */
-const GROUP_WAIT_MS = 1_000;
-/** How often `completeGroups` looks at the wait list while the rest of a group is on its way. */
-const GROUP_POLL_MS = 20;
 
 /** `left_alone`: the fee policy does not deliver it (fee-policy.ts); its sender can. */
 type DeliveredResult = "executed" | "queued" | "already_processed" | "left_alone";
@@ -101,9 +111,7 @@ type DeliverArgs = ContractFunctionArgs<typeof bridgeGatewayAbi, "payable", "del
 type Outcome =
   | { kind: "done"; result: DeliveredResult }
   | { kind: "retry"; stage: FailureStage; reason: string }
-  | { kind: "dead"; stage: FailureStage; reason: string }
-  /** Its lock went to another relayer: that relayer settles it. */
-  | { kind: "lost" };
+  | { kind: "dead"; stage: FailureStage; reason: string };
 
 /** Where a round's signatures came from (bridge_relayer_attestations_total). */
 type AttestationSource = "listed" | "asked";
@@ -116,9 +124,17 @@ interface EarlyAttestation {
 }
 
 interface Item {
+  /** The job holding it (a group's messages share one). */
   job: Job<DeliverJobData>;
   msgId: Hex;
   message: Message;
+  /** As its job states it (`DeliverJobData`). */
+  sourceBlock: string;
+  observedAt: number;
+  /** What it paid as the job states it, if it does (the fee policy reads it otherwise). */
+  stated?: PaymentJson;
+  /** Its job was tried before (it may have been delivered since). */
+  retried: boolean;
   /** What it paid on the source chain, once the fee policy read it. */
   payment?: Payment;
 }
@@ -188,14 +204,6 @@ export interface DelivererOptions {
    * Absent: this deliverer takes whenever it can (a relayer alone on the route, tests).
    */
   turn?: TakeTurn;
-  /**
-   * How many of the route's jobs are waiting (BullMQ's wait list). A batch takes the first job and
-   * at most this many more, counted just after it: what was enqueued with it, not what arrives
-   * while it is being taken. Absent: it takes whatever is waiting (tests).
-   */
-  waitingCount?: () => Promise<number>;
-  /** Longest a batch waits for the rest of a group it holds part of (default GROUP_WAIT_MS). */
-  groupWaitMs?: number;
 }
 
 /** State of one batch attempt: verdicts so far and the stage reached (for failure labels). */
@@ -209,6 +217,10 @@ class Attempt {
   readonly takenAt = Date.now();
   /** Where its last round's attestation came from (logged with the delivery). */
   attestedBy?: AttestationSource;
+  /** Jobs whose lock went to another relayer (that relayer settles them). */
+  readonly lostJobs = new Set<string>();
+  /** Jobs that could not be read, with why (dead-lettered under their job id). */
+  readonly unreadable = new Map<string, string>();
 
   mark(step: string) {
     this.timings[step] = Date.now() - this.takenAt;
@@ -309,8 +321,10 @@ export class RouteDeliverer {
   }
 
   /**
-   * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then takes what was
-   * waiting with it, up to what one delivery may carry. `fillMs`: from the first job to the last.
+   * Waits (BullMQ's blocking wait, a couple of seconds at most) for one job, then, while the batch
+   * holds fewer than COMBINE_BELOW messages and less than one delivery carries, takes the next
+   * waiting job too, one at a time (a job's size is known once it is taken). `fillMs`: from the
+   * first job to the last.
    */
   private async fill(token: string): Promise<{ jobs: Job<DeliverJobData>[]; fillMs: number }> {
     const started = Date.now();
@@ -324,52 +338,16 @@ export class RouteDeliverer {
     const firstAt = Date.now();
     const jobs = [first];
     // A peer's measurement, if this process has none yet: batches sized by the prior are small.
-    // And what was waiting with the first job: a source block's messages are added at once, and
-    // taking them is slow under a burst (about 2 ms a job on the bench), so a batch that also
-    // took what arrived meanwhile held a block's messages back for the next block's: one
-    // delivery of two blocks, a second later, instead of one per block (and its attestation,
-    // asked early for exactly that block's group, unused).
-    const [, waiting] = await Promise.all([this.budget.learn(), this.o.waitingCount?.().catch(() => undefined)]);
-    const max = Math.min(this.budget.maxMessages(), waiting === undefined ? Infinity : 1 + waiting);
-    // Known to be waiting: all asked for at once (one round of Redis calls instead of several).
-    const perRound = waiting === undefined ? TAKE_CONCURRENCY : max;
-    while (jobs.length < max) {
-      const wanted = Math.min(perRound, max - jobs.length);
-      const got = await this.takeWaiting(token, wanted);
-      jobs.push(...got);
-      if (got.length < wanted) break;
+    await this.budget.learn();
+    const limit = Math.min(COMBINE_BELOW, this.budget.maxMessages());
+    let held = jobSize(first);
+    while (held < limit) {
+      const next = await this.worker.getNextJob(token, { block: false });
+      if (!next) break;
+      jobs.push(next);
+      held += jobSize(next);
     }
-    await this.completeGroups(jobs, this.budget.maxMessages(), token);
     return { jobs, fillMs: Date.now() - firstAt };
-  }
-
-  /**
-   * Takes the rest of each source block's group the batch holds part of, as it reaches the
-   * queue, while the whole batch still fits one delivery, for at most `groupWaitMs`. A block's
-   * messages are added at once, but BullMQ adds a bulk one job at a time (a pipeline), so under a
-   * burst the wait list read just after the first job held part of the block and the rest went
-   * in the next batch: neither batch was the group the guardians signed as they listed it
-   * (listing signatures), so both asked guardians busy with the burst for an attestation
-   * (0.5–3 s at K = 4, L = 3). Only first-round jobs that say how many came with them count
-   * (`groupSize`); a retried job's group went out long ago.
-   */
-  private async completeGroups(jobs: Job<DeliverJobData>[], max: number, token: string): Promise<void> {
-    const deadline = Date.now() + (this.o.groupWaitMs ?? GROUP_WAIT_MS);
-    for (;;) {
-      const missing = missingOfGroups(jobs);
-      if (missing === 0 || jobs.length + missing > max || Date.now() >= deadline) return;
-      const waiting = this.o.waitingCount ? await this.o.waitingCount().catch(() => 0) : missing;
-      const got = await this.takeWaiting(token, Math.min(missing, waiting));
-      jobs.push(...got);
-      if (got.length === 0) await sleep(GROUP_POLL_MS);
-    }
-  }
-
-  /** Takes up to `n` waiting jobs without blocking, all asked for at once (one round of Redis calls). */
-  private async takeWaiting(token: string, n: number): Promise<Job<DeliverJobData>[]> {
-    if (n <= 0) return [];
-    const next = await Promise.all(Array.from({ length: n }, () => this.worker.getNextJob(token, { block: false })));
-    return next.filter((j): j is Job<DeliverJobData> => j !== undefined);
   }
 
   /**
@@ -456,15 +434,15 @@ export class RouteDeliverer {
     const items: Item[] = [];
     for (const job of jobs) {
       try {
-        items.push(this.parse(job));
+        items.push(...this.parse(job));
       } catch (e) {
-        attempt.set(job.id as Hex, { kind: "dead", stage: "observe", reason: `invalid job: ${(e as Error).message}` });
+        attempt.unreadable.set(job.id!, `invalid job: ${(e as Error).message}`);
       }
     }
     // How long its oldest job had waited in the queue (from its add to now): with the listing times in
     // the guardians' logs, it tells a slow feed (late adds) from a slow queue (late takes).
     const queuedMs = Date.now() - Math.min(...jobs.map((j) => j.timestamp));
-    this.log.info({ size: items.length, fillMs, queuedMs }, "batch taken");
+    this.log.info({ size: items.length, jobs: jobs.length, fillMs, queuedMs }, "batch taken");
     this.dest.sender.warm();
     try {
       await this.process(uniqueById(items), attempt, signal);
@@ -482,14 +460,14 @@ export class RouteDeliverer {
   }
 
   /**
-   * Extends the locks of the batch's jobs until they are settled — decided ones too: a job set
-   * aside in the first round is settled with the rest at the end, and a lock lapsing meanwhile
-   * would let the stalled check hand it to another relayer (duplicate work, "could not settle").
-   * An undecided job whose lock is gone (this relayer stalled past LOCK_TTL_MS and another took
-   * it) is marked lost. Returns the lost ids.
+   * Extends the locks of the batch's jobs until they are settled — those whose messages are all
+   * decided too: a job is settled with the rest at the end, and a lock lapsing meanwhile would let
+   * the stalled check hand it to another relayer (duplicate work, "could not settle"). A job whose
+   * lock is gone (this relayer stalled past LOCK_TTL_MS and another took it) is marked lost, its
+   * messages left to that relayer. Returns the ids of the jobs lost.
    */
-  private async extendLocks(jobs: Job<DeliverJobData>[], attempt: Attempt): Promise<Set<string>> {
-    const open = jobs.filter((j) => attempt.get(j.id as Hex)?.kind !== "lost");
+  private async extendLocks(jobs: readonly Job<DeliverJobData>[], attempt: Attempt): Promise<Set<string>> {
+    const open = [...new Set(jobs)].filter((j) => !attempt.lostJobs.has(j.id!.toLowerCase()));
     if (open.length === 0) return new Set();
     const failed = await this.worker.extendJobLocks(
       open.map((j) => j.id!),
@@ -497,18 +475,39 @@ export class RouteDeliverer {
       this.o.lockMs,
     );
     const lost = new Set((failed as string[]).map((id) => id.toLowerCase()));
-    for (const id of lost) attempt.set(id as Hex, { kind: "lost" });
+    for (const id of lost) attempt.lostJobs.add(id);
     return lost;
   }
 
-  private parse(job: Job<DeliverJobData>): Item {
-    const message = messageFromJson(job.data.message);
-    const msgId = messageId(message);
-    if (job.id?.toLowerCase() !== msgId.toLowerCase()) throw new Error(`job ${job.id} holds message ${msgId}`);
-    if (Number(message.sourceChainId) !== this.source.chainId || Number(message.destChainId) !== this.dest.chainId) {
-      throw new Error(`message of route ${message.sourceChainId}-${message.destChainId} in queue ${this.route}`);
+  /**
+   * The job's messages, each checked: its id recomputed, of this route, and the job's id the
+   * group's (`groupId` of the ids in the order held). Throws if any is not: the job is unreadable.
+   */
+  private parse(job: Job<DeliverJobData>): Item[] {
+    const held = jobMessages(job.data);
+    const items = held.map((entry): Item => {
+      const message = messageFromJson(entry.message);
+      const msgId = messageId(message);
+      if (entry.msgId.toLowerCase() !== msgId.toLowerCase())
+        throw new Error(`entry ${entry.msgId} holds message ${msgId}`);
+      if (Number(message.sourceChainId) !== this.source.chainId || Number(message.destChainId) !== this.dest.chainId) {
+        throw new Error(`message of route ${message.sourceChainId}-${message.destChainId} in queue ${this.route}`);
+      }
+      return {
+        job,
+        msgId,
+        message,
+        sourceBlock: job.data.sourceBlock,
+        observedAt: job.data.observedAt,
+        stated: entry.payment,
+        retried: job.attemptsMade > 0,
+      };
+    });
+    // A retried job holds what was left of its group: its id is the whole group's.
+    if (job.attemptsMade === 0 && job.id?.toLowerCase() !== groupId(items.map((i) => i.msgId))) {
+      throw new Error(`job ${job.id} is not the group it holds`);
     }
-    return { job, msgId, message };
+    return items;
   }
 
   private async process(items: Item[], attempt: Attempt, signal: AbortSignal): Promise<void> {
@@ -519,7 +518,7 @@ export class RouteDeliverer {
     const set = await this.guardianSets.latest();
     // A fresh message waits for a quorum of the guardians' listings (at most SIGNABLE_WAIT_MS
     // from when it was enqueued) while the destination is read.
-    const waitMs = Math.max(...items.map((i) => i.job.data.observedAt)) + this.o.signableWaitMs - Date.now();
+    const waitMs = Math.max(...items.map((i) => i.observedAt)) + this.o.signableWaitMs - Date.now();
     const listed =
       waitMs > 0 && this.readiness.feedsUp(set)
         ? this.waitForListings(
@@ -531,7 +530,7 @@ export class RouteDeliverer {
         : undefined;
     // A first attempt was enqueued unprocessed (the observer checks; the feed lists fresh
     // messages) and a delivery since would show in the simulation: only retries are read here.
-    const retried = items.filter((i) => i.job.attemptsMade > 0);
+    const retried = items.filter((i) => i.retried);
     // What each message paid (its MessageSent on the source) is read beside the destination.
     const [{ timestamp: now, paused }, processed, fees] = await Promise.all([
       this.destState.get(),
@@ -541,8 +540,8 @@ export class RouteDeliverer {
       this.fees?.judge(
         items.map((i) => ({
           ...i,
-          sourceBlock: BigInt(i.job.data.sourceBlock),
-          payment: paymentFromJson(i.job.data.payment),
+          sourceBlock: BigInt(i.sourceBlock),
+          payment: paymentFromJson(i.stated),
         })),
       ),
     ]);
@@ -574,7 +573,16 @@ export class RouteDeliverer {
     attempt.stage = "attest";
     await listed;
     attempt.mark("listed");
-    await this.deliverBatch(orderBatch(live), attempt, signal);
+    // A group larger than one delivery carries (a budget not measured yet, a block fuller than
+    // a transaction may be): in nearly equal parts, each its own delivery, all at once.
+    const ordered = orderBatch(live);
+    const parts = Math.ceil(ordered.length / this.budget.maxMessages());
+    const size = Math.ceil(ordered.length / parts);
+    await Promise.all(
+      Array.from({ length: parts }, (_, i) =>
+        this.deliverBatch(ordered.slice(i * size, (i + 1) * size), attempt, signal),
+      ),
+    );
   }
 
   /**
@@ -652,7 +660,7 @@ export class RouteDeliverer {
         this.budget.measured &&
         this.lastWentThrough &&
         attempt.rounds === 1 &&
-        batch.every((b) => b.job.attemptsMade === 0);
+        batch.every((b) => !b.retried);
       let gas: bigint;
       try {
         gas = optimistic ? this.budget.predictedLimit(batch.length) : await this.simulate(args, value, batch.length);
@@ -711,8 +719,9 @@ export class RouteDeliverer {
         attempt,
       );
       if (lost.size > 0) {
-        this.log.warn({ lost: lost.size }, "job locks lost to another relayer; re-attesting without them");
-        without(lost);
+        const gone = batch.filter((b) => lost.has(b.job.id!.toLowerCase()));
+        this.log.warn({ lost: gone.length }, "job locks lost to another relayer; re-attesting without them");
+        without(gone.map((b) => b.msgId));
         continue;
       }
       const receipt = await this.dest.sender.send(
@@ -750,8 +759,8 @@ export class RouteDeliverer {
     batch: readonly Item[],
     attempt: Attempt,
   ): Promise<{ round: AttestationRound; source: AttestationSource } | undefined> {
-    const oneBlock = batch.every((b) => b.job.data.sourceBlock === batch[0]!.job.data.sourceBlock);
-    const fresh = attempt.rounds === 1 && batch.every((b) => b.job.attemptsMade === 0);
+    const oneBlock = batch.every((b) => b.sourceBlock === batch[0]!.sourceBlock);
+    const fresh = attempt.rounds === 1 && batch.every((b) => !b.retried);
     const waitMs = oneBlock && fresh ? LISTED_BATCH_WAIT_MS : 0;
     const round = await this.readiness.listedRound(root, this.domain, set, waitMs);
     return round ? { round, source: "listed" } : undefined;
@@ -821,7 +830,7 @@ export class RouteDeliverer {
       }
       const outcome = attempt.get(item.msgId) as { result: DeliveredResult };
       this.metrics.messagesDelivered.inc({ route: this.route, result: outcome.result });
-      this.metrics.deliveryLatency.observe({ route: this.route }, Math.max(0, now - item.job.data.observedAt) / 1000);
+      this.metrics.deliveryLatency.observe({ route: this.route }, Math.max(0, now - item.observedAt) / 1000);
     }
     this.fees?.recordDelivered(
       batch.filter((b) => executed.has(b.msgId.toLowerCase()) || queued.has(b.msgId.toLowerCase())),
@@ -845,7 +854,7 @@ export class RouteDeliverer {
 
   /** Each step's own duration (bridge_relayer_batch_step_seconds), and the queueing before them. */
   private observeSteps(batch: Item[], attempt: Attempt) {
-    const queuedMs = attempt.takenAt - Math.min(...batch.map((b) => b.job.data.observedAt));
+    const queuedMs = attempt.takenAt - Math.min(...batch.map((b) => b.observedAt));
     this.metrics.batchStep.observe({ route: this.route, step: "queued" }, Math.max(0, queuedMs) / 1000);
     let previous = 0;
     for (const step of ["checked", "listed", "attested", "simulated", "mined"]) {
@@ -862,42 +871,101 @@ export class RouteDeliverer {
     this.metrics.gasSpentWei.inc({ chain }, Number(receipt.gasUsed * receipt.effectiveGasPrice));
   }
 
-  /** Completes, retries or dead-letters each job by its verdict (undecided: retried). */
+  /**
+   * Settles each job once, by its messages' verdicts (undecided: retried). Dead ones are
+   * dead-lettered one by one. A job with nothing left to retry completes (or fails for good when
+   * every message in it was given up on); one with messages to retry keeps only those
+   * (`updateData`) and fails, so BullMQ retries it after its backoff. Crashing between the two
+   * only leaves the job holding what was decided as well: its retry finds those processed.
+   */
   private async settle(jobs: Job<DeliverJobData>[], items: Item[], attempt: Attempt) {
-    const byJob = new Map(items.map((i) => [i.job.id, i]));
+    const itemsOf = new Map<string, Item[]>();
+    for (const item of items) {
+      const held = itemsOf.get(item.job.id!);
+      if (held) held.push(item);
+      else itemsOf.set(item.job.id!, [item]);
+    }
     const retries: Record<string, number> = {};
     await Promise.all(
       jobs.map(async (job) => {
-        const item = byJob.get(job.id);
-        const id = (item?.msgId ?? job.id) as Hex;
-        const outcome = attempt.get(id) ?? { kind: "retry", stage: attempt.stage, reason: "interrupted" };
+        if (attempt.lostJobs.has(job.id!.toLowerCase())) return;
         try {
-          if (outcome.kind === "lost") return;
-          if (outcome.kind === "done") {
-            await job.moveToCompleted({ result: outcome.result }, attempt.token, false);
-          } else if (outcome.kind === "retry") {
-            this.metrics.failures.inc({ stage: outcome.stage, reason: outcome.reason });
-            retries[outcome.reason] = (retries[outcome.reason] ?? 0) + 1;
-            await job.moveToFailed(new Error(`${outcome.stage}: ${outcome.reason}`), attempt.token, false);
-          } else {
-            this.metrics.failures.inc({ stage: outcome.stage, reason: "permanent" });
+          const unreadable = attempt.unreadable.get(job.id!);
+          if (unreadable !== undefined) {
+            this.metrics.failures.inc({ stage: "observe", reason: "permanent" });
             await this.jobs.deadLetter({
-              msgId: id,
+              msgId: job.id as Hex,
               queue: this.worker.name,
-              stage: outcome.stage,
-              reason: outcome.reason,
-              message: item?.message,
+              stage: "observe",
+              reason: unreadable,
             });
-            await job.moveToFailed(new UnrecoverableError(`${outcome.stage}: ${outcome.reason}`), attempt.token, false);
+            await job.moveToFailed(new UnrecoverableError(`observe: ${unreadable}`), attempt.token, false);
+            return;
+          }
+          const members = itemsOf.get(job.id!) ?? [];
+          const verdicts = members.map(
+            (item) =>
+              attempt.get(item.msgId) ?? { kind: "retry" as const, stage: attempt.stage, reason: "interrupted" },
+          );
+          const results: Record<string, DeliveredResult> = {};
+          const left: Item[] = [];
+          const failures = new Set<string>();
+          for (const [i, outcome] of verdicts.entries()) {
+            const item = members[i]!;
+            if (outcome.kind === "done") {
+              results[item.msgId] = outcome.result;
+            } else if (outcome.kind === "retry") {
+              this.metrics.failures.inc({ stage: outcome.stage, reason: outcome.reason });
+              retries[outcome.reason] = (retries[outcome.reason] ?? 0) + 1;
+              failures.add(`${outcome.stage}: ${outcome.reason}`);
+              left.push(item);
+            } else {
+              this.metrics.failures.inc({ stage: outcome.stage, reason: "permanent" });
+              failures.add(`${outcome.stage}: ${outcome.reason}`);
+              await this.jobs.deadLetter({
+                msgId: item.msgId,
+                queue: this.worker.name,
+                stage: outcome.stage,
+                reason: outcome.reason,
+                message: item.message,
+              });
+            }
+          }
+          const why = [...failures].join("; ");
+          if (left.length === 0 && Object.keys(results).length > 0) {
+            await job.moveToCompleted({ results }, attempt.token, false);
+          } else if (left.length === 0) {
+            await job.moveToFailed(new UnrecoverableError(why), attempt.token, false);
+          } else {
+            if (left.length < members.length) await job.updateData(withOnly(job.data, left));
+            await job.moveToFailed(new Error(why), attempt.token, false);
           }
         } catch (e) {
           // The job's lock lapsed (another relayer took it over) or Redis lost it: that side retries.
-          this.log.warn({ msgId: id, err: (e as Error).message }, "could not settle job");
+          this.log.warn({ job: job.id, err: (e as Error).message }, "could not settle job");
         }
       }),
     );
     if (Object.keys(retries).length > 0) this.log.info({ retries }, "messages set aside for a later attempt");
   }
+}
+
+/** How many messages a job holds (without checking them). */
+function jobSize(job: Job<DeliverJobData>): number {
+  return Array.isArray(job.data.messages) ? job.data.messages.length : 1;
+}
+
+/** The job's data holding only `left` of its messages (in the group form), for its retry. */
+function withOnly(data: DeliverJobData, left: readonly Item[]): DeliverJobData {
+  return {
+    messages: left.map((item) => ({
+      msgId: item.msgId,
+      message: messageToJson(item.message),
+      ...(item.stated ? { payment: item.stated } : {}),
+    })),
+    sourceBlock: data.sourceBlock,
+    observedAt: data.observedAt,
+  };
 }
 
 /** The key of an early attestation: its Merkle root (a batch of one's root is its id, in any case). */
@@ -913,24 +981,4 @@ function errorReason(e: unknown): string {
   return /HttpRequestError|TimeoutError|fetch failed|ECONNREFUSED/i.test(`${name} ${(e as Error)?.message}`)
     ? "rpc_unavailable"
     : "error";
-}
-
-/**
- * How many jobs the batch still lacks to hold every source block's group it holds part of: per
- * block, the largest `groupSize` its first-round jobs state (a block added in two parts, by the
- * feed and then by the observer, completes with both) less how many of them it holds.
- */
-export function missingOfGroups(jobs: readonly Pick<Job<DeliverJobData>, "data" | "attemptsMade">[]): number {
-  const groups = new Map<string, { size: number; held: number }>();
-  for (const job of jobs) {
-    const size = job.data.groupSize;
-    if (size === undefined || job.attemptsMade > 0) continue;
-    const group = groups.get(job.data.sourceBlock) ?? { size: 0, held: 0 };
-    group.size = Math.max(group.size, size);
-    group.held += 1;
-    groups.set(job.data.sourceBlock, group);
-  }
-  let missing = 0;
-  for (const g of groups.values()) missing += Math.max(0, g.size - g.held);
-  return missing;
 }

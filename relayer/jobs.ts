@@ -1,8 +1,13 @@
 /**
- * Adding jobs to the pipeline. All adds are keyed by msgId, so adding what another relayer (or
- * an earlier scan) already added is a no-op: BullMQ ignores an add whose jobId exists.
+ * Adding jobs to the pipeline. A delivery job is a group (one source block's messages to one
+ * destination, relayer/queues.ts) keyed by the Merkle root of its ids, an execute or dead-letter
+ * job is keyed by msgId, so adding what another relayer (or an earlier scan) already added is a
+ * no-op: BullMQ ignores an add whose jobId exists.
  */
 import type { Hex } from "viem";
+import { orderBatch } from "../core/batch-order.js";
+import { MAX_ATTEST_BATCH } from "../core/guardian-api.js";
+import { merkleRoot } from "../core/merkle.js";
 import { messageToJson, type Message } from "../core/message.js";
 import { paymentToJson, type Payment } from "../core/payment.js";
 import type { Logger } from "../core/service/logger.js";
@@ -25,6 +30,34 @@ export interface ObservedMessage {
   payment?: Payment;
 }
 
+/**
+ * The id of a delivery job holding `ordered` (ids in batch order): their Merkle root, the root an
+ * attestation of exactly that batch signs. The same messages make the same job whichever path
+ * adds them (the feed's quorum or the observer), and a group of one is its msgId.
+ */
+export function groupId(ordered: readonly Hex[]): Hex {
+  return merkleRoot(ordered).toLowerCase() as Hex;
+}
+
+/**
+ * `items` (one route's) as delivery groups: per source block, in batch order, at most
+ * MAX_ATTEST_BATCH each (what a guardian signs at once; a block holding more is split).
+ */
+export function deliveryGroups<T extends ObservedMessage>(items: readonly T[]): T[][] {
+  const perBlock = new Map<bigint, T[]>();
+  for (const item of items) {
+    const group = perBlock.get(item.sourceBlock);
+    if (group) group.push(item);
+    else perBlock.set(item.sourceBlock, [item]);
+  }
+  const groups: T[][] = [];
+  for (const block of perBlock.values()) {
+    const ordered = orderBatch(block);
+    for (let i = 0; i < ordered.length; i += MAX_ATTEST_BATCH) groups.push(ordered.slice(i, i + MAX_ATTEST_BATCH));
+  }
+  return groups;
+}
+
 /** Execute this long after executableAt, so the destination's next block is past it. */
 const EXECUTE_MARGIN_MS = 1_000;
 
@@ -45,24 +78,23 @@ export class JobScheduler {
     const now = Date.now();
     // One bulk add per route, all at once: a source's block feeds every route out of it.
     await Promise.all(
-      groups.map(([queue, group]) => {
-        const perBlock = new Map<bigint, number>();
-        for (const item of group) perBlock.set(item.sourceBlock, (perBlock.get(item.sourceBlock) ?? 0) + 1);
-        return queue.addBulk(
-          group.map((item) => ({
+      groups.map(([queue, group]) =>
+        queue.addBulk(
+          deliveryGroups(group).map((members) => ({
             name: "deliver",
             data: {
-              msgId: item.msgId,
-              message: messageToJson(item.message),
-              sourceBlock: item.sourceBlock.toString(),
-              ...(item.payment ? { payment: paymentToJson(item.payment) } : {}),
+              messages: members.map((item) => ({
+                msgId: item.msgId,
+                message: messageToJson(item.message),
+                ...(item.payment ? { payment: paymentToJson(item.payment) } : {}),
+              })),
+              sourceBlock: members[0]!.sourceBlock.toString(),
               observedAt: now,
-              groupSize: perBlock.get(item.sourceBlock)!,
             },
-            opts: deliverJobOptions(item.msgId),
+            opts: deliverJobOptions(groupId(members.map((item) => item.msgId))),
           })),
-        );
-      }),
+        ),
+      ),
     );
   }
 

@@ -1,10 +1,12 @@
 /**
  * Queue names, job data and job options of the relayer pipeline, in one place. Every relayer
  * process sharing a Redis (and a QUEUE_PREFIX) uses the same names, so jobs keyed by `msgId` are
- * shared: whichever relayer adds a message first creates its job, the others' adds are no-ops.
+ * shared: whichever relayer adds a group first creates its job, the others' adds are no-ops.
  *
- *   deliver.<src>-<dst>  one job per observed message (jobId = msgId), taken in batches by the
- *                        relayer holding the route's delivery lock
+ *   deliver.<src>-<dst>  one job per group: the messages of one source block to this destination
+ *                        that were enqueued together (jobId = the Merkle root of their ids in batch
+ *                        order, so a group of one is its msgId), taken by the relayer whose turn
+ *                        at the route it is (take-turn.ts)
  *   execute              one delayed job per queued message (jobId = msgId), due at executableAt
  *   dead-letter          one job per permanently failed message (jobId = msgId), never processed:
  *                        the record an operator inspects, with the reason
@@ -23,12 +25,10 @@ export function deliverQueueName(sourceChainId: number | bigint, destChainId: nu
   return `deliver.${sourceChainId}-${destChainId}`;
 }
 
-/** A message waiting for delivery. */
-export interface DeliverJobData {
+/** One message of a delivery job. */
+export interface DeliverJobMessage {
   msgId: Hex;
   message: MessageJson;
-  /** Source block of its MessageSent log. */
-  sourceBlock: string;
   /**
    * What it paid (decimal wei), from the `MessageSent` log the observer decoded it from, or as
    * the guardians' feed listed it (every guardian of the quorum stating the same), so the fee
@@ -36,14 +36,38 @@ export interface DeliverJobData {
    * fee policy reads it then (fee-policy.ts).
    */
   payment?: PaymentJson;
+}
+
+/**
+ * Messages waiting for delivery: a group, the messages of one source block to this destination
+ * that were enqueued together (relayer/jobs.ts). One job a group instead of one a message: a
+ * burst block's ~300 messages were ~300 adds, takes, lock extensions and settlements, each a Redis
+ * script and its JSON, and that bookkeeping was most of the time between a quorum's listing and
+ * the delivery being sent (docs/relayer-performance-log.md). A job added by a relayer from before
+ * groups holds one message in `msgId`, `message` and `payment` instead of `messages`; both forms
+ * are read (`jobMessages`).
+ */
+export interface DeliverJobData {
+  /** The group, in batch order (core/batch-order.ts); what is left of it when retried. */
+  messages?: DeliverJobMessage[];
+  /** Source block of the group's MessageSent logs. */
+  sourceBlock: string;
   /** Unix milliseconds when a relayer first saw it (delivery latency is measured from here). */
   observedAt: number;
-  /**
-   * How many messages of its source block to this destination were added with it (one add),
-   * so the relayer taking it can tell when its batch holds the whole group (deliverer.ts
-   * `completeGroups`). Absent in jobs added by older relayers.
-   */
-  groupSize?: number;
+  /** A job of one message, as relayers before groups added it (read, never written). */
+  msgId?: Hex;
+  message?: MessageJson;
+  payment?: PaymentJson;
+}
+
+/** A job's messages, whichever form it was added in; throws if it holds none. */
+export function jobMessages(data: DeliverJobData): DeliverJobMessage[] {
+  if (Array.isArray(data.messages)) {
+    if (data.messages.length === 0) throw new Error("the job holds no message");
+    return data.messages;
+  }
+  if (data.msgId === undefined || data.message === undefined) throw new Error("the job holds no message");
+  return [{ msgId: data.msgId, message: data.message, ...(data.payment ? { payment: data.payment } : {}) }];
 }
 
 /** A queued message to execute once its delay has passed. */
@@ -78,11 +102,12 @@ export const BACKOFF_TYPE = "relayer";
  */
 const UNBOUNDED_ATTEMPTS = 1_000_000;
 
-/** Completed jobs are kept a day so late re-observations of the same msgId stay no-ops. */
+/** Completed jobs are kept a day so late re-observations of the same messages stay no-ops. */
 const KEEP_COMPLETED = { age: 24 * 3600, count: 50_000 };
 
-export const deliverJobOptions = (msgId: Hex): JobsOptions => ({
-  jobId: msgId,
+/** A delivery job's options; its id is its group's (relayer/jobs.ts `groupId`). */
+export const deliverJobOptions = (groupId: Hex): JobsOptions => ({
+  jobId: groupId,
   attempts: UNBOUNDED_ATTEMPTS,
   backoff: { type: BACKOFF_TYPE },
   removeOnComplete: KEEP_COMPLETED,

@@ -22,7 +22,7 @@ import { GasBudget } from "./gas.js";
 import { byRoute } from "./batch.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
-import { JobScheduler, type ObservedMessage } from "./jobs.js";
+import { deliveryGroups, JobScheduler, type ObservedMessage } from "./jobs.js";
 import {
   domainOf,
   encodeShared,
@@ -153,9 +153,12 @@ export class Relayer {
           return dest ? this.guardianSetsOf(dest).latest() : undefined;
         },
         onQuorum: async (messages) => {
-          // What is about to be enqueued may be the next batch of a deliverer waiting for it.
+          // What is about to be enqueued may be the next batch of a deliverer waiting for it: each
+          // of its groups (a job each) is.
           const beforeAdd = (toAdd: readonly ObservedMessage[]) => {
-            for (const [route, group] of byRoute(toAdd)) deliverers.get(route)?.attestEarly(group);
+            for (const [route, items] of byRoute(toAdd)) {
+              for (const group of deliveryGroups(items)) deliverers.get(route)?.attestEarly(group);
+            }
           };
           const added = await intake.enqueue(messages, "feed", { beforeAdd });
           metrics.feedEnqueued.inc(added);
@@ -238,7 +241,6 @@ export class Relayer {
               signableWaitMs: config.SIGNABLE_WAIT_MS,
               optimisticSend: config.OPTIMISTIC_SEND,
               turn: new TakeTurn(this.d.store, queue.name, config.RELAYER_ID),
-              waitingCount: () => queue.getWaitingCount(),
             },
           );
           deliverers.set(deliverer.route, deliverer);

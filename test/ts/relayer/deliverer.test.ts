@@ -29,12 +29,13 @@ import { merkleRoot } from "../../../core/merkle.js";
 import type { Payment } from "../../../core/payment.js";
 import { attestationOf, type GuardianSetView, type RequestAttestation } from "../../../core/collect-attestation.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
-import { missingOfGroups, RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
+import { orderBatch } from "../../../core/batch-order.js";
+import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
-import type { JobScheduler } from "../../../relayer/jobs.js";
+import { groupId, type JobScheduler } from "../../../relayer/jobs.js";
 import { FeeGate } from "../../../relayer/fee-policy.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
-import type { DeliverJobData } from "../../../relayer/queues.js";
+import { jobMessages, type DeliverJobData } from "../../../relayer/queues.js";
 import type { Readiness } from "../../../relayer/signable.js";
 import { MemoryStore } from "../../../relayer/store.js";
 import { TakeTurn } from "../../../relayer/take-turn.js";
@@ -52,9 +53,11 @@ const guardianSet: GuardianSetView = {
 class FakeJob {
   settled?: { kind: "completed"; value: unknown } | { kind: "failed"; error: Error };
   attemptsMade = 0;
+  /** What `updateData` wrote before the job was settled, if it was called. */
+  updated?: DeliverJobData;
   constructor(
     readonly id: string,
-    readonly data: DeliverJobData,
+    public data: DeliverJobData,
   ) {}
   async moveToCompleted(value: unknown) {
     this.settled = { kind: "completed", value };
@@ -62,15 +65,34 @@ class FakeJob {
   async moveToFailed(error: Error) {
     this.settled = { kind: "failed", error };
   }
+  async updateData(data: DeliverJobData) {
+    this.updated = data;
+    this.data = data;
+  }
   async extendLock() {
     return 1;
   }
 }
 
+/** A job of one message, as relayer/jobs.ts adds a group of one (its id is the msgId). */
 function jobFor(message: Message, id?: string): FakeJob {
-  const { msgId } = testMessage(message);
-  return new FakeJob(id ?? msgId, { msgId, message: messageToJson(message), sourceBlock: "1", observedAt: Date.now() });
+  return groupJob([message], id);
 }
+
+/** A job of one source block's group, as relayer/jobs.ts adds it (in batch order, id its root). */
+function groupJob(messages: Message[], id?: string, sourceBlock = "1"): FakeJob {
+  const entries = orderBatch(messages.map((message) => ({ msgId: testMessage(message).msgId, message })));
+  return new FakeJob(id ?? groupId(entries.map((e) => e.msgId)), {
+    messages: entries.map((e) => ({ msgId: e.msgId, message: messageToJson(e.message) })),
+    sourceBlock,
+    observedAt: Date.now(),
+  });
+}
+
+/** The msgIds a job holds. */
+const idsOf = (job: FakeJob): Hex[] => jobMessages(job.data).map((m) => m.msgId);
+/** The msgId of a job of one message. */
+const idOf = (job: FakeJob): Hex => idsOf(job)[0]!;
 
 /** The destination gateway as the deliverer sees it. */
 /** The messages of a `deliver` call's arguments (the packed batch, addressed to `GATEWAY` on 902). */
@@ -220,10 +242,6 @@ interface Harness {
    * only once it calls `arrive` (a burst enqueued while the deliverer waits in its turn).
    */
   during?: (deliverer: RouteDeliverer, arrive: () => void) => Promise<void>;
-  /** The route's wait-list length as BullMQ would report it (none: not asked). */
-  waitingCount?: () => Promise<number>;
-  /** How long a batch waits for the rest of a block's group (none: the deliverer's default). */
-  groupWaitMs?: number;
 }
 
 /** Feeds that list nothing: batches go without waiting (a relayer without signable feeds). */
@@ -331,8 +349,6 @@ async function deliver(
       signableWaitMs: 5_000,
       optimisticSend: h.optimistic,
       turn: h.turn,
-      waitingCount: h.waitingCount,
-      groupWaitMs: h.groupWaitMs,
     },
   );
   const controller = new AbortController();
@@ -356,10 +372,11 @@ const refusal = (over: Partial<AttestRefusal>): AttestRefusal => ({
   ...over,
 });
 
+/** Each job's settlement: its messages' results (comma-separated, in its order), or its error. */
 function verdicts(jobs: FakeJob[]) {
   return jobs.map((j) =>
     j.settled?.kind === "completed"
-      ? (j.settled.value as { result: string }).result
+      ? Object.values((j.settled.value as { results: Record<string, string> }).results).join(",")
       : j.settled?.error.name === "UnrecoverableError"
         ? `dead: ${j.settled.error.message}`
         : `retry: ${j.settled?.error.message}`,
@@ -520,64 +537,115 @@ describe("RouteDeliverer pipeline", () => {
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed", "executed", "executed"]);
   });
 
-  it("test_deliver_takesWhatWasWaitingWithTheFirstJob_notWhatArrivesWhileTaking_succeeds", async () => {
-    const jobs = [1n, 2n, 3n, 4n, 5n].map((nonce) => jobFor(testMessage({ nonce }).message));
-    // Two were waiting beside the first job; the other two arrived while the batch was taken.
-    const h = await deliver(jobs, (h) => (h.waitingCount = async () => 2));
-    expect(h.gateway.delivered.map((b) => b.length)).toEqual([3, 2]);
-    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+  it("test_deliver_groupJob_oneDeliveryOneSettlement_succeeds: a block's group is one job, taken and settled once", async () => {
+    const group = groupJob([3n, 1n, 2n].map((nonce) => testMessage({ nonce }).message));
+    const h = await deliver([group], () => undefined);
+    expect(h.takes.length).toBeLessThanOrEqual(3); // the group, then nothing more waiting (then idle waits)
+    expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
+    expect(verdicts([group])).toEqual(["executed,executed,executed"]);
+    expect(group.updated).toBeUndefined();
   });
 
-  /** Jobs of one source block's group of `size`, as `addDeliveries` adds them. */
-  const blockGroup = (size: number, nonces: bigint[], block = "7") =>
-    nonces.map((nonce) => {
-      const job = jobFor(testMessage({ nonce }).message);
-      return new FakeJob(job.id, { ...job.data, sourceBlock: block, groupSize: size });
-    });
+  it("test_deliver_groupJob_partRefused_keepsOnlyThoseAndIsRetried_succeeds", async () => {
+    const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
+    const group = groupJob(messages.map((m) => m.message));
+    const waiting = messages[1]!.msgId;
+    const h = await deliver(
+      [group],
+      () => undefined,
+      (_i, ids) => (ids.includes(waiting) ? refusal({ awaitingApproval: [waiting] }) : undefined),
+    );
+    expect(h.gateway.delivered).toEqual([[1n, 3n]]);
+    expect(verdicts([group])).toEqual(["retry: attest: awaiting_approval"]);
+    // The job keeps only the message left to deliver, under its id, for BullMQ's retry.
+    expect(group.updated?.messages?.map((m) => m.msgId)).toEqual([waiting]);
+    expect(group.updated).toMatchObject({ sourceBlock: group.data.sourceBlock });
 
-  it("test_deliver_partOfABlocksGroup_takesTheRestAsItArrives_succeeds: one delivery, not two", async () => {
-    const jobs = blockGroup(5, [1n, 2n, 3n, 4n, 5n]);
-    // One was waiting beside the first job; the other three reach the wait list afterwards.
-    let asked = 0;
-    const h = await deliver(jobs, (h) => (h.waitingCount = async () => (asked++ === 0 ? 1 : 3)));
-    expect(h.gateway.delivered.map((b) => b.length)).toEqual([5]);
-    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+    // Its retry (what is left, under the whole group's id) is read and delivered.
+    const retried = new FakeJob(group.id, group.updated!);
+    retried.attemptsMade = 1;
+    const again = await deliver([retried], () => undefined);
+    expect(again.gateway.delivered).toEqual([[2n]]);
+    expect(verdicts([retried])).toEqual(["executed"]);
   });
 
-  it("test_deliver_groupNeverComplete_goesAfterGroupWaitMs_succeeds", async () => {
-    // Says eight came with it; five ever arrive (the rest were added by another relayer's call).
-    const jobs = blockGroup(8, [1n, 2n, 3n, 4n, 5n]);
-    let left = 4;
-    const h = await deliver(jobs, (h) => {
-      h.groupWaitMs = 100;
-      h.waitingCount = async () => left--;
-    });
+  it("test_deliver_groupJob_oneRejected_deadLetteredTheRestCompleted_succeeds", async () => {
+    const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
+    const group = groupJob(messages.map((m) => m.message));
+    const bad = messages[0]!.msgId;
+    const h = await deliver(
+      [group],
+      () => undefined,
+      (_i, ids) => (ids.includes(bad) ? refusal({ rejected: [{ msgId: bad, reason: "unbacked" }] }) : undefined),
+    );
+    expect(h.gateway.delivered).toEqual([[2n, 3n]]);
+    expect(h.deadLetters.map((d) => d.msgId)).toEqual([bad]);
+    expect(verdicts([group])).toEqual(["executed,executed"]);
+  });
+
+  it("test_deliver_groupJob_everyMessageGivenUpOn_failsForGood_reverts", async () => {
+    const group = groupJob([1n, 2n].map((nonce) => testMessage({ nonce }).message));
+    const h = await deliver(
+      [group],
+      () => undefined,
+      (_i, ids) => refusal({ rejected: ids.map((msgId) => ({ msgId, reason: "unbacked" })) }),
+    );
+    expect(h.gateway.delivered).toEqual([]);
+    expect(h.deadLetters).toHaveLength(2);
+    expect(verdicts([group])[0]).toMatch(/^dead: attest: /);
+  });
+
+  it("test_deliver_largeGroupsGoAlone_smallOnesAreCombined_succeeds", async () => {
+    const big = (from: bigint) =>
+      groupJob(Array.from({ length: 70 }, (_, i) => testMessage({ nonce: from + BigInt(i) }).message));
+    const small = [1_000n, 1_001n].map((nonce) => jobFor(testMessage({ nonce }).message));
+    const jobs = [big(1n), big(100n), ...small];
+    const h = await deliver(jobs, (h) => (h.budget = budgetFor(200)));
+    // Each large group its own delivery (its listing signatures fit it exactly); the small ones together.
+    expect(h.gateway.delivered.map((b) => b.length).sort((a, b) => a - b)).toEqual([2, 70, 70]);
+    expect(verdicts(jobs).every((v) => v.split(",").every((r) => r === "executed"))).toBe(true);
+  });
+
+  it("test_deliver_groupLargerThanADelivery_sentInParts_succeeds", async () => {
+    const group = groupJob([1n, 2n, 3n, 4n, 5n].map((nonce) => testMessage({ nonce }).message));
+    const h = await deliver([group], (h) => (h.budget = budgetFor(2)));
+    expect(h.gateway.delivered.map((b) => b.length).sort()).toEqual([1, 2, 2]);
     expect(h.gateway.delivered.flat().sort()).toEqual([1n, 2n, 3n, 4n, 5n]);
-    expect(verdicts(jobs).every((v) => v === "executed")).toBe(true);
+    expect(verdicts([group])).toEqual(["executed,executed,executed,executed,executed"]);
   });
 
-  it("test_deliver_groupLargerThanADelivery_notWaitedFor_succeeds", async () => {
-    const jobs = blockGroup(5, [1n, 2n, 3n, 4n, 5n]);
-    const h = await deliver(jobs, (h) => {
-      h.budget = budgetFor(2);
-      h.groupWaitMs = 60_000;
+  it("test_deliver_jobOfOneMessageInTheOldForm_delivered_succeeds: a job an older relayer added", async () => {
+    const { msgId, message } = testMessage({ nonce: 1n });
+    const old = new FakeJob(msgId, {
+      msgId,
+      message: messageToJson(message),
+      sourceBlock: "1",
+      observedAt: Date.now(),
     });
-    expect(h.gateway.delivered.map((b) => b.length)).toEqual([2, 2, 1]);
+    const h = await deliver([old], () => undefined);
+    expect(h.gateway.delivered).toEqual([[1n]]);
+    expect(verdicts([old])).toEqual(["executed"]);
   });
 
-  it("test_missingOfGroups_perBlockLargestSize_retriedJobsIgnored_succeeds", () => {
-    const two = blockGroup(4, [1n, 2n], "7");
-    const other = blockGroup(3, [3n], "8");
-    expect(missingOfGroups([...two, ...other])).toBe(2 + 2);
-    // A block added in two parts: 2 jobs said 2, one later said 3: it lacks nothing once all 3 are held.
-    const part = blockGroup(2, [4n, 5n], "9");
-    const rest = blockGroup(3, [6n], "9");
-    expect(missingOfGroups([...part, ...rest])).toBe(0);
-    expect(missingOfGroups([...part])).toBe(0);
-    const retried = blockGroup(4, [7n], "10");
-    retried[0]!.attemptsMade = 1;
-    expect(missingOfGroups(retried)).toBe(0);
-    expect(missingOfGroups([jobFor(testMessage({ nonce: 8n }).message)])).toBe(0);
+  it("test_deliver_groupJobNotItsGroupsId_deadLettered_reverts", async () => {
+    const messages = [1n, 2n].map((nonce) => testMessage({ nonce }).message);
+    const forged = groupJob(messages, groupId([testMessage({ nonce: 1n }).msgId]));
+    const empty = new FakeJob(`0x${"cd".repeat(32)}`, { messages: [], sourceBlock: "1", observedAt: Date.now() });
+    const h = await deliver([forged, empty], () => undefined);
+    expect(h.gateway.delivered).toEqual([]);
+    expect(verdicts([forged, empty])).toEqual([
+      expect.stringMatching(/^dead: observe: invalid job: job 0x[0-9a-f]+ is not the group it holds/),
+      "dead: observe: invalid job: the job holds no message",
+    ]);
+  });
+
+  it("test_deliver_groupJobLockLost_allItsMessagesLeftToItsNewHolder_succeeds", async () => {
+    const lost = groupJob([1n, 2n].map((nonce) => testMessage({ nonce }).message));
+    const kept = jobFor(testMessage({ nonce: 3n }).message);
+    const h = await deliver([lost, kept], (h) => h.loseLocks.add(lost.id));
+    expect(h.gateway.delivered).toEqual([[3n]]);
+    expect(lost.settled).toBeUndefined();
+    expect(verdicts([kept])).toEqual(["executed"]);
   });
 
   it("test_deliver_severalTransactionsInFlight_boundedByMaxInFlight_succeeds", async () => {
@@ -702,7 +770,7 @@ describe("RouteDeliverer pipeline", () => {
 
   /** A deliverer's `attestEarly` argument: the messages of `jobs` as the feed hands them over. */
   const groupOf = (jobs: FakeJob[]) =>
-    jobs.map((j) => ({ msgId: j.data.msgId, message: messageFromJson(j.data.message) }));
+    jobs.map((j) => ({ msgId: idOf(j), message: messageFromJson(jobMessages(j.data)[0]!.message) }));
   const until = async (done: () => boolean) => {
     while (!done()) await new Promise((r) => setTimeout(r, 2));
   };
@@ -730,7 +798,7 @@ describe("RouteDeliverer pipeline", () => {
     });
     expect(askedBeforeJobs).toBe(1);
     // The batch's own attestation is the early one: the guardians were asked once, in its order.
-    expect(h.guardianCalls).toEqual([[jobs[2]!, jobs[1]!, jobs[0]!].map((j) => j.data.msgId)]);
+    expect(h.guardianCalls).toEqual([[jobs[2]!, jobs[1]!, jobs[0]!].map((j) => idOf(j))]);
     expect(h.gateway.delivered).toEqual([[1n, 2n, 3n]]);
     expect(h.gateway.badAttestations).toBe(0);
     expect(verdicts(jobs)).toEqual(["executed", "executed", "executed"]);
@@ -782,7 +850,7 @@ describe("RouteDeliverer pipeline", () => {
       jobFor(testMessage({ nonce: 1n }).message),
     ];
     const looked: number[] = [];
-    const group = [jobs[2]!, jobs[1]!, jobs[0]!].map((j) => j.data.msgId);
+    const group = [jobs[2]!, jobs[1]!, jobs[0]!].map((j) => idOf(j));
     const h = await deliver(jobs, (h) => (h.readiness = listedFeeds(group, { looked, delayMs: 20 })));
     expect(h.guardianCalls).toEqual([]);
     // One source block's messages on a first round: it waited for them (briefly).
@@ -798,7 +866,7 @@ describe("RouteDeliverer pipeline", () => {
   it("test_deliver_listedGroupIsNotTheBatch_asksTheGuardians_succeeds", async () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
     // The guardians signed the block's three messages; this batch has two of them.
-    const group = [...jobs, jobFor(testMessage({ nonce: 3n }).message)].map((j) => j.data.msgId);
+    const group = [...jobs, jobFor(testMessage({ nonce: 3n }).message)].map((j) => idOf(j));
     const h = await deliver(jobs, (h) => (h.readiness = listedFeeds(group)));
     expect(h.guardianCalls.map((ids) => ids.length)).toEqual([2]);
     expect(h.gateway.badAttestations).toBe(0);
@@ -810,7 +878,7 @@ describe("RouteDeliverer pipeline", () => {
     const jobs = [jobFor(testMessage({ nonce: 1n }).message), jobFor(testMessage({ nonce: 2n }).message)];
     jobs[1]!.data.sourceBlock = "2";
     const looked: number[] = [];
-    const h = await deliver(jobs, (h) => (h.readiness = listedFeeds([jobs[0]!.data.msgId], { looked })));
+    const h = await deliver(jobs, (h) => (h.readiness = listedFeeds([idOf(jobs[0]!)], { looked })));
     expect(looked).toEqual([0]);
     expect(h.guardianCalls).toHaveLength(1);
     expect(verdicts(jobs)).toEqual(["executed", "executed"]);
@@ -821,7 +889,7 @@ describe("RouteDeliverer pipeline", () => {
     const looked: number[] = [];
     const h = await deliver(jobs, (h) => {
       h.readiness = listedFeeds(
-        jobs.map((j) => j.data.msgId),
+        jobs.map((j) => idOf(j)),
         { looked },
       );
       h.during = async (deliverer, arrive) => {
