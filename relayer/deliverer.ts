@@ -500,11 +500,11 @@ export class RouteDeliverer {
         sourceBlock: job.data.sourceBlock,
         observedAt: job.data.observedAt,
         stated: entry.payment,
-        retried: job.attemptsMade > 0,
+        retried: job.attemptsMade > 0 || job.data.left === true,
       };
     });
-    // A retried job holds what was left of its group: its id is the whole group's.
-    if (job.attemptsMade === 0 && job.id?.toLowerCase() !== groupId(items.map((i) => i.msgId))) {
+    // What was left of a group after an attempt keeps the whole group's id.
+    if (job.data.left !== true && job.id?.toLowerCase() !== groupId(items.map((i) => i.msgId))) {
       throw new Error(`job ${job.id} is not the group it holds`);
     }
     return items;
@@ -965,6 +965,7 @@ function withOnly(data: DeliverJobData, left: readonly Item[]): DeliverJobData {
     })),
     sourceBlock: data.sourceBlock,
     observedAt: data.observedAt,
+    left: true,
   };
 }
 

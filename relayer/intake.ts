@@ -4,8 +4,8 @@
  * manifest (its source and destination gateways are ours); read from a chain (which after a
  * Redis wipe means everything since deployBlock), messages already processed on their
  * destination are skipped (a still-queued one gets its execute job back); the rest become
- * delivery jobs keyed by msgId, so whichever path sees a message first enqueues it and the other
- * adds nothing.
+ * delivery jobs, one per source block's group keyed by its messages (jobs.ts), so whichever path
+ * sees a block first enqueues it and the other adds nothing.
  */
 import { isAddressEqual } from "viem";
 import { mapLimit } from "../core/async.js";

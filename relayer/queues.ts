@@ -54,6 +54,12 @@ export interface DeliverJobData {
   sourceBlock: string;
   /** Unix milliseconds when a relayer first saw it (delivery latency is measured from here). */
   observedAt: number;
+  /**
+   * It holds what was left of its group after an attempt (the rest delivered or given up on),
+   * under the whole group's id. Set with the data it marks, before the job is failed for its
+   * retry: a relayer dying in between leaves a job that stalls back with no attempt counted.
+   */
+  left?: true;
   /** A job of one message, as relayers before groups added it (read, never written). */
   msgId?: Hex;
   message?: MessageJson;

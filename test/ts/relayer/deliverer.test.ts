@@ -561,12 +561,31 @@ describe("RouteDeliverer pipeline", () => {
     expect(group.updated?.messages?.map((m) => m.msgId)).toEqual([waiting]);
     expect(group.updated).toMatchObject({ sourceBlock: group.data.sourceBlock });
 
+    expect(group.updated?.left).toBe(true);
+
     // Its retry (what is left, under the whole group's id) is read and delivered.
     const retried = new FakeJob(group.id, group.updated!);
     retried.attemptsMade = 1;
     const again = await deliver([retried], () => undefined);
     expect(again.gateway.delivered).toEqual([[2n]]);
     expect(verdicts([retried])).toEqual(["executed"]);
+  });
+
+  it("test_deliver_whatWasLeft_takenBeforeItsFailureCounted_readAsRetried_succeeds", async () => {
+    // A relayer kept what was left of the group, then died before failing the job: the job
+    // stalls back with no attempt counted, still under the whole group's id.
+    const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
+    const whole = groupJob(messages.map((m) => m.message));
+    const left = new FakeJob(whole.id, {
+      messages: [{ msgId: messages[1]!.msgId, message: messageToJson(messages[1]!.message) }],
+      sourceBlock: whole.data.sourceBlock,
+      observedAt: whole.data.observedAt,
+      left: true,
+    });
+    const h = await deliver([left], (h) => h.gateway.processed.add(2n));
+    // Read as a retry: found processed (by the relayer that died, say) before anyone is asked.
+    expect(h.guardianCalls).toEqual([]);
+    expect(verdicts([left])).toEqual(["already_processed"]);
   });
 
   it("test_deliver_groupJob_oneRejected_deadLetteredTheRestCompleted_succeeds", async () => {
