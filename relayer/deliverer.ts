@@ -10,8 +10,9 @@
  * go out in as few deliveries as their gas allows instead of being split between racing takers.
  * A batch is started as soon as a job is there — the guardians' signable feed (signable.ts)
  * enqueues a block's group the moment a quorum lists it — and is that group, with other small
- * ones waiting beside it, up to what one transaction may carry by gas (gas.ts). Up to MAX_IN_FLIGHT batches of a route are in
- * flight at once, each with its own transaction (tx.ts keeps their nonces gap-free). A batch waits
+ * ones waiting beside it, up to what one transaction may carry by gas (gas.ts). Up to
+ * MAX_IN_FLIGHT batches of a route are in flight at once, each with its own transaction (tx.ts
+ * keeps their nonces gap-free). A batch waits
  * (at most SIGNABLE_WAIT_MS) for a quorum to list its messages, orders them by token then nonce,
  * takes its attestation from the signatures the guardians published as they listed it (a batch
  * that is one source block's group: signable.ts `listedRound`), or else asks every guardian for
@@ -58,7 +59,6 @@ import {
   type GuardianSetView,
   type RequestAttestation,
 } from "../core/collect-attestation.js";
-import { merkleRoot } from "../core/merkle.js";
 import { orderBatch, type BatchItem } from "../core/batch-order.js";
 import { halves, isExpired, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
@@ -369,7 +369,7 @@ export class RouteDeliverer {
     if (this.budget.measured && messages.length > this.budget.maxMessages()) return;
     this.pruneEarly();
     const ids = orderBatch(uniqueById(messages)).map((m) => m.msgId);
-    const root = earlyKey(ids);
+    const root = groupId(ids);
     if (this.early.has(root)) return;
     // The guardians' own signatures of the group, if they come; else the group is asked for.
     const result = this.guardianSets
@@ -413,7 +413,7 @@ export class RouteDeliverer {
     }
   }
 
-  /** Asks the guardians of `set` to attest `ids`, whose Merkle root (`earlyKey`) is `root`. */
+  /** Asks the guardians of `set` to attest `ids`, whose Merkle root (`groupId`) is `root`. */
   private collect(set: GuardianSetView, ids: readonly Hex[], root: Hex): Promise<AttestationRound> {
     return collectAttestation({
       set,
@@ -488,8 +488,9 @@ export class RouteDeliverer {
     const items = held.map((entry): Item => {
       const message = messageFromJson(entry.message);
       const msgId = messageId(message);
-      if (entry.msgId.toLowerCase() !== msgId.toLowerCase())
+      if (entry.msgId.toLowerCase() !== msgId.toLowerCase()) {
         throw new Error(`entry ${entry.msgId} holds message ${msgId}`);
+      }
       if (Number(message.sourceChainId) !== this.source.chainId || Number(message.destChainId) !== this.dest.chainId) {
         throw new Error(`message of route ${message.sourceChainId}-${message.destChainId} in queue ${this.route}`);
       }
@@ -618,7 +619,7 @@ export class RouteDeliverer {
 
       attempt.stage = "attest";
       const ids = batch.map((b) => b.msgId);
-      const root = earlyKey(ids);
+      const root = groupId(ids);
       const set = await this.guardianSets.current();
       const { round, source } = (await this.earlyRound(root, set)) ??
         (await this.listedRound(root, set, batch, attempt)) ?? {
@@ -967,11 +968,6 @@ function withOnly(data: DeliverJobData, left: readonly Item[]): DeliverJobData {
     observedAt: data.observedAt,
     left: true,
   };
-}
-
-/** The key of an early attestation: its Merkle root (a batch of one's root is its id, in any case). */
-function earlyKey(ids: readonly Hex[]): Hex {
-  return merkleRoot(ids).toLowerCase() as Hex;
 }
 
 function errorReason(e: unknown): string {
