@@ -546,9 +546,14 @@ describe("RouteDeliverer pipeline", () => {
     expect(group.updated).toBeUndefined();
   });
 
-  it("test_deliver_groupJob_partRefused_keepsOnlyThoseAndIsRetried_succeeds", async () => {
+  /** Three messages (nonces 1 to 3) and their block's group job. */
+  const groupOfThree = () => {
     const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
-    const group = groupJob(messages.map((m) => m.message));
+    return { messages, group: groupJob(messages.map((m) => m.message)) };
+  };
+
+  it("test_deliver_groupJob_partRefused_keepsOnlyThoseAndIsRetried_succeeds", async () => {
+    const { messages, group } = groupOfThree();
     const waiting = messages[1]!.msgId;
     const h = await deliver(
       [group],
@@ -574,8 +579,7 @@ describe("RouteDeliverer pipeline", () => {
   it("test_deliver_whatWasLeft_takenBeforeItsFailureCounted_readAsRetried_succeeds", async () => {
     // A relayer kept what was left of the group, then died before failing the job: the job
     // stalls back with no attempt counted, still under the whole group's id.
-    const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
-    const whole = groupJob(messages.map((m) => m.message));
+    const { messages, group: whole } = groupOfThree();
     const left = new FakeJob(whole.id, {
       messages: [{ msgId: messages[1]!.msgId, message: messageToJson(messages[1]!.message) }],
       sourceBlock: whole.data.sourceBlock,
@@ -589,8 +593,7 @@ describe("RouteDeliverer pipeline", () => {
   });
 
   it("test_deliver_groupJob_oneRejected_deadLetteredTheRestCompleted_succeeds", async () => {
-    const messages = [1n, 2n, 3n].map((nonce) => testMessage({ nonce }));
-    const group = groupJob(messages.map((m) => m.message));
+    const { messages, group } = groupOfThree();
     const bad = messages[0]!.msgId;
     const h = await deliver(
       [group],
