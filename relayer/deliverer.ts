@@ -59,14 +59,14 @@ import {
   type GuardianSetView,
   type RequestAttestation,
 } from "../core/collect-attestation.js";
-import { orderBatch, type BatchItem } from "../core/batch-order.js";
+import { orderBatch } from "../core/batch-order.js";
 import { halves, isExpired, uniqueById } from "./batch.js";
 import type { RelayerChain } from "./chains.js";
 import { classifyDeliverRevert, isAttestationError, judgeRefusals, revertOf } from "./classify.js";
 import type { FeeGate } from "./fee-policy.js";
 import type { GasBudget } from "./gas.js";
 import { fixedGuardianSets, type GuardianSets } from "./guardian-sets.js";
-import { groupId, type JobScheduler } from "./jobs.js";
+import { groupId, type DeliveryGroup, type JobScheduler } from "./jobs.js";
 import { RepeatFilter } from "./log-filter.js";
 import type { RelayerMetrics } from "./metrics.js";
 import { jobMessages, type DeliverJobData, type FailureStage } from "./queues.js";
@@ -351,25 +351,25 @@ export class RouteDeliverer {
   }
 
   /**
-   * Early attestation: called with the messages of this route the feed is about to enqueue (what a
-   * guardian quorum just listed, usually a source block's), before they are in the queue. If this
-   * deliverer is waiting in its turn for the route's next job, those messages are its next batch,
-   * so their attestation is requested now, while their jobs are added and taken (0.4–0.8 s of queue
-   * bookkeeping for a block's ~300 messages under a burst), instead of after. The batch uses it only
-   * if it is exactly this group, in the same order, under the same guardian set (the same Merkle
-   * root and set index); otherwise it asks as usual and the early round is dropped. A dropped
+   * Early attestation: called with each group of this route the feed is about to enqueue (what a
+   * guardian quorum just listed of a source block, a job each, `deliveryGroups`), before it is in
+   * the queue. If this deliverer is waiting in its turn for the route's next job, that group is
+   * its next batch, so its attestation is requested now, while its job is added and taken,
+   * instead of after (unless the guardians' own signatures of the group reach the feeds first).
+   * The batch uses it only if it is exactly this group under the same guardian set (the same
+   * Merkle root and set index); otherwise it asks as usual and the early round is dropped. A dropped
    * round costs the guardians one signature over messages they have listed as signable: attesting
    * changes nothing on their side but the nonce claims, which a later attestation of the same
    * messages finds in place. Safety is unchanged: the gateway checks whatever is delivered.
    */
-  attestEarly(messages: readonly BatchItem[]): void {
-    if (!this.awaitingJobs || messages.length === 0) return;
+  attestEarly(group: Pick<DeliveryGroup, "id" | "members">): void {
+    if (!this.awaitingJobs || group.members.length === 0) return;
     // More than one delivery carries: the batch will not be this group. (Unmeasured, the budget
     // is the prior's, far below what the batch is given once a peer's measurement is learnt.)
-    if (this.budget.measured && messages.length > this.budget.maxMessages()) return;
+    if (this.budget.measured && group.members.length > this.budget.maxMessages()) return;
     this.pruneEarly();
-    const ids = orderBatch(uniqueById(messages)).map((m) => m.msgId);
-    const root = groupId(ids);
+    const ids = group.members.map((m) => m.msgId);
+    const root = group.id;
     if (this.early.has(root)) return;
     // The guardians' own signatures of the group, if they come; else the group is asked for.
     const result = this.guardianSets

@@ -11,7 +11,7 @@ import { isAddressEqual } from "viem";
 import { mapLimit } from "../core/async.js";
 import type { Logger } from "../core/service/logger.js";
 import type { RelayerChain } from "./chains.js";
-import type { JobScheduler, ObservedMessage } from "./jobs.js";
+import { deliveryGroups, type DeliveryGroup, type JobScheduler, type ObservedMessage } from "./jobs.js";
 import type { RelayerMetrics } from "./metrics.js";
 
 /** Destination reads in flight at once (viem sends concurrent reads as one JSON-RPC batch). */
@@ -65,8 +65,8 @@ export class Intake {
     path: IntakePath,
     o: {
       fresh?: boolean;
-      /** Told what is about to be added, before the add (the relayer's early attestations). */
-      beforeAdd?: (toAdd: readonly ObservedMessage[]) => void;
+      /** Told what is about to be added, a job's group each, before the add (the relayer's early attestations). */
+      beforeAdd?: (toAdd: readonly DeliveryGroup[]) => void;
     } = {},
   ): Promise<number> {
     const fresh = path === "feed" || o.fresh === true;
@@ -77,8 +77,9 @@ export class Intake {
     );
     const toDeliver = unseen.filter((_, i) => verdicts[i] === "deliver");
     if (toDeliver.length === 0) return 0;
-    o.beforeAdd?.(toDeliver);
-    await this.jobs.addDeliveries(toDeliver);
+    const groups = deliveryGroups(toDeliver);
+    o.beforeAdd?.(groups);
+    await this.jobs.addDeliveries(groups);
     if (fresh) this.remember(toDeliver);
     this.log.debug({ count: toDeliver.length, path }, "messages enqueued for delivery");
     return toDeliver.length;

@@ -11,7 +11,7 @@ import { merkleRoot } from "../core/merkle.js";
 import { messageToJson, type Message } from "../core/message.js";
 import { paymentToJson, type Payment } from "../core/payment.js";
 import type { Logger } from "../core/service/logger.js";
-import { byRoute } from "./batch.js";
+import { byRoute, uniqueById } from "./batch.js";
 import type { RelayerMetrics } from "./metrics.js";
 import {
   deadLetterJobOptions,
@@ -39,21 +39,36 @@ export function groupId(ordered: readonly Hex[]): Hex {
   return merkleRoot(ordered).toLowerCase() as Hex;
 }
 
+/** One delivery job's messages: one source block's to one destination, in batch order. */
+export interface DeliveryGroup {
+  /** Its job id (`groupId` of the members' ids). */
+  id: Hex;
+  /** `<sourceChainId>-<destChainId>`, a deliverer's `route`. */
+  route: string;
+  members: ObservedMessage[];
+}
+
 /**
- * `items` (one route's) as delivery groups: per source block, in batch order, at most
- * MAX_ATTEST_BATCH each (what a guardian signs at once; a block holding more is split).
+ * `items` as delivery groups: per route and source block, each message once, in batch order, at
+ * most MAX_ATTEST_BATCH each (what a guardian signs at once; a block holding more is split). Made
+ * once per enqueue: the deliverers' early attestations and the add both use them.
  */
-export function deliveryGroups<T extends ObservedMessage>(items: readonly T[]): T[][] {
-  const perBlock = new Map<bigint, T[]>();
-  for (const item of items) {
-    const group = perBlock.get(item.sourceBlock);
-    if (group) group.push(item);
-    else perBlock.set(item.sourceBlock, [item]);
-  }
-  const groups: T[][] = [];
-  for (const block of perBlock.values()) {
-    const ordered = orderBatch(block);
-    for (let i = 0; i < ordered.length; i += MAX_ATTEST_BATCH) groups.push(ordered.slice(i, i + MAX_ATTEST_BATCH));
+export function deliveryGroups(items: readonly ObservedMessage[]): DeliveryGroup[] {
+  const groups: DeliveryGroup[] = [];
+  for (const [route, routeItems] of byRoute(uniqueById(items))) {
+    const perBlock = new Map<bigint, ObservedMessage[]>();
+    for (const item of routeItems) {
+      const block = perBlock.get(item.sourceBlock);
+      if (block) block.push(item);
+      else perBlock.set(item.sourceBlock, [item]);
+    }
+    for (const block of perBlock.values()) {
+      const ordered = orderBatch(block);
+      for (let i = 0; i < ordered.length; i += MAX_ATTEST_BATCH) {
+        const members = ordered.slice(i, i + MAX_ATTEST_BATCH);
+        groups.push({ id: groupId(members.map((m) => m.msgId)), route, members });
+      }
+    }
   }
   return groups;
 }
@@ -69,18 +84,21 @@ export class JobScheduler {
     private readonly relayerId: string,
   ) {}
 
-  async addDeliveries(items: readonly ObservedMessage[]): Promise<void> {
+  /** A job per group (`deliveryGroups`), one bulk add per route. */
+  async addDeliveries(groups: readonly DeliveryGroup[]): Promise<void> {
     // Every route's queue first: a message of a route without one adds nothing at all.
-    const groups = [...byRoute(items).values()].map(
-      (group) =>
-        [this.queues.deliverQueue(group[0]!.message.sourceChainId, group[0]!.message.destChainId), group] as const,
-    );
+    const perRoute = new Map<string, DeliveryGroup[]>();
+    for (const group of groups) perRoute.set(group.route, [...(perRoute.get(group.route) ?? []), group]);
+    const adds = [...perRoute.values()].map((routeGroups) => {
+      const { message } = routeGroups[0]!.members[0]!;
+      return [this.queues.deliverQueue(message.sourceChainId, message.destChainId), routeGroups] as const;
+    });
     const now = Date.now();
     // One bulk add per route, all at once: a source's block feeds every route out of it.
     await Promise.all(
-      groups.map(([queue, group]) =>
+      adds.map(([queue, routeGroups]) =>
         queue.addBulk(
-          deliveryGroups(group).map((members) => ({
+          routeGroups.map(({ id, members }) => ({
             name: "deliver",
             data: {
               messages: members.map((item) => ({
@@ -91,7 +109,7 @@ export class JobScheduler {
               sourceBlock: members[0]!.sourceBlock.toString(),
               observedAt: now,
             },
-            opts: deliverJobOptions(groupId(members.map((item) => item.msgId))),
+            opts: deliverJobOptions(id),
           })),
         ),
       ),

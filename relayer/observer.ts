@@ -6,9 +6,9 @@
  * relayer at a time scans a chain (a short lease, LOCK_TTL_MS: when its holder dies another
  * relayer takes over within that time), and cursor writes are compare-and-set, so even two
  * scanners after a lease expiry only rescan, never skip. Adds are idempotent (a group's job is
- * keyed by its messages), and the guardians' signable feed enqueues most messages before a scan sees them. Before resuming, the stored hash is
- * checked against the chain: after a reorg the scan resumes from the newest checkpoint still on
- * the canonical chain. With no cursor (first start, or Redis wiped) the scan starts at the
+ * keyed by its messages), and the guardians' signable feed enqueues most messages before a scan
+ * sees them. Before resuming, the stored hash is checked against the chain: after a reorg the
+ * scan resumes from the newest checkpoint still on the canonical chain. With no cursor (first start, or Redis wiped) the scan starts at the
  * gateway's deployBlock; messages already processed on their destination are not re-enqueued
  * (a queued one gets its execute job back; see intake.ts).
  */

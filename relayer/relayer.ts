@@ -19,10 +19,9 @@ import { destinationState, RouteDeliverer, type DestinationState } from "./deliv
 import { Executor } from "./executor.js";
 import { feeGateFor } from "./fee-policy.js";
 import { GasBudget } from "./gas.js";
-import { byRoute } from "./batch.js";
 import { ChainGuardianSets } from "./guardian-sets.js";
 import { Intake } from "./intake.js";
-import { deliveryGroups, JobScheduler, type ObservedMessage } from "./jobs.js";
+import { JobScheduler, type DeliveryGroup } from "./jobs.js";
 import {
   domainOf,
   encodeShared,
@@ -153,12 +152,10 @@ export class Relayer {
           return dest ? this.guardianSetsOf(dest).latest() : undefined;
         },
         onQuorum: async (messages) => {
-          // What is about to be enqueued may be the next batch of a deliverer waiting for it: each
-          // of its groups (a job each) is.
-          const beforeAdd = (toAdd: readonly ObservedMessage[]) => {
-            for (const [route, items] of byRoute(toAdd)) {
-              for (const group of deliveryGroups(items)) deliverers.get(route)?.attestEarly(group);
-            }
+          // Each group about to be enqueued (a job each) may be the next batch of a deliverer
+          // waiting for it.
+          const beforeAdd = (groups: readonly DeliveryGroup[]) => {
+            for (const group of groups) deliverers.get(group.route)?.attestEarly(group);
           };
           const added = await intake.enqueue(messages, "feed", { beforeAdd });
           metrics.feedEnqueued.inc(added);

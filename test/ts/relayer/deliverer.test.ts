@@ -32,7 +32,7 @@ import type { RelayerChain } from "../../../relayer/chains.js";
 import { orderBatch } from "../../../core/batch-order.js";
 import { RouteDeliverer, type DeliveryWorker } from "../../../relayer/deliverer.js";
 import { GasBudget } from "../../../relayer/gas.js";
-import { groupId, type JobScheduler } from "../../../relayer/jobs.js";
+import { deliveryGroups, groupId, type JobScheduler } from "../../../relayer/jobs.js";
 import { FeeGate } from "../../../relayer/fee-policy.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import { jobMessages, type DeliverJobData } from "../../../relayer/queues.js";
@@ -790,9 +790,11 @@ describe("RouteDeliverer pipeline", () => {
     expect(verdicts(jobs)).toEqual(["executed"]);
   });
 
-  /** A deliverer's `attestEarly` argument: the messages of `jobs` as the feed hands them over. */
+  /** A deliverer's `attestEarly` argument: the messages of `jobs` as the intake groups them. */
   const groupOf = (jobs: FakeJob[]) =>
-    jobs.map((j) => ({ msgId: idOf(j), message: messageFromJson(jobMessages(j.data)[0]!.message) }));
+    deliveryGroups(
+      jobs.map((j) => ({ msgId: idOf(j), message: messageFromJson(jobMessages(j.data)[0]!.message), sourceBlock: 1n })),
+    )[0]!;
   const until = async (done: () => boolean) => {
     while (!done()) await new Promise((r) => setTimeout(r, 2));
   };

@@ -8,7 +8,7 @@ import type { Hex, PublicClient } from "viem";
 import { Gateway } from "../../../core/gateway.js";
 import type { RelayerChain } from "../../../relayer/chains.js";
 import { Intake } from "../../../relayer/intake.js";
-import type { JobScheduler, ObservedMessage } from "../../../relayer/jobs.js";
+import type { DeliveryGroup, JobScheduler, ObservedMessage } from "../../../relayer/jobs.js";
 import { RelayerMetrics } from "../../../relayer/metrics.js";
 import { silentLogger, testMessage } from "./fixtures.js";
 
@@ -34,7 +34,7 @@ function intakeOnTwoChains(
   ]);
   const added: ObservedMessage[] = [];
   const jobs = {
-    addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+    addDeliveries: async (groups: DeliveryGroup[]) => void added.push(...groups.flatMap((g) => g.members)),
     scheduleExecute: async () => undefined,
   } as unknown as JobScheduler;
   return {
@@ -61,7 +61,7 @@ describe("Intake", () => {
     const added: ObservedMessage[] = [];
     const executes: [number, Hex, number | bigint][] = [];
     const jobs = {
-      addDeliveries: async (items: ObservedMessage[]) => void added.push(...items),
+      addDeliveries: async (groups: DeliveryGroup[]) => void added.push(...groups.flatMap((g) => g.members)),
       scheduleExecute: async (chainId: number, msgId: Hex, at: number) => void executes.push([chainId, msgId, at]),
     } as unknown as JobScheduler;
     const metrics = new RelayerMetrics(new Registry());
@@ -151,8 +151,8 @@ describe("Intake", () => {
     };
     await intake.enqueue([remembered], "feed");
     const told: { ids: Hex[]; addedBefore: number }[] = [];
-    const beforeAdd = (toAdd: readonly ObservedMessage[]) =>
-      void told.push({ ids: toAdd.map((m) => m.msgId), addedBefore: added.length });
+    const beforeAdd = (toAdd: readonly DeliveryGroup[]) =>
+      void told.push({ ids: toAdd.flatMap((g) => g.members.map((m) => m.msgId)), addedBefore: added.length });
     expect(await intake.enqueue([observed, remembered, listed, foreign], "feed", { beforeAdd })).toBe(1);
     expect(told).toEqual([{ ids: [listed.msgId], addedBefore: 1 }]);
     // Nothing to add: not told.

@@ -35,7 +35,7 @@ describe("delivery groups", () => {
   it("test_deliveryGroups_perSourceBlock_inBatchOrder_succeeds", () => {
     const items = [observed(3n, 7n, { token: TOKEN_B }), observed(9n, 8n), observed(2n, 7n), observed(1n, 7n)];
     const groups = deliveryGroups(items);
-    expect(groups.map((g) => g.map((i) => [i.sourceBlock, i.message.nonce]))).toEqual([
+    expect(groups.map((g) => g.members.map((i) => [i.sourceBlock, i.message.nonce]))).toEqual([
       [
         [7n, 1n],
         [7n, 2n],
@@ -47,7 +47,7 @@ describe("delivery groups", () => {
 
   it("test_deliveryGroups_blockLargerThanAnAttestation_split_succeeds", () => {
     const items = Array.from({ length: MAX_ATTEST_BATCH + 3 }, (_, i) => observed(BigInt(i), 7n));
-    expect(deliveryGroups(items).map((g) => g.length)).toEqual([MAX_ATTEST_BATCH, 3]);
+    expect(deliveryGroups(items).map((g) => g.members.length)).toEqual([MAX_ATTEST_BATCH, 3]);
   });
 });
 
@@ -64,7 +64,7 @@ describe("JobScheduler.addDeliveries", () => {
     const scheduler = new JobScheduler(queues, new RelayerMetrics(new Registry()), silentLogger(), "test");
     const paid = { ...observed(2n, 7n), payment: { fee: 5n, quote: 4n } };
     const items = [observed(1n, 7n), paid, observed(3n, 8n), observed(4n, 7n, { destChainId: 903n })];
-    await scheduler.addDeliveries(items);
+    await scheduler.addDeliveries(deliveryGroups(items));
 
     expect([...bulks.keys()].sort()).toEqual(["901-902", "901-903"]);
     const jobs = bulks.get("901-902")!;
